@@ -1,0 +1,58 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+export MOOC_ENV ?= development
+
+.PHONY: run test install install-test lint format benchmarks clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# axe-core for the accessibility tests, from the npm registry; skipped (the tests say why)
+# where npm is missing.
+node_modules/axe-core/axe.min.js: package.json
+	-npm install --no-audit --no-fund --silent && touch $@
+
+instance/secret_key: | $(BIN)/python
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+	chmod 600 $@
+
+run: install instance/secret_key
+	$(FLASK) db upgrade
+	$(FLASK) portal demo-data --if-empty
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install-test node_modules/axe-core/axe.min.js
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	MOOC_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+benchmarks: install-test
+	$(BIN)/python -m benchmarks.catalog_search
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache dist build

@@ -1,0 +1,1 @@
+"""Accounts: learners, partner staff and administrators."""

@@ -1,0 +1,217 @@
+"""Accounts: registration, authentication, passwords, and the acting account of a request."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+
+from flask import current_app, g
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from mooc_portal.accounts.models import Account, LoginAttempt, Membership, StaffRole
+from mooc_portal.db import session, utcnow
+from mooc_portal.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from mooc_portal.institutions.models import Institution
+from mooc_portal.signals import account_registered
+
+RESET_SALT = "mooc-password-reset"
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def load_account(account_uuid: str) -> Account | None:
+    """Flask-Login's user loader for the standalone portal."""
+    try:
+        key = uuid.UUID(account_uuid)
+    except ValueError:
+        return None
+    return session.scalar(select(Account).where(Account.uuid == key, Account.active.is_(True)))
+
+
+def current_account() -> Account | None:
+    """The account acting in this request, or None for an anonymous visitor.
+
+    In the standalone portal it is Flask-Login's user. In a host application the host's
+    logged-in user is linked to a portal account by its id, created on the first visit.
+    """
+    if "mooc_account" in g:
+        return g.mooc_account
+    account: Account | None = None
+    user = current_user
+    if user is not None and getattr(user, "is_authenticated", False):
+        account = user if isinstance(user, Account) else account_for_host_user(user)
+    g.mooc_account = account
+    return account
+
+
+def account_for_host_user(user: object) -> Account:
+    """The portal account linked to a host application's user, created on first visit."""
+    host_id = str(user.get_id())  # type: ignore[attr-defined]
+    account = session.scalar(select(Account).where(Account.host_user_id == host_id))
+    if account is None:
+        email = normalize_email(getattr(user, "email", "") or f"host-user-{host_id}@host.invalid")
+        name = getattr(user, "name", None) or getattr(user, "username", None) or email
+        taken = session.scalar(select(Account.id).where(Account.email == email))
+        if taken is not None:
+            email = f"host-user-{host_id}@host.invalid"
+        account = Account(email=email, display_name=str(name)[:120], host_user_id=host_id)
+        session.add(account)
+        session.flush()
+    return account
+
+
+def register_account(
+    email: str,
+    password: str,
+    display_name: str,
+    *,
+    country: str | None = None,
+    preferred_language: str | None = None,
+) -> Account:
+    """Create a learner account. Raises Conflict when the e-mail is taken."""
+    email = normalize_email(email)
+    check_password_strength(password)
+    if session.scalar(select(Account.id).where(Account.email == email)) is not None:
+        raise Conflict(_("An account with this e-mail address already exists."), field="email")
+    account = Account(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=generate_password_hash(password),
+        country=country or None,
+        preferred_language=preferred_language,
+    )
+    session.add(account)
+    session.flush()
+    account_registered.send(current_app._get_current_object(), account=account)
+    return account
+
+
+def check_password_strength(password: str) -> None:
+    minimum = current_app.config["MOOC_PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        raise InvalidInput(_("Use at least %(count)d characters.", count=minimum), field="password")
+
+
+def authenticate(email: str, password: str, *, remote_addr: str | None = None) -> Account | None:
+    """The account these credentials open, or None. Repeated failures are throttled.
+
+    After ``MOOC_LOGIN_MAX_FAILURES`` failures for one e-mail address within
+    ``MOOC_LOGIN_FAILURE_WINDOW`` seconds every attempt is refused with TooManyAttempts until
+    the oldest failure leaves the window; a success clears the failures.
+    """
+    email = normalize_email(email)
+    config = current_app.config
+    window_start = utcnow() - timedelta(seconds=config["MOOC_LOGIN_FAILURE_WINDOW"])
+    failures = session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.email == email, LoginAttempt.at >= window_start
+        )
+    )
+    if failures >= config["MOOC_LOGIN_MAX_FAILURES"]:
+        minutes = max(1, config["MOOC_LOGIN_FAILURE_WINDOW"] // 60)
+        raise TooManyAttempts(
+            _(
+                "Too many failed attempts. Try again in %(minutes)d minutes or reset your "
+                "password.",
+                minutes=minutes,
+            )
+        )
+    account = session.scalar(select(Account).where(Account.email == email))
+    if (
+        account is None
+        or not account.active
+        or not account.password_hash
+        or not check_password_hash(account.password_hash, password or "")
+    ):
+        session.add(LoginAttempt(email=email, remote_addr=remote_addr))
+        session.flush()
+        return None
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    account.last_login_at = utcnow()
+    session.flush()
+    return account
+
+
+def change_password(account: Account, current: str, new: str) -> None:
+    if not account.password_hash or not check_password_hash(account.password_hash, current):
+        raise InvalidInput(_("Your current password is not correct."), field="current_password")
+    check_password_strength(new)
+    account.password_hash = generate_password_hash(new)
+    session.flush()
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(account: Account) -> str:
+    # Changes with the password, so a used link stops working.
+    return hashlib.sha256((account.password_hash or "").encode()).hexdigest()[:16]
+
+
+def password_reset_token(account: Account) -> str:
+    return _reset_serializer().dumps([str(account.uuid), _password_fingerprint(account)])
+
+
+def account_for_reset_token(token: str) -> Account:
+    """The account a reset link was made for. Raises InvalidInput if expired, used or forged."""
+    max_age = current_app.config["MOOC_PASSWORD_RESET_MAX_AGE"]
+    try:
+        account_uuid, fingerprint = _reset_serializer().loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise InvalidInput(_("This link has expired. Ask for a new one.")) from exc
+    except (BadSignature, ValueError, TypeError) as exc:
+        raise InvalidInput(_("This link is not valid. Ask for a new one.")) from exc
+    account = load_account(account_uuid)
+    if account is None or _password_fingerprint(account) != fingerprint:
+        raise InvalidInput(_("This link has already been used. Ask for a new one."))
+    return account
+
+
+def reset_password(token: str, new: str) -> Account:
+    account = account_for_reset_token(token)
+    check_password_strength(new)
+    account.password_hash = generate_password_hash(new)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == account.email))
+    session.flush()
+    return account
+
+
+def find_account_by_email(email: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.email == normalize_email(email)))
+
+
+def make_admin(email: str, password: str, display_name: str) -> Account:
+    """Create an administrator, or make an existing account one (``flask portal create-admin``)."""
+    account = find_account_by_email(email)
+    if account is None:
+        account = register_account(email, password, display_name)
+    account.is_admin = True
+    session.flush()
+    return account
+
+
+def add_membership(account: Account, institution: Institution, role: StaffRole) -> Membership:
+    existing = next((m for m in account.memberships if m.institution_id == institution.id), None)
+    if existing is not None:
+        existing.role = role
+        session.flush()
+        return existing
+    membership = Membership(account=account, institution=institution, role=role)
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+def get_account(account_uuid: str) -> Account:
+    account = load_account(account_uuid)
+    if account is None:
+        raise NotFound(_("No such account."))
+    return account

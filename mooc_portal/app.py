@@ -1,0 +1,60 @@
+"""The standalone portal: ``create_app()`` for ``flask run``, gunicorn (``wsgi.py``) and tests."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+
+from mooc_portal.resources import resource_dir
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the standalone portal.
+
+    Configuration comes, in increasing precedence, from the defaults, the instance folder
+    (``config.py`` and a ``secret_key`` file), ``MOOC_*``/``SECRET_KEY`` environment variables
+    and the ``config`` mapping (tests).
+    """
+    from mooc_portal.extension import MoocPortal
+    from mooc_portal.web import install_app_error_pages
+
+    app = Flask("mooc_portal", instance_relative_config=True)
+    app.config.from_pyfile("config.py", silent=True)
+    secret_file = Path(app.instance_path) / "secret_key"
+    if secret_file.is_file():
+        app.config["SECRET_KEY"] = secret_file.read_text().strip()
+    for key, value in os.environ.items():
+        if (key == "SECRET_KEY" or key.startswith("MOOC_")) and value:
+            app.config[key] = value if key == "SECRET_KEY" else _loads(value)
+    app.config.update(config or {})
+    if app.config.get("MOOC_ENV") == "testing":
+        app.testing = True
+    if app.config.get("MOOC_ENV") == "development" and not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.urandom(32).hex()
+        app.logger.warning("No SECRET_KEY: using a random one; sessions end at restart.")
+    logging.basicConfig(level=logging.INFO)
+
+    MoocPortal(app)
+    install_app_error_pages(app)
+    Migrate(
+        app,
+        app.extensions["sqlalchemy"],
+        directory=str(resource_dir("migrations")),
+        version_table=app.config["MOOC_ALEMBIC_VERSION_TABLE"],
+    )
+    return app
+
+
+def _loads(value: str) -> Any:
+    """Environment values: JSON where they parse as JSON, else the plain string."""
+    import json
+
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value

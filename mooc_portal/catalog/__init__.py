@@ -1,0 +1,1 @@
+"""The course catalog: courses, their runs, and search."""

@@ -1,0 +1,260 @@
+"""Courses, their multilingual text, languages, subject areas and runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mooc_portal.catalog.availability import Availability, course_availability, run_availability
+from mooc_portal.db import Base, PublicIdMixin, TimestampMixin, utcnow
+from mooc_portal.i18n import LocalizedText, localized
+from mooc_portal.institutions.models import Institution
+
+
+class Level(StrEnum):
+    INTRODUCTORY = "introductory"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class Pace(StrEnum):
+    SELF_PACED = "self_paced"
+    INSTRUCTOR_LED = "instructor_led"
+
+
+class Credential(StrEnum):
+    NONE = "none"
+    CERTIFICATE = "certificate"
+    ECTS = "ects"
+
+
+class CourseStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class DeliveryMode(StrEnum):
+    ONLINE = "online"
+    BLENDED = "blended"
+
+
+class LanguageKind(StrEnum):
+    TEACHING = "teaching"
+    SUBTITLE = "subtitle"
+
+
+def _values(enum: type[StrEnum]) -> str:
+    return ", ".join(f"'{member.value}'" for member in enum)
+
+
+class SubjectArea(Base):
+    """An ISCED-F 2013 field of education and training (reference data)."""
+
+    __tablename__ = "mooc_subject_area"
+    __table_args__ = (CheckConstraint("length(code) BETWEEN 2 AND 4", name="code_length"),)
+
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+
+
+class Course(PublicIdMixin, TimestampMixin, Base):
+    """A course a partner institution offers; learners enrol in one of its runs."""
+
+    __tablename__ = "mooc_course"
+    __table_args__ = (
+        UniqueConstraint("institution_id", "code"),
+        CheckConstraint(f"level IN ({_values(Level)})", name="level"),
+        CheckConstraint(f"pace IN ({_values(Pace)})", name="pace"),
+        CheckConstraint(f"credential IN ({_values(Credential)})", name="credential"),
+        CheckConstraint(f"status IN ({_values(CourseStatus)})", name="status"),
+        CheckConstraint(
+            "(credential = 'ects' AND ects_credits IS NOT NULL AND ects_credits > 0) OR "
+            "(credential <> 'ects' AND ects_credits IS NULL)",
+            name="ects_credits",
+        ),
+        CheckConstraint("effort_hours IS NULL OR effort_hours > 0", name="effort_positive"),
+        CheckConstraint("length_weeks IS NULL OR length_weeks > 0", name="length_positive"),
+        CheckConstraint("code <> '' AND slug <> ''", name="code_slug_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_institution.id", ondelete="RESTRICT"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(50))
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    original_language: Mapped[str] = mapped_column(String(35))
+    level: Mapped[str] = mapped_column(String(20), default=Level.INTRODUCTORY)
+    pace: Mapped[str] = mapped_column(String(20), default=Pace.INSTRUCTOR_LED)
+    effort_hours: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    length_weeks: Mapped[int | None] = mapped_column(Integer)
+    credential: Mapped[str] = mapped_column(String(20), default=Credential.NONE)
+    ects_credits: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    image: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default=CourseStatus.DRAFT, index=True)
+    published_at: Mapped[datetime | None]
+
+    institution: Mapped[Institution] = relationship(back_populates="courses", lazy="joined")
+    translations: Mapped[list[CourseTranslation]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", lazy="selectin"
+    )
+    languages: Mapped[list[CourseLanguage]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CourseLanguage.position"
+    )
+    subjects: Mapped[list[CourseSubject]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CourseSubject.code"
+    )
+    runs: Mapped[list[CourseRun]] = relationship(
+        back_populates="course",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="CourseRun.start_at",
+    )
+
+    def text(self, field: str, language: str) -> LocalizedText:
+        return localized(self.translations, field, language, self.original_language)
+
+    @property
+    def teaching_languages(self) -> list[str]:
+        return [lang.language for lang in self.languages if lang.kind == LanguageKind.TEACHING]
+
+    @property
+    def subtitle_languages(self) -> list[str]:
+        return [lang.language for lang in self.languages if lang.kind == LanguageKind.SUBTITLE]
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == CourseStatus.PUBLISHED and self.institution.active
+
+    def availability(self, now: datetime | None = None) -> Availability:
+        """The state of the course's most useful run."""
+        return course_availability(self.runs, now or utcnow())
+
+    def __repr__(self) -> str:
+        return f"<Course {self.slug}>"
+
+
+class CourseTranslation(Base):
+    """A course's title, summary, description and learning outcomes in one language."""
+
+    __tablename__ = "mooc_course_translation"
+    __table_args__ = (
+        UniqueConstraint("course_id", "language"),
+        CheckConstraint("title <> ''", name="title_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("mooc_course.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(35))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    learning_outcomes: Mapped[str | None] = mapped_column(Text)
+
+    course: Mapped[Course] = relationship(back_populates="translations")
+
+
+class CourseLanguage(Base):
+    """A language a course is taught in, or has subtitles in (BCP 47 tag)."""
+
+    __tablename__ = "mooc_course_language"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_values(LanguageKind)})", name="kind"),
+        Index("ix_mooc_course_language_language", "language", "kind"),
+    )
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_course.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    language: Mapped[str] = mapped_column(String(35), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CourseSubject(Base):
+    """A course's subject area, as an ISCED-F 2013 code."""
+
+    __tablename__ = "mooc_course_subject"
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_course.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(
+        ForeignKey("mooc_subject_area.code", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+    area: Mapped[SubjectArea] = relationship(lazy="joined")
+
+
+class CourseRun(PublicIdMixin, TimestampMixin, Base):
+    """One offering of a course, with its dates, enrolment window and capacity."""
+
+    __tablename__ = "mooc_course_run"
+    __table_args__ = (
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint(
+            "end_at IS NULL OR start_at IS NULL OR end_at > start_at", name="ends_after_start"
+        ),
+        CheckConstraint(
+            "enrollment_end_at IS NULL OR end_at IS NULL OR enrollment_end_at <= end_at",
+            name="enrollment_closes_before_end",
+        ),
+        CheckConstraint(
+            "enrollment_start_at IS NULL OR enrollment_end_at IS NULL "
+            "OR enrollment_start_at < enrollment_end_at",
+            name="enrollment_window_order",
+        ),
+        CheckConstraint(f"delivery_mode IN ({_values(DeliveryMode)})", name="delivery_mode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_course.id", ondelete="CASCADE"), index=True
+    )
+    start_at: Mapped[datetime | None]
+    end_at: Mapped[datetime | None]
+    enrollment_start_at: Mapped[datetime | None]
+    enrollment_end_at: Mapped[datetime | None]
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    delivery_mode: Mapped[str] = mapped_column(String(10), default=DeliveryMode.ONLINE)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    course: Mapped[Course] = relationship(back_populates="runs")
+
+    def availability(self, now: datetime | None = None) -> Availability:
+        return run_availability(self, now or utcnow())
+
+    def __repr__(self) -> str:
+        return f"<CourseRun {self.uuid}>"
+
+
+class CourseSearchDocument(Base):
+    """The text search matches for one course, in every stored language.
+
+    PostgreSQL indexes it with a GIN index on ``to_tsvector('simple', document)``; SQLite keeps
+    an FTS5 table ``mooc_course_fts`` in step with it by triggers (see the migrations).
+    """
+
+    __tablename__ = "mooc_course_search"
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_course.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,57 @@
+"""Configuration defaults. Every key the portal reads starts with ``MOOC_``.
+
+The extension sets these with ``app.config.setdefault`` so a host's values win.
+"""
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # "production", "development" or "testing". Outside the last two a SECRET_KEY is required.
+    "MOOC_ENV": "production",
+    # Any SQLAlchemy URL; used only when the portal installs Flask-SQLAlchemy itself.
+    "MOOC_DATABASE_URL": None,
+    "MOOC_URL_PREFIX": "",
+    "MOOC_SITE_NAME": "ASEM MOOC Portal",
+    "MOOC_LANGUAGES": ["en", "ko"],
+    "MOOC_DEFAULT_LANGUAGE": "en",
+    "MOOC_DEFAULT_TIMEZONE": "UTC",
+    "MOOC_PAGE_SIZE": 20,
+    "MOOC_MAX_PAGE_SIZE": 100,
+    # Mail: with no server configured, messages are written to the log.
+    "MOOC_MAIL_SERVER": None,
+    "MOOC_MAIL_PORT": 25,
+    "MOOC_MAIL_USE_TLS": False,
+    "MOOC_MAIL_USERNAME": None,
+    "MOOC_MAIL_PASSWORD": None,
+    "MOOC_MAIL_SENDER": "ASEM MOOC Portal <no-reply@asem-mooc.example>",
+    # Accounts
+    "MOOC_PASSWORD_MIN_LENGTH": 10,
+    "MOOC_PASSWORD_RESET_MAX_AGE": 3600,
+    "MOOC_LOGIN_MAX_FAILURES": 5,
+    "MOOC_LOGIN_FAILURE_WINDOW": 900,
+    # Alembic version table of the portal's own migrations.
+    "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
+}
+
+RELAXED_ENVS = frozenset({"development", "testing"})
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when the configuration cannot run the portal safely."""
+
+
+def apply_defaults(config: dict[str, Any]) -> None:
+    for key, value in DEFAULTS.items():
+        config.setdefault(key, value)
+
+
+def check_required(config: dict[str, Any], *, testing: bool = False) -> None:
+    """Fail with a clear message when a key required outside development is missing."""
+    if testing or config.get("MOOC_ENV") in RELAXED_ENVS:
+        return
+    if not config.get("SECRET_KEY"):
+        raise ConfigurationError(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or write it to "
+            "the instance folder's secret_key file) before starting the portal in production. "
+            "For local development set MOOC_ENV=development or use `make run`."
+        )

@@ -1,0 +1,32 @@
+"""Domain errors that services raise and views turn into messages and status codes."""
+
+
+class PortalError(Exception):
+    """Base of every domain error; ``status`` is the HTTP status a view answers with."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotPermitted(PortalError):
+    status = 403
+
+
+class NotFound(PortalError):
+    status = 404
+
+
+class InvalidInput(PortalError):
+    status = 400
+
+
+class Conflict(PortalError):
+    status = 409
+
+
+class TooManyAttempts(PortalError):
+    status = 429

@@ -1,0 +1,195 @@
+"""The portal as a Flask extension: ``MoocPortal(app)`` or ``portal.init_app(app)``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, request, session
+from flask_babel import Babel, get_babel
+from flask_login import LoginManager
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+
+from mooc_portal import config as portal_config
+from mooc_portal.resources import resource_dir
+
+log = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+)
+
+
+@dataclass
+class PortalState:
+    """Per-application state, kept in ``app.extensions["mooc_portal"]``."""
+
+    portal: MoocPortal
+    owns_login: bool
+    owns_database: bool
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class MoocPortal:
+    """Mounts the ASEM MOOC Portal in a Flask application.
+
+    In a host that already has Flask-SQLAlchemy the portal uses the host's session; in a host with
+    Flask-Login it maps the host's logged-in user to a portal account. It installs either itself
+    only when the host has none. ``url_prefix`` (or ``MOOC_URL_PREFIX``) mounts it under a path.
+    """
+
+    def __init__(self, app: Flask | None = None, *, url_prefix: str | None = None) -> None:
+        self.url_prefix = url_prefix
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        portal_config.apply_defaults(app.config)
+        portal_config.check_required(app.config, testing=app.testing)
+        owns_database = _ensure_database(app)
+        owns_login = _ensure_login(app)
+        _ensure_babel(app)
+        app.extensions["mooc_portal"] = PortalState(
+            portal=self, owns_login=owns_login, owns_database=owns_database
+        )
+        prefix = self.url_prefix if self.url_prefix is not None else app.config["MOOC_URL_PREFIX"]
+        app.register_blueprint(build_blueprint(), url_prefix=prefix or None)
+        from mooc_portal.cli import portal_cli
+
+        app.cli.add_command(portal_cli)
+
+
+def _ensure_database(app: Flask) -> bool:
+    if "sqlalchemy" in app.extensions:
+        return False
+    url = app.config["MOOC_DATABASE_URL"] or app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{Path(app.instance_path) / 'mooc_portal.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    db = SQLAlchemy()
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    return True
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, begin transactions, so that SAVEPOINT and
+    # transactional DDL work (SQLAlchemy's documented pysqlite recipe); enforce foreign keys.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def _ensure_login(app: Flask) -> bool:
+    if getattr(app, "login_manager", None) is not None:
+        return False
+    from mooc_portal.accounts.services import load_account
+
+    manager = LoginManager()
+    manager.init_app(app)
+    manager.user_loader(load_account)
+    manager.login_view = "portal.accounts.login"
+    manager.login_message = None
+    manager.session_protection = "strong"
+    return True
+
+
+def _ensure_babel(app: Flask) -> None:
+    translations = str(resource_dir("translations"))
+    if "babel" in app.extensions:
+        directories = get_babel(app).translation_directories
+        if translations not in directories:
+            directories.append(translations)
+        return
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["MOOC_DEFAULT_LANGUAGE"])
+    Babel(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=translations,
+    )
+
+
+def select_locale() -> str:
+    """The visitor's chosen language, else their account's, else the browser's best match."""
+    from flask import current_app
+
+    from mooc_portal.accounts.services import current_account
+
+    languages = current_app.config["MOOC_LANGUAGES"]
+    chosen = session.get("mooc_language")
+    if chosen in languages:
+        return chosen
+    account = current_account()
+    if account is not None and account.preferred_language in languages:
+        return account.preferred_language
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def select_timezone() -> str | None:
+    """The account's time zone, else the one the browser reported in the ``mooc_tz`` cookie."""
+    from zoneinfo import available_timezones
+
+    from mooc_portal.accounts.services import current_account
+
+    account = current_account()
+    if account is not None and account.timezone:
+        return account.timezone
+    reported = request.cookies.get("mooc_tz", "")
+    if reported and reported in _timezones(available_timezones):
+        return reported
+    return None
+
+
+_TIMEZONES: set[str] = set()
+
+
+def _timezones(loader: Any) -> set[str]:
+    if not _TIMEZONES:
+        _TIMEZONES.update(loader())
+    return _TIMEZONES
+
+
+def build_blueprint() -> Blueprint:
+    """The ``portal`` blueprint with every domain's blueprint nested in it."""
+    from mooc_portal.accounts.views import bp as accounts_bp
+    from mooc_portal.catalog.views import bp as catalog_bp
+    from mooc_portal.institutions.views import bp as institutions_bp
+    from mooc_portal.web import bp as web_bp
+    from mooc_portal.web import install_page_handlers
+
+    portal = Blueprint(
+        "portal",
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+        static_url_path="/static/portal",
+    )
+    for child in (web_bp, catalog_bp, institutions_bp, accounts_bp):
+        portal.register_blueprint(child)
+    install_page_handlers(portal)
+
+    @portal.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return portal

@@ -1,0 +1,79 @@
+"""Partner institutions and their multilingual profile."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mooc_portal.db import Base, PublicIdMixin, TimestampMixin
+from mooc_portal.i18n import LocalizedText, localized
+from mooc_portal.reference import ASIA_COUNTRIES, EUROPE_COUNTRIES, Region
+
+if TYPE_CHECKING:
+    from mooc_portal.catalog.models import Course
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class Institution(PublicIdMixin, TimestampMixin, Base):
+    """A partner university or organisation that contributes courses."""
+
+    __tablename__ = "mooc_institution"
+    __table_args__ = (
+        CheckConstraint(
+            f"(region = 'europe' AND country IN ({_in(EUROPE_COUNTRIES)})) OR "
+            f"(region = 'asia' AND country IN ({_in(ASIA_COUNTRIES)}))",
+            name="asem_country_region",
+        ),
+        CheckConstraint("slug <> ''", name="slug_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    region: Mapped[str] = mapped_column(String(6))
+    original_language: Mapped[str] = mapped_column(String(35), default="en")
+    website: Mapped[str | None] = mapped_column(String(300))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    logo: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    translations: Mapped[list[InstitutionTranslation]] = relationship(
+        back_populates="institution", cascade="all, delete-orphan", lazy="selectin"
+    )
+    courses: Mapped[list[Course]] = relationship(back_populates="institution", lazy="raise")
+
+    @property
+    def region_enum(self) -> Region:
+        return Region(self.region)
+
+    def text(self, field: str, language: str) -> LocalizedText:
+        return localized(self.translations, field, language, self.original_language)
+
+    def __repr__(self) -> str:
+        return f"<Institution {self.slug}>"
+
+
+class InstitutionTranslation(Base):
+    """The institution's name, short name and description in one language."""
+
+    __tablename__ = "mooc_institution_translation"
+    __table_args__ = (
+        UniqueConstraint("institution_id", "language"),
+        CheckConstraint("name <> ''", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_institution.id", ondelete="CASCADE")
+    )
+    language: Mapped[str] = mapped_column(String(35))
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    institution: Mapped[Institution] = relationship(back_populates="translations")

@@ -1,0 +1,28 @@
+"""Imports every domain's models so that ``Base.metadata`` knows all portal tables."""
+
+from mooc_portal.accounts.models import Account, LoginAttempt, Membership
+from mooc_portal.catalog.models import (
+    Course,
+    CourseLanguage,
+    CourseRun,
+    CourseSearchDocument,
+    CourseSubject,
+    CourseTranslation,
+    SubjectArea,
+)
+from mooc_portal.institutions.models import Institution, InstitutionTranslation
+
+__all__ = [
+    "Account",
+    "Course",
+    "CourseLanguage",
+    "CourseRun",
+    "CourseSearchDocument",
+    "CourseSubject",
+    "CourseTranslation",
+    "Institution",
+    "InstitutionTranslation",
+    "LoginAttempt",
+    "Membership",
+    "SubjectArea",
+]

@@ -1,0 +1,14 @@
+"""Signals other code (a host application, another domain) may subscribe to."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+course_published = _signals.signal("course-published")
+"""A course became public. Sender: the Flask app. Keyword args: ``course``, ``actor``."""
+
+account_registered = _signals.signal("account-registered")
+"""A learner registered. Sender: the Flask app. Keyword args: ``account``."""
+
+mail_sent = _signals.signal("mail-sent")
+"""A message left the portal (to SMTP or the log). Sender: the app. Keyword args: ``message``."""

@@ -1,0 +1,160 @@
+"""Pages that belong to no single domain: the home page, the language switch, error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from werkzeug.exceptions import HTTPException
+from wtforms.validators import ValidationError
+
+from mooc_portal.accounts.services import current_account
+from mooc_portal.db import session as db_session
+from mooc_portal.errors import PortalError
+from mooc_portal.i18n import LocalizedText, country_name, language_name
+
+bp = Blueprint("web", __name__)
+
+
+@bp.route("/")
+def home() -> str:
+    from mooc_portal.catalog.services import catalog_figures, open_courses
+
+    return render_template(
+        "web/home.html", figures=catalog_figures(), open_courses=open_courses(limit=6)
+    )
+
+
+@bp.route("/language", methods=["GET", "POST"])
+def set_language() -> Any:
+    """Remember the visitor's interface language and go back where they were."""
+    if request.method == "POST":
+        require_csrf()
+    language = request.values.get("language", "")
+    if language not in current_app.config["MOOC_LANGUAGES"]:
+        abort(400)
+    session["mooc_language"] = language
+    account = current_account()
+    if account is not None:
+        account.preferred_language = language
+    return redirect(safe_next_url(request.values.get("next")))
+
+
+def require_csrf() -> None:
+    """Refuse (400) a state-changing request without a valid CSRF token.
+
+    For POSTs that carry no WTForms form; forms check their token with ``validate_on_submit``.
+    """
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError as exc:
+        raise CSRFError(str(exc)) from exc
+
+
+def safe_next_url(target: str | None, default_endpoint: str = "portal.web.home") -> str:
+    """``target`` when it is a path on this site, else the default page (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return url_for(default_endpoint)
+
+
+def current_language() -> str:
+    return str(get_locale() or current_app.config["MOOC_DEFAULT_LANGUAGE"])
+
+
+def localized_text(obj: Any, field: str) -> LocalizedText:
+    return obj.text(field, current_language())
+
+
+@bp.app_template_filter("language_name")
+def language_name_filter(tag: str) -> str:
+    return language_name(tag, current_language())
+
+
+@bp.app_template_filter("country_name")
+def country_name_filter(code: str) -> str:
+    return country_name(code, current_language())
+
+
+def portal_context() -> dict[str, Any]:
+    return {
+        "current_account": current_account(),
+        "page_language": current_language(),
+        "t": localized_text,
+        "site_name": current_app.config["MOOC_SITE_NAME"],
+        "interface_languages": current_app.config["MOOC_LANGUAGES"],
+        "csrf_token": generate_csrf,
+    }
+
+
+def render_error(status: int, message: str | None = None) -> tuple[str, int]:
+    titles = {
+        400: _("Bad request"),
+        403: _("Not allowed"),
+        404: _("Page not found"),
+        405: _("Method not allowed"),
+        409: _("Conflict"),
+        422: _("Could not be processed"),
+        429: _("Too many requests"),
+        500: _("Something went wrong"),
+    }
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=titles.get(status, _("Error")),
+            message=message,
+        ),
+        status,
+    )
+
+
+def handle_http_error(error: HTTPException) -> Any:
+    if error.code is None or error.code < 400:
+        return error
+    return render_error(error.code)
+
+
+def handle_portal_error(error: PortalError) -> Any:
+    db_session.rollback()
+    return render_error(error.status, error.message)
+
+
+def commit_on_success(response: Any) -> Any:
+    """One commit per request: what the services flushed is kept only when the view succeeded."""
+    if response.status_code < 400:
+        db_session.commit()
+    else:
+        db_session.rollback()
+    return response
+
+
+def install_page_handlers(portal: Blueprint) -> None:
+    portal.context_processor(portal_context)
+    portal.register_error_handler(PortalError, handle_portal_error)
+    for code in (400, 403, 404, 405, 409, 422, 429):
+        portal.register_error_handler(code, handle_http_error)
+    portal.after_request(commit_on_success)
+
+
+def install_app_error_pages(app: Flask) -> None:
+    """Standalone only: the portal's error pages for URLs no view matched."""
+    app.context_processor(portal_context)
+    for code in (400, 403, 404, 405, 500):
+        app.register_error_handler(code, handle_http_error)

@@ -1,0 +1,26 @@
+// Progressive enhancements only: every page works without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  // Tell the server the visitor's time zone so dates are shown in it.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("mooc_tz=" + zone) === -1) {
+      document.cookie = "mooc_tz=" + encodeURIComponent(zone) + ";path=/;max-age=31536000;samesite=lax";
+    }
+  } catch (e) { /* older browsers: dates stay in UTC */ }
+
+  // Submit the language switcher as soon as a language is chosen.
+  document.addEventListener("DOMContentLoaded", function () {
+    var select = document.getElementById("language-select");
+    if (select && select.form) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    }
+    // Ask before a form marked data-confirm is sent.
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
+  });
+})();

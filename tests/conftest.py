@@ -1,0 +1,229 @@
+"""Fixtures: the app on SQLite and on PostgreSQL, each test in a transaction rolled back after.
+
+Every test that uses ``app`` runs once per database backend. PostgreSQL is the server at
+``MOOC_TEST_POSTGRES_URL`` (default: the machine's 127.0.0.1:5432, user postgres); a fresh
+database is created for the test session and dropped after. Without a reachable server the
+PostgreSQL half is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from mooc_portal import create_app
+from mooc_portal.migrate import upgrade_database
+
+POSTGRES_URL = os.environ.get(
+    "MOOC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = ("sqlite", "postgresql")
+TEST_SECRET = "test-secret-key-not-for-production"
+
+
+def postgres_unavailable_reason() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: skip, with the reason
+        return f"PostgreSQL not reachable at {make_url(POSTGRES_URL).render_as_string()}: {exc}"
+    return None
+
+
+class Databases:
+    """One migrated database per backend for the whole test session."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.urls: dict[str, str] = {}
+        self.apps: dict[str, Flask] = {}
+        self._pg_database: str | None = None
+        self._pg_reason: str | None | bool = False
+
+    def url(self, backend: str) -> str:
+        if backend in self.urls:
+            return self.urls[backend]
+        if backend == "sqlite":
+            url = f"sqlite:///{self.tmp_dir / 'portal-test.sqlite3'}"
+        else:
+            if self._pg_reason is False:
+                self._pg_reason = postgres_unavailable_reason()
+            if self._pg_reason:
+                if os.environ.get("MOOC_REQUIRE_POSTGRES"):
+                    pytest.fail(f"MOOC_REQUIRE_POSTGRES is set but {self._pg_reason}")
+                pytest.skip(str(self._pg_reason))
+            self._pg_database = f"mooc_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+            admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{self._pg_database}"'))
+            admin.dispose()
+            url = (
+                make_url(POSTGRES_URL)
+                .set(database=self._pg_database)
+                .render_as_string(hide_password=False)
+            )
+        self.urls[backend] = url
+        return url
+
+    def app(self, backend: str) -> Flask:
+        if backend not in self.apps:
+            app = make_test_app(self.url(backend))
+            with app.app_context():
+                upgrade_database()
+            self.apps[backend] = app
+        return self.apps[backend]
+
+    def close(self) -> None:
+        for app in self.apps.values():
+            with app.app_context():
+                app.extensions["sqlalchemy"].engine.dispose()
+        if self._pg_database:
+            admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self._pg_database}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def make_test_app(database_url: str, **config: Any) -> Flask:
+    return create_app(
+        {
+            "MOOC_ENV": "testing",
+            "TESTING": True,
+            "SECRET_KEY": TEST_SECRET,
+            "MOOC_DATABASE_URL": database_url,
+            "SERVER_NAME": None,
+            **config,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(databases: Databases, backend: str) -> Iterator[Flask]:
+    """The portal on a migrated database; everything a test writes is rolled back after it."""
+    app = databases.app(backend)
+    with rolled_back(app):
+        yield app
+
+
+@contextmanager
+def rolled_back(app: Flask) -> Iterator[None]:
+    """Run inside one outer transaction; commits become savepoints, all undone at the end."""
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        connection = db.engine.connect()
+    transaction = connection.begin()
+    original = db.session
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", class_=Session),
+        scopefunc=_app_ctx_id,
+    )
+    try:
+        yield
+    finally:
+        db.session = original
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Session:
+    """The session of the test's own app context (pytest-flask pushes one per test)."""
+    return app.extensions["sqlalchemy"].session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+class QueryCounter:
+    """Counts the SQL statements the app sends while active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Any:
+    """``with count_queries() as counter: ...`` then ``counter.count``."""
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+        with app.app_context():
+            engine = app.extensions["sqlalchemy"].engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+class AuthActions:
+    """Log in and out through the real pages, as flaskr's tests do."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def csrf_token(self, path: str = "/account/login") -> str:
+        import re
+
+        page = self._client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def login(self, email: str, password: str = "correct horse battery") -> Any:
+        return self._client.post(
+            "/account/login",
+            data={"email": email, "password": password, "csrf_token": self.csrf_token()},
+        )
+
+    def logout(self) -> Any:
+        return self._client.post("/account/logout", data={"csrf_token": self.csrf_token("/")})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
