@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-
-from flask import current_app
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import DateTime, MetaData, Uuid
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
 
 NAMING_CONVENTION = {

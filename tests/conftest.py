@@ -52,7 +52,7 @@ class Databases:
         self.urls: dict[str, str] = {}
         self.apps: dict[str, Flask] = {}
         self._pg_database: str | None = None
-        self._pg_reason: str | None | bool = False
+        self._pg_reason: str | bool | None = False
 
     def url(self, backend: str) -> str:
         if backend in self.urls:

@@ -120,7 +120,7 @@ def index(course: Course) -> None:
 def make_run(
     course: Course,
     *,
-    start: datetime | None | str = "default",
+    start: datetime | str | None = "default",
     weeks: int = 6,
     **fields: Any,
 ) -> CourseRun:

@@ -6,9 +6,9 @@ Create Date: 2026-11-28 02:39:33.932784
 """
 
 import sqlalchemy as sa
+from alembic import op
 
 import mooc_portal.db
-from alembic import op
 
 # A copy, not an import: a migration must not change when the application's code does.
 ISCED_F_2013 = {
