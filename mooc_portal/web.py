@@ -74,6 +74,7 @@ def safe_next_url(target: str | None, default_endpoint: str = "portal.web.home")
     return url_for(default_endpoint)
 
 
+@bp.app_template_global("current_language")
 def current_language() -> str:
     return str(get_locale() or current_app.config["MOOC_DEFAULT_LANGUAGE"])
 

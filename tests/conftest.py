@@ -8,6 +8,7 @@ PostgreSQL half is skipped with the reason.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from collections.abc import Iterator
@@ -98,7 +99,25 @@ class Databases:
             admin.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    pytest-flask pushes a request context for each test; Flask would reuse its app context
+    (and so ``g``, the locale and the database session) for the client's requests. Running
+    each request in an empty ``contextvars`` context gives it a fresh one.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_test_app(database_url: str, **config: Any) -> Flask:
+    app = _create_test_app(database_url, **config)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+def _create_test_app(database_url: str, **config: Any) -> Flask:
     return create_app(
         {
             "MOOC_ENV": "testing",
