@@ -190,3 +190,18 @@ def test_unknown_slug_is_a_404_page(client, db_session):
     response = client.get("/institutions/no-such-place")
     assert response.status_code == 404
     assert "There is no partner institution at this address." in _text(response)
+
+
+def test_profile_issues_a_fixed_number_of_queries(client, db_session, count_queries):
+    institution = make_institution(slug="busy", country="TH")
+
+    def queries_for_page():
+        with count_queries() as counter:
+            assert client.get("/institutions/busy").status_code == 200
+        return counter.count
+
+    make_course(institution=institution, runs=1)
+    few = queries_for_page()
+    for _ in range(6):
+        make_course(institution=institution, runs=2, subjects=("0613", "0541"))
+    assert queries_for_page() == few
