@@ -210,7 +210,8 @@ def _make_course(
     )[0]
     status = rng.choices([s for s, _ in STATUSES], weights=[w for _, w in STATUSES])[0]
     if number < 4:
-        # The first courses of the catalog cover the review workflow whatever the draw.
+        # The first courses are Hanbit National University's, where demo staff work: they
+        # cover every review state whatever the draw.
         status = (
             CourseStatus.DRAFT,
             CourseStatus.IN_REVIEW,
