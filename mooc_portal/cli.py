@@ -40,3 +40,38 @@ def create_admin_command(email: str, display_name: str, password: str) -> None:
         raise click.ClickException(error.message) from error
     session.commit()
     click.echo(f"{account.email} is an administrator.")
+
+
+@portal_cli.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Load nothing when institutions already exist.")
+@with_appcontext
+def demo_data_command(if_empty: bool) -> None:
+    """Load the demo catalog (partners, courses, runs) and one demo account per role."""
+    import os
+
+    from flask import current_app, url_for
+
+    from mooc_portal.demo import has_institutions, load_demo_data
+    from mooc_portal.errors import PortalError
+
+    if if_empty and has_institutions():
+        click.echo("The database already has institutions: the demo catalog was not loaded.")
+        return
+    try:
+        summary = load_demo_data()
+    except PortalError as error:
+        session.rollback()
+        raise click.ClickException(error.message) from error
+    session.commit()
+    click.echo(
+        f"Loaded {summary.institutions} institutions from {summary.countries} countries, "
+        f"{summary.courses} courses and {summary.runs} runs."
+    )
+    click.echo("Demo accounts (e-mail, role, password):")
+    for account in summary.accounts:
+        note = f"  ({account.note})" if account.note else ""
+        click.echo(f"  {account.email:<36} {account.role:<24} {account.password}{note}")
+    with current_app.test_request_context():
+        login_path = url_for("portal.accounts.login")
+    port = os.environ.get("PORT", "5000")
+    click.echo(f"Log in at http://127.0.0.1:{port}{login_path} (the address `make run` serves).")

@@ -1,29 +1,40 @@
-"""Partner pages."""
+"""Partner pages: the institutions by region and country, and each institution's profile."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from sqlalchemy import select
+from flask import Blueprint, render_template, request
 
-from mooc_portal.db import session
-from mooc_portal.institutions.models import Institution
+from mooc_portal.institutions import services
+from mooc_portal.reference import Region
+from mooc_portal.web import current_language
 
 bp = Blueprint("institutions", __name__)
 
 
 @bp.route("/institutions")
 def institution_list() -> str:
-    institutions = session.scalars(select(Institution).where(Institution.active.is_(True))).all()
-    return render_template("institutions/institution_list.html", institutions=institutions)
+    chosen = services.parse_institution_filter(
+        request.args.get("region"), request.args.get("country")
+    )
+    entries = services.list_public_institutions(chosen)
+    language = current_language()
+    return render_template(
+        "institutions/institution_list.html",
+        groups=services.group_by_region(entries, language),
+        total=len(entries),
+        chosen=chosen,
+        regions=list(Region),
+        region_label=services.region_label,
+        countries=services.partner_countries(language),
+    )
 
 
 @bp.route("/institutions/<slug>")
 def institution_detail(slug: str) -> str:
-    institution = session.scalar(
-        select(Institution).where(Institution.slug == slug, Institution.active.is_(True))
+    institution = services.get_public_institution(slug)
+    return render_template(
+        "institutions/institution_detail.html",
+        institution=institution,
+        courses=services.list_public_courses_of(institution),
+        region_label=services.region_label(institution.region_enum),
     )
-    if institution is None:
-        from flask import abort
-
-        abort(404)
-    return render_template("institutions/institution_detail.html", institution=institution)

@@ -1,0 +1,118 @@
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from mooc_portal.accounts.models import Account, StaffRole
+from mooc_portal.accounts.services import authenticate
+from mooc_portal.catalog.availability import Availability
+from mooc_portal.catalog.models import (
+    Course,
+    CourseRun,
+    CourseSearchDocument,
+    CourseStatus,
+    Credential,
+    Level,
+    Pace,
+)
+from mooc_portal.db import utcnow
+from mooc_portal.demo import DEMO_PASSWORD, load_demo_data
+from mooc_portal.institutions.models import Institution
+from mooc_portal.reference import ISCED_F, Region, region_of
+from tests.factories import make_institution
+
+
+def _count(db_session, model):
+    return db_session.scalar(select(func.count()).select_from(model))
+
+
+def test_demo_catalog_is_broad_and_relative_to_now(db_session):
+    now = utcnow() + timedelta(days=400)  # dates follow the given clock, not the calendar
+    summary = load_demo_data(now=now)
+
+    institutions = db_session.scalars(select(Institution)).all()
+    assert summary.institutions == len(institutions) >= 30
+    countries = {i.country for i in institutions}
+    assert summary.countries == len(countries) >= 20
+    assert {region_of(c) for c in countries} == {Region.ASIA, Region.EUROPE}
+    assert {i.region for i in institutions} == {"asia", "europe"}
+    local_names = {t.language for i in institutions for t in i.translations}
+    assert {"en", "ko", "ja", "zh", "fr", "de", "th", "vi"} <= local_names
+
+    courses = db_session.scalars(select(Course)).all()
+    assert summary.courses == len(courses) >= 150
+    runs = db_session.scalars(select(CourseRun)).all()
+    assert summary.runs == len(runs) >= 250
+    assert {run.availability(now) for run in runs} == set(Availability)
+    assert any(r.capacity for r in runs) and any(r.requires_approval for r in runs)
+    assert {r.delivery_mode for r in runs} == {"online", "blended"}
+
+    statuses = Counter(c.status for c in courses)
+    assert set(statuses) == set(CourseStatus)
+    assert statuses[CourseStatus.PUBLISHED] > len(courses) * 0.7
+    published = [c for c in courses if c.status == CourseStatus.PUBLISHED]
+    public_states = {c.availability(now) for c in published}
+    assert {Availability.OPEN, Availability.UPCOMING, Availability.IN_PROGRESS} <= public_states
+    assert {c.level for c in courses} == set(Level)
+    assert {c.pace for c in courses} == set(Pace)
+    assert {c.credential for c in courses} == set(Credential)
+    assert all(c.ects_credits > 0 for c in courses if c.credential == Credential.ECTS)
+    teaching = {tag for c in courses for tag in c.teaching_languages}
+    assert len(teaching) >= 6 and {"en", "ko", "ja", "zh", "fr", "de"} <= teaching
+    subjects = {s.code for c in courses for s in c.subjects}
+    assert len(subjects) >= 20 and subjects <= set(ISCED_F)
+    assert len({c.slug for c in courses}) == len(courses)
+    assert _count(db_session, CourseSearchDocument) == len(courses)
+
+
+def test_demo_has_an_account_for_every_role(db_session):
+    summary = load_demo_data()
+    accounts = {a.email: a for a in db_session.scalars(select(Account)).all()}
+    listed = {a.email: a for a in summary.accounts}
+    assert set(listed) == set(accounts)
+    assert {a.password for a in summary.accounts} == {DEMO_PASSWORD}
+
+    admins = [a for a in accounts.values() if a.is_admin]
+    roles = {m.role for a in accounts.values() for m in a.memberships}
+    learners = [a for a in accounts.values() if not a.is_admin and not a.memberships]
+    assert admins and roles == {StaffRole.MANAGER, StaffRole.EDITOR}
+    assert len(learners) >= 3
+    assert {region_of(a.country) for a in learners} == {Region.ASIA, Region.EUROPE}
+    for account in (admins[0], learners[0]):
+        assert authenticate(account.email, DEMO_PASSWORD) == account
+
+
+def test_demo_data_command_loads_once_and_lists_the_accounts(runner, client, db_session):
+    result = runner.invoke(args=["portal", "demo-data", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    for email in ("admin@asem-mooc.example", "manager.hanbit@asem-mooc.example"):
+        assert email in result.output
+    for role in ("administrator", "partner manager", "partner editor", "learner"):
+        assert role in result.output
+    assert DEMO_PASSWORD in result.output
+    assert "/account/login" in result.output
+
+    counts = [_count(db_session, m) for m in (Institution, Course, CourseRun, Account)]
+    again = runner.invoke(args=["portal", "demo-data", "--if-empty"])
+    assert again.exit_code == 0
+    assert "not loaded" in again.output
+    assert [_count(db_session, m) for m in (Institution, Course, CourseRun, Account)] == counts
+
+    refused = runner.invoke(args=["portal", "demo-data"])
+    assert refused.exit_code != 0
+    assert "already loaded" in refused.output
+    assert [_count(db_session, m) for m in (Institution, Course, CourseRun, Account)] == counts
+
+    page = client.get("/institutions").get_data(as_text=True)
+    assert 'id="region-asia"' in page and 'id="region-europe"' in page
+    assert f"{counts[0]} partner institutions" in page
+    assert client.get("/institutions/hanbit-national-university").status_code == 200
+
+
+def test_if_empty_leaves_an_existing_catalog_alone(runner, db_session):
+    make_institution("Our Own University", country="SG")
+    result = runner.invoke(args=["portal", "demo-data", "--if-empty"])
+    assert result.exit_code == 0
+    assert _count(db_session, Institution) == 1
+    assert _count(db_session, Course) == 0
+    assert _count(db_session, Account) == 0
