@@ -328,3 +328,16 @@ def test_expired_or_forged_reset_links_are_refused(app, client, db_session, outb
     response = client.get("/account/password/reset/forged-token")
     assert response.status_code == 400
     assert "This link is not valid." in response.get_data(as_text=True)
+
+
+def test_login_and_forgot_password_without_csrf_are_refused(client, db_session, outbox):
+    make_account("ana@example.org")
+    response = client.post(
+        "/account/login", data={"email": "ana@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert client.get("/account/").status_code == 302
+    response = client.post("/account/password/forgot", data={"email": "ana@example.org"})
+    assert response.status_code == 400
+    assert outbox == []
+    assert db_session.scalar(select(func.count(LoginAttempt.id))) == 0
