@@ -81,6 +81,8 @@ def logout() -> Any:
 
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
+    if services.current_account() is not None:
+        return redirect(url_for("portal.accounts.profile"))
     form = RegisterForm()
     if request.method == "GET":
         form.preferred_language.data = _page_language()
