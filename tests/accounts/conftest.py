@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mooc_portal.signals import mail_sent
+from tests.conftest import AuthActions
 
 
 @pytest.fixture
@@ -34,7 +35,5 @@ def link_in(message: EmailMessage) -> str:
 
 
 def token_from(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+    """The CSRF token of the form on ``path``."""
+    return AuthActions(client).csrf_token(path)
