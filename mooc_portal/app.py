@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +14,18 @@ from flask_migrate import Migrate
 from mooc_portal.resources import resource_dir
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
     """Build the standalone portal.
 
     Configuration comes, in increasing precedence, from the defaults, the instance folder
     (``config.py`` and a ``secret_key`` file), ``MOOC_*``/``SECRET_KEY`` environment variables
-    and the ``config`` mapping (tests).
+    and the ``config`` mapping (tests). ``instance_path`` overrides Flask's default instance
+    folder.
     """
     from mooc_portal.extension import MoocPortal
     from mooc_portal.web import install_app_error_pages
 
-    app = Flask("mooc_portal", instance_relative_config=True)
+    app = Flask("mooc_portal", instance_path=instance_path, instance_relative_config=True)
     app.config.from_pyfile("config.py", silent=True)
     secret_file = Path(app.instance_path) / "secret_key"
     if secret_file.is_file():
@@ -35,8 +37,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("MOOC_ENV") == "testing":
         app.testing = True
     if app.config.get("MOOC_ENV") == "development" and not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.urandom(32).hex()
-        app.logger.warning("No SECRET_KEY: using a random one; sessions end at restart.")
+        # Generated once into the instance folder (as `make run` does), so sessions survive
+        # a restart; production never gets here: it must be given a key.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        secret_file.write_text(app.config["SECRET_KEY"] + "\n")
+        secret_file.chmod(0o600)
+        app.logger.warning("No SECRET_KEY: generated a development key into %s.", secret_file)
     logging.basicConfig(level=logging.INFO)
 
     MoocPortal(app)

@@ -1,19 +1,97 @@
-"""Account forms."""
+"""Account forms. Choices that depend on the visitor's language are filled in at construction."""
 
 from __future__ import annotations
 
+from typing import Any
+from zoneinfo import available_timezones
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from mooc_portal.i18n import country_name, language_name
+from mooc_portal.reference import ASEM_COUNTRIES
+
+_TIMEZONES: list[str] = []
+
+
+def _country_choices(locale: str) -> list[tuple[str, str]]:
+    names = sorted(((country_name(c, locale), c) for c in ASEM_COUNTRIES), key=lambda p: p[0])
+    return [("", _l("Prefer not to say")), *((code, name) for name, code in names)]
+
+
+def _language_choices(locale: str) -> list[tuple[str, str]]:
+    return [(code, language_name(code, locale)) for code in current_app.config["MOOC_LANGUAGES"]]
+
+
+def _timezone_choices() -> list[tuple[str, str]]:
+    if not _TIMEZONES:
+        _TIMEZONES.extend(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
+    return [("", _l("As reported by my browser")), *((z, z.replace("_", " ")) for z in _TIMEZONES)]
+
+
+def _current_locale() -> str:
+    from mooc_portal.web import current_language
+
+    return current_language()
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class PasswordPairMixin:
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
 
 
 class RegisterForm(FlaskForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    country = SelectField(_l("Country (optional)"), validators=[Optional()])
+    preferred_language = SelectField(_l("Preferred language"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        locale = _current_locale()
+        self.country.choices = _country_choices(locale)
+        self.preferred_language.choices = _language_choices(locale)
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    country = SelectField(_l("Country (optional)"), validators=[Optional()])
+    preferred_language = SelectField(_l("Preferred language"))
+    timezone = SelectField(_l("Time zone"), validators=[Optional()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        locale = _current_locale()
+        self.country.choices = _country_choices(locale)
+        self.preferred_language.choices = _language_choices(locale)
+        self.timezone.choices = _timezone_choices()
+
+
+class ChangePasswordForm(PasswordPairMixin, FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()])
+
+
+class ResetPasswordForm(PasswordPairMixin, FlaskForm):
+    pass

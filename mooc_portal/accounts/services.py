@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from functools import cache
+from zoneinfo import available_timezones
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -15,11 +18,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from mooc_portal.accounts.models import Account, LoginAttempt, Membership, StaffRole
 from mooc_portal.db import session, utcnow
-from mooc_portal.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted, TooManyAttempts
 from mooc_portal.institutions.models import Institution
+from mooc_portal.mail import send_mail
+from mooc_portal.reference import ASEM_COUNTRIES
 from mooc_portal.signals import account_registered
 
 RESET_SALT = "mooc-password-reset"
+
+known_timezones = cache(available_timezones)
 
 
 def normalize_email(email: str) -> str:
@@ -41,13 +48,17 @@ def current_account() -> Account | None:
     In the standalone portal it is Flask-Login's user. In a host application the host's
     logged-in user is linked to a portal account by its id, created on the first visit.
     """
-    if "mooc_account" in g:
-        return g.mooc_account
+    if not has_request_context():
+        return None
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    # Cached per logged-in user object: an app context (and its ``g``) may outlive a request.
+    cached = g.get("mooc_account")
+    if cached is not None and cached[0] is user:
+        return cached[1]
     account: Account | None = None
-    user = current_user
     if user is not None and getattr(user, "is_authenticated", False):
         account = user if isinstance(user, Account) else account_for_host_user(user)
-    g.mooc_account = account
+    g.mooc_account = (user, account)
     return account
 
 
@@ -77,20 +88,80 @@ def register_account(
 ) -> Account:
     """Create a learner account. Raises Conflict when the e-mail is taken."""
     email = normalize_email(email)
+    display_name = _checked_name(display_name)
     check_password_strength(password)
-    if session.scalar(select(Account.id).where(Account.email == email)) is not None:
-        raise Conflict(_("An account with this e-mail address already exists."), field="email")
+    _check_country(country)
+    _check_language(preferred_language)
+    _check_email_free(email)
     account = Account(
         email=email,
-        display_name=display_name.strip(),
+        display_name=display_name,
         password_hash=generate_password_hash(password),
         country=country or None,
-        preferred_language=preferred_language,
+        preferred_language=preferred_language or None,
     )
     session.add(account)
     session.flush()
     account_registered.send(current_app._get_current_object(), account=account)
     return account
+
+
+def update_profile(
+    account: Account,
+    *,
+    actor: Account,
+    display_name: str,
+    email: str,
+    country: str | None,
+    preferred_language: str | None,
+    timezone: str | None,
+) -> Account:
+    """Change an account's name, e-mail address, country, language and time zone.
+
+    Only the account itself or an administrator may. Raises InvalidInput or Conflict naming
+    the field; nothing is changed then.
+    """
+    if actor.id != account.id and not actor.is_admin:
+        raise NotPermitted(_("You may only change your own profile."))
+    email = normalize_email(email)
+    display_name = _checked_name(display_name)
+    _check_country(country)
+    _check_language(preferred_language)
+    if timezone and timezone not in known_timezones():
+        raise InvalidInput(_("Choose a time zone from the list."), field="timezone")
+    if email != account.email:
+        _check_email_free(email)
+    account.display_name = display_name
+    account.email = email
+    account.country = country or None
+    account.preferred_language = preferred_language or None
+    account.timezone = timezone or None
+    session.flush()
+    return account
+
+
+def _checked_name(display_name: str) -> str:
+    name = (display_name or "").strip()
+    if not name:
+        raise InvalidInput(_("Enter your name."), field="display_name")
+    return name
+
+
+def _check_email_free(email: str) -> None:
+    if not email or "@" not in email:
+        raise InvalidInput(_("Enter a valid e-mail address."), field="email")
+    if session.scalar(select(Account.id).where(Account.email == email)) is not None:
+        raise Conflict(_("An account with this e-mail address already exists."), field="email")
+
+
+def _check_country(country: str | None) -> None:
+    if country and country not in ASEM_COUNTRIES:
+        raise InvalidInput(_("Choose a country from the list."), field="country")
+
+
+def _check_language(language: str | None) -> None:
+    if language and language not in current_app.config["MOOC_LANGUAGES"]:
+        raise InvalidInput(_("Choose a language from the list."), field="preferred_language")
 
 
 def check_password_strength(password: str) -> None:
@@ -182,6 +253,31 @@ def reset_password(token: str, new: str) -> Account:
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == account.email))
     session.flush()
     return account
+
+
+def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
+    """Mail a time-limited password-reset link to the account with this address, if any.
+
+    ``link_for(token)`` builds the absolute URL of the reset page. Nothing tells the caller
+    whether the address belongs to an account, so the answer cannot be used to probe for one.
+    Accounts linked to a host application's user have no portal password and get no mail.
+    """
+    account = find_account_by_email(email)
+    if account is None or not account.active or account.host_user_id is not None:
+        return
+    hours = max(1, current_app.config["MOOC_PASSWORD_RESET_MAX_AGE"] // 3600)
+    body = _(
+        "Hello %(name)s,\n\n"
+        "someone (hopefully you) asked to reset the password of your account on "
+        "%(site)s. Open this link within %(hours)d hour(s) to choose a new password:\n\n"
+        "%(link)s\n\n"
+        "If you did not ask for this, ignore this message: your password stays as it is.",
+        name=account.display_name,
+        site=current_app.config["MOOC_SITE_NAME"],
+        hours=hours,
+        link=link_for(password_reset_token(account)),
+    )
+    send_mail(account.email, _("Reset your password"), body)
 
 
 def find_account_by_email(email: str) -> Account | None:

@@ -1,58 +1,229 @@
-"""Account pages: register, log in, log out, profile."""
+"""Account pages: register, log in and out, profile, change and reset the password.
+
+In a host application that has its own Flask-Login, the host owns logging in: the portal's
+login and register pages send the visitor to the host's login page, and the password pages
+do not exist (a linked account has no portal password).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_url, login_user, logout_user
+from flask_wtf import FlaskForm
 
 from mooc_portal.accounts import services
-from mooc_portal.accounts.forms import LoginForm, RegisterForm
-from mooc_portal.errors import PortalError
+from mooc_portal.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from mooc_portal.accounts.permissions import login_required
+from mooc_portal.errors import PortalError, TooManyAttempts
 from mooc_portal.web import require_csrf, safe_next_url
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
+PORTAL_LOGIN_ONLY = {"login", "register", "change_password", "forgot_password", "reset_password"}
+
+
+@bp.before_request
+def defer_to_host_login() -> Any:
+    if _portal_owns_login() or request.endpoint is None:
+        return None
+    view = request.endpoint.rsplit(".", 1)[-1]
+    if view in ("login", "register"):
+        host_login = current_app.login_manager.login_view  # type: ignore[attr-defined]
+        if not host_login:
+            abort(404)
+        return redirect(login_url(host_login, _next_target()))
+    if view in PORTAL_LOGIN_ONLY:
+        abort(404)
+    return None
+
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    next_url = _next_target()
+    if services.current_account() is not None:
+        return redirect(next_url)
     form = LoginForm()
-    if form.validate_on_submit():
-        account = services.authenticate(
-            form.email.data, form.password.data, remote_addr=request.remote_addr
-        )
-        if account is not None:
-            login_user(account)
-            return redirect(safe_next_url(request.args.get("next")))
-        form.password.errors.append("E-mail address or password is not correct.")
-    return render_template("accounts/login.html", form=form)
+    valid, status = _validate(form)
+    if valid:
+        try:
+            account = services.authenticate(
+                form.email.data, form.password.data, remote_addr=request.remote_addr
+            )
+        except TooManyAttempts as error:
+            form.password.errors.append(error.message)
+            status = error.status
+        else:
+            if account is not None:
+                login_user(account, remember=form.remember.data)
+                return redirect(next_url)
+            # 200, not 4xx: the failed attempt must be committed to count towards throttling.
+            form.password.errors.append(_("E-mail address or password is not correct."))
+    return render_template("accounts/login.html", form=form, next=_next_param()), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     require_csrf()
     logout_user()
+    flash(_("You are logged out."), "success")
     return redirect(url_for("portal.web.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
+    if services.current_account() is not None:
+        return redirect(url_for("portal.accounts.profile"))
     form = RegisterForm()
-    if form.validate_on_submit():
+    if request.method == "GET":
+        form.preferred_language.data = _page_language()
+    valid, status = _validate(form)
+    if valid:
         try:
             account = services.register_account(
-                form.email.data, form.password.data, form.display_name.data
+                form.email.data,
+                form.password.data,
+                form.display_name.data,
+                country=form.country.data or None,
+                preferred_language=form.preferred_language.data,
             )
         except PortalError as error:
-            getattr(form, error.field or "email").errors.append(error.message)
+            status = _show_error(form, error)
         else:
             login_user(account)
-            return redirect(url_for("portal.web.home"))
-    return render_template("accounts/register.html", form=form)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(safe_next_url(request.args.get("next"), "portal.accounts.profile"))
+    return render_template("accounts/register.html", form=form), status
 
 
-@bp.route("/")
+@bp.route("/", methods=["GET", "POST"])
 @login_required
-def profile() -> str:
-    return render_template("accounts/profile.html")
+def profile() -> Any:
+    account = services.current_account()
+    assert account is not None
+    form = ProfileForm(obj=account)
+    if request.method == "GET" and not account.preferred_language:
+        form.preferred_language.data = _page_language()
+    valid, status = _validate(form)
+    if valid:
+        try:
+            services.update_profile(
+                account,
+                actor=account,
+                display_name=form.display_name.data,
+                email=form.email.data,
+                country=form.country.data or None,
+                preferred_language=form.preferred_language.data,
+                timezone=form.timezone.data or None,
+            )
+        except PortalError as error:
+            status = _show_error(form, error)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("portal.accounts.profile"))
+    return render_template("accounts/profile.html", form=form, account=account), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    account = services.current_account()
+    assert account is not None
+    if not account.password_hash:
+        abort(404)
+    form = ChangePasswordForm()
+    valid, status = _validate(form)
+    if valid:
+        try:
+            services.change_password(account, form.current_password.data, form.password.data)
+        except PortalError as error:
+            status = _show_error(form, error)
+        else:
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("portal.accounts.profile"))
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> Any:
+    form = ForgotPasswordForm()
+    valid, status = _validate(form)
+    if valid:
+        services.request_password_reset(
+            form.email.data,
+            lambda token: url_for("portal.accounts.reset_password", token=token, _external=True),
+        )
+        # The same answer whether or not the address has an account.
+        flash(
+            _(
+                "If an account uses this address, we have sent it a link to choose a new "
+                "password. The link works for a limited time."
+            ),
+            "success",
+        )
+        return redirect(url_for("portal.accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    try:
+        services.account_for_reset_token(token)
+    except PortalError as error:
+        return render_template("accounts/reset_password.html", form=None, problem=error), 400
+    form = ResetPasswordForm()
+    valid, status = _validate(form)
+    if valid:
+        try:
+            services.reset_password(token, form.password.data)
+        except PortalError as error:
+            status = _show_error(form, error)
+        else:
+            flash(_("Your password is changed. Log in with it now."), "success")
+            return redirect(url_for("portal.accounts.login"))
+    return render_template("accounts/reset_password.html", form=form, problem=None), status
+
+
+def _portal_owns_login() -> bool:
+    return bool(current_app.extensions["mooc_portal"].owns_login)
+
+
+def _next_param() -> str | None:
+    target = request.args.get("next")
+    return target if target and safe_next_url(target) == target else None
+
+
+def _next_target() -> str:
+    return safe_next_url(request.args.get("next"))
+
+
+def _page_language() -> str:
+    from mooc_portal.web import current_language
+
+    return current_language()
+
+
+def _validate(form: FlaskForm) -> tuple[bool, int]:
+    """Whether a submitted form is valid, and the status to answer with if it is shown again:
+    400 when it was submitted with errors (a missing CSRF token included)."""
+    valid = form.validate_on_submit()
+    return valid, 400 if form.is_submitted() and not valid else 200
+
+
+def _show_error(form: FlaskForm, error: PortalError) -> int:
+    """Put a service's error at its field (or at the top of the form); return its status."""
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+    return error.status
