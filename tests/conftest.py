@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import create_engine, event, text
@@ -157,9 +158,28 @@ def db_session(app: Flask) -> Session:
     return app.extensions["sqlalchemy"].session
 
 
+class PortalClient(FlaskClient):
+    """A test client whose every request gets its own ``g``, as in production.
+
+    pytest-flask pushes a request context for each test and Flask reuses its app context for the
+    client's requests, so without this ``g`` (the current account, Flask-Login's user, the
+    Flask-Babel locale) would leak from one request of a test into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        context = _cv_app.get(None)
+        if context is None:
+            return super().open(*args, **kwargs)
+        saved, context.g = context.g, context.app.app_ctx_globals_class()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            context.g = saved
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return PortalClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture
