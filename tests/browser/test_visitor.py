@@ -98,7 +98,10 @@ def test_language_switcher_works_without_javascript(browser, portal_server):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-@pytest.mark.parametrize("path", ["/", "{course}", "/courses/no-such-course"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/courses?q=climate", "{course}", "/institutions", "{institution}", "/account/register"],
+)
 def test_page_fits_the_screen_width(browser, portal_server, viewport, path, tmp_path):
     context = browser.new_context(viewport=viewport, locale="ko-KR")
     try:
