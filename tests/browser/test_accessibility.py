@@ -117,3 +117,21 @@ def test_axe_reports_what_it_should(axe_context, axe_source, portal_server):
     finally:
         page.close()
     assert {"label", "color-contrast"} <= ids
+
+
+@pytest.mark.parametrize(("path", "status"), PAGES)
+def test_page_runs_under_the_strict_csp(page, page_problems, portal_server, path, status):
+    """No inline script or style anywhere: the browser refuses nothing and reports no error."""
+    response = page.goto(portal_server(path))
+    assert response is not None and response.status == status
+    page.wait_for_load_state("load")
+    assert page_problems.messages == []
+
+
+def test_csp_refusals_are_reported(page, page_problems, portal_server):
+    """The harness itself: an inline style attribute is refused and the refusal is caught."""
+    page.goto(portal_server("/"))
+    inline_style = "document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">x</p>')"
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        page.evaluate(inline_style)
+    assert any("Content Security Policy" in message for message in page_problems.messages)

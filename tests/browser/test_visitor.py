@@ -12,6 +12,7 @@ from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
+# MOOC_SCREENSHOTS=<dir>: also save full-page screenshots there, to look at the layout.
 SCREENSHOTS = os.environ.get("MOOC_SCREENSHOTS")
 
 
@@ -102,7 +103,7 @@ def test_language_switcher_works_without_javascript(browser, portal_server):
     "path",
     ["/", "/courses?q=climate", "{course}", "/institutions", "{institution}", "/account/register"],
 )
-def test_page_fits_the_screen_width(browser, portal_server, viewport, path, tmp_path):
+def test_page_fits_the_screen_width(browser, portal_server, viewport, path):
     context = browser.new_context(viewport=viewport, locale="ko-KR")
     try:
         page = context.new_page()
@@ -111,7 +112,8 @@ def test_page_fits_the_screen_width(browser, portal_server, viewport, path, tmp_
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         if SCREENSHOTS:
-            name = re.sub(r"\W+", "-", f"{path.strip('/') or 'home'}-{viewport['width']}")
+            name = f"{path.strip('/') or 'home'} {viewport['width']}"
+            name = re.sub(r"\W+", "-", name).strip("-")
             Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {viewport['width']}px"
