@@ -10,6 +10,7 @@ set (CI) they fail instead.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from collections.abc import Iterator
@@ -87,11 +88,11 @@ def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalSe
 
 def fill_catalog() -> None:
     """The demo catalog when this tree has its loader, else a small catalog of our own."""
-    try:
-        from mooc_portal.demo import load_demo_data  # type: ignore[import-not-found]
-    except ImportError:
+    if importlib.util.find_spec("mooc_portal.demo") is None:
         fixture_catalog()
     else:
+        from mooc_portal.demo import load_demo_data  # type: ignore[import-not-found]
+
         load_demo_data()
 
 
