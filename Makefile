@@ -6,7 +6,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 export MOOC_ENV ?= development
 
-.PHONY: run test install install-test lint format benchmarks clean
+.PHONY: run test install install-test lint format benchmarks clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,15 @@ lint:
 format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Re-extract the interface's strings, merge them into every catalog, compile the catalogs.
+# New strings arrive untranslated: tests/test_i18n.py lists them until they are translated.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --no-wrap --sort-output \
+		--project "ASEM MOOC Portal" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap \
+		--ignore-pot-creation-date
+	$(BIN)/pybabel compile -d translations --statistics
 
 benchmarks: install-test
 	$(BIN)/python -m benchmarks.catalog_search
