@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -96,10 +96,10 @@ def audit_entries_query(filters: AuditFilter) -> Select[tuple[AuditEntry]]:
     if filters.institution_id:
         query = query.where(AuditEntry.institution_id == filters.institution_id)
     if filters.since:
-        start = datetime.combine(filters.since, time.min).astimezone()
+        start = datetime.combine(filters.since, time.min, tzinfo=UTC)
         query = query.where(AuditEntry.at >= start)
     if filters.until:
-        end = datetime.combine(filters.until + timedelta(days=1), time.min).astimezone()
+        end = datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=UTC)
         query = query.where(AuditEntry.at < end)
     return query
 
