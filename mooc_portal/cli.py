@@ -40,3 +40,15 @@ def create_admin_command(email: str, display_name: str, password: str) -> None:
         raise click.ClickException(error.message) from error
     session.commit()
     click.echo(f"{account.email} is an administrator.")
+
+
+@portal_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--institution", "slug", required=True, help="Slug of the institution.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; store nothing.")
+@with_appcontext
+def import_command(path: str, slug: str, dry_run: bool) -> None:
+    """Import courses from a CSV or JSON file (all-or-nothing, matched by course code)."""
+    from mooc_portal.publishing.cli import run_import
+
+    run_import(path, slug, dry_run=dry_run)
