@@ -10,7 +10,6 @@ from alembic import op
 
 import mooc_portal.db
 
-
 revision = "0003"
 down_revision = "0001"
 branch_labels = None

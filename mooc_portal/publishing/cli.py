@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from mooc_portal.db import session
 from mooc_portal.errors import PortalError
 from mooc_portal.publishing import importer, staff
