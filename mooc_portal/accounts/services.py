@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import timedelta
+from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -41,13 +42,16 @@ def current_account() -> Account | None:
     In the standalone portal it is Flask-Login's user. In a host application the host's
     logged-in user is linked to a portal account by its id, created on the first visit.
     """
-    if "mooc_account" in g:
-        return g.mooc_account
+    # Cached per request, on the request itself: an app context (and its ``g``) may outlive
+    # one request, as in tests where several requests share the test's app context.
+    holder: Any = request._get_current_object() if has_request_context() else g
+    if hasattr(holder, "mooc_account"):
+        return holder.mooc_account
     account: Account | None = None
     user = current_user
     if user is not None and getattr(user, "is_authenticated", False):
         account = user if isinstance(user, Account) else account_for_host_user(user)
-    g.mooc_account = account
+    holder.mooc_account = account
     return account
 
 
