@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField
+from wtforms import DateField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
 ENTITIES = [
-    ("", _l("Anything")),
-    ("course", _l("Courses")),
-    ("course_translation", _l("Course texts")),
-    ("run", _l("Runs")),
-    ("module", _l("Outline modules")),
-    ("lesson", _l("Outline lessons")),
-    ("institution", _l("Institutions")),
-    ("staff", _l("Staff")),
-    ("import", _l("Imports")),
+    SelectChoice(value, label)
+    for value, label in (
+        ("", _l("Anything")),
+        ("course", _l("Courses")),
+        ("course_translation", _l("Course texts")),
+        ("run", _l("Runs")),
+        ("module", _l("Outline modules")),
+        ("lesson", _l("Outline lessons")),
+        ("institution", _l("Institutions")),
+        ("staff", _l("Staff")),
+        ("import", _l("Imports")),
+    )
 ]
 
 

@@ -15,6 +15,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -28,35 +29,40 @@ from mooc_portal.catalog.outline import LessonKind
 from mooc_portal.errors import PortalError
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F
 
-LEVELS = [
+
+def choices(*pairs: tuple[str, object]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+
+
+LEVELS = choices(
     (Level.INTRODUCTORY.value, _l("Introductory")),
     (Level.INTERMEDIATE.value, _l("Intermediate")),
     (Level.ADVANCED.value, _l("Advanced")),
-]
-PACES = [
+)
+PACES = choices(
     (Pace.INSTRUCTOR_LED.value, _l("Instructor-led")),
     (Pace.SELF_PACED.value, _l("Self-paced")),
-]
-CREDENTIALS = [
+)
+CREDENTIALS = choices(
     (Credential.NONE.value, _l("None")),
     (Credential.CERTIFICATE.value, _l("Certificate of completion")),
     (Credential.ECTS.value, _l("ECTS credits")),
-]
-DELIVERY_MODES = [
+)
+DELIVERY_MODES = choices(
     (DeliveryMode.ONLINE.value, _l("Online")),
     (DeliveryMode.BLENDED.value, _l("Blended")),
-]
-LESSON_KINDS = [
+)
+LESSON_KINDS = choices(
     (LessonKind.VIDEO.value, _l("Video")),
     (LessonKind.READING.value, _l("Reading")),
     (LessonKind.QUIZ.value, _l("Quiz")),
     (LessonKind.ASSIGNMENT.value, _l("Assignment")),
     (LessonKind.EXTERNAL.value, _l("External activity")),
-]
-ROLES = [
+)
+ROLES = choices(
     ("editor", _l("Editor: edits courses")),
     ("manager", _l("Manager: also staff and profile")),
-]
+)
 
 
 def attach_error(form: FlaskForm, error: PortalError) -> None:
@@ -99,7 +105,7 @@ class CourseForm(FlaskForm):
     )
     subjects = SelectMultipleField(
         _l("Subject areas (ISCED-F 2013)"),
-        choices=[(code, f"{code} {label}") for code, label in ISCED_F.items()],
+        choices=[SelectChoice(code, f"{code} {label}") for code, label in ISCED_F.items()],
     )
     accessibility_statement = TextAreaField(
         _l("Accessibility statement for the course materials"),
@@ -176,7 +182,7 @@ class ImageForm(FlaskForm):
 class InstitutionForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
-    country = SelectField(_l("Country"), choices=[(c, c) for c in ASEM_COUNTRIES])
+    country = SelectField(_l("Country"), choices=[SelectChoice(c) for c in ASEM_COUNTRIES])
     original_language = StringField(
         _l("Original language (language tag)"), default="en", validators=[DataRequired()]
     )

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from wtforms import SelectChoice
 
 from mooc_portal.accounts.services import account_for_reset_token, current_account, reset_password
 from mooc_portal.catalog.models import Course, CourseStatus
@@ -187,7 +188,7 @@ def course_edit(course_uuid: str) -> Any:
     course = _course(course_uuid)
     form = EditCourseForm(obj=course if request.method == "GET" else None)
     form.original_language.choices = [
-        (t.language, t.language) for t in sorted(course.translations, key=lambda t: t.language)
+        SelectChoice(t.language) for t in sorted(course.translations, key=lambda t: t.language)
     ]
     if request.method == "GET":
         form.teaching_languages.data = ", ".join(course.teaching_languages)

@@ -110,7 +110,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client, home):
 
 def test_staff_are_not_administrators(client, auth, home):
     auth.login(home["manager"].email)
-    for url in ("/admin/", "/admin/audit", "/admin/institutions", f"/admin/courses/{home['course'].uuid}"):
+    for url in (
+        "/admin/",
+        "/admin/audit",
+        "/admin/institutions",
+        f"/admin/courses/{home['course'].uuid}",
+    ):
         assert client.get(url).status_code == 403
     token = auth.csrf_token("/")
     response = client.post(

@@ -121,7 +121,9 @@ def test_translations_add_edit_and_switch_original(db_session, home, editor):
 def test_original_language_needs_its_text(db_session, home, editor):
     course = make_course(institution=home)
     with pytest.raises(InvalidInput) as refused:
-        services.update_course(editor, course, course_data(code=course.code, original_language="fr"))
+        services.update_course(
+            editor, course, course_data(code=course.code, original_language="fr")
+        )
     assert refused.value.field == "original_language"
 
 
@@ -155,7 +157,8 @@ def test_runs_create_edit_cancel(db_session, home, editor):
     with pytest.raises(Conflict):
         services.cancel_run(editor, run)
     actions = [
-        e.action for e in db_session.query(AuditEntry).filter_by(entity="run").order_by(AuditEntry.id)
+        e.action
+        for e in db_session.query(AuditEntry).filter_by(entity="run").order_by(AuditEntry.id)
     ]
     assert actions == ["create", "update", "cancel"]
     update = db_session.query(AuditEntry).filter_by(entity="run", action="update").one()

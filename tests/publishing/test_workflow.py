@@ -64,7 +64,9 @@ WRONG_STATES = [(a, s) for a, t in sorted(TRANSITIONS.items()) for s in STATES i
 def test_transition_from_a_wrong_state_is_refused(people, action, state):
     transition = TRANSITIONS[action]
     course = make_course(institution=people["home"], status=state)
-    actor = people["admin"] if "admin" in ALLOWED[(action, transition.source)] else people["manager"]
+    actor = (
+        people["admin"] if "admin" in ALLOWED[(action, transition.source)] else people["manager"]
+    )
     with pytest.raises(Conflict):
         transition_course(actor, course, action, comment="x")
     assert course.status == state
