@@ -63,6 +63,10 @@ class ImportReport:
         return sum(1 for r in self.rows if r.action == action)
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def _split(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
@@ -136,14 +140,18 @@ def _plan_row(
         teaching_languages=_split(row.get("teaching_languages")),
         subtitle_languages=_split(row.get("subtitle_languages")),
         subjects=_split(row.get("subjects")),
-        accessibility_statement=row.get("accessibility_statement"),
+        accessibility_statement=_text(row.get("accessibility_statement")),
     )
     clean, errors = validate_course_data(data)
     result.errors.extend(errors)
     for code_ in clean["subjects"]:
         if code_ not in known_subjects:
             result.errors.append(("subjects", _("“%(code)s” is unknown.", code=code_)))
-    translations = dict(row.get("translations") or {})
+    translations = row.get("translations") or {}
+    if not isinstance(translations, dict):
+        result.errors.append(("translations", _("Give the translations as an object.")))
+        translations = {}
+    translations = dict(translations)
     if any(row.get(name) for name in TEXT_FIELDS):
         translations[original] = {name: row.get(name) for name in TEXT_FIELDS}
     texts: dict[str, dict[str, Any]] = {}
@@ -151,7 +159,7 @@ def _plan_row(
         if not isinstance(values, dict) or not any((values.get(n) or "") for n in TEXT_FIELDS):
             continue
         clean_text, text_errors = validate_translation(
-            TranslationData(language=language, **{n: values.get(n) for n in TEXT_FIELDS})
+            TranslationData(language=language, **{n: _text(values.get(n)) for n in TEXT_FIELDS})
         )
         prefix = f"{language}:"
         result.errors.extend((prefix + f if f != "language" else f, m) for f, m in text_errors)

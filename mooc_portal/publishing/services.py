@@ -197,7 +197,7 @@ def validate_course_data(data: CourseData) -> tuple[dict[str, Any], FieldErrors]
             errors.append(("subjects", _("“%(code)s” is not an ISCED-F 2013 code.", code=code_)))
         elif code_ not in subjects:
             subjects.append(code_)
-    clean["subjects"] = subjects
+    clean["subjects"] = sorted(subjects)
     clean["accessibility_statement"] = (data.accessibility_statement or "").strip() or None
     slug = slugify(data.slug or "") if data.slug else None
     if data.slug and not slug:
