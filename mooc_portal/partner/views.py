@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from mooc_portal.accounts.services import account_for_reset_token, current_account, reset_password
+from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Course, CourseStatus
 from mooc_portal.errors import PortalError
 from mooc_portal.partner.forms import (
@@ -93,7 +94,7 @@ def dashboard(slug: str) -> str:
             (run, course)
             for course in courses
             for run in course.runs
-            if not run.cancelled and run.availability().value in ("open", "upcoming")
+            if run.availability() in (Availability.OPEN, Availability.UPCOMING)
         ),
         key=lambda pair: pair[0].start_at or pair[0].created_at,
     )

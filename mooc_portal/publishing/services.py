@@ -66,6 +66,7 @@ RUN_FIELDS = (
 )
 
 FieldErrors = list[tuple[str, str]]
+MAX_CAPACITY = 10_000_000
 
 
 @dataclass
@@ -143,7 +144,11 @@ def _decimal(value: Any, field_name: str, errors: FieldErrors, limit: Decimal) -
     if not number.is_finite() or number <= 0 or number >= limit:
         errors.append((field_name, _("Enter a number greater than 0 and below %(n)s.", n=limit)))
         return None
-    return number.quantize(Decimal("0.1"))
+    number = number.quantize(Decimal("0.1"))
+    if number <= 0 or number >= limit:
+        errors.append((field_name, _("Enter a number greater than 0 and below %(n)s.", n=limit)))
+        return None
+    return number
 
 
 def _integer(value: Any, field_name: str, errors: FieldErrors, *, minimum: int) -> int | None:
@@ -234,6 +239,8 @@ def validate_run(data: RunData) -> FieldErrors:
         errors.append(("enrollment_end_at", _("Enrolment must close before the run ends.")))
     if data.capacity is not None and data.capacity < 0:
         errors.append(("capacity", _("Capacity cannot be negative.")))
+    elif data.capacity is not None and data.capacity > MAX_CAPACITY:
+        errors.append(("capacity", _("Capacity is at most %(n)d.", n=MAX_CAPACITY)))
     if data.delivery_mode not in {m.value for m in DeliveryMode}:
         errors.append(("delivery_mode", _("Choose one of the listed values.")))
     return errors
@@ -397,6 +404,7 @@ def set_course_image(actor: Account | None, course: Course, filename: str | None
         institution_id=course.institution_id,
         summary=course.code,
     )
+    index_course(course)
 
 
 def save_translation(actor: Account | None, course: Course, data: TranslationData) -> Course:

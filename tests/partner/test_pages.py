@@ -213,6 +213,8 @@ def test_review_round_trip_through_the_pages(client, auth, home, admin):
     auth.login(home["editor"].email)
     dashboard = client.get(f"/partner/{home['institution'].slug}/").get_data(as_text=True)
     assert "Add outcomes." in dashboard
+    runs_section = dashboard.split('id="runs-heading"', 1)[1]
+    assert "HOME1" in runs_section  # the draft's run, starting in two weeks
     token = auth.csrf_token("/")
     client.post(
         f"/partner/courses/{course.uuid}/transition", data={"csrf_token": token, "action": "submit"}

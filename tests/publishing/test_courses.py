@@ -71,6 +71,8 @@ def test_create_course_stores_every_field_and_indexes_it(db_session, home, edito
         ({"credential": "none", "ects_credits": "5"}, "ects_credits"),
         ({"level": "expert"}, "level"),
         ({"code": ""}, "code"),
+        ({"credential": "ects", "ects_credits": "999.96"}, "ects_credits"),
+        ({"effort_hours": "NaN"}, "effort_hours"),
     ],
 )
 def test_bad_values_are_refused_at_their_field(db_session, home, editor, overrides, field):
@@ -140,6 +142,9 @@ def test_run_date_rules_are_reported_at_their_fields():
     )
     fields = [f for f, _m in errors]
     assert fields == ["end_at", "enrollment_end_at", "capacity"]
+    assert services.validate_run(RunData(capacity=2**40)) == [
+        ("capacity", "Capacity is at most 10000000.")
+    ]
 
 
 def test_runs_create_edit_cancel(db_session, home, editor):
