@@ -42,7 +42,7 @@ def image_type(head: bytes) -> str | None:
 
 def store_image(stream: IO[bytes]) -> str:
     """Check and store an uploaded image; returns its stored file name."""
-    limit = int(current_app.config.get("MOOC_MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES))
+    limit = int(current_app.config.get("MOOC_MAX_IMAGE_BYTES") or DEFAULT_MAX_IMAGE_BYTES)
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise InvalidInput(

@@ -11,11 +11,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 @pytest.fixture
 def media(app, tmp_path):
-    app.config["MOOC_MEDIA_DIR"] = str(tmp_path)
-    app.config["MOOC_MAX_IMAGE_BYTES"] = 1024
+    saved = {key: app.config.get(key) for key in ("MOOC_MEDIA_DIR", "MOOC_MAX_IMAGE_BYTES")}
+    app.config.update(MOOC_MEDIA_DIR=str(tmp_path), MOOC_MAX_IMAGE_BYTES=1024)
     yield tmp_path
-    app.config.pop("MOOC_MEDIA_DIR")
-    app.config.pop("MOOC_MAX_IMAGE_BYTES")
+    app.config.update(saved)
 
 
 def upload(client, auth, course, data, filename):
