@@ -73,3 +73,25 @@ def test_audit_log_records_and_filters_changes(client, auth, admin):
     bad = client.get("/admin/audit?since=yesterday&page=x")
     assert bad.status_code == 200
     assert "not valid" in bad.get_data(as_text=True)
+
+
+def test_admin_pages_open(client, auth, admin):
+    make_institution("Kyoto Open", slug="kyoto-open", country="JP")
+    auth.login(admin.email)
+    listing = client.get("/admin/institutions")
+    assert listing.status_code == 200 and "Kyoto Open" in listing.get_data(as_text=True)
+    assert client.get("/admin/institutions/new").status_code == 200
+    assert client.get("/admin/institutions/nowhere").status_code == 404
+    assert client.get("/admin/courses/not-a-uuid").status_code == 404
+    duplicate = client.post(
+        "/admin/institutions/new",
+        data={
+            "csrf_token": auth.csrf_token("/"),
+            "name": "Kyoto Open",
+            "country": "JP",
+            "original_language": "ja",
+            "slug": "kyoto-open",
+        },
+    )
+    assert duplicate.status_code == 400
+    assert 'id="slug-error"' in duplicate.get_data(as_text=True)
