@@ -44,10 +44,8 @@ def review_queue() -> str:
     return render_template("admin/queue.html", courses=workflow.review_queue(current_account()))
 
 
-@bp.route("/courses/<course_uuid>")
-def review(course_uuid: str) -> str:
+def _review_page(course: Any, form: ActionForm) -> str:
     actor = current_account()
-    course = services.get_course_for_staff(actor, course_uuid)
     return render_template(
         "admin/review.html",
         course=course,
@@ -57,8 +55,14 @@ def review(course_uuid: str) -> str:
         actions=workflow.allowed_actions(actor, course),
         action_labels=workflow.ACTION_LABELS,
         history=workflow.review_history(course),
-        form=ActionForm(),
+        form=form,
     )
+
+
+@bp.route("/courses/<course_uuid>")
+def review(course_uuid: str) -> str:
+    course = services.get_course_for_staff(current_account(), course_uuid)
+    return _review_page(course, ActionForm())
 
 
 @bp.route("/courses/<course_uuid>/transition", methods=["POST"])
@@ -74,17 +78,7 @@ def transition(course_uuid: str) -> Any:
         if error.field != "comment":
             raise
         attach_error(form, error)
-        return render_template(
-            "admin/review.html",
-            course=course,
-            modules=outline.course_modules(course),
-            render_markdown=outline.render_markdown,
-            checklist=workflow.quality_checklist(course),
-            actions=workflow.allowed_actions(actor, course),
-            action_labels=workflow.ACTION_LABELS,
-            history=workflow.review_history(course),
-            form=form,
-        ), 400
+        return _review_page(course, form), 400
     flash(_("Done: the course is now %(status)s.", status=course.status.replace("_", " ")))
     return redirect(url_for(".review_queue"))
 

@@ -239,3 +239,16 @@ def get_lesson(actor: Account | None, module: Module, lesson_uuid: str) -> Lesso
     if lesson is None:
         raise NotFound(_("No such lesson."))
     return lesson
+
+
+def completion_lessons(course: Course) -> list[Lesson]:
+    """The lessons, in outline order, that count toward completing the course.
+
+    Progress tracking and certificates count these.
+    """
+    return [
+        lesson
+        for module in course_modules(course)
+        for lesson in module.lessons
+        if lesson.counts_toward_completion
+    ]

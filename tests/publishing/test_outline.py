@@ -93,3 +93,15 @@ def test_markdown_keeps_ordinary_formatting():
     html = str(outline.render_markdown("# Title\n\n- one\n- [link](https://example.org)"))
     assert "<h1>Title</h1>" in html
     assert '<a href="https://example.org" rel="noopener noreferrer">link</a>' in html
+
+
+def test_completion_counts_the_lessons_that_count(setting):
+    course, editor = setting
+    second = outline.add_module(editor, course, "Second")
+    first = outline.add_module(editor, course, "First")
+    outline.move_module(editor, first, -1)
+    outline.add_lesson(editor, second, LessonData("C"))
+    outline.add_lesson(editor, first, LessonData("A"))
+    outline.add_lesson(editor, first, LessonData("Optional", counts_toward_completion=False))
+    outline.add_lesson(editor, first, LessonData("B", kind="quiz"))
+    assert [lesson.title for lesson in outline.completion_lessons(course)] == ["A", "B", "C"]
