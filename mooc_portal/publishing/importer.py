@@ -29,7 +29,7 @@ from mooc_portal.publishing.permissions import require_staff
 from mooc_portal.publishing.services import (
     CourseData,
     TranslationData,
-    _apply_course,
+    apply_course_fields,
     course_snapshot,
     slugify,
     validate_course_data,
@@ -250,7 +250,7 @@ def _apply_plan(
         slugs.add(slug)
         course = Course(institution=institution, status=CourseStatus.DRAFT, slug=slug)
         session.add(course)
-    _apply_course(course, plan.clean)
+    apply_course_fields(course, plan.clean)
     by_language = {t.language: t for t in course.translations}
     for language, values in plan.texts.items():
         translation = by_language.get(language)

@@ -286,7 +286,8 @@ def _unique_slug(base: str, course_id: int | None = None) -> str:
         candidate = f"{base}-{n}"
 
 
-def _apply_course(course: Course, clean: dict[str, Any]) -> None:
+def apply_course_fields(course: Course, clean: dict[str, Any]) -> None:
+    """Set validated values (from ``validate_course_data``) on a course, languages and subjects."""
     for name in (
         "code",
         "original_language",
@@ -342,7 +343,7 @@ def create_course(
         status=CourseStatus.DRAFT,
         slug=clean["slug"] or _unique_slug(slugify(f"{clean_text['title']}")),
     )
-    _apply_course(course, clean)
+    apply_course_fields(course, clean)
     clean_text["language"] = course.original_language
     course.translations.append(CourseTranslation(**clean_text))
     session.add(course)
@@ -373,7 +374,7 @@ def update_course(actor: Account | None, course: Course, data: CourseData) -> Co
             field="original_language",
         )
     before = course_snapshot(course)
-    _apply_course(course, clean)
+    apply_course_fields(course, clean)
     session.flush()
     record_change(
         actor,
