@@ -75,3 +75,15 @@ def demo_data_command(if_empty: bool) -> None:
         login_path = url_for("portal.accounts.login")
     port = os.environ.get("PORT", "5000")
     click.echo(f"Log in at http://127.0.0.1:{port}{login_path} (the address `make run` serves).")
+
+
+@portal_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--institution", "slug", required=True, help="Slug of the institution.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; store nothing.")
+@with_appcontext
+def import_command(path: str, slug: str, dry_run: bool) -> None:
+    """Import courses from a CSV or JSON file (all-or-nothing, matched by course code)."""
+    from mooc_portal.publishing.cli import run_import
+
+    run_import(path, slug, dry_run=dry_run)

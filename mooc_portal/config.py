@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_PASSWORD_RESET_MAX_AGE": 3600,
     "MOOC_LOGIN_MAX_FAILURES": 5,
     "MOOC_LOGIN_FAILURE_WINDOW": 900,
+    # Course images: stored in this directory (default: <instance>/media), at most this size.
+    "MOOC_MEDIA_DIR": None,
+    "MOOC_MAX_IMAGE_BYTES": 2 * 1024 * 1024,
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }

@@ -169,8 +169,10 @@ def _timezones(loader: Any) -> set[str]:
 def build_blueprint() -> Blueprint:
     """The ``portal`` blueprint with every domain's blueprint nested in it."""
     from mooc_portal.accounts.views import bp as accounts_bp
+    from mooc_portal.admin.views import bp as admin_bp
     from mooc_portal.catalog.views import bp as catalog_bp
     from mooc_portal.institutions.views import bp as institutions_bp
+    from mooc_portal.partner.views import bp as partner_bp
     from mooc_portal.web import bp as web_bp
     from mooc_portal.web import install_page_handlers
 
@@ -183,6 +185,8 @@ def build_blueprint() -> Blueprint:
     )
     for child in (web_bp, catalog_bp, institutions_bp, accounts_bp):
         portal.register_blueprint(child)
+    portal.register_blueprint(partner_bp)
+    portal.register_blueprint(admin_bp)
     install_page_handlers(portal)
 
     @portal.after_request

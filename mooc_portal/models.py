@@ -1,6 +1,7 @@
 """Imports every domain's models so that ``Base.metadata`` knows all portal tables."""
 
 from mooc_portal.accounts.models import Account, LoginAttempt, Membership
+from mooc_portal.audit.models import AuditEntry
 from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
@@ -10,10 +11,13 @@ from mooc_portal.catalog.models import (
     CourseTranslation,
     SubjectArea,
 )
+from mooc_portal.catalog.outline import Lesson, Module
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.publishing.models import ReviewEvent
 
 __all__ = [
     "Account",
+    "AuditEntry",
     "Course",
     "CourseLanguage",
     "CourseRun",
@@ -22,7 +26,10 @@ __all__ = [
     "CourseTranslation",
     "Institution",
     "InstitutionTranslation",
+    "Lesson",
     "LoginAttempt",
     "Membership",
+    "Module",
+    "ReviewEvent",
     "SubjectArea",
 ]

@@ -107,6 +107,7 @@ class Course(PublicIdMixin, TimestampMixin, Base):
     credential: Mapped[str] = mapped_column(String(20), default=Credential.NONE)
     ects_credits: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
     image: Mapped[str | None] = mapped_column(String(300))
+    accessibility_statement: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=CourseStatus.DRAFT, index=True)
     published_at: Mapped[datetime | None]
 

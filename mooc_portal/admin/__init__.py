@@ -1,0 +1,1 @@
+"""Administrators' pages (``/admin/...``); admin owns no models."""

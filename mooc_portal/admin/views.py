@@ -1,0 +1,223 @@
+"""Administrators' pages (``/admin/...``): review queue, review, audit log, institutions.
+
+``admin`` owns no models; it calls the publishing and audit services, which check that the
+actor is an administrator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from mooc_portal.accounts.services import current_account
+from mooc_portal.admin.forms import AuditFilterForm
+from mooc_portal.audit.services import AuditFilter, list_audit_entries
+from mooc_portal.errors import PortalError
+from mooc_portal.partner.forms import (
+    ActionForm,
+    ConfirmForm,
+    InstitutionForm,
+    InviteForm,
+    NewInstitutionForm,
+    attach_error,
+)
+from mooc_portal.partner.views import fill_institution_form, institution_data, set_password_link
+from mooc_portal.publishing import outline, services, staff, workflow
+from mooc_portal.publishing.permissions import require_admin
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def only_administrators() -> Any:
+    actor = current_account()
+    if actor is None:
+        return redirect(url_for("portal.accounts.login", next=request.full_path))
+    require_admin(actor)
+    return None
+
+
+@bp.route("/")
+def review_queue() -> str:
+    return render_template("admin/queue.html", courses=workflow.review_queue(current_account()))
+
+
+def _review_page(course: Any, form: ActionForm) -> str:
+    actor = current_account()
+    return render_template(
+        "admin/review.html",
+        course=course,
+        modules=outline.course_modules(course),
+        render_markdown=outline.render_markdown,
+        checklist=workflow.quality_checklist(course),
+        actions=workflow.allowed_actions(actor, course),
+        action_labels=workflow.ACTION_LABELS,
+        history=workflow.review_history(course),
+        form=form,
+    )
+
+
+@bp.route("/courses/<course_uuid>")
+def review(course_uuid: str) -> str:
+    course = services.get_course_for_staff(current_account(), course_uuid)
+    return _review_page(course, ActionForm())
+
+
+@bp.route("/courses/<course_uuid>/transition", methods=["POST"])
+def transition(course_uuid: str) -> Any:
+    actor = current_account()
+    course = services.get_course_for_staff(actor, course_uuid)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        workflow.transition_course(actor, course, form.action.data, comment=form.comment.data)
+    except PortalError as error:
+        if error.field != "comment":
+            raise
+        attach_error(form, error)
+        return _review_page(course, form), 400
+    flash(_("Done: the course is now %(status)s.", status=course.status.replace("_", " ")))
+    return redirect(url_for(".review_queue"))
+
+
+@bp.route("/audit")
+def audit_log() -> Any:
+    form = AuditFilterForm(request.args)
+    filters = AuditFilter()
+    notice = None
+    if form.validate():
+        institution_id = None
+        if form.institution.data:
+            try:
+                institution_id = staff.get_institution(form.institution.data.strip()).id
+            except PortalError:
+                form.institution.errors = [_("No such institution.")]
+                institution_id = -1
+        filters = AuditFilter(
+            entity=form.entity.data or None,
+            action=(form.action.data or "").strip() or None,
+            actor_email=form.actor.data or None,
+            institution_id=institution_id,
+            since=form.since.data,
+            until=form.until.data,
+        )
+    else:
+        notice = _("Some filters were not valid and are ignored.")
+    page = request.args.get("page", "1")
+    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+    entries, total = list_audit_entries(current_account(), filters, page=page_number)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        entries=entries,
+        total=total,
+        page=page_number,
+        per_page=50,
+        args=args,
+        notice=notice,
+    )
+
+
+@bp.route("/institutions")
+def institutions() -> str:
+    return render_template(
+        "admin/institutions.html",
+        institutions=staff.list_institutions(current_account()),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/institutions/new", methods=["GET", "POST"])
+def institution_new() -> Any:
+    form = NewInstitutionForm()
+    if form.validate_on_submit():
+        try:
+            institution = staff.create_institution(
+                current_account(), institution_data(form, form.slug.data)
+            )
+        except PortalError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The institution is created."), "success")
+            return redirect(url_for(".institution_edit", slug=institution.slug))
+    return render_template(
+        "partner/form.html",
+        form=form,
+        heading=_("New institution"),
+        back_url=url_for(".institutions"),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/institutions/<slug>", methods=["GET", "POST"])
+def institution_edit(slug: str) -> Any:
+    actor = current_account()
+    institution = staff.get_institution(slug)
+    form = InstitutionForm()
+    if request.method == "GET":
+        fill_institution_form(form, institution)
+    elif form.validate_on_submit():
+        try:
+            staff.update_institution(actor, institution, institution_data(form))
+        except PortalError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The institution is saved."), "success")
+            return redirect(url_for(".institutions"))
+    return render_template(
+        "admin/institution.html",
+        institution=institution,
+        form=form,
+        invite=InviteForm(formdata=None),
+        members=staff.institution_staff(actor, institution),
+        confirm=ConfirmForm(),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/institutions/<slug>/staff", methods=["POST"])
+def institution_assign(slug: str) -> Any:
+    actor = current_account()
+    institution = staff.get_institution(slug)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            staff.invite_staff(
+                actor,
+                institution,
+                form.email.data,
+                form.role.data,
+                display_name=form.display_name.data,
+                set_password_url=set_password_link,
+            )
+        except PortalError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The person is on the staff."), "success")
+            return redirect(url_for(".institution_edit", slug=slug))
+    fill = InstitutionForm(formdata=None)
+    fill_institution_form(fill, institution)
+    return render_template(
+        "admin/institution.html",
+        institution=institution,
+        form=fill,
+        invite=form,
+        members=staff.institution_staff(actor, institution),
+        confirm=ConfirmForm(),
+    ), 400
+
+
+@bp.route("/institutions/<slug>/active", methods=["POST"])
+def institution_active(slug: str) -> Any:
+    institution = staff.get_institution(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    staff.set_institution_active(current_account(), institution, active)
+    flash(
+        _("The institution is active.") if active else _("The institution is deactivated."),
+        "success",
+    )
+    return redirect(url_for(".institutions"))

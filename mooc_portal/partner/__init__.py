@@ -1,0 +1,1 @@
+"""Partner staff pages (``/partner/...``)."""

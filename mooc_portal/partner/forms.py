@@ -1,0 +1,216 @@
+"""Forms of the partner pages (Flask-WTF: every form carries its CSRF token)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
+from mooc_portal.catalog.outline import LessonKind
+from mooc_portal.errors import PortalError
+from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F
+
+
+def choices(*pairs: tuple[str, object]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+
+
+LEVELS = choices(
+    (Level.INTRODUCTORY.value, _l("Introductory")),
+    (Level.INTERMEDIATE.value, _l("Intermediate")),
+    (Level.ADVANCED.value, _l("Advanced")),
+)
+PACES = choices(
+    (Pace.INSTRUCTOR_LED.value, _l("Instructor-led")),
+    (Pace.SELF_PACED.value, _l("Self-paced")),
+)
+CREDENTIALS = choices(
+    (Credential.NONE.value, _l("None")),
+    (Credential.CERTIFICATE.value, _l("Certificate of completion")),
+    (Credential.ECTS.value, _l("ECTS credits")),
+)
+DELIVERY_MODES = choices(
+    (DeliveryMode.ONLINE.value, _l("Online")),
+    (DeliveryMode.BLENDED.value, _l("Blended")),
+)
+LESSON_KINDS = choices(
+    (LessonKind.VIDEO.value, _l("Video")),
+    (LessonKind.READING.value, _l("Reading")),
+    (LessonKind.QUIZ.value, _l("Quiz")),
+    (LessonKind.ASSIGNMENT.value, _l("Assignment")),
+    (LessonKind.EXTERNAL.value, _l("External activity")),
+)
+ROLES = choices(
+    ("editor", _l("Editor: edits courses")),
+    ("manager", _l("Manager: also staff and profile")),
+)
+
+
+def attach_error(form: FlaskForm, error: PortalError) -> None:
+    """Show a service's error at the field it names, else above the form."""
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None and hasattr(target, "errors"):
+        if not isinstance(target.errors, list):
+            target.errors = list(target.errors)
+        target.errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def split_tags(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").replace(";", ",").split(",") if part.strip()]
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class CourseForm(FlaskForm):
+    code = StringField(_l("Course code"), validators=[DataRequired(), Length(max=50)])
+    level = SelectField(_l("Level"), choices=LEVELS)
+    pace = SelectField(_l("Pace"), choices=PACES)
+    effort_hours = DecimalField(
+        _l("Effort (hours per week)"), places=1, validators=[Optional(), NumberRange(min=0.1)]
+    )
+    length_weeks = IntegerField(_l("Length (weeks)"), validators=[Optional(), NumberRange(min=1)])
+    credential = SelectField(_l("Credential offered"), choices=CREDENTIALS)
+    ects_credits = DecimalField(
+        _l("ECTS credits"), places=1, validators=[Optional(), NumberRange(min=0.1)]
+    )
+    teaching_languages = StringField(
+        _l("Teaching languages (language tags, comma-separated, e.g. en, ko)"),
+        validators=[DataRequired(), Length(max=300)],
+    )
+    subtitle_languages = StringField(
+        _l("Subtitle languages (comma-separated)"), validators=[Optional(), Length(max=300)]
+    )
+    subjects = SelectMultipleField(
+        _l("Subject areas (ISCED-F 2013)"),
+        choices=[SelectChoice(code, f"{code} {label}") for code, label in ISCED_F.items()],
+    )
+    accessibility_statement = TextAreaField(
+        _l("Accessibility statement for the course materials"),
+        validators=[Optional(), Length(max=5000)],
+    )
+
+
+class NewCourseForm(CourseForm):
+    original_language = StringField(
+        _l("Original language (language tag)"), default="en", validators=[DataRequired()]
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    learning_outcomes = TextAreaField(
+        _l("Learning outcomes"), validators=[Optional(), Length(max=10000)]
+    )
+
+
+class EditCourseForm(CourseForm):
+    original_language = SelectField(_l("Original language"), choices=[])
+
+
+class TranslationForm(FlaskForm):
+    language = StringField(_l("Language (language tag, e.g. ko)"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    learning_outcomes = TextAreaField(
+        _l("Learning outcomes"), validators=[Optional(), Length(max=10000)]
+    )
+
+
+class RunForm(FlaskForm):
+    start_at = DateTimeLocalField(_l("Starts (UTC)"), validators=[Optional()])
+    end_at = DateTimeLocalField(_l("Ends (UTC)"), validators=[Optional()])
+    enrollment_start_at = DateTimeLocalField(_l("Enrolment opens (UTC)"), validators=[Optional()])
+    enrollment_end_at = DateTimeLocalField(_l("Enrolment closes (UTC)"), validators=[Optional()])
+    capacity = IntegerField(_l("Capacity (empty: unlimited)"), validators=[Optional()])
+    requires_approval = BooleanField(_l("Enrolment needs approval"))
+    delivery_mode = SelectField(_l("Delivery mode"), choices=DELIVERY_MODES)
+
+
+class ActionForm(FlaskForm):
+    """A workflow move, with an optional comment."""
+
+    action = HiddenField(validators=[DataRequired()])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state (cancel, remove, move): only the CSRF token."""
+
+
+class ModuleForm(FlaskForm):
+    title = StringField(_l("Module title"), validators=[DataRequired(), Length(max=200)])
+
+
+class LessonForm(FlaskForm):
+    title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=LESSON_KINDS)
+    minutes = IntegerField(
+        _l("Estimated minutes"), validators=[Optional(), NumberRange(min=0, max=100000)]
+    )
+    counts_toward_completion = BooleanField(_l("Counts toward completion"), default=True)
+    content = TextAreaField(_l("Content (Markdown)"), validators=[Optional(), Length(max=100000)])
+    external_url = URLField(_l("External web address"), validators=[Optional(), Length(max=500)])
+
+
+class ImageForm(FlaskForm):
+    image = FileField(_l("Course image (PNG, JPEG or WebP)"), validators=[FileRequired()])
+
+
+class InstitutionForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
+    country = SelectField(_l("Country"), choices=[SelectChoice(c) for c in ASEM_COUNTRIES])
+    original_language = StringField(
+        _l("Original language (language tag)"), default="en", validators=[DataRequired()]
+    )
+    website = URLField(_l("Website"), validators=[Optional(), Length(max=300)])
+    contact_email = EmailField(
+        _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+
+
+class NewInstitutionForm(InstitutionForm):
+    slug = StringField(_l("Web address name (slug)"), validators=[Optional(), Length(max=80)])
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLES)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLES)
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV or JSON file"), validators=[FileRequired()])
+    apply = BooleanField(_l("Apply the changes (leave unticked for a dry run)"))

@@ -1,0 +1,1 @@
+"""Publishing: how partner staff put courses on the portal and administrators review them."""

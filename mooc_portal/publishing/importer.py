@@ -1,0 +1,279 @@
+"""Bulk import of courses from CSV or JSON (format: ``docs/course-import.md``).
+
+``import_courses`` validates every row first and reports each error with its row number and
+field; only a file without errors is applied, and then entirely (all-or-nothing: the caller
+commits once). Courses are matched by their code within the institution, so importing the
+same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from mooc_portal.accounts.models import Account
+from mooc_portal.audit.services import record_change
+from mooc_portal.catalog.models import Course, CourseStatus, CourseTranslation, SubjectArea
+from mooc_portal.catalog.search import index_course
+from mooc_portal.db import session
+from mooc_portal.errors import InvalidInput
+from mooc_portal.institutions.models import Institution
+from mooc_portal.publishing.permissions import require_staff
+from mooc_portal.publishing.services import (
+    CourseData,
+    TranslationData,
+    apply_course_fields,
+    course_snapshot,
+    slugify,
+    validate_course_data,
+    validate_translation,
+)
+
+TEXT_FIELDS = ("title", "summary", "description", "learning_outcomes")
+LIST_FIELDS = ("teaching_languages", "subtitle_languages", "subjects")
+MAX_ROWS = 10_000
+
+
+@dataclass
+class RowResult:
+    row: int
+    code: str
+    action: str = ""  # "create", "update" or "unchanged"
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult] = field(default_factory=list)
+    applied: bool = False
+    file_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.file_error is None and not any(r.errors for r in self.rows)
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _split(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [v.strip() for v in str(value or "").replace(",", ";").split(";") if v.strip()]
+
+
+def parse_file(data: bytes, filename: str) -> list[dict[str, Any]]:
+    """Rows as dicts: ``translations`` maps a language to its texts. InvalidInput if unreadable."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(_("The file is not UTF-8 text."), field="file") from exc
+    if filename.lower().endswith(".json"):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(
+                _("The JSON is not valid (line %(line)d).", line=exc.lineno), field="file"
+            ) from exc
+        if isinstance(items, dict):
+            items = items.get("courses")
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise InvalidInput(_("The JSON must be a list of course objects."), field="file")
+        rows = items
+    elif filename.lower().endswith(".csv"):
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "code" not in reader.fieldnames:
+            raise InvalidInput(_("The CSV needs a header row with a code column."), field="file")
+        rows = []
+        for raw in reader:
+            row: dict[str, Any] = {"translations": {}}
+            for key, value in raw.items():
+                if key is None:
+                    continue
+                name, _sep, language = key.partition(":")
+                if language and name in TEXT_FIELDS:
+                    row["translations"].setdefault(language, {})[name] = value
+                else:
+                    row[key] = value
+            rows.append(row)
+    else:
+        raise InvalidInput(_("Upload a .csv or .json file."), field="file")
+    if len(rows) > MAX_ROWS:
+        raise InvalidInput(_("At most %(n)d courses per file.", n=MAX_ROWS), field="file")
+    return rows
+
+
+@dataclass
+class _Planned:
+    result: RowResult
+    clean: dict[str, Any]
+    texts: dict[str, dict[str, Any]]
+    course: Course | None
+
+
+def _plan_row(
+    number: int, row: dict[str, Any], existing: dict[str, Course], known_subjects: set[str]
+) -> _Planned:
+    code = str(row.get("code") or "").strip()
+    result = RowResult(row=number, code=code)
+    original = str(row.get("original_language") or "en").strip()
+    data = CourseData(
+        code=code,
+        original_language=original,
+        level=str(row.get("level") or "introductory").strip(),
+        pace=str(row.get("pace") or "instructor_led").strip(),
+        effort_hours=row.get("effort_hours"),
+        length_weeks=row.get("length_weeks"),
+        credential=str(row.get("credential") or "none").strip(),
+        ects_credits=row.get("ects_credits"),
+        teaching_languages=_split(row.get("teaching_languages")),
+        subtitle_languages=_split(row.get("subtitle_languages")),
+        subjects=_split(row.get("subjects")),
+        accessibility_statement=_text(row.get("accessibility_statement")),
+    )
+    clean, errors = validate_course_data(data)
+    result.errors.extend(errors)
+    for code_ in clean["subjects"]:
+        if code_ not in known_subjects:
+            result.errors.append(("subjects", _("“%(code)s” is unknown.", code=code_)))
+    translations = row.get("translations") or {}
+    if not isinstance(translations, dict):
+        result.errors.append(("translations", _("Give the translations as an object.")))
+        translations = {}
+    translations = dict(translations)
+    if any(row.get(name) for name in TEXT_FIELDS):
+        translations[original] = {name: row.get(name) for name in TEXT_FIELDS}
+    texts: dict[str, dict[str, Any]] = {}
+    for language, values in translations.items():
+        if not isinstance(values, dict) or not any((values.get(n) or "") for n in TEXT_FIELDS):
+            continue
+        clean_text, text_errors = validate_translation(
+            TranslationData(language=language, **{n: _text(values.get(n)) for n in TEXT_FIELDS})
+        )
+        prefix = f"{language}:"
+        result.errors.extend((prefix + f if f != "language" else f, m) for f, m in text_errors)
+        if "language" in clean_text:
+            texts[clean_text.pop("language")] = clean_text
+    if "original_language" in clean and clean["original_language"] not in texts:
+        result.errors.append(("title", _("Give the title in the original language.")))
+    course = existing.get(code)
+    result.action = "create" if course is None else "update"
+    return _Planned(result=result, clean=clean, texts=texts, course=course)
+
+
+def _course_state(course: Course) -> dict[str, Any]:
+    state = course_snapshot(course)
+    state["texts"] = {
+        t.language: {n: getattr(t, n) for n in TEXT_FIELDS} for t in course.translations
+    }
+    return state
+
+
+def import_courses(
+    actor: Account | None,
+    institution: Institution,
+    rows: list[dict[str, Any]],
+    *,
+    apply: bool,
+    progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+    from_command_line: bool = False,
+) -> ImportReport:
+    """Check every row; when ``apply`` and no row has an error, create or update the courses.
+
+    From the web the actor must be staff of the institution; ``flask portal import`` runs with
+    the server operator's authority (``from_command_line``, actor None in the audit log).
+    """
+    if not from_command_line:
+        actor = require_staff(actor, institution)
+    existing = {
+        c.code: c
+        for c in session.scalars(select(Course).where(Course.institution_id == institution.id))
+    }
+    known_subjects = set(session.scalars(select(SubjectArea.code)))
+    report = ImportReport()
+    planned: list[_Planned] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=1):
+        plan = _plan_row(number, row, existing, known_subjects)
+        if plan.result.code in seen:
+            plan.result.errors.append(
+                ("code", _("The same code is on row %(n)d.", n=seen[plan.result.code]))
+            )
+        seen.setdefault(plan.result.code, number)
+        planned.append(plan)
+        report.rows.append(plan.result)
+    if not report.ok:
+        return report
+    slugs = set(session.scalars(select(Course.slug)))
+    iterable: Iterable[_Planned] = progress(planned) if progress else planned
+    for plan in iterable:
+        _apply_plan(actor, institution, plan, slugs, apply=apply)
+    if apply:
+        session.flush()
+        report.applied = True
+    return report
+
+
+def _apply_plan(
+    actor: Account | None, institution: Institution, plan: _Planned, slugs: set[str], *, apply: bool
+) -> None:
+    course = plan.course
+    before = _course_state(course) if course is not None else None
+    if course is not None and before is not None:
+        keys = [k for k in plan.clean if k != "slug"]
+        same_fields = json_like({k: before[k] for k in keys}) == json_like(
+            {k: plan.clean[k] for k in keys}
+        )
+        same_texts = {lang: before["texts"].get(lang) for lang in plan.texts} == plan.texts
+        if same_fields and same_texts:
+            plan.result.action = "unchanged"
+            return
+    if not apply:
+        return
+    if course is None:
+        base = slugify(plan.texts[plan.clean["original_language"]]["title"]) or "course"
+        slug, n = base, 1
+        while slug in slugs:
+            n += 1
+            slug = f"{base}-{n}"
+        slugs.add(slug)
+        course = Course(institution=institution, status=CourseStatus.DRAFT, slug=slug)
+        session.add(course)
+    apply_course_fields(course, plan.clean)
+    by_language = {t.language: t for t in course.translations}
+    for language, values in plan.texts.items():
+        translation = by_language.get(language)
+        if translation is None:
+            course.translations.append(CourseTranslation(language=language, **values))
+        else:
+            for name, value in values.items():
+                setattr(translation, name, value)
+    session.flush()
+    record_change(
+        actor,
+        "import",
+        "course",
+        course.id,
+        before=before,
+        after=_course_state(course),
+        institution_id=institution.id,
+        summary=course.code,
+    )
+    index_course(course)
+
+
+def json_like(value: dict[str, Any]) -> dict[str, Any]:
+    from mooc_portal.audit.services import to_json
+
+    return to_json(value)

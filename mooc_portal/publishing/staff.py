@@ -1,0 +1,326 @@
+"""Institutions and their staff: administrators create, edit and deactivate institutions and
+assign staff; managers invite and remove their institution's staff and edit its profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from mooc_portal.accounts.models import Account, Membership, StaffRole
+from mooc_portal.accounts.services import normalize_email, password_reset_token
+from mooc_portal.audit.services import record_change, snapshot
+from mooc_portal.catalog.models import Course
+from mooc_portal.catalog.search import index_course
+from mooc_portal.db import session
+from mooc_portal.errors import Conflict, InvalidInput, NotFound
+from mooc_portal.i18n import parse_language_tag
+from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.mail import send_mail
+from mooc_portal.publishing.permissions import require_admin, require_manager, require_staff
+from mooc_portal.publishing.services import slugify
+from mooc_portal.reference import ASEM_COUNTRIES, region_of
+
+PROFILE_FIELDS = ("country", "region", "original_language", "website", "contact_email", "active")
+
+
+@dataclass
+class InstitutionData:
+    """An institution's profile, with its name and description in its original language."""
+
+    name: str
+    country: str
+    original_language: str = "en"
+    short_name: str | None = None
+    description: str | None = None
+    website: str | None = None
+    contact_email: str | None = None
+    slug: str | None = None
+
+
+def _profile(institution: Institution) -> dict[str, Any]:
+    data = snapshot(institution, PROFILE_FIELDS)
+    for t in institution.translations:
+        data[f"name[{t.language}]"] = t.name
+        data[f"short_name[{t.language}]"] = t.short_name
+        data[f"description[{t.language}]"] = t.description
+    return data
+
+
+def _clean_institution(data: InstitutionData) -> dict[str, Any]:
+    name = (data.name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput(_("Enter a name of at most 200 characters."), field="name")
+    country = (data.country or "").strip().upper()
+    if country not in ASEM_COUNTRIES:
+        raise InvalidInput(_("Choose an ASEM partner country."), field="country")
+    try:
+        language = parse_language_tag(data.original_language)
+    except ValueError as exc:
+        raise InvalidInput(
+            _("Choose a valid language tag, such as en or ko."), field="original_language"
+        ) from exc
+    website = (data.website or "").strip() or None
+    if website and (urlsplit(website).scheme not in ("http", "https") or len(website) > 300):
+        raise InvalidInput(_("Enter a web address starting with https://."), field="website")
+    email = normalize_email(data.contact_email or "") or None
+    if email and ("@" not in email or len(email) > 254):
+        raise InvalidInput(_("Enter a valid e-mail address."), field="contact_email")
+    short_name = (data.short_name or "").strip() or None
+    if short_name and len(short_name) > 40:
+        raise InvalidInput(_("Use at most 40 characters."), field="short_name")
+    return {
+        "name": name,
+        "country": country,
+        "region": region_of(country).value,
+        "original_language": language,
+        "website": website,
+        "contact_email": email,
+        "short_name": short_name,
+        "description": (data.description or "").strip() or None,
+    }
+
+
+def _apply_institution(institution: Institution, clean: dict[str, Any]) -> None:
+    for name in ("country", "region", "original_language", "website", "contact_email"):
+        setattr(institution, name, clean[name])
+    translation = next(
+        (t for t in institution.translations if t.language == clean["original_language"]), None
+    )
+    if translation is None:
+        translation = InstitutionTranslation(language=clean["original_language"], name="")
+        institution.translations.append(translation)
+    translation.name = clean["name"]
+    translation.short_name = clean["short_name"]
+    translation.description = clean["description"]
+
+
+def create_institution(actor: Account | None, data: InstitutionData) -> Institution:
+    actor = require_admin(actor)
+    clean = _clean_institution(data)
+    slug = slugify(data.slug or clean["name"])[:80]
+    if not slug:
+        raise InvalidInput(_("Use letters, digits and hyphens."), field="slug")
+    if session.scalar(select(Institution.id).where(Institution.slug == slug)) is not None:
+        raise Conflict(_("This web address is taken."), field="slug")
+    institution = Institution(slug=slug, active=True)
+    _apply_institution(institution, clean)
+    session.add(institution)
+    session.flush()
+    record_change(
+        actor,
+        "create",
+        "institution",
+        institution.id,
+        after=_profile(institution),
+        institution_id=institution.id,
+        summary=slug,
+    )
+    return institution
+
+
+def update_institution(
+    actor: Account | None, institution: Institution, data: InstitutionData
+) -> Institution:
+    """Edit the profile (the institution's managers, or administrators)."""
+    actor = require_manager(actor, institution)
+    clean = _clean_institution(data)
+    before = _profile(institution)
+    _apply_institution(institution, clean)
+    session.flush()
+    record_change(
+        actor,
+        "update",
+        "institution",
+        institution.id,
+        before=before,
+        after=_profile(institution),
+        institution_id=institution.id,
+        summary=institution.slug,
+    )
+    _reindex(institution)
+    return institution
+
+
+def _reindex(institution: Institution) -> None:
+    for course in session.scalars(select(Course).where(Course.institution_id == institution.id)):
+        index_course(course)
+
+
+def set_institution_active(actor: Account | None, institution: Institution, active: bool) -> None:
+    """Deactivate (its courses leave the public catalog; nothing is deleted) or reactivate."""
+    actor = require_admin(actor)
+    if institution.active == active:
+        return
+    institution.active = active
+    session.flush()
+    record_change(
+        actor,
+        "activate" if active else "deactivate",
+        "institution",
+        institution.id,
+        before={"active": not active},
+        after={"active": active},
+        institution_id=institution.id,
+        summary=institution.slug,
+    )
+
+
+def list_institutions(actor: Account | None) -> list[Institution]:
+    require_admin(actor)
+    return list(session.scalars(select(Institution).order_by(Institution.slug)))
+
+
+def get_institution(slug: str) -> Institution:
+    institution = session.scalar(select(Institution).where(Institution.slug == slug))
+    if institution is None:
+        raise NotFound(_("No such institution."))
+    return institution
+
+
+def get_institution_for_staff(actor: Account | None, slug: str) -> Institution:
+    institution = get_institution(slug)
+    require_staff(actor, institution)
+    return institution
+
+
+def institution_staff(actor: Account | None, institution: Institution) -> list[Membership]:
+    require_staff(actor, institution)
+    return list(
+        session.scalars(
+            select(Membership)
+            .join(Membership.account)
+            .where(Membership.institution_id == institution.id)
+            .order_by(Account.email)
+        )
+    )
+
+
+def _audit_staff(
+    actor: Account, action: str, institution: Institution, email: str, **kw: Any
+) -> None:
+    record_change(
+        actor,
+        action,
+        "staff",
+        institution.id,
+        institution_id=institution.id,
+        summary=f"{institution.slug}: {email}",
+        **kw,
+    )
+
+
+def invite_staff(
+    actor: Account | None,
+    institution: Institution,
+    email: str,
+    role: str,
+    *,
+    set_password_url: Callable[[str], str],
+    display_name: str | None = None,
+) -> Account:
+    """Add a person to the institution's staff, creating their account if needed.
+
+    A new account has no password: the e-mail carries a link (``set_password_url(token)``,
+    the password-reset token of accounts) where the person sets one.
+    """
+    actor = require_manager(actor, institution)
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 254:
+        raise InvalidInput(_("Enter a valid e-mail address."), field="email")
+    if role not in {r.value for r in StaffRole}:
+        raise InvalidInput(_("Choose editor or manager."), field="role")
+    account = session.scalar(select(Account).where(Account.email == email))
+    if account is not None and account.role_in(institution.id) is not None:
+        raise Conflict(_("This person is already on the staff."), field="email")
+    new_account = account is None
+    if account is None:
+        account = Account(email=email, display_name=(display_name or email.split("@")[0])[:120])
+        session.add(account)
+        session.flush()
+    account.memberships.append(Membership(institution=institution, role=role))
+    session.flush()
+    _audit_staff(actor, "invite", institution, email, after={"email": email, "role": role})
+    name = institution.text("name", institution.original_language).text
+    if new_account or not account.password_hash:
+        body = _(
+            "You have been invited to edit the courses of %(name)s on the ASEM MOOC Portal.\n\n"
+            "Set your password here to start:\n%(link)s\n",
+            name=name,
+            link=set_password_url(password_reset_token(account)),
+        )
+    else:
+        body = _(
+            "You have been added to the staff of %(name)s on the ASEM MOOC Portal. Log in "
+            "with your usual password.\n",
+            name=name,
+        )
+    send_mail(email, _("Invitation to the ASEM MOOC Portal"), body)
+    return account
+
+
+def _managers_left(institution: Institution, without: Membership) -> int:
+    return (
+        session.scalar(
+            select(func.count(Membership.id)).where(
+                Membership.institution_id == institution.id,
+                Membership.role == StaffRole.MANAGER,
+                Membership.id != without.id,
+            )
+        )
+        or 0
+    )
+
+
+def find_membership(institution: Institution, account_uuid: str) -> Membership:
+    for membership in session.scalars(
+        select(Membership).where(Membership.institution_id == institution.id)
+    ):
+        if str(membership.account.uuid) == str(account_uuid):
+            return membership
+    raise NotFound(_("No such staff member."))
+
+
+def change_staff_role(
+    actor: Account | None, institution: Institution, account_uuid: str, role: str
+) -> Membership:
+    actor = require_manager(actor, institution)
+    if role not in {r.value for r in StaffRole}:
+        raise InvalidInput(_("Choose editor or manager."), field="role")
+    membership = find_membership(institution, account_uuid)
+    if (
+        membership.role == StaffRole.MANAGER
+        and role != StaffRole.MANAGER
+        and not actor.is_admin
+        and _managers_left(institution, membership) == 0
+    ):
+        raise Conflict(_("An institution keeps at least one manager."), field="role")
+    before = {"role": membership.role}
+    membership.role = role
+    session.flush()
+    _audit_staff(
+        actor, "update", institution, membership.account.email, before=before, after={"role": role}
+    )
+    return membership
+
+
+def remove_staff(actor: Account | None, institution: Institution, account_uuid: str) -> None:
+    actor = require_manager(actor, institution)
+    membership = find_membership(institution, account_uuid)
+    if (
+        membership.role == StaffRole.MANAGER
+        and not actor.is_admin
+        and _managers_left(institution, membership) == 0
+    ):
+        raise Conflict(_("An institution keeps at least one manager."))
+    email = membership.account.email
+    _audit_staff(
+        actor, "remove", institution, email, before={"email": email, "role": membership.role}
+    )
+    membership.account.memberships.remove(membership)
+    session.flush()

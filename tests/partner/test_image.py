@@ -1,0 +1,62 @@
+"""Course image upload: type and size checked before storing, served with its content type."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def media(app, tmp_path):
+    saved = {key: app.config.get(key) for key in ("MOOC_MEDIA_DIR", "MOOC_MAX_IMAGE_BYTES")}
+    app.config.update(MOOC_MEDIA_DIR=str(tmp_path), MOOC_MAX_IMAGE_BYTES=1024)
+    yield tmp_path
+    app.config.update(saved)
+
+
+def upload(client, auth, course, data, filename):
+    url = f"/partner/courses/{course.uuid}/image"
+    return client.post(
+        url,
+        data={"csrf_token": auth.csrf_token(url), "image": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_png_is_stored_and_served_as_png(client, auth, home, media):
+    auth.login(home["editor"].email)
+    assert upload(client, auth, home["course"], PNG, "photo.png").status_code == 302
+    name = home["course"].image
+    assert (media / name).read_bytes() == PNG
+    served = client.get(f"/partner/media/{name}")
+    assert served.status_code == 200
+    assert served.headers["Content-Type"] == "image/png"
+    assert served.data == PNG
+    served.close()
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        (b"<html><script>alert(1)</script></html>", "photo.png"),  # named png, is not
+        (b"GIF89a" + b"\x00" * 20, "anim.gif"),
+        (PNG + b"\x00" * 2048, "big.png"),  # over the configured limit
+    ],
+)
+def test_wrong_type_or_oversized_upload_is_refused_before_storing(
+    client, auth, home, media, data, filename
+):
+    auth.login(home["editor"].email)
+    response = upload(client, auth, home["course"], data, filename)
+    assert response.status_code == 400
+    assert 'id="image-error"' in response.get_data(as_text=True)
+    assert list(media.iterdir()) == []
+    assert home["course"].image is None
+
+
+def test_unknown_media_names_are_not_found(client, media):
+    assert client.get("/partner/media/..%2Fsecret_key").status_code == 404
+    assert client.get("/partner/media/" + "a" * 32 + ".png").status_code == 404

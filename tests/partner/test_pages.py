@@ -1,0 +1,236 @@
+"""Partner pages through the client: forms, errors at the field, CSRF, preview, workflow."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from mooc_portal.catalog.models import Course
+from mooc_portal.catalog.services import public_courses
+from mooc_portal.db import session
+
+
+def course_form(**overrides):
+    data = {
+        "code": "NEW1",
+        "original_language": "en",
+        "title": "Oceans and Us",
+        "summary": "Why the sea matters.",
+        "learning_outcomes": "Explain currents.",
+        "level": "introductory",
+        "pace": "self_paced",
+        "effort_hours": "3",
+        "length_weeks": "5",
+        "credential": "certificate",
+        "teaching_languages": "en, ko",
+        "subjects": ["0521"],
+        "accessibility_statement": "Transcripts for all videos.",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_editor_creates_a_course_through_the_form(client, auth, home):
+    auth.login(home["editor"].email)
+    url = f"/partner/{home['institution'].slug}/courses/new"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="teaching_languages"' in page
+    response = client.post(url, data={**course_form(), "csrf_token": auth.csrf_token(url)})
+    assert response.status_code == 302
+    course = session.scalar(select(Course).where(Course.code == "NEW1"))
+    assert course.status == "draft" and course.teaching_languages == ["en", "ko"]
+    assert course.institution_id == home["institution"].id
+    overview = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Oceans and Us" in overview and "Submit for review" in overview
+
+
+def test_a_post_without_csrf_token_changes_nothing(client, auth, home):
+    auth.login(home["editor"].email)
+    response = client.post(f"/partner/{home['institution'].slug}/courses/new", data=course_form())
+    assert response.status_code == 400
+    assert session.scalar(select(Course).where(Course.code == "NEW1")) is None
+    response = client.post(
+        f"/partner/courses/{home['course'].uuid}/transition", data={"action": "submit"}
+    )
+    assert response.status_code == 400
+    assert home["course"].status == "draft"
+
+
+def test_bad_values_are_shown_at_their_field(client, auth, home):
+    auth.login(home["editor"].email)
+    url = f"/partner/{home['institution'].slug}/courses/new"
+    response = client.post(
+        url,
+        data={
+            **course_form(teaching_languages="en, klingon!!"),
+            "csrf_token": auth.csrf_token(url),
+        },
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="teaching_languages-error">[^<]*klingon', page)
+    assert session.scalar(select(Course).where(Course.code == "NEW1")) is None
+
+
+def test_run_date_rules_are_shown_at_the_field(client, auth, home):
+    auth.login(home["editor"].email)
+    url = f"/partner/courses/{home['course'].uuid}/runs/new"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": auth.csrf_token(url),
+            "start_at": "2030-03-01T09:00",
+            "end_at": "2030-02-01T09:00",
+            "enrollment_end_at": "2030-04-01T09:00",
+            "capacity": "-3",
+            "delivery_mode": "online",
+        },
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="end_at-error">The run must end after it starts', page)
+    assert 'id="enrollment_end_at-error">' in page
+    assert 'id="capacity-error">' in page
+    assert len(home["course"].runs) == 1
+
+
+def test_run_created_and_cancelled(client, auth, home):
+    auth.login(home["editor"].email)
+    url = f"/partner/courses/{home['course'].uuid}/runs/new"
+    token = auth.csrf_token(url)
+    response = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "start_at": "2030-03-01T09:00",
+            "end_at": "2030-05-01T09:00",
+            "capacity": "50",
+            "requires_approval": "y",
+            "delivery_mode": "blended",
+        },
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    run = next(r for r in home["course"].runs if r.capacity == 50)
+    assert run.requires_approval and run.delivery_mode == "blended"
+    assert run.start_at.isoformat() == "2030-03-01T09:00:00+00:00"
+    response = client.post(
+        f"/partner/courses/{home['course'].uuid}/runs/{run.uuid}/cancel",
+        data={"csrf_token": token},
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert run.cancelled
+
+
+def test_translation_added_and_listed(client, auth, home):
+    auth.login(home["editor"].email)
+    url = f"/partner/courses/{home['course'].uuid}/translations/new"
+    response = client.post(
+        url,
+        data={"csrf_token": auth.csrf_token(url), "language": "ko", "title": "집 초안"},
+    )
+    assert response.status_code == 302
+    overview = client.get(f"/partner/courses/{home['course'].uuid}/").get_data(as_text=True)
+    assert '<td lang="ko">집 초안</td>' in overview
+    assert {t.language for t in home["course"].translations} == {"en", "ko"}
+
+
+def test_preview_shows_the_outline_with_sanitised_markdown(client, auth, home):
+    home["lesson"].content = "**Welcome** <script>alert('x')</script>"
+    session.flush()
+    auth.login(home["editor"].email)
+    page = client.get(f"/partner/courses/{home['course'].uuid}/preview").get_data(as_text=True)
+    assert "Home Draft" in page and "Week 1" in page
+    assert "<strong>Welcome</strong>" in page
+    assert "<script>alert" not in page
+
+
+def test_outline_edited_through_the_pages(client, auth, home):
+    auth.login(home["editor"].email)
+    base = f"/partner/courses/{home['course'].uuid}/outline"
+    token = auth.csrf_token(base)
+    assert client.post(base, data={"csrf_token": token, "title": "Week 2"}).status_code == 302
+    url = f"{base}/{home['module'].uuid}/lessons/new"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "title": "Quiz one",
+            "kind": "quiz",
+            "minutes": "15",
+            "counts_toward_completion": "y",
+        },
+    )
+    assert response.status_code == 302
+    bad = client.post(
+        url, data={"csrf_token": token, "title": "Ext", "kind": "external", "minutes": "5"}
+    )
+    assert bad.status_code == 400
+    assert 'id="external_url-error"' in bad.get_data(as_text=True)
+    session.expire_all()
+    assert [x.title for x in home["module"].lessons] == ["Welcome", "Quiz one"]
+    quiz = home["module"].lessons[1]
+    response = client.post(f"{url[: -len('/new')]}/{quiz.uuid}/up", data={"csrf_token": token})
+    assert response.status_code == 302
+    session.expire_all()
+    assert [x.title for x in home["module"].lessons] == ["Quiz one", "Welcome"]
+
+
+def test_review_round_trip_through_the_pages(client, auth, home, admin):
+    course = home["course"]
+    course.accessibility_statement = "Captions."
+    session.flush()
+    auth.login(home["editor"].email)
+    token = auth.csrf_token("/")
+    client.post(
+        f"/partner/courses/{course.uuid}/transition", data={"csrf_token": token, "action": "submit"}
+    )
+    assert course.status == "in_review"
+    auth.logout()
+
+    auth.login(admin.email)
+    queue = client.get("/admin/").get_data(as_text=True)
+    assert "Home Draft" in queue
+    review = client.get(f"/admin/courses/{course.uuid}").get_data(as_text=True)
+    assert "Accessibility statement for the course materials" in review
+    assert "Week 1" in review  # the course as learners see it, with its outline
+    token = auth.csrf_token("/")
+    refused = client.post(
+        f"/admin/courses/{course.uuid}/transition",
+        data={"csrf_token": token, "action": "request_changes", "comment": ""},
+    )
+    assert refused.status_code == 400
+    assert 'id="comment-error"' in refused.get_data(as_text=True)
+    client.post(
+        f"/admin/courses/{course.uuid}/transition",
+        data={"csrf_token": token, "action": "request_changes", "comment": "Add outcomes."},
+    )
+    assert course.status == "draft"
+    auth.logout()
+
+    auth.login(home["editor"].email)
+    dashboard = client.get(f"/partner/{home['institution'].slug}/").get_data(as_text=True)
+    assert "Add outcomes." in dashboard
+    runs_section = dashboard.split('id="runs-heading"', 1)[1]
+    assert "HOME1" in runs_section  # the draft's run, starting in two weeks
+    token = auth.csrf_token("/")
+    client.post(
+        f"/partner/courses/{course.uuid}/transition", data={"csrf_token": token, "action": "submit"}
+    )
+    # an editor cannot approve their own course
+    response = client.post(
+        f"/partner/courses/{course.uuid}/transition",
+        data={"csrf_token": token, "action": "approve"},
+    )
+    assert response.status_code == 403
+    auth.logout()
+
+    auth.login(admin.email)
+    client.post(
+        f"/admin/courses/{course.uuid}/transition",
+        data={"csrf_token": auth.csrf_token("/"), "action": "approve"},
+    )
+    assert course.status == "published" and course.published_at is not None
+    assert course in session.scalars(public_courses()).all()

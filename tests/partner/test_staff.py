@@ -1,0 +1,123 @@
+"""Managers invite and remove staff and edit the profile; editors edit courses only."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from mooc_portal.accounts.models import Account
+from mooc_portal.audit.models import AuditEntry
+from mooc_portal.db import session
+from mooc_portal.errors import Conflict, NotPermitted
+from mooc_portal.publishing import staff
+from mooc_portal.signals import mail_sent
+
+
+@pytest.fixture
+def outbox(app):
+    messages = []
+
+    def record(sender, message):
+        messages.append(message)
+
+    with mail_sent.connected_to(record, app):
+        yield messages
+
+
+def test_manager_invites_a_new_person_who_sets_a_password_by_link(
+    client, auth, home, outbox, db_session
+):
+    auth.login(home["manager"].email)
+    url = f"/partner/{home['institution'].slug}/staff"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": auth.csrf_token(url),
+            "email": "New.Person@Home.example",
+            "display_name": "New Person",
+            "role": "editor",
+        },
+    )
+    assert response.status_code == 302
+    account = session.scalar(select(Account).where(Account.email == "new.person@home.example"))
+    assert account.role_in(home["institution"].id) == "editor"
+    assert account.password_hash is None
+    (message,) = outbox
+    link = re.search(r"https?://\S+/partner/invitation/\S+", message.get_content()).group(0)
+    path = link.split("localhost", 1)[1]
+    auth.logout()
+    assert client.get(path).status_code == 200
+    token = auth.csrf_token(path)
+    response = client.post(path, data={"csrf_token": token, "password": "a long new password"})
+    assert response.status_code == 302
+    assert auth.login("new.person@home.example", "a long new password").status_code == 302
+    assert client.get(f"/partner/{home['institution'].slug}/").status_code == 200
+    # the link works once
+    assert client.get(path).status_code == 400
+    audit = db_session.query(AuditEntry).filter_by(entity="staff", action="invite").one()
+    assert audit.after == {"email": "new.person@home.example", "role": "editor"}
+
+
+def test_editors_cannot_manage_staff_or_the_profile(client, auth, home):
+    auth.login(home["editor"].email)
+    slug = home["institution"].slug
+    token = auth.csrf_token("/")
+    response = client.post(
+        f"/partner/{slug}/staff",
+        data={"csrf_token": token, "email": "x@y.example", "role": "manager"},
+    )
+    assert response.status_code == 403
+    assert client.get(f"/partner/{slug}/profile").status_code == 403
+    response = client.post(
+        f"/partner/{slug}/staff/{home['manager'].uuid}/remove", data={"csrf_token": token}
+    )
+    assert response.status_code == 403
+    assert home["manager"].role_in(home["institution"].id) == "manager"
+
+
+def test_manager_edits_the_profile(client, auth, home):
+    auth.login(home["manager"].email)
+    url = f"/partner/{home['institution'].slug}/profile"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": auth.csrf_token(url),
+            "name": "Home University of Seoul",
+            "country": "KR",
+            "original_language": "en",
+            "website": "https://home.example",
+        },
+    )
+    assert response.status_code == 302
+    assert home["institution"].text("name", "en").text == "Home University of Seoul"
+    assert home["institution"].website == "https://home.example"
+    bad = client.post(
+        url,
+        data={
+            "csrf_token": auth.csrf_token(url),
+            "name": "Home",
+            "country": "US",
+            "original_language": "en",
+        },
+    )
+    assert bad.status_code == 400
+    assert 'id="country-error"' in bad.get_data(as_text=True)
+
+
+def test_the_last_manager_stays(home):
+    with pytest.raises(Conflict):
+        staff.remove_staff(home["manager"], home["institution"], str(home["manager"].uuid))
+    staff.remove_staff(home["manager"], home["institution"], str(home["editor"].uuid))
+    assert home["editor"].role_in(home["institution"].id) is None
+
+
+def test_only_administrators_create_and_deactivate_institutions(home, admin):
+    data = staff.InstitutionData(name="Université de Lyon", country="FR")
+    with pytest.raises(NotPermitted):
+        staff.create_institution(home["manager"], data)
+    created = staff.create_institution(admin, data)
+    assert (created.slug, created.region) == ("universite-de-lyon", "europe")
+    with pytest.raises(NotPermitted):
+        staff.set_institution_active(home["manager"], home["institution"], False)

@@ -1,0 +1,107 @@
+"""The outline: ordered modules and lessons, and Markdown that cannot inject script."""
+
+from __future__ import annotations
+
+import pytest
+
+from mooc_portal.errors import InvalidInput, NotFound
+from mooc_portal.publishing import outline
+from mooc_portal.publishing.outline import LessonData
+from tests.factories import make_account, make_course, make_institution
+
+
+@pytest.fixture
+def setting(db_session):
+    home = make_institution()
+    return make_course(institution=home), make_account(memberships={home: "editor"})
+
+
+def test_modules_and_lessons_keep_their_order(setting):
+    course, editor = setting
+    first = outline.add_module(editor, course, "Basics")
+    second = outline.add_module(editor, course, "Policy")
+    outline.move_module(editor, second, -1)
+    assert [m.title for m in outline.course_modules(course)] == ["Policy", "Basics"]
+    a = outline.add_lesson(editor, first, LessonData("Intro", kind="video", minutes=10))
+    outline.add_lesson(editor, first, LessonData("Read", kind="reading"))
+    c = outline.add_lesson(
+        editor, first, LessonData("Forum", kind="external", external_url="https://example.org/x")
+    )
+    outline.move_lesson(editor, c, -1)
+    assert [lesson.title for lesson in first.lessons] == ["Intro", "Forum", "Read"]
+    outline.remove_lesson(editor, a)
+    assert [(x.title, x.position) for x in first.lessons] == [("Forum", 0), ("Read", 1)]
+    outline.remove_module(editor, second)
+    assert [(m.title, m.position) for m in outline.course_modules(course)] == [("Basics", 0)]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (LessonData("", kind="video"), "title"),
+        (LessonData("X", kind="podcast"), "kind"),
+        (LessonData("X", minutes=-5), "minutes"),
+        (LessonData("X", kind="external"), "external_url"),
+        (LessonData("X", kind="external", external_url="javascript:alert(1)"), "external_url"),
+    ],
+)
+def test_bad_lessons_are_refused_at_the_field(setting, data, field):
+    course, editor = setting
+    module = outline.add_module(editor, course, "M")
+    with pytest.raises(InvalidInput) as refused:
+        outline.add_lesson(editor, module, data)
+    assert refused.value.field == field
+    assert module.lessons == []
+
+
+def test_other_institutions_cannot_touch_the_outline(setting):
+    course, editor = setting
+    module = outline.add_module(editor, course, "M")
+    stranger = make_account(memberships={make_institution(): "manager"})
+    with pytest.raises(NotFound):
+        outline.add_lesson(stranger, module, LessonData("X"))
+    with pytest.raises(NotFound):
+        outline.remove_module(stranger, module)
+    with pytest.raises(NotFound):
+        outline.get_module(stranger, course, str(module.uuid))
+
+
+XSS_PAYLOADS = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    '<a href="javascript:alert(1)">x</a>',
+    "<svg onload=alert(1)>",
+    '<iframe src="https://evil.example"></iframe>',
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    "<body onload=alert(1)>",
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    "<IMG SRC=j&#X41vascript:alert('test2')>",
+]
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_markdown_cannot_inject_script(payload):
+    html = str(outline.render_markdown(f"Text\n\n{payload}\n\n**bold**")).lower()
+    assert "<script" not in html
+    assert "javascript:" not in html
+    assert "onerror" not in html and "onload" not in html
+    assert "<iframe" not in html and "style=" not in html
+
+
+def test_markdown_keeps_ordinary_formatting():
+    html = str(outline.render_markdown("# Title\n\n- one\n- [link](https://example.org)"))
+    assert "<h1>Title</h1>" in html
+    assert '<a href="https://example.org" rel="noopener noreferrer">link</a>' in html
+
+
+def test_completion_counts_the_lessons_that_count(setting):
+    course, editor = setting
+    second = outline.add_module(editor, course, "Second")
+    first = outline.add_module(editor, course, "First")
+    outline.move_module(editor, first, -1)
+    outline.add_lesson(editor, second, LessonData("C"))
+    outline.add_lesson(editor, first, LessonData("A"))
+    outline.add_lesson(editor, first, LessonData("Optional", counts_toward_completion=False))
+    outline.add_lesson(editor, first, LessonData("B", kind="quiz"))
+    assert [lesson.title for lesson in outline.completion_lessons(course)] == ["A", "B", "C"]
