@@ -10,6 +10,7 @@ from mooc_portal.catalog.models import (
     CourseTranslation,
     SubjectArea,
 )
+from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "CourseSearchDocument",
     "CourseSubject",
     "CourseTranslation",
+    "Enrollment",
+    "EnrollmentTransition",
     "Institution",
     "InstitutionTranslation",
     "LoginAttempt",
