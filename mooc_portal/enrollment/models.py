@@ -135,9 +135,7 @@ class EnrollmentTransition(Base):
     )
     from_state: Mapped[str | None] = mapped_column(String(12))
     to_state: Mapped[str] = mapped_column(String(12))
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mooc_account.id", ondelete="SET NULL")
-    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("mooc_account.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     reason: Mapped[str | None] = mapped_column(Text)
 
