@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from datetime import timedelta
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -41,13 +41,17 @@ def current_account() -> Account | None:
     In the standalone portal it is Flask-Login's user. In a host application the host's
     logged-in user is linked to a portal account by its id, created on the first visit.
     """
-    if "mooc_account" in g:
-        return g.mooc_account
+    if not has_request_context():
+        return None
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    # Cached per logged-in user object: an app context (and its ``g``) may outlive a request.
+    cached = g.get("mooc_account")
+    if cached is not None and cached[0] is user:
+        return cached[1]
     account: Account | None = None
-    user = current_user
     if user is not None and getattr(user, "is_authenticated", False):
         account = user if isinstance(user, Account) else account_for_host_user(user)
-    g.mooc_account = account
+    g.mooc_account = (user, account)
     return account
 
 

@@ -14,8 +14,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -234,11 +235,16 @@ def run_action(course: Course, run: CourseRun, account: Account | None) -> RunAc
     """The enrolment state of ``run`` for the course page, with a fixed number of queries.
 
     The first call for a course loads the figures of all its runs and the visitor's enrolments
-    in the course; later calls in the same request reuse them (kept on ``flask.g``).
+    in the course; later calls in the same request reuse them (kept on ``flask.g``, tagged
+    with the request because an app context may outlive one request).
     """
-    cache: dict[int, tuple[dict[int, RunFigures], list[Enrollment], dict[int, int]]]
-    cache = g.setdefault("mooc_run_actions", {})
-    if course.id not in cache:
+    current = request._get_current_object() if has_request_context() else None  # type: ignore[attr-defined]
+    tagged = g.get("mooc_run_actions")
+    if tagged is None or tagged[0] is not current:
+        tagged = g.mooc_run_actions = (current, {})
+    cache: dict[tuple[int, int | None], Any] = tagged[1]
+    key = (course.id, account.id if account is not None else None)
+    if key not in cache:
         figures = run_figures(course.runs)
         mine: list[Enrollment] = []
         if account is not None:
@@ -249,8 +255,8 @@ def run_action(course: Course, run: CourseRun, account: Account | None) -> RunAc
                     )
                 ).unique()
             )
-        cache[course.id] = (figures, mine, waitlist_positions(mine))
-    figures, mine, positions = cache[course.id]
+        cache[key] = (figures, mine, waitlist_positions(mine))
+    figures, mine, positions = cache[key]
     in_run = [e for e in mine if e.run_id == run.id]
     current = next((e for e in in_run if e.is_active), in_run[-1] if in_run else None)
     elsewhere = next((e for e in mine if e.is_active and e.run_id != run.id), None)
