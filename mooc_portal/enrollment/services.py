@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -18,13 +19,13 @@ from typing import Any
 
 from flask import current_app, g, has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, event, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, SessionTransaction, joinedload
 
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.availability import Availability
-from mooc_portal.catalog.models import Course, CourseRun
+from mooc_portal.catalog.models import Course, CourseRun, CourseTranslation
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import (
     ACTIVE_STATES,
@@ -34,10 +35,12 @@ from mooc_portal.enrollment.models import (
     EnrollmentTransition,
 )
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from mooc_portal.i18n import localized
 from mooc_portal.mail import send_mail
 from mooc_portal.signals import enrolment_changed
 
 S = EnrollmentState
+log = logging.getLogger(__name__)
 
 
 class EnrollmentClosed(Conflict):
@@ -494,12 +497,30 @@ def _change(
 # -- telling ----------------------------------------------------------------------------------
 
 
+_OUTBOX = "mooc_enrollment_outbox"
+
+
+@event.listens_for(Session, "after_commit")
+def _send_queued_mail(db_session: Session) -> None:
+    """Mail is sent only once the decision it tells of is committed, and outside the run lock."""
+    for to, subject, body in db_session.info.pop(_OUTBOX, []):
+        try:
+            send_mail(to, subject, body)
+        except Exception:  # the decision stands; a lost message must not turn it into an error
+            log.exception("Could not send the enrolment mail to %s", to)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_queued_mail(db_session: Session, previous_transaction: SessionTransaction) -> None:
+    if not previous_transaction.nested:
+        db_session.info.pop(_OUTBOX, None)
+
+
 def _notify(enrollment: Enrollment, previous: str | None, actor: Account | None) -> None:
-    """Mail the learner about the decision and send ``enrolment_changed``."""
+    """Queue the learner's mail about the decision and send ``enrolment_changed``."""
     message = _mail_text(enrollment, previous)
     if message is not None:
-        subject, body = message
-        send_mail(enrollment.account.email, subject, body)
+        session.info.setdefault(_OUTBOX, []).append((enrollment.account.email, *message))
     enrolment_changed.send(
         current_app._get_current_object(),
         enrollment=enrollment,
@@ -509,8 +530,7 @@ def _notify(enrollment: Enrollment, previous: str | None, actor: Account | None)
 
 
 def _mail_text(enrollment: Enrollment, previous: str | None) -> tuple[str, str] | None:
-    course = enrollment.run.course
-    title = course.text("title", enrollment.account.preferred_language or "en").text
+    title = _course_title(enrollment.course_id, enrollment.account.preferred_language)
     name = enrollment.account.display_name
     state = enrollment.state
     if state == S.ENROLLED and previous == S.PENDING:
@@ -552,6 +572,20 @@ def _mail_text(enrollment: Enrollment, previous: str | None) -> tuple[str, str] 
     else:
         return None
     return subject, body % {"name": name, "course": title, "reason": enrollment.reason or ""}
+
+
+def _course_title(course_id: int, language: str | None) -> str:
+    # Only the titles: loading the Course would load its runs, languages and subjects too.
+    original = session.scalar(select(Course.original_language).where(Course.id == course_id))
+    translations = session.scalars(
+        select(CourseTranslation).where(CourseTranslation.course_id == course_id)
+    ).all()
+    return localized(translations, "title", language or original or "en", original or "en").text
+
+
+def course_slug(run: CourseRun) -> str:
+    """The slug of a run's course, without loading the course."""
+    return str(session.scalar(select(Course.slug).where(Course.id == run.course_id)))
 
 
 # -- review -----------------------------------------------------------------------------------

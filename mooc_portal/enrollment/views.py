@@ -36,7 +36,8 @@ def enrolment_action(course: Any, run: Any) -> services.RunAction:
 
 
 def _course_page(run: Any) -> str:
-    return url_for("portal.catalog.course_detail", slug=run.course.slug, _anchor=f"run-{run.uuid}")
+    slug = services.course_slug(run)
+    return url_for("portal.catalog.course_detail", slug=slug, _anchor=f"run-{run.uuid}")
 
 
 @bp.route("/runs/<run_uuid>/enrol", methods=["POST"])

@@ -40,6 +40,8 @@ def test_enrol_in_open_run_records_transition_and_mails(app, mailbox):
     seen = []
     with enrolment_changed.connected_to(lambda sender, **kw: seen.append(kw)):
         enrollment = enrol(run, learner)
+    assert mailbox == []  # mail waits for the commit
+    session.commit()
     assert enrollment.state == S.ENROLLED
     assert [(t.from_state, t.to_state, t.actor_id) for t in enrollment.transitions] == [
         (None, "enrolled", learner.id)
@@ -57,6 +59,7 @@ def test_full_run_waitlists_in_order_and_approval_run_is_pending(app, mailbox):
     assert (e2.state, e3.state) == (S.WAITLISTED, S.WAITLISTED)
     assert services.waitlist_position(e2) == 1
     assert services.waitlist_position(e3) == 2
+    session.commit()
     assert "waitlist" in mailbox[-1]["Subject"]
     approval = open_run(requires_approval=True, capacity=5)
     assert enrol(approval, first).state == S.PENDING
@@ -107,6 +110,7 @@ def test_withdrawal_promotes_first_waitlisted_and_tells_them(app, mailbox):
     assert eb.waitlist_number is None
     assert services.waitlist_position(ec) == 1
     assert eb.transitions[-1].from_state == "waitlisted" and eb.transitions[-1].actor_id is None
+    session.commit()
     assert any(m["To"] == b.email and "seat" in m["Subject"] for m in mailbox)
 
 
@@ -251,3 +255,12 @@ def test_csv_export_neutralises_formulas(app):
     text = services.export_csv(rows)
     assert text.splitlines()[0].startswith("enrolment,course,run")
     assert "'=HYPERLINK(1)" in text and learner.email in text
+
+
+def test_no_mail_for_a_decision_rolled_back(app, mailbox):
+    run = open_run()
+    session.commit()
+    enrol(run, make_account())
+    session.rollback()
+    session.commit()
+    assert mailbox == []
