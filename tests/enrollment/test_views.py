@@ -317,3 +317,23 @@ def test_admin_promotes_by_hand(client, auth):
     services.set_capacity(run, 2, actor=admin)  # promotes automatically
     session.expire_all()
     assert waiting.state == "enrolled"
+
+
+def test_my_enrolments_page_issues_a_fixed_number_of_queries(client, auth, count_queries):
+    learner = make_account()
+    auth.login(learner.email)
+
+    def add(n):
+        for _ in range(n):
+            run = open_run(capacity=0)
+            services.enroll(run, learner, actor=learner)  # waitlisted: positions are computed
+        session.commit()
+
+    add(2)
+    with count_queries() as few:
+        assert client.get("/my/enrolments").status_code == 200
+    add(8)
+    with count_queries() as many:
+        page = client.get("/my/enrolments").get_data(as_text=True)
+    assert page.count("enrolment-item") == 10
+    assert many.count == few.count
