@@ -340,6 +340,8 @@ def approve(enrollment: Enrollment, *, actor: Account) -> Enrollment:
     session.refresh(enrollment)
     if enrollment.state != S.PENDING:
         raise Conflict(_("Only a pending enrolment can be approved."))
+    if enrollment.run.cancelled:
+        raise EnrollmentClosed(_("This run has been cancelled."))
     _change(enrollment, S.ENROLLED, actor)
     return enrollment
 

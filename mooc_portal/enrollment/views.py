@@ -37,7 +37,7 @@ def enrolment_action(course: Any, run: Any) -> services.RunAction:
 
 def _course_page(run: Any) -> str:
     slug = services.course_slug(run)
-    return url_for("portal.catalog.course_detail", slug=slug, _anchor=f"run-{run.uuid}")
+    return url_for("portal.catalog.course_detail", slug=slug, _anchor=f"enrol-{run.uuid}")
 
 
 @bp.route("/runs/<run_uuid>/enrol", methods=["POST"])

@@ -41,7 +41,7 @@ def test_enrol_through_the_web(client, auth):
             f"/runs/{run.uuid}/enrol", data={"csrf_token": token(client, "/my/enrolments")}
         )
     assert response.status_code == 302
-    assert response.location.endswith(f"/courses/{run.course.slug}#run-{run.uuid}")
+    assert response.location.endswith(f"/courses/{run.course.slug}#enrol-{run.uuid}")
     enrollment = session.scalar(select(Enrollment).where(Enrollment.account_id == learner.id))
     assert enrollment.state == "enrolled"
     assert sent and sent[0]["To"] == learner.email
@@ -63,7 +63,7 @@ def test_anonymous_enrol_goes_to_login_and_comes_back(client, auth):
         login_path,
         data={"email": learner.email, "password": "correct horse battery", "csrf_token": csrf},
     )
-    assert back.location == f"/courses/{run.course.slug}#run-{run.uuid}"
+    assert back.location == f"/courses/{run.course.slug}#enrol-{run.uuid}"
 
 
 def test_enrolling_twice_or_in_closed_or_cancelled_run_is_refused(client, auth):
@@ -147,7 +147,7 @@ def test_run_action_on_course_page(app, count_queries):
     run = open_run(course, capacity=2)
     anonymous = render_action(app, course, run)
     assert "Log in to enrol" in anonymous and "2 seats left" in anonymous
-    assert f"next=/courses/{course.slug}%23run-{run.uuid}" in anonymous
+    assert f"next=/courses/{course.slug}%23enrol-{run.uuid}" in anonymous
     learner = make_account()
     assert "Enrol" in render_action(app, course, run, learner)
     services.enroll(run, learner, actor=learner)
