@@ -10,11 +10,13 @@ from mooc_portal.catalog.models import (
     CourseTranslation,
     SubjectArea,
 )
+from mooc_portal.certificates.models import Certificate
 from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 
 __all__ = [
     "Account",
+    "Certificate",
     "Course",
     "CourseLanguage",
     "CourseRun",

@@ -1,4 +1,4 @@
-"""enrolments: one row per learner and run, and the history of its states
+"""enrolments: one row per learner and run, the history of its states, certificates
 
 Revision ID: 0004
 Revises: 0001
@@ -120,8 +120,48 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "mooc_certificate",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("enrollment_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("learner_name", sa.String(length=120), nullable=False),
+        sa.Column("course_title", sa.String(length=200), nullable=False),
+        sa.Column("institution_name", sa.String(length=200), nullable=False),
+        sa.Column("run_start_at", mooc_portal.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("run_end_at", mooc_portal.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", mooc_portal.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("issued_at", mooc_portal.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", mooc_portal.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoke_reason", sa.Text(), nullable=True),
+        sa.Column("revoked_by_id", sa.Integer(), nullable=True),
+        sa.Column("uuid", sa.Uuid(), nullable=False),
+        sa.CheckConstraint(
+            "(revoked_at IS NULL AND revoke_reason IS NULL) OR (revoked_at IS NOT NULL AND revoke_reason IS NOT NULL AND revoke_reason <> '')",
+            name=op.f("ck_mooc_certificate_revocation_has_reason"),
+        ),
+        sa.CheckConstraint("length(code) >= 20", name=op.f("ck_mooc_certificate_code_long_enough")),
+        sa.ForeignKeyConstraint(
+            ["enrollment_id"],
+            ["mooc_enrollment.id"],
+            name=op.f("fk_mooc_certificate_enrollment_id_mooc_enrollment"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["revoked_by_id"],
+            ["mooc_account.id"],
+            name=op.f("fk_mooc_certificate_revoked_by_id_mooc_account"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mooc_certificate")),
+        sa.UniqueConstraint("code", name=op.f("uq_mooc_certificate_code")),
+        sa.UniqueConstraint("enrollment_id", name=op.f("uq_mooc_certificate_enrollment_id")),
+        sa.UniqueConstraint("uuid", name=op.f("uq_mooc_certificate_uuid")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("mooc_certificate")
     with op.batch_alter_table("mooc_enrollment_transition", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_mooc_enrollment_transition_enrollment_id"))
 
