@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, g, has_request_context, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, event, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, SessionTransaction, joinedload
 
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.availability import Availability
-from mooc_portal.catalog.models import Course, CourseRun, CourseTranslation
+from mooc_portal.catalog.models import Course, CourseRun, CourseStatus, CourseTranslation
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import (
     ACTIVE_STATES,
@@ -36,6 +37,7 @@ from mooc_portal.enrollment.models import (
 )
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from mooc_portal.i18n import localized
+from mooc_portal.institutions.models import Institution
 from mooc_portal.mail import send_mail
 from mooc_portal.signals import enrolment_changed
 
@@ -288,6 +290,8 @@ def enroll(run: CourseRun, account: Account, *, actor: Account | None) -> Enroll
     account = session.get_one(Account, account_id)
     actor = session.get_one(Account, actor_id)
     availability = run.availability()
+    if not _course_is_public(run.course_id):
+        raise NotFound(_("No such course run."))
     if availability is Availability.CANCELLED:
         raise EnrollmentClosed(_("This run has been cancelled."))
     if availability is not Availability.OPEN:
@@ -455,6 +459,19 @@ def decide_many(
     return chosen
 
 
+def _course_is_public(course_id: int) -> bool:
+    public = session.scalar(
+        select(Course.id)
+        .join(Institution, Institution.id == Course.institution_id)
+        .where(
+            Course.id == course_id,
+            Course.status == CourseStatus.PUBLISHED,
+            Institution.active.is_(True),
+        )
+    )
+    return public is not None
+
+
 def _seats_taken(run: CourseRun) -> int:
     return int(
         session.scalar(
@@ -520,7 +537,12 @@ def _drop_queued_mail(db_session: Session, previous_transaction: SessionTransact
 
 def _notify(enrollment: Enrollment, previous: str | None, actor: Account | None) -> None:
     """Queue the learner's mail about the decision and send ``enrolment_changed``."""
-    message = _mail_text(enrollment, previous)
+    language = enrollment.account.preferred_language
+    if language in current_app.config["MOOC_LANGUAGES"]:
+        with force_locale(language):
+            message = _mail_text(enrollment, previous)
+    else:
+        message = _mail_text(enrollment, previous)
     if message is not None:
         session.info.setdefault(_OUTBOX, []).append((enrollment.account.email, *message))
     enrolment_changed.send(

@@ -264,3 +264,10 @@ def test_no_mail_for_a_decision_rolled_back(app, mailbox):
     session.rollback()
     session.commit()
     assert mailbox == []
+
+
+def test_no_enrolment_in_a_course_that_is_not_public(app):
+    draft = open_run(make_course(status="draft"))
+    with pytest.raises(NotFound):
+        enrol(draft, make_account())
+    assert session.scalar(select(Enrollment).where(Enrollment.run_id == draft.id)) is None
