@@ -7,26 +7,21 @@ lock) and on SQLite (the database's write lock, taken before anything is counted
 
 from __future__ import annotations
 
-import csv
-import io
-import logging
 import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from flask import current_app, g, has_request_context, request
-from flask_babel import force_locale
+from flask import g, has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy import Select, event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, SessionTransaction, joinedload
+from sqlalchemy.orm import joinedload
 
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.availability import Availability
-from mooc_portal.catalog.models import Course, CourseRun, CourseStatus, CourseTranslation
+from mooc_portal.catalog.models import Course, CourseRun, CourseStatus
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import (
     ACTIVE_STATES,
@@ -35,14 +30,11 @@ from mooc_portal.enrollment.models import (
     EnrollmentState,
     EnrollmentTransition,
 )
+from mooc_portal.enrollment.notifications import notify
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from mooc_portal.i18n import localized
 from mooc_portal.institutions.models import Institution
-from mooc_portal.mail import send_mail
-from mooc_portal.signals import enrolment_changed
 
 S = EnrollmentState
-log = logging.getLogger(__name__)
 
 
 class EnrollmentClosed(Conflict):
@@ -106,13 +98,13 @@ def managed_institution_ids(actor: Account) -> list[int]:
     return [m.institution_id for m in actor.memberships if m.role == StaffRole.MANAGER]
 
 
-_WITH_COURSE = joinedload(Enrollment.run).joinedload(CourseRun.course)
+WITH_COURSE = joinedload(Enrollment.run).joinedload(CourseRun.course)
 
 # -- reading ----------------------------------------------------------------------------------
 
 
 def get_run(run_uuid: uuid.UUID | str) -> CourseRun:
-    key = _parse_uuid(run_uuid)
+    key = parse_uuid(run_uuid)
     run = session.scalar(select(CourseRun).where(CourseRun.uuid == key)) if key else None
     if run is None:
         raise NotFound(_("No such course run."))
@@ -120,7 +112,7 @@ def get_run(run_uuid: uuid.UUID | str) -> CourseRun:
 
 
 def get_enrollment(enrollment_uuid: uuid.UUID | str) -> Enrollment:
-    key = _parse_uuid(enrollment_uuid)
+    key = parse_uuid(enrollment_uuid)
     found = session.scalar(select(Enrollment).where(Enrollment.uuid == key)) if key else None
     if found is None:
         raise NotFound(_("No such enrolment."))
@@ -135,7 +127,7 @@ def get_own_enrollment(enrollment_uuid: uuid.UUID | str, account: Account) -> En
     return found
 
 
-def _parse_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+def parse_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
     if isinstance(value, uuid.UUID):
         return value
     try:
@@ -149,7 +141,7 @@ def account_enrollments(account: Account) -> list[Enrollment]:
     return list(
         session.scalars(
             select(Enrollment)
-            .options(_WITH_COURSE)
+            .options(WITH_COURSE)
             .where(Enrollment.account_id == account.id)
             .order_by(Enrollment.created_at.desc(), Enrollment.id.desc())
         ).unique()
@@ -320,7 +312,7 @@ def enroll(run: CourseRun, account: Account, *, actor: Account | None) -> Enroll
     except IntegrityError as exc:
         # Another run of the same course, locked separately, won the race.
         raise AlreadyEnrolled(_("You are already enrolled in this course.")) from exc
-    _notify(enrollment, None, actor)
+    notify(enrollment, None, actor)
     return enrollment
 
 
@@ -510,216 +502,9 @@ def _change(
         )
     )
     session.flush()
-    _notify(enrollment, previous, actor)
-
-
-# -- telling ----------------------------------------------------------------------------------
-
-
-_OUTBOX = "mooc_enrollment_outbox"
-
-
-@event.listens_for(Session, "after_commit")
-def _send_queued_mail(db_session: Session) -> None:
-    """Mail is sent only once the decision it tells of is committed, and outside the run lock."""
-    for to, subject, body in db_session.info.pop(_OUTBOX, []):
-        try:
-            send_mail(to, subject, body)
-        except Exception:  # the decision stands; a lost message must not turn it into an error
-            log.exception("Could not send the enrolment mail to %s", to)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_queued_mail(db_session: Session, previous_transaction: SessionTransaction) -> None:
-    if not previous_transaction.nested:
-        db_session.info.pop(_OUTBOX, None)
-
-
-def _notify(enrollment: Enrollment, previous: str | None, actor: Account | None) -> None:
-    """Queue the learner's mail about the decision and send ``enrolment_changed``."""
-    language = enrollment.account.preferred_language
-    if language in current_app.config["MOOC_LANGUAGES"]:
-        with force_locale(language):
-            message = _mail_text(enrollment, previous)
-    else:
-        message = _mail_text(enrollment, previous)
-    if message is not None:
-        session.info.setdefault(_OUTBOX, []).append((enrollment.account.email, *message))
-    enrolment_changed.send(
-        current_app._get_current_object(),
-        enrollment=enrollment,
-        previous_state=previous,
-        actor=actor,
-    )
-
-
-def _mail_text(enrollment: Enrollment, previous: str | None) -> tuple[str, str] | None:
-    title = _course_title(enrollment.course_id, enrollment.account.preferred_language)
-    name = enrollment.account.display_name
-    state = enrollment.state
-    if state == S.ENROLLED and previous == S.PENDING:
-        subject = _("Your enrolment in %(course)s is approved", course=title)
-        body = _("Hello %(name)s,\n\nyour enrolment in %(course)s has been approved.")
-    elif state in (S.ENROLLED, S.PENDING) and previous == S.WAITLISTED:
-        subject = _("A seat in %(course)s is yours", course=title)
-        body = (
-            _("Hello %(name)s,\n\na seat has become free in %(course)s and you are enrolled.")
-            if state == S.ENROLLED
-            else _(
-                "Hello %(name)s,\n\na seat has become free in %(course)s. Your enrolment now "
-                "awaits the organisers' approval."
-            )
-        )
-    elif state == S.ENROLLED:
-        subject = _("You are enrolled in %(course)s", course=title)
-        body = _("Hello %(name)s,\n\nyou are enrolled in %(course)s.")
-    elif state == S.PENDING:
-        subject = _("Your enrolment in %(course)s awaits approval", course=title)
-        body = _(
-            "Hello %(name)s,\n\nthank you for enrolling in %(course)s. The organisers will "
-            "review your enrolment and write to you."
-        )
-    elif state == S.WAITLISTED:
-        subject = _("You are on the waitlist of %(course)s", course=title)
-        body = _(
-            "Hello %(name)s,\n\n%(course)s is full. You are on its waitlist and will be told "
-            "as soon as a seat is yours."
-        )
-    elif state == S.REJECTED:
-        subject = _("Your enrolment in %(course)s", course=title)
-        body = _(
-            "Hello %(name)s,\n\nyour enrolment in %(course)s was not accepted. Reason: %(reason)s"
-        )
-    elif state == S.WITHDRAWN:
-        subject = _("You have withdrawn from %(course)s", course=title)
-        body = _("Hello %(name)s,\n\nyou have withdrawn from %(course)s.")
-    else:
-        return None
-    return subject, body % {"name": name, "course": title, "reason": enrollment.reason or ""}
-
-
-def _course_title(course_id: int, language: str | None) -> str:
-    # Only the titles: loading the Course would load its runs, languages and subjects too.
-    original = session.scalar(select(Course.original_language).where(Course.id == course_id))
-    translations = session.scalars(
-        select(CourseTranslation).where(CourseTranslation.course_id == course_id)
-    ).all()
-    return localized(translations, "title", language or original or "en", original or "en").text
+    notify(enrollment, previous, actor)
 
 
 def course_slug(run: CourseRun) -> str:
     """The slug of a run's course, without loading the course."""
     return str(session.scalar(select(Course.slug).where(Course.id == run.course_id)))
-
-
-# -- review -----------------------------------------------------------------------------------
-
-
-@dataclass
-class ReviewFilter:
-    """The filters of the review pages; every field optional."""
-
-    course: str | None = None  # course slug
-    run: str | None = None  # run uuid
-    state: str | None = None
-    country: str | None = None  # the learner's country
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-def review_query(actor: Account, filters: ReviewFilter, *, scope: str) -> Select[tuple[Enrollment]]:
-    """The enrolments ``actor`` may review, filtered, newest first.
-
-    ``scope`` is ``admin`` (every run; administrators only) or ``partner`` (the runs of the
-    institutions the actor manages).
-    """
-    statement = (
-        select(Enrollment)
-        .options(_WITH_COURSE)
-        .join(Enrollment.run)
-        .join(Course, Course.id == Enrollment.course_id)
-        .join(Account, Account.id == Enrollment.account_id)
-    )
-    if scope == "admin":
-        if not actor.is_admin:
-            raise NotPermitted(_("Only administrators may review every enrolment."))
-    else:
-        institutions = managed_institution_ids(actor)
-        if not institutions:
-            raise NotPermitted(_("You manage no partner institution."))
-        statement = statement.where(Course.institution_id.in_(institutions))
-    if filters.course:
-        statement = statement.where(Course.slug == filters.course)
-    if filters.run:
-        key = _parse_uuid(filters.run)
-        if key is None:
-            raise InvalidInput(_("No such course run."), field="run")
-        statement = statement.where(CourseRun.uuid == key)
-    if filters.state:
-        if filters.state not in {s.value for s in EnrollmentState}:
-            raise InvalidInput(_("Unknown state."), field="state")
-        statement = statement.where(Enrollment.state == filters.state)
-    if filters.country:
-        statement = statement.where(Account.country == filters.country.upper())
-    if filters.since:
-        statement = statement.where(Enrollment.created_at >= filters.since)
-    if filters.until:
-        statement = statement.where(Enrollment.created_at < filters.until)
-    return statement.order_by(Enrollment.created_at.desc(), Enrollment.id.desc())
-
-
-def reviewable_runs(actor: Account, *, scope: str) -> list[CourseRun]:
-    """The runs with enrolments or a capacity that ``actor`` manages in ``scope``."""
-    statement = select(CourseRun).join(CourseRun.course)
-    if scope == "admin":
-        if not actor.is_admin:
-            raise NotPermitted(_("Only administrators may review every enrolment."))
-    else:
-        statement = statement.where(Course.institution_id.in_(managed_institution_ids(actor)))
-    with_enrolments = select(Enrollment.run_id)
-    statement = statement.where(CourseRun.id.in_(with_enrolments))
-    return list(session.scalars(statement.order_by(CourseRun.start_at, CourseRun.id)))
-
-
-CSV_COLUMNS = (
-    "enrolment",
-    "course",
-    "run",
-    "run_start",
-    "learner",
-    "email",
-    "country",
-    "state",
-    "reason",
-    "enrolled_at",
-    "changed_at",
-)
-
-
-def export_csv(enrollments: Iterable[Enrollment]) -> str:
-    """The enrolments as CSV with a header row (UTC timestamps in ISO 8601)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for e in enrollments:
-        writer.writerow(
-            [
-                e.uuid,
-                e.run.course.code,
-                e.run.uuid,
-                e.run.start_at.isoformat() if e.run.start_at else "",
-                _csv_safe(e.account.display_name),
-                e.account.email,
-                e.account.country or "",
-                e.state,
-                _csv_safe(e.reason or ""),
-                e.created_at.isoformat(),
-                e.modified_at.isoformat(),
-            ]
-        )
-    return out.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheets (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

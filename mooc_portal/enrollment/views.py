@@ -13,7 +13,7 @@ from sqlalchemy import false
 
 from mooc_portal.accounts.services import current_account
 from mooc_portal.db import session
-from mooc_portal.enrollment import services
+from mooc_portal.enrollment import review, services
 from mooc_portal.enrollment.forms import ActionForm, CapacityForm, DecisionForm, ReviewFilterForm
 from mooc_portal.enrollment.models import EnrollmentState
 from mooc_portal.errors import InvalidInput
@@ -106,11 +106,11 @@ def partner_export() -> Any:
     return _export("partner")
 
 
-def _filters(form: ReviewFilterForm) -> services.ReviewFilter:
+def _filters(form: ReviewFilterForm) -> review.ReviewFilter:
     if not form.validate():
         raise InvalidInput(_("Check the filters."))
     until = form.until.data
-    return services.ReviewFilter(
+    return review.ReviewFilter(
         course=form.course.data or None,
         run=form.run.data or None,
         state=form.state.data or None,
@@ -126,15 +126,15 @@ def _review(scope: str) -> Any:
     status = 200
     try:
         filters = _filters(form)
-        statement = services.review_query(actor, filters, scope=scope)
+        statement = review.review_query(actor, filters, scope=scope)
     except InvalidInput as error:
         if error.field and error.field in form:
             form[error.field].errors = [*form[error.field].errors, error.message]
-        statement = services.review_query(actor, services.ReviewFilter(), scope=scope)
+        statement = review.review_query(actor, review.ReviewFilter(), scope=scope)
         statement = statement.where(false())
         status = 400
     enrollments = session.scalars(statement.limit(REVIEW_PAGE_LIMIT + 1)).all()
-    runs = services.reviewable_runs(actor, scope=scope)
+    runs = review.reviewable_runs(actor, scope=scope)
     page = render_template(
         "enrollment/review.html",
         scope=scope,
@@ -153,10 +153,10 @@ def _review(scope: str) -> Any:
 
 
 def _export(scope: str) -> Response:
-    statement = services.review_query(
+    statement = review.review_query(
         current_account(), _filters(ReviewFilterForm(formdata=request.args)), scope=scope
     )
-    body = services.export_csv(session.scalars(statement))
+    body = review.export_csv(session.scalars(statement))
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     return Response(
         body,

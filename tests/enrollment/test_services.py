@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from mooc_portal.db import session, utcnow
-from mooc_portal.enrollment import services
+from mooc_portal.enrollment import review, services
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from mooc_portal.signals import enrolment_changed, mail_sent
@@ -227,19 +227,19 @@ def test_review_scope_and_filters(app):
     enrol(run, a)
     enrol(run, b)
     enrol(other, make_account())
-    f = services.ReviewFilter
-    partner = session.scalars(services.review_query(manager, f(), scope="partner")).all()
+    f = review.ReviewFilter
+    partner = session.scalars(review.review_query(manager, f(), scope="partner")).all()
     assert {e.run_id for e in partner} == {run.id}
-    everything = session.scalars(services.review_query(admin, f(), scope="admin")).all()
+    everything = session.scalars(review.review_query(admin, f(), scope="admin")).all()
     assert len(everything) == 3
     waiting = session.scalars(
-        services.review_query(admin, f(state="waitlisted", country="kr"), scope="admin")
+        review.review_query(admin, f(state="waitlisted", country="kr"), scope="admin")
     ).all()
     assert [e.account_id for e in waiting] == [b.id]
     with pytest.raises(NotPermitted):
-        services.review_query(manager, f(), scope="admin")
+        review.review_query(manager, f(), scope="admin")
     with pytest.raises(NotPermitted):
-        services.review_query(a, f(), scope="partner")
+        review.review_query(a, f(), scope="partner")
     figures = services.run_figures([run])[run.id]
     assert (figures.count("enrolled"), figures.seats_left, figures.waitlist_length) == (1, 0, 1)
 
@@ -249,10 +249,8 @@ def test_csv_export_neutralises_formulas(app):
     learner = make_account(display_name="=HYPERLINK(1)")
     enrol(run, learner)
     admin = make_account(is_admin=True)
-    rows = session.scalars(
-        services.review_query(admin, services.ReviewFilter(), scope="admin")
-    ).all()
-    text = services.export_csv(rows)
+    rows = session.scalars(review.review_query(admin, review.ReviewFilter(), scope="admin")).all()
+    text = review.export_csv(rows)
     assert text.splitlines()[0].startswith("enrolment,course,run")
     assert "'=HYPERLINK(1)" in text and learner.email in text
 
