@@ -337,3 +337,12 @@ def test_my_enrolments_page_issues_a_fixed_number_of_queries(client, auth, count
         page = client.get("/my/enrolments").get_data(as_text=True)
     assert page.count("enrolment-item") == 10
     assert many.count == few.count
+
+
+def test_review_link_only_for_those_who_may_review(client, auth, review_setup):
+    auth.login(review_setup["manager"].email)
+    page = client.get("/my/enrolments").get_data(as_text=True)
+    assert '<a href="/partner/enrolments">Review enrolments</a>' in page
+    auth.logout()
+    auth.login(make_account().email)
+    assert "Review enrolments" not in client.get("/my/enrolments").get_data(as_text=True)
