@@ -171,6 +171,8 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.accounts.views import bp as accounts_bp
     from mooc_portal.admin.views import bp as admin_bp
     from mooc_portal.catalog.views import bp as catalog_bp
+    from mooc_portal.certificates.views import bp as certificates_bp
+    from mooc_portal.enrollment.views import bp as enrollment_bp
     from mooc_portal.institutions.views import bp as institutions_bp
     from mooc_portal.partner.views import bp as partner_bp
     from mooc_portal.web import bp as web_bp
@@ -183,7 +185,7 @@ def build_blueprint() -> Blueprint:
         static_folder=str(resource_dir("static")),
         static_url_path="/static/portal",
     )
-    for child in (web_bp, catalog_bp, institutions_bp, accounts_bp):
+    for child in (web_bp, catalog_bp, institutions_bp, accounts_bp, enrollment_bp, certificates_bp):
         portal.register_blueprint(child)
     portal.register_blueprint(partner_bp)
     portal.register_blueprint(admin_bp)

@@ -12,18 +12,23 @@ from mooc_portal.catalog.models import (
     SubjectArea,
 )
 from mooc_portal.catalog.outline import Lesson, Module
+from mooc_portal.certificates.models import Certificate
+from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.publishing.models import ReviewEvent
 
 __all__ = [
     "Account",
     "AuditEntry",
+    "Certificate",
     "Course",
     "CourseLanguage",
     "CourseRun",
     "CourseSearchDocument",
     "CourseSubject",
     "CourseTranslation",
+    "Enrollment",
+    "EnrollmentTransition",
     "Institution",
     "InstitutionTranslation",
     "Lesson",

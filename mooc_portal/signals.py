@@ -12,3 +12,11 @@ account_registered = _signals.signal("account-registered")
 
 mail_sent = _signals.signal("mail-sent")
 """A message left the portal (to SMTP or the log). Sender: the app. Keyword args: ``message``."""
+
+enrolment_changed = _signals.signal("enrolment-changed")
+"""An enrolment was created or changed state. Sender: the app. Keyword args: ``enrollment``,
+``previous_state`` (None when new), ``actor`` (the account that acted; None for the system)."""
+
+certificate_issued = _signals.signal("certificate-issued")
+"""A certificate was issued for a completed enrolment. Sender: the app. Keyword args:
+``certificate``."""

@@ -1,0 +1,56 @@
+"""Certificates of completion, verifiable by their code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mooc_portal.db import Base, PublicIdMixin, utcnow
+from mooc_portal.enrollment.models import Enrollment
+
+
+class Certificate(PublicIdMixin, Base):
+    """Issued once per completed enrolment of a course that offers one.
+
+    The names are copied at issue so that the certificate keeps saying what it said when it
+    was issued. ``code`` is random and unguessable: it is the public verification key.
+    """
+
+    __tablename__ = "mooc_certificate"
+    __table_args__ = (
+        CheckConstraint("length(code) >= 20", name="code_long_enough"),
+        CheckConstraint(
+            "(revoked_at IS NULL AND revoke_reason IS NULL) OR "
+            "(revoked_at IS NOT NULL AND revoke_reason IS NOT NULL AND revoke_reason <> '')",
+            name="revocation_has_reason",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_enrollment.id", ondelete="RESTRICT"), unique=True
+    )
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    learner_name: Mapped[str] = mapped_column(String(120))
+    course_title: Mapped[str] = mapped_column(String(200))
+    institution_name: Mapped[str] = mapped_column(String(200))
+    run_start_at: Mapped[datetime | None]
+    run_end_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mooc_account.id", ondelete="SET NULL")
+    )
+
+    enrollment: Mapped[Enrollment] = relationship(lazy="joined")
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.code}>"

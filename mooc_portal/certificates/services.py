@@ -1,0 +1,134 @@
+"""Issuing, verifying and revoking certificates; their Open Badges 3.0 form."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from mooc_portal.accounts.models import Account
+from mooc_portal.catalog.models import Course, Credential
+from mooc_portal.certificates.models import Certificate
+from mooc_portal.db import session, utcnow
+from mooc_portal.enrollment.models import Enrollment, EnrollmentState
+from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from mooc_portal.signals import certificate_issued, enrolment_changed
+
+OB_CONTEXT = [
+    "https://www.w3.org/2018/credentials/v1",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+]
+
+
+def issue_certificate(enrollment: Enrollment) -> Certificate | None:
+    """The certificate of a completed enrolment, issued once; None when the course has none."""
+    if enrollment.state != EnrollmentState.COMPLETED:
+        raise Conflict(_("Only a completed enrolment earns a certificate."))
+    existing = session.scalar(select(Certificate).where(Certificate.enrollment_id == enrollment.id))
+    if existing is not None:
+        return existing
+    course = session.get_one(Course, enrollment.course_id)
+    if course.credential == Credential.NONE:
+        return None
+    run = enrollment.run
+    certificate = Certificate(
+        enrollment=enrollment,
+        code=secrets.token_urlsafe(24),
+        learner_name=enrollment.account.display_name,
+        course_title=course.text("title", course.original_language).text,
+        institution_name=course.institution.text("name", course.institution.original_language).text,
+        run_start_at=run.start_at,
+        run_end_at=run.end_at,
+        completed_at=enrollment.decided_at or utcnow(),
+    )
+    session.add(certificate)
+    session.flush()
+    certificate_issued.send(current_app._get_current_object(), certificate=certificate)
+    return certificate
+
+
+def _on_enrolment_changed(sender: Any, enrollment: Enrollment, **_kwargs: Any) -> None:
+    if enrollment.state == EnrollmentState.COMPLETED:
+        issue_certificate(enrollment)
+
+
+enrolment_changed.connect(_on_enrolment_changed)
+
+
+def get_certificate(code: str) -> Certificate:
+    certificate = session.scalar(select(Certificate).where(Certificate.code == code))
+    if certificate is None:
+        raise NotFound(_("No certificate has this code."))
+    return certificate
+
+
+def revoke_certificate(certificate: Certificate, reason: str, *, actor: Account) -> Certificate:
+    """Administrators only; the public page then says it was revoked, and when."""
+    if not actor.is_admin:
+        raise NotPermitted(_("Only administrators may revoke a certificate."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for the revocation."), field="reason")
+    if certificate.revoked_at is not None:
+        raise Conflict(_("This certificate is already revoked."))
+    certificate.revoked_at = utcnow()
+    certificate.revoke_reason = reason
+    certificate.revoked_by_id = actor.id
+    session.flush()
+    return certificate
+
+
+def open_badge(certificate: Certificate) -> dict[str, Any]:
+    """The certificate as an Open Badges 3.0 ``OpenBadgeCredential`` (unsigned)."""
+    enrollment = certificate.enrollment
+    course = session.get_one(Course, enrollment.course_id)
+    course_url = url_for("portal.catalog.course_detail", slug=course.slug, _external=True)
+    institution_url = url_for(
+        "portal.institutions.institution_detail", slug=course.institution.slug, _external=True
+    )
+    salt = certificate.uuid.hex
+    email_hash = hashlib.sha256((enrollment.account.email + salt).encode()).hexdigest()
+    return {
+        "@context": OB_CONTEXT,
+        "id": url_for(
+            "portal.certificates.certificate_badge", code=certificate.code, _external=True
+        ),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {
+            "id": institution_url,
+            "type": ["Profile"],
+            "name": certificate.institution_name,
+        },
+        "issuanceDate": _iso(certificate.issued_at),
+        "name": certificate.course_title,
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityType": "emailAddress",
+                    "hashed": True,
+                    "identityHash": f"sha256${email_hash}",
+                    "salt": salt,
+                }
+            ],
+            "achievement": {
+                "id": course_url,
+                "type": ["Achievement"],
+                "name": certificate.course_title,
+                "criteria": {
+                    "narrative": _(
+                        "Completed every lesson of %(course)s.", course=certificate.course_title
+                    )
+                },
+            },
+        },
+    }
+
+
+def _iso(value: Any) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,510 @@
+"""Enrolment: the one place where the rules of joining, leaving and reviewing a run live.
+
+Every change that depends on a run's seats first locks the run (:func:`lock_run`), so that
+concurrent requests are serialised per run and a run is never overbooked, on PostgreSQL (a row
+lock) and on SQLite (the database's write lock, taken before anything is counted).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import g, has_request_context, request
+from flask_babel import gettext as _
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
+
+from mooc_portal.accounts.models import Account, StaffRole
+from mooc_portal.catalog.availability import Availability
+from mooc_portal.catalog.models import Course, CourseRun, CourseStatus
+from mooc_portal.db import session, utcnow
+from mooc_portal.enrollment.models import (
+    ACTIVE_STATES,
+    SEAT_STATES,
+    Enrollment,
+    EnrollmentState,
+    EnrollmentTransition,
+)
+from mooc_portal.enrollment.notifications import notify
+from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from mooc_portal.institutions.models import Institution
+
+S = EnrollmentState
+
+
+class EnrollmentClosed(Conflict):
+    """The run does not take enrolments now (outside its window, or cancelled)."""
+
+
+class AlreadyEnrolled(Conflict):
+    """The learner already holds an active enrolment in this course."""
+
+
+# -- locking ----------------------------------------------------------------------------------
+
+_SQLITE_LOCK_ATTEMPTS = 20
+
+
+def lock_run(run: CourseRun) -> CourseRun:
+    """Serialise seat-changing work on ``run`` until the transaction ends; return it fresh.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` on the run's row. SQLite has no row locks: a no-op
+    ``UPDATE`` of the run takes the database's write lock. In WAL mode a transaction that has
+    already read an older snapshot cannot take the write lock (``SQLITE_BUSY_SNAPSHOT``); such a
+    transaction has written nothing yet (else it would hold the lock already), so it is rolled
+    back and the lock taken again as the first statement of a new transaction.
+    """
+    run_id = run.id
+    if session.get_bind().dialect.name == "sqlite":
+        for attempt in range(_SQLITE_LOCK_ATTEMPTS):
+            try:
+                session.execute(
+                    text("UPDATE mooc_course_run SET id = id WHERE id = :id"), {"id": run_id}
+                )
+                break
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == _SQLITE_LOCK_ATTEMPTS - 1:
+                    raise
+                session.rollback()
+                time.sleep(0.005 * (attempt + 1))
+        statement = select(CourseRun).where(CourseRun.id == run_id)
+    else:
+        statement = select(CourseRun).where(CourseRun.id == run_id).with_for_update()
+    locked = session.scalars(statement.execution_options(populate_existing=True)).one()
+    return locked
+
+
+# -- authorisation ----------------------------------------------------------------------------
+
+
+def can_manage_run(actor: Account | None, run: CourseRun) -> bool:
+    """Administrators manage every run; partner managers the runs of their institution."""
+    if actor is None:
+        return False
+    return actor.is_admin or actor.role_in(run.course.institution_id) == StaffRole.MANAGER
+
+
+def require_run_manager(actor: Account | None, run: CourseRun) -> None:
+    if not can_manage_run(actor, run):
+        raise NotPermitted(_("You may not manage the enrolments of this run."))
+
+
+def managed_institution_ids(actor: Account) -> list[int]:
+    return [m.institution_id for m in actor.memberships if m.role == StaffRole.MANAGER]
+
+
+WITH_COURSE = joinedload(Enrollment.run).joinedload(CourseRun.course)
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def get_run(run_uuid: uuid.UUID | str) -> CourseRun:
+    key = parse_uuid(run_uuid)
+    run = session.scalar(select(CourseRun).where(CourseRun.uuid == key)) if key else None
+    if run is None:
+        raise NotFound(_("No such course run."))
+    return run
+
+
+def get_enrollment(enrollment_uuid: uuid.UUID | str) -> Enrollment:
+    key = parse_uuid(enrollment_uuid)
+    found = session.scalar(select(Enrollment).where(Enrollment.uuid == key)) if key else None
+    if found is None:
+        raise NotFound(_("No such enrolment."))
+    return found
+
+
+def get_own_enrollment(enrollment_uuid: uuid.UUID | str, account: Account) -> Enrollment:
+    """The learner's own enrolment; another learner's looks as if it did not exist."""
+    found = get_enrollment(enrollment_uuid)
+    if found.account_id != account.id:
+        raise NotFound(_("No such enrolment."))
+    return found
+
+
+def parse_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def account_enrollments(account: Account) -> list[Enrollment]:
+    """Every enrolment of a learner, newest first, with runs and courses loaded."""
+    return list(
+        session.scalars(
+            select(Enrollment)
+            .options(WITH_COURSE)
+            .where(Enrollment.account_id == account.id)
+            .order_by(Enrollment.created_at.desc(), Enrollment.id.desc())
+        ).unique()
+    )
+
+
+def waitlist_position(enrollment: Enrollment) -> int | None:
+    """1 for the next learner to be promoted; None when not waitlisted."""
+    if enrollment.state != S.WAITLISTED:
+        return None
+    ahead = session.scalar(
+        select(func.count(Enrollment.id)).where(
+            Enrollment.run_id == enrollment.run_id,
+            Enrollment.state == S.WAITLISTED,
+            Enrollment.waitlist_number < enrollment.waitlist_number,
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+def waitlist_positions(enrollments: Iterable[Enrollment]) -> dict[int, int]:
+    """Waitlist positions of many enrolments in one query: enrolment id -> position."""
+    waiting = [e for e in enrollments if e.state == S.WAITLISTED]
+    if not waiting:
+        return {}
+    other = select(Enrollment.run_id, Enrollment.waitlist_number).where(
+        Enrollment.state == S.WAITLISTED, Enrollment.run_id.in_({e.run_id for e in waiting})
+    )
+    numbers: dict[int, list[int]] = {}
+    for run_id, number in session.execute(other):
+        numbers.setdefault(run_id, []).append(number)
+    return {
+        e.id: 1 + sum(1 for n in numbers.get(e.run_id, []) if n < e.waitlist_number)
+        for e in waiting
+    }
+
+
+@dataclass
+class RunFigures:
+    """A run's enrolments counted by state, with its seats left and waitlist length."""
+
+    run: CourseRun
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def taken(self) -> int:
+        return sum(self.counts.get(state, 0) for state in SEAT_STATES)
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.run.capacity is None:
+            return None
+        return max(0, self.run.capacity - self.taken)
+
+    @property
+    def waitlist_length(self) -> int:
+        return self.counts.get(S.WAITLISTED, 0)
+
+    def count(self, state: str) -> int:
+        return self.counts.get(state, 0)
+
+
+def run_figures(runs: Sequence[CourseRun]) -> dict[int, RunFigures]:
+    """Counts by state for several runs in one query: run id -> figures."""
+    figures = {run.id: RunFigures(run) for run in runs}
+    if figures:
+        rows = session.execute(
+            select(Enrollment.run_id, Enrollment.state, func.count(Enrollment.id))
+            .where(Enrollment.run_id.in_(figures))
+            .group_by(Enrollment.run_id, Enrollment.state)
+        )
+        for run_id, state, count in rows:
+            figures[run_id].counts[state] = count
+    return figures
+
+
+@dataclass
+class RunAction:
+    """What the course page shows for one run: the visitor's enrolment and the seats left."""
+
+    enrollment: Enrollment | None
+    other_run_enrollment: Enrollment | None
+    figures: RunFigures
+    position: int | None
+
+
+def run_action(course: Course, run: CourseRun, account: Account | None) -> RunAction:
+    """The enrolment state of ``run`` for the course page, with a fixed number of queries.
+
+    The first call for a course loads the figures of all its runs and the visitor's enrolments
+    in the course; later calls in the same request reuse them (kept on ``flask.g``, tagged
+    with the request because an app context may outlive one request).
+    """
+    current = request._get_current_object() if has_request_context() else None  # type: ignore[attr-defined]
+    tagged = g.get("mooc_run_actions")
+    if tagged is None or tagged[0] is not current:
+        tagged = g.mooc_run_actions = (current, {})
+    cache: dict[tuple[int, int | None], Any] = tagged[1]
+    key = (course.id, account.id if account is not None else None)
+    if key not in cache:
+        figures = run_figures(course.runs)
+        mine: list[Enrollment] = []
+        if account is not None:
+            mine = list(
+                session.scalars(
+                    select(Enrollment).where(
+                        Enrollment.course_id == course.id, Enrollment.account_id == account.id
+                    )
+                ).unique()
+            )
+        cache[key] = (figures, mine, waitlist_positions(mine))
+    figures, mine, positions = cache[key]
+    in_run = [e for e in mine if e.run_id == run.id]
+    current = next((e for e in in_run if e.is_active), in_run[-1] if in_run else None)
+    elsewhere = next((e for e in mine if e.is_active and e.run_id != run.id), None)
+    return RunAction(
+        enrollment=current,
+        other_run_enrollment=elsewhere,
+        figures=figures.get(run.id) or RunFigures(run),
+        position=positions.get(current.id) if current else None,
+    )
+
+
+# -- changing ---------------------------------------------------------------------------------
+
+
+def enroll(run: CourseRun, account: Account, *, actor: Account | None) -> Enrollment:
+    """Enrol ``account`` in ``run``: enrolled, pending (approval needed) or waitlisted (full).
+
+    Refused when the run is cancelled or outside its enrolment window (EnrollmentClosed), when
+    the learner already holds an active enrolment in the course (AlreadyEnrolled), or when
+    someone else than the learner asks without managing the run (NotPermitted).
+    """
+    if actor is None or (actor.id != account.id and not can_manage_run(actor, run)):
+        raise NotPermitted(_("You may only enrol yourself."))
+    account_id, actor_id = account.id, actor.id
+    run = lock_run(run)
+    account = session.get_one(Account, account_id)
+    actor = session.get_one(Account, actor_id)
+    availability = run.availability()
+    if not _course_is_public(run.course_id):
+        raise NotFound(_("No such course run."))
+    if availability is Availability.CANCELLED:
+        raise EnrollmentClosed(_("This run has been cancelled."))
+    if availability is not Availability.OPEN:
+        raise EnrollmentClosed(_("Enrolment in this run is not open."))
+    existing = session.scalar(
+        select(Enrollment).where(
+            Enrollment.course_id == run.course_id,
+            Enrollment.account_id == account.id,
+            Enrollment.state.in_(ACTIVE_STATES),
+        )
+    )
+    if existing is not None:
+        raise AlreadyEnrolled(_("You are already enrolled in this course."))
+    seated = S.PENDING if run.requires_approval else S.ENROLLED
+    state = seated if _has_seat(run) else S.WAITLISTED
+    enrollment = Enrollment(run=run, course_id=run.course_id, account=account, state=state)
+    if state == S.WAITLISTED:
+        enrollment.waitlist_number = _next_waitlist_number(run)
+    enrollment.transitions.append(
+        EnrollmentTransition(from_state=None, to_state=state, actor=actor)
+    )
+    try:
+        with session.begin_nested():
+            session.add(enrollment)
+            session.flush()
+    except IntegrityError as exc:
+        # Another run of the same course, locked separately, won the race.
+        raise AlreadyEnrolled(_("You are already enrolled in this course.")) from exc
+    notify(enrollment, None, actor)
+    return enrollment
+
+
+def withdraw(enrollment: Enrollment, *, actor: Account) -> Enrollment:
+    """The learner leaves the run; a freed seat goes to the first learner on the waitlist."""
+    if actor.id != enrollment.account_id:
+        raise NotFound(_("No such enrolment."))
+    run = lock_run(enrollment.run)
+    session.refresh(enrollment)
+    if enrollment.state not in (S.PENDING, S.ENROLLED, S.WAITLISTED):
+        raise Conflict(_("This enrolment cannot be withdrawn any more."))
+    _change(enrollment, S.WITHDRAWN, actor)
+    fill_seats(run, actor=None)
+    return enrollment
+
+
+def approve(enrollment: Enrollment, *, actor: Account) -> Enrollment:
+    """A manager accepts a pending enrolment."""
+    require_run_manager(actor, enrollment.run)
+    lock_run(enrollment.run)
+    session.refresh(enrollment)
+    if enrollment.state != S.PENDING:
+        raise Conflict(_("Only a pending enrolment can be approved."))
+    if enrollment.run.cancelled:
+        raise EnrollmentClosed(_("This run has been cancelled."))
+    _change(enrollment, S.ENROLLED, actor)
+    return enrollment
+
+
+def reject(enrollment: Enrollment, reason: str, *, actor: Account) -> Enrollment:
+    """A manager turns down a pending or waitlisted enrolment, giving the reason."""
+    require_run_manager(actor, enrollment.run)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for the rejection."), field="reason")
+    run = lock_run(enrollment.run)
+    session.refresh(enrollment)
+    if enrollment.state not in (S.PENDING, S.WAITLISTED):
+        raise Conflict(_("Only a pending or waitlisted enrolment can be rejected."))
+    _change(enrollment, S.REJECTED, actor, reason=reason)
+    fill_seats(run, actor=None)
+    return enrollment
+
+
+def promote_from_waitlist(enrollment: Enrollment, *, actor: Account) -> Enrollment:
+    """A manager takes a learner off the waitlist by hand, ahead of the queue if need be.
+
+    The learner is enrolled (the manager's decision stands for an approval); a free seat is
+    still needed: raise the run's capacity first when it is full.
+    """
+    require_run_manager(actor, enrollment.run)
+    run = lock_run(enrollment.run)
+    session.refresh(enrollment)
+    if enrollment.state != S.WAITLISTED:
+        raise Conflict(_("Only a waitlisted learner can be promoted."))
+    if not _has_seat(run):
+        raise Conflict(_("The run is full. Raise its capacity first."))
+    _change(enrollment, S.ENROLLED, actor)
+    return enrollment
+
+
+def set_capacity(run: CourseRun, capacity: int | None, *, actor: Account) -> list[Enrollment]:
+    """Change a run's capacity (None: unlimited); newly free seats go to the waitlist.
+
+    Returns the enrolments promoted. A capacity below the seats already taken is refused.
+    """
+    require_run_manager(actor, run)
+    if capacity is not None and capacity < 0:
+        raise InvalidInput(_("The capacity cannot be negative."), field="capacity")
+    run = lock_run(run)
+    taken = _seats_taken(run)
+    if capacity is not None and capacity < taken:
+        raise Conflict(
+            _(
+                "%(taken)d seats are taken; the capacity cannot be lower.",
+                taken=taken,
+            ),
+            field="capacity",
+        )
+    run.capacity = capacity
+    session.flush()
+    return fill_seats(run, actor=None)
+
+
+def complete(enrollment: Enrollment, *, actor: Account | None = None) -> Enrollment:
+    """Mark an enrolled learner's run as completed (called by progress tracking)."""
+    if enrollment.state != S.ENROLLED:
+        raise Conflict(_("Only an enrolled learner can complete a run."))
+    _change(enrollment, S.COMPLETED, actor)
+    return enrollment
+
+
+def fill_seats(run: CourseRun, *, actor: Account | None) -> list[Enrollment]:
+    """Give free seats to the waitlist in order; the run must be locked by the caller.
+
+    A promoted learner is enrolled at once, or pending when the run needs approval.
+    """
+    promoted: list[Enrollment] = []
+    if run.cancelled:
+        return promoted
+    while _has_seat(run):
+        first = session.scalar(
+            select(Enrollment)
+            .where(Enrollment.run_id == run.id, Enrollment.state == S.WAITLISTED)
+            .order_by(Enrollment.waitlist_number)
+            .limit(1)
+        )
+        if first is None:
+            break
+        _change(first, S.PENDING if run.requires_approval else S.ENROLLED, actor)
+        promoted.append(first)
+    return promoted
+
+
+def decide_many(
+    enrollment_uuids: Iterable[str],
+    decision: str,
+    *,
+    actor: Account,
+    reason: str = "",
+) -> list[Enrollment]:
+    """Approve or reject several enrolments at once; all or nothing (the caller's transaction)."""
+    actions = {"approve": approve, "reject": None}
+    if decision not in actions:
+        raise InvalidInput(_("Choose approve or reject."), field="decision")
+    chosen = [get_enrollment(value) for value in dict.fromkeys(enrollment_uuids)]
+    if not chosen:
+        raise InvalidInput(_("Select at least one enrolment."), field="enrollments")
+    for enrollment in chosen:
+        require_run_manager(actor, enrollment.run)
+    for enrollment in chosen:
+        if decision == "approve":
+            approve(enrollment, actor=actor)
+        else:
+            reject(enrollment, reason, actor=actor)
+    return chosen
+
+
+def _course_is_public(course_id: int) -> bool:
+    public = session.scalar(
+        select(Course.id)
+        .join(Institution, Institution.id == Course.institution_id)
+        .where(
+            Course.id == course_id,
+            Course.status == CourseStatus.PUBLISHED,
+            Institution.active.is_(True),
+        )
+    )
+    return public is not None
+
+
+def _seats_taken(run: CourseRun) -> int:
+    return int(
+        session.scalar(
+            select(func.count(Enrollment.id)).where(
+                Enrollment.run_id == run.id, Enrollment.state.in_(SEAT_STATES)
+            )
+        )
+        or 0
+    )
+
+
+def _has_seat(run: CourseRun) -> bool:
+    session.flush()
+    return run.capacity is None or _seats_taken(run) < run.capacity
+
+
+def _next_waitlist_number(run: CourseRun) -> int:
+    highest = session.scalar(
+        select(func.max(Enrollment.waitlist_number)).where(Enrollment.run_id == run.id)
+    )
+    return int(highest or 0) + 1
+
+
+def _change(
+    enrollment: Enrollment, state: EnrollmentState, actor: Account | None, *, reason: str = ""
+) -> None:
+    previous = enrollment.state
+    enrollment.state = state
+    enrollment.reason = reason or None
+    enrollment.decided_at = utcnow()
+    if state != S.WAITLISTED:
+        enrollment.waitlist_number = None
+    enrollment.transitions.append(
+        EnrollmentTransition(
+            from_state=previous, to_state=state, actor=actor, reason=reason or None
+        )
+    )
+    session.flush()
+    notify(enrollment, previous, actor)
+
+
+def course_slug(run: CourseRun) -> str:
+    """The slug of a run's course, without loading the course."""
+    return str(session.scalar(select(Course.slug).where(Course.id == run.course_id)))

@@ -1,0 +1,208 @@
+"""Enrolment pages: enrol from the course page, the learner's enrolments, the review pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from sqlalchemy import false
+
+from mooc_portal.accounts.services import current_account
+from mooc_portal.db import session
+from mooc_portal.enrollment import review, services
+from mooc_portal.enrollment.forms import ActionForm, CapacityForm, DecisionForm, ReviewFilterForm
+from mooc_portal.enrollment.models import EnrollmentState
+from mooc_portal.errors import InvalidInput
+from mooc_portal.web import safe_next_url
+
+bp = Blueprint("enrollment", __name__)
+
+REVIEW_PAGE_LIMIT = 500
+STATE_MESSAGES = {
+    EnrollmentState.ENROLLED: _l("You are enrolled."),
+    EnrollmentState.PENDING: _l("Your enrolment awaits the organisers' approval."),
+    EnrollmentState.WAITLISTED: _l("The run is full: you are on its waitlist."),
+}
+
+
+@bp.app_template_global("enrolment_action")
+def enrolment_action(course: Any, run: Any) -> services.RunAction:
+    """For ``enrollment/_run_action.html`` on the course page."""
+    return services.run_action(course, run, current_account())
+
+
+def _course_page(run: Any) -> str:
+    slug = services.course_slug(run)
+    return url_for("portal.catalog.course_detail", slug=slug, _anchor=f"enrol-{run.uuid}")
+
+
+@bp.route("/runs/<run_uuid>/enrol", methods=["POST"])
+def enrol(run_uuid: str) -> Any:
+    run = services.get_run(run_uuid)
+    account = current_account()
+    if account is None:
+        return redirect(url_for("portal.accounts.login", next=_course_page(run)))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    enrollment = services.enroll(run, account, actor=account)
+    flash(str(STATE_MESSAGES[enrollment.state_enum]), "success")
+    return redirect(_course_page(enrollment.run))
+
+
+@bp.route("/my/enrolments")
+@login_required
+def my_enrolments() -> str:
+    enrollments = services.account_enrollments(current_account())
+    return render_template(
+        "enrollment/my_enrolments.html",
+        enrollments=enrollments,
+        positions=services.waitlist_positions(enrollments),
+    )
+
+
+@bp.route("/my/enrolments/<enrollment_uuid>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(enrollment_uuid: str) -> Any:
+    account = current_account()
+    enrollment = services.get_own_enrollment(enrollment_uuid, account)
+    form = ActionForm()
+    if form.validate_on_submit():
+        services.withdraw(enrollment, actor=account)
+        flash(_("You have withdrawn."), "success")
+        return redirect(url_for(".my_enrolments"))
+    if request.method == "POST":
+        abort(400)
+    return render_template("enrollment/withdraw_confirm.html", enrollment=enrollment, form=form)
+
+
+# -- review -----------------------------------------------------------------------------------
+
+
+@bp.route("/admin/enrolments")
+@login_required
+def admin_review() -> Any:
+    return _review("admin")
+
+
+@bp.route("/partner/enrolments")
+@login_required
+def partner_review() -> Any:
+    return _review("partner")
+
+
+@bp.route("/admin/enrolments.csv")
+@login_required
+def admin_export() -> Any:
+    return _export("admin")
+
+
+@bp.route("/partner/enrolments.csv")
+@login_required
+def partner_export() -> Any:
+    return _export("partner")
+
+
+def _filters(form: ReviewFilterForm) -> review.ReviewFilter:
+    if not form.validate():
+        raise InvalidInput(_("Check the filters."))
+    until = form.until.data
+    return review.ReviewFilter(
+        course=form.course.data or None,
+        run=form.run.data or None,
+        state=form.state.data or None,
+        country=form.country.data or None,
+        since=datetime.combine(form.since.data, time(), UTC) if form.since.data else None,
+        until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
+    )
+
+
+def _review(scope: str) -> Any:
+    actor = current_account()
+    form = ReviewFilterForm(formdata=request.args)
+    status = 200
+    try:
+        filters = _filters(form)
+        statement = review.review_query(actor, filters, scope=scope)
+    except InvalidInput as error:
+        if error.field and error.field in form:
+            form[error.field].errors = [*form[error.field].errors, error.message]
+        statement = review.review_query(actor, review.ReviewFilter(), scope=scope)
+        statement = statement.where(false())
+        status = 400
+    enrollments = session.scalars(statement.limit(REVIEW_PAGE_LIMIT + 1)).all()
+    runs = review.reviewable_runs(actor, scope=scope)
+    page = render_template(
+        "enrollment/review.html",
+        scope=scope,
+        form=form,
+        enrollments=enrollments[:REVIEW_PAGE_LIMIT],
+        truncated=len(enrollments) > REVIEW_PAGE_LIMIT,
+        positions=services.waitlist_positions(enrollments),
+        figures=services.run_figures(runs),
+        decision_form=DecisionForm(formdata=None),
+        capacity_form=CapacityForm(formdata=None),
+        action_form=ActionForm(formdata=None),
+        page_url=request.full_path,
+        export_url=url_for(f".{scope}_export", **request.args),
+    )
+    return page, status
+
+
+def _export(scope: str) -> Response:
+    statement = review.review_query(
+        current_account(), _filters(ReviewFilterForm(formdata=request.args)), scope=scope
+    )
+    body = review.export_csv(session.scalars(statement))
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="enrolments-{stamp}.csv"'},
+    )
+
+
+@bp.route("/enrolments/decide", methods=["POST"])
+@login_required
+def decide() -> Any:
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(_("Choose a decision and tick at least one enrolment."))
+    chosen = services.decide_many(
+        form.enrollments.data or [],
+        form.decision.data,
+        actor=current_account(),
+        reason=form.reason.data or "",
+    )
+    flash(_("%(count)d enrolments updated.", count=len(chosen)), "success")
+    return redirect(safe_next_url(form.next.data, "portal.enrollment.admin_review"))
+
+
+@bp.route("/enrolments/<enrollment_uuid>/promote", methods=["POST"])
+@login_required
+def promote(enrollment_uuid: str) -> Any:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    enrollment = services.get_enrollment(enrollment_uuid)
+    services.promote_from_waitlist(enrollment, actor=current_account())
+    flash(_("%(name)s is enrolled.", name=enrollment.account.display_name), "success")
+    return redirect(safe_next_url(request.form.get("next"), "portal.enrollment.admin_review"))
+
+
+@bp.route("/runs/<run_uuid>/capacity", methods=["POST"])
+@login_required
+def set_capacity(run_uuid: str) -> Any:
+    run = services.get_run(run_uuid)
+    form = CapacityForm()
+    if not form.validate_on_submit():
+        message = " ".join(form.capacity.errors) or _("The form has expired; try again.")
+        raise InvalidInput(message, field="capacity")
+    promoted = services.set_capacity(run, form.capacity.data, actor=current_account())
+    flash(
+        _("Capacity saved; %(count)d learners promoted from the waitlist.", count=len(promoted)),
+        "success",
+    )
+    return redirect(safe_next_url(form.next.data, "portal.enrollment.admin_review"))

@@ -1,0 +1,81 @@
+import re
+from datetime import timedelta
+
+import pytest
+
+from mooc_portal.certificates import services
+from mooc_portal.certificates.models import Certificate
+from mooc_portal.db import session, utcnow
+from mooc_portal.enrollment import services as enrolment
+from mooc_portal.errors import InvalidInput, NotPermitted
+from mooc_portal.signals import certificate_issued
+from tests.factories import make_account, make_course, make_run
+
+
+def completed(credential="certificate"):
+    course = make_course(credential=credential, title="Ocean Science")
+    run = make_run(course, enrollment_start_at=utcnow() - timedelta(days=1))
+    learner = make_account(display_name="Min-ji Park")
+    enrollment = enrolment.enroll(run, learner, actor=learner)
+    return enrollment
+
+
+def test_completion_issues_one_certificate_with_an_unguessable_code(app):
+    enrollment = completed()
+    seen = []
+    with certificate_issued.connected_to(lambda sender, certificate: seen.append(certificate)):
+        enrolment.complete(enrollment)
+    certificate = session.query(Certificate).one()
+    assert seen == [certificate]
+    assert certificate.learner_name == "Min-ji Park"
+    assert certificate.course_title == "Ocean Science"
+    assert len(certificate.code) >= 32 and re.fullmatch(r"[A-Za-z0-9_-]+", certificate.code)
+    assert services.issue_certificate(enrollment) is certificate
+
+
+def test_no_certificate_when_the_course_offers_none(app):
+    enrollment = completed(credential="none")
+    enrolment.complete(enrollment)
+    assert session.query(Certificate).count() == 0
+
+
+def test_public_page_and_open_badge(client):
+    enrollment = completed()
+    enrolment.complete(enrollment)
+    certificate = session.query(Certificate).one()
+    page = client.get(f"/certificates/{certificate.code}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "This certificate is valid." in text and "Min-ji Park" in text
+    badge = client.get(f"/certificates/{certificate.code}.json").get_json()
+    assert badge["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json" in badge["@context"]
+    assert badge["name"] == "Ocean Science"
+    assert badge["issuanceDate"].endswith("Z")
+    achievement = badge["credentialSubject"]["achievement"]
+    assert achievement["id"].endswith(f"/courses/{enrollment.run.course.slug}")
+    assert badge["issuer"]["id"].endswith(f"/institutions/{enrollment.run.course.institution.slug}")
+    assert enrollment.account.email not in str(badge)
+    assert client.get("/certificates/not-a-real-code").status_code == 404
+
+
+def test_only_admins_revoke_with_a_reason(client, auth):
+    enrollment = completed()
+    enrolment.complete(enrollment)
+    certificate = session.query(Certificate).one()
+    with pytest.raises(NotPermitted):
+        services.revoke_certificate(certificate, "fraud", actor=enrollment.account)
+    admin = make_account(is_admin=True)
+    with pytest.raises(InvalidInput):
+        services.revoke_certificate(certificate, " ", actor=admin)
+    session.commit()
+    auth.login(admin.email)
+    path = f"/certificates/{certificate.code}"
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).text)
+    response = client.post(f"{path}/revoke", data={"csrf_token": token.group(1), "reason": ""})
+    assert response.status_code == 400
+    response = client.post(
+        f"{path}/revoke", data={"csrf_token": token.group(1), "reason": "Plagiarism"}
+    )
+    assert response.status_code == 302
+    assert "was revoked on" in client.get(path).get_data(as_text=True)
