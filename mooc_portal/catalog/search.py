@@ -1,12 +1,126 @@
-"""Full-text search over courses, on SQLite FTS5 and PostgreSQL alike.
+"""Full-text search over courses, on SQLite FTS5 and PostgreSQL alike, with facets.
 
-(The catalog work fills this in: ``index_course`` and the search service.)
+One service, :func:`search_courses`, answers the catalog page in a fixed number of queries
+whatever the page size: one for the page of ids (with the total as a window count), one for the
+facet counts (a ``UNION ALL`` of the eight dimensions), and the loads of the page's courses and
+of the facet's institutions with their eager relationships.
 """
 
 from __future__ import annotations
 
-from mooc_portal.catalog.models import Course, CourseSearchDocument
-from mooc_portal.db import session
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
+
+from mooc_portal.catalog.availability import Availability, run_availability_sql
+from mooc_portal.catalog.models import (
+    Course,
+    CourseLanguage,
+    CourseRun,
+    CourseSearchDocument,
+    CourseSubject,
+    CourseTranslation,
+    LanguageKind,
+    Level,
+    Pace,
+)
+from mooc_portal.db import session, utcnow
+from mooc_portal.i18n import LocalizedText, country_name, language_name
+from mooc_portal.institutions.models import Institution
+from mooc_portal.reference import ISCED_F, Region
+
+SORTS = ("relevance", "start", "newest", "title")
+FACETS = (
+    "institution",
+    "country",
+    "region",
+    "language",
+    "subject",
+    "level",
+    "pace",
+    "availability",
+)
+MAX_TOKENS = 12
+
+LEVEL_LABELS = {
+    Level.INTRODUCTORY: _l("Introductory"),
+    Level.INTERMEDIATE: _l("Intermediate"),
+    Level.ADVANCED: _l("Advanced"),
+}
+PACE_LABELS = {Pace.SELF_PACED: _l("Self-paced"), Pace.INSTRUCTOR_LED: _l("Instructor-led")}
+REGION_LABELS = {Region.ASIA: _l("Asia"), Region.EUROPE: _l("Europe")}
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    """What a visitor asked the catalog for; every value is already valid."""
+
+    query: str = ""
+    institution: tuple[str, ...] = ()
+    country: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    subject: tuple[str, ...] = ()
+    level: tuple[str, ...] = ()
+    pace: tuple[str, ...] = ()
+    availability: tuple[str, ...] = ()
+    sort: str = ""
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort in SORTS and (self.sort != "relevance" or query_tokens(self.query)):
+            return self.sort
+        return "relevance" if query_tokens(self.query) else "newest"
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.query.strip()) or any(getattr(self, name) for name in FACETS)
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str | LocalizedText
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResult:
+    courses: list[Course]
+    availability: dict[int, Availability]
+    total: int
+    page: int
+    page_size: int
+    facets: dict[str, list[FacetOption]]
+    sort: str
+    page_out_of_range: bool = False
+    requested_page: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
 
 
 def search_document(course: Course) -> str:
@@ -26,9 +140,292 @@ def search_document(course: Course) -> str:
 def index_course(course: Course) -> None:
     """Write (or rewrite) the course's search document; flushes."""
     document = session.get(CourseSearchDocument, course.id)
-    text = search_document(course)
+    text_ = search_document(course)
     if document is None:
-        session.add(CourseSearchDocument(course_id=course.id, document=text))
+        session.add(CourseSearchDocument(course_id=course.id, document=text_))
     else:
-        document.document = text
+        document.document = text_
     session.flush()
+
+
+def query_tokens(query: str) -> list[str]:
+    """The words of a visitor's query; punctuation and FTS operators are dropped, not obeyed."""
+    return [t.lower() for t in re.findall(r"[^\W_]+", query or "")][:MAX_TOKENS]
+
+
+def fts5_match(tokens: Sequence[str]) -> str:
+    """An FTS5 query: every token as a quoted prefix, all required (no user syntax survives)."""
+    return " ".join(f'"{token}"*' for token in tokens)
+
+
+def tsquery(tokens: Sequence[str]) -> str:
+    """A PostgreSQL ``to_tsquery`` text: every token a quoted prefix lexeme, all required."""
+    return " & ".join(f"'{token}':*" for token in tokens)
+
+
+def course_availability_sql(now: datetime) -> ColumnElement[int]:
+    """A course's availability: the best of its live runs, to be scheduled when it has none."""
+    best = (
+        select(func.min(run_availability_sql(CourseRun, now)))
+        .where(CourseRun.course_id == Course.id, CourseRun.cancelled.is_(False))
+        .correlate(Course)
+        .scalar_subquery()
+    )
+    return func.coalesce(best, int(Availability.TO_BE_SCHEDULED))
+
+
+def next_start_sql(now: datetime) -> ColumnElement[datetime]:
+    return (
+        select(func.min(CourseRun.start_at))
+        .where(
+            CourseRun.course_id == Course.id,
+            CourseRun.cancelled.is_(False),
+            CourseRun.start_at >= now,
+        )
+        .correlate(Course)
+        .scalar_subquery()
+    )
+
+
+def title_sql(language: str) -> ColumnElement[str]:
+    """The course title in ``language``, else in its original language (for sorting)."""
+
+    def title_in(lang: Any) -> Any:
+        return (
+            select(CourseTranslation.title)
+            .where(CourseTranslation.course_id == Course.id, CourseTranslation.language == lang)
+            .correlate(Course)
+            .scalar_subquery()
+        )
+
+    return func.lower(func.coalesce(title_in(language), title_in(Course.original_language)))
+
+
+def _text_match(stmt: Select[Any], tokens: list[str]) -> tuple[Select[Any], Any]:
+    """Restrict ``stmt`` to courses matching ``tokens``; returns it and a score (lower = better)."""
+    if not tokens:
+        return stmt, literal(0.0)
+    if session.get_bind().dialect.name == "sqlite":
+        fts = (
+            select(
+                literal_column("rowid").label("course_id"),
+                literal_column("bm25(mooc_course_fts)").label("score"),
+            )
+            .select_from(text("mooc_course_fts"))
+            .where(text("mooc_course_fts MATCH :fts_query").bindparams(fts_query=fts5_match(tokens)))
+            .subquery("fts")
+        )
+        return stmt.join(fts, fts.c.course_id == Course.id), fts.c.score
+    vector = func.to_tsvector(literal_column("'simple'"), CourseSearchDocument.document)
+    query = func.to_tsquery(literal_column("'simple'"), tsquery(tokens))
+    stmt = stmt.join(CourseSearchDocument, CourseSearchDocument.course_id == Course.id).where(
+        vector.op("@@")(query)
+    )
+    return stmt, -func.ts_rank(vector, query)
+
+
+def _base(filters: CatalogFilters, language: str, now: datetime) -> Any:
+    """The public courses matching the text query, with what facets and sorting need."""
+    from mooc_portal.catalog.services import public_courses
+
+    stmt = public_courses().with_only_columns(
+        Course.id.label("id"),
+        Institution.id.label("institution_id"),
+        Institution.country.label("country"),
+        Institution.region.label("region"),
+        Course.level.label("level"),
+        Course.pace.label("pace"),
+        course_availability_sql(now).label("availability"),
+        Course.published_at.label("published_at"),
+        maintain_column_froms=True,
+    )
+    stmt, score = _text_match(stmt, query_tokens(filters.query))
+    stmt = stmt.add_columns(score.label("score"))
+    sort = filters.effective_sort
+    if sort == "start":
+        stmt = stmt.add_columns(next_start_sql(now).label("sort_key"))
+    elif sort == "title":
+        stmt = stmt.add_columns(title_sql(language).label("sort_key"))
+    return stmt.cte("matches")
+
+
+def _conditions(base: Any, filters: CatalogFilters) -> dict[str, Any]:
+    """One SQL condition per facet the visitor restricted (OR within it, AND across)."""
+    conditions: dict[str, Any] = {}
+    if filters.institution:
+        slugs = select(Institution.id).where(Institution.slug.in_(filters.institution))
+        conditions["institution"] = base.c.institution_id.in_(slugs)
+    for name in ("country", "region", "level", "pace"):
+        values = getattr(filters, name)
+        if values:
+            conditions[name] = base.c[name].in_(values)
+    if filters.availability:
+        states = [int(Availability.from_slug(slug)) for slug in filters.availability]
+        conditions["availability"] = base.c.availability.in_(states)
+    if filters.language:
+        conditions["language"] = exists().where(
+            CourseLanguage.course_id == base.c.id,
+            CourseLanguage.kind == LanguageKind.TEACHING,
+            CourseLanguage.language.in_(filters.language),
+        )
+    if filters.subject:
+        conditions["subject"] = exists().where(
+            CourseSubject.course_id == base.c.id,
+            or_(*(CourseSubject.code.startswith(code, autoescape=True) for code in filters.subject)),
+        )
+    return conditions
+
+
+def _facet_counts(base: Any, conditions: dict[str, Any]) -> Select[Any]:
+    """``(facet, value, count)`` for every dimension, each with the other facets' filters."""
+    parts = []
+    for name in FACETS:
+        others = [c for facet, c in conditions.items() if facet != name]
+        value: Any
+        if name == "language":
+            stmt = select(CourseLanguage.language).join(
+                base,
+                and_(
+                    CourseLanguage.course_id == base.c.id,
+                    CourseLanguage.kind == LanguageKind.TEACHING,
+                ),
+            )
+            value = CourseLanguage.language
+        elif name == "subject":
+            value = func.substr(CourseSubject.code, 1, 2)
+            stmt = select(value).join(base, CourseSubject.course_id == base.c.id)
+        else:
+            value = base.c[f"{name}_id" if name == "institution" else name]
+            stmt = select(value)
+        parts.append(
+            stmt.with_only_columns(
+                literal(name, String).label("facet"),
+                cast(value, String).label("value"),
+                func.count(func.distinct(base.c.id)).label("n"),
+                maintain_column_froms=True,
+            )
+            .where(*others)
+            .group_by(value)
+        )
+    return union_all(*parts)
+
+
+def search_courses(
+    filters: CatalogFilters,
+    *,
+    language: str,
+    page: int = 1,
+    page_size: int = 20,
+    now: datetime | None = None,
+) -> SearchResult:
+    """A page of public courses matching ``filters``, with the total and the facet counts.
+
+    ``language`` is the visitor's: it picks the title to sort by and the facet labels. A page
+    past the last one gives the first page with ``page_out_of_range`` set.
+    """
+    now = now or utcnow()
+    page_size = max(1, page_size)
+    requested_page = page
+    base = _base(filters, language, now)
+    conditions = _conditions(base, filters)
+
+    sort = filters.effective_sort
+    order: list[Any] = []
+    if sort == "relevance":
+        order = [base.c.score, base.c.published_at.desc()]
+    elif sort == "start":
+        order = [base.c.sort_key.is_(None), base.c.sort_key]
+    elif sort == "title":
+        order = [base.c.sort_key]
+    else:
+        order = [base.c.published_at.desc()]
+    listing = (
+        select(base.c.id, base.c.availability, func.count().over().label("total"))
+        .where(*conditions.values())
+        .order_by(*order, base.c.id)
+        .limit(page_size)
+    )
+    rows = session.execute(listing.offset((page - 1) * page_size)).all()
+    out_of_range = False
+    if not rows and page > 1:
+        out_of_range, page = True, 1
+        rows = session.execute(listing).all()
+    total = rows[0].total if rows else 0
+
+    ids = [row.id for row in rows]
+    by_id = {c.id: c for c in session.scalars(select(Course).where(Course.id.in_(ids))).all()}
+    courses = [by_id[i] for i in ids]
+    availability = {row.id: Availability(row.availability) for row in rows}
+
+    counts = session.execute(_facet_counts(base, conditions)).all()
+    facets = _facet_options(counts, filters, language)
+    return SearchResult(
+        courses=courses,
+        availability=availability,
+        total=total,
+        page=page,
+        page_size=page_size,
+        facets=facets,
+        sort=sort,
+        page_out_of_range=out_of_range,
+        requested_page=requested_page,
+    )
+
+
+def _facet_options(
+    counts: Sequence[Any], filters: CatalogFilters, language: str
+) -> dict[str, list[FacetOption]]:
+    grouped: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for facet, value, n in counts:
+        if value is not None:
+            grouped[facet][value] = n
+    institution_ids = [int(v) for v in grouped["institution"]]
+    institutions = session.scalars(
+        select(Institution).where(Institution.id.in_(institution_ids))
+    ).all()
+    slug_of = {str(i.id): i for i in institutions}
+    grouped["institution"] = {
+        slug_of[v].slug: n for v, n in grouped["institution"].items() if v in slug_of
+    }
+    grouped["availability"] = {
+        Availability(int(v)).slug: n for v, n in grouped["availability"].items()
+    }
+    by_slug = {i.slug: i for i in institutions}
+
+    def label(facet: str, value: str) -> str | LocalizedText:
+        if facet == "institution":
+            return by_slug[value].text("name", language)
+        if facet == "country":
+            return country_name(value, language)
+        if facet == "region":
+            return str(REGION_LABELS.get(Region(value), value))
+        if facet == "language":
+            return language_name(value, language)
+        if facet == "subject":
+            return ISCED_F.get(value, value)
+        if facet == "level":
+            return str(LEVEL_LABELS.get(Level(value), value))
+        if facet == "pace":
+            return str(PACE_LABELS.get(Pace(value), value))
+        return Availability.from_slug(value).label
+
+    facets: dict[str, list[FacetOption]] = {}
+    for facet in FACETS:
+        selected = set(getattr(filters, facet))
+        values = dict(grouped[facet])
+        for value in selected:
+            if facet != "institution" or value in by_slug:
+                values.setdefault(value, 0)
+        options = [
+            FacetOption(value, label(facet, value), n, value in selected)
+            for value, n in values.items()
+            if facet != "institution" or value in by_slug
+        ]
+        if facet == "availability":
+            options.sort(key=lambda o: Availability.from_slug(o.value))
+        elif facet in ("level", "subject"):
+            options.sort(key=lambda o: o.value)
+        else:
+            options.sort(key=lambda o: str(o.label).casefold())
+        facets[facet] = options
+    return facets
