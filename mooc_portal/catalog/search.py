@@ -22,13 +22,14 @@ from sqlalchemy import (
     String,
     and_,
     cast,
+    column,
     exists,
     func,
     literal,
     literal_column,
     or_,
     select,
-    text,
+    table,
     union_all,
 )
 
@@ -201,31 +202,29 @@ def title_sql(language: str) -> ColumnElement[str]:
     return func.lower(func.coalesce(title_in(language), title_in(Course.original_language)))
 
 
-def _text_match(stmt: Select[Any], tokens: list[str]) -> tuple[Select[Any], Any]:
-    """Restrict ``stmt`` to courses matching ``tokens``; returns it and a score (lower = better)."""
-    if not tokens:
-        return stmt, literal(0.0)
-    if session.get_bind().dialect.name == "sqlite":
-        fts = (
-            select(
-                literal_column("rowid").label("course_id"),
-                literal_column("bm25(mooc_course_fts)").label("score"),
-            )
-            .select_from(text("mooc_course_fts"))
-            .where(text("mooc_course_fts MATCH :fts_query").bindparams(fts_query=fts5_match(tokens)))
-            .subquery("fts")
-        )
-        return stmt.join(fts, fts.c.course_id == Course.id), fts.c.score
-    vector = func.to_tsvector(literal_column("'simple'"), CourseSearchDocument.document)
-    query = func.to_tsquery(literal_column("'simple'"), tsquery(tokens))
-    stmt = stmt.join(CourseSearchDocument, CourseSearchDocument.course_id == Course.id).where(
-        vector.op("@@")(query)
-    )
-    return stmt, -func.ts_rank(vector, query)
+# SQLite's FTS5 table (created by the migrations, not mapped): rowid is the course id.
+FTS = table("mooc_course_fts", column("rowid"))
 
 
-def _base(filters: CatalogFilters, language: str, now: datetime) -> Any:
-    """The public courses matching the text query, with what facets and sorting need."""
+def _fts_match(tokens: list[str]) -> Any:
+    return literal_column("mooc_course_fts").op("MATCH")(fts5_match(tokens))
+
+
+# PostgreSQL's stored ``to_tsvector('simple', document)``, GIN-indexed (migration 0002).
+TSV = table("mooc_course_search", column("course_id"), column("document_tsv"))
+
+
+def _ts_query(tokens: list[str]) -> Any:
+    return func.to_tsquery(literal_column("'simple'"), tsquery(tokens))
+
+
+def _base(filters: CatalogFilters, now: datetime, *, materialized: bool) -> Any:
+    """The public courses matching the text query, with the columns the facets filter on.
+
+    The facet query reads it eight times, so there it is ``materialized`` (its correlated
+    availability subquery runs once per course); the listing reads it once, and inlined the
+    facet filters reach down into it.
+    """
     from mooc_portal.catalog.services import public_courses
 
     stmt = public_courses().with_only_columns(
@@ -236,17 +235,26 @@ def _base(filters: CatalogFilters, language: str, now: datetime) -> Any:
         Course.level.label("level"),
         Course.pace.label("pace"),
         course_availability_sql(now).label("availability"),
-        Course.published_at.label("published_at"),
         maintain_column_froms=True,
     )
-    stmt, score = _text_match(stmt, query_tokens(filters.query))
-    stmt = stmt.add_columns(score.label("score"))
-    sort = filters.effective_sort
-    if sort == "start":
-        stmt = stmt.add_columns(next_start_sql(now).label("sort_key"))
-    elif sort == "title":
-        stmt = stmt.add_columns(title_sql(language).label("sort_key"))
-    return stmt.cte("matches")
+    tokens = query_tokens(filters.query)
+    if tokens and session.get_bind().dialect.name == "sqlite":
+        # FTS5 gives the bm25 score with the match at no extra cost: keep it for sorting.
+        fts = (
+            select(
+                FTS.c.rowid.label("course_id"),
+                func.bm25(literal_column("mooc_course_fts")).label("score"),
+            )
+            .where(_fts_match(tokens))
+            .subquery("fts")
+        )
+        stmt = stmt.join(fts, fts.c.course_id == Course.id).add_columns(fts.c.score)
+    elif tokens:
+        # Only the GIN index here; ts_rank re-reads documents, so it is left to the listing.
+        matching = select(TSV.c.course_id).where(TSV.c.document_tsv.op("@@")(_ts_query(tokens)))
+        stmt = stmt.where(Course.id.in_(matching))
+    cte = stmt.cte("matches")
+    return cte.prefix_with("MATERIALIZED") if materialized else cte
 
 
 def _conditions(base: Any, filters: CatalogFilters) -> dict[str, Any]:
@@ -326,25 +334,34 @@ def search_courses(
     now = now or utcnow()
     page_size = max(1, page_size)
     requested_page = page
-    base = _base(filters, language, now)
+    base = _base(filters, now, materialized=False)
     conditions = _conditions(base, filters)
 
     sort = filters.effective_sort
-    order: list[Any] = []
+    tokens = query_tokens(filters.query)
+    sort_key: Any = None
+    rank_documents = False
     if sort == "relevance":
-        order = [base.c.score, base.c.published_at.desc()]
+        if "score" in base.c:
+            sort_key = base.c.score
+        else:  # PostgreSQL: rank only the courses that passed every filter
+            rank_documents = True
+            sort_key = -func.ts_rank(TSV.c.document_tsv, _ts_query(tokens))
     elif sort == "start":
-        order = [base.c.sort_key.is_(None), base.c.sort_key]
+        sort_key = next_start_sql(now)
     elif sort == "title":
-        order = [base.c.sort_key]
+        sort_key = title_sql(language)
     else:
-        order = [base.c.published_at.desc()]
-    listing = (
-        select(base.c.id, base.c.availability, func.count().over().label("total"))
-        .where(*conditions.values())
-        .order_by(*order, base.c.id)
-        .limit(page_size)
+        sort_key = Course.published_at.desc()
+    order = [sort_key.is_(None), sort_key] if sort == "start" else [sort_key]
+    if sort == "relevance":
+        order.append(Course.published_at.desc())
+    listing = select(base.c.id, base.c.availability, func.count().over().label("total")).join(
+        Course, Course.id == base.c.id
     )
+    if rank_documents:
+        listing = listing.join(TSV, TSV.c.course_id == base.c.id)
+    listing = listing.where(*conditions.values()).order_by(*order, base.c.id).limit(page_size)
     rows = session.execute(listing.offset((page - 1) * page_size)).all()
     out_of_range = False
     if not rows and page > 1:
@@ -357,7 +374,8 @@ def search_courses(
     courses = [by_id[i] for i in ids]
     availability = {row.id: Availability(row.availability) for row in rows}
 
-    counts = session.execute(_facet_counts(base, conditions)).all()
+    facet_base = _base(filters, now, materialized=True)
+    counts = session.execute(_facet_counts(facet_base, _conditions(facet_base, filters))).all()
     facets = _facet_options(counts, filters, language)
     return SearchResult(
         courses=courses,
