@@ -64,8 +64,11 @@ def parse_catalog_args(args: MultiDict[str, str]) -> CatalogRequest:
             value = VALIDATORS[name](raw)
             if value is None:
                 notices.append(
-                    _('The filter %(name)s="%(value)s" is not valid and was ignored.',
-                      name=name, value=raw[:40])
+                    _(
+                        'The filter %(name)s="%(value)s" is not valid and was ignored.',
+                        name=name,
+                        value=raw[:40],
+                    )
                 )
             elif value not in kept:
                 kept.append(value)
@@ -78,7 +81,9 @@ def parse_catalog_args(args: MultiDict[str, str]) -> CatalogRequest:
 
     sort = args.get("sort", "").strip()
     if sort and sort not in SORTS:
-        notices.append(_('The sort order "%(value)s" is not valid and was ignored.', value=sort[:40]))
+        notices.append(
+            _('The sort order "%(value)s" is not valid and was ignored.', value=sort[:40])
+        )
         sort = ""
 
     page = 1
@@ -88,7 +93,9 @@ def parse_catalog_args(args: MultiDict[str, str]) -> CatalogRequest:
             page = int(raw_page)
         else:
             notices.append(
-                _('The page number "%(value)s" is not valid; showing the first page.',
-                  value=raw_page[:40])
+                _(
+                    'The page number "%(value)s" is not valid; showing the first page.',
+                    value=raw_page[:40],
+                )
             )
     return CatalogRequest(CatalogFilters(query=query, sort=sort, **values), page, notices)

@@ -279,7 +279,9 @@ def _conditions(base: Any, filters: CatalogFilters) -> dict[str, Any]:
     if filters.subject:
         conditions["subject"] = exists().where(
             CourseSubject.course_id == base.c.id,
-            or_(*(CourseSubject.code.startswith(code, autoescape=True) for code in filters.subject)),
+            or_(
+                *(CourseSubject.code.startswith(code, autoescape=True) for code in filters.subject)
+            ),
         )
     return conditions
 
