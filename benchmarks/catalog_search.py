@@ -16,6 +16,7 @@ text the portal writes (SQLite's FTS5 table is kept in step by its triggers).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
@@ -344,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
             f"({TARGET_MEDIAN_MS:.0f}/{TARGET_P95_MS:.0f} ms)\n"
             f"  GET /courses    median {p_med:6.1f} ms   p95 {p_p95:6.1f} ms"
         )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average after the run (1/5/15 min): {load} on {os.cpu_count()} cores")
     return 1 if failed else 0
 
 

@@ -401,7 +401,9 @@ def _facet_options(
             grouped[facet][value] = n
     institution_ids = [int(v) for v in grouped["institution"]]
     institutions = session.scalars(
-        select(Institution).where(Institution.id.in_(institution_ids))
+        select(Institution).where(
+            or_(Institution.id.in_(institution_ids), Institution.slug.in_(filters.institution))
+        )
     ).all()
     slug_of = {str(i.id): i for i in institutions}
     grouped["institution"] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -9,7 +10,7 @@ from flask_babel import gettext as _
 
 from mooc_portal.catalog.forms import parse_catalog_args
 from mooc_portal.catalog.search import FACETS, SORTS, search_courses
-from mooc_portal.catalog.services import get_public_course
+from mooc_portal.catalog.services import get_public_course, known_institution_slugs
 from mooc_portal.db import utcnow
 from mooc_portal.web import current_language
 
@@ -19,13 +20,20 @@ bp = Blueprint("catalog", __name__)
 @bp.route("/courses")
 def course_list() -> str:
     parsed = parse_catalog_args(request.args)
+    filters = parsed.filters
+    notices = list(parsed.notices)
+    if filters.institution:
+        known = known_institution_slugs(filters.institution)
+        for slug in filters.institution:
+            if slug not in known:
+                notices.append(_("There is no partner institution “%(slug)s”.", slug=slug))
+        filters = replace(filters, institution=tuple(s for s in filters.institution if s in known))
     result = search_courses(
-        parsed.filters,
+        filters,
         language=current_language(),
         page=parsed.page,
         page_size=current_app.config["MOOC_PAGE_SIZE"],
     )
-    notices = list(parsed.notices)
     if result.page_out_of_range:
         notices.append(
             _("There is no page %(page)d; showing the first page.", page=result.requested_page)
@@ -33,11 +41,11 @@ def course_list() -> str:
     return render_template(
         "catalog/course_list.html",
         result=result,
-        filters=parsed.filters,
+        filters=filters,
         notices=notices,
         facet_names=FACETS,
         sorts=SORTS,
-        page_url=lambda page: _page_url(parsed.filters, page),
+        page_url=lambda page: _page_url(filters, page),
     )
 
 

@@ -60,6 +60,7 @@ def test_catalog_search_and_facet_filters_through_the_url(client):
         "/courses?availability=soonish",
         "/courses?subject=9999",
         "/courses?institution=Not%20a%20slug",
+        "/courses?institution=no-such-partner",
     ],
 )
 def test_bad_filters_and_pages_are_ignored_with_a_notice(client, url):
@@ -232,3 +233,12 @@ def test_home_page_shows_figures_open_courses_and_search(client, count_queries):
     assert "<strong>2</strong> countries" in flat
     assert "<strong>2</strong> courses" in flat
     assert counter.count <= 12
+
+
+def test_institution_filter_in_the_url_is_kept_checked(client):
+    make_course("Kept", institution=make_institution("KAIST", slug="kaist"))
+    make_course("Dropped")
+    html = page(client, "/courses?institution=kaist")
+    assert "1 course found" in html and "Kept" in html and "Dropped" not in html
+    assert 'name="institution" value="kaist" checked' in html
+    assert "notice" not in html
