@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -117,7 +117,6 @@ class SearchResult:
     sort: str
     page_out_of_range: bool = False
     requested_page: int = 1
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:

@@ -87,6 +87,10 @@ def test_pagination_links_keep_the_filters(client, app):
         assert "level=advanced&amp;page=3" in html
         assert 'href="/courses?level=advanced" rel="prev"' in html
         assert 'aria-current="page">2<' in html
+        assert (
+            '<link rel="canonical" href="http://localhost/courses?level=advanced&amp;page=2">'
+            in html
+        )
     finally:
         app.config["MOOC_PAGE_SIZE"] = 20
 
