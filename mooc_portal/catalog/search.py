@@ -32,6 +32,7 @@ from sqlalchemy import (
     table,
     union_all,
 )
+from sqlalchemy.orm import raiseload
 
 from mooc_portal.catalog.availability import Availability, run_availability_sql
 from mooc_portal.catalog.models import (
@@ -46,8 +47,8 @@ from mooc_portal.catalog.models import (
     Pace,
 )
 from mooc_portal.db import session, utcnow
-from mooc_portal.i18n import LocalizedText, country_name, language_name
-from mooc_portal.institutions.models import Institution
+from mooc_portal.i18n import LocalizedText, country_name, language_name, localized
+from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.reference import ISCED_F, Region
 
 SORTS = ("relevance", "start", "newest", "title")
@@ -217,13 +218,8 @@ def _ts_query(tokens: list[str]) -> Any:
     return func.to_tsquery(literal_column("'simple'"), tsquery(tokens))
 
 
-def _base(filters: CatalogFilters, now: datetime, *, materialized: bool) -> Any:
-    """The public courses matching the text query, with the columns the facets filter on.
-
-    The facet query reads it eight times, so there it is ``materialized`` (its correlated
-    availability subquery runs once per course); the listing reads it once, and inlined the
-    facet filters reach down into it.
-    """
+def _base(filters: CatalogFilters, now: datetime) -> Select[Any]:
+    """The public courses matching the text query, with the columns the facets filter on."""
     from mooc_portal.catalog.services import public_courses
 
     stmt = public_courses().with_only_columns(
@@ -252,8 +248,7 @@ def _base(filters: CatalogFilters, now: datetime, *, materialized: bool) -> Any:
         # Only the GIN index here; ts_rank re-reads documents, so it is left to the listing.
         matching = select(TSV.c.course_id).where(TSV.c.document_tsv.op("@@")(_ts_query(tokens)))
         stmt = stmt.where(Course.id.in_(matching))
-    cte = stmt.cte("matches")
-    return cte.prefix_with("MATERIALIZED") if materialized else cte
+    return stmt
 
 
 def _conditions(base: Any, filters: CatalogFilters) -> dict[str, Any]:
@@ -335,7 +330,12 @@ def search_courses(
     now = now or utcnow()
     page_size = max(1, page_size)
     requested_page = page
-    base = _base(filters, now, materialized=False)
+    matches = _base(filters, now)
+    # The listing reads the matches once: inlined, the facet filters reach down into them.
+    # The facet query reads them eight times: materialized, the correlated availability
+    # subquery runs once per course.
+    base = matches.cte("matches")
+    facet_base = matches.cte("matches").prefix_with("MATERIALIZED")
     conditions = _conditions(base, filters)
 
     sort = filters.effective_sort
@@ -371,11 +371,16 @@ def search_courses(
     total = rows[0].total if rows else 0
 
     ids = [row.id for row in rows]
-    by_id = {c.id: c for c in session.scalars(select(Course).where(Course.id.in_(ids))).all()}
+    # What a result card shows; runs and subjects are not needed (availability came from SQL).
+    cards = (
+        select(Course)
+        .where(Course.id.in_(ids))
+        .options(raiseload(Course.runs), raiseload(Course.subjects))
+    )
+    by_id = {c.id: c for c in session.scalars(cards).all()}
     courses = [by_id[i] for i in ids]
     availability = {row.id: Availability(row.availability) for row in rows}
 
-    facet_base = _base(filters, now, materialized=True)
     counts = session.execute(_facet_counts(facet_base, _conditions(facet_base, filters))).all()
     facets = _facet_options(counts, filters, language)
     return SearchResult(
@@ -391,6 +396,38 @@ def search_courses(
     )
 
 
+@dataclass(frozen=True)
+class _Name:
+    language: str
+    name: str
+
+
+def _institution_names(
+    ids: Sequence[int], slugs: Sequence[str], language: str
+) -> dict[int, tuple[str, LocalizedText]]:
+    """``id -> (slug, name in the visitor's language)`` in one plain query (no ORM objects)."""
+    rows = session.execute(
+        select(
+            Institution.id,
+            Institution.slug,
+            Institution.original_language,
+            InstitutionTranslation.language,
+            InstitutionTranslation.name,
+        )
+        .join(InstitutionTranslation, InstitutionTranslation.institution_id == Institution.id)
+        .where(or_(Institution.id.in_(ids), Institution.slug.in_(slugs)))
+    ).all()
+    translations: dict[int, list[_Name]] = {}
+    meta: dict[int, tuple[str, str]] = {}
+    for id_, slug, original, tag, name in rows:
+        translations.setdefault(id_, []).append(_Name(tag, name))
+        meta[id_] = (slug, original)
+    return {
+        id_: (meta[id_][0], localized(names, "name", language, meta[id_][1]))
+        for id_, names in translations.items()
+    }
+
+
 def _facet_options(
     counts: Sequence[Any], filters: CatalogFilters, language: str
 ) -> dict[str, list[FacetOption]]:
@@ -398,24 +435,20 @@ def _facet_options(
     for facet, value, n in counts:
         if value is not None:
             grouped[facet][value] = n
-    institution_ids = [int(v) for v in grouped["institution"]]
-    institutions = session.scalars(
-        select(Institution).where(
-            or_(Institution.id.in_(institution_ids), Institution.slug.in_(filters.institution))
-        )
-    ).all()
-    slug_of = {str(i.id): i for i in institutions}
+    names = _institution_names(
+        [int(v) for v in grouped["institution"]], filters.institution, language
+    )
     grouped["institution"] = {
-        slug_of[v].slug: n for v, n in grouped["institution"].items() if v in slug_of
+        names[int(v)][0]: n for v, n in grouped["institution"].items() if int(v) in names
     }
     grouped["availability"] = {
         Availability(int(v)).slug: n for v, n in grouped["availability"].items()
     }
-    by_slug = {i.slug: i for i in institutions}
+    by_slug = dict(names.values())
 
     def label(facet: str, value: str) -> str | LocalizedText:
         if facet == "institution":
-            return by_slug[value].text("name", language)
+            return by_slug[value]
         if facet == "country":
             return country_name(value, language)
         if facet == "region":
