@@ -165,10 +165,19 @@ def test_course_page_shows_what_a_learner_needs(client):
         assert expected in html, expected
 
 
-def test_course_page_marks_text_in_another_language(client):
-    make_course(slug="ko-only", titles={"ko": "한국 문학"}, original_language="ko")
-    html = page(client, "/courses/ko-only")
-    assert '<span lang="ko">한국 문학</span>' in html
+def test_text_in_another_language_than_the_page_carries_its_lang(client):
+    institution = make_institution("Hankuk University", country="KR")
+    make_course(
+        slug="ko-only",
+        titles={"ko": "한국 문학"},
+        original_language="ko",
+        institution=institution,
+        runs=1,
+    )
+    for url in ("/courses/ko-only", "/courses", "/"):
+        html = page(client, url)
+        assert '<span lang="ko">한국 문학</span>' in html, url
+        assert "<span>Hankuk University</span>" in html, url  # English, like the page
 
 
 def test_course_page_follows_the_visitor_language(client):
