@@ -32,7 +32,6 @@ from sqlalchemy import (
     table,
     union_all,
 )
-from sqlalchemy.orm import raiseload
 
 from mooc_portal.catalog.availability import Availability, run_availability_sql
 from mooc_portal.catalog.models import (
@@ -371,13 +370,9 @@ def search_courses(
     total = rows[0].total if rows else 0
 
     ids = [row.id for row in rows]
-    # What a result card shows; runs and subjects are not needed (availability came from SQL).
-    cards = (
-        select(Course)
-        .where(Course.id.in_(ids))
-        .options(raiseload(Course.runs), raiseload(Course.subjects))
-    )
-    by_id = {c.id: c for c in session.scalars(cards).all()}
+    # Loaded whole (its relationships are eager, a fixed number of queries), so that callers
+    # such as an API can use every attribute without a query per course.
+    by_id = {c.id: c for c in session.scalars(select(Course).where(Course.id.in_(ids))).all()}
     courses = [by_id[i] for i in ids]
     availability = {row.id: Availability(row.availability) for row in rows}
 
