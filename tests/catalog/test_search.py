@@ -275,3 +275,11 @@ def test_query_count_is_the_same_for_page_sizes_5_and_50(app, count_queries):
         assert len(result.courses) == size
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_facet_counts_with_both_multi_valued_facets_filtered(catalog):
+    result = search(language=("ko",), subject=("06",))
+    assert slugs(result) == ["ai"]
+    assert facet(result, "language") == {"en": 1, "ko": 1, "de": 1}  # courses in subject 06
+    assert facet(result, "subject") == {"06": 1, "02": 1}  # courses taught in Korean
+    assert facet(result, "country") == {"KR": 1}
