@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from sqlalchemy import Select, func, select
 
+from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Course, CourseStatus
-from mooc_portal.db import session
+from mooc_portal.catalog.search import course_availability_sql, next_start_sql
+from mooc_portal.db import session, utcnow
 from mooc_portal.errors import NotFound
 from mooc_portal.institutions.models import Institution
 
@@ -20,25 +25,43 @@ def public_courses() -> Select[tuple[Course]]:
 
 
 def catalog_figures() -> dict[str, int]:
-    """Counts for the home page: partners, countries and public courses."""
+    """Counts for the home page: partners, countries and public courses (two queries)."""
     partners, countries = session.execute(
         select(func.count(Institution.id), func.count(func.distinct(Institution.country))).where(
             Institution.active.is_(True)
         )
     ).one()
-    courses = session.scalar(select(func.count()).select_from(public_courses().subquery()))
+    courses = session.scalar(public_courses().with_only_columns(func.count(Course.id)))
     return {"partners": partners, "countries": countries, "courses": courses or 0}
 
 
-def open_courses(limit: int = 6) -> list[Course]:
-    """Public courses open for enrolment now, soonest start first."""
-    from mooc_portal.catalog.availability import Availability
+def open_courses(limit: int = 6, *, now: datetime | None = None) -> list[Course]:
+    """Public courses open for enrolment now, soonest start first (chosen in SQL)."""
+    now = now or utcnow()
+    next_start = next_start_sql(now)
+    return list(
+        session.scalars(
+            public_courses()
+            .where(course_availability_sql(now) == int(Availability.OPEN))
+            .order_by(next_start.is_(None), next_start, Course.published_at.desc(), Course.id)
+            .limit(limit)
+        ).all()
+    )
 
-    courses = session.scalars(public_courses().order_by(Course.published_at.desc())).all()
-    return [c for c in courses if c.availability() is Availability.OPEN][:limit]
+
+def known_institution_slugs(slugs: Iterable[str]) -> set[str]:
+    """Which of ``slugs`` name an active partner institution."""
+    slugs = list(slugs)
+    if not slugs:
+        return set()
+    found = session.scalars(
+        select(Institution.slug).where(Institution.slug.in_(slugs), Institution.active.is_(True))
+    )
+    return set(found)
 
 
 def get_public_course(slug: str) -> Course:
+    """The public course with ``slug``; NotFound otherwise (drafts and withdrawn courses too)."""
     course = session.scalar(public_courses().where(Course.slug == slug))
     if course is None:
         raise NotFound("No such course.")

@@ -2,20 +2,71 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from dataclasses import replace
+from typing import Any
 
-from mooc_portal.catalog.services import get_public_course, public_courses
-from mooc_portal.db import session
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+
+from mooc_portal.catalog.forms import parse_catalog_args
+from mooc_portal.catalog.search import FACETS, SORTS, search_courses
+from mooc_portal.catalog.services import get_public_course, known_institution_slugs
+from mooc_portal.db import utcnow
+from mooc_portal.web import current_language
 
 bp = Blueprint("catalog", __name__)
 
 
 @bp.route("/courses")
 def course_list() -> str:
-    courses = session.scalars(public_courses().limit(20)).all()
-    return render_template("catalog/course_list.html", courses=courses)
+    parsed = parse_catalog_args(request.args)
+    filters = parsed.filters
+    notices = list(parsed.notices)
+    if filters.institution:
+        known = known_institution_slugs(filters.institution)
+        for slug in filters.institution:
+            if slug not in known:
+                notices.append(_("There is no partner institution “%(slug)s”.", slug=slug))
+        filters = replace(filters, institution=tuple(s for s in filters.institution if s in known))
+    result = search_courses(
+        filters,
+        language=current_language(),
+        page=parsed.page,
+        page_size=current_app.config["MOOC_PAGE_SIZE"],
+    )
+    if result.page_out_of_range:
+        notices.append(
+            _("There is no page %(page)d; showing the first page.", page=result.requested_page)
+        )
+    return render_template(
+        "catalog/course_list.html",
+        result=result,
+        filters=filters,
+        notices=notices,
+        facet_names=FACETS,
+        sorts=SORTS,
+        page_url=lambda page: _page_url(filters, page),
+    )
+
+
+def _page_url(filters: Any, page: int) -> str:
+    args: dict[str, Any] = {name: list(getattr(filters, name)) for name in FACETS}
+    if filters.query:
+        args["q"] = filters.query
+    if filters.sort:
+        args["sort"] = filters.sort
+    if page > 1:
+        args["page"] = page
+    return url_for("portal.catalog.course_list", **args)
 
 
 @bp.route("/courses/<slug>")
 def course_detail(slug: str) -> str:
-    return render_template("catalog/course_detail.html", course=get_public_course(slug))
+    course = get_public_course(slug)
+    now = utcnow()
+    return render_template(
+        "catalog/course_detail.html",
+        course=course,
+        now=now,
+        availability=course.availability(now),
+    )

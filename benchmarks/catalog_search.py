@@ -1,0 +1,398 @@
+"""Catalog search latency on 10,000 courses: a text query with two facets.
+
+    python -m benchmarks.catalog_search [--backend sqlite|postgresql|both] [--courses 10000]
+                                       [--runs 200]
+
+Target (issue 2, on the project's 2-core machine): median under 25 ms and 95th percentile
+under 60 ms for ``search_courses`` on both SQLite and PostgreSQL. The page through the test
+client (search + template rendering) is reported beside it for information.
+
+The data goes into a scratch database: a SQLite file in a temporary directory, or a PostgreSQL
+database created on ``--postgres-url`` (default 127.0.0.1:5432, user postgres) and dropped after.
+Rows are written with bulk inserts; the search index is filled by the same ``search_document``
+text the portal writes (SQLite's FTS5 table is kept in step by its triggers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from mooc_portal import create_app
+from mooc_portal.catalog.models import (
+    Course,
+    CourseLanguage,
+    CourseRun,
+    CourseSearchDocument,
+    CourseSubject,
+    CourseTranslation,
+)
+from mooc_portal.catalog.search import CatalogFilters, search_courses
+from mooc_portal.db import utcnow
+from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.migrate import upgrade_database
+from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, region_of
+
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TARGET_MEDIAN_MS = 25.0
+TARGET_P95_MS = 60.0
+
+WORDS = [
+    "data",
+    "science",
+    "climate",
+    "change",
+    "digital",
+    "health",
+    "urban",
+    "planning",
+    "machine",
+    "learning",
+    "ethics",
+    "history",
+    "culture",
+    "language",
+    "economics",
+    "finance",
+    "law",
+    "energy",
+    "water",
+    "food",
+    "security",
+    "marine",
+    "biology",
+    "robotics",
+    "design",
+    "music",
+    "art",
+    "philosophy",
+    "politics",
+    "public",
+    "policy",
+    "sustainable",
+    "development",
+    "statistics",
+    "programming",
+    "networks",
+    "cities",
+    "tourism",
+    "education",
+    "teaching",
+    "global",
+    "governance",
+    "migration",
+    "media",
+    "journalism",
+    "chemistry",
+    "physics",
+    "astronomy",
+    "agriculture",
+    "forestry",
+    "medicine",
+    "nursing",
+    "psychology",
+    "sociology",
+    "management",
+    "marketing",
+    "entrepreneurship",
+    "innovation",
+]
+# Everyday words of course texts: topic words are a small share of them, as in a real catalog.
+FILLER = [
+    a + b + c
+    for a in ("ba", "ke", "lo", "mi", "nu", "ra", "se", "ti", "vo", "za")
+    for b in ("ran", "len", "mor", "tis", "val")
+    for c in ("a", "e", "o", "um", "ix", "an", "er", "is", "ot", "ul")
+]
+KO_WORDS = [
+    "데이터",
+    "과학",
+    "기후",
+    "변화",
+    "디지털",
+    "건강",
+    "도시",
+    "계획",
+    "기계",
+    "학습",
+    "윤리",
+    "역사",
+    "문화",
+    "언어",
+    "경제",
+]
+LANGUAGES = ("en", "ko", "zh", "ja", "fr", "de", "es", "th", "vi", "id")
+SUBJECTS = [code for code in ISCED_F if len(code) == 4]
+QUERY = "data"
+FACETS = {"region": ("asia",), "level": ("introductory",)}
+
+
+def build_catalog(session: Any, courses: int, seed: int = 2026) -> None:
+    """``courses`` public courses from 60 institutions, each with 0-3 runs, by bulk inserts."""
+    rng = random.Random(seed)
+    now = utcnow()
+    institutions, institution_texts = [], []
+    for n in range(1, 61):
+        country = ASEM_COUNTRIES[n % len(ASEM_COUNTRIES)]
+        institutions.append(
+            {
+                "id": n,
+                "uuid": uuid.uuid4(),
+                "slug": f"institution-{n}",
+                "country": country,
+                "region": region_of(country).value,
+                "original_language": "en",
+                "active": n % 20 != 0,
+                "created_at": now,
+                "modified_at": now,
+            }
+        )
+        institution_texts.append(
+            {
+                "institution_id": n,
+                "language": "en",
+                "name": f"{rng.choice(WORDS).title()} University {n}",
+            }
+        )
+    session.execute(insert(Institution), institutions)
+    session.execute(insert(InstitutionTranslation), institution_texts)
+    names = {row["institution_id"]: row["name"] for row in institution_texts}
+
+    course_rows, texts, languages, subjects, runs, documents = [], [], [], [], [], []
+    for n in range(1, courses + 1):
+        institution = rng.randint(1, 60)
+        title = " ".join(rng.sample(WORDS, 3)).title()
+        summary = " ".join(rng.sample(WORDS, 2) + rng.sample(FILLER, 10))
+        description = " ".join(rng.sample(WORDS, 4) + rng.sample(FILLER, 36))
+        course_rows.append(
+            {
+                "id": n,
+                "uuid": uuid.uuid4(),
+                "institution_id": institution,
+                "code": f"C{n:05d}",
+                "slug": f"course-{n}",
+                "original_language": "en",
+                "level": rng.choice(("introductory", "intermediate", "advanced")),
+                "pace": rng.choice(("self_paced", "instructor_led")),
+                "credential": "none",
+                "status": "published" if n % 10 else "draft",
+                "published_at": now - timedelta(days=rng.randint(0, 900)),
+                "created_at": now,
+                "modified_at": now,
+            }
+        )
+        texts.append(
+            {
+                "course_id": n,
+                "language": "en",
+                "title": title,
+                "summary": summary,
+                "description": description,
+            }
+        )
+        document = [f"C{n:05d}", title, summary, description, names[institution]]
+        if n % 3 == 0:
+            ko_title = " ".join(rng.sample(KO_WORDS, 3))
+            texts.append({"course_id": n, "language": "ko", "title": ko_title, "summary": None})
+            document.append(ko_title)
+        documents.append({"course_id": n, "document": "\n".join(document)})
+        for position, tag in enumerate(rng.sample(LANGUAGES, rng.choice((1, 1, 2)))):
+            languages.append(
+                {"course_id": n, "kind": "teaching", "language": tag, "position": position}
+            )
+        for code in rng.sample(SUBJECTS, rng.choice((1, 2))):
+            subjects.append({"course_id": n, "code": code})
+        for _ in range(rng.choice((0, 1, 1, 2, 3))):
+            start = now + timedelta(days=rng.randint(-400, 200))
+            runs.append(
+                {
+                    "uuid": uuid.uuid4(),
+                    "course_id": n,
+                    "start_at": start,
+                    "end_at": start + timedelta(weeks=rng.randint(4, 12)),
+                    "enrollment_start_at": start - timedelta(days=30),
+                    "enrollment_end_at": start + timedelta(days=7),
+                    "requires_approval": False,
+                    "delivery_mode": "online",
+                    "cancelled": rng.random() < 0.05,
+                    "created_at": now,
+                    "modified_at": now,
+                }
+            )
+    for table, rows in (
+        (Course, course_rows),
+        (CourseTranslation, texts),
+        (CourseLanguage, languages),
+        (CourseSubject, subjects),
+        (CourseRun, runs),
+        (CourseSearchDocument, documents),
+    ):
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(table), rows[start : start + 5000])
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE"))
+        session.commit()
+    else:
+        session.execute(text("ANALYZE"))
+        session.commit()
+
+
+@contextmanager
+def scratch_database(backend: str, postgres_url: str) -> Iterator[str]:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        return
+    name = f"mooc_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass
+class Timing:
+    """Wall-clock median and p95, and CPU time per call (this process + database backends).
+
+    The CPU figure is what a search costs when it does not wait for a CPU: on a shared machine
+    the wall clock also counts time spent queued behind other processes.
+    """
+
+    median: float
+    p95: float
+    cpu_mean: float
+
+
+def backend_cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time of PostgreSQL backend processes on this machine (from /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def timed(fn: Callable[[], Any], runs: int, pids: Callable[[], Sequence[int]]) -> Timing:
+    """Times ``fn`` ``runs`` times in milliseconds, after a few warm-up calls."""
+    for _ in range(5):
+        fn()
+    backends = pids()
+    cpu_start = time.process_time() + backend_cpu_seconds(backends)
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    cpu = time.process_time() + backend_cpu_seconds(backends) - cpu_start
+    samples.sort()
+    return Timing(
+        statistics.median(samples), samples[int(len(samples) * 0.95) - 1], cpu * 1000 / runs
+    )
+
+
+def backend_pids(session: Any) -> list[int]:
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    pids = session.scalars(
+        text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+    ).all()
+    session.rollback()
+    return list(pids)
+
+
+def run(backend: str, courses: int, runs: int, postgres_url: str) -> dict[str, Any]:
+    with scratch_database(backend, postgres_url) as url:
+        app = create_app(
+            {
+                "MOOC_ENV": "testing",
+                "TESTING": True,
+                "SECRET_KEY": "benchmark",
+                "MOOC_DATABASE_URL": url,
+            }
+        )
+        with app.test_request_context("/courses"):  # a locale for the facet labels
+            upgrade_database()
+            session = app.extensions["sqlalchemy"].session
+            started = time.perf_counter()
+            build_catalog(session, courses)
+            built = time.perf_counter() - started
+            filters = CatalogFilters(query=QUERY, **FACETS)
+            result = search_courses(filters, language="en", page=1, page_size=20)
+
+            def service() -> None:
+                search_courses(filters, language="en", page=1, page_size=20)
+                session.rollback()  # like one request: a fresh transaction each time
+
+            service_ms = timed(service, runs, lambda: backend_pids(session))
+        client = app.test_client()
+        url_args = "&".join(f"{k}={v}" for k, vs in FACETS.items() for v in vs)
+        page = f"/courses?q={QUERY}&{url_args}"
+        assert client.get(page).status_code == 200
+        with app.app_context():
+            session = app.extensions["sqlalchemy"].session
+            page_ms = timed(lambda: client.get(page), runs, lambda: backend_pids(session))
+        with app.app_context():
+            app.extensions["sqlalchemy"].engine.dispose()
+    return {
+        "backend": backend,
+        "courses": courses,
+        "build_s": built,
+        "matches": result.total,
+        "service": service_ms,
+        "page": page_ms,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--courses", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    args = parser.parse_args(argv)
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    failed = False
+    for backend in backends:
+        r = run(backend, args.courses, args.runs, args.postgres_url)
+        service, page = r["service"], r["page"]
+        ok = service.median < TARGET_MEDIAN_MS and service.p95 < TARGET_P95_MS
+        failed |= not ok
+        print(
+            f"{backend}: {r['courses']} courses (built in {r['build_s']:.1f} s), "
+            f"q={QUERY!r} + {FACETS}: {r['matches']} matches, {args.runs} runs\n"
+            f"  search_courses  median {service.median:6.1f} ms   p95 {service.p95:6.1f} ms   "
+            f"CPU {service.cpu_mean:5.1f} ms/search   {'meets' if ok else 'MISSES'} target "
+            f"({TARGET_MEDIAN_MS:.0f}/{TARGET_P95_MS:.0f} ms)\n"
+            f"  GET /courses    median {page.median:6.1f} ms   p95 {page.p95:6.1f} ms   "
+            f"CPU {page.cpu_mean:5.1f} ms/page"
+        )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average after the run (1/5/15 min): {load} on {os.cpu_count()} cores")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

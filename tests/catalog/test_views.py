@@ -1,0 +1,257 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from mooc_portal.db import utcnow
+from tests.factories import make_course, make_institution, make_run
+
+
+def page(client, url: str, **kwargs) -> str:
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_catalog_lists_public_courses_with_count_and_card_content(client):
+    institution = make_institution("Hanyang University", country="KR")
+    course = make_course(
+        "Robotics Now",
+        institution=institution,
+        summary="Build robots.",
+        runs=1,
+        teaching_languages=("en", "ko"),
+    )
+    make_course("Secret Draft", status="draft")
+
+    html = page(client, "/courses")
+    assert "1 course found" in html
+    assert "Robotics Now" in html and "Secret Draft" not in html
+    assert "Hanyang University" in html and "Build robots." in html
+    assert f'/courses/{course.slug}"' in html
+    assert "Korean" in html and "English" in html
+    assert "Open for enrolment" in html
+
+
+def test_catalog_search_and_facet_filters_through_the_url(client):
+    europe = make_institution("Sorbonne", country="FR")
+    make_course("Climate Policy", institution=europe, level="advanced")
+    make_course("Climate Basics", level="introductory")
+
+    html = page(client, "/courses?q=climate&region=europe")
+    assert "1 course found" in html
+    assert "Climate Policy" in html and "Climate Basics" not in html
+    assert 'name="region" value="europe" checked' in html
+    assert "Clear filters" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/courses?level=wizard",
+        "/courses?page=abc",
+        "/courses?page=99999",
+        "/courses?page=-1",
+        "/courses?sort=sideways",
+        "/courses?country=XX",
+        "/courses?language=%21%21",
+        "/courses?availability=soonish",
+        "/courses?subject=9999",
+        "/courses?institution=Not%20a%20slug",
+        "/courses?institution=no-such-partner",
+    ],
+)
+def test_bad_filters_and_pages_are_ignored_with_a_notice(client, url):
+    make_course("Still Listed")
+    html = page(client, url)
+    assert "Still Listed" in html
+    assert 'class="notice notice-warning"' in html
+
+
+def test_out_of_range_page_shows_the_first_page(client):
+    make_course("Only One")
+    html = page(client, "/courses?page=99999")
+    assert "There is no page 99999" in html
+    assert "Only One" in html
+
+
+def test_pagination_links_keep_the_filters(client, app):
+    app.config["MOOC_PAGE_SIZE"] = 2
+    try:
+        for n in range(5):
+            make_course(f"Paged {n}", level="advanced")
+        html = page(client, "/courses?level=advanced&page=2")
+        assert "Page 2 of 3" in html
+        assert "level=advanced&amp;page=3" in html
+        assert 'href="/courses?level=advanced" rel="prev"' in html
+        assert 'aria-current="page">2<' in html
+        assert (
+            '<link rel="canonical" href="http://localhost/courses?level=advanced&amp;page=2">'
+            in html
+        )
+    finally:
+        app.config["MOOC_PAGE_SIZE"] = 20
+
+
+def test_unknown_and_unpublished_course_slugs_give_404(client):
+    draft = make_course(status="draft")
+    assert client.get("/courses/no-such-course").status_code == 404
+    response = client.get(f"/courses/{draft.slug}")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_course_page_shows_what_a_learner_needs(client):
+    institution = make_institution("Universität Wien", country="AT", slug="uni-wien")
+    course = make_course(
+        "Quantum Computing",
+        institution=institution,
+        summary="Qubits explained.",
+        level="advanced",
+        pace="self_paced",
+        credential="ects",
+        ects_credits=Decimal("5"),
+        effort_hours=Decimal("3"),
+        length_weeks=8,
+        teaching_languages=("en",),
+        subtitle_languages=("ko",),
+        subjects=("0533",),
+        slug="quantum",
+    )
+    course.translations[0].description = "A long description."
+    course.translations[0].learning_outcomes = "Write a quantum circuit."
+    now = utcnow()
+    make_run(
+        course,
+        start=now + timedelta(days=30),
+        capacity=40,
+        enrollment_start_at=now + timedelta(days=5),
+    )
+    make_run(course, start=now - timedelta(days=100), weeks=4, delivery_mode="blended")
+    make_run(
+        course,
+        start=now + timedelta(days=3),
+        enrollment_start_at=now - timedelta(days=1),
+        enrollment_end_at=now + timedelta(days=2),
+    )
+
+    html = page(client, "/courses/quantum")
+    for expected in (
+        "Quantum Computing",
+        "Qubits explained.",
+        "A long description.",
+        "Write a quantum circuit.",
+        "Universität Wien",
+        'href="/institutions/uni-wien"',
+        "Advanced",
+        "Self-paced",
+        "3 hours per week",
+        "8 weeks",
+        "5 ECTS credits",
+        "English",
+        "Korean",
+        "Physics",
+        "40",
+        "Unlimited",
+        "Blended",
+        "Enrolment opens on",
+        "Archived",
+        "Enrolment is open",
+        "Open for enrolment",
+        '<link rel="canonical" href="http://localhost/courses/quantum">',
+    ):
+        assert expected in html, expected
+
+
+def test_text_in_another_language_than_the_page_carries_its_lang(client):
+    institution = make_institution("Hankuk University", country="KR")
+    make_course(
+        slug="ko-only",
+        titles={"ko": "한국 문학"},
+        original_language="ko",
+        institution=institution,
+        runs=1,
+    )
+    for url in ("/courses/ko-only", "/courses", "/"):
+        html = page(client, url)
+        assert '<span lang="ko">한국 문학</span>' in html, url
+        assert "<span>Hankuk University</span>" in html, url  # English, like the page
+
+
+def test_course_page_follows_the_visitor_language(client):
+    make_course(slug="bi", titles={"en": "Korean History", "ko": "한국사"})
+    html = page(client, "/courses/bi", headers={"Accept-Language": "ko"})
+    assert "한국사" in html and "Korean History" not in html
+
+
+def test_run_dates_are_shown_in_the_visitor_time_zone(client):
+    course = make_course(slug="tz")
+    make_run(course, start=datetime(2031, 3, 1, 23, 30, tzinfo=UTC))
+    client.set_cookie("mooc_tz", "Asia/Seoul")
+    html = page(client, "/courses/tz")
+    assert "March 2, 2031" in html  # 08:30 the next day in Seoul
+    assert "Mar 2, 2031, 8:30" in html
+
+
+def test_catalog_page_query_count_does_not_depend_on_page_size(client, app, count_queries):
+    for n in range(12):
+        course = make_course(
+            f"Counted {n}", teaching_languages=("en", "ko"), subjects=("0613", "0411")
+        )
+        make_run(course)
+        make_run(course, start=None)
+    counts = []
+    try:
+        for size in (5, 50):
+            app.config["MOOC_PAGE_SIZE"] = size
+            with count_queries() as counter:
+                html = page(client, "/courses?q=counted&level=introductory")
+            assert "12 courses found" in html
+            counts.append(counter.count)
+    finally:
+        app.config["MOOC_PAGE_SIZE"] = 20
+    assert counts[0] == counts[1]
+    assert counts[0] <= 15
+
+
+def test_course_page_query_count_does_not_depend_on_runs(client, count_queries):
+    few = make_course(slug="few", runs=1)
+    many = make_course(slug="many", runs=8, subjects=("0613", "0411", "0311"))
+    counts = []
+    for url in [f"/courses/{few.slug}", f"/courses/{many.slug}"]:
+        with count_queries() as counter:
+            page(client, url)
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
+
+
+def test_home_page_shows_figures_open_courses_and_search(client, count_queries):
+    now = utcnow()
+    open_course = make_course("Open Now", institution=make_institution(country="FR"))
+    make_run(
+        open_course, start=now + timedelta(days=10), enrollment_start_at=now - timedelta(days=1)
+    )
+    closed = make_course("Not Open")
+    make_run(closed, start=now - timedelta(days=100), weeks=2)
+    make_course("Draft Course", status="draft")
+
+    with count_queries() as counter:
+        html = page(client, "/")
+    flat = " ".join(html.split())
+    assert "Open Now" in html and "Not Open" not in html
+    assert 'name="q"' in html
+    assert "<strong>3</strong> partner institutions" in flat
+    assert "<strong>2</strong> countries" in flat
+    assert "<strong>2</strong> courses" in flat
+    assert counter.count <= 12
+
+
+def test_institution_filter_in_the_url_is_kept_checked(client):
+    make_course("Kept", institution=make_institution("KAIST", slug="kaist"))
+    make_course("Dropped")
+    html = page(client, "/courses?institution=kaist")
+    assert "1 course found" in html and "Kept" in html and "Dropped" not in html
+    assert 'name="institution" value="kaist" checked' in html
+    assert "notice" not in html
