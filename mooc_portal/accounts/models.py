@@ -69,6 +69,14 @@ class Account(PublicIdMixin, TimestampMixin, Base):
                 return StaffRole(membership.role)
         return None
 
+    def may_act_for(self, institution_id: int, role: StaffRole = StaffRole.EDITOR) -> bool:
+        """Whether the account holds ``role`` in the institution (a manager may do what an
+        editor may) or is an administrator. The one rule every domain's checks rest on."""
+        if self.is_admin:
+            return True
+        held = self.role_in(institution_id)
+        return held is not None and (role == StaffRole.EDITOR or held == StaffRole.MANAGER)
+
     def __repr__(self) -> str:
         return f"<Account {self.email}>"
 

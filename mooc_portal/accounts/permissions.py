@@ -76,9 +76,6 @@ def require_staff(
 ) -> Account:
     """``account`` when it has at least ``role`` in the institution (managers may do what
     editors may) or is an administrator; else raise NotPermitted (403)."""
-    if account is not None and account.is_admin:
-        return account
-    held = account.role_in(institution_id) if account is not None else None
-    if held is None or (role == StaffRole.MANAGER and held != StaffRole.MANAGER):
+    if account is None or not account.may_act_for(institution_id, role):
         raise NotPermitted(_("You are not allowed to do this for this institution."))
-    return account  # type: ignore[return-value]
+    return account

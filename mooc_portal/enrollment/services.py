@@ -84,9 +84,7 @@ def lock_run(run: CourseRun) -> CourseRun:
 
 def can_manage_run(actor: Account | None, run: CourseRun) -> bool:
     """Administrators manage every run; partner managers the runs of their institution."""
-    if actor is None:
-        return False
-    return actor.is_admin or actor.role_in(run.course.institution_id) == StaffRole.MANAGER
+    return actor is not None and actor.may_act_for(run.course.institution_id, StaffRole.MANAGER)
 
 
 def require_run_manager(actor: Account | None, run: CourseRun) -> None:

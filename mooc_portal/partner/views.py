@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
+from mooc_portal.accounts.models import StaffRole
 from mooc_portal.accounts.services import account_for_reset_token, current_account, reset_password
 from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Course, CourseStatus
@@ -588,8 +589,7 @@ def staff_list(slug: str) -> Any:
         form=form,
         role_form=RoleForm(),
         confirm=ConfirmForm(),
-        can_manage=actor is not None
-        and (actor.is_admin or actor.role_in(institution.id) == "manager"),
+        can_manage=actor is not None and actor.may_act_for(institution.id, StaffRole.MANAGER),
     ), status
 
 

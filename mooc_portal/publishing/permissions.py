@@ -9,9 +9,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from mooc_portal.accounts.models import Account, StaffRole
+from mooc_portal.accounts.permissions import require_admin
 from mooc_portal.catalog.models import Course
 from mooc_portal.errors import NotFound, NotPermitted
 from mooc_portal.institutions.models import Institution
+
+__all__ = ["require_account", "require_admin", "require_course_editor", "require_manager"]
 
 
 def require_account(actor: Account | None) -> Account:
@@ -20,14 +23,10 @@ def require_account(actor: Account | None) -> Account:
     return actor
 
 
-def role_in(actor: Account | None, institution_id: int) -> StaffRole | None:
-    return actor.role_in(institution_id) if actor is not None else None
-
-
 def require_staff(actor: Account | None, institution: Institution) -> Account:
     """The actor is a member (editor or manager) of the institution, or an administrator."""
     actor = require_account(actor)
-    if actor.is_admin or role_in(actor, institution.id) is not None:
+    if actor.may_act_for(institution.id):
         return actor
     raise NotFound(_("No such institution."))
 
@@ -35,7 +34,7 @@ def require_staff(actor: Account | None, institution: Institution) -> Account:
 def require_manager(actor: Account | None, institution: Institution) -> Account:
     """The actor manages the institution, or is an administrator."""
     actor = require_staff(actor, institution)
-    if actor.is_admin or role_in(actor, institution.id) == StaffRole.MANAGER:
+    if actor.may_act_for(institution.id, StaffRole.MANAGER):
         return actor
     raise NotPermitted(_("Only the institution's managers may do this."))
 
@@ -43,13 +42,6 @@ def require_manager(actor: Account | None, institution: Institution) -> Account:
 def require_course_editor(actor: Account | None, course: Course) -> Account:
     """The actor may edit the course: staff of its institution, or an administrator."""
     actor = require_account(actor)
-    if actor.is_admin or role_in(actor, course.institution_id) is not None:
+    if actor.may_act_for(course.institution_id):
         return actor
     raise NotFound(_("No such course."))
-
-
-def require_admin(actor: Account | None) -> Account:
-    actor = require_account(actor)
-    if not actor.is_admin:
-        raise NotPermitted(_("Only administrators may do this."))
-    return actor
