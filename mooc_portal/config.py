@@ -29,6 +29,11 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_PASSWORD_RESET_MAX_AGE": 3600,
     "MOOC_LOGIN_MAX_FAILURES": 5,
     "MOOC_LOGIN_FAILURE_WINDOW": 900,
+    # Federation: how long the change feed keeps changes (and tombstones), the public base URL
+    # for links in exports made outside a request, and the harvester's HTTP timeout (seconds).
+    "MOOC_CHANGE_RETENTION_DAYS": 180,
+    "MOOC_PUBLIC_URL": None,
+    "MOOC_HARVEST_TIMEOUT": 10.0,
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }

@@ -170,6 +170,7 @@ def build_blueprint() -> Blueprint:
     """The ``portal`` blueprint with every domain's blueprint nested in it."""
     from mooc_portal.accounts.views import bp as accounts_bp
     from mooc_portal.catalog.views import bp as catalog_bp
+    from mooc_portal.federation.views import api_bp, federation_bp
     from mooc_portal.institutions.views import bp as institutions_bp
     from mooc_portal.web import bp as web_bp
     from mooc_portal.web import install_page_handlers
@@ -181,7 +182,7 @@ def build_blueprint() -> Blueprint:
         static_folder=str(resource_dir("static")),
         static_url_path="/static/portal",
     )
-    for child in (web_bp, catalog_bp, institutions_bp, accounts_bp):
+    for child in (web_bp, catalog_bp, institutions_bp, accounts_bp, federation_bp, api_bp):
         portal.register_blueprint(child)
     install_page_handlers(portal)
 

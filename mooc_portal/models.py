@@ -10,19 +10,33 @@ from mooc_portal.catalog.models import (
     CourseTranslation,
     SubjectArea,
 )
+from mooc_portal.federation.models import (
+    ChangeEntry,
+    ChangeFeedHorizon,
+    FederatedOrigin,
+    HarvestRun,
+    Peer,
+    RejectedRecord,
+)
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 
 __all__ = [
     "Account",
+    "ChangeEntry",
+    "ChangeFeedHorizon",
     "Course",
     "CourseLanguage",
     "CourseRun",
     "CourseSearchDocument",
     "CourseSubject",
     "CourseTranslation",
+    "FederatedOrigin",
+    "HarvestRun",
     "Institution",
     "InstitutionTranslation",
     "LoginAttempt",
     "Membership",
+    "Peer",
+    "RejectedRecord",
     "SubjectArea",
 ]

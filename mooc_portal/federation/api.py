@@ -1,0 +1,342 @@
+"""``/api/v1``: the public, read-only JSON API, the change feed and the snapshot.
+
+Built with flask-smorest on the portal's own blueprint. flask-smorest's ``Api`` is used only to
+write the OpenAPI document: it is never ``init_app``-ed on the application, so it installs no
+error handler in a host application; this blueprint answers its own errors as JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_smorest import Api
+from flask_smorest import Blueprint as ApiBlueprint
+from flask_smorest.utils import PrefixedMappingProxy
+from sqlalchemy import Select, exists, func, select
+from werkzeug.exceptions import HTTPException
+
+from mooc_portal import __version__
+from mooc_portal.catalog.availability import Availability, run_availability_sql
+from mooc_portal.catalog.models import (
+    Course,
+    CourseLanguage,
+    CourseRun,
+    CourseSubject,
+    LanguageKind,
+)
+from mooc_portal.db import session, utcnow
+from mooc_portal.errors import PortalError
+from mooc_portal.federation import schemas
+from mooc_portal.federation.models import ResourceType
+from mooc_portal.federation.serialize import (
+    PageLinks,
+    course_resource,
+    institution_resource,
+    run_resource,
+)
+from mooc_portal.federation.services import (
+    changes_since,
+    decode_cursor,
+    encode_cursor,
+    export_catalog,
+    get_own_public,
+    own_public_courses,
+    own_public_institutions,
+)
+from mooc_portal.i18n import parse_language_tag
+from mooc_portal.institutions.models import Institution
+
+bp = ApiBlueprint(
+    "api",
+    __name__,
+    url_prefix="/api/v1",
+    description="The ASEM MOOC Portal's public catalog, change feed and snapshot.",
+)
+
+ERROR_CODES = (400, 404, 405, 409, 410, 422, 429)
+QUERY = {"location": "query", "error_status_code": 400}
+
+
+# Responses ------------------------------------------------------------------------------
+
+
+def json_response(payload: Any, *, last_modified: datetime | None = None) -> Response:
+    """JSON with a strong ETag (and Last-Modified); 304 when the client already has it."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    response = Response(body, mimetype="application/json")
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest())
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
+
+
+def _latest(*values: datetime | None) -> datetime | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _course_modified(course: Course) -> datetime | None:
+    return _latest(course.modified_at, *(run.modified_at for run in course.runs))
+
+
+def _page(items: list[dict[str, Any]], next_cursor: str | None, last_modified: Any) -> Response:
+    response = json_response({"items": items, "next": next_cursor}, last_modified=last_modified)
+    if next_cursor is not None:
+        args = request.args.to_dict()
+        args["cursor"] = next_cursor
+        url = url_for(request.endpoint or "", _external=True, **args)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
+
+
+def _keyset(query: Select[Any], key: Any, args: dict[str, Any]) -> tuple[list[Any], str | None]:
+    after = decode_cursor(args["cursor"], "k", field="cursor") if args.get("cursor") else 0
+    limit = args["limit"]
+    rows = list(session.scalars(query.where(key > after).order_by(key).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor("k", rows[-1].id) if more else None
+
+
+# Institutions ---------------------------------------------------------------------------
+
+
+@bp.route("/institutions")
+@bp.arguments(schemas.InstitutionFilterSchema, **QUERY)
+@bp.response(200, schemas.InstitutionPageSchema)
+def institution_list(args: dict[str, Any]) -> Response:
+    """Public institutions, in a stable order, a page at a time."""
+    query = own_public_institutions()
+    if "country" in args:
+        query = query.where(Institution.country == args["country"])
+    if "region" in args:
+        query = query.where(Institution.region == args["region"])
+    rows, next_cursor = _keyset(query, Institution.id, args)
+    links = PageLinks()
+    return _page(
+        [institution_resource(i, links) for i in rows],
+        next_cursor,
+        _latest(*(i.modified_at for i in rows)),
+    )
+
+
+@bp.route("/institutions/<uuid:institution_id>")
+@bp.response(200, schemas.InstitutionSchema)
+def institution_detail(institution_id: UUID) -> Response:
+    """One public institution."""
+    institution = get_own_public(ResourceType.INSTITUTION, institution_id)
+    return json_response(
+        institution_resource(institution, PageLinks()), last_modified=institution.modified_at
+    )
+
+
+# Courses and runs -----------------------------------------------------------------------
+
+
+def filter_courses(query: Select[Any], args: dict[str, Any]) -> Select[Any]:
+    """The catalog's filters on a query of public courses (``Course`` joined to ``Institution``).
+
+    Until the catalog's search service (``catalog.search.search_courses``) is shared, the API
+    filters here through the catalog's query helpers; it should switch to that service then.
+    """
+    if "institution" in args:
+        query = query.where(Institution.uuid == args["institution"])
+    if "country" in args:
+        query = query.where(Institution.country == args["country"])
+    if "region" in args:
+        query = query.where(Institution.region == args["region"])
+    if "level" in args:
+        query = query.where(Course.level == args["level"])
+    if "pace" in args:
+        query = query.where(Course.pace == args["pace"])
+    if "language" in args:
+        query = query.where(
+            exists().where(
+                CourseLanguage.course_id == Course.id,
+                CourseLanguage.kind == LanguageKind.TEACHING,
+                CourseLanguage.language == parse_language_tag(args["language"]),
+            )
+        )
+    if "subject" in args:
+        # ISCED-F codes nest: "06" matches "061" and "0613".
+        query = query.where(
+            exists().where(
+                CourseSubject.course_id == Course.id,
+                CourseSubject.code.like(args["subject"] + "%"),
+            )
+        )
+    if "availability" in args:
+        wanted = Availability.from_slug(args["availability"])
+        best = (
+            select(func.min(run_availability_sql(CourseRun, utcnow())))
+            .where(CourseRun.course_id == Course.id, CourseRun.cancelled.is_(False))
+            .scalar_subquery()
+        )
+        query = query.where(func.coalesce(best, int(Availability.TO_BE_SCHEDULED)) == int(wanted))
+    return query
+
+
+@bp.route("/courses")
+@bp.arguments(schemas.CourseFilterSchema, **QUERY)
+@bp.response(200, schemas.CoursePageSchema)
+def course_list(args: dict[str, Any]) -> Response:
+    """Public courses with their runs, filtered as in the catalog, in a stable order."""
+    rows, next_cursor = _keyset(filter_courses(own_public_courses(), args), Course.id, args)
+    links = PageLinks()
+    return _page(
+        [course_resource(c, links) for c in rows],
+        next_cursor,
+        _latest(*(_course_modified(c) for c in rows)),
+    )
+
+
+@bp.route("/courses/<uuid:course_id>")
+@bp.response(200, schemas.CourseSchema)
+def course_detail(course_id: UUID) -> Response:
+    """One public course with its runs."""
+    course = get_own_public(ResourceType.COURSE, course_id)
+    return json_response(
+        course_resource(course, PageLinks()), last_modified=_course_modified(course)
+    )
+
+
+@bp.route("/runs/<uuid:run_id>")
+@bp.response(200, schemas.RunSchema)
+def run_detail(run_id: UUID) -> Response:
+    """One run of a public course."""
+    run = get_own_public(ResourceType.RUN, run_id)
+    return json_response(run_resource(run, str(run.course.uuid)), last_modified=run.modified_at)
+
+
+# Change feed and snapshot ---------------------------------------------------------------
+
+
+@bp.route("/changes")
+@bp.arguments(schemas.ChangesArgsSchema, **QUERY)
+@bp.response(200, schemas.ChangesSchema)
+@bp.alt_response(410, schema=schemas.ErrorSchema, description="Resynchronise from the snapshot.")
+def changes(args: dict[str, Any]) -> Response:
+    """Every create, update and withdrawal of a public resource after the cursor, in order."""
+    page = changes_since(args.get("after"), limit=args["limit"])
+    response = json_response(
+        {"changes": page.changes, "next": page.cursor, "has_more": page.has_more}
+    )
+    if page.has_more:
+        url = url_for(
+            request.endpoint or "", _external=True, after=page.cursor, limit=args["limit"]
+        )
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
+
+
+@bp.route("/export")
+@bp.response(200, schemas.SnapshotSchema)
+def export() -> Response:
+    """The whole public catalog in one streamed document, with the feed cursor to follow."""
+    return Response(stream_with_context(export_catalog()), mimetype="application/json")
+
+
+# The OpenAPI document -------------------------------------------------------------------
+
+
+class _DocumentOnlyApi(Api):
+    """flask-smorest's ``Api`` as an OpenAPI writer only (no error handlers, no routes)."""
+
+    ERROR_SCHEMA = schemas.ErrorSchema
+
+
+def openapi_document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3 document of ``/api/v1`` (built once per application)."""
+    extras = app.extensions["mooc_portal"].extras
+    if "openapi" not in extras:
+        api = _DocumentOnlyApi()
+        # _init_spec only adds an ``openapi`` command to this stand-in, not to the host's CLI.
+        api._app = SimpleNamespace(cli=SimpleNamespace(add_command=lambda _command: None))
+        api.config = PrefixedMappingProxy({}, "")
+        api._init_spec(
+            title=f"{app.config['MOOC_SITE_NAME']} API",
+            version=__version__,
+            openapi_version="3.0.3",
+            info={"description": bp.description},
+        )
+        endpoint_prefix = next(
+            rule.endpoint.rsplit(".", 1)[0]
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint.endswith(".api.course_list")
+        )
+        bp.register_views_in_doc(api, app, api.spec, name=endpoint_prefix, parameters=None)
+        document = api.spec.to_dict()
+        for path in document["paths"].values():
+            for operation in path.values():
+                operation["tags"] = ["catalog"]
+        document["tags"] = [{"name": "catalog", "description": bp.description}]
+        extras["openapi"] = document
+    return extras["openapi"]
+
+
+@bp.route("/openapi.json")
+@bp.doc(hide=True)
+def openapi_json() -> Response:
+    return json_response(openapi_document(current_app._get_current_object()))
+
+
+@bp.route("/docs")
+@bp.doc(hide=True)
+def docs() -> str:
+    document = openapi_document(current_app._get_current_object())
+    return render_template("federation/api_docs.html", document=document)
+
+
+# Errors as JSON -------------------------------------------------------------------------
+
+
+def _error(status: int, message: str, field: str | None = None, errors: Any = None) -> Response:
+    payload: dict[str, Any] = {"status": status, "message": message, "field": field}
+    if errors:
+        payload["errors"] = errors
+    response = current_app.json.response(payload)
+    response.status_code = status
+    return response
+
+
+def handle_portal_error(error: PortalError) -> Response:
+    session.rollback()
+    return _error(error.status, error.message, error.field)
+
+
+def handle_http_error(error: HTTPException) -> Any:
+    if error.code is None or error.code < 400:
+        return error
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") or {}
+    errors: dict[str, Any] = {}
+    for by_field in messages.values():
+        if isinstance(by_field, dict):
+            errors.update(by_field)
+    field = next(iter(errors), None)
+    message = (
+        f"{field}: {' '.join(str(m) for m in errors[field])}"
+        if field and isinstance(errors[field], list)
+        else (error.description or error.name)
+    )
+    return _error(error.code, message, field, errors)
+
+
+bp.register_error_handler(PortalError, handle_portal_error)
+for _code in ERROR_CODES:
+    bp.register_error_handler(_code, handle_http_error)

@@ -1,0 +1,276 @@
+"""The change feed, the snapshot and the portal's own public catalog as federation sees it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, delete, exists, func, select
+
+from mooc_portal.catalog.models import Course, CourseRun
+from mooc_portal.catalog.services import public_courses
+from mooc_portal.db import session, utcnow
+from mooc_portal.errors import InvalidInput, PortalError
+from mooc_portal.federation.models import (
+    ChangeEntry,
+    ChangeFeedHorizon,
+    ChangeKind,
+    FederatedOrigin,
+    ResourceType,
+)
+from mooc_portal.federation.serialize import (
+    PageLinks,
+    course_resource,
+    institution_resource,
+    run_resource,
+    tombstone,
+)
+from mooc_portal.institutions.models import Institution
+
+SNAPSHOT_FORMAT = "asem-mooc-portal/snapshot"
+EXPORT_CHUNK = 500
+
+
+class ResynchroniseRequired(PortalError):
+    """The cursor is older than what the feed keeps: start again from the snapshot (410)."""
+
+    status = 410
+
+
+# Opaque cursors ---------------------------------------------------------------------------
+
+
+def encode_cursor(kind: str, value: int) -> str:
+    """An opaque cursor: clients pass it back unchanged, never build one."""
+    raw = f"{kind}:{value}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str, *, field: str) -> int:
+    """The position in ``cursor``; ``InvalidInput`` naming ``field`` when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = raw.partition(":")
+        position = int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("This cursor is not valid.", field=field) from None
+    if prefix != kind or position < 0 or not value.isdigit():
+        raise InvalidInput("This cursor is not valid.", field=field)
+    return position
+
+
+# The portal's own public catalog ----------------------------------------------------------
+
+
+def _federated_institution_ids() -> Any:
+    return select(FederatedOrigin.institution_id).where(FederatedOrigin.institution_id.is_not(None))
+
+
+def own_public_institutions() -> Select[tuple[Institution]]:
+    """Active institutions of this portal (harvested ones are the peers' to publish)."""
+    return select(Institution).where(
+        Institution.active.is_(True),
+        ~exists().where(FederatedOrigin.institution_id == Institution.id),
+    )
+
+
+def own_public_courses() -> Select[tuple[Course]]:
+    """Public courses of this portal's own institutions."""
+    return public_courses().where(
+        ~exists().where(FederatedOrigin.institution_id == Course.institution_id)
+    )
+
+
+def own_public_runs() -> Select[tuple[CourseRun]]:
+    return select(CourseRun).where(
+        CourseRun.course_id.in_(own_public_courses().with_only_columns(Course.id))
+    )
+
+
+def get_own_public(resource_type: ResourceType, resource_uuid: Any) -> Any:
+    from mooc_portal.errors import NotFound
+
+    query: Select[Any] = {
+        ResourceType.INSTITUTION: own_public_institutions().where(
+            Institution.uuid == resource_uuid
+        ),
+        ResourceType.COURSE: own_public_courses().where(Course.uuid == resource_uuid),
+        ResourceType.RUN: own_public_runs().where(CourseRun.uuid == resource_uuid),
+    }[resource_type]
+    found = session.scalar(query)
+    if found is None:
+        raise NotFound(f"No public {resource_type.value} with this id.")
+    return found
+
+
+# The change feed --------------------------------------------------------------------------
+
+
+@dataclass
+class ChangesPage:
+    changes: list[dict[str, Any]]
+    cursor: str
+    has_more: bool
+
+
+def latest_sequence() -> int:
+    return session.scalar(select(func.max(ChangeEntry.sequence))) or 0
+
+
+def pruned_through() -> int:
+    horizon = session.get(ChangeFeedHorizon, 1)
+    return horizon.pruned_through if horizon is not None else 0
+
+
+def changes_since(cursor: str | None, *, limit: int) -> ChangesPage:
+    """The feed after ``cursor`` (from the start when None), oldest first, ``limit`` at most.
+
+    Each change carries the resource as it is now (a peer applies changes as upserts), or a
+    tombstone for withdrawals and deletions; a change superseded by a later withdrawal carries
+    ``null`` (the tombstone follows).
+    """
+    after = decode_cursor(cursor, "c", field="after") if cursor else 0
+    if after < pruned_through():
+        raise ResynchroniseRequired(
+            "This cursor is older than the changes this portal keeps. Resynchronise from the "
+            "snapshot at /api/v1/export, then follow the feed from the cursor it gives."
+        )
+    entries = session.scalars(
+        select(ChangeEntry)
+        .where(ChangeEntry.sequence > after)
+        .order_by(ChangeEntry.sequence)
+        .limit(limit + 1)
+    ).all()
+    has_more = len(entries) > limit
+    entries = entries[:limit]
+    resources = _current_resources(entries)
+    changes = []
+    for entry in entries:
+        key = (entry.resource_type, str(entry.resource_uuid))
+        resource = tombstone(*key) if entry.is_tombstone else resources.get(key)
+        changes.append(
+            {
+                "sequence": entry.sequence,
+                "type": entry.resource_type,
+                "id": key[1],
+                "kind": entry.kind,
+                "recorded_at": entry.recorded_at.isoformat().replace("+00:00", "Z"),
+                "resource": resource,
+            }
+        )
+    last = entries[-1].sequence if entries else after
+    return ChangesPage(changes=changes, cursor=encode_cursor("c", last), has_more=has_more)
+
+
+def _current_resources(entries: list[ChangeEntry]) -> dict[tuple[str, str], dict[str, Any]]:
+    wanted: dict[str, set[Any]] = {t.value: set() for t in ResourceType}
+    for entry in entries:
+        if not entry.is_tombstone:
+            wanted[entry.resource_type].add(entry.resource_uuid)
+    links = PageLinks()
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    if wanted["institution"]:
+        for institution in session.scalars(
+            own_public_institutions().where(Institution.uuid.in_(wanted["institution"]))
+        ):
+            found["institution", str(institution.uuid)] = institution_resource(institution, links)
+    if wanted["course"]:
+        for course in session.scalars(
+            own_public_courses().where(Course.uuid.in_(wanted["course"]))
+        ):
+            found["course", str(course.uuid)] = course_resource(course, links)
+    if wanted["run"]:
+        for run in session.scalars(own_public_runs().where(CourseRun.uuid.in_(wanted["run"]))):
+            found["run", str(run.uuid)] = run_resource(run, str(run.course.uuid))
+    return found
+
+
+def prune_changes(now: datetime | None = None) -> int:
+    """Forget changes older than the retention period (``MOOC_CHANGE_RETENTION_DAYS``).
+
+    Returns how many were removed. Cursors from before them then answer 410.
+    """
+    days = int(current_app.config["MOOC_CHANGE_RETENTION_DAYS"])
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    highest = session.scalar(
+        select(func.max(ChangeEntry.sequence)).where(ChangeEntry.recorded_at < cutoff)
+    )
+    if highest is None:
+        return 0
+    removed = session.execute(delete(ChangeEntry).where(ChangeEntry.sequence <= highest)).rowcount
+    horizon = session.get(ChangeFeedHorizon, 1)
+    if horizon is None:
+        session.add(ChangeFeedHorizon(id=1, pruned_through=highest))
+    else:
+        horizon.pruned_through = max(horizon.pruned_through, highest)
+    session.flush()
+    return removed or 0
+
+
+# The snapshot -----------------------------------------------------------------------------
+
+
+def count_export() -> tuple[int, int]:
+    """How many institutions and courses the snapshot holds (for a progress bar)."""
+    institutions = session.scalar(
+        select(func.count()).select_from(own_public_institutions().subquery())
+    )
+    courses = session.scalar(select(func.count()).select_from(own_public_courses().subquery()))
+    return institutions or 0, courses or 0
+
+
+def export_catalog(progress: Any = None) -> Iterator[str]:
+    """The whole public catalog as one JSON document, in pieces, in constant memory.
+
+    The cursor in it is taken before the data is read, so following the feed from it replays
+    whatever changed during the export (changes apply as idempotent upserts).
+    ``progress(n)`` is called after every chunk of ``n`` records.
+    """
+    cursor = encode_cursor("c", latest_sequence())
+    links = PageLinks()
+    head = {
+        "format": SNAPSHOT_FORMAT,
+        "version": 1,
+        "generated_at": utcnow().isoformat().replace("+00:00", "Z"),
+        "cursor": cursor,
+    }
+    yield json.dumps(head)[:-1] + ', "institutions": ['
+    first = True
+    for chunk in _chunks(own_public_institutions(), Institution.id):
+        for institution in chunk:
+            yield ("" if first else ",") + json.dumps(institution_resource(institution, links))
+            first = False
+        if progress:
+            progress(len(chunk))
+    yield '], "courses": ['
+    first = True
+    for chunk in _chunks(own_public_courses(), Course.id):
+        for course in chunk:
+            yield ("" if first else ",") + json.dumps(course_resource(course, links))
+            first = False
+        if progress:
+            progress(len(chunk))
+    yield "]}\n"
+
+
+def _chunks(query: Select[Any], key: Any) -> Iterator[list[Any]]:
+    last = 0
+    while True:
+        chunk = list(session.scalars(query.where(key > last).order_by(key).limit(EXPORT_CHUNK)))
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1].id
+        # Let the identity map drop the chunk: memory stays flat whatever the catalog's size.
+        for obj in chunk:
+            session.expunge(obj)
+
+
+def is_tombstone_kind(kind: str) -> bool:
+    return ChangeKind(kind).is_tombstone
