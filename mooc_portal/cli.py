@@ -40,3 +40,13 @@ def create_admin_command(email: str, display_name: str, password: str) -> None:
         raise click.ClickException(error.message) from error
     session.commit()
     click.echo(f"{account.email} is an administrator.")
+
+
+def _add_domain_commands() -> None:
+    from mooc_portal.federation.cli import export_command, harvest_command, prune_changes_command
+
+    for command in (export_command, harvest_command, prune_changes_command):
+        portal_cli.add_command(command)
+
+
+_add_domain_commands()
