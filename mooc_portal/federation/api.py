@@ -39,7 +39,7 @@ from mooc_portal.catalog.models import (
     LanguageKind,
 )
 from mooc_portal.db import session, utcnow
-from mooc_portal.errors import PortalError
+from mooc_portal.errors import NotFound, PortalError
 from mooc_portal.federation import schemas
 from mooc_portal.federation.models import ResourceType
 from mooc_portal.federation.serialize import (
@@ -113,6 +113,14 @@ def _keyset(query: Select[Any], key: Any, args: dict[str, Any]) -> tuple[list[An
     return rows, encode_cursor("k", rows[-1].id) if more else None
 
 
+def _uuid(value: str) -> UUID:
+    # Not a route converter: a malformed id must still reach this blueprint's JSON 404.
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound("No resource with this id.") from None
+
+
 # Institutions ---------------------------------------------------------------------------
 
 
@@ -135,11 +143,11 @@ def institution_list(args: dict[str, Any]) -> Response:
     )
 
 
-@bp.route("/institutions/<uuid:institution_id>")
+@bp.route("/institutions/<institution_id>")
 @bp.response(200, schemas.InstitutionSchema)
-def institution_detail(institution_id: UUID) -> Response:
+def institution_detail(institution_id: str) -> Response:
     """One public institution."""
-    institution = get_own_public(ResourceType.INSTITUTION, institution_id)
+    institution = get_own_public(ResourceType.INSTITUTION, _uuid(institution_id))
     return json_response(
         institution_resource(institution, PageLinks()), last_modified=institution.modified_at
     )
@@ -205,21 +213,21 @@ def course_list(args: dict[str, Any]) -> Response:
     )
 
 
-@bp.route("/courses/<uuid:course_id>")
+@bp.route("/courses/<course_id>")
 @bp.response(200, schemas.CourseSchema)
-def course_detail(course_id: UUID) -> Response:
+def course_detail(course_id: str) -> Response:
     """One public course with its runs."""
-    course = get_own_public(ResourceType.COURSE, course_id)
+    course = get_own_public(ResourceType.COURSE, _uuid(course_id))
     return json_response(
         course_resource(course, PageLinks()), last_modified=_course_modified(course)
     )
 
 
-@bp.route("/runs/<uuid:run_id>")
+@bp.route("/runs/<run_id>")
 @bp.response(200, schemas.RunSchema)
-def run_detail(run_id: UUID) -> Response:
+def run_detail(run_id: str) -> Response:
     """One run of a public course."""
-    run = get_own_public(ResourceType.RUN, run_id)
+    run = get_own_public(ResourceType.RUN, _uuid(run_id))
     return json_response(run_resource(run, str(run.course.uuid)), last_modified=run.modified_at)
 
 
@@ -281,22 +289,23 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         )
         bp.register_views_in_doc(api, app, api.spec, name=endpoint_prefix, parameters=None)
         document = api.spec.to_dict()
+        for path in [p for p in document["paths"] if p.endswith(("/openapi.json", "/docs"))]:
+            del document["paths"][path]  # the document itself and its page
         for path in document["paths"].values():
-            for operation in path.values():
-                operation["tags"] = ["catalog"]
+            for method, operation in path.items():
+                if method != "parameters":
+                    operation["tags"] = ["catalog"]
         document["tags"] = [{"name": "catalog", "description": bp.description}]
         extras["openapi"] = document
     return extras["openapi"]
 
 
 @bp.route("/openapi.json")
-@bp.doc(hide=True)
 def openapi_json() -> Response:
     return json_response(openapi_document(current_app._get_current_object()))
 
 
 @bp.route("/docs")
-@bp.doc(hide=True)
 def docs() -> str:
     document = openapi_document(current_app._get_current_object())
     return render_template("federation/api_docs.html", document=document)
