@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from openapi_core import Config, OpenAPI
@@ -9,7 +10,13 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 
 
 def openapi(document: dict[str, Any], *, validate_spec: bool = True) -> OpenAPI:
-    config = Config() if validate_spec else Config(spec_validator_cls=None)
+    options: dict[str, Any] = {
+        # RFC 9457 problem details are JSON too.
+        "extra_media_type_deserializers": {"application/problem+json": json.loads}
+    }
+    if not validate_spec:
+        options["spec_validator_cls"] = None
+    config = Config(**options)
     return OpenAPI.from_dict(document, config=config)
 
 
