@@ -274,3 +274,91 @@ def _chunks(query: Select[Any], key: Any) -> Iterator[list[Any]]:
 
 def is_tombstone_kind(kind: str) -> bool:
     return ChangeKind(kind).is_tombstone
+
+
+# Peers and federated origins --------------------------------------------------------------
+
+
+def _require_admin(actor: Any) -> None:
+    from mooc_portal.errors import NotPermitted
+
+    if actor is None or not actor.is_admin:
+        raise NotPermitted("Only administrators manage peer portals.")
+
+
+def list_peers(actor: Any) -> list[Any]:
+    """Every peer with its latest harvest run (``peer.latest_run``), for the admin view."""
+    from mooc_portal.federation.models import HarvestRun, Peer
+
+    _require_admin(actor)
+    peers = list(session.scalars(select(Peer).order_by(Peer.name)))
+    latest = {
+        run.peer_id: run
+        for run in session.scalars(
+            select(HarvestRun).where(
+                HarvestRun.id.in_(select(func.max(HarvestRun.id)).group_by(HarvestRun.peer_id))
+            )
+        )
+    }
+    for peer in peers:
+        peer.latest_run = latest.get(peer.id)
+    return peers
+
+
+def register_peer(actor: Any, *, name: str, base_url: str, enabled: bool = True) -> Any:
+    """Add a peer portal to harvest (administrators only)."""
+    from urllib.parse import urlsplit
+
+    from mooc_portal.errors import Conflict
+    from mooc_portal.federation.models import Peer
+
+    _require_admin(actor)
+    name = (name or "").strip()
+    base_url = (base_url or "").strip().rstrip("/")
+    if not name:
+        raise InvalidInput("Give the peer a name.", field="name")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput("The base URL starts with http:// or https://.", field="base_url")
+    if session.scalar(select(Peer.id).where(Peer.name == name)) is not None:
+        raise Conflict("A peer with this name exists.", field="name")
+    peer = Peer(name=name, base_url=base_url, enabled=enabled)
+    session.add(peer)
+    session.flush()
+    return peer
+
+
+def set_peer_enabled(actor: Any, peer_id: int, enabled: bool) -> Any:
+    from mooc_portal.errors import NotFound
+    from mooc_portal.federation.models import Peer
+
+    _require_admin(actor)
+    peer = session.get(Peer, peer_id)
+    if peer is None:
+        raise NotFound("No such peer.")
+    peer.enabled = enabled
+    session.flush()
+    return peer
+
+
+def federated_origins(courses: list[Course]) -> dict[int, FederatedOrigin]:
+    """``{course id: origin}`` for the harvested ones among ``courses`` (one query).
+
+    For the catalog: a course with an origin shows "from <origin.peer.name>", links to
+    ``origin.origin_url`` for enrolment, and is never editable here.
+    """
+    ids = [c.id for c in courses]
+    if not ids:
+        return {}
+    return {
+        origin.course_id: origin
+        for origin in session.scalars(
+            select(FederatedOrigin).where(FederatedOrigin.course_id.in_(ids))
+        )
+        if origin.course_id is not None
+    }
+
+
+def is_federated(course: Course) -> bool:
+    """True for a course harvested from a peer (editing services must refuse it)."""
+    return bool(federated_origins([course]))
