@@ -34,7 +34,7 @@ def test_administrators_register_peers_and_see_their_harvest_status(client, auth
             "base_url": "https://nordic.example/",
             "enabled": "y",
             "csrf_token": token,
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 302
     peer = db_session.scalar(select(Peer).where(Peer.name == "Nordic MOOCs"))
