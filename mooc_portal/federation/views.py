@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -13,6 +13,7 @@ from mooc_portal.errors import PortalError
 from mooc_portal.federation import services
 from mooc_portal.federation.api import bp as api_bp
 from mooc_portal.federation.changes import install_change_tracking
+from mooc_portal.federation.discovery import course_json_ld, sitemap
 from mooc_portal.federation.forms import PeerForm
 from mooc_portal.federation.ooapi import bp as ooapi_bp
 from mooc_portal.web import require_csrf
@@ -23,6 +24,19 @@ federation_bp = Blueprint("federation", __name__)
 federation_bp.register_blueprint(ooapi_bp)
 
 __all__ = ["api_bp", "federation_bp"]
+
+
+@federation_bp.app_template_global("course_json_ld")
+def course_json_ld_global(course: Any) -> dict[str, Any]:
+    """``{% include "federation/course_jsonld.html" %}`` on the course page uses it."""
+    from mooc_portal.web import current_language
+
+    return course_json_ld(course, current_language())
+
+
+@federation_bp.route("/sitemap.xml")
+def sitemap_xml() -> Response:
+    return Response(stream_with_context(sitemap()), mimetype="application/xml")
 
 
 @federation_bp.route("/admin/peers", methods=["GET", "POST"])
