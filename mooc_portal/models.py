@@ -11,6 +11,7 @@ from mooc_portal.catalog.models import (
     SubjectArea,
 )
 from mooc_portal.federation.models import (
+    ApiToken,
     ChangeEntry,
     ChangeFeedHorizon,
     FederatedOrigin,
@@ -22,6 +23,7 @@ from mooc_portal.institutions.models import Institution, InstitutionTranslation
 
 __all__ = [
     "Account",
+    "ApiToken",
     "ChangeEntry",
     "ChangeFeedHorizon",
     "Course",

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0001
-Create Date: 2026-11-28 02:47:41.980586
+Create Date: 2026-11-28 02:57:18.323103
 """
 
 import sqlalchemy as sa
@@ -34,7 +34,6 @@ def upgrade() -> None:
             name=op.f("ck_mooc_change_entry_resource_type"),
         ),
         sa.PrimaryKeyConstraint("sequence", name=op.f("pk_mooc_change_entry")),
-        # AUTOINCREMENT: SQLite must never reuse a sequence number, even after pruning every row.
         sqlite_autoincrement=True,
     )
     with op.batch_alter_table("mooc_change_entry", schema=None) as batch_op:
@@ -71,6 +70,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mooc_peer")),
         sa.UniqueConstraint("name", name=op.f("uq_mooc_peer_name")),
     )
+    op.create_table(
+        "mooc_api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("institution_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("prefix", sa.String(length=12), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", mooc_portal.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", mooc_portal.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", mooc_portal.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("name <> ''", name=op.f("ck_mooc_api_token_name_not_empty")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["mooc_account.id"],
+            name=op.f("fk_mooc_api_token_created_by_id_mooc_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["institution_id"],
+            ["mooc_institution.id"],
+            name=op.f("fk_mooc_api_token_institution_id_mooc_institution"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mooc_api_token")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_mooc_api_token_token_hash")),
+    )
+    with op.batch_alter_table("mooc_api_token", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_mooc_api_token_institution_id"), ["institution_id"], unique=False
+        )
+
     op.create_table(
         "mooc_harvest_run",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -181,6 +212,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_mooc_harvest_run_peer_id"))
 
     op.drop_table("mooc_harvest_run")
+    with op.batch_alter_table("mooc_api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mooc_api_token_institution_id"))
+
+    op.drop_table("mooc_api_token")
     op.drop_table("mooc_peer")
     op.drop_table("mooc_change_feed_horizon")
     with op.batch_alter_table("mooc_change_entry", schema=None) as batch_op:

@@ -67,7 +67,7 @@ bp = ApiBlueprint(
     description="The ASEM MOOC Portal's public catalog, change feed and snapshot.",
 )
 
-ERROR_CODES = (400, 404, 405, 409, 410, 422, 429)
+ERROR_CODES = (400, 401, 403, 404, 405, 409, 410, 415, 422, 429)
 QUERY = {"location": "query", "error_status_code": 400}
 
 
@@ -231,6 +231,89 @@ def run_detail(run_id: str) -> Response:
     return json_response(run_resource(run, str(run.course.uuid)), last_modified=run.modified_at)
 
 
+# Partner writes (API tokens) --------------------------------------------------------------
+
+BEARER = [{"bearerAuth": []}]
+JSON_BODY = {"location": "json", "error_status_code": 400}
+
+
+class Unauthorized(PortalError):
+    status = 401
+
+
+def _token() -> Any:
+    from mooc_portal.federation.partner import authenticate_token
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, plain = header.partition(" ")
+    token = authenticate_token(plain.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        raise Unauthorized("Send a valid API token: Authorization: Bearer <token>.")
+    return token
+
+
+def _written_course(course: Course, status: int) -> Response:
+    response = current_app.json.response(
+        {"id": str(course.uuid), "status": course.status, "code": course.code, "slug": course.slug}
+    )
+    response.status_code = status
+    return response
+
+
+def _written_run(run: CourseRun, status: int) -> Response:
+    response = current_app.json.response({"id": str(run.uuid), "course": str(run.course.uuid)})
+    response.status_code = status
+    return response
+
+
+@bp.route("/courses", methods=["POST"], endpoint="course_create")
+@bp.arguments(schemas.CourseWriteSchema, **JSON_BODY)
+@bp.response(201, schemas.WrittenCourseSchema)
+@bp.doc(security=BEARER)
+def course_create(data: dict[str, Any]) -> Response:
+    """Create a draft course of the token's institution (``submit`` puts it in review)."""
+    from mooc_portal.federation.partner import create_course
+
+    return _written_course(create_course(_token(), data), 201)
+
+
+@bp.route("/courses/<course_id>", methods=["PATCH"], endpoint="course_update")
+@bp.arguments(schemas.CourseUpdateSchema(partial=True), **JSON_BODY)
+@bp.response(200, schemas.WrittenCourseSchema)
+@bp.doc(security=BEARER)
+def course_update(data: dict[str, Any], course_id: str) -> Response:
+    """Change a course of the token's institution (live at once when published)."""
+    from mooc_portal.federation.partner import update_course
+
+    token = _token()
+    return _written_course(update_course(token, _uuid(course_id), data), 200)
+
+
+@bp.route("/courses/<course_id>/runs", methods=["POST"], endpoint="run_create")
+@bp.arguments(schemas.RunWriteSchema, **JSON_BODY)
+@bp.response(201, schemas.WrittenRunSchema)
+@bp.doc(security=BEARER)
+def run_create(data: dict[str, Any], course_id: str) -> Response:
+    """Add a run to a course of the token's institution."""
+    from mooc_portal.federation.partner import save_run
+
+    token = _token()
+    return _written_run(save_run(token, _uuid(course_id), data), 201)
+
+
+@bp.route("/runs/<run_id>", methods=["PATCH"], endpoint="run_update")
+@bp.arguments(schemas.RunUpdateSchema(partial=True), **JSON_BODY)
+@bp.response(200, schemas.WrittenRunSchema)
+@bp.doc(security=BEARER)
+def run_update(data: dict[str, Any], run_id: str) -> Response:
+    """Change a run of a course of the token's institution."""
+    from mooc_portal.federation.partner import run_course, save_run
+
+    token = _token()
+    wanted = _uuid(run_id)
+    return _written_run(save_run(token, run_course(token, wanted), data, wanted), 200)
+
+
 # Change feed and snapshot ---------------------------------------------------------------
 
 
@@ -287,6 +370,10 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             for rule in app.url_map.iter_rules()
             if rule.endpoint.endswith(".api.course_list")
         )
+        api.spec.components.security_scheme(
+            "bearerAuth",
+            {"type": "http", "scheme": "bearer", "description": "A partner API token."},
+        )
         bp.register_views_in_doc(api, app, api.spec, name=endpoint_prefix, parameters=None)
         document = api.spec.to_dict()
         for path in [p for p in document["paths"] if p.endswith(("/openapi.json", "/docs"))]:
@@ -325,7 +412,10 @@ def _error(status: int, message: str, field: str | None = None, errors: Any = No
 
 def handle_portal_error(error: PortalError) -> Response:
     session.rollback()
-    return _error(error.status, error.message, error.field)
+    response = _error(error.status, error.message, error.field)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="mooc-portal"'
+    return response
 
 
 def handle_http_error(error: HTTPException) -> Any:

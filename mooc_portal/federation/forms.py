@@ -16,3 +16,11 @@ class PeerForm(FlaskForm):
         description=_l("Where the peer portal is served, e.g. https://mooc.example.org"),
     )
     enabled = BooleanField(_l("Harvest this peer"), default=True)
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("Token name"),
+        validators=[DataRequired(), Length(max=100)],
+        description=_l("What uses it, e.g. “Moodle catalog sync”"),
+    )

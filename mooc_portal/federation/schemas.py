@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
@@ -235,3 +235,83 @@ class ChangesArgsSchema(Schema):
 
     after = fields.String(metadata={"description": "A cursor from the feed or the snapshot."})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class CourseWriteSchema(Schema):
+    """What a partner's system sends to create (or, partially, to change) a course."""
+
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    slug = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use a-z, 0-9 and -."),
+    )
+    title = text_map(required=True, max_length=200)
+    summary = text_map()
+    description = text_map()
+    learning_outcomes = text_map()
+    original_language = LanguageTag(required=True)
+    subjects = fields.List(fields.String(validate=validate.Regexp(r"^\d{2,4}$")))
+    level = fields.String(validate=validate.OneOf([v.value for v in Level]))
+    pace = fields.String(validate=validate.OneOf([v.value for v in Pace]))
+    teaching_languages = fields.List(LanguageTag())
+    subtitle_languages = fields.List(LanguageTag())
+    effort_hours = fields.Float(
+        allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=999)
+    )
+    length_weeks = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=520))
+    credential = fields.String(validate=validate.OneOf([v.value for v in Credential]))
+    ects_credits = fields.Float(
+        allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=999)
+    )
+    image = fields.Url(allow_none=True, schemes={"http", "https"})
+    submit = fields.Boolean(
+        load_default=False, metadata={"description": "Submit the course for review."}
+    )
+
+    @validates_schema
+    def _credits_with_ects(self, data: dict[str, Any], partial: Any = None, **_kwargs: Any) -> None:
+        if "credential" in data or "ects_credits" in data:
+            ects = data.get("credential") == Credential.ECTS
+            if ects != (data.get("ects_credits") is not None):
+                raise ValidationError(
+                    "ECTS credits go with the ECTS credential only (send both).", "ects_credits"
+                )
+
+
+class RunWriteSchema(Schema):
+    """A run as a partner's system sends it."""
+
+    class Meta:
+        unknown = RAISE
+
+    start_at = fields.AwareDateTime(allow_none=True)
+    end_at = fields.AwareDateTime(allow_none=True)
+    enrollment_start_at = fields.AwareDateTime(allow_none=True)
+    enrollment_end_at = fields.AwareDateTime(allow_none=True)
+    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    requires_approval = fields.Boolean()
+    delivery_mode = fields.String(validate=validate.OneOf([m.value for m in DeliveryMode]))
+    cancelled = fields.Boolean()
+
+
+class WrittenCourseSchema(Schema):
+    id = fields.UUID(required=True)
+    status = fields.String(required=True)
+    code = fields.String(required=True)
+    slug = fields.String(required=True)
+
+
+class WrittenRunSchema(Schema):
+    id = fields.UUID(required=True)
+    course = fields.UUID(required=True)
+
+
+class CourseUpdateSchema(CourseWriteSchema):
+    """A partial course: only the fields sent change (used with ``partial=True``)."""
+
+
+class RunUpdateSchema(RunWriteSchema):
+    """A partial run: only the fields sent change (used with ``partial=True``)."""

@@ -14,7 +14,7 @@ from mooc_portal.federation import services
 from mooc_portal.federation.api import bp as api_bp
 from mooc_portal.federation.changes import install_change_tracking
 from mooc_portal.federation.discovery import course_json_ld, sitemap
-from mooc_portal.federation.forms import PeerForm
+from mooc_portal.federation.forms import ApiTokenForm, PeerForm
 from mooc_portal.federation.ooapi import bp as ooapi_bp
 from mooc_portal.web import require_csrf
 
@@ -72,3 +72,58 @@ def peer_enabled(peer_id: int) -> Any:
     require_csrf()
     services.set_peer_enabled(current_account(), peer_id, request.form.get("enabled") == "1")
     return redirect(url_for("portal.federation.peers"))
+
+
+def _managed_institution(slug: str) -> Any:
+    from sqlalchemy import select
+
+    from mooc_portal.db import session
+    from mooc_portal.errors import NotFound
+    from mooc_portal.institutions.models import Institution
+
+    institution = session.scalar(select(Institution).where(Institution.slug == slug))
+    if institution is None:
+        raise NotFound(_("No such institution."))
+    return institution
+
+
+@federation_bp.route("/partner/<slug>/api-tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens(slug: str) -> Any:
+    from mooc_portal.federation import partner
+
+    actor = current_account()
+    institution = _managed_institution(slug)
+    form = ApiTokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _, new_token = partner.create_api_token(actor, institution, form.name.data)
+        except PortalError as error:
+            if error.field != "name":
+                raise
+            form.name.errors.append(error.message)
+        else:
+            form = ApiTokenForm(formdata=None)
+    response = Response(
+        render_template(
+            "federation/api_tokens.html",
+            institution=institution,
+            tokens=partner.list_api_tokens(actor, institution),
+            form=form,
+            new_token=new_token,
+        ),
+        status=400 if form.errors else 200,
+    )
+    response.headers["Cache-Control"] = "no-store"  # the new token is shown once
+    return response
+
+
+@federation_bp.route("/partner/<slug>/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_api_token(slug: str, token_id: int) -> Any:
+    from mooc_portal.federation import partner
+
+    require_csrf()
+    partner.revoke_api_token(current_account(), _managed_institution(slug), token_id)
+    return redirect(url_for("portal.federation.api_tokens", slug=slug))
