@@ -6,14 +6,24 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy.orm import Session
 
-from mooc_portal.catalog.models import Course, CourseRun
+from mooc_portal.catalog.availability import course_availability, run_availability
+from mooc_portal.catalog.models import (
+    Course,
+    CourseLanguage,
+    CourseRun,
+    CourseSubject,
+    CourseTranslation,
+    LanguageKind,
+)
 from mooc_portal.catalog.services import public_courses
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import InvalidInput, PortalError
@@ -250,7 +260,7 @@ def export_catalog(progress: Any = None) -> Iterator[str]:
             progress(len(chunk))
     yield '], "courses": ['
     first = True
-    for chunk in _chunks(own_public_courses(), Course.id):
+    for chunk in _course_chunks():
         for course in chunk:
             yield ("" if first else ",") + json.dumps(course_resource(course, links))
             first = False
@@ -260,16 +270,129 @@ def export_catalog(progress: Any = None) -> Iterator[str]:
 
 
 def _chunks(query: Select[Any], key: Any) -> Iterator[list[Any]]:
+    # Each chunk is read by a session of its own on the request's connection (so it sees the
+    # same transaction) and dropped after: memory stays flat whatever the catalog's size, and
+    # no identity map grows.
+    connection = session.connection()
     last = 0
     while True:
-        chunk = list(session.scalars(query.where(key > last).order_by(key).limit(EXPORT_CHUNK)))
-        if not chunk:
+        with Session(bind=connection) as chunk_session:
+            chunk = list(
+                chunk_session.scalars(query.where(key > last).order_by(key).limit(EXPORT_CHUNK))
+            )
+            if not chunk:
+                return
+            yield chunk
+            last = chunk[-1].id
+
+
+@dataclass(slots=True)
+class _RunRow:
+    uuid: Any
+    start_at: Any
+    end_at: Any
+    enrollment_start_at: Any
+    enrollment_end_at: Any
+    capacity: Any
+    requires_approval: Any
+    delivery_mode: Any
+    cancelled: Any
+    modified_at: Any
+
+    def availability(self, now: datetime | None = None) -> Any:
+        return run_availability(self, now or utcnow())  # type: ignore[arg-type]
+
+
+@dataclass(slots=True)
+class _CourseRow:
+    """A course read with plain SQL, with the attributes ``course_resource`` reads."""
+
+    id: int
+    uuid: Any
+    code: str
+    slug: str
+    original_language: str
+    level: str
+    pace: str
+    effort_hours: Any
+    length_weeks: Any
+    credential: str
+    ects_credits: Any
+    image: Any
+    published_at: Any
+    modified_at: Any
+    institution: Any
+    translations: list[Any] = field(default_factory=list)
+    languages: list[Any] = field(default_factory=list)
+    subjects: list[Any] = field(default_factory=list)
+    runs: list[_RunRow] = field(default_factory=list)
+
+    @property
+    def teaching_languages(self) -> list[str]:
+        return [lang.language for lang in self.languages if lang.kind == LanguageKind.TEACHING]
+
+    @property
+    def subtitle_languages(self) -> list[str]:
+        return [lang.language for lang in self.languages if lang.kind == LanguageKind.SUBTITLE]
+
+    def availability(self, now: datetime | None = None) -> Any:
+        return course_availability(self.runs, now or utcnow())
+
+
+def _course_chunks() -> Iterator[list[_CourseRow]]:
+    """The public courses with their text, languages, subjects and runs, a chunk at a time.
+
+    Plain rows rather than ORM objects: the snapshot of 100,000 courses must take seconds.
+    """
+    columns = [getattr(Course, name) for name in _CourseRow.__dataclass_fields__ if name not in (
+        "institution", "translations", "languages", "subjects", "runs")]  # fmt: skip
+    query = own_public_courses().with_only_columns(*columns, Institution.uuid.label("iuuid"))
+    last = 0
+    while True:
+        rows = session.execute(
+            query.where(Course.id > last).order_by(Course.id).limit(EXPORT_CHUNK)
+        ).all()
+        if not rows:
             return
-        yield chunk
-        last = chunk[-1].id
-        # Let the identity map drop the chunk: memory stays flat whatever the catalog's size.
-        for obj in chunk:
-            session.expunge(obj)
+        courses: dict[int, _CourseRow] = {}
+        for row in rows:
+            values = row._asdict()
+            institution = SimpleNamespace(uuid=values.pop("iuuid"))
+            courses[row.id] = _CourseRow(**values, institution=institution)
+        ids = list(courses)
+        for t in session.execute(
+            select(
+                CourseTranslation.course_id,
+                CourseTranslation.language,
+                CourseTranslation.title,
+                CourseTranslation.summary,
+                CourseTranslation.description,
+                CourseTranslation.learning_outcomes,
+            ).where(CourseTranslation.course_id.in_(ids))
+        ):
+            courses[t.course_id].translations.append(t)
+        for lang in session.execute(
+            select(CourseLanguage.course_id, CourseLanguage.kind, CourseLanguage.language)
+            .where(CourseLanguage.course_id.in_(ids))
+            .order_by(CourseLanguage.course_id, CourseLanguage.position)
+        ):
+            courses[lang.course_id].languages.append(lang)
+        for subject in session.execute(
+            select(CourseSubject.course_id, CourseSubject.code)
+            .where(CourseSubject.course_id.in_(ids))
+            .order_by(CourseSubject.course_id, CourseSubject.code)
+        ):
+            courses[subject.course_id].subjects.append(subject)
+        run_columns = [getattr(CourseRun, name) for name in _RunRow.__dataclass_fields__]
+        for run in session.execute(
+            select(CourseRun.course_id, *run_columns)
+            .where(CourseRun.course_id.in_(ids))
+            .order_by(CourseRun.course_id, CourseRun.start_at, CourseRun.id)
+        ):
+            values = run._asdict()
+            courses[values.pop("course_id")].runs.append(_RunRow(**values))
+        yield list(courses.values())
+        last = rows[-1].id
 
 
 def is_tombstone_kind(kind: str) -> bool:
