@@ -220,7 +220,8 @@ def main() -> None:
         print(
             f"export of {args.courses} courses: {figures['seconds']:.1f} s (target < 20 s), "
             f"{figures['bytes'] / 1e6:.0f} MB of JSON, peak RSS growth "
-            f"{figures['peak_growth_mb']:.1f} MB over {figures['idle_mb']:.0f} MB idle (target < 50 MB)"
+            f"{figures['peak_growth_mb']:.1f} MB over {figures['idle_mb']:.0f} MB idle "
+            "(target < 50 MB)"
         )
 
 
