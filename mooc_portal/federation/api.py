@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -50,10 +51,12 @@ from mooc_portal.federation.serialize import (
 )
 from mooc_portal.federation.services import (
     changes_since,
+    course_rows,
     decode_cursor,
     encode_cursor,
     export_catalog,
     get_own_public,
+    latest_sequence,
     own_public_courses,
     own_public_institutions,
 )
@@ -74,11 +77,19 @@ QUERY = {"location": "query", "error_status_code": 400}
 # Responses ------------------------------------------------------------------------------
 
 
-def json_response(payload: Any, *, last_modified: datetime | None = None) -> Response:
+def encode_json(payload: Any) -> tuple[bytes, str]:
+    """The body of a JSON response and its strong ETag."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return body, hashlib.sha256(body).hexdigest()
+
+
+def json_response(
+    payload: Any, *, last_modified: datetime | None = None, encoded: tuple[bytes, str] | None = None
+) -> Response:
     """JSON with a strong ETag (and Last-Modified); 304 when the client already has it."""
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    body, etag = encoded or encode_json(payload)
     response = Response(body, mimetype="application/json")
-    response.set_etag(hashlib.sha256(body.encode()).hexdigest())
+    response.set_etag(etag)
     if last_modified is not None:
         response.last_modified = last_modified
     response.headers["Cache-Control"] = "no-cache"
@@ -90,12 +101,19 @@ def _latest(*values: datetime | None) -> datetime | None:
     return max(present) if present else None
 
 
-def _course_modified(course: Course) -> datetime | None:
+def _course_modified(course: Any) -> datetime | None:
     return _latest(course.modified_at, *(run.modified_at for run in course.runs))
 
 
-def _page(items: list[dict[str, Any]], next_cursor: str | None, last_modified: Any) -> Response:
-    response = json_response({"items": items, "next": next_cursor}, last_modified=last_modified)
+def _page(
+    items: list[dict[str, Any]],
+    next_cursor: str | None,
+    last_modified: Any,
+    encoded: tuple[bytes, str] | None = None,
+) -> Response:
+    response = json_response(
+        {"items": items, "next": next_cursor}, last_modified=last_modified, encoded=encoded
+    )
     if next_cursor is not None:
         args = request.args.to_dict()
         args["cursor"] = next_cursor
@@ -204,13 +222,52 @@ def filter_courses(query: Select[Any], args: dict[str, Any]) -> Select[Any]:
 @bp.response(200, schemas.CoursePageSchema)
 def course_list(args: dict[str, Any]) -> Response:
     """Public courses with their runs, filtered as in the catalog, in a stable order."""
-    rows, next_cursor = _keyset(filter_courses(own_public_courses(), args), Course.id, args)
+    cache = _page_cache()
+    if cache is None:
+        return _page(*_course_page(args))
+    # The feed's sequence versions the public catalog (every public change writes an entry);
+    # availability follows the clock, so an entry lives a minute at most.
+    key = (request.query_string, latest_sequence(), int(time.time() // 60))
+    if key not in cache:
+        if len(cache) >= cache.maxsize:
+            cache.pop(next(iter(cache)))
+        items, next_cursor, modified = _course_page(args)
+        encoded = encode_json({"items": items, "next": next_cursor})
+        cache[key] = ([], next_cursor, modified, encoded)
+    return _page(*cache[key])
+
+
+def _course_page(args: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None, Any]:
+    after = decode_cursor(args["cursor"], "k", field="cursor") if args.get("cursor") else 0
+    limit = args["limit"]
+    rows = course_rows(filter_courses(own_public_courses(), args), after=after, limit=limit + 1)
+    next_cursor = encode_cursor("k", rows[limit - 1].id) if len(rows) > limit else None
+    rows = rows[:limit]
     links = PageLinks()
-    return _page(
+    return (
         [course_resource(c, links) for c in rows],
         next_cursor,
         _latest(*(_course_modified(c) for c in rows)),
     )
+
+
+class _PageCache(dict):  # type: ignore[type-arg]
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+
+def _page_cache() -> _PageCache | None:
+    """Per-application cache of course-list pages (``MOOC_API_CACHE_SIZE``, off when 0)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    size = int(app.config.get("MOOC_API_CACHE_SIZE", 0 if app.testing else 256))
+    if size <= 0:
+        return None
+    extras = app.extensions["mooc_portal"].extras
+    cache = extras.get("api_page_cache")
+    if cache is None or cache.maxsize != size:
+        cache = extras["api_page_cache"] = _PageCache(size)
+    return cache
 
 
 @bp.route("/courses/<course_id>")

@@ -340,59 +340,70 @@ class _CourseRow:
 
 
 def _course_chunks() -> Iterator[list[_CourseRow]]:
-    """The public courses with their text, languages, subjects and runs, a chunk at a time.
+    last = 0
+    while True:
+        chunk = course_rows(own_public_courses(), after=last, limit=EXPORT_CHUNK)
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1].id
 
-    Plain rows rather than ORM objects: the snapshot of 100,000 courses must take seconds.
+
+def course_rows(query: Select[Any], *, after: int, limit: int) -> list[_CourseRow]:
+    """Courses of ``query`` (``own_public_courses()``, maybe filtered) after id ``after``, by id,
+    with their text, languages, subjects and runs, for ``course_resource``.
+
+    Plain rows rather than ORM objects (five queries whatever ``limit``): the snapshot of
+    100,000 courses takes seconds, and an API page costs a few milliseconds.
     """
     columns = [getattr(Course, name) for name in _CourseRow.__dataclass_fields__ if name not in (
         "institution", "translations", "languages", "subjects", "runs")]  # fmt: skip
-    query = own_public_courses().with_only_columns(*columns, Institution.uuid.label("iuuid"))
-    last = 0
-    while True:
-        rows = session.execute(
-            query.where(Course.id > last).order_by(Course.id).limit(EXPORT_CHUNK)
-        ).all()
-        if not rows:
-            return
-        courses: dict[int, _CourseRow] = {}
-        for row in rows:
-            values = row._asdict()
-            institution = SimpleNamespace(uuid=values.pop("iuuid"))
-            courses[row.id] = _CourseRow(**values, institution=institution)
-        ids = list(courses)
-        for t in session.execute(
-            select(
-                CourseTranslation.course_id,
-                CourseTranslation.language,
-                CourseTranslation.title,
-                CourseTranslation.summary,
-                CourseTranslation.description,
-                CourseTranslation.learning_outcomes,
-            ).where(CourseTranslation.course_id.in_(ids))
-        ):
-            courses[t.course_id].translations.append(t)
-        for lang in session.execute(
-            select(CourseLanguage.course_id, CourseLanguage.kind, CourseLanguage.language)
-            .where(CourseLanguage.course_id.in_(ids))
-            .order_by(CourseLanguage.course_id, CourseLanguage.position)
-        ):
-            courses[lang.course_id].languages.append(lang)
-        for subject in session.execute(
-            select(CourseSubject.course_id, CourseSubject.code)
-            .where(CourseSubject.course_id.in_(ids))
-            .order_by(CourseSubject.course_id, CourseSubject.code)
-        ):
-            courses[subject.course_id].subjects.append(subject)
-        run_columns = [getattr(CourseRun, name) for name in _RunRow.__dataclass_fields__]
-        for run in session.execute(
-            select(CourseRun.course_id, *run_columns)
-            .where(CourseRun.course_id.in_(ids))
-            .order_by(CourseRun.course_id, CourseRun.start_at, CourseRun.id)
-        ):
-            values = run._asdict()
-            courses[values.pop("course_id")].runs.append(_RunRow(**values))
-        yield list(courses.values())
-        last = rows[-1].id
+    rows = session.execute(
+        query.with_only_columns(*columns, Institution.uuid.label("iuuid"))
+        .where(Course.id > after)
+        .order_by(Course.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return []
+    courses: dict[int, _CourseRow] = {}
+    for row in rows:
+        values = row._asdict()
+        institution = SimpleNamespace(uuid=values.pop("iuuid"))
+        courses[row.id] = _CourseRow(**values, institution=institution)
+    ids = list(courses)
+    for t in session.execute(
+        select(
+            CourseTranslation.course_id,
+            CourseTranslation.language,
+            CourseTranslation.title,
+            CourseTranslation.summary,
+            CourseTranslation.description,
+            CourseTranslation.learning_outcomes,
+        ).where(CourseTranslation.course_id.in_(ids))
+    ):
+        courses[t.course_id].translations.append(t)
+    for lang in session.execute(
+        select(CourseLanguage.course_id, CourseLanguage.kind, CourseLanguage.language)
+        .where(CourseLanguage.course_id.in_(ids))
+        .order_by(CourseLanguage.course_id, CourseLanguage.position)
+    ):
+        courses[lang.course_id].languages.append(lang)
+    for subject in session.execute(
+        select(CourseSubject.course_id, CourseSubject.code)
+        .where(CourseSubject.course_id.in_(ids))
+        .order_by(CourseSubject.course_id, CourseSubject.code)
+    ):
+        courses[subject.course_id].subjects.append(subject)
+    run_columns = [getattr(CourseRun, name) for name in _RunRow.__dataclass_fields__]
+    for run in session.execute(
+        select(CourseRun.course_id, *run_columns)
+        .where(CourseRun.course_id.in_(ids))
+        .order_by(CourseRun.course_id, CourseRun.start_at, CourseRun.id)
+    ):
+        values = run._asdict()
+        courses[values.pop("course_id")].runs.append(_RunRow(**values))
+    return list(courses.values())
 
 
 def is_tombstone_kind(kind: str) -> bool:

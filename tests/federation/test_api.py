@@ -181,3 +181,21 @@ def test_the_api_leaves_a_hosts_error_handling_alone():
     assert not response.is_json
     assert "flask-smorest" not in host.extensions
     assert json.loads(host.test_client().get("/mooc/api/v1/openapi.json").data)["paths"]
+
+
+def test_the_course_list_cache_follows_every_public_change(app, client, db_session):
+    app.config["MOOC_API_CACHE_SIZE"] = 8
+    try:
+        institution = make_institution()
+        course = make_course("Cached Course", institution=institution)
+        url = f"/api/v1/courses?institution={institution.uuid}"
+        assert client.get(url).get_json()["items"][0]["title"] == {"en": "Cached Course"}
+        assert client.get(url).get_json()["items"][0]["title"] == {"en": "Cached Course"}
+        course.translations[0].title = "Renamed Course"
+        db_session.flush()
+        assert client.get(url).get_json()["items"][0]["title"] == {"en": "Renamed Course"}
+        course.status = CourseStatus.WITHDRAWN
+        db_session.flush()
+        assert client.get(url).get_json()["items"] == []
+    finally:
+        del app.config["MOOC_API_CACHE_SIZE"]
