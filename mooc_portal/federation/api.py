@@ -399,6 +399,11 @@ def export() -> Response:
     return Response(stream_with_context(export_catalog()), mimetype="application/json")
 
 
+@bp.route("/<path:unknown>", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
+def unknown_endpoint(unknown: str) -> Response:
+    raise NotFound("No such API endpoint.")
+
+
 # The OpenAPI document -------------------------------------------------------------------
 
 
@@ -433,7 +438,8 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         )
         bp.register_views_in_doc(api, app, api.spec, name=endpoint_prefix, parameters=None)
         document = api.spec.to_dict()
-        for path in [p for p in document["paths"] if p.endswith(("/openapi.json", "/docs"))]:
+        hidden = ("/openapi.json", "/docs", "{unknown}")
+        for path in [p for p in document["paths"] if p.endswith(hidden)]:
             del document["paths"][path]  # the document itself and its page
         for path in document["paths"].values():
             for method, operation in path.items():

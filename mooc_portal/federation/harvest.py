@@ -182,6 +182,10 @@ def _follow_feed(state: _Run) -> None:
                 "/api/v1/changes", {"after": state.peer.cursor or "", "limit": BATCH}
             )
         except FeedExpired:
+            if state.run.snapshot:
+                raise HarvestError(
+                    "The peer's feed expired again right after its snapshot."
+                ) from None
             state.run.snapshot = True
             _apply_snapshot(state)
             continue

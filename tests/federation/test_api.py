@@ -199,3 +199,9 @@ def test_the_course_list_cache_follows_every_public_change(app, client, db_sessi
         assert client.get(url).get_json()["items"] == []
     finally:
         del app.config["MOOC_API_CACHE_SIZE"]
+
+
+def test_an_unknown_api_path_is_a_json_404(client):
+    response = client.get("/api/v1/nothing/here")
+    assert response.status_code == 404
+    assert response.get_json()["message"] == "No such API endpoint."

@@ -241,3 +241,39 @@ def test_hostile_records_are_rejected_one_by_one(second_portal):
         assert "Unknown ISCED-F" in reasons["7b0e7a8e-2222-4c1e-9a55-000000000004"]
         assert "not been harvested" in reasons["7b0e7a8e-2222-4c1e-9a55-000000000005"]
         assert "Conflicts" in reasons["7b0e7a8e-2222-4c1e-9a55-000000000006"]
+
+
+def test_a_410_from_the_feed_resynchronises_from_the_snapshot(second_portal):
+    calls = {"changes": 0}
+    peer = Flask("expiring")
+
+    @peer.route("/api/v1/export")
+    def export():
+        return jsonify({"cursor": "Yzo1", "institutions": [], "courses": []})
+
+    @peer.route("/api/v1/changes")
+    def changes():
+        calls["changes"] += 1
+        if calls["changes"] == 1:
+            return jsonify({"status": 410, "message": "Resynchronise."}), 410
+        return jsonify({"changes": [], "next": "Yzo1", "has_more": False})
+
+    with live_server(peer) as url:
+        add_peer(second_portal, "Expiring", url)
+        with second_portal.app_context():
+            session.scalar(select(Peer).where(Peer.name == "Expiring")).cursor = "Yzox"
+            session.commit()
+        [run] = harvest(second_portal)
+    assert run["status"] == "succeeded"
+    assert calls["changes"] == 2
+    with second_portal.app_context():
+        assert session.scalar(select(Peer).where(Peer.name == "Expiring")).cursor == "Yzo1"
+        assert session.scalar(select(HarvestRun).order_by(HarvestRun.id.desc())).snapshot
+
+
+def test_flask_portal_harvest_reports_each_peer(second_portal):
+    add_peer(second_portal, "Unreachable", "http://127.0.0.1:9")
+    result = second_portal.test_cli_runner().invoke(args=["portal", "harvest", "Unreachable"])
+    assert result.exit_code == 1
+    assert "Unreachable: failed" in result.output
+    assert "could not be reached" in result.output
