@@ -56,7 +56,7 @@ from mooc_portal.federation.services import (
     encode_cursor,
     export_catalog,
     get_own_public,
-    latest_sequence,
+    latest_change,
     own_public_courses,
     own_public_institutions,
 )
@@ -222,18 +222,21 @@ def filter_courses(query: Select[Any], args: dict[str, Any]) -> Select[Any]:
 @bp.response(200, schemas.CoursePageSchema)
 def course_list(args: dict[str, Any]) -> Response:
     """Public courses with their runs, filtered as in the catalog, in a stable order."""
+    # The feed versions the public catalog: every public change writes an entry. Its time is
+    # part of Last-Modified, so that a course leaving the list changes it too.
+    sequence, changed_at = latest_change()
     cache = _page_cache()
     if cache is None:
-        return _page(*_course_page(args))
-    # The feed's sequence versions the public catalog (every public change writes an entry);
-    # availability follows the clock, so an entry lives a minute at most.
-    key = (request.query_string, latest_sequence(), int(time.time() // 60))
+        items, next_cursor, modified = _course_page(args)
+        return _page(items, next_cursor, _latest(modified, changed_at))
+    # Availability follows the clock, so a cached page lives a minute at most.
+    key = (request.query_string, sequence, int(time.time() // 60))
     if key not in cache:
         if len(cache) >= cache.maxsize:
             cache.pop(next(iter(cache)))
         items, next_cursor, modified = _course_page(args)
         encoded = encode_json({"items": items, "next": next_cursor})
-        cache[key] = ([], next_cursor, modified, encoded)
+        cache[key] = ([], next_cursor, _latest(modified, changed_at), encoded)
     return _page(*cache[key])
 
 

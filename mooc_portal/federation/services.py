@@ -133,6 +133,16 @@ def latest_sequence() -> int:
     return session.scalar(select(func.max(ChangeEntry.sequence))) or 0
 
 
+def latest_change() -> tuple[int, datetime | None]:
+    """The feed's latest sequence and when it was recorded: the public catalog's version."""
+    row = session.execute(
+        select(ChangeEntry.sequence, ChangeEntry.recorded_at)
+        .order_by(ChangeEntry.sequence.desc())
+        .limit(1)
+    ).first()
+    return (row.sequence, row.recorded_at) if row else (0, None)
+
+
 def pruned_through() -> int:
     horizon = session.get(ChangeFeedHorizon, 1)
     return horizon.pruned_through if horizon is not None else 0

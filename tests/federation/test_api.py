@@ -205,3 +205,27 @@ def test_an_unknown_api_path_is_a_json_404(client):
     response = client.get("/api/v1/nothing/here")
     assert response.status_code == 404
     assert response.get_json()["message"] == "No such API endpoint."
+
+
+def test_a_course_leaving_the_list_changes_its_last_modified(client, db_session):
+    from datetime import timedelta
+
+    from mooc_portal.db import utcnow
+    from mooc_portal.federation.models import ChangeEntry
+
+    institution = make_institution()
+    kept = make_course(institution=institution)
+    leaving = make_course(institution=institution)
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    for course in (kept, leaving):
+        course.modified_at = an_hour_ago
+    db_session.flush()
+    db_session.query(ChangeEntry).update({ChangeEntry.recorded_at: an_hour_ago})
+    url = f"/api/v1/courses?institution={institution.uuid}"
+    first = client.get(url)
+    assert len(first.get_json()["items"]) == 2
+    leaving.status = CourseStatus.WITHDRAWN
+    db_session.flush()
+    later = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert later.status_code == 200
+    assert [c["id"] for c in later.get_json()["items"]] == [str(kept.uuid)]
