@@ -8,6 +8,10 @@ under 5 s.
 Two portals in one process on two SQLite files: the source is served over HTTP by a werkzeug
 server in a thread; the target takes its snapshot first (timed, no target), then the source
 changes ``--changes`` courses and the target's incremental harvest is timed.
+
+Measured on this 2-core machine (SQLite, 2026-11-28): snapshot of 10,000 courses 98.5 s
+(no target: it runs once per peer); incremental harvest after 100 changes 0.43 s; a second
+harvest right after 0.03 s with no change.
 """
 
 from __future__ import annotations
