@@ -87,3 +87,13 @@ def import_command(path: str, slug: str, dry_run: bool) -> None:
     from mooc_portal.publishing.cli import run_import
 
     run_import(path, slug, dry_run=dry_run)
+
+
+def _add_domain_commands() -> None:
+    from mooc_portal.federation.cli import export_command, harvest_command, prune_changes_command
+
+    for command in (export_command, harvest_command, prune_changes_command):
+        portal_cli.add_command(command)
+
+
+_add_domain_commands()

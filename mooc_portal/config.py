@@ -32,6 +32,11 @@ DEFAULTS: dict[str, Any] = {
     # Course images: stored in this directory (default: <instance>/media), at most this size.
     "MOOC_MEDIA_DIR": None,
     "MOOC_MAX_IMAGE_BYTES": 2 * 1024 * 1024,
+    # Federation: how long the change feed keeps changes (and tombstones), the public base URL
+    # for links in exports made outside a request, and the harvester's HTTP timeout (seconds).
+    "MOOC_CHANGE_RETENTION_DAYS": 180,
+    "MOOC_PUBLIC_URL": None,
+    "MOOC_HARVEST_TIMEOUT": 10.0,
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }

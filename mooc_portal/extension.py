@@ -173,6 +173,7 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.catalog.views import bp as catalog_bp
     from mooc_portal.certificates.views import bp as certificates_bp
     from mooc_portal.enrollment.views import bp as enrollment_bp
+    from mooc_portal.federation.views import api_bp, federation_bp
     from mooc_portal.institutions.views import bp as institutions_bp
     from mooc_portal.partner.views import bp as partner_bp
     from mooc_portal.web import bp as web_bp
@@ -185,10 +186,19 @@ def build_blueprint() -> Blueprint:
         static_folder=str(resource_dir("static")),
         static_url_path="/static/portal",
     )
-    for child in (web_bp, catalog_bp, institutions_bp, accounts_bp, enrollment_bp, certificates_bp):
+    for child in (
+        web_bp,
+        catalog_bp,
+        institutions_bp,
+        accounts_bp,
+        enrollment_bp,
+        certificates_bp,
+        federation_bp,
+        api_bp,
+        partner_bp,
+        admin_bp,
+    ):
         portal.register_blueprint(child)
-    portal.register_blueprint(partner_bp)
-    portal.register_blueprint(admin_bp)
     install_page_handlers(portal)
 
     @portal.after_request

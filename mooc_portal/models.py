@@ -14,13 +14,25 @@ from mooc_portal.catalog.models import (
 from mooc_portal.catalog.outline import Lesson, Module
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition
+from mooc_portal.federation.models import (
+    ApiToken,
+    ChangeEntry,
+    ChangeFeedHorizon,
+    FederatedOrigin,
+    HarvestRun,
+    Peer,
+    RejectedRecord,
+)
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.publishing.models import ReviewEvent
 
 __all__ = [
     "Account",
+    "ApiToken",
     "AuditEntry",
     "Certificate",
+    "ChangeEntry",
+    "ChangeFeedHorizon",
     "Course",
     "CourseLanguage",
     "CourseRun",
@@ -29,12 +41,16 @@ __all__ = [
     "CourseTranslation",
     "Enrollment",
     "EnrollmentTransition",
+    "FederatedOrigin",
+    "HarvestRun",
     "Institution",
     "InstitutionTranslation",
     "Lesson",
     "LoginAttempt",
     "Membership",
     "Module",
+    "Peer",
+    "RejectedRecord",
     "ReviewEvent",
     "SubjectArea",
 ]

@@ -1,0 +1,507 @@
+"""``/api/v1``: the public, read-only JSON API, the change feed and the snapshot.
+
+Built with flask-smorest on the portal's own blueprint. flask-smorest's ``Api`` is used only to
+write the OpenAPI document: it is never ``init_app``-ed on the application, so it installs no
+error handler in a host application; this blueprint answers its own errors as JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_smorest import Api
+from flask_smorest import Blueprint as ApiBlueprint
+from flask_smorest.utils import PrefixedMappingProxy
+from sqlalchemy import Select, exists, func, select
+from werkzeug.exceptions import HTTPException
+
+from mooc_portal import __version__
+from mooc_portal.catalog.availability import Availability, run_availability_sql
+from mooc_portal.catalog.models import (
+    Course,
+    CourseLanguage,
+    CourseRun,
+    CourseSubject,
+    LanguageKind,
+)
+from mooc_portal.db import session, utcnow
+from mooc_portal.errors import NotFound, PortalError
+from mooc_portal.federation import schemas
+from mooc_portal.federation.models import ResourceType
+from mooc_portal.federation.serialize import (
+    PageLinks,
+    course_resource,
+    institution_resource,
+    run_resource,
+)
+from mooc_portal.federation.services import (
+    changes_since,
+    course_rows,
+    decode_cursor,
+    encode_cursor,
+    export_catalog,
+    get_own_public,
+    latest_change,
+    own_public_courses,
+    own_public_institutions,
+)
+from mooc_portal.i18n import parse_language_tag
+from mooc_portal.institutions.models import Institution
+
+bp = ApiBlueprint(
+    "api",
+    __name__,
+    url_prefix="/api/v1",
+    description="The ASEM MOOC Portal's public catalog, change feed and snapshot.",
+)
+
+ERROR_CODES = (400, 401, 403, 404, 405, 409, 410, 415, 422, 429)
+QUERY = {"location": "query", "error_status_code": 400}
+
+
+# Responses ------------------------------------------------------------------------------
+
+
+def encode_json(payload: Any) -> tuple[bytes, str]:
+    """The body of a JSON response and its strong ETag."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return body, hashlib.sha256(body).hexdigest()
+
+
+def json_response(
+    payload: Any, *, last_modified: datetime | None = None, encoded: tuple[bytes, str] | None = None
+) -> Response:
+    """JSON with a strong ETag (and Last-Modified); 304 when the client already has it."""
+    body, etag = encoded or encode_json(payload)
+    response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
+
+
+def _latest(*values: datetime | None) -> datetime | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _course_modified(course: Any) -> datetime | None:
+    return _latest(course.modified_at, *(run.modified_at for run in course.runs))
+
+
+def _page(
+    items: list[dict[str, Any]],
+    next_cursor: str | None,
+    last_modified: Any,
+    encoded: tuple[bytes, str] | None = None,
+) -> Response:
+    response = json_response(
+        {"items": items, "next": next_cursor}, last_modified=last_modified, encoded=encoded
+    )
+    if next_cursor is not None:
+        args = request.args.to_dict()
+        args["cursor"] = next_cursor
+        url = url_for(request.endpoint or "", _external=True, **args)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
+
+
+def _keyset(query: Select[Any], key: Any, args: dict[str, Any]) -> tuple[list[Any], str | None]:
+    after = decode_cursor(args["cursor"], "k", field="cursor") if args.get("cursor") else 0
+    limit = args["limit"]
+    rows = list(session.scalars(query.where(key > after).order_by(key).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor("k", rows[-1].id) if more else None
+
+
+def _uuid(value: str) -> UUID:
+    # Not a route converter: a malformed id must still reach this blueprint's JSON 404.
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound("No resource with this id.") from None
+
+
+# Institutions ---------------------------------------------------------------------------
+
+
+@bp.route("/institutions")
+@bp.arguments(schemas.InstitutionFilterSchema, **QUERY)
+@bp.response(200, schemas.InstitutionPageSchema)
+def institution_list(args: dict[str, Any]) -> Response:
+    """Public institutions, in a stable order, a page at a time."""
+    query = own_public_institutions()
+    if "country" in args:
+        query = query.where(Institution.country == args["country"])
+    if "region" in args:
+        query = query.where(Institution.region == args["region"])
+    rows, next_cursor = _keyset(query, Institution.id, args)
+    links = PageLinks()
+    return _page(
+        [institution_resource(i, links) for i in rows],
+        next_cursor,
+        _latest(*(i.modified_at for i in rows)),
+    )
+
+
+@bp.route("/institutions/<institution_id>")
+@bp.response(200, schemas.InstitutionSchema)
+def institution_detail(institution_id: str) -> Response:
+    """One public institution."""
+    institution = get_own_public(ResourceType.INSTITUTION, _uuid(institution_id))
+    return json_response(
+        institution_resource(institution, PageLinks()), last_modified=institution.modified_at
+    )
+
+
+# Courses and runs -----------------------------------------------------------------------
+
+
+def filter_courses(query: Select[Any], args: dict[str, Any]) -> Select[Any]:
+    """The catalog's filters on a query of public courses (``Course`` joined to ``Institution``).
+
+    Until the catalog's search service (``catalog.search.search_courses``) is shared, the API
+    filters here through the catalog's query helpers; it should switch to that service then.
+    """
+    if "institution" in args:
+        query = query.where(Institution.uuid == args["institution"])
+    if "country" in args:
+        query = query.where(Institution.country == args["country"])
+    if "region" in args:
+        query = query.where(Institution.region == args["region"])
+    if "level" in args:
+        query = query.where(Course.level == args["level"])
+    if "pace" in args:
+        query = query.where(Course.pace == args["pace"])
+    if "language" in args:
+        query = query.where(
+            exists().where(
+                CourseLanguage.course_id == Course.id,
+                CourseLanguage.kind == LanguageKind.TEACHING,
+                CourseLanguage.language == parse_language_tag(args["language"]),
+            )
+        )
+    if "subject" in args:
+        # ISCED-F codes nest: "06" matches "061" and "0613".
+        query = query.where(
+            exists().where(
+                CourseSubject.course_id == Course.id,
+                CourseSubject.code.like(args["subject"] + "%"),
+            )
+        )
+    if "availability" in args:
+        wanted = Availability.from_slug(args["availability"])
+        best = (
+            select(func.min(run_availability_sql(CourseRun, utcnow())))
+            .where(CourseRun.course_id == Course.id, CourseRun.cancelled.is_(False))
+            .scalar_subquery()
+        )
+        query = query.where(func.coalesce(best, int(Availability.TO_BE_SCHEDULED)) == int(wanted))
+    return query
+
+
+@bp.route("/courses")
+@bp.arguments(schemas.CourseFilterSchema, **QUERY)
+@bp.response(200, schemas.CoursePageSchema)
+def course_list(args: dict[str, Any]) -> Response:
+    """Public courses with their runs, filtered as in the catalog, in a stable order."""
+    # The feed versions the public catalog: every public change writes an entry. Its time is
+    # part of Last-Modified, so that a course leaving the list changes it too.
+    sequence, changed_at = latest_change()
+    cache = _page_cache()
+    if cache is None:
+        items, next_cursor, modified = _course_page(args)
+        return _page(items, next_cursor, _latest(modified, changed_at))
+    # Availability follows the clock, so a cached page lives a minute at most.
+    key = (request.query_string, sequence, int(time.time() // 60))
+    if key not in cache:
+        if len(cache) >= cache.maxsize:
+            cache.pop(next(iter(cache)))
+        items, next_cursor, modified = _course_page(args)
+        encoded = encode_json({"items": items, "next": next_cursor})
+        cache[key] = ([], next_cursor, _latest(modified, changed_at), encoded)
+    return _page(*cache[key])
+
+
+def _course_page(args: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None, Any]:
+    after = decode_cursor(args["cursor"], "k", field="cursor") if args.get("cursor") else 0
+    limit = args["limit"]
+    rows = course_rows(filter_courses(own_public_courses(), args), after=after, limit=limit + 1)
+    next_cursor = encode_cursor("k", rows[limit - 1].id) if len(rows) > limit else None
+    rows = rows[:limit]
+    links = PageLinks()
+    return (
+        [course_resource(c, links) for c in rows],
+        next_cursor,
+        _latest(*(_course_modified(c) for c in rows)),
+    )
+
+
+class _PageCache(dict):  # type: ignore[type-arg]
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+
+def _page_cache() -> _PageCache | None:
+    """Per-application cache of course-list pages (``MOOC_API_CACHE_SIZE``, off when 0)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    size = int(app.config.get("MOOC_API_CACHE_SIZE", 0 if app.testing else 256))
+    if size <= 0:
+        return None
+    extras = app.extensions["mooc_portal"].extras
+    cache = extras.get("api_page_cache")
+    if cache is None or cache.maxsize != size:
+        cache = extras["api_page_cache"] = _PageCache(size)
+    return cache
+
+
+@bp.route("/courses/<course_id>")
+@bp.response(200, schemas.CourseSchema)
+def course_detail(course_id: str) -> Response:
+    """One public course with its runs."""
+    course = get_own_public(ResourceType.COURSE, _uuid(course_id))
+    return json_response(
+        course_resource(course, PageLinks()), last_modified=_course_modified(course)
+    )
+
+
+@bp.route("/runs/<run_id>")
+@bp.response(200, schemas.RunSchema)
+def run_detail(run_id: str) -> Response:
+    """One run of a public course."""
+    run = get_own_public(ResourceType.RUN, _uuid(run_id))
+    return json_response(run_resource(run, str(run.course.uuid)), last_modified=run.modified_at)
+
+
+# Partner writes (API tokens) --------------------------------------------------------------
+
+BEARER = [{"bearerAuth": []}]
+JSON_BODY = {"location": "json", "error_status_code": 400}
+
+
+class Unauthorized(PortalError):
+    status = 401
+
+
+def _token() -> Any:
+    from mooc_portal.federation.partner import authenticate_token
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, plain = header.partition(" ")
+    token = authenticate_token(plain.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        raise Unauthorized("Send a valid API token: Authorization: Bearer <token>.")
+    return token
+
+
+def _written_course(course: Course, status: int) -> Response:
+    response = current_app.json.response(
+        {"id": str(course.uuid), "status": course.status, "code": course.code, "slug": course.slug}
+    )
+    response.status_code = status
+    return response
+
+
+def _written_run(run: CourseRun, status: int) -> Response:
+    response = current_app.json.response({"id": str(run.uuid), "course": str(run.course.uuid)})
+    response.status_code = status
+    return response
+
+
+@bp.route("/courses", methods=["POST"], endpoint="course_create")
+@bp.arguments(schemas.CourseWriteSchema, **JSON_BODY)
+@bp.response(201, schemas.WrittenCourseSchema)
+@bp.doc(security=BEARER)
+def course_create(data: dict[str, Any]) -> Response:
+    """Create a draft course of the token's institution (``submit`` puts it in review)."""
+    from mooc_portal.federation.partner import create_course
+
+    return _written_course(create_course(_token(), data), 201)
+
+
+@bp.route("/courses/<course_id>", methods=["PATCH"], endpoint="course_update")
+@bp.arguments(schemas.CourseUpdateSchema(partial=True), **JSON_BODY)
+@bp.response(200, schemas.WrittenCourseSchema)
+@bp.doc(security=BEARER)
+def course_update(data: dict[str, Any], course_id: str) -> Response:
+    """Change a course of the token's institution (live at once when published)."""
+    from mooc_portal.federation.partner import update_course
+
+    token = _token()
+    return _written_course(update_course(token, _uuid(course_id), data), 200)
+
+
+@bp.route("/courses/<course_id>/runs", methods=["POST"], endpoint="run_create")
+@bp.arguments(schemas.RunWriteSchema, **JSON_BODY)
+@bp.response(201, schemas.WrittenRunSchema)
+@bp.doc(security=BEARER)
+def run_create(data: dict[str, Any], course_id: str) -> Response:
+    """Add a run to a course of the token's institution."""
+    from mooc_portal.federation.partner import save_run
+
+    token = _token()
+    return _written_run(save_run(token, _uuid(course_id), data), 201)
+
+
+@bp.route("/runs/<run_id>", methods=["PATCH"], endpoint="run_update")
+@bp.arguments(schemas.RunUpdateSchema(partial=True), **JSON_BODY)
+@bp.response(200, schemas.WrittenRunSchema)
+@bp.doc(security=BEARER)
+def run_update(data: dict[str, Any], run_id: str) -> Response:
+    """Change a run of a course of the token's institution."""
+    from mooc_portal.federation.partner import run_course, save_run
+
+    token = _token()
+    wanted = _uuid(run_id)
+    return _written_run(save_run(token, run_course(token, wanted), data, wanted), 200)
+
+
+# Change feed and snapshot ---------------------------------------------------------------
+
+
+@bp.route("/changes")
+@bp.arguments(schemas.ChangesArgsSchema, **QUERY)
+@bp.response(200, schemas.ChangesSchema)
+@bp.alt_response(410, schema=schemas.ErrorSchema, description="Resynchronise from the snapshot.")
+def changes(args: dict[str, Any]) -> Response:
+    """Every create, update and withdrawal of a public resource after the cursor, in order."""
+    page = changes_since(args.get("after"), limit=args["limit"])
+    response = json_response(
+        {"changes": page.changes, "next": page.cursor, "has_more": page.has_more}
+    )
+    if page.has_more:
+        url = url_for(
+            request.endpoint or "", _external=True, after=page.cursor, limit=args["limit"]
+        )
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
+
+
+@bp.route("/export")
+@bp.response(200, schemas.SnapshotSchema)
+def export() -> Response:
+    """The whole public catalog in one streamed document, with the feed cursor to follow."""
+    return Response(stream_with_context(export_catalog()), mimetype="application/json")
+
+
+@bp.route("/<path:unknown>", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
+def unknown_endpoint(unknown: str) -> Response:
+    raise NotFound("No such API endpoint.")
+
+
+# The OpenAPI document -------------------------------------------------------------------
+
+
+class _DocumentOnlyApi(Api):
+    """flask-smorest's ``Api`` as an OpenAPI writer only (no error handlers, no routes)."""
+
+    ERROR_SCHEMA = schemas.ErrorSchema
+
+
+def openapi_document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3 document of ``/api/v1`` (built once per application)."""
+    extras = app.extensions["mooc_portal"].extras
+    if "openapi" not in extras:
+        api = _DocumentOnlyApi()
+        # _init_spec only adds an ``openapi`` command to this stand-in, not to the host's CLI.
+        api._app = SimpleNamespace(cli=SimpleNamespace(add_command=lambda _command: None))
+        api.config = PrefixedMappingProxy({}, "")
+        api._init_spec(
+            title=f"{app.config['MOOC_SITE_NAME']} API",
+            version=__version__,
+            openapi_version="3.0.3",
+            info={"description": bp.description},
+        )
+        endpoint_prefix = next(
+            rule.endpoint.rsplit(".", 1)[0]
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint.endswith(".api.course_list")
+        )
+        api.spec.components.security_scheme(
+            "bearerAuth",
+            {"type": "http", "scheme": "bearer", "description": "A partner API token."},
+        )
+        bp.register_views_in_doc(api, app, api.spec, name=endpoint_prefix, parameters=None)
+        document = api.spec.to_dict()
+        hidden = ("/openapi.json", "/docs", "{unknown}")
+        for path in [p for p in document["paths"] if p.endswith(hidden)]:
+            del document["paths"][path]  # the document itself and its page
+        for path in document["paths"].values():
+            for method, operation in path.items():
+                if method != "parameters":
+                    operation["tags"] = ["catalog"]
+        document["tags"] = [{"name": "catalog", "description": bp.description}]
+        extras["openapi"] = document
+    return extras["openapi"]
+
+
+@bp.route("/openapi.json")
+def openapi_json() -> Response:
+    return json_response(openapi_document(current_app._get_current_object()))
+
+
+@bp.route("/docs")
+def docs() -> str:
+    document = openapi_document(current_app._get_current_object())
+    return render_template("federation/api_docs.html", document=document)
+
+
+# Errors as JSON -------------------------------------------------------------------------
+
+
+def _error(status: int, message: str, field: str | None = None, errors: Any = None) -> Response:
+    payload: dict[str, Any] = {"status": status, "message": message, "field": field}
+    if errors:
+        payload["errors"] = errors
+    response = current_app.json.response(payload)
+    response.status_code = status
+    return response
+
+
+def handle_portal_error(error: PortalError) -> Response:
+    session.rollback()
+    response = _error(error.status, error.message, error.field)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="mooc-portal"'
+    return response
+
+
+def handle_http_error(error: HTTPException) -> Any:
+    if error.code is None or error.code < 400:
+        return error
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") or {}
+    errors: dict[str, Any] = {}
+    for by_field in messages.values():
+        if isinstance(by_field, dict):
+            errors.update(by_field)
+    field = next(iter(errors), None)
+    message = (
+        f"{field}: {' '.join(str(m) for m in errors[field])}"
+        if field and isinstance(errors[field], list)
+        else (error.description or error.name)
+    )
+    return _error(error.code, message, field, errors)
+
+
+bp.register_error_handler(PortalError, handle_portal_error)
+for _code in ERROR_CODES:
+    bp.register_error_handler(_code, handle_http_error)

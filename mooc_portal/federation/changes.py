@@ -1,0 +1,209 @@
+"""Recording changes of public resources into the change feed.
+
+The one mechanism: a ``before_flush`` listener on SQLAlchemy's ``Session`` class looks at the
+institutions, courses and runs (and their translations, languages and subjects) the flush is
+about to write, compares whether each was public before and is public after, and adds
+``ChangeEntry`` rows to the same flush. Whatever service changed the data, the feed follows,
+in the same transaction. Harvested (federated) records are not recorded: the feed carries the
+portal's own catalog only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import event, inspect, select, text
+from sqlalchemy.orm import Session
+
+from mooc_portal.catalog.models import (
+    Course,
+    CourseLanguage,
+    CourseRun,
+    CourseStatus,
+    CourseSubject,
+    CourseTranslation,
+)
+from mooc_portal.federation.models import ChangeEntry, ChangeKind, ResourceType
+from mooc_portal.institutions.models import Institution, InstitutionTranslation
+
+SUPPRESS = "mooc_federation_suppress_changes"
+"""``session.info`` key: while true, flushes record no change (set by the harvester)."""
+
+# A fixed key for pg_advisory_xact_lock: writers of the feed take turns until they commit, so a
+# reader never sees sequence N+1 committed while N is still to come.
+_FEED_LOCK_KEY = 0x6D6F6F63
+
+
+def _old(obj: Any, attribute: str) -> Any:
+    """The value ``attribute`` has in the database before this flush."""
+    state = inspect(obj)
+    history = state.attrs[attribute].history
+    if history.deleted:
+        return history.deleted[0]
+    if history.added and state.identity and state.session is not None:
+        # Set while expired (after a commit): SQLAlchemy kept no old value, the database has it.
+        model = type(obj)
+        return state.session.scalar(
+            select(getattr(model, attribute)).where(model.id == state.identity[0])
+        )
+    return getattr(obj, attribute)
+
+
+def _institution_was_active(institution: Institution) -> bool:
+    if inspect(institution).pending:
+        return False
+    return bool(_old(institution, "active"))
+
+
+def _course_was_public(course: Course) -> bool:
+    if inspect(course).pending:
+        return False
+    return _old(course, "status") == CourseStatus.PUBLISHED and _institution_was_active(
+        course.institution
+    )
+
+
+def _course_is_public(course: Course) -> bool:
+    institution = course.institution
+    return (
+        course.status == CourseStatus.PUBLISHED
+        and institution is not None
+        and institution.active is not False
+    )
+
+
+def _ensure_uuid(obj: Any) -> uuid.UUID:
+    if obj.uuid is None:
+        obj.uuid = uuid.uuid4()
+    return obj.uuid
+
+
+class _Changes:
+    """The changes of one flush, one per resource; a tombstone or a creation wins an update."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[tuple[str, uuid.UUID], ChangeKind] = {}
+
+    def add(self, resource_type: ResourceType, obj: Any, kind: ChangeKind) -> None:
+        key = (resource_type.value, _ensure_uuid(obj))
+        current = self.kinds.get(key)
+        if current is None or current is ChangeKind.UPDATED or kind.is_tombstone:
+            self.kinds[key] = kind
+
+
+def _track(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(SUPPRESS):
+        return
+    changes = _Changes()
+    with session.no_autoflush:
+        _collect(session, changes)
+    if not changes.kinds:
+        return
+    bind = session.connection()
+    if bind.dialect.name == "postgresql":
+        bind.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FEED_LOCK_KEY})
+    for (resource_type, resource_uuid), kind in changes.kinds.items():
+        session.add(
+            ChangeEntry(resource_type=resource_type, resource_uuid=resource_uuid, kind=kind)
+        )
+
+
+def _collect(session: Session, changes: _Changes) -> None:
+    institutions: set[Institution] = set()
+    courses: set[Course] = set()
+    runs: set[CourseRun] = set()
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, (Institution, Course)) and not (
+            inspect(obj).pending or session.is_modified(obj)
+        ):
+            continue
+        if isinstance(obj, Institution):
+            institutions.add(obj)
+        elif isinstance(obj, InstitutionTranslation) and obj.institution is not None:
+            institutions.add(obj.institution)
+        elif isinstance(obj, Course):
+            courses.add(obj)
+        elif isinstance(obj, CourseTranslation) and obj.course is not None:
+            courses.add(obj.course)
+        elif isinstance(obj, (CourseLanguage, CourseSubject)) and obj.course_id is not None:
+            course = session.get(Course, obj.course_id)
+            if course is not None:
+                courses.add(course)
+        elif isinstance(obj, CourseRun):
+            runs.add(obj)
+    for obj in session.deleted:
+        if isinstance(obj, (InstitutionTranslation, CourseTranslation)):
+            parent = getattr(obj, "institution", None) or getattr(obj, "course", None)
+            if parent is not None and parent not in session.deleted:
+                (institutions if isinstance(parent, Institution) else courses).add(parent)
+
+    for institution in institutions:
+        _institution_change(session, institution, changes)
+    for course in courses:
+        _course_change(session, course, changes)
+    for run in runs:
+        _run_change(session, run, changes)
+
+    for obj in session.deleted:
+        if isinstance(obj, Course) and _course_was_public(obj):
+            changes.add(ResourceType.COURSE, obj, ChangeKind.DELETED)
+        elif isinstance(obj, CourseRun) and obj.course is not None:
+            if obj.course not in session.deleted and _course_was_public(obj.course):
+                changes.add(ResourceType.RUN, obj, ChangeKind.DELETED)
+        elif isinstance(obj, Institution) and _institution_was_active(obj):
+            changes.add(ResourceType.INSTITUTION, obj, ChangeKind.DELETED)
+
+
+def _institution_change(session: Session, institution: Institution, changes: _Changes) -> None:
+    # A pending institution gets its column default (active) only at flush time.
+    was, now = _institution_was_active(institution), institution.active is not False
+    if now and not was:
+        changes.add(ResourceType.INSTITUTION, institution, ChangeKind.CREATED)
+    elif was and not now:
+        changes.add(ResourceType.INSTITUTION, institution, ChangeKind.WITHDRAWN)
+    elif now:
+        changes.add(ResourceType.INSTITUTION, institution, ChangeKind.UPDATED)
+    if was != now and institution.id is not None:
+        # The institution's published courses appear or disappear with it.
+        published = session.scalars(
+            select(Course).where(
+                Course.institution_id == institution.id, Course.status == CourseStatus.PUBLISHED
+            )
+        ).all()
+        for course in published:
+            kind = ChangeKind.CREATED if now else ChangeKind.WITHDRAWN
+            changes.add(ResourceType.COURSE, course, kind)
+
+
+def _course_change(session: Session, course: Course, changes: _Changes) -> None:
+    was, now = _course_was_public(course), _course_is_public(course)
+    if now and not was:
+        changes.add(ResourceType.COURSE, course, ChangeKind.CREATED)
+    elif was and not now:
+        changes.add(ResourceType.COURSE, course, ChangeKind.WITHDRAWN)
+    elif now:
+        changes.add(ResourceType.COURSE, course, ChangeKind.UPDATED)
+
+
+def _run_change(session: Session, run: CourseRun, changes: _Changes) -> None:
+    course = run.course
+    if course is None or not _course_is_public(course):
+        return
+    if not _course_was_public(course):
+        return  # the course's own creation entry carries its runs
+    if inspect(run).pending:
+        changes.add(ResourceType.RUN, run, ChangeKind.CREATED)
+    elif session.is_modified(run):
+        changes.add(ResourceType.RUN, run, ChangeKind.UPDATED)
+
+
+_installed = False
+
+
+def install_change_tracking() -> None:
+    """Listen to every session's flushes (idempotent; the portal calls it at start-up)."""
+    global _installed
+    if not _installed:
+        event.listen(Session, "before_flush", _track)
+        _installed = True

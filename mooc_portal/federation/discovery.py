@@ -1,0 +1,132 @@
+"""Discovery by search engines: schema.org ``Course`` JSON-LD and ``/sitemap.xml``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from xml.sax.saxutils import escape
+
+from flask import url_for
+
+from mooc_portal.catalog.models import Course, CourseRun, Credential, DeliveryMode, Pace
+from mooc_portal.catalog.services import public_courses
+from mooc_portal.db import session
+from mooc_portal.institutions.models import Institution
+
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file, as sitemaps.org allows
+
+
+def _workload(course: Course) -> str | None:
+    if course.effort_hours is None:
+        return None
+    hours = float(course.effort_hours)
+    return f"PT{hours:g}H"
+
+
+def _instance(course: Course, run: CourseRun) -> dict[str, Any]:
+    instance: dict[str, Any] = {
+        "@type": "CourseInstance",
+        "courseMode": "Online" if run.delivery_mode == DeliveryMode.ONLINE else "Blended",
+        "inLanguage": course.teaching_languages or [course.original_language],
+    }
+    if course.pace == Pace.SELF_PACED or run.start_at is None:
+        workload = _workload(course)
+        if workload:
+            instance["courseWorkload"] = workload
+    else:
+        schedule: dict[str, Any] = {"@type": "Schedule", "repeatFrequency": "P1W"}
+        if course.effort_hours is not None:
+            schedule["duration"] = _workload(course)
+        if course.length_weeks:
+            schedule["repeatCount"] = course.length_weeks
+        instance["courseSchedule"] = schedule
+    if run.start_at is not None:
+        instance["startDate"] = run.start_at.date().isoformat()
+    if run.end_at is not None:
+        instance["endDate"] = run.end_at.date().isoformat()
+    if run.capacity is not None:
+        instance["maximumAttendeeCapacity"] = run.capacity
+    return instance
+
+
+def course_json_ld(course: Course, language: str) -> dict[str, Any]:
+    """The schema.org ``Course`` of a course page (render with ``|tojson`` in a
+    ``<script type="application/ld+json">`` block: a data block, allowed by the strict CSP)."""
+    institution = course.institution
+    url = url_for("portal.catalog.course_detail", slug=course.slug, _external=True)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Course",
+        "@id": url,
+        "url": url,
+        "identifier": str(course.uuid),
+        "courseCode": course.code,
+        "name": course.text("title", language).text,
+        "description": course.text("summary", language).text
+        or course.text("description", language).text
+        or course.text("title", language).text,
+        "inLanguage": course.teaching_languages or [course.original_language],
+        "provider": {
+            "@type": "CollegeOrUniversity",
+            "name": institution.text("name", language).text,
+            "url": url_for(
+                "portal.institutions.institution_detail", slug=institution.slug, _external=True
+            ),
+        },
+        "offers": {
+            "@type": "Offer",
+            "category": "Free" if course.credential == Credential.NONE else "Partially Free",
+            "price": 0,
+            "priceCurrency": "EUR",
+        },
+        "hasCourseInstance": [_instance(course, run) for run in course.runs if not run.cancelled],
+    }
+    if institution.website:
+        data["provider"]["sameAs"] = institution.website
+    if course.image:
+        data["image"] = course.image
+    if course.credential == Credential.ECTS and course.ects_credits is not None:
+        data["numberOfCredits"] = float(course.ects_credits)
+    if course.credential != Credential.NONE:
+        data["educationalCredentialAwarded"] = (
+            "ECTS credits" if course.credential == Credential.ECTS else "Certificate of completion"
+        )
+    if course.subjects:
+        data["about"] = [s.area.label for s in course.subjects]
+    return data
+
+
+def sitemap() -> Iterator[str]:
+    """``/sitemap.xml``: the public institutions and courses with their last modification."""
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    yield '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+    count = 0
+    for endpoint in (
+        "portal.web.home",
+        "portal.catalog.course_list",
+        "portal.institutions.institution_list",
+    ):
+        yield f"<url><loc>{escape(url_for(endpoint, _external=True))}</loc></url>\n"
+        count += 1
+    institution_url = url_for(
+        "portal.institutions.institution_detail", slug="__slug__", _external=True
+    )
+    rows = session.execute(
+        Institution.__table__.select()
+        .with_only_columns(Institution.slug, Institution.modified_at)
+        .where(Institution.active.is_(True))
+        .order_by(Institution.id)
+    )
+    for slug, modified in rows:
+        yield _url(institution_url.replace("__slug__", slug), modified)
+        count += 1
+    course_url = url_for("portal.catalog.course_detail", slug="__slug__", _external=True)
+    query = public_courses().with_only_columns(Course.slug, Course.modified_at).order_by(Course.id)
+    for slug, modified in session.execute(query.limit(SITEMAP_LIMIT - count)):
+        yield _url(course_url.replace("__slug__", slug), modified)
+    yield "</urlset>\n"
+
+
+def _url(loc: str, modified: Any) -> str:
+    lastmod = f"<lastmod>{modified.date().isoformat()}</lastmod>" if modified else ""
+    return f"<url><loc>{escape(loc)}</loc>{lastmod}</url>\n"

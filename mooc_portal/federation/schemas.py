@@ -1,0 +1,317 @@
+"""Marshmallow schemas of the JSON API: they document ``/api/v1`` and validate what peers send."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from mooc_portal.catalog.availability import Availability
+from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
+from mooc_portal.i18n import parse_language_tag
+from mooc_portal.reference import ASIA_COUNTRIES, EUROPE_COUNTRIES, Region
+
+_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _language_tag(value: str) -> None:
+    try:
+        parse_language_tag(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class LanguageTag(fields.String):
+    """A BCP 47 language tag (``en``, ``ko``, ``zh-CN``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {"example": "en"})
+        super().__init__(validate=_language_tag, **kwargs)
+
+
+def text_map(required: bool = False, max_length: int = 20000) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=validate.Regexp(_TAG)),
+        values=fields.String(validate=validate.Length(max=max_length)),
+        required=required,
+        validate=validate.Length(min=1) if required else None,
+        metadata={
+            "description": "Text per BCP 47 language tag.",
+            "example": {"en": "Data Science", "ko": "데이터 과학"},
+        },
+    )
+
+
+_availability = [a.slug for a in Availability]
+
+
+class RunSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fields.Constant("run", dump_only=True)
+    id = fields.UUID(required=True)
+    course = fields.UUID(required=True)
+    start_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    end_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    enrollment_start_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    enrollment_end_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    capacity = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=0))
+    requires_approval = fields.Boolean(load_default=False)
+    delivery_mode = fields.String(
+        load_default=DeliveryMode.ONLINE.value,
+        validate=validate.OneOf([m.value for m in DeliveryMode]),
+    )
+    cancelled = fields.Boolean(load_default=False)
+    availability = fields.String(dump_only=True, validate=validate.OneOf(_availability))
+    modified_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+    @validates_schema
+    def _dates_in_order(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        start, end = data.get("start_at"), data.get("end_at")
+        if start and end and end <= start:
+            raise ValidationError("The run must end after it starts.", "end_at")
+        opens, closes = data.get("enrollment_start_at"), data.get("enrollment_end_at")
+        if opens and closes and closes <= opens:
+            raise ValidationError("Enrolment must close after it opens.", "enrollment_end_at")
+        if closes and end and closes > end:
+            raise ValidationError("Enrolment must close by the run's end.", "enrollment_end_at")
+
+
+class InstitutionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fields.Constant("institution", dump_only=True)
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    name = text_map(required=True, max_length=200)
+    short_name = text_map(max_length=40)
+    description = text_map()
+    original_language = LanguageTag(required=True)
+    country = fields.String(
+        required=True, validate=validate.OneOf(EUROPE_COUNTRIES + ASIA_COUNTRIES)
+    )
+    region = fields.String(validate=validate.OneOf([r.value for r in Region]))
+    website = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
+    logo = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
+    url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
+    modified_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class CourseSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fields.Constant("course", dump_only=True)
+    id = fields.UUID(required=True)
+    institution = fields.UUID(required=True, metadata={"description": "The institution's id."})
+    code = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    slug = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    title = text_map(required=True, max_length=200)
+    summary = text_map()
+    description = text_map()
+    learning_outcomes = text_map()
+    original_language = LanguageTag(required=True)
+    subjects = fields.List(fields.String(validate=validate.Regexp(r"^\d{2,4}$")), load_default=list)
+    level = fields.String(required=True, validate=validate.OneOf([v.value for v in Level]))
+    pace = fields.String(required=True, validate=validate.OneOf([v.value for v in Pace]))
+    teaching_languages = fields.List(LanguageTag(), load_default=list)
+    subtitle_languages = fields.List(LanguageTag(), load_default=list)
+    effort_hours = fields.Float(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, min_inclusive=False, max=9999),
+    )
+    length_weeks = fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(min=1, max=520)
+    )
+    credential = fields.String(
+        load_default=Credential.NONE.value, validate=validate.OneOf([v.value for v in Credential])
+    )
+    ects_credits = fields.Float(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, min_inclusive=False, max=999),
+    )
+    image = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
+    availability = fields.String(dump_only=True, validate=validate.OneOf(_availability))
+    url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
+    published_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    modified_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    runs = fields.List(fields.Nested(RunSchema), load_default=list)
+
+    @validates_schema
+    def _credits_with_ects(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if (data.get("credential") == Credential.ECTS) != (data.get("ects_credits") is not None):
+            raise ValidationError("ECTS credits go with the ECTS credential only.", "ects_credits")
+
+
+class TombstoneSchema(Schema):
+    type = fields.String(required=True)
+    id = fields.UUID(required=True)
+    deleted = fields.Constant(True)
+
+
+class ChangeSchema(Schema):
+    sequence = fields.Integer(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(["institution", "course", "run"]))
+    id = fields.UUID(required=True)
+    kind = fields.String(
+        required=True, validate=validate.OneOf(["created", "updated", "withdrawn", "deleted"])
+    )
+    recorded_at = fields.AwareDateTime(required=True)
+    resource = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "The resource now (institution, course or run), a tombstone "
+            "{type, id, deleted: true}, or null when a later change supersedes this one."
+        },
+    )
+
+
+class ChangesSchema(Schema):
+    changes = fields.List(fields.Nested(ChangeSchema), required=True)
+    next = fields.String(required=True, metadata={"description": "The cursor to continue from."})
+    has_more = fields.Boolean(required=True)
+
+
+class PageSchema(Schema):
+    next = fields.String(allow_none=True, metadata={"description": "Cursor of the next page."})
+
+
+class InstitutionPageSchema(PageSchema):
+    items = fields.List(fields.Nested(InstitutionSchema), required=True)
+
+
+class CoursePageSchema(PageSchema):
+    items = fields.List(fields.Nested(CourseSchema), required=True)
+
+
+class SnapshotSchema(Schema):
+    format = fields.String(required=True)
+    version = fields.Integer(required=True)
+    generated_at = fields.AwareDateTime(required=True)
+    cursor = fields.String(required=True)
+    institutions = fields.List(fields.Nested(InstitutionSchema), required=True)
+    courses = fields.List(fields.Nested(CourseSchema), required=True)
+
+
+class ErrorSchema(Schema):
+    status = fields.Integer(required=True)
+    message = fields.String(required=True)
+    field = fields.String(allow_none=True)
+    errors = fields.Dict(metadata={"description": "Messages per field."})
+
+
+class ListArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    cursor = fields.String(metadata={"description": "The `next` cursor of the previous page."})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class InstitutionFilterSchema(ListArgsSchema):
+    country = fields.String(validate=validate.OneOf(EUROPE_COUNTRIES + ASIA_COUNTRIES))
+    region = fields.String(validate=validate.OneOf([r.value for r in Region]))
+
+
+class CourseFilterSchema(ListArgsSchema):
+    institution = fields.UUID(metadata={"description": "An institution's id."})
+    country = fields.String(validate=validate.OneOf(EUROPE_COUNTRIES + ASIA_COUNTRIES))
+    region = fields.String(validate=validate.OneOf([r.value for r in Region]))
+    language = LanguageTag(metadata={"description": "A teaching language."})
+    subject = fields.String(validate=validate.Regexp(r"^\d{2,4}$"))
+    level = fields.String(validate=validate.OneOf([v.value for v in Level]))
+    pace = fields.String(validate=validate.OneOf([v.value for v in Pace]))
+    availability = fields.String(validate=validate.OneOf(_availability))
+
+
+class ChangesArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    after = fields.String(metadata={"description": "A cursor from the feed or the snapshot."})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class CourseWriteSchema(Schema):
+    """What a partner's system sends to create (or, partially, to change) a course."""
+
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    slug = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use a-z, 0-9 and -."),
+    )
+    title = text_map(required=True, max_length=200)
+    summary = text_map()
+    description = text_map()
+    learning_outcomes = text_map()
+    original_language = LanguageTag(required=True)
+    subjects = fields.List(fields.String(validate=validate.Regexp(r"^\d{2,4}$")))
+    level = fields.String(validate=validate.OneOf([v.value for v in Level]))
+    pace = fields.String(validate=validate.OneOf([v.value for v in Pace]))
+    teaching_languages = fields.List(LanguageTag())
+    subtitle_languages = fields.List(LanguageTag())
+    effort_hours = fields.Float(
+        allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=999)
+    )
+    length_weeks = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=520))
+    credential = fields.String(validate=validate.OneOf([v.value for v in Credential]))
+    ects_credits = fields.Float(
+        allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=999)
+    )
+    image = fields.Url(allow_none=True, schemes={"http", "https"})
+    submit = fields.Boolean(
+        load_default=False, metadata={"description": "Submit the course for review."}
+    )
+
+    @validates_schema
+    def _credits_with_ects(self, data: dict[str, Any], partial: Any = None, **_kwargs: Any) -> None:
+        if "credential" in data or "ects_credits" in data:
+            ects = data.get("credential") == Credential.ECTS
+            if ects != (data.get("ects_credits") is not None):
+                raise ValidationError(
+                    "ECTS credits go with the ECTS credential only (send both).", "ects_credits"
+                )
+
+
+class RunWriteSchema(Schema):
+    """A run as a partner's system sends it."""
+
+    class Meta:
+        unknown = RAISE
+
+    start_at = fields.AwareDateTime(allow_none=True)
+    end_at = fields.AwareDateTime(allow_none=True)
+    enrollment_start_at = fields.AwareDateTime(allow_none=True)
+    enrollment_end_at = fields.AwareDateTime(allow_none=True)
+    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    requires_approval = fields.Boolean()
+    delivery_mode = fields.String(validate=validate.OneOf([m.value for m in DeliveryMode]))
+    cancelled = fields.Boolean()
+
+
+class WrittenCourseSchema(Schema):
+    id = fields.UUID(required=True)
+    status = fields.String(required=True)
+    code = fields.String(required=True)
+    slug = fields.String(required=True)
+
+
+class WrittenRunSchema(Schema):
+    id = fields.UUID(required=True)
+    course = fields.UUID(required=True)
+
+
+class CourseUpdateSchema(CourseWriteSchema):
+    """A partial course: only the fields sent change (used with ``partial=True``)."""
+
+
+class RunUpdateSchema(RunWriteSchema):
+    """A partial run: only the fields sent change (used with ``partial=True``)."""

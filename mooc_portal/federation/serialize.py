@@ -1,0 +1,128 @@
+"""The public JSON form of institutions, courses and runs: the API, feed and snapshot share it.
+
+Plain functions rather than marshmallow ``dump`` so that the snapshot of 100,000 courses stays
+fast; ``schemas.py`` describes the same shapes for the OpenAPI document and validates what
+peers send. A test checks real responses against that document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app, has_request_context, url_for
+
+from mooc_portal.catalog.models import Course, CourseRun
+from mooc_portal.institutions.models import Institution
+
+_SLUG = "__mooc_slug__"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def text_map(translations: Iterable[Any], field: str) -> dict[str, str]:
+    """``{BCP 47 tag: text}`` for the languages where ``field`` is not empty."""
+    return {t.language: getattr(t, field) for t in translations if getattr(t, field)}
+
+
+class PageLinks:
+    """Absolute URLs of the public pages, built once per export (``url_for`` is slow)."""
+
+    def __init__(self) -> None:
+        self.course = self._template("portal.catalog.course_detail")
+        self.institution = self._template("portal.institutions.institution_detail")
+
+    @staticmethod
+    def _template(endpoint: str) -> str | None:
+        if has_request_context():
+            return url_for(endpoint, slug=_SLUG, _external=True)
+        base = current_app.config.get("MOOC_PUBLIC_URL")
+        if not base:
+            return None
+        with current_app.test_request_context(base_url=base):
+            return url_for(endpoint, slug=_SLUG, _external=True)
+
+    @staticmethod
+    def fill(template: str | None, slug: str) -> str | None:
+        return template.replace(_SLUG, slug) if template else None
+
+
+def institution_resource(institution: Institution, links: PageLinks) -> dict[str, Any]:
+    translations = institution.translations
+    return {
+        "type": "institution",
+        "id": str(institution.uuid),
+        "slug": institution.slug,
+        "name": text_map(translations, "name"),
+        "short_name": text_map(translations, "short_name"),
+        "description": text_map(translations, "description"),
+        "original_language": institution.original_language,
+        "country": institution.country,
+        "region": institution.region,
+        "website": institution.website,
+        "logo": institution.logo,
+        "url": links.fill(links.institution, institution.slug),
+        "modified_at": _iso(institution.modified_at),
+    }
+
+
+def run_resource(run: CourseRun, course_uuid: str) -> dict[str, Any]:
+    return {
+        "type": "run",
+        "id": str(run.uuid),
+        "course": course_uuid,
+        "start_at": _iso(run.start_at),
+        "end_at": _iso(run.end_at),
+        "enrollment_start_at": _iso(run.enrollment_start_at),
+        "enrollment_end_at": _iso(run.enrollment_end_at),
+        "capacity": run.capacity,
+        "requires_approval": run.requires_approval,
+        "delivery_mode": run.delivery_mode,
+        "cancelled": run.cancelled,
+        "availability": run.availability().slug,
+        "modified_at": _iso(run.modified_at),
+    }
+
+
+def course_resource(course: Course, links: PageLinks) -> dict[str, Any]:
+    translations = course.translations
+    course_uuid = str(course.uuid)
+    return {
+        "type": "course",
+        "id": course_uuid,
+        "institution": str(course.institution.uuid),
+        "code": course.code,
+        "slug": course.slug,
+        "title": text_map(translations, "title"),
+        "summary": text_map(translations, "summary"),
+        "description": text_map(translations, "description"),
+        "learning_outcomes": text_map(translations, "learning_outcomes"),
+        "original_language": course.original_language,
+        "subjects": [s.code for s in course.subjects],
+        "level": course.level,
+        "pace": course.pace,
+        "teaching_languages": course.teaching_languages,
+        "subtitle_languages": course.subtitle_languages,
+        "effort_hours": _number(course.effort_hours),
+        "length_weeks": course.length_weeks,
+        "credential": course.credential,
+        "ects_credits": _number(course.ects_credits),
+        "image": course.image,
+        "availability": course.availability().slug,
+        "url": links.fill(links.course, course.slug),
+        "published_at": _iso(course.published_at),
+        "modified_at": _iso(course.modified_at),
+        "runs": [run_resource(run, course_uuid) for run in course.runs],
+    }
+
+
+def tombstone(resource_type: str, resource_uuid: str) -> dict[str, Any]:
+    return {"type": resource_type, "id": resource_uuid, "deleted": True}

@@ -1,0 +1,129 @@
+"""Federation's blueprints: the JSON API (``api_bp``) and the pages (``federation_bp``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from mooc_portal.accounts.services import current_account
+from mooc_portal.errors import PortalError
+from mooc_portal.federation import services
+from mooc_portal.federation.api import bp as api_bp
+from mooc_portal.federation.changes import install_change_tracking
+from mooc_portal.federation.discovery import course_json_ld, sitemap
+from mooc_portal.federation.forms import ApiTokenForm, PeerForm
+from mooc_portal.federation.ooapi import bp as ooapi_bp
+from mooc_portal.web import require_csrf
+
+install_change_tracking()
+
+federation_bp = Blueprint("federation", __name__)
+federation_bp.register_blueprint(ooapi_bp)
+
+__all__ = ["api_bp", "federation_bp"]
+
+
+@federation_bp.app_template_global("course_json_ld")
+def course_json_ld_global(course: Any) -> dict[str, Any]:
+    """``{% include "federation/course_jsonld.html" %}`` on the course page uses it."""
+    from mooc_portal.web import current_language
+
+    return course_json_ld(course, current_language())
+
+
+@federation_bp.route("/sitemap.xml")
+def sitemap_xml() -> Response:
+    return Response(stream_with_context(sitemap()), mimetype="application/xml")
+
+
+@federation_bp.route("/admin/peers", methods=["GET", "POST"])
+@login_required
+def peers() -> Any:
+    actor = current_account()
+    form = PeerForm()
+    if form.validate_on_submit():
+        try:
+            services.register_peer(
+                actor, name=form.name.data, base_url=form.base_url.data, enabled=form.enabled.data
+            )
+        except PortalError as error:
+            if error.field is None or error.status == 403:
+                raise
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            return redirect(url_for("portal.federation.peers"))
+    status = 400 if form.errors else 200
+    return render_template(
+        "federation/peers.html",
+        peers=services.list_peers(actor),
+        form=form,
+        title=_("Peer portals"),
+    ), status
+
+
+@federation_bp.route("/admin/peers/<int:peer_id>/enabled", methods=["POST"])
+@login_required
+def peer_enabled(peer_id: int) -> Any:
+    from flask import request
+
+    require_csrf()
+    services.set_peer_enabled(current_account(), peer_id, request.form.get("enabled") == "1")
+    return redirect(url_for("portal.federation.peers"))
+
+
+def _managed_institution(slug: str) -> Any:
+    from sqlalchemy import select
+
+    from mooc_portal.db import session
+    from mooc_portal.errors import NotFound
+    from mooc_portal.institutions.models import Institution
+
+    institution = session.scalar(select(Institution).where(Institution.slug == slug))
+    if institution is None:
+        raise NotFound(_("No such institution."))
+    return institution
+
+
+@federation_bp.route("/partner/<slug>/api-tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens(slug: str) -> Any:
+    from mooc_portal.federation import partner
+
+    actor = current_account()
+    institution = _managed_institution(slug)
+    form = ApiTokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _, new_token = partner.create_api_token(actor, institution, form.name.data)
+        except PortalError as error:
+            if error.field != "name":
+                raise
+            form.name.errors.append(error.message)
+        else:
+            form = ApiTokenForm(formdata=None)
+    response = Response(
+        render_template(
+            "federation/api_tokens.html",
+            institution=institution,
+            tokens=partner.list_api_tokens(actor, institution),
+            form=form,
+            new_token=new_token,
+        ),
+        status=400 if form.errors else 200,
+    )
+    response.headers["Cache-Control"] = "no-store"  # the new token is shown once
+    return response
+
+
+@federation_bp.route("/partner/<slug>/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_api_token(slug: str, token_id: int) -> Any:
+    from mooc_portal.federation import partner
+
+    require_csrf()
+    partner.revoke_api_token(current_account(), _managed_institution(slug), token_id)
+    return redirect(url_for("portal.federation.api_tokens", slug=slug))

@@ -1,0 +1,54 @@
+"""Two portals in one process: a second app on its own database, and live HTTP servers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from mooc_portal.migrate import upgrade_database
+from tests.conftest import make_test_app, rolled_back
+
+
+@contextmanager
+def live_server(wsgi_app: Any) -> Iterator[str]:
+    """Serve ``wsgi_app`` on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def second_portal_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """Another portal on another database (SQLite), migrated once for the session."""
+    path = tmp_path_factory.mktemp("peer") / "second-portal.sqlite3"
+    app = make_test_app(f"sqlite:///{path}", MOOC_HARVEST_TIMEOUT=2.0)
+    with app.app_context():
+        upgrade_database()
+    yield app
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+@pytest.fixture
+def second_portal(second_portal_app: Flask) -> Iterator[Flask]:
+    with rolled_back(second_portal_app):
+        yield second_portal_app
+
+
+@pytest.fixture
+def source_url(app: Flask) -> Iterator[str]:
+    """The ``app`` portal served over real HTTP."""
+    with live_server(app) as url:
+        yield url

@@ -1,0 +1,279 @@
+import time
+
+from flask import Flask, jsonify
+from sqlalchemy import func, select
+
+from mooc_portal.catalog.models import Course, CourseStatus
+from mooc_portal.catalog.services import public_courses
+from mooc_portal.db import session
+from mooc_portal.federation.harvest import harvest_peers
+from mooc_portal.federation.models import (
+    ChangeEntry,
+    FederatedOrigin,
+    HarvestRun,
+    Peer,
+    RejectedRecord,
+)
+from tests.factories import make_course, make_institution, make_run
+from tests.federation.conftest import live_server
+
+
+def add_peer(portal, name, url):
+    with portal.app_context():
+        session.add(Peer(name=name, base_url=url))
+        session.commit()
+
+
+def harvest(portal, name=None):
+    with portal.app_context():
+        runs = harvest_peers(name)
+        return [
+            {
+                "peer": run.peer.name,
+                "status": run.status,
+                "created": run.created,
+                "updated": run.updated,
+                "withdrawn": run.withdrawn,
+                "rejected": run.rejected,
+                "error": run.error,
+            }
+            for run in runs
+        ]
+
+
+def federated_catalog(portal):
+    with portal.app_context():
+        courses = session.scalars(public_courses().order_by(Course.code)).all()
+        return {
+            c.code: {
+                "uuid": c.uuid,
+                "title": c.translations[0].title,
+                "institution": c.institution.text("name", "en").text,
+                "runs": sorted((r.uuid, r.capacity) for r in c.runs),
+                "origin": session.scalar(
+                    select(FederatedOrigin.origin_url).where(FederatedOrigin.course_id == c.id)
+                ),
+            }
+            for c in courses
+        }
+
+
+def test_two_portals_initial_sync_update_and_withdrawal(app, db_session, source_url, second_portal):
+    institution = make_institution("Hanoi Open University", country="VN")
+    history = make_course("Vietnamese History", institution=institution, code="VH1", runs=1)
+    climate = make_course("Climate Policy", institution=institution, code="CP1", runs=2)
+    make_course("Unpublished", institution=institution, code="DR1", status=CourseStatus.DRAFT)
+    db_session.commit()
+    add_peer(second_portal, "Hanoi portal", source_url)
+
+    [first] = harvest(second_portal)
+    assert first == {
+        "peer": "Hanoi portal",
+        "status": "succeeded",
+        "created": 3,
+        "updated": 0,
+        "withdrawn": 0,
+        "rejected": 0,
+        "error": None,
+    }
+    catalog = federated_catalog(second_portal)
+    assert set(catalog) == {"VH1", "CP1"}
+    assert catalog["VH1"]["uuid"] == history.uuid
+    assert catalog["VH1"]["institution"] == "Hanoi Open University"
+    assert catalog["VH1"]["origin"] == f"{source_url}/courses/{history.slug}"
+    assert [r[0] for r in catalog["CP1"]["runs"]] == sorted(r.uuid for r in climate.runs)
+
+    # Running it again changes nothing.
+    with second_portal.app_context():
+        entries = session.scalar(select(func.count(ChangeEntry.sequence)))
+    [again] = harvest(second_portal)
+    assert (again["created"], again["updated"], again["withdrawn"]) == (0, 0, 0)
+    assert federated_catalog(second_portal) == catalog
+    with second_portal.app_context():
+        assert session.scalar(select(func.count(ChangeEntry.sequence))) == entries
+
+    # An update and a new run travel through the change feed.
+    history.translations[0].title = "A History of Viet Nam"
+    climate.runs[0].capacity = 40
+    new_run = make_run(history)
+    db_session.commit()
+    [update] = harvest(second_portal)
+    assert update["status"] == "succeeded" and update["updated"] >= 2
+    catalog = federated_catalog(second_portal)
+    assert catalog["VH1"]["title"] == "A History of Viet Nam"
+    assert new_run.uuid in [r[0] for r in catalog["VH1"]["runs"]]
+    assert (climate.runs[0].uuid, 40) in catalog["CP1"]["runs"]
+
+    # A withdrawal reaches the harvester.
+    climate.status = CourseStatus.WITHDRAWN
+    db_session.commit()
+    [withdrawal] = harvest(second_portal)
+    assert withdrawal["withdrawn"] == 1
+    assert set(federated_catalog(second_portal)) == {"VH1"}
+    [last] = harvest(second_portal)
+    assert (last["created"], last["updated"], last["withdrawn"]) == (0, 0, 0)
+
+
+def test_federated_courses_are_not_republished_in_the_harvesters_feed(
+    app, db_session, source_url, second_portal
+):
+    make_course("Shared Course", runs=1)
+    db_session.commit()
+    add_peer(second_portal, "Source", source_url)
+    harvest(second_portal)
+    client = second_portal.test_client()
+    exported = client.get("/api/v1/export").get_json()
+    assert exported["courses"] == []
+    assert client.get("/api/v1/courses").get_json()["items"] == []
+
+
+def test_a_peer_that_is_down_slow_or_malformed_fails_alone(
+    app, db_session, source_url, second_portal
+):
+    make_course("Reachable", runs=1)
+    db_session.commit()
+
+    slow = Flask("slow")
+
+    @slow.route("/api/v1/export")
+    def slow_export():
+        time.sleep(2.5)
+        return jsonify({})
+
+    garbage = Flask("garbage")
+
+    @garbage.route("/api/v1/export")
+    def garbage_export():
+        return "<html>not a feed</html>"
+
+    with live_server(slow) as slow_url, live_server(garbage) as garbage_url:
+        add_peer(second_portal, "A good peer", source_url)
+        add_peer(second_portal, "B down peer", "http://127.0.0.1:9")
+        add_peer(second_portal, "C slow peer", slow_url)
+        add_peer(second_portal, "D garbage peer", garbage_url)
+        runs = {run["peer"]: run for run in harvest(second_portal)}
+
+    assert runs["A good peer"]["status"] == "succeeded"
+    assert runs["A good peer"]["created"] == 2
+    assert runs["B down peer"]["status"] == "failed"
+    assert "could not be reached" in runs["B down peer"]["error"]
+    assert "did not answer within" in runs["C slow peer"]["error"]
+    assert "did not answer JSON" in runs["D garbage peer"]["error"]
+    with second_portal.app_context():
+        peers = {p.name: p for p in session.scalars(select(Peer))}
+        assert peers["A good peer"].last_success_at is not None
+        assert peers["A good peer"].cursor is not None
+        assert peers["B down peer"].last_error and peers["B down peer"].last_success_at is None
+        assert peers["B down peer"].cursor is None
+
+
+def hostile_peer(snapshot):
+    peer = Flask("hostile")
+
+    @peer.route("/api/v1/export")
+    def export():
+        return jsonify(snapshot)
+
+    @peer.route("/api/v1/changes")
+    def changes():
+        return jsonify({"changes": [], "next": snapshot["cursor"], "has_more": False})
+
+    return peer
+
+
+def test_hostile_records_are_rejected_one_by_one(second_portal):
+    institution_id = "7b0e7a8e-1111-4c1e-9a55-000000000001"
+    good = {
+        "id": "7b0e7a8e-2222-4c1e-9a55-000000000001",
+        "institution": institution_id,
+        "code": "OK1",
+        "slug": "fine-course",
+        "title": {"en": "A fine course"},
+        "original_language": "en",
+        "level": "introductory",
+        "pace": "self_paced",
+        "subjects": ["0613"],
+        "teaching_languages": ["en"],
+        "runs": [],
+    }
+    snapshot = {
+        "format": "asem-mooc-portal/snapshot",
+        "cursor": "Yzo5",
+        "institutions": [
+            {
+                "id": institution_id,
+                "slug": "far-away",
+                "name": {"en": "Far Away University"},
+                "original_language": "en",
+                "country": "JP",
+            },
+            {"id": "not-a-uuid", "name": {}, "country": "US"},
+            "<script>alert(1)</script>",
+        ],
+        "courses": [
+            good,
+            {**good, "id": "7b0e7a8e-2222-4c1e-9a55-000000000002", "code": "X" * 500},
+            {**good, "id": "7b0e7a8e-2222-4c1e-9a55-000000000003", "title": {"en": ""}},
+            {**good, "id": "7b0e7a8e-2222-4c1e-9a55-000000000004", "subjects": ["9999"]},
+            {
+                **good,
+                "id": "7b0e7a8e-2222-4c1e-9a55-000000000005",
+                "institution": "7b0e7a8e-1111-4c1e-9a55-00000000dead",
+            },
+            {**good, "id": "7b0e7a8e-2222-4c1e-9a55-000000000006", "code": "OK1"},
+        ],
+    }
+    with live_server(hostile_peer(snapshot)) as url:
+        add_peer(second_portal, "Hostile", url)
+        [run] = harvest(second_portal)
+    assert run["status"] == "succeeded"
+    assert run["created"] == 2  # the institution and the one good course
+    assert run["rejected"] == 7
+    with second_portal.app_context():
+        assert [c.code for c in session.scalars(public_courses())] == ["OK1"]
+        reasons = {
+            r.resource_id: r.reason
+            for r in session.scalars(
+                select(RejectedRecord).join(HarvestRun).order_by(RejectedRecord.id)
+            )
+        }
+        assert "Invalid" in reasons["not-a-uuid"]
+        assert "Unknown ISCED-F" in reasons["7b0e7a8e-2222-4c1e-9a55-000000000004"]
+        assert "not been harvested" in reasons["7b0e7a8e-2222-4c1e-9a55-000000000005"]
+        assert "Conflicts" in reasons["7b0e7a8e-2222-4c1e-9a55-000000000006"]
+
+
+def test_a_410_from_the_feed_resynchronises_from_the_snapshot(second_portal):
+    calls = {"changes": 0}
+    peer = Flask("expiring")
+
+    @peer.route("/api/v1/export")
+    def export():
+        return jsonify({"cursor": "Yzo1", "institutions": [], "courses": []})
+
+    @peer.route("/api/v1/changes")
+    def changes():
+        calls["changes"] += 1
+        if calls["changes"] == 1:
+            return jsonify({"status": 410, "message": "Resynchronise."}), 410
+        return jsonify({"changes": [], "next": "Yzo1", "has_more": False})
+
+    with live_server(peer) as url:
+        add_peer(second_portal, "Expiring", url)
+        with second_portal.app_context():
+            session.scalar(select(Peer).where(Peer.name == "Expiring")).cursor = "Yzox"
+            session.commit()
+        [run] = harvest(second_portal)
+    assert run["status"] == "succeeded"
+    assert calls["changes"] == 2
+    with second_portal.app_context():
+        assert session.scalar(select(Peer).where(Peer.name == "Expiring")).cursor == "Yzo1"
+        assert session.scalar(select(HarvestRun).order_by(HarvestRun.id.desc())).snapshot
+
+
+def test_flask_portal_harvest_reports_each_peer(second_portal):
+    add_peer(second_portal, "Unreachable", "http://127.0.0.1:9")
+    result = second_portal.test_cli_runner().invoke(args=["portal", "harvest", "Unreachable"])
+    assert result.exit_code == 1
+    assert "Unreachable: failed" in result.output
+    assert "could not be reached" in result.output

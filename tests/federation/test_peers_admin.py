@@ -1,0 +1,54 @@
+import re
+
+from flask import g
+from sqlalchemy import select
+
+from mooc_portal.db import utcnow
+from mooc_portal.federation.models import HarvestRun, Peer
+from tests.factories import make_account
+
+
+def test_administrators_register_peers_and_see_their_harvest_status(client, auth, db_session):
+    admin = make_account(is_admin=True)
+    failing = Peer(name="Failing", base_url="http://failing.example", last_error="timed out",
+                   last_error_at=utcnow())  # fmt: skip
+    db_session.add(failing)
+    db_session.flush()
+    db_session.add(HarvestRun(peer_id=failing.id, status="failed", rejected=3, created=1))
+    db_session.flush()
+    auth.login(admin.email)
+    # pytest-flask's app context outlives the test client's requests, and with it the
+    # account cached in ``g`` by the login page: forget it as a new request would.
+    g.pop("mooc_account", None)
+
+    page = client.get("/admin/peers")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "timed out" in text and "3 rejected" in text
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
+    response = client.post(
+        "/admin/peers",
+        data={
+            "name": "Nordic MOOCs",
+            "base_url": "https://nordic.example/",
+            "enabled": "y",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    peer = db_session.scalar(select(Peer).where(Peer.name == "Nordic MOOCs"))
+    assert peer.base_url == "https://nordic.example" and peer.enabled
+
+    bad = client.post(
+        "/admin/peers", data={"name": "Bad", "base_url": "ftp://x", "csrf_token": token}
+    )
+    assert bad.status_code == 400
+    assert db_session.scalar(select(Peer).where(Peer.name == "Bad")) is None
+
+
+def test_only_administrators_see_the_peers(client, auth, db_session):
+    learner = make_account()
+    auth.login(learner.email)
+    g.pop("mooc_account", None)
+    assert client.get("/admin/peers").status_code == 403
