@@ -175,6 +175,7 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.enrollment.views import bp as enrollment_bp
     from mooc_portal.institutions.views import bp as institutions_bp
     from mooc_portal.partner.views import bp as partner_bp
+    from mooc_portal.progress.views import bp as progress_bp
     from mooc_portal.web import bp as web_bp
     from mooc_portal.web import install_page_handlers
 
@@ -189,6 +190,7 @@ def build_blueprint() -> Blueprint:
         portal.register_blueprint(child)
     portal.register_blueprint(partner_bp)
     portal.register_blueprint(admin_bp)
+    portal.register_blueprint(progress_bp)
     install_page_handlers(portal)
 
     @portal.after_request

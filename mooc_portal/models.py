@@ -15,6 +15,7 @@ from mooc_portal.catalog.outline import Lesson, Module
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.progress.models import LessonCompletion, LessonVisit
 from mooc_portal.publishing.models import ReviewEvent
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "Institution",
     "InstitutionTranslation",
     "Lesson",
+    "LessonCompletion",
+    "LessonVisit",
     "LoginAttempt",
     "Membership",
     "Module",
