@@ -59,9 +59,9 @@ MODULES = (
 )
 OPTIONAL_LESSONS = {"Further reading"}
 
-CONTENT = """## {lesson}
+CONTENT = """This lesson of *{title}* introduces the ideas the next lessons build on.
 
-This lesson of *{title}* introduces the ideas the next lessons build on.
+### Before you start
 
 - Read the short text below, then watch or try the activity.
 - Note one example from your own country to share in the discussion.
@@ -104,7 +104,7 @@ def _add_outline(course: Course) -> None:
                 position=n,
                 counts_toward_completion=name not in OPTIONAL_LESSONS,
                 content=CONTENT.format(
-                    lesson=name, title=title, minutes=minutes, course_url=f"/courses/{course.slug}"
+                    title=title, minutes=minutes, course_url=f"/courses/{course.slug}"
                 ),
             )
             if kind == LessonKind.EXTERNAL:
