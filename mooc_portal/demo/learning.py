@@ -61,7 +61,7 @@ OPTIONAL_LESSONS = {"Further reading"}
 
 CONTENT = """This lesson of *{title}* introduces the ideas the next lessons build on.
 
-### Before you start
+## Before you start
 
 - Read the short text below, then watch or try the activity.
 - Note one example from your own country to share in the discussion.
