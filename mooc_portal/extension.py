@@ -176,6 +176,7 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.federation.views import api_bp, federation_bp
     from mooc_portal.institutions.views import bp as institutions_bp
     from mooc_portal.partner.views import bp as partner_bp
+    from mooc_portal.progress.views import bp as progress_bp
     from mooc_portal.web import bp as web_bp
     from mooc_portal.web import install_page_handlers
 
@@ -197,6 +198,7 @@ def build_blueprint() -> Blueprint:
         api_bp,
         partner_bp,
         admin_bp,
+        progress_bp,
     ):
         portal.register_blueprint(child)
     install_page_handlers(portal)

@@ -24,6 +24,7 @@ from mooc_portal.federation.models import (
     RejectedRecord,
 )
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.progress.models import LessonCompletion, LessonVisit
 from mooc_portal.publishing.models import ReviewEvent
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "Institution",
     "InstitutionTranslation",
     "Lesson",
+    "LessonCompletion",
+    "LessonVisit",
     "LoginAttempt",
     "Membership",
     "Module",

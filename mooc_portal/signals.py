@@ -20,3 +20,11 @@ enrolment_changed = _signals.signal("enrolment-changed")
 certificate_issued = _signals.signal("certificate-issued")
 """A certificate was issued for a completed enrolment. Sender: the app. Keyword args:
 ``certificate``."""
+
+lesson_completed = _signals.signal("lesson-completed")
+"""A learner marked a lesson as complete. Sender: the app. Keyword args: ``enrollment``,
+``lesson``, ``actor``."""
+
+course_completed = _signals.signal("course-completed")
+"""A learner completed every counted lesson of a run's course; the enrolment is now completed.
+Sender: the app. Keyword args: ``enrollment``, ``actor``."""

@@ -116,3 +116,44 @@ def test_if_empty_leaves_an_existing_catalog_alone(runner, db_session):
     assert _count(db_session, Institution) == 1
     assert _count(db_session, Course) == 0
     assert _count(db_session, Account) == 0
+
+
+def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_session):
+    from mooc_portal.catalog.outline import Lesson, LessonKind, Module
+    from mooc_portal.certificates.models import Certificate
+    from mooc_portal.enrollment.models import Enrollment, EnrollmentState
+    from mooc_portal.progress import services as progress
+    from mooc_portal.progress.models import LessonVisit
+
+    load_demo_data()
+    published = db_session.scalars(
+        select(Course).where(Course.status == CourseStatus.PUBLISHED)
+    ).all()
+    with_outline = set(db_session.scalars(select(Module.course_id)))
+    assert {c.id for c in published} <= with_outline
+    lessons = db_session.scalars(select(Lesson)).all()
+    assert {lesson.kind for lesson in lessons} == set(LessonKind)
+    assert all(lesson.external_url for lesson in lessons if lesson.kind == LessonKind.EXTERNAL)
+    assert any(lesson.content and "*" in lesson.content for lesson in lessons)
+    assert any(not lesson.counts_toward_completion for lesson in lessons)
+
+    enrollments = db_session.scalars(select(Enrollment)).all()
+    assert {e.state for e in enrollments} == set(EnrollmentState)
+    assert all(e.reason for e in enrollments if e.state == EnrollmentState.REJECTED)
+    assert all(e.transitions for e in enrollments)
+    percents = {
+        e.id: progress.progress_of(e).percent
+        for e in enrollments
+        if e.state in (EnrollmentState.ENROLLED, EnrollmentState.COMPLETED)
+    }
+    states = {e.id: e.state for e in enrollments}
+    assert any(0 < p < 100 for p in percents.values())  # partial progress
+    assert all(percents[i] == 100 for i, s in states.items() if s == EnrollmentState.COMPLETED)
+    assert _count(db_session, LessonVisit) > 0
+
+    certificates = db_session.scalars(select(Certificate)).all()
+    assert sum(c.is_valid for c in certificates) >= 1
+    assert sum(not c.is_valid for c in certificates) == 1
+    assert all(states[c.enrollment_id] == EnrollmentState.COMPLETED for c in certificates)
+    learners = {e.account_id for e in enrollments}
+    assert len(learners) >= 6

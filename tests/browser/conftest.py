@@ -155,10 +155,49 @@ def describe_catalog() -> dict[str, Any]:
         "paths": {
             "course": f"/courses/{course.slug}",
             "institution": f"/institutions/{institution.slug}",
+            **describe_learning(),
         },
         "course_title": title,
         "search_word": word,
     }
+
+
+def describe_learning() -> dict[str, str]:
+    """A valid certificate, and a demo learner's course space (empty without the demo step)."""
+    from mooc_portal.certificates.models import Certificate
+    from mooc_portal.enrollment.models import Enrollment
+    from mooc_portal.progress import services as progress
+
+    paths: dict[str, str] = {}
+    code = session.scalar(
+        select(Certificate.code).where(Certificate.revoked_at.is_(None)).order_by(Certificate.id)
+    )
+    if code:
+        paths["certificate"] = f"/certificates/{code}"
+    for enrollment in session.scalars(
+        select(Enrollment).where(Enrollment.state == "enrolled").order_by(Enrollment.id)
+    ):
+        lessons = progress.outline_of(enrollment.course_id).lessons
+        if lessons and progress.has_started(enrollment.run):
+            paths["learner"] = enrollment.account.email
+            paths["learn"] = f"/learn/{enrollment.run.uuid}"
+            paths["lesson"] = f"/learn/{enrollment.run.uuid}/lessons/{lessons[0].uuid}"
+            break
+    return paths
+
+
+def log_in(context: Any, server: PortalServer, email: str, password: str) -> None:
+    """Log ``context`` (a browser context) in through the real login form."""
+    page = context.new_page()
+    try:
+        page.goto(server("/account/login"))
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", password)
+        page.click("main button[type=submit]")
+        page.wait_for_load_state("load")
+        assert "/account/login" not in page.url, f"could not log in as {email}"
+    finally:
+        page.close()
 
 
 @pytest.fixture(scope="session")

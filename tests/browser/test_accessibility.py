@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +25,13 @@ PAGES = [
     pytest.param("/account/register", 200, id="register"),
     pytest.param("/courses/no-such-course", 404, id="unknown-course"),
     pytest.param("/no-such-page", 404, id="unknown-url"),
+    pytest.param("{certificate}", 200, id="certificate"),
+]
+# Pages of a logged-in demo learner ({learner}): checked by the learner tests below.
+LEARNER_PAGES = [
+    pytest.param("/my/learning", 200, id="my-learning"),
+    pytest.param("{learn}", 200, id="course-space"),
+    pytest.param("{lesson}", 200, id="course-space-lesson"),
 ]
 # The pages a visitor reaches first, checked again in Korean on a phone.
 KOREAN_PHONE_PAGES = PAGES[:4]
@@ -135,3 +142,22 @@ def test_csp_refusals_are_reported(page, page_problems, portal_server):
     with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
         page.evaluate(inline_style)
     assert any("Content Security Policy" in message for message in page_problems.messages)
+
+
+@pytest.fixture(scope="module")
+def learner_context(browser: Any, portal_server: Any) -> Any:
+    from mooc_portal.demo import DEMO_PASSWORD
+
+    if "learner" not in portal_server.paths:
+        pytest.skip("the served catalog has no enrolled demo learner")
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB", bypass_csp=True)
+    log_in(context, portal_server, portal_server.paths["learner"], DEMO_PASSWORD)
+    yield context
+    context.close()
+
+
+@pytest.mark.parametrize(("path", "status"), LEARNER_PAGES)
+def test_learner_page_has_no_serious_accessibility_violation(
+    learner_context, axe_source, portal_server, path, status
+):
+    check_page(learner_context, axe_source, portal_server(path), status)

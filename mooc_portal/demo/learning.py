@@ -1,0 +1,213 @@
+"""Demo step: course outlines, the demo learners' enrolments, their progress and certificates.
+
+Every published demo course gets an outline (modules of lessons with Markdown content, some
+external activities). The demo learners then enrol through the real services, so that the data
+is what the portal itself would have stored: one learner in each enrolment state (pending,
+enrolled, waitlisted, rejected with its reason, withdrawn, completed), partial progress marked
+through the progress service, certificates issued on completion, and one certificate revoked.
+
+Enrolment runs on the real clock (the services check the enrolment window against it), so the
+runs are chosen by their availability now; with a demo clock far from today fewer fit, and the
+step enrols in what it can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from mooc_portal.accounts.models import Account
+from mooc_portal.catalog.availability import Availability
+from mooc_portal.catalog.models import Course, CourseRun, CourseStatus, Credential
+from mooc_portal.catalog.outline import Lesson, LessonKind, Module
+from mooc_portal.certificates.models import Certificate
+from mooc_portal.certificates.services import revoke_certificate
+from mooc_portal.db import session, utcnow
+from mooc_portal.enrollment import services as enrolment
+from mooc_portal.enrollment.models import Enrollment
+from mooc_portal.progress import services as progress
+
+if TYPE_CHECKING:
+    from mooc_portal.demo import DemoContext
+
+MODULES = (
+    (
+        "Getting started",
+        (
+            ("Welcome and how this course works", LessonKind.VIDEO, 6),
+            ("Key ideas of {title}", LessonKind.READING, 15),
+            ("Check your understanding", LessonKind.QUIZ, 10),
+        ),
+    ),
+    (
+        "Perspectives from Asia and Europe",
+        (
+            ("Case study: two regions compared", LessonKind.READING, 25),
+            ("Interview with the teaching team", LessonKind.VIDEO, 12),
+            ("Open data lab", LessonKind.EXTERNAL, 30),
+        ),
+    ),
+    (
+        "Putting it into practice",
+        (
+            ("Project brief", LessonKind.ASSIGNMENT, 60),
+            ("Further reading", LessonKind.READING, 20),
+        ),
+    ),
+)
+OPTIONAL_LESSONS = {"Further reading"}
+
+CONTENT = """This lesson of *{title}* introduces the ideas the next lessons build on.
+
+## Before you start
+
+- Read the short text below, then watch or try the activity.
+- Note one example from your own country to share in the discussion.
+- Take about {minutes} minutes.
+
+> Learning together across Asia and Europe means comparing how the same question is
+> answered in different places.
+
+See the [course page]({course_url}) for the schedule and the teaching team.
+"""
+
+REJECTION_REASON = "The run is reserved for students of partner universities this time."
+REVOCATION_REASON = "Issued in error: the final assignment had not been assessed."
+
+
+def add_learning(context: DemoContext) -> None:
+    """Outlines for the published courses, then the demo learners' enrolments and progress."""
+    published = [c for c in context.courses if c.status == CourseStatus.PUBLISHED]
+    for course in published:
+        _add_outline(course)
+    session.flush()
+    learners = [a for a in context.accounts.values() if not a.is_admin and not a.memberships]
+    admin = next((a for a in context.accounts.values() if a.is_admin), None)
+    if not learners or admin is None:
+        return
+    _enrol_learners(context, published, learners, admin)
+
+
+def _add_outline(course: Course) -> None:
+    title = course.text("title", "en").text
+    base = course.institution.website or "https://mooc.example"
+    for m, (module_title, lessons) in enumerate(MODULES):
+        module = Module(course=course, title=module_title, position=m)
+        for n, (pattern, kind, minutes) in enumerate(lessons):
+            name = pattern.format(title=title)[:200]
+            lesson = Lesson(
+                title=name,
+                kind=kind,
+                minutes=minutes,
+                position=n,
+                counts_toward_completion=name not in OPTIONAL_LESSONS,
+                content=CONTENT.format(
+                    title=title, minutes=minutes, course_url=f"/courses/{course.slug}"
+                ),
+            )
+            if kind == LessonKind.EXTERNAL:
+                lesson.external_url = f"{base}/mooc/{course.slug}/lab"
+            module.lessons.append(lesson)
+        session.add(module)
+
+
+class _Pools:
+    """Runs open for enrolment now, by kind, each course handed out once."""
+
+    def __init__(self, courses: list[Course]) -> None:
+        now = utcnow()
+        self.started: list[CourseRun] = []
+        self.not_started: list[CourseRun] = []
+        self.approval: list[CourseRun] = []
+        for course in courses:
+            if not course.institution.active:
+                continue
+            run = next(
+                (r for r in reversed(course.runs) if r.availability(now) is Availability.OPEN),
+                None,
+            )
+            if run is None or (run.capacity is not None and run.capacity < 10):
+                continue
+            if run.requires_approval:
+                self.approval.append(run)
+            elif progress.has_started(run, now):
+                self.started.append(run)
+            else:
+                self.not_started.append(run)
+
+    @staticmethod
+    def take(pool: list[CourseRun], *, certificate: bool | None = None) -> CourseRun | None:
+        for index, run in enumerate(pool):
+            offers = run.course.credential != Credential.NONE
+            if certificate is None or offers == certificate:
+                return pool.pop(index)
+        return None
+
+
+def _enrol(run: CourseRun | None, learner: Account) -> Enrollment | None:
+    if run is None:
+        return None
+    return enrolment.enroll(run, learner, actor=learner)
+
+
+def _learn(enrollment: Enrollment | None, share: float) -> None:
+    """Mark the first ``share`` of the lessons complete and open the next one."""
+    if enrollment is None:
+        return
+    lessons = progress.outline_of(enrollment.course_id).lessons
+    count = round(len(lessons) * share)
+    for lesson in lessons[:count]:
+        progress.mark_complete(enrollment, lesson, actor=enrollment.account)
+    visited = lessons[min(count, len(lessons) - 1)] if lessons else None
+    if visited is not None:
+        progress.record_visit(enrollment, visited, actor=enrollment.account)
+
+
+def _each(items: list[Account], start: int, step: int) -> Iterator[Account]:
+    return iter(items[start::step])
+
+
+def _enrol_learners(
+    context: DemoContext, courses: list[Course], learners: list[Account], admin: Account
+) -> None:
+    pools = _Pools(courses)
+    completed: list[Enrollment] = []
+    for i, learner in enumerate(learners):
+        # Every learner: one course finished, two under way, one not started yet.
+        done = _enrol(pools.take(pools.started, certificate=i != 4), learner)
+        _learn(done, 1.0)
+        if done is not None and done.state == "completed":
+            completed.append(done)
+        _learn(_enrol(pools.take(pools.started), learner), 0.25 + 0.1 * i)
+        _learn(_enrol(pools.take(pools.started), learner), 0.6)
+        _enrol(pools.take(pools.not_started), learner)
+    for learner in _each(learners, 2, 3):  # turned down, with the reason
+        refused = _enrol(pools.take(pools.approval), learner)
+        if refused is not None and refused.state == "pending":
+            enrolment.reject(refused, REJECTION_REASON, actor=admin)
+    for learner in _each(learners, 1, 2):  # awaiting review
+        _enrol(pools.take(pools.approval), learner)
+    for learner in _each(learners, 0, 2):  # approved after review
+        pending = _enrol(pools.take(pools.approval), learner)
+        if pending is not None and pending.state == "pending":
+            enrolment.approve(pending, actor=admin)
+    for learner in _each(learners, 3, 2):  # changed their mind
+        left = _enrol(pools.take(pools.not_started) or pools.take(pools.started), learner)
+        if left is not None:
+            enrolment.withdraw(left, actor=learner)
+    # A full run: the organisers set one seat, the first learner takes it, the others wait.
+    full = pools.take(pools.not_started)
+    if full is not None and len(learners) > 2:
+        enrolment.set_capacity(full, 1, actor=admin)
+        for learner in (learners[-1], learners[1], learners[2]):
+            _enrol(full, learner)
+    certificates = session.scalars(
+        select(Certificate)
+        .where(Certificate.enrollment_id.in_([e.id for e in completed]))
+        .order_by(Certificate.id)
+    ).all()
+    if len(certificates) > 1:
+        revoke_certificate(certificates[-1], REVOCATION_REASON, actor=admin)
+    session.flush()

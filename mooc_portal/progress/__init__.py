@@ -1,0 +1,1 @@
+"""Progress tracking: lessons a learner completed, where they left off, and run figures."""

@@ -1,0 +1,147 @@
+"""My learning, the course space of enrolled learners, and the run progress figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from mooc_portal.accounts.services import current_account
+from mooc_portal.enrollment import services as enrolment
+from mooc_portal.progress import services
+from mooc_portal.publishing.outline import render_markdown
+from mooc_portal.web import require_csrf
+
+bp = Blueprint("progress", __name__)
+
+
+@bp.route("/my/learning")
+@login_required
+def my_learning() -> str:
+    return render_template(
+        "progress/my_learning.html", learning=services.my_learning(current_account())
+    )
+
+
+@bp.route("/learn/<run_uuid>")
+@login_required
+def course_space(run_uuid: str) -> str:
+    enrollment = services.get_learning_enrollment(run_uuid, current_account())
+    return _space(enrollment, None)
+
+
+@bp.route("/learn/<run_uuid>/lessons/<lesson_uuid>")
+@login_required
+def lesson(run_uuid: str, lesson_uuid: str) -> str:
+    account = current_account()
+    enrollment = services.get_learning_enrollment(run_uuid, account)
+    lesson = services.get_lesson(enrollment, lesson_uuid)
+    services.record_visit(enrollment, lesson, actor=account)
+    return _space(enrollment, lesson)
+
+
+def _space(enrollment: Any, lesson: Any) -> str:
+    outline = services.outline_of(enrollment.course_id)
+    done = services.completed_lesson_ids([enrollment.id])[enrollment.id]
+    lessons = outline.lessons
+    previous = following = None
+    if lesson is not None:
+        index = next(i for i, x in enumerate(lessons) if x.id == lesson.id)
+        previous = lessons[index - 1] if index > 0 else None
+        following = lessons[index + 1] if index + 1 < len(lessons) else None
+    return render_template(
+        "progress/course_space.html",
+        enrollment=enrollment,
+        run=enrollment.run,
+        course=enrollment.run.course,
+        outline=outline,
+        done=done,
+        progress=outline.progress(done),
+        next_lesson=outline.next_lesson(done),
+        left_off=services.last_visited(enrollment) if lesson is None else None,
+        lesson=lesson,
+        content=render_markdown(lesson.content) if lesson is not None else None,
+        previous=previous,
+        following=following,
+    )
+
+
+@bp.route("/learn/<run_uuid>/lessons/<lesson_uuid>/complete", methods=["POST"])
+@login_required
+def mark_complete(run_uuid: str, lesson_uuid: str) -> Any:
+    return _mark(run_uuid, lesson_uuid, done=True)
+
+
+@bp.route("/learn/<run_uuid>/lessons/<lesson_uuid>/incomplete", methods=["POST"])
+@login_required
+def mark_incomplete(run_uuid: str, lesson_uuid: str) -> Any:
+    return _mark(run_uuid, lesson_uuid, done=False)
+
+
+def _mark(run_uuid: str, lesson_uuid: str, *, done: bool) -> Any:
+    require_csrf()
+    account = current_account()
+    enrollment = services.get_learning_enrollment(run_uuid, account)
+    lesson = services.get_lesson(enrollment, lesson_uuid)
+    was_completed = enrollment.state == "completed"
+    if done:
+        progress = services.mark_complete(enrollment, lesson, actor=account)
+        if not was_completed and enrollment.state == "completed":
+            flash(_("Congratulations: you have completed the course!"), "success")
+        else:
+            flash(
+                _("Marked as complete (%(percent)d%% done).", percent=progress.percent), "success"
+            )
+    else:
+        progress = services.mark_incomplete(enrollment, lesson, actor=account)
+        flash(
+            _("Marked as not complete (%(percent)d%% done).", percent=progress.percent), "success"
+        )
+    return redirect(url_for(".lesson", run_uuid=run_uuid, lesson_uuid=lesson.uuid))
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+
+@bp.route("/admin/runs/<run_uuid>/progress")
+@login_required
+def admin_run_progress(run_uuid: str) -> str:
+    return _figures(run_uuid, "admin")
+
+
+@bp.route("/partner/runs/<run_uuid>/progress")
+@login_required
+def partner_run_progress(run_uuid: str) -> str:
+    return _figures(run_uuid, "partner")
+
+
+@bp.route("/admin/runs/<run_uuid>/progress.csv")
+@login_required
+def admin_run_progress_csv(run_uuid: str) -> Response:
+    return _csv(run_uuid, "admin")
+
+
+@bp.route("/partner/runs/<run_uuid>/progress.csv")
+@login_required
+def partner_run_progress_csv(run_uuid: str) -> Response:
+    return _csv(run_uuid, "partner")
+
+
+def _figures(run_uuid: str, scope: str) -> str:
+    run = enrolment.get_run(run_uuid)
+    report = services.run_progress(run, actor=current_account(), scope=scope)
+    return render_template("progress/run_progress.html", report=report, run=run, scope=scope)
+
+
+def _csv(run_uuid: str, scope: str) -> Response:
+    run = enrolment.get_run(run_uuid)
+    report = services.run_progress(run, actor=current_account(), scope=scope)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    return Response(
+        services.export_csv(report),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="progress-{run.uuid}-{stamp}.csv"'},
+    )
