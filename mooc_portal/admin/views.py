@@ -23,7 +23,12 @@ from mooc_portal.partner.forms import (
     NewInstitutionForm,
     attach_error,
 )
-from mooc_portal.partner.views import fill_institution_form, institution_data, set_password_link
+from mooc_portal.partner.views import (
+    COURSE_STATUS_LABELS,
+    fill_institution_form,
+    institution_data,
+    set_password_link,
+)
 from mooc_portal.publishing import outline, services, staff, workflow
 from mooc_portal.publishing.permissions import require_admin
 
@@ -79,7 +84,7 @@ def transition(course_uuid: str) -> Any:
             raise
         attach_error(form, error)
         return _review_page(course, form), 400
-    flash(_("Done: the course is now %(status)s.", status=course.status.replace("_", " ")))
+    flash(_("Done: the course is now %(status)s.", status=COURSE_STATUS_LABELS[course.status]))
     return redirect(url_for(".review_queue"))
 
 

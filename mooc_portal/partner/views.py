@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
 from mooc_portal.accounts.models import StaffRole
@@ -52,6 +53,14 @@ from mooc_portal.publishing.permissions import require_account, require_manager
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
 PUBLIC_ENDPOINTS = {"partner.accept_invitation", "partner.course_image_file"}
+
+# The course states in words, for messages (templates/partner/_status.html has the same labels).
+COURSE_STATUS_LABELS = {
+    CourseStatus.DRAFT: _l("Draft"),
+    CourseStatus.IN_REVIEW: _l("In review"),
+    CourseStatus.PUBLISHED: _l("Published"),
+    CourseStatus.WITHDRAWN: _l("Withdrawn"),
+}
 
 
 @bp.before_request
@@ -232,7 +241,9 @@ def course_transition(course_uuid: str) -> Any:
     if not form.validate_on_submit():
         abort(400)
     workflow.transition_course(actor, course, form.action.data, comment=form.comment.data)
-    flash(_("The course is now: %(status)s.", status=course.status.replace("_", " ")), "success")
+    flash(
+        _("The course is now: %(status)s.", status=COURSE_STATUS_LABELS[course.status]), "success"
+    )
     return redirect(_course_url(course))
 
 
