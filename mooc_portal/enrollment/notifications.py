@@ -26,7 +26,12 @@ _OUTBOX = "mooc_enrollment_outbox"
 
 @event.listens_for(Session, "after_commit")
 def _send_queued_mail(db_session: Session) -> None:
-    """Mail is sent only once the decision it tells of is committed, and outside the run lock."""
+    """Mail is sent only once the decision it tells of is committed, and outside the run lock.
+
+    SQLAlchemy also calls this when a savepoint is released; that commits nothing yet.
+    """
+    if db_session.in_nested_transaction():
+        return
     for to, subject, body in db_session.info.pop(_OUTBOX, []):
         try:
             send_mail(to, subject, body)

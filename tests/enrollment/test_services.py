@@ -269,3 +269,14 @@ def test_no_enrolment_in_a_course_that_is_not_public(app):
     with pytest.raises(NotFound):
         enrol(draft, make_account())
     assert session.scalar(select(Enrollment).where(Enrollment.run_id == draft.id)) is None
+
+
+def test_mail_waits_for_the_commit_of_the_whole_request(app, mailbox):
+    """A later decision's savepoint is no commit: nothing is sent before the real one."""
+    run = open_run()
+    first, second = make_account(), make_account()
+    enrol(run, first)
+    enrol(run, second)  # releases a savepoint after the first mail was queued
+    assert mailbox == []
+    session.commit()
+    assert sorted(m["To"] for m in mailbox) == sorted([first.email, second.email])
