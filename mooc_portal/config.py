@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     # Accounts
     "MOOC_PASSWORD_MIN_LENGTH": 10,
     "MOOC_PASSWORD_RESET_MAX_AGE": 3600,
+    # An invitation to partner staff stays valid longer than a password reset: a week.
+    "MOOC_INVITATION_MAX_AGE": 7 * 24 * 3600,
     "MOOC_LOGIN_MAX_FAILURES": 5,
     "MOOC_LOGIN_FAILURE_WINDOW": 900,
     # Course images: stored in this directory (default: <instance>/media), at most this size.

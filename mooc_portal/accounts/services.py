@@ -231,9 +231,11 @@ def password_reset_token(account: Account) -> str:
     return _reset_serializer().dumps([str(account.uuid), _password_fingerprint(account)])
 
 
-def account_for_reset_token(token: str) -> Account:
-    """The account a reset link was made for. Raises InvalidInput if expired, used or forged."""
-    max_age = current_app.config["MOOC_PASSWORD_RESET_MAX_AGE"]
+def account_for_reset_token(token: str, *, max_age: int | None = None) -> Account:
+    """The account a reset (or invitation) link was made for, if no older than ``max_age``
+    seconds (default ``MOOC_PASSWORD_RESET_MAX_AGE``). Raises InvalidInput if expired, used
+    or forged."""
+    max_age = max_age or current_app.config["MOOC_PASSWORD_RESET_MAX_AGE"]
     try:
         account_uuid, fingerprint = _reset_serializer().loads(token, max_age=max_age)
     except SignatureExpired as exc:
@@ -246,8 +248,8 @@ def account_for_reset_token(token: str) -> Account:
     return account
 
 
-def reset_password(token: str, new: str) -> Account:
-    account = account_for_reset_token(token)
+def reset_password(token: str, new: str, *, max_age: int | None = None) -> Account:
+    account = account_for_reset_token(token, max_age=max_age)
     check_password_strength(new)
     account.password_hash = generate_password_hash(new)
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == account.email))

@@ -12,6 +12,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -625,11 +626,12 @@ def staff_change(slug: str, account_uuid: str, operation: str) -> Any:
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str) -> Any:
-    account = account_for_reset_token(token)
+    max_age = current_app.config["MOOC_INVITATION_MAX_AGE"]
+    account = account_for_reset_token(token, max_age=max_age)
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            reset_password(token, form.password.data)
+            reset_password(token, form.password.data, max_age=max_age)
         except PortalError as error:
             attach_error(form, error)
         else:

@@ -121,3 +121,31 @@ def test_only_administrators_create_and_deactivate_institutions(home, admin):
     assert (created.slug, created.region) == ("universite-de-lyon", "europe")
     with pytest.raises(NotPermitted):
         staff.set_institution_active(home["manager"], home["institution"], False)
+
+
+@pytest.fixture
+def short_reset_links(app):
+    saved = app.config["MOOC_PASSWORD_RESET_MAX_AGE"]
+    app.config["MOOC_PASSWORD_RESET_MAX_AGE"] = 1
+    yield
+    app.config["MOOC_PASSWORD_RESET_MAX_AGE"] = saved
+
+
+def test_an_invitation_outlives_a_password_reset_link(
+    client, auth, home, outbox, short_reset_links
+):
+    import time
+
+    auth.login(home["manager"].email)
+    url = f"/partner/{home['institution'].slug}/staff"
+    client.post(
+        url,
+        data={"csrf_token": auth.csrf_token(url), "email": "late@home.example", "role": "editor"},
+    )
+    (message,) = outbox
+    path = re.search(r"/partner/invitation/\S+", message.get_content()).group(0)
+    token = path.rsplit("/", 1)[1]
+    auth.logout()
+    time.sleep(2.1)  # older than a reset link may be (1 s here), far younger than a week
+    assert client.get(f"/account/password/reset/{token}").status_code == 400
+    assert client.get(path).status_code == 200
