@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
-from mooc_portal.catalog.forms import parse_catalog_args
+from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.search import FACETS, SORTS, search_courses
-from mooc_portal.catalog.services import get_public_course, known_institution_slugs
+from mooc_portal.catalog.services import get_public_course
 from mooc_portal.db import utcnow
 from mooc_portal.web import current_language
 
@@ -21,13 +20,7 @@ bp = Blueprint("catalog", __name__)
 def course_list() -> str:
     parsed = parse_catalog_args(request.args)
     filters = parsed.filters
-    notices = list(parsed.notices)
-    if filters.institution:
-        known = known_institution_slugs(filters.institution)
-        for slug in filters.institution:
-            if slug not in known:
-                notices.append(_("There is no partner institution “%(slug)s”.", slug=slug))
-        filters = replace(filters, institution=tuple(s for s in filters.institution if s in known))
+    notices = parsed.notices
     result = search_courses(
         filters,
         language=current_language(),

@@ -218,15 +218,23 @@ class InstitutionFilterSchema(ListArgsSchema):
     region = fields.String(validate=validate.OneOf([r.value for r in Region]))
 
 
+def _facet(description: str) -> fields.List:
+    return fields.List(fields.String(), metadata={"description": description + " Repeatable."})
+
+
 class CourseFilterSchema(ListArgsSchema):
-    institution = fields.UUID(metadata={"description": "An institution's id."})
-    country = fields.String(validate=validate.OneOf(EUROPE_COUNTRIES + ASIA_COUNTRIES))
-    region = fields.String(validate=validate.OneOf([r.value for r in Region]))
-    language = LanguageTag(metadata={"description": "A teaching language."})
-    subject = fields.String(validate=validate.Regexp(r"^\d{2,4}$"))
-    level = fields.String(validate=validate.OneOf([v.value for v in Level]))
-    pace = fields.String(validate=validate.OneOf([v.value for v in Pace]))
-    availability = fields.String(validate=validate.OneOf(_availability))
+    """The catalog's filters (``/courses``), parsed by ``catalog.filters.parse_catalog_args``:
+    the same parameters and values, several values of one facet meaning any of them."""
+
+    q = fields.String(metadata={"description": "Words to search for, in every language."})
+    institution = _facet("An institution's slug or id.")
+    country = _facet("An ISO 3166-1 alpha-2 country code of an ASEM partner.")
+    region = _facet("`asia` or `europe`.")
+    language = _facet("A teaching language (BCP 47).")
+    subject = _facet("An ISCED-F 2013 code; a broad field includes its narrower ones.")
+    level = _facet("`introductory`, `intermediate` or `advanced`.")
+    pace = _facet("`self_paced` or `instructor_led`.")
+    availability = _facet("`open`, `upcoming`, `in-progress`, `archived` or `to-be-scheduled`.")
 
 
 class ChangesArgsSchema(Schema):
