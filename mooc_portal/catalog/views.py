@@ -11,6 +11,7 @@ from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.search import FACETS, SORTS, search_courses
 from mooc_portal.catalog.services import get_public_course
 from mooc_portal.db import utcnow
+from mooc_portal.federation.services import course_origin, federated_origins
 from mooc_portal.web import current_language
 
 bp = Blueprint("catalog", __name__)
@@ -38,6 +39,7 @@ def course_list() -> str:
         notices=notices,
         facet_names=FACETS,
         sorts=SORTS,
+        origins=federated_origins(result.courses),
         page_url=lambda page: _page_url(filters, page),
     )
 
@@ -62,4 +64,5 @@ def course_detail(slug: str) -> str:
         course=course,
         now=now,
         availability=course.availability(now),
+        origin=course_origin(course),
     )

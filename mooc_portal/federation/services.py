@@ -507,4 +507,16 @@ def federated_origins(courses: list[Course]) -> dict[int, FederatedOrigin]:
 
 def is_federated(course: Course) -> bool:
     """True for a course harvested from a peer (editing services must refuse it)."""
-    return bool(federated_origins([course]))
+    return course_origin(course) is not None
+
+
+def course_origin(course: Course) -> FederatedOrigin | None:
+    """Where a harvested course comes from; None for this portal's own courses."""
+    return federated_origins([course]).get(course.id)
+
+
+def institution_origin(institution_id: int) -> FederatedOrigin | None:
+    """Where a harvested institution comes from; None for this portal's own partners."""
+    return session.scalar(
+        select(FederatedOrigin).where(FederatedOrigin.institution_id == institution_id)
+    )

@@ -1,7 +1,8 @@
 """Who may act on an institution's courses: its staff (editor, manager) and administrators.
 
 A non-member is told the object does not exist (NotFound), so that staff of one institution
-cannot even learn which drafts another one has.
+cannot even learn which drafts another one has. Courses and institutions harvested from a peer
+portal are edited on that portal only: every edit here is refused with a Conflict (409).
 """
 
 from __future__ import annotations
@@ -11,10 +12,45 @@ from flask_babel import gettext as _
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.accounts.permissions import require_admin
 from mooc_portal.catalog.models import Course
-from mooc_portal.errors import NotFound, NotPermitted
+from mooc_portal.errors import Conflict, NotFound, NotPermitted
 from mooc_portal.institutions.models import Institution
 
-__all__ = ["require_account", "require_admin", "require_course_editor", "require_manager"]
+__all__ = [
+    "refuse_federated",
+    "refuse_federated_institution",
+    "require_account",
+    "require_admin",
+    "require_course_editor",
+    "require_manager",
+]
+
+
+def refuse_federated(course: Course) -> None:
+    """A course harvested from a peer portal is never edited here."""
+    from mooc_portal.federation.services import course_origin
+
+    origin = course_origin(course)
+    if origin is not None:
+        raise Conflict(
+            _(
+                "This course comes from %(peer)s and can only be changed there.",
+                peer=origin.peer.name,
+            )
+        )
+
+
+def refuse_federated_institution(institution: Institution) -> None:
+    """An institution harvested from a peer portal gets no courses, staff or edits here."""
+    from mooc_portal.federation.services import institution_origin
+
+    origin = institution_origin(institution.id)
+    if origin is not None:
+        raise Conflict(
+            _(
+                "This institution comes from %(peer)s and can only be changed there.",
+                peer=origin.peer.name,
+            )
+        )
 
 
 def require_account(actor: Account | None) -> Account:
@@ -27,6 +63,7 @@ def require_staff(actor: Account | None, institution: Institution) -> Account:
     """The actor is a member (editor or manager) of the institution, or an administrator."""
     actor = require_account(actor)
     if actor.may_act_for(institution.id):
+        refuse_federated_institution(institution)
         return actor
     raise NotFound(_("No such institution."))
 
@@ -43,5 +80,6 @@ def require_course_editor(actor: Account | None, course: Course) -> Account:
     """The actor may edit the course: staff of its institution, or an administrator."""
     actor = require_account(actor)
     if actor.may_act_for(course.institution_id):
+        refuse_federated(course)
         return actor
     raise NotFound(_("No such course."))
