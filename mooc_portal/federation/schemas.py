@@ -279,15 +279,6 @@ class CourseWriteSchema(Schema):
         load_default=False, metadata={"description": "Submit the course for review."}
     )
 
-    @validates_schema
-    def _credits_with_ects(self, data: dict[str, Any], partial: Any = None, **_kwargs: Any) -> None:
-        if "credential" in data or "ects_credits" in data:
-            ects = data.get("credential") == Credential.ECTS
-            if ects != (data.get("ects_credits") is not None):
-                raise ValidationError(
-                    "ECTS credits go with the ECTS credential only (send both).", "ects_credits"
-                )
-
 
 class RunWriteSchema(Schema):
     """A run as a partner's system sends it."""

@@ -110,6 +110,30 @@ class RunData:
     delivery_mode: str = DeliveryMode.ONLINE
 
 
+def course_data(course: Course) -> CourseData:
+    """The stored course as ``CourseData`` (for a partial change: overlay what is sent)."""
+    return CourseData(
+        code=course.code,
+        original_language=course.original_language,
+        level=course.level,
+        pace=course.pace,
+        effort_hours=course.effort_hours,
+        length_weeks=course.length_weeks,
+        credential=course.credential,
+        ects_credits=course.ects_credits,
+        teaching_languages=list(course.teaching_languages),
+        subtitle_languages=list(course.subtitle_languages),
+        subjects=[s.code for s in course.subjects],
+        accessibility_statement=course.accessibility_statement,
+        slug=course.slug,
+    )
+
+
+def run_data(run: CourseRun) -> RunData:
+    """The stored run as ``RunData`` (for a partial change: overlay what is sent)."""
+    return RunData(**{name: getattr(run, name) for name in RunData.__dataclass_fields__})
+
+
 # --- validation -------------------------------------------------------------------------------
 
 
