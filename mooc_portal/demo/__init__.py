@@ -49,6 +49,7 @@ from mooc_portal.demo.data import (
     InstitutionSpec,
     Topic,
 )
+from mooc_portal.demo.peer import add_demo_peer
 from mooc_portal.errors import Conflict
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.reference import region_of
@@ -400,6 +401,7 @@ STEPS: tuple[Callable[[DemoContext], None], ...] = (
     _add_institutions,
     _add_courses,
     _add_accounts,
+    add_demo_peer,
 )
 """The loader's steps, in order. Append a step to add demo data for a new feature."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -138,21 +138,49 @@ def harvest_peers(
     return [harvest_peer(peer, transport=transport) for peer in peers]
 
 
+def _state(peer: Peer, run: HarvestRun, client: PeerClient | None) -> _Run:
+    return _Run(
+        peer=peer,
+        run=run,
+        client=client,  # type: ignore[arg-type]
+        slug_prefix=_slugify(peer.name)[:30] or f"peer-{peer.id}",
+        subjects=set(session.scalars(select(SubjectArea.code))),
+    )
+
+
+def apply_snapshot(peer: Peer, snapshot: Any) -> HarvestRun:
+    """Apply a snapshot document already in hand (the form of ``/api/v1/export``) as the first
+    harvest of ``peer`` does, with no network call: the demo loads its canned peer this way.
+
+    Flushes only; the caller commits. Raises HarvestError when it is not a snapshot.
+    """
+    run = HarvestRun(peer=peer, snapshot=True)
+    session.add(run)
+    session.flush()
+    session.info[SUPPRESS] = True
+    try:
+        _apply_snapshot_document(_state(peer, run, None), snapshot, session.flush)
+    finally:
+        session.info.pop(SUPPRESS, None)
+    run.status = HarvestStatus.SUCCEEDED
+    run.finished_at = peer.last_success_at = utcnow()
+    session.flush()
+    return run
+
+
 def harvest_peer(peer: Peer, *, transport: httpx.BaseTransport | None = None) -> HarvestRun:
     """Pull ``peer``'s changes since its cursor (its snapshot when it has none); commits."""
     run = HarvestRun(peer=peer, snapshot=peer.cursor is None)
     session.add(run)
     session.commit()
-    state = _Run(
-        peer=peer,
-        run=run,
-        client=PeerClient(
+    state = _state(
+        peer,
+        run,
+        PeerClient(
             peer.base_url,
             timeout=float(current_app.config["MOOC_HARVEST_TIMEOUT"]),
             transport=transport,
         ),
-        slug_prefix=_slugify(peer.name)[:30] or f"peer-{peer.id}",
-        subjects=set(session.scalars(select(SubjectArea.code))),
     )
     session.info[SUPPRESS] = True
     try:
@@ -202,7 +230,11 @@ def _follow_feed(state: _Run) -> None:
 
 
 def _apply_snapshot(state: _Run) -> None:
-    snapshot = state.client.get("/api/v1/export")
+    _apply_snapshot_document(state, state.client.get("/api/v1/export"), session.commit)
+
+
+def _apply_snapshot_document(state: _Run, snapshot: Any, commit: Callable[[], None]) -> None:
+    """Store a snapshot's records, ``commit`` after each batch; withdraw what it lacks."""
     _require(isinstance(snapshot, dict), "The snapshot is not a JSON object.")
     cursor = snapshot.get("cursor")
     institutions, courses = snapshot.get("institutions"), snapshot.get("courses")
@@ -218,7 +250,7 @@ def _apply_snapshot(state: _Run) -> None:
                 stored = _apply_record(state, kind, record, _upsert_for(kind))
                 if stored is not None:
                     seen[kind].add(stored)
-            session.commit()
+            commit()
     # What the peer no longer publishes is withdrawn here too.
     for origin in session.scalars(
         select(FederatedOrigin).where(FederatedOrigin.peer_id == state.peer.id)
@@ -227,7 +259,7 @@ def _apply_snapshot(state: _Run) -> None:
         if gone and _withdraw_origin(origin):
             state.run.withdrawn += 1
     state.peer.cursor = cursor
-    session.commit()
+    commit()
 
 
 def _batches(records: list[Any]) -> Iterator[list[Any]]:
