@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -53,6 +52,7 @@ from mooc_portal.demo.peer import add_demo_peer
 from mooc_portal.errors import Conflict
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.reference import region_of
+from mooc_portal.slugs import slugify
 
 DEMO_PASSWORD = "asem-mooc-demo"
 """The password of every demo account (documented in the README and printed by the command)."""
@@ -152,11 +152,6 @@ STATUSES = (
     (CourseStatus.IN_REVIEW, 5),
     (CourseStatus.WITHDRAWN, 4),
 )
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 def _add_courses(context: DemoContext) -> None:

@@ -11,7 +11,6 @@ run with the error recorded on the peer; other peers are harvested all the same.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ from mooc_portal.federation.schemas import CourseSchema, InstitutionSchema, RunS
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.reference import region_of
+from mooc_portal.slugs import slugify, unique_slug
 
 BATCH = 200
 MAX_RESPONSE_BYTES = 512 * 1024 * 1024
@@ -143,7 +143,7 @@ def _state(peer: Peer, run: HarvestRun, client: PeerClient | None) -> _Run:
         peer=peer,
         run=run,
         client=client,  # type: ignore[arg-type]
-        slug_prefix=_slugify(peer.name)[:30] or f"peer-{peer.id}",
+        slug_prefix=slugify(peer.name, 30).strip("-") or f"peer-{peer.id}",
         subjects=set(session.scalars(select(SubjectArea.code))),
     )
 
@@ -377,19 +377,6 @@ def _normalised_tag(tag: str) -> str:
         raise Rejected(str(exc)) from None
 
 
-def _unique_slug(model: type, base: str, limit: int) -> str:
-    base = base[:limit].strip("-") or "record"
-    slug, n = base, 1
-    while session.scalar(select(model.id).where(model.slug == slug)) is not None:
-        n += 1
-        slug = f"{base[: limit - len(str(n)) - 1]}-{n}"
-    return slug
-
-
-def _slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 def _upsert_institution(state: _Run, record: dict[str, Any]) -> uuid.UUID:
     data = InstitutionSchema().load(record)
     origin = _origin(state, ResourceType.INSTITUTION, data["id"])
@@ -400,7 +387,12 @@ def _upsert_institution(state: _Run, record: dict[str, Any]) -> uuid.UUID:
     institution = session.get(Institution, origin.institution_id) if origin else None
     created = institution is None
     if created:
-        slug = _unique_slug(Institution, f"{state.slug_prefix}-{_slugify(data['slug'])}", 80)
+        slug = unique_slug(
+            Institution,
+            f"{state.slug_prefix}-{slugify(data['slug'])}",
+            limit=80,
+            fallback="record",
+        )
         institution = Institution(uuid=data["id"], slug=slug)
         session.add(institution)
     original = _normalised_tag(data["original_language"])
@@ -461,7 +453,9 @@ def _upsert_course(state: _Run, record: dict[str, Any]) -> uuid.UUID:
     course = session.get(Course, origin.course_id) if origin else None
     created = course is None
     if created:
-        slug = _unique_slug(Course, f"{state.slug_prefix}-{_slugify(data['slug'])}", 120)
+        slug = unique_slug(
+            Course, f"{state.slug_prefix}-{slugify(data['slug'])}", limit=120, fallback="record"
+        )
         course = Course(uuid=data["id"], slug=slug, published_at=utcnow(), institution=institution)
         session.add(course)
     original = _normalised_tag(data["original_language"])

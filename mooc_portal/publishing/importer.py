@@ -31,10 +31,10 @@ from mooc_portal.publishing.services import (
     TranslationData,
     apply_course_fields,
     course_snapshot,
-    slugify,
     validate_course_data,
     validate_translation,
 )
+from mooc_portal.slugs import slugify
 
 TEXT_FIELDS = ("title", "summary", "description", "learning_outcomes")
 LIST_FIELDS = ("teaching_languages", "subtitle_languages", "subjects")

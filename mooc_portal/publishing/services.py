@@ -6,8 +6,6 @@ audit log and re-indexes the course for search. Edits to a published course are 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -39,6 +37,7 @@ from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution
 from mooc_portal.publishing.permissions import require_course_editor, require_staff
 from mooc_portal.reference import ISCED_F
+from mooc_portal.slugs import slugify, unique_slug
 
 COURSE_FIELDS = (
     "code",
@@ -135,11 +134,6 @@ def run_data(run: CourseRun) -> RunData:
 
 
 # --- validation -------------------------------------------------------------------------------
-
-
-def slugify(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100]
 
 
 def _languages(tags: list[str], field_name: str, errors: FieldErrors) -> list[str]:
@@ -299,17 +293,6 @@ def course_snapshot(course: Course) -> dict[str, Any]:
     return data
 
 
-def _unique_slug(base: str, course_id: int | None = None) -> str:
-    base = base or "course"
-    candidate, n = base, 1
-    while True:
-        existing = session.scalar(select(Course.id).where(Course.slug == candidate))
-        if existing is None or existing == course_id:
-            return candidate
-        n += 1
-        candidate = f"{base}-{n}"
-
-
 def apply_course_fields(course: Course, clean: dict[str, Any]) -> None:
     """Set validated values (from ``validate_course_data``) on a course, languages and subjects."""
     for name in (
@@ -365,7 +348,8 @@ def create_course(
     course = Course(
         institution=institution,
         status=CourseStatus.DRAFT,
-        slug=clean["slug"] or _unique_slug(slugify(f"{clean_text['title']}")),
+        slug=clean["slug"]
+        or unique_slug(Course, slugify(clean_text["title"]), limit=120, fallback="course"),
     )
     apply_course_fields(course, clean)
     clean_text["language"] = course.original_language
