@@ -285,6 +285,55 @@ def check_subjects_known(codes: list[str]) -> None:
 # --- courses ----------------------------------------------------------------------------------
 
 
+def _record(
+    actor: Account,
+    course: Course,
+    action: str,
+    *,
+    entity: str = "course",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    summary: str | None = None,
+) -> None:
+    """Flush, write the audit entry of a change to the course (or its ``entity``: a
+    translation), and re-index the course for search."""
+    session.flush()
+    record_change(
+        actor,
+        action,
+        entity,
+        course.id,
+        before=before,
+        after=after,
+        institution_id=course.institution_id,
+        summary=course.code if summary is None else summary,
+    )
+    index_course(course)
+
+
+def _record_run(
+    actor: Account,
+    action: str,
+    run: CourseRun,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Flush, write the audit entry of a change to a run, and re-index its course."""
+    session.flush()
+    record_change(
+        actor,
+        action,
+        "run",
+        run.id,
+        before=before,
+        after=after,
+        institution_id=run.course.institution_id,
+        summary=f"{run.course.code}: {run.uuid}",
+    )
+    index_course(run.course)
+
+
 def course_snapshot(course: Course) -> dict[str, Any]:
     data = snapshot(course, (*COURSE_FIELDS, "status"))
     data["teaching_languages"] = course.teaching_languages
@@ -355,17 +404,13 @@ def create_course(
     clean_text["language"] = course.original_language
     course.translations.append(CourseTranslation(**clean_text))
     session.add(course)
-    session.flush()
-    record_change(
+    _record(
         actor,
+        course,
         "create",
-        "course",
-        course.id,
         after={**course_snapshot(course), "title": clean_text["title"]},
-        institution_id=institution.id,
         summary=f"{course.code}: {clean_text['title']}",
     )
-    index_course(course)
     return course
 
 
@@ -383,18 +428,13 @@ def update_course(actor: Account | None, course: Course, data: CourseData) -> Co
         )
     before = course_snapshot(course)
     apply_course_fields(course, clean)
-    session.flush()
-    record_change(
+    _record(
         actor,
+        course,
         "update",
-        "course",
-        course.id,
         before=before,
         after=course_snapshot(course),
-        institution_id=course.institution_id,
-        summary=course.code,
     )
-    index_course(course)
     return course
 
 
@@ -402,18 +442,13 @@ def set_course_image(actor: Account | None, course: Course, filename: str | None
     actor = require_course_editor(actor, course)
     before = {"image": course.image}
     course.image = filename
-    session.flush()
-    record_change(
+    _record(
         actor,
+        course,
         "update",
-        "course",
-        course.id,
         before=before,
         after={"image": filename},
-        institution_id=course.institution_id,
-        summary=course.code,
     )
-    index_course(course)
 
 
 def save_translation(actor: Account | None, course: Course, data: TranslationData) -> Course:
@@ -429,20 +464,17 @@ def save_translation(actor: Account | None, course: Course, data: TranslationDat
     else:
         for name in TRANSLATION_FIELDS:
             setattr(translation, name, clean[name])
-    session.flush()
-    record_change(
+    _record(
         actor,
+        course,
         "update" if before else "create",
-        "course_translation",
-        course.id,
+        entity="course_translation",
         before=before,
         after={"language": clean["language"], **snapshot(translation, TRANSLATION_FIELDS)}
         if before is None
         else snapshot(translation, TRANSLATION_FIELDS),
-        institution_id=course.institution_id,
         summary=f"{course.code} [{clean['language']}]",
     )
-    index_course(course)
     return course
 
 
@@ -455,17 +487,14 @@ def delete_translation(actor: Account | None, course: Course, language: str) -> 
         raise InvalidInput(_("The original language's text cannot be removed."), field="language")
     before = {"language": language, **snapshot(translation, TRANSLATION_FIELDS)}
     course.translations.remove(translation)
-    session.flush()
-    record_change(
+    _record(
         actor,
+        course,
         "delete",
-        "course_translation",
-        course.id,
+        entity="course_translation",
         before=before,
-        institution_id=course.institution_id,
         summary=f"{course.code} [{language}]",
     )
-    index_course(course)
 
 
 def get_course_for_staff(actor: Account | None, course_uuid: str) -> Course:
@@ -505,17 +534,8 @@ def create_run(actor: Account | None, course: Course, data: RunData) -> CourseRu
     run = CourseRun(course=course)
     _apply_run(run, data)
     session.add(run)
-    session.flush()
-    record_change(
-        actor,
-        "create",
-        "run",
-        run.id,
-        after=snapshot(run, RUN_FIELDS),
-        institution_id=course.institution_id,
-        summary=f"{course.code}: {run.uuid}",
-    )
-    index_course(course)
+    session.flush()  # first: the column defaults (not cancelled) belong in the audit entry
+    _record_run(actor, "create", run, after=snapshot(run, RUN_FIELDS))
     return run
 
 
@@ -524,18 +544,13 @@ def update_run(actor: Account | None, run: CourseRun, data: RunData) -> CourseRu
     _raise_first(validate_run(data))
     before = snapshot(run, RUN_FIELDS)
     _apply_run(run, data)
-    session.flush()
-    record_change(
+    _record_run(
         actor,
         "update",
-        "run",
-        run.id,
+        run,
         before=before,
         after=snapshot(run, RUN_FIELDS),
-        institution_id=run.course.institution_id,
-        summary=f"{run.course.code}: {run.uuid}",
     )
-    index_course(run.course)
     return run
 
 
@@ -545,18 +560,13 @@ def cancel_run(actor: Account | None, run: CourseRun) -> CourseRun:
     if run.cancelled:
         raise Conflict(_("This run is already cancelled."))
     run.cancelled = True
-    session.flush()
-    record_change(
+    _record_run(
         actor,
         "cancel",
-        "run",
-        run.id,
+        run,
         before={"cancelled": False},
         after={"cancelled": True},
-        institution_id=run.course.institution_id,
-        summary=f"{run.course.code}: {run.uuid}",
     )
-    index_course(run.course)
     return run
 
 
