@@ -47,6 +47,7 @@ from mooc_portal.federation.models import (
 from mooc_portal.federation.schemas import CourseSchema, InstitutionSchema, RunSchema
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.publishing.services import RUN_FIELDS
 from mooc_portal.reference import region_of
 from mooc_portal.slugs import slugify, unique_slug
 
@@ -531,22 +532,7 @@ def _store_run(course: Course, data: dict[str, Any]) -> bool:
             raise Rejected("A run's id is already a run of another course.")
         run = CourseRun(uuid=data["id"])
         course.runs.append(run)
-    changed = _assign(
-        run,
-        {
-            name: data[name]
-            for name in (
-                "start_at",
-                "end_at",
-                "enrollment_start_at",
-                "enrollment_end_at",
-                "capacity",
-                "requires_approval",
-                "delivery_mode",
-                "cancelled",
-            )
-        },
-    )
+    changed = _assign(run, {name: data[name] for name in RUN_FIELDS})
     session.flush()
     return changed or run.id is None
 

@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
 from mooc_portal.i18n import parse_language_tag
+from mooc_portal.publishing.services import RunData, validate_run
 from mooc_portal.reference import ASIA_COUNTRIES, EUROPE_COUNTRIES, Region
 
 _TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -68,15 +69,12 @@ class RunSchema(Schema):
     modified_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
     @validates_schema
-    def _dates_in_order(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        start, end = data.get("start_at"), data.get("end_at")
-        if start and end and end <= start:
-            raise ValidationError("The run must end after it starts.", "end_at")
-        opens, closes = data.get("enrollment_start_at"), data.get("enrollment_end_at")
-        if opens and closes and closes <= opens:
-            raise ValidationError("Enrolment must close after it opens.", "enrollment_end_at")
-        if closes and end and closes > end:
-            raise ValidationError("Enrolment must close by the run's end.", "enrollment_end_at")
+    def _run_rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """A peer's run keeps the rules of the web forms (dates in order, capacity)."""
+        fields_ = {name: data[name] for name in RunData.__dataclass_fields__ if name in data}
+        errors = validate_run(RunData(**fields_))
+        if errors:
+            raise ValidationError(errors[0][1], errors[0][0])
 
 
 class InstitutionSchema(Schema):

@@ -516,15 +516,7 @@ def get_course_for_staff(actor: Account | None, course_uuid: str) -> Course:
 
 
 def _apply_run(run: CourseRun, data: RunData) -> None:
-    for name in (
-        "start_at",
-        "end_at",
-        "enrollment_start_at",
-        "enrollment_end_at",
-        "capacity",
-        "requires_approval",
-        "delivery_mode",
-    ):
+    for name in RunData.__dataclass_fields__:
         setattr(run, name, getattr(data, name))
 
 
