@@ -25,7 +25,7 @@ from mooc_portal.catalog.search import index_course
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput
 from mooc_portal.institutions.models import Institution
-from mooc_portal.publishing.permissions import refuse_federated_institution, require_staff
+from mooc_portal.publishing.permissions import refuse_federated, require_staff
 from mooc_portal.publishing.services import (
     CourseData,
     TranslationData,
@@ -195,7 +195,7 @@ def import_courses(
     the server operator's authority (``from_command_line``, actor None in the audit log).
     """
     if from_command_line:
-        refuse_federated_institution(institution)
+        refuse_federated(institution.id)
     else:
         actor = require_staff(actor, institution)
     existing = {

@@ -17,7 +17,6 @@ from mooc_portal.institutions.models import Institution
 
 __all__ = [
     "refuse_federated",
-    "refuse_federated_institution",
     "require_account",
     "require_admin",
     "require_course_editor",
@@ -25,31 +24,15 @@ __all__ = [
 ]
 
 
-def refuse_federated(course: Course) -> None:
-    """A course harvested from a peer portal is never edited here."""
-    from mooc_portal.federation.services import course_origin
-
-    origin = course_origin(course)
-    if origin is not None:
-        raise Conflict(
-            _(
-                "This course comes from %(peer)s and can only be changed there.",
-                peer=origin.peer.name,
-            )
-        )
-
-
-def refuse_federated_institution(institution: Institution) -> None:
-    """An institution harvested from a peer portal gets no courses, staff or edits here."""
+def refuse_federated(institution_id: int) -> None:
+    """An institution harvested from a peer portal, and its courses (a harvested course always
+    belongs to a harvested institution), are changed on that portal only, never here."""
     from mooc_portal.federation.services import institution_origin
 
-    origin = institution_origin(institution.id)
+    origin = institution_origin(institution_id)
     if origin is not None:
         raise Conflict(
-            _(
-                "This institution comes from %(peer)s and can only be changed there.",
-                peer=origin.peer.name,
-            )
+            _("This comes from %(peer)s and can only be changed there.", peer=origin.peer.name)
         )
 
 
@@ -63,7 +46,7 @@ def require_staff(actor: Account | None, institution: Institution) -> Account:
     """The actor is a member (editor or manager) of the institution, or an administrator."""
     actor = require_account(actor)
     if actor.may_act_for(institution.id):
-        refuse_federated_institution(institution)
+        refuse_federated(institution.id)
         return actor
     raise NotFound(_("No such institution."))
 
@@ -80,6 +63,6 @@ def require_course_editor(actor: Account | None, course: Course) -> Account:
     """The actor may edit the course: staff of its institution, or an administrator."""
     actor = require_account(actor)
     if actor.may_act_for(course.institution_id):
-        refuse_federated(course)
+        refuse_federated(course.institution_id)
         return actor
     raise NotFound(_("No such course."))
