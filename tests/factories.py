@@ -154,3 +154,41 @@ def make_account(
     session.add(account)
     session.flush()
     return account
+
+
+def make_federated_course(
+    title: str | None = None, *, peer_name: str = "Peer Portal", **fields: Any
+) -> Course:
+    """A course harvested from the peer ``peer_name`` (made if missing), with its origin rows."""
+
+    from sqlalchemy import select
+
+    from mooc_portal.federation.models import FederatedOrigin, Peer, ResourceType
+
+    peer = session.scalar(select(Peer).where(Peer.name == peer_name))
+    if peer is None:
+        peer = Peer(name=peer_name, base_url="https://peer.example.org", enabled=False)
+        session.add(peer)
+        session.flush()
+    institution = fields.pop("institution", None) or make_institution()
+    course = make_course(title, institution=institution, **fields)
+    for kind, column, id_ in (
+        (ResourceType.INSTITUTION, "institution_id", institution.id),
+        (ResourceType.COURSE, "course_id", course.id),
+    ):
+        if not session.scalar(
+            select(FederatedOrigin.id).where(getattr(FederatedOrigin, column) == id_)
+        ):
+            session.add(
+                FederatedOrigin(
+                    peer_id=peer.id,
+                    resource_type=kind,
+                    resource_uuid=(
+                        institution if kind == ResourceType.INSTITUTION else course
+                    ).uuid,
+                    origin_url=f"https://peer.example.org/{kind}s/{id_}",
+                    **{column: id_},
+                )
+            )
+    session.flush()
+    return course

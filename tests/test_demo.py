@@ -17,6 +17,8 @@ from mooc_portal.catalog.models import (
 )
 from mooc_portal.db import utcnow
 from mooc_portal.demo import DEMO_PASSWORD, load_demo_data
+from mooc_portal.demo.peer import PEER_NAME, PEER_URL
+from mooc_portal.federation.models import FederatedOrigin, HarvestRun, Peer
 from mooc_portal.institutions.models import Institution
 from mooc_portal.reference import ISCED_F, Region, region_of
 from tests.factories import make_institution
@@ -30,7 +32,9 @@ def test_demo_catalog_is_broad_and_relative_to_now(db_session):
     now = utcnow() + timedelta(days=400)  # dates follow the given clock, not the calendar
     summary = load_demo_data(now=now)
 
-    institutions = db_session.scalars(select(Institution)).all()
+    # The summary counts the portal's own partners; the demo peer's come on top (tested below).
+    federated = set(db_session.scalars(select(FederatedOrigin.institution_id)))
+    institutions = [i for i in db_session.scalars(select(Institution)) if i.id not in federated]
     assert summary.institutions == len(institutions) >= 30
     countries = {i.country for i in institutions}
     assert summary.countries == len(countries) >= 20
@@ -39,9 +43,9 @@ def test_demo_catalog_is_broad_and_relative_to_now(db_session):
     local_names = {t.language for i in institutions for t in i.translations}
     assert {"en", "ko", "ja", "zh", "fr", "de", "th", "vi"} <= local_names
 
-    courses = db_session.scalars(select(Course)).all()
+    courses = [c for c in db_session.scalars(select(Course)) if c.institution_id not in federated]
     assert summary.courses == len(courses) >= 150
-    runs = db_session.scalars(select(CourseRun)).all()
+    runs = [r for c in courses for r in c.runs]
     assert summary.runs == len(runs) >= 250
     assert {run.availability(now) for run in runs} == set(Availability)
     assert any(r.capacity for r in runs) and any(r.requires_approval for r in runs)
@@ -62,7 +66,7 @@ def test_demo_catalog_is_broad_and_relative_to_now(db_session):
     subjects = {s.code for c in courses for s in c.subjects}
     assert len(subjects) >= 20 and subjects <= set(ISCED_F)
     assert len({c.slug for c in courses}) == len(courses)
-    assert _count(db_session, CourseSearchDocument) == len(courses)
+    assert _count(db_session, CourseSearchDocument) == _count(db_session, Course)
 
 
 def test_demo_has_an_account_for_every_role(db_session):
@@ -130,7 +134,9 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
         select(Course).where(Course.status == CourseStatus.PUBLISHED)
     ).all()
     with_outline = set(db_session.scalars(select(Module.course_id)))
-    assert {c.id for c in published} <= with_outline
+    # Harvested courses keep their outline at their origin.
+    harvested = set(db_session.scalars(select(FederatedOrigin.course_id)))
+    assert {c.id for c in published} - harvested <= with_outline
     lessons = db_session.scalars(select(Lesson)).all()
     assert {lesson.kind for lesson in lessons} == set(LessonKind)
     assert all(lesson.external_url for lesson in lessons if lesson.kind == LessonKind.EXTERNAL)
@@ -157,3 +163,27 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     assert all(states[c.enrollment_id] == EnrollmentState.COMPLETED for c in certificates)
     learners = {e.account_id for e in enrollments}
     assert len(learners) >= 6
+
+
+def test_demo_registers_a_disabled_peer_whose_courses_show_their_origin(client, db_session):
+    load_demo_data()
+    peer = db_session.scalar(select(Peer))
+    assert (peer.name, peer.base_url, peer.enabled) == (PEER_NAME, PEER_URL, False)
+    run = db_session.scalar(select(HarvestRun).where(HarvestRun.peer_id == peer.id))
+    assert run.status == "succeeded" and run.created == 5 and run.rejected == 0
+    origins = db_session.scalars(
+        select(FederatedOrigin).where(FederatedOrigin.course_id.is_not(None))
+    ).all()
+    assert len(origins) == 3
+    assert all(o.origin_url.startswith(f"{PEER_URL}/courses/") for o in origins)
+
+    # Public and searchable like any course, shown "From <peer>", enrolled in at the origin.
+    listing = client.get("/courses", query_string={"q": "arctic climate"}).get_data(as_text=True)
+    assert "Arctic Climate Science" in listing
+    assert f"From {PEER_NAME}" in listing
+    arctic = db_session.get(Course, next(o.course_id for o in origins if "arctic" in o.origin_url))
+    page = client.get(f"/courses/{arctic.slug}").get_data(as_text=True)
+    assert f'href="{PEER_URL}/courses/arctic-climate-science"' in page
+    assert "Log in to enrol" not in page
+    # The portal's own API does not publish again what it harvested.
+    assert client.get("/api/v1/courses", query_string={"q": "arctic"}).get_json()["items"] == []

@@ -73,7 +73,24 @@ class SubjectArea(Base):
     label: Mapped[str] = mapped_column(String(120))
 
 
-class Course(PublicIdMixin, TimestampMixin, Base):
+class CourseLanguagesMixin:
+    """A course's teaching and subtitle languages, read from its ``languages`` (a ``Course``
+    or the plain rows federation reads for its snapshot)."""
+
+    __slots__ = ()
+
+    @property
+    def teaching_languages(self) -> list[str]:
+        languages = self.languages  # type: ignore[attr-defined]
+        return [lang.language for lang in languages if lang.kind == LanguageKind.TEACHING]
+
+    @property
+    def subtitle_languages(self) -> list[str]:
+        languages = self.languages  # type: ignore[attr-defined]
+        return [lang.language for lang in languages if lang.kind == LanguageKind.SUBTITLE]
+
+
+class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
     """A course a partner institution offers; learners enrol in one of its runs."""
 
     __tablename__ = "mooc_course"
@@ -130,14 +147,6 @@ class Course(PublicIdMixin, TimestampMixin, Base):
 
     def text(self, field: str, language: str) -> LocalizedText:
         return localized(self.translations, field, language, self.original_language)
-
-    @property
-    def teaching_languages(self) -> list[str]:
-        return [lang.language for lang in self.languages if lang.kind == LanguageKind.TEACHING]
-
-    @property
-    def subtitle_languages(self) -> list[str]:
-        return [lang.language for lang in self.languages if lang.kind == LanguageKind.SUBTITLE]
 
     @property
     def is_public(self) -> bool:

@@ -281,6 +281,13 @@ def _conditions(base: Any, filters: CatalogFilters) -> dict[str, Any]:
     return conditions
 
 
+def matching_course_ids(filters: CatalogFilters, *, now: datetime | None = None) -> Select[Any]:
+    """The ids of the public courses matching ``filters``: the search without its order, page
+    or facets, for callers that page on their own (the API's keyset pages)."""
+    base = _base(filters, now or utcnow()).subquery("matches")
+    return select(base.c.id).where(*_conditions(base, filters).values())
+
+
 # The facet name that marks the rows of the result page in the combined statement.
 PAGE_ROWS = "_page"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
@@ -47,17 +46,6 @@ def open_courses(limit: int = 6, *, now: datetime | None = None) -> list[Course]
             .limit(limit)
         ).all()
     )
-
-
-def known_institution_slugs(slugs: Iterable[str]) -> set[str]:
-    """Which of ``slugs`` name an active partner institution."""
-    slugs = list(slugs)
-    if not slugs:
-        return set()
-    found = session.scalars(
-        select(Institution.slug).where(Institution.slug.in_(slugs), Institution.active.is_(True))
-    )
-    return set(found)
 
 
 def get_public_course(slug: str) -> Course:

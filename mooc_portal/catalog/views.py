@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
-from mooc_portal.catalog.forms import parse_catalog_args
+from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.search import FACETS, SORTS, search_courses
-from mooc_portal.catalog.services import get_public_course, known_institution_slugs
+from mooc_portal.catalog.services import get_public_course
 from mooc_portal.db import utcnow
+from mooc_portal.federation.services import course_origin, federated_origins
 from mooc_portal.web import current_language
 
 bp = Blueprint("catalog", __name__)
@@ -21,13 +21,7 @@ bp = Blueprint("catalog", __name__)
 def course_list() -> str:
     parsed = parse_catalog_args(request.args)
     filters = parsed.filters
-    notices = list(parsed.notices)
-    if filters.institution:
-        known = known_institution_slugs(filters.institution)
-        for slug in filters.institution:
-            if slug not in known:
-                notices.append(_("There is no partner institution “%(slug)s”.", slug=slug))
-        filters = replace(filters, institution=tuple(s for s in filters.institution if s in known))
+    notices = parsed.notices
     result = search_courses(
         filters,
         language=current_language(),
@@ -45,6 +39,7 @@ def course_list() -> str:
         notices=notices,
         facet_names=FACETS,
         sorts=SORTS,
+        origins=federated_origins(result.courses),
         page_url=lambda page: _page_url(filters, page),
     )
 
@@ -69,4 +64,5 @@ def course_detail(slug: str) -> str:
         course=course,
         now=now,
         availability=course.availability(now),
+        origin=course_origin(course),
     )

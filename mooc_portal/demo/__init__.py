@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,9 +49,11 @@ from mooc_portal.demo.data import (
     Topic,
 )
 from mooc_portal.demo.learning import add_learning
+from mooc_portal.demo.peer import add_demo_peer
 from mooc_portal.errors import Conflict
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.reference import region_of
+from mooc_portal.slugs import slugify
 
 DEMO_PASSWORD = "asem-mooc-demo"
 """The password of every demo account (documented in the README and printed by the command)."""
@@ -152,11 +153,6 @@ STATUSES = (
     (CourseStatus.IN_REVIEW, 5),
     (CourseStatus.WITHDRAWN, 4),
 )
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 def _add_courses(context: DemoContext) -> None:
@@ -402,6 +398,7 @@ STEPS: tuple[Callable[[DemoContext], None], ...] = (
     _add_courses,
     _add_accounts,
     add_learning,
+    add_demo_peer,
 )
 """The loader's steps, in order. Append a step to add demo data for a new feature."""
 

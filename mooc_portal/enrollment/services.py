@@ -32,6 +32,8 @@ from mooc_portal.enrollment.models import (
 )
 from mooc_portal.enrollment.notifications import notify
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from mooc_portal.federation.models import FederatedOrigin
+from mooc_portal.federation.services import course_origin
 from mooc_portal.institutions.models import Institution
 
 S = EnrollmentState
@@ -224,6 +226,8 @@ class RunAction:
     other_run_enrollment: Enrollment | None
     figures: RunFigures
     position: int | None
+    # A course harvested from a peer portal: the learner enrols there (``origin.origin_url``).
+    origin: FederatedOrigin | None = None
 
 
 def run_action(course: Course, run: CourseRun, account: Account | None) -> RunAction:
@@ -250,8 +254,8 @@ def run_action(course: Course, run: CourseRun, account: Account | None) -> RunAc
                     )
                 ).unique()
             )
-        cache[key] = (figures, mine, waitlist_positions(mine))
-    figures, mine, positions = cache[key]
+        cache[key] = (figures, mine, waitlist_positions(mine), course_origin(course))
+    figures, mine, positions, origin = cache[key]
     in_run = [e for e in mine if e.run_id == run.id]
     current = next((e for e in in_run if e.is_active), in_run[-1] if in_run else None)
     elsewhere = next((e for e in mine if e.is_active and e.run_id != run.id), None)
@@ -260,6 +264,7 @@ def run_action(course: Course, run: CourseRun, account: Account | None) -> RunAc
         other_run_enrollment=elsewhere,
         figures=figures.get(run.id) or RunFigures(run),
         position=positions.get(current.id) if current else None,
+        origin=origin,
     )
 
 
@@ -282,6 +287,11 @@ def enroll(run: CourseRun, account: Account, *, actor: Account | None) -> Enroll
     availability = run.availability()
     if not _course_is_public(run.course_id):
         raise NotFound(_("No such course run."))
+    origin = course_origin(run.course)
+    if origin is not None:
+        raise EnrollmentClosed(
+            _("This course comes from %(peer)s: enrol there.", peer=origin.peer.name)
+        )
     if availability is Availability.CANCELLED:
         raise EnrollmentClosed(_("This run has been cancelled."))
     if availability is not Availability.OPEN:

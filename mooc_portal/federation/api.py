@@ -27,20 +27,15 @@ from flask import (
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from flask_smorest.utils import PrefixedMappingProxy
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select
 from werkzeug.exceptions import HTTPException
 
 from mooc_portal import __version__
-from mooc_portal.catalog.availability import Availability, run_availability_sql
-from mooc_portal.catalog.models import (
-    Course,
-    CourseLanguage,
-    CourseRun,
-    CourseSubject,
-    LanguageKind,
-)
-from mooc_portal.db import session, utcnow
-from mooc_portal.errors import NotFound, PortalError
+from mooc_portal.catalog.filters import parse_catalog_args
+from mooc_portal.catalog.models import Course, CourseRun
+from mooc_portal.catalog.search import FACETS, CatalogFilters, matching_course_ids
+from mooc_portal.db import session
+from mooc_portal.errors import InvalidInput, NotFound, PortalError
 from mooc_portal.federation import schemas
 from mooc_portal.federation.models import ResourceType
 from mooc_portal.federation.serialize import (
@@ -60,7 +55,6 @@ from mooc_portal.federation.services import (
     own_public_courses,
     own_public_institutions,
 )
-from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution
 
 bp = ApiBlueprint(
@@ -174,47 +168,14 @@ def institution_detail(institution_id: str) -> Response:
 # Courses and runs -----------------------------------------------------------------------
 
 
-def filter_courses(query: Select[Any], args: dict[str, Any]) -> Select[Any]:
-    """The catalog's filters on a query of public courses (``Course`` joined to ``Institution``).
-
-    Until the catalog's search service (``catalog.search.search_courses``) is shared, the API
-    filters here through the catalog's query helpers; it should switch to that service then.
-    """
-    if "institution" in args:
-        query = query.where(Institution.uuid == args["institution"])
-    if "country" in args:
-        query = query.where(Institution.country == args["country"])
-    if "region" in args:
-        query = query.where(Institution.region == args["region"])
-    if "level" in args:
-        query = query.where(Course.level == args["level"])
-    if "pace" in args:
-        query = query.where(Course.pace == args["pace"])
-    if "language" in args:
-        query = query.where(
-            exists().where(
-                CourseLanguage.course_id == Course.id,
-                CourseLanguage.kind == LanguageKind.TEACHING,
-                CourseLanguage.language == parse_language_tag(args["language"]),
-            )
-        )
-    if "subject" in args:
-        # ISCED-F codes nest: "06" matches "061" and "0613".
-        query = query.where(
-            exists().where(
-                CourseSubject.course_id == Course.id,
-                CourseSubject.code.like(args["subject"] + "%"),
-            )
-        )
-    if "availability" in args:
-        wanted = Availability.from_slug(args["availability"])
-        best = (
-            select(func.min(run_availability_sql(CourseRun, utcnow())))
-            .where(CourseRun.course_id == Course.id, CourseRun.cancelled.is_(False))
-            .scalar_subquery()
-        )
-        query = query.where(func.coalesce(best, int(Availability.TO_BE_SCHEDULED)) == int(wanted))
-    return query
+def course_filters() -> CatalogFilters:
+    """The catalog's filters from the query string (the parser ``/courses`` uses); a value the
+    catalog page would ignore with a notice is a 400 naming its parameter here."""
+    parsed = parse_catalog_args(request.args)
+    for problem in parsed.problems:
+        if problem.field in (*FACETS, "q"):
+            raise InvalidInput(problem.message, field=problem.field)
+    return parsed.filters
 
 
 @bp.route("/courses")
@@ -224,26 +185,32 @@ def course_list(args: dict[str, Any]) -> Response:
     """Public courses with their runs, filtered as in the catalog, in a stable order."""
     # The feed versions the public catalog: every public change writes an entry. Its time is
     # part of Last-Modified, so that a course leaving the list changes it too.
+    filters = course_filters()
     sequence, changed_at = latest_change()
     cache = _page_cache()
     if cache is None:
-        items, next_cursor, modified = _course_page(args)
+        items, next_cursor, modified = _course_page(filters, args)
         return _page(items, next_cursor, _latest(modified, changed_at))
     # Availability follows the clock, so a cached page lives a minute at most.
     key = (request.query_string, sequence, int(time.time() // 60))
     if key not in cache:
         if len(cache) >= cache.maxsize:
             cache.pop(next(iter(cache)))
-        items, next_cursor, modified = _course_page(args)
+        items, next_cursor, modified = _course_page(filters, args)
         encoded = encode_json({"items": items, "next": next_cursor})
         cache[key] = ([], next_cursor, _latest(modified, changed_at), encoded)
     return _page(*cache[key])
 
 
-def _course_page(args: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None, Any]:
+def _course_page(
+    filters: CatalogFilters, args: dict[str, Any]
+) -> tuple[list[dict[str, Any]], str | None, Any]:
     after = decode_cursor(args["cursor"], "k", field="cursor") if args.get("cursor") else 0
     limit = args["limit"]
-    rows = course_rows(filter_courses(own_public_courses(), args), after=after, limit=limit + 1)
+    query = own_public_courses()
+    if filters.is_filtered:
+        query = query.where(Course.id.in_(matching_course_ids(filters)))
+    rows = course_rows(query, after=after, limit=limit + 1)
     next_cursor = encode_cursor("k", rows[limit - 1].id) if len(rows) > limit else None
     rows = rows[:limit]
     links = PageLinks()

@@ -11,9 +11,8 @@ run with the error recorded on the peer; other peers are harvested all the same.
 from __future__ import annotations
 
 import json
-import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -48,7 +47,9 @@ from mooc_portal.federation.models import (
 from mooc_portal.federation.schemas import CourseSchema, InstitutionSchema, RunSchema
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.publishing.services import RUN_FIELDS
 from mooc_portal.reference import region_of
+from mooc_portal.slugs import slugify, unique_slug
 
 BATCH = 200
 MAX_RESPONSE_BYTES = 512 * 1024 * 1024
@@ -138,21 +139,49 @@ def harvest_peers(
     return [harvest_peer(peer, transport=transport) for peer in peers]
 
 
+def _state(peer: Peer, run: HarvestRun, client: PeerClient | None) -> _Run:
+    return _Run(
+        peer=peer,
+        run=run,
+        client=client,  # type: ignore[arg-type]
+        slug_prefix=slugify(peer.name, 30).strip("-") or f"peer-{peer.id}",
+        subjects=set(session.scalars(select(SubjectArea.code))),
+    )
+
+
+def apply_snapshot(peer: Peer, snapshot: Any) -> HarvestRun:
+    """Apply a snapshot document already in hand (the form of ``/api/v1/export``) as the first
+    harvest of ``peer`` does, with no network call: the demo loads its canned peer this way.
+
+    Flushes only; the caller commits. Raises HarvestError when it is not a snapshot.
+    """
+    run = HarvestRun(peer=peer, snapshot=True)
+    session.add(run)
+    session.flush()
+    session.info[SUPPRESS] = True
+    try:
+        _apply_snapshot_document(_state(peer, run, None), snapshot, session.flush)
+    finally:
+        session.info.pop(SUPPRESS, None)
+    run.status = HarvestStatus.SUCCEEDED
+    run.finished_at = peer.last_success_at = utcnow()
+    session.flush()
+    return run
+
+
 def harvest_peer(peer: Peer, *, transport: httpx.BaseTransport | None = None) -> HarvestRun:
     """Pull ``peer``'s changes since its cursor (its snapshot when it has none); commits."""
     run = HarvestRun(peer=peer, snapshot=peer.cursor is None)
     session.add(run)
     session.commit()
-    state = _Run(
-        peer=peer,
-        run=run,
-        client=PeerClient(
+    state = _state(
+        peer,
+        run,
+        PeerClient(
             peer.base_url,
             timeout=float(current_app.config["MOOC_HARVEST_TIMEOUT"]),
             transport=transport,
         ),
-        slug_prefix=_slugify(peer.name)[:30] or f"peer-{peer.id}",
-        subjects=set(session.scalars(select(SubjectArea.code))),
     )
     session.info[SUPPRESS] = True
     try:
@@ -202,7 +231,11 @@ def _follow_feed(state: _Run) -> None:
 
 
 def _apply_snapshot(state: _Run) -> None:
-    snapshot = state.client.get("/api/v1/export")
+    _apply_snapshot_document(state, state.client.get("/api/v1/export"), session.commit)
+
+
+def _apply_snapshot_document(state: _Run, snapshot: Any, commit: Callable[[], None]) -> None:
+    """Store a snapshot's records, ``commit`` after each batch; withdraw what it lacks."""
     _require(isinstance(snapshot, dict), "The snapshot is not a JSON object.")
     cursor = snapshot.get("cursor")
     institutions, courses = snapshot.get("institutions"), snapshot.get("courses")
@@ -218,7 +251,7 @@ def _apply_snapshot(state: _Run) -> None:
                 stored = _apply_record(state, kind, record, _upsert_for(kind))
                 if stored is not None:
                     seen[kind].add(stored)
-            session.commit()
+            commit()
     # What the peer no longer publishes is withdrawn here too.
     for origin in session.scalars(
         select(FederatedOrigin).where(FederatedOrigin.peer_id == state.peer.id)
@@ -227,7 +260,7 @@ def _apply_snapshot(state: _Run) -> None:
         if gone and _withdraw_origin(origin):
             state.run.withdrawn += 1
     state.peer.cursor = cursor
-    session.commit()
+    commit()
 
 
 def _batches(records: list[Any]) -> Iterator[list[Any]]:
@@ -345,19 +378,6 @@ def _normalised_tag(tag: str) -> str:
         raise Rejected(str(exc)) from None
 
 
-def _unique_slug(model: type, base: str, limit: int) -> str:
-    base = base[:limit].strip("-") or "record"
-    slug, n = base, 1
-    while session.scalar(select(model.id).where(model.slug == slug)) is not None:
-        n += 1
-        slug = f"{base[: limit - len(str(n)) - 1]}-{n}"
-    return slug
-
-
-def _slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 def _upsert_institution(state: _Run, record: dict[str, Any]) -> uuid.UUID:
     data = InstitutionSchema().load(record)
     origin = _origin(state, ResourceType.INSTITUTION, data["id"])
@@ -368,7 +388,12 @@ def _upsert_institution(state: _Run, record: dict[str, Any]) -> uuid.UUID:
     institution = session.get(Institution, origin.institution_id) if origin else None
     created = institution is None
     if created:
-        slug = _unique_slug(Institution, f"{state.slug_prefix}-{_slugify(data['slug'])}", 80)
+        slug = unique_slug(
+            Institution,
+            f"{state.slug_prefix}-{slugify(data['slug'])}",
+            limit=80,
+            fallback="record",
+        )
         institution = Institution(uuid=data["id"], slug=slug)
         session.add(institution)
     original = _normalised_tag(data["original_language"])
@@ -429,7 +454,9 @@ def _upsert_course(state: _Run, record: dict[str, Any]) -> uuid.UUID:
     course = session.get(Course, origin.course_id) if origin else None
     created = course is None
     if created:
-        slug = _unique_slug(Course, f"{state.slug_prefix}-{_slugify(data['slug'])}", 120)
+        slug = unique_slug(
+            Course, f"{state.slug_prefix}-{slugify(data['slug'])}", limit=120, fallback="record"
+        )
         course = Course(uuid=data["id"], slug=slug, published_at=utcnow(), institution=institution)
         session.add(course)
     original = _normalised_tag(data["original_language"])
@@ -505,22 +532,7 @@ def _store_run(course: Course, data: dict[str, Any]) -> bool:
             raise Rejected("A run's id is already a run of another course.")
         run = CourseRun(uuid=data["id"])
         course.runs.append(run)
-    changed = _assign(
-        run,
-        {
-            name: data[name]
-            for name in (
-                "start_at",
-                "end_at",
-                "enrollment_start_at",
-                "enrollment_end_at",
-                "capacity",
-                "requires_approval",
-                "delivery_mode",
-                "cancelled",
-            )
-        },
-    )
+    changed = _assign(run, {name: data[name] for name in RUN_FIELDS})
     session.flush()
     return changed or run.id is None
 

@@ -1,11 +1,10 @@
 """Partner write access: per-institution API tokens and the writes they authorise.
 
-The course and run writes here keep the web forms' rules that the database and the schemas
-hold (codes unique per institution, run dates in order, ECTS with credits) and their review
-workflow: a course created through the API is a draft, ``submit`` puts it in review, and only
-an administrator's review publishes it; edits to a published course are live at once.
-When the partner-publishing services (issue 3: create/update course and run, submit for review)
-are merged, ``create_course`` / ``update_course`` / ``save_run`` should call them instead.
+The writes go through the publishing services, as the web forms do: the same validation
+(``InvalidInput`` / ``Conflict`` at the field), review workflow (a new course is a draft,
+``submit`` puts it in review, only an administrator's review publishes it; edits to a
+published course are live at once), audit log and search indexing. A token acts as a
+:class:`TokenActor`: an editor of its own institution and of nothing else.
 """
 
 from __future__ import annotations
@@ -13,28 +12,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from mooc_portal.accounts.models import Account, StaffRole
-from mooc_portal.catalog.models import (
-    Course,
-    CourseLanguage,
-    CourseRun,
-    CourseStatus,
-    CourseSubject,
-    CourseTranslation,
-    LanguageKind,
-    SubjectArea,
-)
+from mooc_portal.catalog.models import Course, CourseRun, CourseStatus
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from mooc_portal.federation.models import ApiToken
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution
+from mooc_portal.publishing import services as publishing
+from mooc_portal.publishing import workflow
 
 TOKEN_PREFIX = "mooc_"
 
@@ -114,6 +104,25 @@ def authenticate_token(plain: str) -> ApiToken | None:
 # Writes a token authorises --------------------------------------------------------------
 
 
+class TokenActor:
+    """A token as the acting account of the publishing services: an editor of the token's
+    institution only. The audit log and review history name the manager who created it."""
+
+    is_admin = False
+
+    def __init__(self, token: ApiToken) -> None:
+        self.token = token
+        creator = session.get(Account, token.created_by_id) if token.created_by_id else None
+        self.id = creator.id if creator else None
+        self.email = creator.email if creator else None
+
+    def role_in(self, institution_id: int) -> StaffRole | None:
+        return StaffRole.EDITOR if institution_id == self.token.institution_id else None
+
+    def may_act_for(self, institution_id: int, role: StaffRole = StaffRole.EDITOR) -> bool:
+        return role == StaffRole.EDITOR and institution_id == self.token.institution_id
+
+
 def _own_course(token: ApiToken, course_uuid: uuid.UUID) -> Course:
     course = session.scalar(
         select(Course).where(
@@ -125,114 +134,82 @@ def _own_course(token: ApiToken, course_uuid: uuid.UUID) -> Course:
     return course
 
 
-def _tag(value: str, field: str) -> str:
-    try:
-        return parse_language_tag(value)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field=field) from None
+def _texts(data: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """``{language: {field: text}}`` from the API's per-language maps."""
+    texts: dict[str, dict[str, str]] = {}
+    for name in publishing.TRANSLATION_FIELDS:
+        for tag, text in (data.get(name) or {}).items():
+            try:
+                language = parse_language_tag(tag)
+            except ValueError as exc:
+                raise InvalidInput(str(exc), field=name) from None
+            texts.setdefault(language, {})[name] = text
+    return texts
 
 
-def _apply_course(course: Course, data: dict[str, Any]) -> None:
-    simple = ("level", "pace", "length_weeks", "credential", "image")
-    for name in simple:
-        if name in data:
-            setattr(course, name, data[name])
+def _course_data(data: dict[str, Any], course: Course | None = None) -> publishing.CourseData:
+    """The publishing form of a course: the stored values (if any) with what ``data`` sends."""
+    values: dict[str, Any] = publishing.course_data(course).__dict__ if course else {}
+    values.update(
+        {k: v for k, v in data.items() if k in publishing.CourseData.__dataclass_fields__}
+    )
     for name in ("effort_hours", "ects_credits"):
-        if name in data:
-            value = data[name]
-            setattr(
-                course,
-                name,
-                Decimal(str(value)).quantize(Decimal("0.1")) if value is not None else None,
-            )
-    if "original_language" in data:
-        course.original_language = _tag(data["original_language"], "original_language")
-    texts = {
-        n: data[n] for n in ("title", "summary", "description", "learning_outcomes") if n in data
-    }
-    if texts:
-        existing = {t.language: t for t in course.translations}
-        languages = {_tag(tag, "title") for m in texts.values() for tag in m}
-        for tag in languages:
-            translation = existing.get(tag)
-            if translation is None:
-                title = texts.get("title", {}).get(tag)
-                if not title:
-                    raise InvalidInput(f"Give the title in {tag} too.", field="title")
-                translation = CourseTranslation(language=tag, title=title)
-                course.translations.append(translation)
-            for name, values in texts.items():
-                if tag in values:
-                    if name == "title" and not values[tag]:
-                        raise InvalidInput("A title cannot be empty.", field="title")
-                    setattr(translation, name, values[tag] or None)
-    if not course.translations:
-        raise InvalidInput("Give the course a title.", field="title")
-    if course.original_language not in {t.language for t in course.translations}:
-        raise InvalidInput("Give the title in the original language.", field="original_language")
-    for kind, name in (
-        (LanguageKind.TEACHING, "teaching_languages"),
-        (LanguageKind.SUBTITLE, "subtitle_languages"),
-    ):
-        if name in data:
-            tags = list(dict.fromkeys(_tag(t, name) for t in data[name]))
-            course.languages = [lang for lang in course.languages if lang.kind != kind] + [
-                CourseLanguage(kind=kind, language=t, position=i) for i, t in enumerate(tags)
-            ]
-    if "subjects" in data:
-        codes = sorted(set(data["subjects"]))
-        known = set(session.scalars(select(SubjectArea.code).where(SubjectArea.code.in_(codes))))
-        if set(codes) - known:
-            raise InvalidInput(
-                f"Unknown ISCED-F codes: {', '.join(sorted(set(codes) - known))}.", field="subjects"
-            )
-        course.subjects = [CourseSubject(code=c) for c in codes]
+        if isinstance(values.get(name), float):
+            values[name] = str(values[name])
+    return publishing.CourseData(**values)
 
 
-def _flush(field: str) -> None:
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as error:
-        raise Conflict(f"This conflicts with stored data ({field}).", field=field) from error
+def _translation(language: str, text: dict[str, str], course: Course | None = None) -> Any:
+    stored = (
+        next((t for t in course.translations if t.language == language), None) if course else None
+    )
+    values = (
+        {name: getattr(stored, name) for name in publishing.TRANSLATION_FIELDS} if stored else {}
+    )
+    values.update(text)
+    if not values.get("title"):
+        raise InvalidInput(f"Give the title in {language} too.", field="title")
+    return publishing.TranslationData(language=language, **values)
+
+
+def _save_texts(actor: Any, course: Course, texts: dict[str, dict[str, str]]) -> None:
+    for language, text in texts.items():
+        publishing.save_translation(actor, course, _translation(language, text, course))
+
+
+def _image_and_submit(actor: Any, course: Course, data: dict[str, Any]) -> None:
+    if "image" in data and data["image"] != course.image:
+        publishing.set_course_image(actor, course, data["image"])
+    if data.get("submit") and course.status == CourseStatus.DRAFT:
+        workflow.transition_course(actor, course, "submit")
 
 
 def create_course(token: ApiToken, data: dict[str, Any]) -> Course:
     """A new draft course of the token's institution (in review when ``submit`` is true)."""
-    if session.scalar(
-        select(Course.id).where(
-            Course.institution_id == token.institution_id, Course.code == data["code"]
-        )
-    ):
-        raise Conflict("The institution already has a course with this code.", field="code")
-    if session.scalar(select(Course.id).where(Course.slug == data["slug"])):
-        raise Conflict("This slug is taken.", field="slug")
-    course = Course(
-        institution_id=token.institution_id,
-        code=data["code"],
-        slug=data["slug"],
-        original_language=_tag(data["original_language"], "original_language"),
-        status=CourseStatus.IN_REVIEW if data.get("submit") else CourseStatus.DRAFT,
+    actor: Any = TokenActor(token)
+    course_data = _course_data(data)
+    texts = _texts(data)
+    original = parse_language_tag(course_data.original_language)
+    if original not in texts:
+        raise InvalidInput("Give the title in the original language.", field="title")
+    institution = session.get_one(Institution, token.institution_id)
+    course = publishing.create_course(
+        actor, institution, course_data, _translation(original, texts.pop(original))
     )
-    with session.no_autoflush:
-        _apply_course(course, data)
-    session.add(course)
-    _flush("code")
-    _index(course)
+    _save_texts(actor, course, texts)
+    _image_and_submit(actor, course, data)
     return course
 
 
 def update_course(token: ApiToken, course_uuid: uuid.UUID, data: dict[str, Any]) -> Course:
     """Change the token's institution's course; a published course changes live at once."""
+    actor: Any = TokenActor(token)
     course = _own_course(token, course_uuid)
-    if course.status == CourseStatus.WITHDRAWN:
-        raise Conflict("A withdrawn course is republished after review only.", field="status")
-    with session.no_autoflush:
-        _apply_course(course, data)
-    if data.get("submit") and course.status == CourseStatus.DRAFT:
-        course.status = CourseStatus.IN_REVIEW
-    _flush("code")
-    _index(course)
+    texts = _texts(data)
+    _save_texts(actor, course, texts)  # first: the original language may be a new one
+    if set(data) & set(publishing.CourseData.__dataclass_fields__):
+        publishing.update_course(actor, course, _course_data(data, course))
+    _image_and_submit(actor, course, data)
     return course
 
 
@@ -240,41 +217,25 @@ def save_run(
     token: ApiToken, course_uuid: uuid.UUID, data: dict[str, Any], run_uuid: uuid.UUID | None = None
 ) -> CourseRun:
     """Create a run of the token's institution's course, or change one (``run_uuid``)."""
+    actor: Any = TokenActor(token)
     course = _own_course(token, course_uuid)
-    if run_uuid is None:
-        run = CourseRun(course=course)
-        session.add(run)
-    else:
+    run = None
+    if run_uuid is not None:
         run = next((r for r in course.runs if r.uuid == run_uuid), None)
         if run is None:
             raise NotFound("No run of this course with this id.")
-    for name in (
-        "start_at",
-        "end_at",
-        "enrollment_start_at",
-        "enrollment_end_at",
-        "capacity",
-        "requires_approval",
-        "delivery_mode",
-        "cancelled",
-    ):
-        if name in data:
-            setattr(run, name, data[name])
-    _check_run_dates(run)
-    _flush("start_at")
+    values: dict[str, Any] = publishing.run_data(run).__dict__ if run else {}
+    values.update({k: v for k, v in data.items() if k in publishing.RunData.__dataclass_fields__})
+    run_data = publishing.RunData(**values)
+    if run is None:
+        run = publishing.create_run(actor, course, run_data)
+    elif set(data) & set(publishing.RunData.__dataclass_fields__):
+        run = publishing.update_run(actor, run, run_data)
+    if "cancelled" in data and data["cancelled"] != run.cancelled:
+        if not data["cancelled"]:
+            raise Conflict("A cancelled run stays cancelled.", field="cancelled")
+        publishing.cancel_run(actor, run)
     return run
-
-
-def _check_run_dates(run: CourseRun) -> None:
-    if run.start_at and run.end_at and run.end_at <= run.start_at:
-        raise InvalidInput("The run must end after it starts.", field="end_at")
-    opens, closes = run.enrollment_start_at, run.enrollment_end_at
-    if opens and closes and closes <= opens:
-        raise InvalidInput("Enrolment must close after it opens.", field="enrollment_end_at")
-    if closes and run.end_at and closes > run.end_at:
-        raise InvalidInput("Enrolment must close by the run's end.", field="enrollment_end_at")
-    if run.capacity is not None and run.capacity < 0:
-        raise InvalidInput("Capacity cannot be negative.", field="capacity")
 
 
 def run_course(token: ApiToken, run_uuid: uuid.UUID) -> uuid.UUID:
@@ -286,9 +247,3 @@ def run_course(token: ApiToken, run_uuid: uuid.UUID) -> uuid.UUID:
     if run is None:
         raise NotFound("No run of this institution with this id.")
     return run.course.uuid
-
-
-def _index(course: Course) -> None:
-    from mooc_portal.catalog import search
-
-    search.index_course(course)

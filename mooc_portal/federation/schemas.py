@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
 from mooc_portal.i18n import parse_language_tag
+from mooc_portal.publishing.services import RunData, validate_run
 from mooc_portal.reference import ASIA_COUNTRIES, EUROPE_COUNTRIES, Region
 
 _TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -68,15 +69,12 @@ class RunSchema(Schema):
     modified_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
     @validates_schema
-    def _dates_in_order(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        start, end = data.get("start_at"), data.get("end_at")
-        if start and end and end <= start:
-            raise ValidationError("The run must end after it starts.", "end_at")
-        opens, closes = data.get("enrollment_start_at"), data.get("enrollment_end_at")
-        if opens and closes and closes <= opens:
-            raise ValidationError("Enrolment must close after it opens.", "enrollment_end_at")
-        if closes and end and closes > end:
-            raise ValidationError("Enrolment must close by the run's end.", "enrollment_end_at")
+    def _run_rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """A peer's run keeps the rules of the web forms (dates in order, capacity)."""
+        fields_ = {name: data[name] for name in RunData.__dataclass_fields__ if name in data}
+        errors = validate_run(RunData(**fields_))
+        if errors:
+            raise ValidationError(errors[0][1], errors[0][0])
 
 
 class InstitutionSchema(Schema):
@@ -218,15 +216,23 @@ class InstitutionFilterSchema(ListArgsSchema):
     region = fields.String(validate=validate.OneOf([r.value for r in Region]))
 
 
+def _facet(description: str) -> fields.List:
+    return fields.List(fields.String(), metadata={"description": description + " Repeatable."})
+
+
 class CourseFilterSchema(ListArgsSchema):
-    institution = fields.UUID(metadata={"description": "An institution's id."})
-    country = fields.String(validate=validate.OneOf(EUROPE_COUNTRIES + ASIA_COUNTRIES))
-    region = fields.String(validate=validate.OneOf([r.value for r in Region]))
-    language = LanguageTag(metadata={"description": "A teaching language."})
-    subject = fields.String(validate=validate.Regexp(r"^\d{2,4}$"))
-    level = fields.String(validate=validate.OneOf([v.value for v in Level]))
-    pace = fields.String(validate=validate.OneOf([v.value for v in Pace]))
-    availability = fields.String(validate=validate.OneOf(_availability))
+    """The catalog's filters (``/courses``), parsed by ``catalog.filters.parse_catalog_args``:
+    the same parameters and values, several values of one facet meaning any of them."""
+
+    q = fields.String(metadata={"description": "Words to search for, in every language."})
+    institution = _facet("An institution's slug or id.")
+    country = _facet("An ISO 3166-1 alpha-2 country code of an ASEM partner.")
+    region = _facet("`asia` or `europe`.")
+    language = _facet("A teaching language (BCP 47).")
+    subject = _facet("An ISCED-F 2013 code; a broad field includes its narrower ones.")
+    level = _facet("`introductory`, `intermediate` or `advanced`.")
+    pace = _facet("`self_paced` or `instructor_led`.")
+    availability = _facet("`open`, `upcoming`, `in-progress`, `archived` or `to-be-scheduled`.")
 
 
 class ChangesArgsSchema(Schema):
@@ -270,15 +276,6 @@ class CourseWriteSchema(Schema):
     submit = fields.Boolean(
         load_default=False, metadata={"description": "Submit the course for review."}
     )
-
-    @validates_schema
-    def _credits_with_ects(self, data: dict[str, Any], partial: Any = None, **_kwargs: Any) -> None:
-        if "credential" in data or "ects_credits" in data:
-            ects = data.get("credential") == Credential.ECTS
-            if ects != (data.get("ects_credits") is not None):
-                raise ValidationError(
-                    "ECTS credits go with the ECTS credential only (send both).", "ects_credits"
-                )
 
 
 class RunWriteSchema(Schema):

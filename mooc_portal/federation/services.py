@@ -19,10 +19,10 @@ from mooc_portal.catalog.availability import course_availability, run_availabili
 from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
+    CourseLanguagesMixin,
     CourseRun,
     CourseSubject,
     CourseTranslation,
-    LanguageKind,
 )
 from mooc_portal.catalog.services import public_courses
 from mooc_portal.db import session, utcnow
@@ -316,7 +316,7 @@ class _RunRow:
 
 
 @dataclass(slots=True)
-class _CourseRow:
+class _CourseRow(CourseLanguagesMixin):
     """A course read with plain SQL, with the attributes ``course_resource`` reads."""
 
     id: int
@@ -338,14 +338,6 @@ class _CourseRow:
     languages: list[Any] = field(default_factory=list)
     subjects: list[Any] = field(default_factory=list)
     runs: list[_RunRow] = field(default_factory=list)
-
-    @property
-    def teaching_languages(self) -> list[str]:
-        return [lang.language for lang in self.languages if lang.kind == LanguageKind.TEACHING]
-
-    @property
-    def subtitle_languages(self) -> list[str]:
-        return [lang.language for lang in self.languages if lang.kind == LanguageKind.SUBTITLE]
 
     def availability(self, now: datetime | None = None) -> Any:
         return course_availability(self.runs, now or utcnow())
@@ -507,4 +499,16 @@ def federated_origins(courses: list[Course]) -> dict[int, FederatedOrigin]:
 
 def is_federated(course: Course) -> bool:
     """True for a course harvested from a peer (editing services must refuse it)."""
-    return bool(federated_origins([course]))
+    return course_origin(course) is not None
+
+
+def course_origin(course: Course) -> FederatedOrigin | None:
+    """Where a harvested course comes from; None for this portal's own courses."""
+    return federated_origins([course]).get(course.id)
+
+
+def institution_origin(institution_id: int) -> FederatedOrigin | None:
+    """Where a harvested institution comes from; None for this portal's own partners."""
+    return session.scalar(
+        select(FederatedOrigin).where(FederatedOrigin.institution_id == institution_id)
+    )

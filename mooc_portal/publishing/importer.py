@@ -25,16 +25,16 @@ from mooc_portal.catalog.search import index_course
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput
 from mooc_portal.institutions.models import Institution
-from mooc_portal.publishing.permissions import require_staff
+from mooc_portal.publishing.permissions import refuse_federated, require_staff
 from mooc_portal.publishing.services import (
     CourseData,
     TranslationData,
     apply_course_fields,
     course_snapshot,
-    slugify,
     validate_course_data,
     validate_translation,
 )
+from mooc_portal.slugs import slugify
 
 TEXT_FIELDS = ("title", "summary", "description", "learning_outcomes")
 LIST_FIELDS = ("teaching_languages", "subtitle_languages", "subjects")
@@ -194,7 +194,9 @@ def import_courses(
     From the web the actor must be staff of the institution; ``flask portal import`` runs with
     the server operator's authority (``from_command_line``, actor None in the audit log).
     """
-    if not from_command_line:
+    if from_command_line:
+        refuse_federated(institution.id)
+    else:
         actor = require_staff(actor, institution)
     existing = {
         c.code: c

@@ -1,7 +1,8 @@
 """Who may act on an institution's courses: its staff (editor, manager) and administrators.
 
 A non-member is told the object does not exist (NotFound), so that staff of one institution
-cannot even learn which drafts another one has.
+cannot even learn which drafts another one has. Courses and institutions harvested from a peer
+portal are edited on that portal only: every edit here is refused with a Conflict (409).
 """
 
 from __future__ import annotations
@@ -11,10 +12,28 @@ from flask_babel import gettext as _
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.accounts.permissions import require_admin
 from mooc_portal.catalog.models import Course
-from mooc_portal.errors import NotFound, NotPermitted
+from mooc_portal.errors import Conflict, NotFound, NotPermitted
 from mooc_portal.institutions.models import Institution
 
-__all__ = ["require_account", "require_admin", "require_course_editor", "require_manager"]
+__all__ = [
+    "refuse_federated",
+    "require_account",
+    "require_admin",
+    "require_course_editor",
+    "require_manager",
+]
+
+
+def refuse_federated(institution_id: int) -> None:
+    """An institution harvested from a peer portal, and its courses (a harvested course always
+    belongs to a harvested institution), are changed on that portal only, never here."""
+    from mooc_portal.federation.services import institution_origin
+
+    origin = institution_origin(institution_id)
+    if origin is not None:
+        raise Conflict(
+            _("This comes from %(peer)s and can only be changed there.", peer=origin.peer.name)
+        )
 
 
 def require_account(actor: Account | None) -> Account:
@@ -27,6 +46,7 @@ def require_staff(actor: Account | None, institution: Institution) -> Account:
     """The actor is a member (editor or manager) of the institution, or an administrator."""
     actor = require_account(actor)
     if actor.may_act_for(institution.id):
+        refuse_federated(institution.id)
         return actor
     raise NotFound(_("No such institution."))
 
@@ -43,5 +63,6 @@ def require_course_editor(actor: Account | None, course: Course) -> Account:
     """The actor may edit the course: staff of its institution, or an administrator."""
     actor = require_account(actor)
     if actor.may_act_for(course.institution_id):
+        refuse_federated(course.institution_id)
         return actor
     raise NotFound(_("No such course."))

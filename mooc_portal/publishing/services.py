@@ -6,8 +6,6 @@ audit log and re-indexes the course for search. Edits to a published course are 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -39,6 +37,7 @@ from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution
 from mooc_portal.publishing.permissions import require_course_editor, require_staff
 from mooc_portal.reference import ISCED_F
+from mooc_portal.slugs import slugify, unique_slug
 
 COURSE_FIELDS = (
     "code",
@@ -110,12 +109,31 @@ class RunData:
     delivery_mode: str = DeliveryMode.ONLINE
 
 
+def course_data(course: Course) -> CourseData:
+    """The stored course as ``CourseData`` (for a partial change: overlay what is sent)."""
+    return CourseData(
+        code=course.code,
+        original_language=course.original_language,
+        level=course.level,
+        pace=course.pace,
+        effort_hours=course.effort_hours,
+        length_weeks=course.length_weeks,
+        credential=course.credential,
+        ects_credits=course.ects_credits,
+        teaching_languages=list(course.teaching_languages),
+        subtitle_languages=list(course.subtitle_languages),
+        subjects=[s.code for s in course.subjects],
+        accessibility_statement=course.accessibility_statement,
+        slug=course.slug,
+    )
+
+
+def run_data(run: CourseRun) -> RunData:
+    """The stored run as ``RunData`` (for a partial change: overlay what is sent)."""
+    return RunData(**{name: getattr(run, name) for name in RunData.__dataclass_fields__})
+
+
 # --- validation -------------------------------------------------------------------------------
-
-
-def slugify(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100]
 
 
 def _languages(tags: list[str], field_name: str, errors: FieldErrors) -> list[str]:
@@ -267,23 +285,61 @@ def check_subjects_known(codes: list[str]) -> None:
 # --- courses ----------------------------------------------------------------------------------
 
 
+def _record(
+    actor: Account,
+    course: Course,
+    action: str,
+    *,
+    entity: str = "course",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    summary: str | None = None,
+) -> None:
+    """Flush, write the audit entry of a change to the course (or its ``entity``: a
+    translation), and re-index the course for search."""
+    session.flush()
+    record_change(
+        actor,
+        action,
+        entity,
+        course.id,
+        before=before,
+        after=after,
+        institution_id=course.institution_id,
+        summary=course.code if summary is None else summary,
+    )
+    index_course(course)
+
+
+def _record_run(
+    actor: Account,
+    action: str,
+    run: CourseRun,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Flush, write the audit entry of a change to a run, and re-index its course."""
+    session.flush()
+    record_change(
+        actor,
+        action,
+        "run",
+        run.id,
+        before=before,
+        after=after,
+        institution_id=run.course.institution_id,
+        summary=f"{run.course.code}: {run.uuid}",
+    )
+    index_course(run.course)
+
+
 def course_snapshot(course: Course) -> dict[str, Any]:
     data = snapshot(course, (*COURSE_FIELDS, "status"))
     data["teaching_languages"] = course.teaching_languages
     data["subtitle_languages"] = course.subtitle_languages
     data["subjects"] = [s.code for s in course.subjects]
     return data
-
-
-def _unique_slug(base: str, course_id: int | None = None) -> str:
-    base = base or "course"
-    candidate, n = base, 1
-    while True:
-        existing = session.scalar(select(Course.id).where(Course.slug == candidate))
-        if existing is None or existing == course_id:
-            return candidate
-        n += 1
-        candidate = f"{base}-{n}"
 
 
 def apply_course_fields(course: Course, clean: dict[str, Any]) -> None:
@@ -341,23 +397,20 @@ def create_course(
     course = Course(
         institution=institution,
         status=CourseStatus.DRAFT,
-        slug=clean["slug"] or _unique_slug(slugify(f"{clean_text['title']}")),
+        slug=clean["slug"]
+        or unique_slug(Course, slugify(clean_text["title"]), limit=120, fallback="course"),
     )
     apply_course_fields(course, clean)
     clean_text["language"] = course.original_language
     course.translations.append(CourseTranslation(**clean_text))
     session.add(course)
-    session.flush()
-    record_change(
+    _record(
         actor,
+        course,
         "create",
-        "course",
-        course.id,
         after={**course_snapshot(course), "title": clean_text["title"]},
-        institution_id=institution.id,
         summary=f"{course.code}: {clean_text['title']}",
     )
-    index_course(course)
     return course
 
 
@@ -375,18 +428,13 @@ def update_course(actor: Account | None, course: Course, data: CourseData) -> Co
         )
     before = course_snapshot(course)
     apply_course_fields(course, clean)
-    session.flush()
-    record_change(
+    _record(
         actor,
+        course,
         "update",
-        "course",
-        course.id,
         before=before,
         after=course_snapshot(course),
-        institution_id=course.institution_id,
-        summary=course.code,
     )
-    index_course(course)
     return course
 
 
@@ -394,18 +442,13 @@ def set_course_image(actor: Account | None, course: Course, filename: str | None
     actor = require_course_editor(actor, course)
     before = {"image": course.image}
     course.image = filename
-    session.flush()
-    record_change(
+    _record(
         actor,
+        course,
         "update",
-        "course",
-        course.id,
         before=before,
         after={"image": filename},
-        institution_id=course.institution_id,
-        summary=course.code,
     )
-    index_course(course)
 
 
 def save_translation(actor: Account | None, course: Course, data: TranslationData) -> Course:
@@ -421,20 +464,17 @@ def save_translation(actor: Account | None, course: Course, data: TranslationDat
     else:
         for name in TRANSLATION_FIELDS:
             setattr(translation, name, clean[name])
-    session.flush()
-    record_change(
+    _record(
         actor,
+        course,
         "update" if before else "create",
-        "course_translation",
-        course.id,
+        entity="course_translation",
         before=before,
         after={"language": clean["language"], **snapshot(translation, TRANSLATION_FIELDS)}
         if before is None
         else snapshot(translation, TRANSLATION_FIELDS),
-        institution_id=course.institution_id,
         summary=f"{course.code} [{clean['language']}]",
     )
-    index_course(course)
     return course
 
 
@@ -447,17 +487,14 @@ def delete_translation(actor: Account | None, course: Course, language: str) -> 
         raise InvalidInput(_("The original language's text cannot be removed."), field="language")
     before = {"language": language, **snapshot(translation, TRANSLATION_FIELDS)}
     course.translations.remove(translation)
-    session.flush()
-    record_change(
+    _record(
         actor,
+        course,
         "delete",
-        "course_translation",
-        course.id,
+        entity="course_translation",
         before=before,
-        institution_id=course.institution_id,
         summary=f"{course.code} [{language}]",
     )
-    index_course(course)
 
 
 def get_course_for_staff(actor: Account | None, course_uuid: str) -> Course:
@@ -479,15 +516,7 @@ def get_course_for_staff(actor: Account | None, course_uuid: str) -> Course:
 
 
 def _apply_run(run: CourseRun, data: RunData) -> None:
-    for name in (
-        "start_at",
-        "end_at",
-        "enrollment_start_at",
-        "enrollment_end_at",
-        "capacity",
-        "requires_approval",
-        "delivery_mode",
-    ):
+    for name in RunData.__dataclass_fields__:
         setattr(run, name, getattr(data, name))
 
 
@@ -497,17 +526,8 @@ def create_run(actor: Account | None, course: Course, data: RunData) -> CourseRu
     run = CourseRun(course=course)
     _apply_run(run, data)
     session.add(run)
-    session.flush()
-    record_change(
-        actor,
-        "create",
-        "run",
-        run.id,
-        after=snapshot(run, RUN_FIELDS),
-        institution_id=course.institution_id,
-        summary=f"{course.code}: {run.uuid}",
-    )
-    index_course(course)
+    session.flush()  # first: the column defaults (not cancelled) belong in the audit entry
+    _record_run(actor, "create", run, after=snapshot(run, RUN_FIELDS))
     return run
 
 
@@ -516,18 +536,13 @@ def update_run(actor: Account | None, run: CourseRun, data: RunData) -> CourseRu
     _raise_first(validate_run(data))
     before = snapshot(run, RUN_FIELDS)
     _apply_run(run, data)
-    session.flush()
-    record_change(
+    _record_run(
         actor,
         "update",
-        "run",
-        run.id,
+        run,
         before=before,
         after=snapshot(run, RUN_FIELDS),
-        institution_id=run.course.institution_id,
-        summary=f"{run.course.code}: {run.uuid}",
     )
-    index_course(run.course)
     return run
 
 
@@ -537,18 +552,13 @@ def cancel_run(actor: Account | None, run: CourseRun) -> CourseRun:
     if run.cancelled:
         raise Conflict(_("This run is already cancelled."))
     run.cancelled = True
-    session.flush()
-    record_change(
+    _record_run(
         actor,
         "cancel",
-        "run",
-        run.id,
+        run,
         before={"cancelled": False},
         after={"cancelled": True},
-        institution_id=run.course.institution_id,
-        summary=f"{run.course.code}: {run.uuid}",
     )
-    index_course(run.course)
     return run
 
 

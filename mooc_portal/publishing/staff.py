@@ -23,8 +23,8 @@ from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.mail import send_mail
 from mooc_portal.publishing.permissions import require_admin, require_manager, require_staff
-from mooc_portal.publishing.services import slugify
 from mooc_portal.reference import ASEM_COUNTRIES, region_of
+from mooc_portal.slugs import slugify
 
 PROFILE_FIELDS = ("country", "region", "original_language", "website", "contact_email", "active")
 

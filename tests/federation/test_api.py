@@ -229,3 +229,36 @@ def test_a_course_leaving_the_list_changes_its_last_modified(client, db_session)
     later = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
     assert later.status_code == 200
     assert [c["id"] for c in later.get_json()["items"]] == [str(kept.uuid)]
+
+
+def test_the_course_list_searches_like_the_catalog(client, db_session):
+    europe = make_institution(country="FR", names={"en": "Lyon Open University"})
+    asia = make_institution(country="TH")
+    glaciers = make_course("Glaciers and Climate", institution=europe, level=Level.ADVANCED)
+    rivers = make_course("Rivers of Asia", institution=asia, teaching_languages=("th", "en"))
+    make_course("Glaciers in Draft", institution=europe, status=CourseStatus.DRAFT)
+
+    def ids(query):
+        response = client.get("/api/v1/courses", query_string=query)
+        assert response.status_code == 200, response.get_json()
+        return [c["id"] for c in response.get_json()["items"]]
+
+    # Free text: word prefixes, any language stored, the institution's name too.
+    assert ids({"q": "glacier"}) == [str(glaciers.uuid)]
+    assert ids({"q": "lyon"}) == [str(glaciers.uuid)]
+    assert ids({"q": "glacier", "region": "asia"}) == []
+    # Facets take the catalog's values, repeatable (any of them), combined across facets.
+    assert ids({"language": "th"}) == [str(rivers.uuid)]
+    assert set(ids({"country": ["FR", "TH"]})) == {str(glaciers.uuid), str(rivers.uuid)}
+    assert ids({"country": ["FR", "TH"], "level": "advanced"}) == [str(glaciers.uuid)]
+    assert ids({"institution": europe.slug}) == [str(glaciers.uuid)]
+    assert ids({"institution": str(asia.uuid)}) == [str(rivers.uuid)]
+    # The same filters on the catalog page find the same course.
+    page = client.get("/courses", query_string={"q": "glacier", "region": "europe"})
+    assert "Glaciers and Climate" in page.get_data(as_text=True)
+
+
+def test_a_too_long_search_text_is_a_400_at_q(client):
+    response = client.get("/api/v1/courses", query_string={"q": "x" * 500})
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "q"

@@ -129,6 +129,10 @@ def test_missing_revoked_or_wrong_tokens_are_401(client, db_session, partner):
         ({"original_language": "xx-not"}, "original_language"),
         ({"subjects": ["9999"]}, "subjects"),
         ({"credential": "ects"}, "ects_credits"),
+        # The web forms' rules (publishing.services) apply to the API as they are.
+        ({"credential": "certificate", "ects_credits": 5}, "ects_credits"),
+        ({"title": {"ko": "한국어만"}}, "title"),
+        ({"teaching_languages": ["en", "not a tag"]}, "teaching_languages"),
         ({"hacker": True}, "hacker"),
     ],
 )
@@ -182,3 +186,56 @@ def test_other_staff_cannot_open_the_token_page(client, auth, db_session, partne
     auth.login(outsider.email)
     g.pop("mooc_account", None)
     assert client.get(f"/partner/{partner['institution'].slug}/api-tokens").status_code == 403
+
+
+def test_api_writes_go_through_the_publishing_workflow_audit_and_index(client, db_session, partner):
+    from mooc_portal.audit.models import AuditEntry
+    from mooc_portal.catalog.models import CourseSearchDocument
+    from mooc_portal.publishing.models import ReviewEvent
+
+    headers = bearer(partner["plain"])
+    made = client.post("/api/v1/courses", json={**COURSE, "submit": True}, headers=headers)
+    assert made.status_code == 201 and made.get_json()["status"] == "in_review"
+    course = db_session.scalar(select(Course).where(Course.code == "API-101"))
+    entries = db_session.scalars(
+        select(AuditEntry).where(AuditEntry.institution_id == partner["institution"].id)
+    ).all()
+    assert {(e.entity, e.action) for e in entries} >= {
+        ("course", "create"),
+        ("course_translation", "create"),
+        ("course", "submit"),
+    }
+    assert {e.actor_email for e in entries} == {partner["manager"].email}
+    event = db_session.scalar(select(ReviewEvent).where(ReviewEvent.course_id == course.id))
+    assert event.action == "submit" and event.actor_id == partner["manager"].id
+    document = db_session.get(CourseSearchDocument, course.id)
+    assert "API로 만든 강좌" in document.document
+
+    changed = client.patch(
+        f"/api/v1/courses/{course.uuid}", json={"title": {"en": "Renamed"}}, headers=headers
+    )
+    assert changed.status_code == 200
+    db_session.expire_all()
+    assert "Renamed" in db_session.get(CourseSearchDocument, course.id).document
+    assert course.code == "API-101" and course.subjects[0].code == "0613"  # untouched fields
+
+
+def test_runs_through_the_api_follow_the_publishing_rules(client, db_session, partner):
+    headers = bearer(partner["plain"])
+    course = client.post("/api/v1/courses", json=COURSE, headers=headers).get_json()
+    start = utcnow() + timedelta(days=30)
+    run = client.post(
+        f"/api/v1/courses/{course['id']}/runs",
+        json={"start_at": start.isoformat(), "end_at": (start + timedelta(days=40)).isoformat()},
+        headers=headers,
+    ).get_json()
+    late = client.patch(
+        f"/api/v1/runs/{run['id']}",
+        json={"enrollment_end_at": (start + timedelta(days=50)).isoformat()},
+        headers=headers,
+    )
+    assert late.status_code == 400 and late.get_json()["field"] == "enrollment_end_at"
+    cancelled = client.patch(f"/api/v1/runs/{run['id']}", json={"cancelled": True}, headers=headers)
+    assert cancelled.status_code == 200
+    restored = client.patch(f"/api/v1/runs/{run['id']}", json={"cancelled": False}, headers=headers)
+    assert restored.status_code == 409 and restored.get_json()["field"] == "cancelled"
