@@ -88,6 +88,14 @@ def language_name_filter(tag: str) -> str:
     return language_name(tag, current_language())
 
 
+@bp.app_template_filter("markdown")
+def markdown_filter(text: str | None) -> Any:
+    """Markdown written by partner staff, as sanitised HTML."""
+    from mooc_portal.publishing.outline import render_markdown
+
+    return render_markdown(text)
+
+
 @bp.app_template_filter("country_name")
 def country_name_filter(code: str) -> str:
     return country_name(code, current_language())

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from mooc_portal.accounts.services import current_account
 from mooc_portal.admin.forms import AuditFilterForm
 from mooc_portal.audit.services import AuditFilter, list_audit_entries
+from mooc_portal.catalog.services import course_page
 from mooc_portal.errors import PortalError
 from mooc_portal.partner.forms import (
     ActionForm,
@@ -29,7 +30,7 @@ from mooc_portal.partner.views import (
     institution_data,
     set_password_link,
 )
-from mooc_portal.publishing import outline, services, staff, workflow
+from mooc_portal.publishing import services, staff, workflow
 from mooc_portal.publishing.permissions import require_admin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -53,9 +54,7 @@ def _review_page(course: Any, form: ActionForm) -> str:
     actor = current_account()
     return render_template(
         "admin/review.html",
-        course=course,
-        modules=outline.course_modules(course),
-        render_markdown=outline.render_markdown,
+        **course_page(course, preview=True),
         checklist=workflow.quality_checklist(course),
         actions=workflow.allowed_actions(actor, course),
         action_labels=workflow.ACTION_LABELS,

@@ -78,3 +78,16 @@ class Lesson(PublicIdMixin, TimestampMixin, Base):
     external_url: Mapped[str | None] = mapped_column(String(500))
 
     module: Mapped[Module] = relationship(back_populates="lessons")
+
+
+def course_modules(course: Course) -> list[Module]:
+    """The course's outline: its modules in order, each with its lessons (two queries)."""
+    from sqlalchemy import select
+
+    from mooc_portal.db import session
+
+    return list(
+        session.scalars(
+            select(Module).where(Module.course_id == course.id).order_by(Module.position)
+        )
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select
 
@@ -54,3 +55,20 @@ def get_public_course(slug: str) -> Course:
     if course is None:
         raise NotFound("No such course.")
     return course
+
+
+def course_page(course: Course, *, preview: bool = False) -> dict[str, Any]:
+    """What ``catalog/_course_page.html`` shows of a course: the one view of a course as
+    learners see it, on its public page, in the partner's preview and in the admin review."""
+    from mooc_portal.catalog.outline import course_modules
+    from mooc_portal.federation.services import course_origin
+
+    now = utcnow()
+    return {
+        "course": course,
+        "now": now,
+        "availability": course.availability(now),
+        "modules": course_modules(course),
+        "origin": course_origin(course),
+        "preview": preview,
+    }

@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 
 from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.search import FACETS, SORTS, search_courses
-from mooc_portal.catalog.services import get_public_course
-from mooc_portal.db import utcnow
-from mooc_portal.federation.services import course_origin, federated_origins
+from mooc_portal.catalog.services import course_page, get_public_course
+from mooc_portal.federation.services import federated_origins
 from mooc_portal.web import current_language
 
 bp = Blueprint("catalog", __name__)
@@ -57,12 +56,4 @@ def _page_url(filters: Any, page: int) -> str:
 
 @bp.route("/courses/<slug>")
 def course_detail(slug: str) -> str:
-    course = get_public_course(slug)
-    now = utcnow()
-    return render_template(
-        "catalog/course_detail.html",
-        course=course,
-        now=now,
-        availability=course.availability(now),
-        origin=course_origin(course),
-    )
+    return render_template("catalog/course_detail.html", **course_page(get_public_course(slug)))

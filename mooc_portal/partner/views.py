@@ -28,6 +28,7 @@ from mooc_portal.accounts.models import StaffRole
 from mooc_portal.accounts.services import account_for_reset_token, current_account, reset_password
 from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Course, CourseStatus
+from mooc_portal.catalog.services import course_page
 from mooc_portal.errors import PortalError
 from mooc_portal.partner.forms import (
     ActionForm,
@@ -224,13 +225,8 @@ def course_edit(course_uuid: str) -> Any:
 
 @bp.route("/courses/<course_uuid>/preview")
 def course_preview(course_uuid: str) -> str:
-    course = _course(course_uuid)
     return render_template(
-        "partner/course_preview.html",
-        course=course,
-        modules=outline.course_modules(course),
-        render_markdown=outline.render_markdown,
-        preview=True,
+        "partner/course_preview.html", **course_page(_course(course_uuid), preview=True)
     )
 
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from mooc_portal.accounts.models import Account
 from mooc_portal.audit.services import record_change, snapshot
 from mooc_portal.catalog.models import Course
-from mooc_portal.catalog.outline import Lesson, LessonKind, Module
+from mooc_portal.catalog.outline import Lesson, LessonKind, Module, course_modules
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput, NotFound
 from mooc_portal.publishing.permissions import require_course_editor
@@ -77,16 +77,6 @@ def validate_lesson(data: LessonData) -> dict[str, Any]:
         "content": (data.content or "").strip() or None,
         "external_url": url,
     }
-
-
-def course_modules(course: Course) -> list[Module]:
-    from sqlalchemy import select
-
-    return list(
-        session.scalars(
-            select(Module).where(Module.course_id == course.id).order_by(Module.position)
-        )
-    )
 
 
 def _renumber(items: list[Any]) -> None:
