@@ -46,6 +46,8 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
         app.logger.warning("No SECRET_KEY: generated a development key into %s.", secret_file)
     logging.basicConfig(level=logging.INFO)
 
+    # Largest request body (uploads, import files) read at all; beyond it: 413, nothing read.
+    app.config.setdefault("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
     MoocPortal(app)
     install_app_error_pages(app)
     Migrate(

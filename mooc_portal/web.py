@@ -119,6 +119,7 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
         404: _("Page not found"),
         405: _("Method not allowed"),
         409: _("Conflict"),
+        413: _("The file is too large"),
         422: _("Could not be processed"),
         429: _("Too many requests"),
         500: _("Something went wrong"),
@@ -157,7 +158,7 @@ def commit_on_success(response: Any) -> Any:
 def install_page_handlers(portal: Blueprint) -> None:
     portal.context_processor(portal_context)
     portal.register_error_handler(PortalError, handle_portal_error)
-    for code in (400, 403, 404, 405, 409, 422, 429):
+    for code in (400, 403, 404, 405, 409, 413, 422, 429):
         portal.register_error_handler(code, handle_http_error)
     portal.after_request(commit_on_success)
 
@@ -165,5 +166,5 @@ def install_page_handlers(portal: Blueprint) -> None:
 def install_app_error_pages(app: Flask) -> None:
     """Standalone only: the portal's error pages for URLs no view matched."""
     app.context_processor(portal_context)
-    for code in (400, 403, 404, 405, 500):
+    for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, handle_http_error)

@@ -60,3 +60,17 @@ def test_wrong_type_or_oversized_upload_is_refused_before_storing(
 def test_unknown_media_names_are_not_found(client, media):
     assert client.get("/partner/media/..%2Fsecret_key").status_code == 404
     assert client.get("/partner/media/" + "a" * 32 + ".png").status_code == 404
+
+
+def test_a_request_body_over_the_limit_is_refused_unread(app, client, auth, home, media):
+    saved = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    try:
+        auth.login(home["editor"].email)
+        response = upload(client, auth, home["course"], PNG + b"\x00" * 8192, "big.png")
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = saved
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+    assert home["course"].image is None
+    assert list(media.iterdir()) == []
