@@ -245,6 +245,10 @@ def validate_translation(data: TranslationData) -> tuple[dict[str, Any], FieldEr
     return clean, errors
 
 
+# Dates outside these years are typing mistakes (1900, 20266), not courses.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
 def validate_run(data: RunData) -> FieldErrors:
     """The date rules of a run, each reported at the field it concerns."""
     errors: FieldErrors = []
@@ -255,6 +259,14 @@ def validate_run(data: RunData) -> FieldErrors:
         errors.append(("enrollment_end_at", _("Enrolment must close after it opens.")))
     if data.enrollment_end_at and data.end_at and data.enrollment_end_at > data.end_at:
         errors.append(("enrollment_end_at", _("Enrolment must close before the run ends.")))
+    if start and data.end_at and start >= data.end_at:
+        errors.append(("enrollment_start_at", _("Enrolment must open before the run ends.")))
+    for name in ("start_at", "end_at", "enrollment_start_at", "enrollment_end_at"):
+        value = getattr(data, name)
+        if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            errors.append(
+                (name, _("Enter a date between %(a)d and %(b)d.", a=EARLIEST_YEAR, b=LATEST_YEAR))
+            )
     if data.capacity is not None and data.capacity < 0:
         errors.append(("capacity", _("Capacity cannot be negative.")))
     elif data.capacity is not None and data.capacity > MAX_CAPACITY:

@@ -141,10 +141,22 @@ def test_run_date_rules_are_reported_at_their_fields():
         )
     )
     fields = [f for f, _m in errors]
-    assert fields == ["end_at", "enrollment_end_at", "capacity"]
+    assert fields == ["end_at", "enrollment_end_at", "enrollment_start_at", "capacity"]
     assert services.validate_run(RunData(capacity=2**40)) == [
         ("capacity", "Capacity is at most 10000000.")
     ]
+
+
+def test_enrolment_cannot_open_after_the_run_and_dates_are_plausible():
+    end = utcnow() + timedelta(days=30)
+    late = services.validate_run(
+        RunData(
+            start_at=end - timedelta(days=20), end_at=end, enrollment_start_at=end + timedelta(1)
+        )
+    )
+    assert late == [("enrollment_start_at", "Enrolment must open before the run ends.")]
+    ancient = services.validate_run(RunData(start_at=utcnow().replace(year=1900)))
+    assert ancient == [("start_at", "Enter a date between 2000 and 2100.")]
 
 
 def test_runs_create_edit_cancel(db_session, home, editor):
