@@ -15,7 +15,8 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.admin.forms import AuditFilterForm
 from mooc_portal.audit.services import AuditFilter, list_audit_entries
 from mooc_portal.catalog.services import course_page
-from mooc_portal.errors import PortalError
+from mooc_portal.errors import InvalidInput, PortalError
+from mooc_portal.numbers import parse_whole_number
 from mooc_portal.partner.forms import (
     ActionForm,
     ConfirmForm,
@@ -111,7 +112,13 @@ def audit_log() -> Any:
     else:
         notice = _("Some filters were not valid and are ignored.")
     page = request.args.get("page", "1")
-    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
+    try:
+        page_number = parse_whole_number(page, field="page", minimum=1)
+    except InvalidInput:
+        page_number = 1
+        notice = _(
+            'The page number "%(value)s" is not valid; showing the first page.', value=page[:40]
+        )
     entries, total = list_audit_entries(current_account(), filters, page=page_number)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(

@@ -20,12 +20,15 @@ from mooc_portal.catalog.availability import PUBLIC_STATES
 from mooc_portal.catalog.models import Level, Pace
 from mooc_portal.catalog.search import FACETS, SORTS, CatalogFilters
 from mooc_portal.db import session
+from mooc_portal.errors import InvalidInput
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution
+from mooc_portal.numbers import parse_whole_number
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, Region
 
 MAX_QUERY_LENGTH = 200
 MAX_VALUES = 20
+MAX_PAGE = 10**6 - 1
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 
@@ -65,10 +68,19 @@ VALIDATORS: dict[str, Callable[[str], str | None]] = {
 
 @dataclass(frozen=True)
 class FilterProblem:
-    """A parameter value that was ignored, and why."""
+    """A parameter value that was ignored, and why.
+
+    ``message`` is what the catalog page shows (the value was ignored); ``refusal`` what the
+    API answers with its 400 (the value was refused), when the wording differs.
+    """
 
     field: str
     message: str
+    refusal: str | None = None
+
+    @property
+    def refused(self) -> str:
+        return self.refusal or self.message
 
 
 @dataclass
@@ -118,7 +130,10 @@ def parse_catalog_args(args: MultiDict[str, str]) -> CatalogRequest:
                     name=name,
                     value=raw[:40],
                 )
-                problems.append(FilterProblem(name, message))
+                refusal = _(
+                    'The filter %(name)s="%(value)s" is not valid.', name=name, value=raw[:40]
+                )
+                problems.append(FilterProblem(name, message, refusal))
             elif value not in kept:
                 kept.append(value)
         values[name] = tuple(kept)
@@ -132,7 +147,9 @@ def parse_catalog_args(args: MultiDict[str, str]) -> CatalogRequest:
     query = args.get("q", "").strip()
     if len(query) > MAX_QUERY_LENGTH:
         query = query[:MAX_QUERY_LENGTH]
-        problems.append(FilterProblem("q", _("The search text was too long and was shortened.")))
+        message = _("The search text was too long and was shortened.")
+        refusal = _("The search text is too long (at most %(n)d characters).", n=MAX_QUERY_LENGTH)
+        problems.append(FilterProblem("q", message, refusal))
 
     sort = args.get("sort", "").strip()
     if sort and sort not in SORTS:
@@ -143,9 +160,9 @@ def parse_catalog_args(args: MultiDict[str, str]) -> CatalogRequest:
     page = 1
     raw_page = args.get("page", "").strip()
     if raw_page:
-        if raw_page.isdigit() and 0 < int(raw_page) < 10**6:
-            page = int(raw_page)
-        else:
+        try:
+            page = parse_whole_number(raw_page, field="page", minimum=1, maximum=MAX_PAGE)
+        except InvalidInput:
             message = _(
                 'The page number "%(value)s" is not valid; showing the first page.',
                 value=raw_page[:40],

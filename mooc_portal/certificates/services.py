@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,12 +17,14 @@ from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from mooc_portal.i18n import primary_subtag
 from mooc_portal.signals import certificate_issued, enrolment_changed
 
 OB_CONTEXT = [
-    "https://www.w3.org/2018/credentials/v1",
+    "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 ]
+"""Open Badges 3.0 (3.0.3) on the Verifiable Credentials Data Model 2.0."""
 
 
 def issue_certificate(enrollment: Enrollment) -> Certificate | None:
@@ -82,10 +85,31 @@ def revoke_certificate(certificate: Certificate, reason: str, *, actor: Account)
     return certificate
 
 
+def credential_language(course: Course) -> str:
+    """The language a course's credential is written in, whoever looks at it.
+
+    The course's original language (its title and summary are in it) when the portal's
+    interface speaks it, else English (the language of the portal's source strings).
+    """
+    language = primary_subtag(course.original_language)
+    return language if language in current_app.config["MOOC_LANGUAGES"] else "en"
+
+
 def open_badge(certificate: Certificate) -> dict[str, Any]:
-    """The certificate as an Open Badges 3.0 ``OpenBadgeCredential`` (unsigned)."""
+    """The certificate as an Open Badges 3.0 ``OpenBadgeCredential`` (unsigned).
+
+    VC Data Model 2.0 context; the issue date is given as ``validFrom`` (the 2.0 name) and
+    also as ``issuanceDate`` (the 1.1 name, which older verifiers and the portal's issue read).
+    The text does not depend on the viewer's interface language: names are those copied at
+    issue (the course's original language), the description is the course's summary in that
+    language, and the criteria are written in :func:`credential_language`. A revoked
+    certificate has no credential (see :func:`revocation_notice`).
+    """
     enrollment = certificate.enrollment
     course = session.get_one(Course, enrollment.course_id)
+    with force_locale(credential_language(course)):
+        narrative = _("Completed every lesson of %(course)s.", course=certificate.course_title)
+    summary = course.text("summary", course.original_language).text
     course_url = url_for("portal.catalog.course_detail", slug=course.slug, _external=True)
     institution_url = url_for(
         "portal.institutions.institution_detail", slug=course.institution.slug, _external=True
@@ -103,6 +127,7 @@ def open_badge(certificate: Certificate) -> dict[str, Any]:
             "type": ["Profile"],
             "name": certificate.institution_name,
         },
+        "validFrom": _iso(certificate.issued_at),
         "issuanceDate": _iso(certificate.issued_at),
         "name": certificate.course_title,
         "credentialSubject": {
@@ -120,13 +145,24 @@ def open_badge(certificate: Certificate) -> dict[str, Any]:
                 "id": course_url,
                 "type": ["Achievement"],
                 "name": certificate.course_title,
-                "criteria": {
-                    "narrative": _(
-                        "Completed every lesson of %(course)s.", course=certificate.course_title
-                    )
-                },
+                "description": summary or narrative,
+                "criteria": {"narrative": narrative},
             },
         },
+    }
+
+
+def revocation_notice(certificate: Certificate) -> dict[str, Any]:
+    """What the credential's address answers once the certificate is revoked: when and why."""
+    return {
+        "status": 410,
+        "message": "This certificate was revoked; it is no longer a valid credential.",
+        "id": url_for(
+            "portal.certificates.certificate_badge", code=certificate.code, _external=True
+        ),
+        "revoked": True,
+        "revokedAt": _iso(certificate.revoked_at),
+        "revocationReason": certificate.revoke_reason,
     }
 
 

@@ -32,7 +32,11 @@ def certificate_detail(code: str) -> Any:
 
 @bp.route("/<code>.json")
 def certificate_badge(code: str) -> Any:
-    response = jsonify(services.open_badge(services.get_certificate(code)))
+    """The Open Badge credential; 410 Gone, with when and why, once it is revoked."""
+    certificate = services.get_certificate(code)
+    if not certificate.is_valid:
+        return jsonify(services.revocation_notice(certificate)), 410
+    response = jsonify(services.open_badge(certificate))
     response.mimetype = "application/ld+json"
     return response
 

@@ -170,11 +170,11 @@ def institution_detail(institution_id: str) -> Response:
 
 def course_filters() -> CatalogFilters:
     """The catalog's filters from the query string (the parser ``/courses`` uses); a value the
-    catalog page would ignore with a notice is a 400 naming its parameter here."""
+    catalog page would ignore with a notice is refused here: a 400 naming its parameter."""
     parsed = parse_catalog_args(request.args)
     for problem in parsed.problems:
         if problem.field in (*FACETS, "q"):
-            raise InvalidInput(problem.message, field=problem.field)
+            raise InvalidInput(problem.refused, field=problem.field)
     return parsed.filters
 
 
@@ -469,6 +469,13 @@ def handle_http_error(error: HTTPException) -> Any:
     return _error(error.code, message, field, errors)
 
 
+def handle_unexpected_error(error: HTTPException) -> Response:
+    """Anything unexpected is answered as JSON too (Flask has logged it; the request's
+    transaction is rolled back by ``commit_on_success``)."""
+    return _error(500, "Something went wrong on our side.")
+
+
 bp.register_error_handler(PortalError, handle_portal_error)
+bp.register_error_handler(500, handle_unexpected_error)
 for _code in ERROR_CODES:
     bp.register_error_handler(_code, handle_http_error)

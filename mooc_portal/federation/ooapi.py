@@ -31,6 +31,7 @@ from mooc_portal.federation.languages import bcp47_primary, iso_639_2
 from mooc_portal.federation.serialize import PageLinks
 from mooc_portal.federation.services import own_public_courses, own_public_institutions
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.numbers import MAX_SQL_INTEGER, parse_whole_number
 
 bp = Blueprint("ooapi", __name__, url_prefix="/ooapi/v5")
 
@@ -99,17 +100,16 @@ def _expand(allowed: tuple[str, ...]) -> set[str]:
 
 
 def _page_args() -> tuple[int, int]:
-    try:
-        size = int(request.args.get("pageSize", "10"))
-        number = int(request.args.get("pageNumber", "1"))
-    except ValueError:
-        raise InvalidInput("pageSize and pageNumber are whole numbers.", field="pageSize") from None
+    sizes = f"pageSize is one of {', '.join(map(str, PAGE_SIZES))}."
+    size = parse_whole_number(request.args.get("pageSize", "10"), field="pageSize", message=sizes)
     if size not in PAGE_SIZES:
-        raise InvalidInput(
-            f"pageSize is one of {', '.join(map(str, PAGE_SIZES))}.", field="pageSize"
-        )
-    if number < 1:
-        raise InvalidInput("pageNumber starts at 1.", field="pageNumber")
+        raise InvalidInput(sizes, field="pageSize")
+    number = parse_whole_number(
+        request.args.get("pageNumber", "1"),
+        field="pageNumber",
+        minimum=1,
+        message=f"pageNumber is a whole number from 1 to {MAX_SQL_INTEGER}.",
+    )
     return size, number
 
 
@@ -582,6 +582,13 @@ def handle_http_error(error: Any) -> Any:
     return _problem(error.code, error.name, error.description)
 
 
+def handle_unexpected_error(error: Any) -> Response:
+    """Anything unexpected is a problem document too (Flask has logged it; the request's
+    transaction is rolled back by ``commit_on_success``)."""
+    return _problem(500, "Internal server error", "Something went wrong on our side.")
+
+
 bp.register_error_handler(PortalError, handle_portal_error)
+bp.register_error_handler(500, handle_unexpected_error)
 for _code in (400, 403, 404, 405, 429):
     bp.register_error_handler(_code, handle_http_error)

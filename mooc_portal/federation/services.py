@@ -42,6 +42,7 @@ from mooc_portal.federation.serialize import (
     tombstone,
 )
 from mooc_portal.institutions.models import Institution
+from mooc_portal.numbers import parse_whole_number
 
 SNAPSHOT_FORMAT = "asem-mooc-portal/snapshot"
 EXPORT_CHUNK = 500
@@ -64,15 +65,15 @@ def encode_cursor(kind: str, value: int) -> str:
 
 def decode_cursor(cursor: str, kind: str, *, field: str) -> int:
     """The position in ``cursor``; ``InvalidInput`` naming ``field`` when it is not one of ours."""
+    message = "This cursor is not valid."
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = raw.partition(":")
-        position = int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("This cursor is not valid.", field=field) from None
-    if prefix != kind or position < 0 or not value.isdigit():
-        raise InvalidInput("This cursor is not valid.", field=field)
-    return position
+        raise InvalidInput(message, field=field) from None
+    prefix, _, value = raw.partition(":")
+    if prefix != kind or not value.isascii() or not value.isdigit():
+        raise InvalidInput(message, field=field)
+    return parse_whole_number(value, field=field, message=message)
 
 
 # The portal's own public catalog ----------------------------------------------------------

@@ -16,6 +16,7 @@ from mooc_portal.federation.changes import install_change_tracking
 from mooc_portal.federation.discovery import course_json_ld, sitemap
 from mooc_portal.federation.forms import ApiTokenForm, PeerForm
 from mooc_portal.federation.ooapi import bp as ooapi_bp
+from mooc_portal.numbers import DB_ID
 from mooc_portal.web import require_csrf
 
 install_change_tracking()
@@ -64,7 +65,7 @@ def peers() -> Any:
     ), status
 
 
-@federation_bp.route("/admin/peers/<int:peer_id>/enabled", methods=["POST"])
+@federation_bp.route(f"/admin/peers/<{DB_ID}:peer_id>/enabled", methods=["POST"])
 @login_required
 def peer_enabled(peer_id: int) -> Any:
     from flask import request
@@ -119,7 +120,7 @@ def api_tokens(slug: str) -> Any:
     return response
 
 
-@federation_bp.route("/partner/<slug>/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@federation_bp.route(f"/partner/<slug>/api-tokens/<{DB_ID}:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_api_token(slug: str, token_id: int) -> Any:
     from mooc_portal.federation import partner

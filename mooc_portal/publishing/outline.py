@@ -1,17 +1,21 @@
 """Editing a course's outline (modules and lessons, each in order) and rendering lesson content.
 
 Lesson content is Markdown, shown as HTML that ``nh3`` has sanitised: no script, no event
-handlers, no ``javascript:`` links, whatever the author typed.
+handlers, no ``javascript:`` links, whatever the author typed. Links open with
+``rel="noopener noreferrer"``. Images show only from the portal's own media (an image from
+another site would tell it who reads the lesson, and when): any other source is dropped.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import markdown
 import nh3
+from flask import has_request_context, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -34,12 +38,51 @@ LESSON_FIELDS = (
 )
 
 
+_MEDIA_NAME = re.compile(r"[A-Za-z0-9_-]+\.[a-z]{3,4}")
+
+
+def _own_media_prefix() -> str | None:
+    """The path the portal serves its media under (``/partner/media/``); None outside a request,
+    where no image source is trusted."""
+    if not has_request_context():
+        return None
+    return url_for("portal.partner.course_image_file", name="x")[:-1]
+
+
+def own_media_image(src: str, prefix: str | None) -> bool:
+    """Whether ``src`` is one of the portal's own media files: a path under ``prefix``, or the
+    same on this host over https. Nothing else may be an image in authored content."""
+    if prefix is None:
+        return False
+    parts = urlsplit(src)
+    elsewhere = bool(parts.scheme or parts.netloc) and (
+        parts.scheme != "https" or parts.netloc != request.host
+    )
+    if elsewhere or parts.query or parts.fragment:
+        return False
+    return parts.path.startswith(prefix) and bool(_MEDIA_NAME.fullmatch(parts.path[len(prefix) :]))
+
+
 def render_markdown(text: str | None) -> Markup:
-    """Markdown to HTML safe to put in a page."""
+    """Markdown to HTML safe to put in a page (see the module's docstring for what is kept)."""
     if not text:
         return Markup("")
     html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
-    return Markup(nh3.clean(html, url_schemes={"http", "https", "mailto"}))
+    prefix = _own_media_prefix()
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src" and not own_media_image(value, prefix):
+            return None
+        return value
+
+    return Markup(
+        nh3.clean(
+            html,
+            url_schemes={"http", "https", "mailto"},
+            attribute_filter=keep,
+            link_rel="noopener noreferrer",
+        )
+    )
 
 
 @dataclass

@@ -51,7 +51,12 @@ def test_public_page_and_open_badge(client):
     assert badge["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json" in badge["@context"]
     assert badge["name"] == "Ocean Science"
-    assert badge["issuanceDate"].endswith("Z")
+    assert badge["@context"] == [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    ]
+    assert badge["issuanceDate"].endswith("Z") and badge["validFrom"] == badge["issuanceDate"]
+    assert badge["credentialSubject"]["achievement"]["description"] == "A course for testing."
     achievement = badge["credentialSubject"]["achievement"]
     assert achievement["id"].endswith(f"/courses/{enrollment.run.course.slug}")
     assert badge["issuer"]["id"].endswith(f"/institutions/{enrollment.run.course.institution.slug}")
@@ -79,3 +84,52 @@ def test_only_admins_revoke_with_a_reason(client, auth):
     )
     assert response.status_code == 302
     assert "was revoked on" in client.get(path).get_data(as_text=True)
+
+
+def test_the_credential_reads_the_same_in_every_interface_language(client):
+    enrollment = completed()
+    enrolment.complete(enrollment)
+    certificate = session.query(Certificate).one()
+    url = f"/certificates/{certificate.code}.json"
+    english = client.get(url, headers={"Accept-Language": "en"}).get_json()
+    korean = client.get(url, headers={"Accept-Language": "ko"}).get_json()
+    assert korean == english
+    achievement = english["credentialSubject"]["achievement"]
+    assert achievement["criteria"]["narrative"] == "Completed every lesson of Ocean Science."
+
+
+def test_a_korean_course_credential_is_written_in_korean_for_everyone(client):
+    course = make_course(
+        title="해양 과학",
+        summary="바다를 배웁니다.",
+        original_language="ko",
+        credential="certificate",
+    )
+    run = make_run(course, enrollment_start_at=utcnow() - timedelta(days=1))
+    learner = make_account()
+    enrollment = enrolment.enroll(run, learner, actor=learner)
+    enrolment.complete(enrollment)
+    certificate = session.query(Certificate).one()
+    badge = client.get(
+        f"/certificates/{certificate.code}.json", headers={"Accept-Language": "en"}
+    ).get_json()
+    achievement = badge["credentialSubject"]["achievement"]
+    assert achievement["name"] == "해양 과학" and achievement["description"] == "바다를 배웁니다."
+    assert achievement["criteria"]["narrative"] == "해양 과학 강좌의 모든 레슨을 이수했습니다."
+
+
+def test_a_revoked_certificate_has_no_credential(client):
+    enrollment = completed()
+    enrolment.complete(enrollment)
+    certificate = session.query(Certificate).one()
+    services.revoke_certificate(certificate, "Plagiarism", actor=make_account(is_admin=True))
+    session.commit()
+    response = client.get(f"/certificates/{certificate.code}.json")
+    assert response.status_code == 410
+    body = response.get_json()
+    assert body["revoked"] is True and body["revocationReason"] == "Plagiarism"
+    assert body["revokedAt"].endswith("Z")
+    assert "credentialSubject" not in body and "OpenBadgeCredential" not in str(body)
+    page = client.get(f"/certificates/{certificate.code}").get_data(as_text=True)
+    assert "was revoked on" in page
+    assert f"{certificate.code}.json" not in page and "Open Badge" not in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import url_for
 
 from mooc_portal.errors import InvalidInput, NotFound
 from mooc_portal.publishing import outline
@@ -105,3 +106,52 @@ def test_completion_counts_the_lessons_that_count(setting):
     outline.add_lesson(editor, first, LessonData("Optional", counts_toward_completion=False))
     outline.add_lesson(editor, first, LessonData("B", kind="quiz"))
     assert [lesson.title for lesson in outline.completion_lessons(course)] == ["A", "B", "C"]
+
+
+OWN_IMAGE = "0123456789abcdef0123456789abcdef.png"
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "https://tracker.example/pixel.png",
+        "http://tracker.example/pixel.png",
+        "//tracker.example/partner/media/" + OWN_IMAGE,
+        "https://tracker.example/partner/media/" + OWN_IMAGE,
+        "x",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "/partner/media/../../account/logout",
+        f"/partner/media/{OWN_IMAGE}?who=reviewer",
+        "/elsewhere/pixel.png",
+    ],
+)
+def test_lesson_images_cannot_come_from_elsewhere(app, src):
+    with app.test_request_context(base_url="https://portal.example"):
+        for text in (f"![chart]({src})", f'<img src="{src}" alt="chart">'):
+            html = str(outline.render_markdown(text))
+            assert "<img" in html and "src=" not in html, html
+            assert "tracker" not in html
+
+
+def test_lesson_images_from_the_portals_own_media_are_kept(app):
+    with app.test_request_context(base_url="https://portal.example"):
+        own = url_for("portal.partner.course_image_file", name=OWN_IMAGE)
+        for src in (own, f"https://portal.example{own}"):
+            html = str(outline.render_markdown(f"![chart]({src})"))
+            assert f'src="{src}"' in html and 'alt="chart"' in html
+
+
+def test_outside_a_request_no_image_source_is_trusted():
+    html = str(outline.render_markdown(f"![chart](/partner/media/{OWN_IMAGE})"))
+    assert "src=" not in html
+
+
+def test_links_in_lessons_open_without_opener_or_referrer(app):
+    with app.test_request_context():
+        html = str(
+            outline.render_markdown(
+                '[a](https://example.org) <a href="/courses" rel="opener" target="_blank">b</a>'
+            )
+        )
+    assert html.count('rel="noopener noreferrer"') == 2
+    assert 'rel="opener"' not in html
