@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, url_for
 from sqlalchemy import Select, exists, func, or_, select
 
+from mooc_portal.catalog.filters import MAX_QUERY_LENGTH
 from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
@@ -25,6 +26,7 @@ from mooc_portal.catalog.models import (
     DeliveryMode,
     LanguageKind,
 )
+from mooc_portal.catalog.search import CatalogFilters, matching_course_ids
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput, NotFound, PortalError
 from mooc_portal.federation.languages import bcp47_primary, iso_639_2
@@ -206,11 +208,11 @@ def organizations() -> Response:
     if "primaryCode" in request.args:
         query = query.where(Institution.slug == request.args["primaryCode"])
     if "search" in request.args:
-        term = f"%{request.args['search'].lower()}%"
+        term = request.args["search"].lower()
         query = query.where(
             exists().where(
                 InstitutionTranslation.institution_id == Institution.id,
-                func.lower(InstitutionTranslation.name).like(term),
+                func.lower(InstitutionTranslation.name).contains(term, autoescape=True),
             )
         )
     include_root = wanted_type in (None, "root") and "primaryCode" not in request.args
@@ -379,13 +381,9 @@ def courses() -> Response:
     if "primaryCode" in request.args:
         query = query.where(Course.code == request.args["primaryCode"])
     if "search" in request.args:
-        term = f"%{request.args['search'].lower()}%"
-        query = query.where(
-            exists().where(
-                CourseTranslation.course_id == Course.id,
-                func.lower(CourseTranslation.title).like(term),
-            )
-        )
+        # The catalog's own full-text search, as on /courses and /api/v1/courses.
+        text = request.args["search"][:MAX_QUERY_LENGTH]
+        query = query.where(Course.id.in_(matching_course_ids(CatalogFilters(query=text))))
     level = request.args.get("level")
     if level is not None and level != "undefined":
         query = query.where(Course.id.is_(None))  # the portal's courses have no degree level

@@ -131,3 +131,21 @@ def test_bad_parameters_are_400_problems(client, query):
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["status"] == "400"
+
+
+def test_course_search_is_the_catalogs_full_text_search(client, db_session):
+    make_course("Marine Biology", summary="Coral reefs of the Andaman Sea.")
+    make_course("Urban Planning", summary="Cities and their streets.")
+    found = client.get("/ooapi/v5/courses", query_string={"search": "coral"}).get_json()
+    assert [c["name"][0]["value"] for c in found["items"]] == ["Marine Biology"]
+
+
+def test_organization_search_takes_wildcards_literally(client, db_session):
+    make_institution("Universiti Malaya", country="MY")
+
+    def institutions(search):
+        body = client.get("/ooapi/v5/organizations", query_string={"search": search}).get_json()
+        return [o["name"][0]["value"] for o in body["items"] if o["organizationType"] != "root"]
+
+    assert institutions("malaya") == ["Universiti Malaya"]
+    assert institutions("%") == [] and institutions("_") == []
