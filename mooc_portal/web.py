@@ -108,10 +108,13 @@ def datetime_tz_filter(value: datetime | None) -> str:
     locale = get_locale()
     if locale is None:
         return format_datetime(value, "medium")
+    # The zone's abbreviation ("UTC", "EST") where it has one, else its name ("Korean Standard
+    # Time") rather than a bare offset such as "+0900".
+    zone = "zzzz" if format_datetime(value, "z")[:1] in "+-" else "z"
     pattern = (
         str(locale.datetime_formats["medium"])
         .replace("{1}", locale.date_formats["medium"].pattern)
-        .replace("{0}", locale.time_formats["short"].pattern + " z")
+        .replace("{0}", f"{locale.time_formats['short'].pattern} {zone}")
     )
     return format_datetime(value, pattern)
 
