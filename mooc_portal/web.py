@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from werkzeug.exceptions import HTTPException
@@ -94,6 +95,28 @@ def markdown_filter(text: str | None) -> Any:
     from mooc_portal.publishing.outline import render_markdown
 
     return render_markdown(text)
+
+
+@bp.app_template_filter("datetime_tz")
+def datetime_tz_filter(value: datetime | None) -> str:
+    """A date and time in the visitor's time zone: medium date, minutes, and the zone's name.
+
+    Built from the locale's own patterns, so the order of the parts follows the language.
+    """
+    if value is None:
+        return ""
+    locale = get_locale()
+    if locale is None:
+        return format_datetime(value, "medium")
+    # The zone's abbreviation ("UTC", "EST") where it has one, else its name ("Korean Standard
+    # Time") rather than a bare offset such as "+0900".
+    zone = "zzzz" if format_datetime(value, "z")[:1] in "+-" else "z"
+    pattern = (
+        str(locale.datetime_formats["medium"])
+        .replace("{1}", locale.date_formats["medium"].pattern)
+        .replace("{0}", f"{locale.time_formats['short'].pattern} {zone}")
+    )
+    return format_datetime(value, pattern)
 
 
 @bp.app_template_filter("country_name")

@@ -165,6 +165,34 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     assert len(learners) >= 6
 
 
+def test_every_demo_manager_has_enrolments_to_review_in_several_states(db_session):
+    from mooc_portal.enrollment.models import EnrollmentState
+    from mooc_portal.enrollment.review import ReviewFilter, review_query
+    from mooc_portal.progress import services as progress
+
+    load_demo_data()
+    managers = [
+        a
+        for a in db_session.scalars(select(Account))
+        if any(m.role == StaffRole.MANAGER for m in a.memberships)
+    ]
+    assert {"manager.hanbit@asem-mooc.example", "manager.rheinland@asem-mooc.example"} <= {
+        m.email for m in managers
+    }
+    for manager in managers:
+        enrollments = db_session.scalars(
+            review_query(manager, ReviewFilter(), scope="partner")
+        ).all()
+        states = {e.state for e in enrollments}
+        wanted = {EnrollmentState.PENDING, EnrollmentState.WAITLISTED, EnrollmentState.ENROLLED}
+        assert wanted <= states, (manager.email, states)
+        assert any(
+            progress.progress_of(e).percent > 0
+            for e in enrollments
+            if e.state == EnrollmentState.ENROLLED
+        ), manager.email
+
+
 def test_demo_registers_a_disabled_peer_whose_courses_show_their_origin(client, db_session):
     load_demo_data()
     peer = db_session.scalar(select(Peer))

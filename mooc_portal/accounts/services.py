@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
@@ -268,15 +269,20 @@ def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
     if account is None or not account.active or account.host_user_id is not None:
         return
     hours = max(1, current_app.config["MOOC_PASSWORD_RESET_MAX_AGE"] // 3600)
-    body = _(
+    body = ngettext(
         "Hello %(name)s,\n\n"
         "someone (hopefully you) asked to reset the password of your account on "
-        "%(site)s. Open this link within %(hours)d hour(s) to choose a new password:\n\n"
+        "%(site)s. Open this link within %(num)d hour to choose a new password:\n\n"
         "%(link)s\n\n"
         "If you did not ask for this, ignore this message: your password stays as it is.",
+        "Hello %(name)s,\n\n"
+        "someone (hopefully you) asked to reset the password of your account on "
+        "%(site)s. Open this link within %(num)d hours to choose a new password:\n\n"
+        "%(link)s\n\n"
+        "If you did not ask for this, ignore this message: your password stays as it is.",
+        hours,
         name=account.display_name,
         site=current_app.config["MOOC_SITE_NAME"],
-        hours=hours,
         link=link_for(password_reset_token(account)),
     )
     send_mail(account.email, _("Reset your password"), body)

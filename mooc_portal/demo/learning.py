@@ -14,11 +14,12 @@ step enrols in what it can.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from mooc_portal.accounts.models import Account
+from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Course, CourseRun, CourseStatus, Credential
 from mooc_portal.catalog.outline import Lesson, LessonKind, Module
@@ -26,8 +27,9 @@ from mooc_portal.certificates.models import Certificate
 from mooc_portal.certificates.services import revoke_certificate
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
-from mooc_portal.enrollment.models import Enrollment
+from mooc_portal.enrollment.models import ACTIVE_STATES, Enrollment
 from mooc_portal.progress import services as progress
+from mooc_portal.publishing import services as publishing
 
 if TYPE_CHECKING:
     from mooc_portal.demo import DemoContext
@@ -88,6 +90,7 @@ def add_learning(context: DemoContext) -> None:
     if not learners or admin is None:
         return
     _enrol_learners(context, published, learners, admin)
+    _give_managers_work(context, published, learners)
 
 
 def _add_outline(course: Course) -> None:
@@ -211,3 +214,67 @@ def _enrol_learners(
     if len(certificates) > 1:
         revoke_certificate(certificates[-1], REVOCATION_REASON, actor=admin)
     session.flush()
+
+
+def _give_managers_work(
+    context: DemoContext, courses: list[Course], learners: list[Account]
+) -> None:
+    """Every demo manager has enrolments to review: their institution schedules three new runs
+    (on the real clock, like enrolment) and the demo learners join them: two await approval,
+    one full run has its seat taken and a waitlist, and a run under way has learners with
+    progress."""
+    if len(learners) < 5:
+        return
+    done: set[int] = set()
+    for manager in context.accounts.values():
+        for membership in manager.memberships:
+            institution_id = membership.institution_id
+            if membership.role != StaffRole.MANAGER or institution_id in done:
+                continue
+            done.add(institution_id)
+            own = [c for c in courses if c.institution_id == institution_id]
+            if not own:
+                continue
+            approval = _schedule(manager, own[0], 21, capacity=40, requires_approval=True)
+            for learner in learners[:2]:
+                _try_enrol(approval, learner)
+            full = _schedule(manager, own[1 % len(own)], 28, capacity=1)
+            for learner in learners[2:5]:
+                _try_enrol(full, learner)
+            under_way = _schedule(manager, own[2 % len(own)], -10)
+            for share, learner in zip((0.2, 0.5, 0.8), learners[-3:], strict=True):
+                _learn(_try_enrol(under_way, learner), share)
+
+
+def _schedule(
+    manager: Account,
+    course: Course,
+    start_in_days: int,
+    *,
+    capacity: int | None = None,
+    requires_approval: bool = False,
+) -> CourseRun:
+    """A new six-week run starting ``start_in_days`` from now, open for enrolment now."""
+    now, day = utcnow(), timedelta(days=1)
+    data = publishing.RunData(
+        start_at=now + start_in_days * day,
+        end_at=now + (start_in_days + 42) * day,
+        enrollment_start_at=now - 7 * day,
+        enrollment_end_at=now + max(start_in_days, 7) * day,
+        capacity=capacity,
+        requires_approval=requires_approval,
+    )
+    return publishing.create_run(manager, course, data)
+
+
+def _try_enrol(run: CourseRun, learner: Account) -> Enrollment | None:
+    """Enrol unless the learner already holds an active enrolment in the course (checked
+    first: the service's refusal carries a translated message, which the CLI cannot build)."""
+    held = session.scalar(
+        select(Enrollment.id).where(
+            Enrollment.course_id == run.course_id,
+            Enrollment.account_id == learner.id,
+            Enrollment.state.in_(ACTIVE_STATES),
+        )
+    )
+    return None if held is not None else enrolment.enroll(run, learner, actor=learner)

@@ -26,9 +26,9 @@ from wtforms import SelectChoice
 
 from mooc_portal.accounts.models import StaffRole
 from mooc_portal.accounts.services import account_for_reset_token, current_account, reset_password
-from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Course, CourseStatus
 from mooc_portal.catalog.services import course_page
+from mooc_portal.db import utcnow
 from mooc_portal.errors import PortalError
 from mooc_portal.partner.forms import (
     ActionForm,
@@ -101,14 +101,18 @@ def dashboard(slug: str) -> str:
     by_status = {status.value: [] for status in CourseStatus}
     for course in courses:
         by_status[course.status].append(course)
+    # Runs that have not started yet, of courses still offered: a withdrawn course's runs and
+    # runs already under way are not "coming up".
+    now = utcnow()
     upcoming = sorted(
         (
             (run, course)
             for course in courses
+            if course.status != CourseStatus.WITHDRAWN
             for run in course.runs
-            if run.availability() in (Availability.OPEN, Availability.UPCOMING)
+            if not run.cancelled and run.start_at is not None and run.start_at > now
         ),
-        key=lambda pair: pair[0].start_at or pair[0].created_at,
+        key=lambda pair: pair[0].start_at,
     )
     requests = [
         (course, event)

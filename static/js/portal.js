@@ -16,6 +16,16 @@
     if (select && select.form) {
       select.addEventListener("change", function () { select.form.submit(); });
     }
+    // On a narrow screen the catalog's filter panel starts folded, so the results come first;
+    // it unfolds again when the window becomes wide (where its summary is hidden).
+    var panel = document.querySelector("details.filter-panel");
+    if (panel && window.matchMedia) {
+      var narrow = window.matchMedia("(max-width: 48rem)");
+      if (narrow.matches) { panel.open = false; }
+      if (narrow.addEventListener) {
+        narrow.addEventListener("change", function (event) { if (!event.matches) { panel.open = true; } });
+      }
+    }
     // Ask before a form marked data-confirm is sent.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {

@@ -193,6 +193,15 @@ def test_run_dates_are_shown_in_the_visitor_time_zone(client):
     html = page(client, "/courses/tz")
     assert "March 2, 2031" in html  # 08:30 the next day in Seoul
     assert "Mar 2, 2031, 8:30" in html
+    start = html.split("Mar 2, 2031, 8:30", 1)[1][:30]
+    assert not start.startswith(":00")  # no seconds
+    assert "Korean Standard Time" in start  # the zone the times are in
+
+
+def test_run_dates_name_utc_without_a_time_zone_cookie(client):
+    make_run(make_course(slug="utc"), start=datetime(2031, 3, 1, 23, 30, tzinfo=UTC))
+    html = page(client, "/courses/utc")
+    assert "Mar 1, 2031, 11:30\u202fPM UTC" in html
 
 
 def test_catalog_page_query_count_does_not_depend_on_page_size(client, app, count_queries):

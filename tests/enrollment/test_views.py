@@ -339,10 +339,19 @@ def test_my_enrolments_page_issues_a_fixed_number_of_queries(client, auth, count
     assert many.count == few.count
 
 
-def test_review_link_only_for_those_who_may_review(client, auth, review_setup):
+def test_review_link_in_the_partner_and_admin_areas_not_the_header(client, auth, review_setup):
+    slug = review_setup["run"].course.institution.slug
+    admin_email = review_setup["admin"].email
     auth.login(review_setup["manager"].email)
-    page = client.get("/my/enrolments").get_data(as_text=True)
-    assert '<a href="/partner/enrolments">Review enrolments</a>' in page
+    dashboard = client.get(f"/partner/{slug}/").get_data(as_text=True)
+    assert '<a href="/partner/enrolments">Review enrolments</a>' in dashboard
+    assert "Review enrolments" not in client.get("/my/enrolments").get_data(as_text=True)
+    auth.logout()
+    auth.login(admin_email)
+    queue = client.get("/admin/").get_data(as_text=True)
+    assert '<a href="/admin/enrolments">Enrolments</a>' in queue
+    assert '<a href="/admin/peers">Peer portals</a>' in queue
+    assert "Review enrolments" not in client.get("/my/enrolments").get_data(as_text=True)
     auth.logout()
     auth.login(make_account().email)
     assert "Review enrolments" not in client.get("/my/enrolments").get_data(as_text=True)

@@ -234,3 +234,25 @@ def test_review_round_trip_through_the_pages(client, auth, home, admin):
     )
     assert course.status == "published" and course.published_at is not None
     assert course in session.scalars(public_courses()).all()
+
+
+def test_dashboard_lists_only_runs_not_started_of_courses_still_offered(client, auth, home):
+    from datetime import timedelta
+
+    from mooc_portal.db import utcnow
+    from tests.factories import make_course, make_run
+
+    institution = home["institution"]
+    now = utcnow()
+    offered = make_course("Offered Course", institution=institution)
+    make_run(offered, start=now + timedelta(days=10))
+    make_run(offered, start=now - timedelta(days=3), enrollment_end_at=now + timedelta(days=5))
+    withdrawn = make_course("Withdrawn Course", institution=institution, status="withdrawn")
+    make_run(withdrawn, start=now + timedelta(days=10))
+    slug, manager = institution.slug, home["manager"].email
+    auth.login(manager)
+    page = client.get(f"/partner/{slug}/").get_data(as_text=True)
+    upcoming = page.split('id="runs-heading"', 1)[1]
+    assert upcoming.count("Offered Course") == 1
+    assert "Withdrawn Course" not in upcoming
+    assert f'href="/partner/{slug}/api-tokens"' in page

@@ -44,6 +44,8 @@ def test_manager_invites_a_new_person_who_sets_a_password_by_link(
     account = session.scalar(select(Account).where(Account.email == "new.person@home.example"))
     assert account.role_in(home["institution"].id) == "editor"
     assert account.password_hash is None
+    listing = client.get(url).get_data(as_text=True)
+    assert 'New Person <span class="status">invited (pending)</span>' in listing
     (message,) = outbox
     link = re.search(r"https?://\S+/partner/invitation/\S+", message.get_content()).group(0)
     path = link.split("localhost", 1)[1]
@@ -56,6 +58,7 @@ def test_manager_invites_a_new_person_who_sets_a_password_by_link(
     assert client.get(f"/partner/{home['institution'].slug}/").status_code == 200
     # the link works once
     assert client.get(path).status_code == 400
+    assert "invited (pending)" not in client.get(url).get_data(as_text=True)
     audit = db_session.query(AuditEntry).filter_by(entity="staff", action="invite").one()
     assert audit.after == {"email": "new.person@home.example", "role": "editor"}
 
