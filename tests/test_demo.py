@@ -87,8 +87,13 @@ def test_demo_has_an_account_for_every_role(db_session):
 
 
 def test_demo_data_command_loads_once_and_lists_the_accounts(runner, client, db_session):
-    result = runner.invoke(args=["portal", "demo-data", "--if-empty"])
+    from mooc_portal.signals import mail_sent
+
+    sent = []
+    with mail_sent.connected_to(lambda sender, message: sent.append(message)):
+        result = runner.invoke(args=["portal", "demo-data", "--if-empty"])
     assert result.exit_code == 0, result.output
+    assert sent == []  # made-up learners get no mail
     for email in ("admin@asem-mooc.example", "manager.hanbit@asem-mooc.example"):
         assert email in result.output
     for role in ("administrator", "partner manager", "partner editor", "learner"):
