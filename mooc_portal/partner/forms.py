@@ -119,7 +119,11 @@ class NewCourseForm(CourseForm):
     )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l("Plain text; line breaks are kept."),
+    )
     learning_outcomes = TextAreaField(
         _l("Learning outcomes"), validators=[Optional(), Length(max=10000)]
     )
@@ -133,7 +137,11 @@ class TranslationForm(FlaskForm):
     language = StringField(_l("Language (language tag, e.g. ko)"), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l("Plain text; line breaks are kept."),
+    )
     learning_outcomes = TextAreaField(
         _l("Learning outcomes"), validators=[Optional(), Length(max=10000)]
     )
