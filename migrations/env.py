@@ -9,16 +9,7 @@ from flask import current_app
 
 import mooc_portal.models  # noqa: F401  (registers every model on Base.metadata)
 from mooc_portal.db import Base
-
-# Objects the ORM does not map but the migrations create on purpose.
-UNMAPPED = {"mooc_course_fts", "ix_mooc_course_search_tsv", "document_tsv"}
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    # FTS5 creates shadow tables named mooc_course_fts_*; host tables are not ours.
-    if type_ == "table" and (not name.startswith("mooc_") or name.startswith("mooc_course_fts")):
-        return False
-    return name not in UNMAPPED
+from mooc_portal.migrate import include_object
 
 
 def run_migrations() -> None:
