@@ -136,7 +136,23 @@ def search_document(course: Course) -> str:
         ]
     for translation in course.institution.translations:
         parts += [translation.name, translation.short_name or ""]
-    return "\n".join(p for p in parts if p)
+    text_ = "\n".join(p for p in parts if p)
+    grams = [gram for run in UNSPACED.findall(text_) if len(run) > 2 for gram in bigrams(run)]
+    return f"{text_}\n{' '.join(grams)}" if grams else text_
+
+
+# Scripts whose words run together without spaces (Han, Kana, Thai) or form long compounds
+# (Hangul: 국제무역 is "international trade"). The word tokenisers of SQLite FTS5 and
+# PostgreSQL keep such a run as one token, so a search for 무역 would miss 국제무역: the
+# document also carries every two-character piece of such runs, and so does the query.
+UNSPACED = re.compile(
+    "[\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
+)
+
+
+def bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def index_course(course: Course) -> None:
@@ -151,8 +167,15 @@ def index_course(course: Course) -> None:
 
 
 def query_tokens(query: str) -> list[str]:
-    """The words of a visitor's query; punctuation and FTS operators are dropped, not obeyed."""
-    return [t.lower() for t in re.findall(r"[^\W_]+", query or "")][:MAX_TOKENS]
+    """The words of a visitor's query; punctuation and FTS operators are dropped, not obeyed.
+
+    A long run of an unspaced script becomes its two-character pieces, as in the documents.
+    """
+    tokens: list[str] = []
+    for word in re.findall(r"[^\W_]+", query or ""):
+        word = word.lower()
+        tokens += bigrams(word) if len(word) > 2 and UNSPACED.fullmatch(word) else [word]
+    return list(dict.fromkeys(tokens))[:MAX_TOKENS]
 
 
 def fts5_match(tokens: Sequence[str]) -> str:
