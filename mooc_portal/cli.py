@@ -93,6 +93,23 @@ def import_command(path: str, slug: str, dry_run: bool) -> None:
     run_import(path, slug, dry_run=dry_run)
 
 
+@portal_cli.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild every course's search document (after the way documents are built changed)."""
+    from sqlalchemy import select
+
+    from mooc_portal.catalog.models import Course
+    from mooc_portal.catalog.search import index_course
+
+    ids = session.scalars(select(Course.id).order_by(Course.id)).all()
+    with click.progressbar(ids, label="Indexing courses") as bar:
+        for course_id in bar:
+            index_course(session.get(Course, course_id))
+    session.commit()
+    click.echo(f"{len(ids)} courses indexed.")
+
+
 def _add_domain_commands() -> None:
     from mooc_portal.federation.cli import export_command, harvest_command, prune_changes_command
 

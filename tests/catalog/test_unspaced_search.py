@@ -37,3 +37,16 @@ def catalog(app):
 )
 def test_a_part_of_an_unspaced_word_finds_the_course(catalog, query, slugs):
     assert found(query) == slugs
+
+
+def test_reindex_rebuilds_documents_made_the_old_way(app, runner, db_session):
+    from mooc_portal.catalog.models import CourseSearchDocument
+
+    course = make_course(slug="trade", titles={"ko": "국제무역"}, original_language="ko")
+    db_session.get(CourseSearchDocument, course.id).document = "국제무역"  # as before bigrams
+    db_session.flush()
+    assert found("무역") == []
+    result = runner.invoke(args=["portal", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "1 courses indexed." in result.output
+    assert found("무역") == ["trade"]
