@@ -67,7 +67,13 @@ def render_markdown(text: str | None) -> Markup:
     """Markdown to HTML safe to put in a page (see the module's docstring for what is kept)."""
     if not text:
         return Markup("")
-    html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    # Headings start at <h3>: the page has its title (h1) and the lesson's own heading (h2).
+    html = markdown.markdown(
+        text,
+        extensions=["extra", "sane_lists", "toc"],
+        extension_configs={"toc": {"baselevel": 3}},
+        output_format="html",
+    )
     prefix = _own_media_prefix()
 
     def keep(tag: str, attribute: str, value: str) -> str | None:

@@ -35,7 +35,7 @@ def test_enrolled_learner_works_through_the_course_space(client, auth, space, le
     assert "Where you left off" not in text
 
     page = client.get(lesson_url(space, first)).get_data(as_text=True)
-    assert "<h1>Waves</h1>" in page and "<em>moves</em>" in page
+    assert "<h3>Waves</h3>" in page and "<em>moves</em>" in page
     assert "<script>alert(1)" not in page
     assert f'rel="next" href="{lesson_url(space, second)}"' in page
     assert 'rel="prev"' not in page

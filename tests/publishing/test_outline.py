@@ -92,7 +92,7 @@ def test_markdown_cannot_inject_script(payload):
 
 def test_markdown_keeps_ordinary_formatting():
     html = str(outline.render_markdown("# Title\n\n- one\n- [link](https://example.org)"))
-    assert "<h1>Title</h1>" in html
+    assert "<h3>Title</h3>" in html
     assert '<a href="https://example.org" rel="noopener noreferrer">link</a>' in html
 
 
@@ -155,3 +155,12 @@ def test_links_in_lessons_open_without_opener_or_referrer(app):
         )
     assert html.count('rel="noopener noreferrer"') == 2
     assert 'rel="opener"' not in html
+
+
+def test_lesson_headings_start_below_the_page_and_lesson_titles(app):
+    from mooc_portal.publishing.outline import render_markdown
+
+    with app.test_request_context("/"):
+        html = str(render_markdown("# Week one\n\n## Reading\n\ntext"))
+    assert "<h1" not in html and "<h2" not in html
+    assert "<h3" in html and "Week one" in html and "<h4" in html
