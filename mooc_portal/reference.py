@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 
 
 class Region(StrEnum):
@@ -213,11 +213,17 @@ ISCED_F: dict[str, str] = {
 BROAD_FIELDS: dict[str, str] = {code: label for code, label in ISCED_F.items() if len(code) == 2}
 
 
-def subject_label(code: str) -> str:
-    """The label of an ISCED-F code in the visitor's language (the code itself if unknown).
+def subject_label(code: str, language: str | None = None) -> str:
+    """The label of an ISCED-F code in ``language`` (default: the visitor's), or the code itself
+    if it is not one.
 
     The one way to show a subject area to a person; API and JSON outputs keep ``ISCED_F``'s
     English labels.
     """
     label = ISCED_F.get(code)
-    return gettext(label) if label is not None else code
+    if label is None:
+        return code
+    if language is None:
+        return gettext(label)
+    with force_locale(language.replace("-", "_")):
+        return gettext(label)

@@ -486,7 +486,7 @@ def _facet_options(
         if facet == "language":
             return language_name(value, language)
         if facet == "subject":
-            return subject_label(value)
+            return subject_label(value, language)
         if facet == "level":
             return str(LEVEL_LABELS.get(Level(value), value))
         if facet == "pace":
