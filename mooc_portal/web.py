@@ -27,6 +27,7 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.db import session as db_session
 from mooc_portal.errors import PortalError
 from mooc_portal.i18n import LocalizedText, country_name, language_name
+from mooc_portal.reference import subject_label
 
 bp = Blueprint("web", __name__)
 
@@ -117,6 +118,12 @@ def datetime_tz_filter(value: datetime | None) -> str:
         .replace("{0}", f"{locale.time_formats['short'].pattern} {zone}")
     )
     return format_datetime(value, pattern)
+
+
+@bp.app_template_filter("subject_label")
+def subject_label_filter(code: str) -> str:
+    """An ISCED-F code's label in the visitor's language."""
+    return subject_label(code)
 
 
 @bp.app_template_filter("country_name")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.dates import get_timezone, get_timezone_location
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,8 +18,6 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from mooc_portal.i18n import country_name, language_name
 from mooc_portal.reference import ASEM_COUNTRIES
-
-_TIMEZONES: list[str] = []
 
 
 def _country_choices(locale: str) -> list[tuple[str, str]]:
@@ -26,10 +29,37 @@ def _language_choices(locale: str) -> list[tuple[str, str]]:
     return [(code, language_name(code, locale)) for code in current_app.config["MOOC_LANGUAGES"]]
 
 
-def _timezone_choices() -> list[tuple[str, str]]:
-    if not _TIMEZONES:
-        _TIMEZONES.extend(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
-    return [("", _l("As reported by my browser")), *((z, z.replace("_", " ")) for z in _TIMEZONES)]
+@cache
+def _timezone_labels(locale: str) -> tuple[tuple[str, str], ...]:
+    """Every IANA zone with a readable name in ``locale`` ("서울 (대한민국)"), sorted by name.
+
+    Computed once per locale. A name several zones share (old aliases such as
+    ``Asia/Chongqing`` of Shanghai) carries the zone's id, so every option stays distinct.
+    """
+    try:
+        where = Locale.parse(locale, sep="-")
+    except (UnknownLocaleError, ValueError):
+        where = Locale("en")
+    aliases = get_global("zone_aliases")
+    territories = get_global("zone_territories")
+    labels: dict[str, str] = {}
+    for zone in (z for z in available_timezones() if "/" in z or z == "UTC"):
+        if zone == "UTC" or zone.startswith("Etc/"):
+            labels[zone] = zone
+            continue
+        city = get_timezone_location(get_timezone(zone), where, return_city=True)
+        territory = territories.get(aliases.get(zone, zone))
+        country = where.territories.get(territory) if territory else None
+        labels[zone] = f"{city} ({country})" if country else city
+    shared = Counter(labels.values())
+    for zone, label in labels.items():
+        if shared[label] > 1:
+            labels[zone] = f"{label} \u2013 {zone}"
+    return tuple(sorted(labels.items(), key=lambda item: (item[1].casefold(), item[0])))
+
+
+def _timezone_choices(locale: str) -> list[tuple[str, str]]:
+    return [("", _l("As reported by my browser")), *_timezone_labels(locale)]
 
 
 def _current_locale() -> str:
@@ -82,7 +112,7 @@ class ProfileForm(FlaskForm):
         locale = _current_locale()
         self.country.choices = _country_choices(locale)
         self.preferred_language.choices = _language_choices(locale)
-        self.timezone.choices = _timezone_choices()
+        self.timezone.choices = _timezone_choices(locale)
 
 
 class ChangePasswordForm(PasswordPairMixin, FlaskForm):

@@ -50,7 +50,7 @@ from mooc_portal.catalog.models import (
 from mooc_portal.db import session, utcnow
 from mooc_portal.i18n import LocalizedText, country_name, language_name, localized
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
-from mooc_portal.reference import ISCED_F, Region
+from mooc_portal.reference import Region, subject_label
 
 SORTS = ("relevance", "start", "newest", "title")
 FACETS = (
@@ -509,7 +509,7 @@ def _facet_options(
         if facet == "language":
             return language_name(value, language)
         if facet == "subject":
-            return ISCED_F.get(value, value)
+            return subject_label(value, language)
         if facet == "level":
             return str(LEVEL_LABELS.get(Level(value), value))
         if facet == "pace":

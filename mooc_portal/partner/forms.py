@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
 from mooc_portal.catalog.outline import LessonKind
 from mooc_portal.errors import PortalError
-from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F
+from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
 
 
 def choices(*pairs: tuple[str, object]) -> list[SelectChoice]:
@@ -105,7 +105,7 @@ class CourseForm(FlaskForm):
     )
     subjects = SelectMultipleField(
         _l("Subject areas (ISCED-F 2013)"),
-        choices=[SelectChoice(code, f"{code} {label}") for code, label in ISCED_F.items()],
+        choices=lambda: [SelectChoice(code, f"{code} {subject_label(code)}") for code in ISCED_F],
     )
     accessibility_statement = TextAreaField(
         _l("Accessibility statement for the course materials"),
