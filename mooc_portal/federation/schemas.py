@@ -31,12 +31,44 @@ class LanguageTag(fields.String):
         super().__init__(validate=_language_tag, **kwargs)
 
 
-def text_map(required: bool = False, max_length: int = 20000) -> fields.Dict:
+def _known_tag(value: str) -> None:
+    if not _TAG.match(value):
+        raise ValidationError(f"{value!r} is not a language tag (BCP 47, such as en or zh-CN).")
+    _language_tag(value)
+
+
+def _not_blank(what: str) -> Any:
+    def check(value: str) -> None:
+        if not value.strip():
+            raise ValidationError(f"The {what} must not be empty.")
+
+    return check
+
+
+def text_map(
+    required: bool = False, max_length: int = 20000, not_blank: str | None = None
+) -> fields.Dict:
+    """Texts per language tag; ``not_blank`` names what no text of the map may leave empty."""
+    length = validate.Length(max=max_length)
     return fields.Dict(
-        keys=fields.String(validate=validate.Regexp(_TAG)),
-        values=fields.String(validate=validate.Length(max=max_length)),
+        keys=fields.String(validate=_known_tag),
+        values=fields.String(
+            validate=[length, _not_blank(not_blank)] if not_blank else length,
+            error_messages={
+                "null": "Give a text, not null.",
+                "invalid": "Give a text (a JSON string).",
+            },
+        ),
         required=required,
-        validate=validate.Length(min=1) if required else None,
+        validate=(
+            validate.Length(min=1, error="Give the text in at least one language.")
+            if required
+            else None
+        ),
+        error_messages={
+            "null": "Give an object of texts per language tag, not null.",
+            "invalid": 'Give an object of texts per language tag, such as {{"en": "..."}}.',
+        },
         metadata={
             "description": "Text per BCP 47 language tag.",
             "example": {"en": "Data Science", "ko": "데이터 과학"},
@@ -254,7 +286,7 @@ class CourseWriteSchema(Schema):
         required=True,
         validate=validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use a-z, 0-9 and -."),
     )
-    title = text_map(required=True, max_length=200)
+    title = text_map(required=True, max_length=200, not_blank="title")
     summary = text_map()
     description = text_map()
     learning_outcomes = text_map()
