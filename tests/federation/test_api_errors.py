@@ -161,3 +161,29 @@ def test_a_patch_with_an_empty_title_keeps_the_stored_title(client, db_session, 
     db_session.refresh(course)
     assert course.code == COURSE["code"]
     assert {t.language: t.title for t in course.translations}["en"] == COURSE["title"]["en"]
+
+
+def test_texts_without_a_title_in_their_language_name_the_missing_title(
+    client, db_session, written
+):
+    before = stored(db_session)
+    created = client.post(
+        "/api/v1/courses",
+        json={**COURSE, "code": "API-102", "slug": "another", "title": {"ko": "한국어만"}},
+        headers=written["headers"],
+    )
+    assert created.status_code == 400
+    assert created.get_json()["message"] == "Give the title in the original language too: title.en."
+    assert created.get_json()["field"] == "title"
+    changed = client.patch(
+        f"/api/v1/courses/{written['course']}",
+        json={"summary": {"de": "Nur eine Zusammenfassung"}},
+        headers=written["headers"],
+    )
+    assert changed.status_code == 400
+    assert changed.get_json() == {
+        "status": 400,
+        "message": "The course has no title in de yet: send title.de as well.",
+        "field": "title",
+    }
+    assert stored(db_session) == before
