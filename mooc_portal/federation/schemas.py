@@ -275,7 +275,51 @@ class ChangesArgsSchema(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
-class CourseWriteSchema(Schema):
+# What a partner's developer reads when a value has the wrong type (more specific types first).
+_TYPE_MESSAGES: list[tuple[type[fields.Field], dict[str, str]]] = [
+    (
+        fields.AwareDateTime,
+        {
+            "invalid": "Give a date and time in ISO 8601, such as 2026-09-01T09:00:00+09:00.",
+            "invalid_awareness": "Give the time zone too, such as 2026-09-01T09:00:00+09:00.",
+        },
+    ),
+    (fields.Url, {"invalid": "Give an http or https address."}),
+    (fields.Boolean, {"invalid": "Give true or false."}),
+    (fields.Integer, {"invalid": "Give a whole number."}),
+    (fields.Float, {"invalid": "Give a number."}),
+    (fields.List, {"invalid": "Give a list (a JSON array)."}),
+    (fields.String, {"invalid": "Give a text (a JSON string)."}),
+]
+
+
+def _explain(field: fields.Field) -> None:
+    if isinstance(field, fields.Dict):
+        return  # text maps carry their own messages
+    if isinstance(field, fields.List):
+        _explain(field.inner)
+    field.error_messages["null"] = "Give a value, not null."
+    for kind, messages in _TYPE_MESSAGES:
+        if isinstance(field, kind):
+            field.error_messages.update(messages)
+            break
+    for validator in field.validators:
+        if isinstance(validator, validate.URL):  # made with the message in Url.__init__
+            validator.error = field.error_messages["invalid"]
+    if isinstance(field, fields.Integer):
+        field.strict = True  # 2.5 weeks is refused, not stored as 2
+
+
+class _WriteSchema(Schema):
+    """A body a partner's system sends: its messages say what to send instead."""
+
+    error_messages = {"unknown": "Not a field of this API (see /api/v1/docs)."}
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        _explain(field_obj)
+
+
+class CourseWriteSchema(_WriteSchema):
     """What a partner's system sends to create (or, partially, to change) a course."""
 
     class Meta:
@@ -291,7 +335,13 @@ class CourseWriteSchema(Schema):
     description = text_map()
     learning_outcomes = text_map()
     original_language = LanguageTag(required=True)
-    subjects = fields.List(fields.String(validate=validate.Regexp(r"^\d{2,4}$")))
+    subjects = fields.List(
+        fields.String(
+            validate=validate.Regexp(
+                r"^\d{2,4}$", error="Give an ISCED-F 2013 code (2 to 4 digits), such as 0613."
+            )
+        )
+    )
     level = fields.String(validate=validate.OneOf([v.value for v in Level]))
     pace = fields.String(validate=validate.OneOf([v.value for v in Pace]))
     teaching_languages = fields.List(LanguageTag())
@@ -310,7 +360,7 @@ class CourseWriteSchema(Schema):
     )
 
 
-class RunWriteSchema(Schema):
+class RunWriteSchema(_WriteSchema):
     """A run as a partner's system sends it."""
 
     class Meta:

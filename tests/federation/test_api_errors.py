@@ -105,11 +105,16 @@ def test_a_body_that_is_not_a_json_object_is_refused_on_every_write(
         ({"title": {"e n": "Spaced"}}, "title: 'e n' is not a language tag"),
         ({"summary": {"xx-nope": "Unknown"}}, "summary: 'xx-nope' is not a known language tag"),
         ({"summary": {"en": ["a", "list"]}}, "summary.en: Give a text (a JSON string)."),
-        ({"code": 5}, "code: Not a valid string."),
-        ({"code": None}, "code: Field may not be null."),
-        ({"submit": "maybe"}, "submit: Not a valid boolean."),
-        ({"subjects": "0613"}, "subjects: Not a valid list."),
-        ({"teaching_languages": ["en", 7]}, "teaching_languages.1: Not a valid string."),
+        ({"code": 5}, "code: Give a text (a JSON string)."),
+        ({"code": None}, "code: Give a value, not null."),
+        ({"submit": "maybe"}, "submit: Give true or false."),
+        ({"subjects": "0613"}, "subjects: Give a list (a JSON array)."),
+        ({"subjects": ["maths"]}, "subjects.0: Give an ISCED-F 2013 code (2 to 4 digits)"),
+        ({"length_weeks": 2.5}, "length_weeks: Give a whole number."),
+        ({"effort_hours": "lots"}, "effort_hours: Give a number."),
+        ({"image": "ftp://example.org/a.png"}, "image: Give an http or https address."),
+        ({"level": "expert"}, "level: Must be one of: introductory, intermediate, advanced."),
+        ({"teaching_languages": ["en", 7]}, "teaching_languages.1: Give a text (a JSON string)."),
     ],
 )
 def test_field_errors_name_the_field_and_say_what_is_wrong(
@@ -133,10 +138,17 @@ def test_field_errors_name_the_field_and_say_what_is_wrong(
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"capacity": "many"}, "capacity: Not a valid integer."),
-        ({"start_at": "next week"}, "start_at: Not a valid datetime."),
-        ({"cancelled": None}, "cancelled: Field may not be null."),
-        ({"colour": "red"}, "colour: Unknown field."),
+        ({"capacity": "many"}, "capacity: Give a whole number."),
+        (
+            {"start_at": "next week"},
+            "start_at: Give a date and time in ISO 8601, such as 2026-09-01T09:00:00+09:00.",
+        ),
+        ({"cancelled": None}, "cancelled: Give a value, not null."),
+        (
+            {"end_at": "2026-09-01T09:00:00"},
+            "end_at: Give the time zone too, such as 2026-09-01T09:00:00+09:00.",
+        ),
+        ({"colour": "red"}, "colour: Not a field of this API (see /api/v1/docs)."),
     ],
 )
 def test_run_field_errors_name_the_field(client, db_session, written, api_doc, change, message):
