@@ -230,9 +230,23 @@ class SnapshotSchema(Schema):
 
 class ErrorSchema(Schema):
     status = fields.Integer(required=True)
-    message = fields.String(required=True)
-    field = fields.String(allow_none=True)
-    errors = fields.Dict(metadata={"description": "Messages per field."})
+    message = fields.String(
+        required=True,
+        metadata={
+            "description": "What is wrong; about a field, it starts with the field's path, "
+            "such as `title.en: The title must not be empty.`"
+        },
+    )
+    field = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The (top-level) field at fault; null when the request as a whole "
+            "is, such as a body that is not a JSON object."
+        },
+    )
+    errors = fields.Dict(
+        metadata={"description": "Messages per field path (`title.en`, `subjects.0`)."}
+    )
 
 
 class ListArgsSchema(Schema):
