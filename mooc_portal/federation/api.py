@@ -28,6 +28,7 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from flask_smorest.utils import PrefixedMappingProxy
 from sqlalchemy import Select
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from mooc_portal import __version__
@@ -57,7 +58,27 @@ from mooc_portal.federation.services import (
 )
 from mooc_portal.institutions.models import Institution
 
-bp = ApiBlueprint(
+
+class _BodyParser(FlaskParser):
+    """webargs' parser, with one rule for every write's body: it is a JSON object. Broken JSON,
+    an empty body, another Content-Type or a JSON array would otherwise give Werkzeug's generic
+    400 or a list of missing fields."""
+
+    def load_json(self, req: Any, schema: Any) -> Any:
+        try:
+            data = json.loads(req.get_data(cache=True))
+        except ValueError:  # also UnicodeDecodeError
+            data = None
+        if not isinstance(data, dict):
+            raise InvalidInput("The request body must be a JSON object.")
+        return data
+
+
+class _Blueprint(ApiBlueprint):
+    ARGUMENTS_PARSER = _BodyParser()
+
+
+bp = _Blueprint(
     "api",
     __name__,
     url_prefix="/api/v1",
@@ -451,22 +472,44 @@ def handle_portal_error(error: PortalError) -> Response:
     return response
 
 
+def _flat_messages(messages: Any, path: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as ``{"title.en": [...]}``. A dict field reports a bad key
+    under ``key`` (the path stops at the field: the key is named in the message) and a bad
+    value under ``value``; a list reports its items by index."""
+    if not isinstance(messages, dict):
+        items = messages if isinstance(messages, list) else [messages]
+        return {path: [str(m) for m in items]} if path else {}
+    flat: dict[str, list[str]] = {}
+    for key, nested in messages.items():
+        if isinstance(nested, dict) and set(nested) <= {"key", "value"} and nested:
+            for part, leaf in nested.items():
+                sub = path if part == "key" else f"{path}.{key}" if path else str(key)
+                for name, found in _flat_messages(leaf, sub).items():
+                    flat.setdefault(name, []).extend(found)
+            continue
+        sub = f"{path}.{key}" if path else str(key)
+        for name, found in _flat_messages(nested, sub).items():
+            flat.setdefault(name, []).extend(found)
+    return flat
+
+
 def handle_http_error(error: HTTPException) -> Any:
+    """Every HTTP error of this blueprint, webargs' validation errors included, as JSON: the
+    message names the first wrong field's path (``title.en: ...``); ``field`` is the top-level
+    field (the one a form would show it at) and ``errors`` lists every path's messages."""
     if error.code is None or error.code < 400:
         return error
     data = getattr(error, "data", None) or {}
-    messages = data.get("messages") or {}
-    errors: dict[str, Any] = {}
-    for by_field in messages.values():
-        if isinstance(by_field, dict):
-            errors.update(by_field)
-    field = next(iter(errors), None)
-    message = (
-        f"{field}: {' '.join(str(m) for m in errors[field])}"
-        if field and isinstance(errors[field], list)
-        else (error.description or error.name)
-    )
-    return _error(error.code, message, field, errors)
+    errors: dict[str, list[str]] = {}
+    for by_field in (data.get("messages") or {}).values():  # per location (json, query)
+        errors.update(_flat_messages(by_field))
+    path = next(iter(errors), None)
+    if path is None:
+        return _error(error.code, error.description or error.name)
+    if path == "_schema":  # a rule across fields without one to name
+        return _error(error.code, " ".join(errors[path]), None, errors)
+    field = path.split(".", 1)[0]
+    return _error(error.code, f"{path}: {' '.join(errors[path])}", field, errors)
 
 
 def handle_unexpected_error(error: HTTPException) -> Response:

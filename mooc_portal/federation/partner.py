@@ -168,7 +168,10 @@ def _translation(language: str, text: dict[str, str], course: Course | None = No
     )
     values.update(text)
     if not values.get("title"):
-        raise InvalidInput(f"Give the title in {language} too.", field="title")
+        raise InvalidInput(
+            f"The course has no title in {language} yet: send title.{language} as well.",
+            field="title",
+        )
     return publishing.TranslationData(language=language, **values)
 
 
@@ -190,8 +193,10 @@ def create_course(token: ApiToken, data: dict[str, Any]) -> Course:
     course_data = _course_data(data)
     texts = _texts(data)
     original = parse_language_tag(course_data.original_language)
-    if original not in texts:
-        raise InvalidInput("Give the title in the original language.", field="title")
+    if "title" not in texts.get(original, {}):
+        raise InvalidInput(
+            f"Give the title in the original language too: title.{original}.", field="title"
+        )
     institution = session.get_one(Institution, token.institution_id)
     course = publishing.create_course(
         actor, institution, course_data, _translation(original, texts.pop(original))

@@ -31,12 +31,44 @@ class LanguageTag(fields.String):
         super().__init__(validate=_language_tag, **kwargs)
 
 
-def text_map(required: bool = False, max_length: int = 20000) -> fields.Dict:
+def _known_tag(value: str) -> None:
+    if not _TAG.match(value):
+        raise ValidationError(f"{value!r} is not a language tag (BCP 47, such as en or zh-CN).")
+    _language_tag(value)
+
+
+def _not_blank(what: str) -> Any:
+    def check(value: str) -> None:
+        if not value.strip():
+            raise ValidationError(f"The {what} must not be empty.")
+
+    return check
+
+
+def text_map(
+    required: bool = False, max_length: int = 20000, not_blank: str | None = None
+) -> fields.Dict:
+    """Texts per language tag; ``not_blank`` names what no text of the map may leave empty."""
+    length = validate.Length(max=max_length)
     return fields.Dict(
-        keys=fields.String(validate=validate.Regexp(_TAG)),
-        values=fields.String(validate=validate.Length(max=max_length)),
+        keys=fields.String(validate=_known_tag),
+        values=fields.String(
+            validate=[length, _not_blank(not_blank)] if not_blank else length,
+            error_messages={
+                "null": "Give a text, not null.",
+                "invalid": "Give a text (a JSON string).",
+            },
+        ),
         required=required,
-        validate=validate.Length(min=1) if required else None,
+        validate=(
+            validate.Length(min=1, error="Give the text in at least one language.")
+            if required
+            else None
+        ),
+        error_messages={
+            "null": "Give an object of texts per language tag, not null.",
+            "invalid": 'Give an object of texts per language tag, such as {{"en": "..."}}.',
+        },
         metadata={
             "description": "Text per BCP 47 language tag.",
             "example": {"en": "Data Science", "ko": "데이터 과학"},
@@ -198,9 +230,23 @@ class SnapshotSchema(Schema):
 
 class ErrorSchema(Schema):
     status = fields.Integer(required=True)
-    message = fields.String(required=True)
-    field = fields.String(allow_none=True)
-    errors = fields.Dict(metadata={"description": "Messages per field."})
+    message = fields.String(
+        required=True,
+        metadata={
+            "description": "What is wrong; about a field, it starts with the field's path, "
+            "such as `title.en: The title must not be empty.`"
+        },
+    )
+    field = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The (top-level) field at fault; null when the request as a whole "
+            "is, such as a body that is not a JSON object."
+        },
+    )
+    errors = fields.Dict(
+        metadata={"description": "Messages per field path (`title.en`, `subjects.0`)."}
+    )
 
 
 class ListArgsSchema(Schema):
@@ -243,7 +289,51 @@ class ChangesArgsSchema(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
-class CourseWriteSchema(Schema):
+# What a partner's developer reads when a value has the wrong type (more specific types first).
+_TYPE_MESSAGES: list[tuple[type[fields.Field], dict[str, str]]] = [
+    (
+        fields.AwareDateTime,
+        {
+            "invalid": "Give a date and time in ISO 8601, such as 2026-09-01T09:00:00+09:00.",
+            "invalid_awareness": "Give the time zone too, such as 2026-09-01T09:00:00+09:00.",
+        },
+    ),
+    (fields.Url, {"invalid": "Give an http or https address."}),
+    (fields.Boolean, {"invalid": "Give true or false."}),
+    (fields.Integer, {"invalid": "Give a whole number."}),
+    (fields.Float, {"invalid": "Give a number."}),
+    (fields.List, {"invalid": "Give a list (a JSON array)."}),
+    (fields.String, {"invalid": "Give a text (a JSON string)."}),
+]
+
+
+def _explain(field: fields.Field) -> None:
+    if isinstance(field, fields.Dict):
+        return  # text maps carry their own messages
+    if isinstance(field, fields.List):
+        _explain(field.inner)
+    field.error_messages["null"] = "Give a value, not null."
+    for kind, messages in _TYPE_MESSAGES:
+        if isinstance(field, kind):
+            field.error_messages.update(messages)
+            break
+    for validator in field.validators:
+        if isinstance(validator, validate.URL):  # made with the message in Url.__init__
+            validator.error = field.error_messages["invalid"]
+    if isinstance(field, fields.Integer):
+        field.strict = True  # 2.5 weeks is refused, not stored as 2
+
+
+class _WriteSchema(Schema):
+    """A body a partner's system sends: its messages say what to send instead."""
+
+    error_messages = {"unknown": "Not a field of this API (see /api/v1/docs)."}
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        _explain(field_obj)
+
+
+class CourseWriteSchema(_WriteSchema):
     """What a partner's system sends to create (or, partially, to change) a course."""
 
     class Meta:
@@ -254,12 +344,18 @@ class CourseWriteSchema(Schema):
         required=True,
         validate=validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use a-z, 0-9 and -."),
     )
-    title = text_map(required=True, max_length=200)
+    title = text_map(required=True, max_length=200, not_blank="title")
     summary = text_map()
     description = text_map()
     learning_outcomes = text_map()
     original_language = LanguageTag(required=True)
-    subjects = fields.List(fields.String(validate=validate.Regexp(r"^\d{2,4}$")))
+    subjects = fields.List(
+        fields.String(
+            validate=validate.Regexp(
+                r"^\d{2,4}$", error="Give an ISCED-F 2013 code (2 to 4 digits), such as 0613."
+            )
+        )
+    )
     level = fields.String(validate=validate.OneOf([v.value for v in Level]))
     pace = fields.String(validate=validate.OneOf([v.value for v in Pace]))
     teaching_languages = fields.List(LanguageTag())
@@ -278,7 +374,7 @@ class CourseWriteSchema(Schema):
     )
 
 
-class RunWriteSchema(Schema):
+class RunWriteSchema(_WriteSchema):
     """A run as a partner's system sends it."""
 
     class Meta:
