@@ -85,12 +85,17 @@ def demo_data_command(if_empty: bool) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--institution", "slug", required=True, help="Slug of the institution.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report; store nothing.")
+@click.option(
+    "--as",
+    "actor_email",
+    help="E-mail of the staff member or administrator the audit log names for this import.",
+)
 @with_appcontext
-def import_command(path: str, slug: str, dry_run: bool) -> None:
+def import_command(path: str, slug: str, dry_run: bool, actor_email: str | None) -> None:
     """Import courses from a CSV or JSON file (all-or-nothing, matched by course code)."""
     from mooc_portal.publishing.cli import run_import
 
-    run_import(path, slug, dry_run=dry_run)
+    run_import(path, slug, dry_run=dry_run, actor_email=actor_email)
 
 
 @portal_cli.command("reindex")

@@ -7,15 +7,26 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask_babel import gettext as _
 
+from mooc_portal.accounts.services import find_account_by_email
 from mooc_portal.db import session
-from mooc_portal.errors import PortalError
+from mooc_portal.errors import NotFound, PortalError
 from mooc_portal.publishing import importer, staff
+from mooc_portal.publishing.permissions import require_staff
 
 
-def run_import(path: str, slug: str, *, dry_run: bool) -> importer.ImportReport:
+def run_import(
+    path: str, slug: str, *, dry_run: bool, actor_email: str | None = None
+) -> importer.ImportReport:
     try:
         institution = staff.get_institution(slug)
+        actor = None
+        if actor_email:
+            actor = find_account_by_email(actor_email)
+            if actor is None:
+                raise NotFound(_("No account has the e-mail address %(email)s.", email=actor_email))
+            require_staff(actor, institution)
         rows = importer.parse_file(Path(path).read_bytes(), path)
 
         def bar(items: Iterable[Any]) -> Iterator[Any]:
@@ -24,7 +35,7 @@ def run_import(path: str, slug: str, *, dry_run: bool) -> importer.ImportReport:
                 yield from progress
 
         report = importer.import_courses(
-            None, institution, rows, apply=not dry_run, progress=bar, from_command_line=True
+            actor, institution, rows, apply=not dry_run, progress=bar, from_command_line=True
         )
     except PortalError as error:
         session.rollback()

@@ -192,7 +192,8 @@ def import_courses(
     """Check every row; when ``apply`` and no row has an error, create or update the courses.
 
     From the web the actor must be staff of the institution; ``flask portal import`` runs with
-    the server operator's authority (``from_command_line``, actor None in the audit log).
+    the server operator's authority (``from_command_line``; the audit log names ``actor``, the
+    account given with ``--as``, or no one).
     """
     if from_command_line:
         refuse_federated(institution.id)

@@ -157,3 +157,21 @@ def test_cli_import_with_progress_and_idempotence(runner, home, tmp_path):
     assert "unchanged 2" in result.output
     result = runner.invoke(args=["portal", "import", str(path), "--institution", "nowhere"])
     assert result.exit_code != 0 and "No such institution" in result.output
+
+
+def test_cli_import_names_the_staff_member_given_with_as(runner, home, editor, tmp_path):
+    path = tmp_path / "courses.json"
+    path.write_text((EXAMPLES / "courses.json").read_text())
+    args = ["portal", "import", str(path), "--institution", "home-u"]
+
+    stranger = make_account("stranger@example.org")
+    session.commit()  # a refused command rolls back its session, which is the test's here
+    refused = runner.invoke(args=[*args, "--as", stranger.email])
+    assert refused.exit_code != 0 and course_count(home) == 0
+    unknown = runner.invoke(args=[*args, "--as", "nobody@example.org"])
+    assert unknown.exit_code != 0 and "nobody@example.org" in unknown.output
+
+    result = runner.invoke(args=[*args, "--as", editor.email.upper()])
+    assert result.exit_code == 0, result.output
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "import")).all()
+    assert entries and {entry.actor_id for entry in entries} == {editor.id}
