@@ -11,7 +11,7 @@ from mooc_portal.catalog.models import (
     CourseTranslation,
     SubjectArea,
 )
-from mooc_portal.catalog.outline import Lesson, Module
+from mooc_portal.catalog.outline import Lesson, LessonTranslation, Module, ModuleTranslation
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition
 from mooc_portal.federation.models import (
@@ -48,10 +48,12 @@ __all__ = [
     "InstitutionTranslation",
     "Lesson",
     "LessonCompletion",
+    "LessonTranslation",
     "LessonVisit",
     "LoginAttempt",
     "Membership",
     "Module",
+    "ModuleTranslation",
     "Peer",
     "RejectedRecord",
     "ReviewEvent",

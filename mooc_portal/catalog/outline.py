@@ -8,11 +8,33 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.catalog.models import Course
 from mooc_portal.db import Base, PublicIdMixin, TimestampMixin
+from mooc_portal.i18n import LocalizedText, pick_translation, primary_subtag
+
+
+def _outline_text(obj: Module | Lesson, field: str, language: str, original: str) -> LocalizedText:
+    """``field`` in ``language`` when translated, else the original-language column."""
+    if primary_subtag(language) != primary_subtag(original):
+        best = pick_translation(obj.translations, language, language)
+        if (
+            best is not None
+            and primary_subtag(best.language) == primary_subtag(language)
+            and getattr(best, field)
+        ):
+            return LocalizedText(getattr(best, field), best.language)
+    return LocalizedText(getattr(obj, field) or "", original)
 
 
 class LessonKind(StrEnum):
@@ -46,6 +68,30 @@ class Module(PublicIdMixin, TimestampMixin, Base):
         lazy="selectin",
         order_by="Lesson.position",
     )
+    translations: Mapped[list[ModuleTranslation]] = relationship(
+        back_populates="module", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def text(self, field: str, language: str) -> LocalizedText:
+        """The title in ``language`` when translated, else in the course's original language."""
+        return _outline_text(self, field, language, self.course.original_language)
+
+
+class ModuleTranslation(Base):
+    """A module's title in a language other than its course's original one."""
+
+    __tablename__ = "mooc_module_translation"
+    __table_args__ = (
+        UniqueConstraint("module_id", "language"),
+        CheckConstraint("title <> ''", name="title_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("mooc_module.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(35))
+    title: Mapped[str] = mapped_column(String(200))
+
+    module: Mapped[Module] = relationship(back_populates="translations")
 
 
 class Lesson(PublicIdMixin, TimestampMixin, Base):
@@ -78,6 +124,31 @@ class Lesson(PublicIdMixin, TimestampMixin, Base):
     external_url: Mapped[str | None] = mapped_column(String(500))
 
     module: Mapped[Module] = relationship(back_populates="lessons")
+    translations: Mapped[list[LessonTranslation]] = relationship(
+        back_populates="lesson", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def text(self, field: str, language: str) -> LocalizedText:
+        """Title or content in ``language`` when translated, else in the original language."""
+        return _outline_text(self, field, language, self.module.course.original_language)
+
+
+class LessonTranslation(Base):
+    """A lesson's title and Markdown content in a language other than the original one."""
+
+    __tablename__ = "mooc_lesson_translation"
+    __table_args__ = (
+        UniqueConstraint("lesson_id", "language"),
+        CheckConstraint("title <> ''", name="title_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("mooc_lesson.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(35))
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str | None] = mapped_column(Text)
+
+    lesson: Mapped[Lesson] = relationship(back_populates="translations")
 
 
 def course_modules(course: Course) -> list[Module]:

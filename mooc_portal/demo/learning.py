@@ -22,7 +22,13 @@ from sqlalchemy import select
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Course, CourseRun, CourseStatus, Credential
-from mooc_portal.catalog.outline import Lesson, LessonKind, Module
+from mooc_portal.catalog.outline import (
+    Lesson,
+    LessonKind,
+    LessonTranslation,
+    Module,
+    ModuleTranslation,
+)
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.certificates.services import revoke_certificate
 from mooc_portal.db import session, utcnow
@@ -75,6 +81,36 @@ CONTENT = """This lesson of *{title}* introduces the ideas the next lessons buil
 See the [course page]({course_url}) for the schedule and the teaching team.
 """
 
+# Korean module and lesson titles and content for the courses with a Korean translation.
+KOREAN_MODULES = {
+    "Getting started": "시작하기",
+    "Perspectives from Asia and Europe": "아시아와 유럽의 관점",
+    "Putting it into practice": "실천하기",
+}
+KOREAN_LESSONS = {
+    "Welcome and how this course works": "환영합니다: 이 강좌의 진행 방식",
+    "Key ideas of {title}": "{title}의 핵심 개념",
+    "Check your understanding": "이해도 확인",
+    "Case study: two regions compared": "사례 연구: 두 지역의 비교",
+    "Interview with the teaching team": "교수진 인터뷰",
+    "Open data lab": "오픈 데이터 실습",
+    "Project brief": "프로젝트 안내",
+    "Further reading": "더 읽을거리",
+}
+KOREAN_CONTENT = """이 레슨은 *{title}*에서 다음 레슨들의 바탕이 되는 개념을 소개합니다.
+
+## 시작하기 전에
+
+- 아래의 짧은 글을 읽은 다음 활동을 보거나 해 보세요.
+- 토론에서 나눌 수 있도록 자기 나라의 사례를 하나 적어 두세요.
+- 약 {minutes}분이 걸립니다.
+
+> 아시아와 유럽이 함께 배운다는 것은 같은 질문에 여러 곳에서 어떻게 답하는지 비교하는
+> 것입니다.
+
+일정과 교수진은 [강좌 페이지]({course_url})에서 볼 수 있습니다.
+"""
+
 REJECTION_REASON = "The run is reserved for students of partner universities this time."
 REVOCATION_REASON = "Issued in error: the final assignment had not been assessed."
 
@@ -95,9 +131,17 @@ def add_learning(context: DemoContext) -> None:
 
 def _add_outline(course: Course) -> None:
     title = course.text("title", "en").text
+    korean = course.original_language != "ko" and any(
+        t.language == "ko" for t in course.translations
+    )
+    korean_title = course.text("title", "ko").text
     base = course.institution.website or "https://mooc.example"
     for m, (module_title, lessons) in enumerate(MODULES):
         module = Module(course=course, title=module_title, position=m)
+        if korean:
+            module.translations.append(
+                ModuleTranslation(language="ko", title=KOREAN_MODULES[module_title])
+            )
         for n, (pattern, kind, minutes) in enumerate(lessons):
             name = pattern.format(title=title)[:200]
             lesson = Lesson(
@@ -110,6 +154,18 @@ def _add_outline(course: Course) -> None:
                     title=title, minutes=minutes, course_url=f"/courses/{course.slug}"
                 ),
             )
+            if korean:
+                lesson.translations.append(
+                    LessonTranslation(
+                        language="ko",
+                        title=KOREAN_LESSONS[pattern].format(title=korean_title)[:200],
+                        content=KOREAN_CONTENT.format(
+                            title=korean_title,
+                            minutes=minutes,
+                            course_url=f"/courses/{course.slug}",
+                        ),
+                    )
+                )
             if kind == LessonKind.EXTERNAL:
                 lesson.external_url = f"{base}/mooc/{course.slug}/lab"
             module.lessons.append(lesson)

@@ -22,6 +22,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.models import CourseRun, Pace
@@ -104,6 +105,8 @@ def outlines(course_ids: Iterable[int]) -> dict[int, Outline]:
         if not modules or modules[-1][0] is not module:
             modules.append((module, []))
         modules[-1][1].append(lesson)
+        # The lesson holds its module (for its course's original language) once loaded.
+        set_committed_value(lesson, "module", module)
     return found
 
 

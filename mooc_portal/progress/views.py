@@ -12,7 +12,6 @@ from flask_login import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.progress import services
-from mooc_portal.publishing.outline import render_markdown
 from mooc_portal.web import require_csrf
 
 bp = Blueprint("progress", __name__)
@@ -63,7 +62,6 @@ def _space(enrollment: Any, lesson: Any) -> str:
         next_lesson=outline.next_lesson(done),
         left_off=services.last_visited(enrollment) if lesson is None else None,
         lesson=lesson,
-        content=render_markdown(lesson.content) if lesson is not None else None,
         previous=previous,
         following=following,
     )
