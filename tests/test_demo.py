@@ -220,3 +220,30 @@ def test_demo_registers_a_disabled_peer_whose_courses_show_their_origin(client, 
     assert "Log in to enrol" not in page
     # The portal's own API does not publish again what it harvested.
     assert client.get("/api/v1/courses", query_string={"q": "arctic"}).get_json()["items"] == []
+
+
+def test_korean_translated_demo_courses_show_a_korean_syllabus(client, db_session):
+    from mooc_portal.catalog.models import CourseTranslation
+
+    load_demo_data()
+    courses = db_session.scalars(
+        select(Course)
+        .join(CourseTranslation)
+        .where(
+            Course.status == CourseStatus.PUBLISHED,
+            CourseTranslation.language == "ko",
+            ~Course.id.in_(
+                select(FederatedOrigin.course_id).where(FederatedOrigin.course_id.is_not(None))
+            ),
+        )
+        .order_by(Course.id)
+    ).all()
+    assert courses
+    for course in courses:
+        html = client.get(f"/courses/{course.slug}", headers={"Accept-Language": "ko"})
+        text = html.get_data(as_text=True)
+        assert "<h3>시작하기</h3>" in text and "<span>교수진 인터뷰</span>" in text, course.slug
+        assert "Getting started" not in text
+        text = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+        assert "시작하기" not in text
+        assert "<h3>Getting started</h3>" in text, course.slug  # English: translated or original

@@ -130,40 +130,50 @@ def add_learning(context: DemoContext) -> None:
 
 
 def _add_outline(course: Course) -> None:
+    """Modules and lessons in English, and in Korean when the course has a Korean title.
+
+    The outline's own columns hold the course's original language, translations the other.
+    """
     title = course.text("title", "en").text
-    korean = course.original_language != "ko" and any(
-        t.language == "ko" for t in course.translations
-    )
+    korean = any(t.language == "ko" for t in course.translations)
     korean_title = course.text("title", "ko").text
+    in_korean = korean and course.original_language == "ko"
+    other = "en" if in_korean else "ko"
+    course_url = f"/courses/{course.slug}"
     base = course.institution.website or "https://mooc.example"
     for m, (module_title, lessons) in enumerate(MODULES):
-        module = Module(course=course, title=module_title, position=m)
+        korean_module = KOREAN_MODULES[module_title]
+        module = Module(
+            course=course, title=korean_module if in_korean else module_title, position=m
+        )
         if korean:
             module.translations.append(
-                ModuleTranslation(language="ko", title=KOREAN_MODULES[module_title])
+                ModuleTranslation(
+                    language=other,
+                    title=module_title if in_korean else korean_module,
+                )
             )
         for n, (pattern, kind, minutes) in enumerate(lessons):
             name = pattern.format(title=title)[:200]
+            content = CONTENT.format(title=title, minutes=minutes, course_url=course_url)
+            korean_name = KOREAN_LESSONS[pattern].format(title=korean_title)[:200]
+            korean_content = KOREAN_CONTENT.format(
+                title=korean_title, minutes=minutes, course_url=course_url
+            )
             lesson = Lesson(
-                title=name,
+                title=korean_name if in_korean else name,
                 kind=kind,
                 minutes=minutes,
                 position=n,
                 counts_toward_completion=name not in OPTIONAL_LESSONS,
-                content=CONTENT.format(
-                    title=title, minutes=minutes, course_url=f"/courses/{course.slug}"
-                ),
+                content=korean_content if in_korean else content,
             )
             if korean:
                 lesson.translations.append(
                     LessonTranslation(
-                        language="ko",
-                        title=KOREAN_LESSONS[pattern].format(title=korean_title)[:200],
-                        content=KOREAN_CONTENT.format(
-                            title=korean_title,
-                            minutes=minutes,
-                            course_url=f"/courses/{course.slug}",
-                        ),
+                        language=other,
+                        title=name if in_korean else korean_name,
+                        content=content if in_korean else korean_content,
                     )
                 )
             if kind == LessonKind.EXTERNAL:
