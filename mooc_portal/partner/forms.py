@@ -183,6 +183,15 @@ class LessonForm(FlaskForm):
     external_url = URLField(_l("External web address"), validators=[Optional(), Length(max=500)])
 
 
+class ModuleTranslationForm(FlaskForm):
+    title = StringField(_l("Module title"), validators=[DataRequired(), Length(max=200)])
+
+
+class LessonTranslationForm(FlaskForm):
+    title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=200)])
+    content = TextAreaField(_l("Content (Markdown)"), validators=[Optional(), Length(max=100000)])
+
+
 class ImageForm(FlaskForm):
     image = FileField(_l("Course image (PNG, JPEG or WebP)"), validators=[FileRequired()])
 

@@ -30,6 +30,7 @@ from mooc_portal.catalog.models import Course, CourseStatus
 from mooc_portal.catalog.services import course_page
 from mooc_portal.db import utcnow
 from mooc_portal.errors import PortalError
+from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
     ActionForm,
     ConfirmForm,
@@ -39,7 +40,9 @@ from mooc_portal.partner.forms import (
     InstitutionForm,
     InviteForm,
     LessonForm,
+    LessonTranslationForm,
     ModuleForm,
+    ModuleTranslationForm,
     NewCourseForm,
     RoleForm,
     RunForm,
@@ -51,6 +54,7 @@ from mooc_portal.partner.forms import (
 )
 from mooc_portal.publishing import importer, media, outline, services, staff, workflow
 from mooc_portal.publishing.permissions import require_account, require_manager
+from mooc_portal.web import current_language
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
@@ -422,6 +426,7 @@ def outline_edit(course_uuid: str) -> Any:
         "partner/outline.html",
         course=course,
         modules=outline.course_modules(course),
+        languages=outline.outline_languages(course),
         form=form,
         confirm=ConfirmForm(),
     ), status
@@ -510,6 +515,73 @@ def lesson_change(course_uuid: str, module_uuid: str, lesson_uuid: str, operatio
     else:
         abort(404)
     return redirect(_outline_url(course))
+
+
+def _translation_page(form: Any, heading: str, course: Course, original: list[str]) -> Any:
+    return render_template(
+        "partner/form.html",
+        form=form,
+        heading=heading,
+        intro=_("In the original language: %(text)s", text=" · ".join(original)),
+        back_url=_outline_url(course),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route(
+    "/courses/<course_uuid>/outline/<module_uuid>/translations/<language>",
+    methods=["GET", "POST"],
+)
+def module_translation(course_uuid: str, module_uuid: str, language: str) -> Any:
+    actor = current_account()
+    course = _course(course_uuid)
+    module = outline.get_module(actor, course, module_uuid)
+    if language not in outline.outline_languages(course):
+        abort(404)
+    existing = next((t for t in module.translations if t.language == language), None)
+    form = ModuleTranslationForm(obj=existing if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            outline.translate_module(actor, module, language, form.title.data)
+        except PortalError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The translation is saved."), "success")
+            return redirect(_outline_url(course))
+    heading = _(
+        "“%(title)s” in %(language)s",
+        title=module.title,
+        language=language_name(language, current_language()),
+    )
+    return _translation_page(form, heading, course, [module.title])
+
+
+@bp.route(
+    "/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/translations/<language>",
+    methods=["GET", "POST"],
+)
+def lesson_translation(course_uuid: str, module_uuid: str, lesson_uuid: str, language: str) -> Any:
+    actor = current_account()
+    course = _course(course_uuid)
+    module = outline.get_module(actor, course, module_uuid)
+    lesson = outline.get_lesson(actor, module, lesson_uuid)
+    if language not in outline.outline_languages(course):
+        abort(404)
+    existing = next((t for t in lesson.translations if t.language == language), None)
+    form = LessonTranslationForm(obj=existing if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            outline.translate_lesson(actor, lesson, language, form.title.data, form.content.data)
+        except PortalError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The translation is saved."), "success")
+            return redirect(_outline_url(course))
+    heading = _(
+        "“%(title)s” in %(language)s",
+        title=lesson.title,
+        language=language_name(language, current_language()),
+    )
+    return _translation_page(form, heading, course, [lesson.title])
 
 
 # --- institution profile and staff ------------------------------------------------------------

@@ -22,7 +22,14 @@ from markupsafe import Markup
 from mooc_portal.accounts.models import Account
 from mooc_portal.audit.services import record_change, snapshot
 from mooc_portal.catalog.models import Course
-from mooc_portal.catalog.outline import Lesson, LessonKind, Module, course_modules
+from mooc_portal.catalog.outline import (
+    Lesson,
+    LessonKind,
+    LessonTranslation,
+    Module,
+    ModuleTranslation,
+    course_modules,
+)
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput, NotFound
 from mooc_portal.publishing.permissions import require_course_editor
@@ -263,6 +270,92 @@ def remove_lesson(actor: Account | None, lesson: Lesson) -> None:
     module.lessons.remove(lesson)
     _renumber(module.lessons)
     session.flush()
+
+
+# -- translations of module and lesson texts --------------------------------------------------
+
+
+def outline_languages(course: Course) -> list[str]:
+    """The languages the outline can be translated into: the course's translation languages."""
+    return sorted(t.language for t in course.translations if t.language != course.original_language)
+
+
+def _check_language(course: Course, language: str) -> None:
+    if language not in outline_languages(course):
+        raise InvalidInput(
+            _("Translate the course's title into this language first."), field="language"
+        )
+
+
+def _clean_title(title: str | None) -> str:
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise InvalidInput(_("Enter a title of at most 200 characters."), field="title")
+    return title
+
+
+def translate_module(
+    actor: Account | None, module: Module, language: str, title: str
+) -> ModuleTranslation:
+    """Add or change the module's title in ``language``, one of the course's languages."""
+    course = module.course
+    actor = require_course_editor(actor, course)
+    _check_language(course, language)
+    title = _clean_title(title)
+    translation = next((t for t in module.translations if t.language == language), None)
+    before = {f"title[{language}]": translation.title if translation else None}
+    if translation is None:
+        translation = ModuleTranslation(language=language, title=title)
+        module.translations.append(translation)
+    translation.title = title
+    session.flush()
+    _audit(
+        actor,
+        "update",
+        "module",
+        module,
+        course,
+        before=before,
+        after={f"title[{language}]": title},
+    )
+    return translation
+
+
+def translate_lesson(
+    actor: Account | None, lesson: Lesson, language: str, title: str, content: str | None
+) -> LessonTranslation:
+    """Add or change the lesson's title and content in ``language``."""
+    course = lesson.module.course
+    actor = require_course_editor(actor, course)
+    _check_language(course, language)
+    title = _clean_title(title)
+    content = (content or "").strip() or None
+    if content is not None and len(content) > 100_000:
+        raise InvalidInput(_("The content is too long."), field="content")
+    translation = next((t for t in lesson.translations if t.language == language), None)
+    keys = (f"title[{language}]", f"content[{language}]")
+    before = dict(
+        zip(
+            keys,
+            (translation.title, translation.content) if translation else (None, None),
+            strict=True,
+        )
+    )
+    if translation is None:
+        translation = LessonTranslation(language=language, title=title)
+        lesson.translations.append(translation)
+    translation.title, translation.content = title, content
+    session.flush()
+    _audit(
+        actor,
+        "update",
+        "lesson",
+        lesson,
+        course,
+        before=before,
+        after=dict(zip(keys, (title, content), strict=True)),
+    )
+    return translation
 
 
 def get_module(actor: Account | None, course: Course, module_uuid: str) -> Module:

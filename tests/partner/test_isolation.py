@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from mooc_portal.accounts.models import Membership
 from mooc_portal.audit.models import AuditEntry
 from mooc_portal.catalog.models import Course, CourseRun, CourseTranslation
-from mooc_portal.catalog.outline import Lesson, Module
+from mooc_portal.catalog.outline import Lesson, LessonTranslation, Module, ModuleTranslation
 from mooc_portal.db import session
 from tests.factories import make_account
 
@@ -57,6 +57,8 @@ def state():
         count(CourseTranslation),
         count(Module),
         count(Lesson),
+        count(ModuleTranslation),
+        count(LessonTranslation),
         count(Membership),
         count(AuditEntry),
         [r.cancelled for r in session.scalars(select(CourseRun))],
