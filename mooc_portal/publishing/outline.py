@@ -140,6 +140,24 @@ def _renumber(items: list[Any]) -> None:
         item.position = position
 
 
+def _move(
+    actor: Account, entity: str, items: list[Any], item: Any, offset: int, course: Course
+) -> bool:
+    """Move ``item`` by ``offset`` places among ``items`` (its siblings, in order), renumber
+    them and audit the move; False, changing nothing, when it is already at that end."""
+    index = items.index(item)
+    target = max(0, min(len(items) - 1, index + offset))
+    if target == index:
+        return False
+    items.insert(target, items.pop(index))
+    _renumber(items)
+    session.flush()
+    _audit(
+        actor, "move", entity, item, course, before={"position": index}, after={"position": target}
+    )
+    return True
+
+
 def _audit(actor: Account, action: str, entity: str, obj: Any, course: Course, **kw: Any) -> None:
     record_change(
         actor,
@@ -179,23 +197,7 @@ def rename_module(actor: Account | None, module: Module, title: str) -> Module:
 def move_module(actor: Account | None, module: Module, offset: int) -> None:
     """Move a module up (-1) or down (+1) in its course."""
     actor = require_course_editor(actor, module.course)
-    modules = course_modules(module.course)
-    index = modules.index(module)
-    target = max(0, min(len(modules) - 1, index + offset))
-    if target == index:
-        return
-    modules.insert(target, modules.pop(index))
-    _renumber(modules)
-    session.flush()
-    _audit(
-        actor,
-        "move",
-        "module",
-        module,
-        module.course,
-        before={"position": index},
-        after={"position": target},
-    )
+    _move(actor, "module", course_modules(module.course), module, offset, module.course)
 
 
 def remove_module(actor: Account | None, module: Module) -> None:
@@ -243,24 +245,8 @@ def update_lesson(actor: Account | None, lesson: Lesson, data: LessonData) -> Le
 def move_lesson(actor: Account | None, lesson: Lesson, offset: int) -> None:
     module = lesson.module
     actor = require_course_editor(actor, module.course)
-    lessons = list(module.lessons)
-    index = lessons.index(lesson)
-    target = max(0, min(len(lessons) - 1, index + offset))
-    if target == index:
-        return
-    lessons.insert(target, lessons.pop(index))
-    _renumber(lessons)
-    module.lessons.sort(key=lambda item: item.position)
-    session.flush()
-    _audit(
-        actor,
-        "move",
-        "lesson",
-        lesson,
-        module.course,
-        before={"position": index},
-        after={"position": target},
-    )
+    if _move(actor, "lesson", list(module.lessons), lesson, offset, module.course):
+        module.lessons.sort(key=lambda item: item.position)
 
 
 def remove_lesson(actor: Account | None, lesson: Lesson) -> None:
