@@ -37,7 +37,7 @@ def home() -> str:
     from mooc_portal.catalog.services import catalog_figures, open_courses
 
     return render_template(
-        "web/home.html", figures=catalog_figures(), open_courses=open_courses(limit=6)
+        "mooc_portal/web/home.html", figures=catalog_figures(), open_courses=open_courses(limit=6)
     )
 
 
@@ -76,7 +76,7 @@ def safe_next_url(target: str | None, default_endpoint: str = "portal.web.home")
     return url_for(default_endpoint)
 
 
-@bp.app_template_global("current_language")
+@bp.app_template_global("mooc_current_language")
 def current_language() -> str:
     return str(get_locale() or current_app.config["MOOC_DEFAULT_LANGUAGE"])
 
@@ -85,12 +85,12 @@ def localized_text(obj: Any, field: str) -> LocalizedText:
     return obj.text(field, current_language())
 
 
-@bp.app_template_filter("language_name")
+@bp.app_template_filter("mooc_language_name")
 def language_name_filter(tag: str) -> str:
     return language_name(tag, current_language())
 
 
-@bp.app_template_filter("markdown")
+@bp.app_template_filter("mooc_markdown")
 def markdown_filter(text: str | None) -> Any:
     """Markdown written by partner staff, as sanitised HTML."""
     from mooc_portal.publishing.outline import render_markdown
@@ -98,7 +98,7 @@ def markdown_filter(text: str | None) -> Any:
     return render_markdown(text)
 
 
-@bp.app_template_filter("datetime_tz")
+@bp.app_template_filter("mooc_datetime_tz")
 def datetime_tz_filter(value: datetime | None) -> str:
     """A date and time in the visitor's time zone: medium date, minutes, and the zone's name.
 
@@ -120,13 +120,13 @@ def datetime_tz_filter(value: datetime | None) -> str:
     return format_datetime(value, pattern)
 
 
-@bp.app_template_filter("subject_label")
+@bp.app_template_filter("mooc_subject_label")
 def subject_label_filter(code: str) -> str:
     """An ISCED-F code's label in the visitor's language."""
     return subject_label(code)
 
 
-@bp.app_template_filter("country_name")
+@bp.app_template_filter("mooc_country_name")
 def country_name_filter(code: str) -> str:
     return country_name(code, current_language())
 
@@ -156,7 +156,7 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
     }
     return (
         render_template(
-            "errors/error.html",
+            "mooc_portal/errors/error.html",
             status=status,
             title=titles.get(status, _("Error")),
             message=message,

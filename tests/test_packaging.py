@@ -18,8 +18,8 @@ def test_wheel_contains_templates_static_files_and_migrations(tmp_path, monkeypa
     for required in (
         "mooc_portal/__init__.py",
         "mooc_portal/extension.py",
-        "mooc_portal/templates/base.html",
-        "mooc_portal/templates/accounts/login.html",
+        "mooc_portal/templates/mooc_portal/base.html",
+        "mooc_portal/templates/mooc_portal/accounts/login.html",
         "mooc_portal/static/css/portal.css",
         "mooc_portal/migrations/env.py",
         "mooc_portal/migrations/script.py.mako",

@@ -42,7 +42,7 @@ class User(UserMixin, host_db.Model):
     name: Mapped[str] = mapped_column(String(200))
 
 
-HOME_OVERRIDE = """{% extends "base.html" %}
+HOME_OVERRIDE = """{% extends "mooc_portal/base.html" %}
 {% block main %}<h1>The host's own portal home</h1>{% endblock %}
 """
 
@@ -208,8 +208,8 @@ def test_portal_login_pages_defer_to_the_host(host):
 
 
 def test_static_files_and_templates_are_found_and_the_host_can_override_one(host, tmp_path):
-    override = tmp_path / "host_templates" / "web" / "home.html"
-    override.parent.mkdir()
+    override = tmp_path / "host_templates" / "mooc_portal" / "web" / "home.html"
+    override.parent.mkdir(parents=True)
     override.write_text(HOME_OVERRIDE)
     client = host.test_client()
     css = client.get("/mooc/static/portal/css/portal.css")
@@ -218,7 +218,7 @@ def test_static_files_and_templates_are_found_and_the_host_can_override_one(host
     assert "--color-primary" in css.get_data(as_text=True)
     css.close()
     home = client.get("/mooc/").get_data(as_text=True)
-    assert "The host's own portal home" in home  # the host's web/home.html wins
+    assert "The host's own portal home" in home  # the host's mooc_portal/web/home.html wins
     assert "/mooc/static/portal/css/portal.css" in home  # the portal's base.html is used
     courses = client.get("/mooc/courses").get_data(as_text=True)
     assert 'class="site-header"' in courses

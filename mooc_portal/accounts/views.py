@@ -68,7 +68,7 @@ def login() -> Any:
                 return redirect(next_url)
             # 200, not 4xx: the failed attempt must be committed to count towards throttling.
             form.password.errors.append(_("E-mail address or password is not correct."))
-    return render_template("accounts/login.html", form=form, next=_next_param()), status
+    return render_template("mooc_portal/accounts/login.html", form=form, next=_next_param()), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -102,7 +102,7 @@ def register() -> Any:
             login_user(account)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(safe_next_url(request.args.get("next"), "portal.accounts.profile"))
-    return render_template("accounts/register.html", form=form), status
+    return render_template("mooc_portal/accounts/register.html", form=form), status
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -130,7 +130,7 @@ def profile() -> Any:
         else:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("portal.accounts.profile"))
-    return render_template("accounts/profile.html", form=form, account=account), status
+    return render_template("mooc_portal/accounts/profile.html", form=form, account=account), status
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -150,7 +150,7 @@ def change_password() -> Any:
         else:
             flash(_("Your password is changed."), "success")
             return redirect(url_for("portal.accounts.profile"))
-    return render_template("accounts/change_password.html", form=form), status
+    return render_template("mooc_portal/accounts/change_password.html", form=form), status
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -171,7 +171,7 @@ def forgot_password() -> Any:
             "success",
         )
         return redirect(url_for("portal.accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form), status
+    return render_template("mooc_portal/accounts/forgot_password.html", form=form), status
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -179,7 +179,9 @@ def reset_password(token: str) -> Any:
     try:
         services.account_for_reset_token(token)
     except PortalError as error:
-        return render_template("accounts/reset_password.html", form=None, problem=error), 400
+        return render_template(
+            "mooc_portal/accounts/reset_password.html", form=None, problem=error
+        ), 400
     form = ResetPasswordForm()
     valid, status = _validate(form)
     if valid:
@@ -190,7 +192,9 @@ def reset_password(token: str) -> Any:
         else:
             flash(_("Your password is changed. Log in with it now."), "success")
             return redirect(url_for("portal.accounts.login"))
-    return render_template("accounts/reset_password.html", form=form, problem=None), status
+    return render_template(
+        "mooc_portal/accounts/reset_password.html", form=form, problem=None
+    ), status
 
 
 def _portal_owns_login() -> bool:

@@ -48,13 +48,15 @@ def only_administrators() -> Any:
 
 @bp.route("/")
 def review_queue() -> str:
-    return render_template("admin/queue.html", courses=workflow.review_queue(current_account()))
+    return render_template(
+        "mooc_portal/admin/queue.html", courses=workflow.review_queue(current_account())
+    )
 
 
 def _review_page(course: Any, form: ActionForm) -> str:
     actor = current_account()
     return render_template(
-        "admin/review.html",
+        "mooc_portal/admin/review.html",
         **course_page(course, preview=True),
         checklist=workflow.quality_checklist(course),
         actions=workflow.allowed_actions(actor, course),
@@ -122,7 +124,7 @@ def audit_log() -> Any:
     entries, total = list_audit_entries(current_account(), filters, page=page_number)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
-        "admin/audit.html",
+        "mooc_portal/admin/audit.html",
         form=form,
         entries=entries,
         total=total,
@@ -136,7 +138,7 @@ def audit_log() -> Any:
 @bp.route("/institutions")
 def institutions() -> str:
     return render_template(
-        "admin/institutions.html",
+        "mooc_portal/admin/institutions.html",
         institutions=staff.list_institutions(current_account()),
         confirm=ConfirmForm(),
     )
@@ -156,7 +158,7 @@ def institution_new() -> Any:
             flash(_("The institution is created."), "success")
             return redirect(url_for(".institution_edit", slug=institution.slug))
     return render_template(
-        "partner/form.html",
+        "mooc_portal/partner/form.html",
         form=form,
         heading=_("New institution"),
         back_url=url_for(".institutions"),
@@ -179,7 +181,7 @@ def institution_edit(slug: str) -> Any:
             flash(_("The institution is saved."), "success")
             return redirect(url_for(".institutions"))
     return render_template(
-        "admin/institution.html",
+        "mooc_portal/admin/institution.html",
         institution=institution,
         form=form,
         invite=InviteForm(formdata=None),
@@ -211,7 +213,7 @@ def institution_assign(slug: str) -> Any:
     fill = InstitutionForm(formdata=None)
     fill_institution_form(fill, institution)
     return render_template(
-        "admin/institution.html",
+        "mooc_portal/admin/institution.html",
         institution=institution,
         form=fill,
         invite=form,

@@ -32,7 +32,7 @@ def course_list() -> str:
             _("There is no page %(page)d; showing the first page.", page=result.requested_page)
         )
     return render_template(
-        "catalog/course_list.html",
+        "mooc_portal/catalog/course_list.html",
         result=result,
         filters=filters,
         notices=notices,
@@ -56,4 +56,6 @@ def _page_url(filters: Any, page: int) -> str:
 
 @bp.route("/courses/<slug>")
 def course_detail(slug: str) -> str:
-    return render_template("catalog/course_detail.html", **course_page(get_public_course(slug)))
+    return render_template(
+        "mooc_portal/catalog/course_detail.html", **course_page(get_public_course(slug))
+    )

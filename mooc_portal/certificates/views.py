@@ -27,7 +27,9 @@ def certificate_detail(code: str) -> Any:
     certificate = services.get_certificate(code)
     account = current_account()
     form = RevokeForm() if account is not None and account.is_admin else None
-    return render_template("certificates/certificate.html", certificate=certificate, form=form)
+    return render_template(
+        "mooc_portal/certificates/certificate.html", certificate=certificate, form=form
+    )
 
 
 @bp.route("/<code>.json")
@@ -48,7 +50,7 @@ def revoke(code: str) -> Any:
     form = RevokeForm()
     if not form.validate_on_submit():
         return render_template(
-            "certificates/certificate.html", certificate=certificate, form=form
+            "mooc_portal/certificates/certificate.html", certificate=certificate, form=form
         ), 400
     services.revoke_certificate(certificate, form.reason.data, actor=current_account())
     flash(_("The certificate is revoked."), "success")

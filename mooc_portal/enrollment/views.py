@@ -29,7 +29,7 @@ STATE_MESSAGES = {
 }
 
 
-@bp.app_template_global("enrolment_action")
+@bp.app_template_global("mooc_enrolment_action")
 def enrolment_action(course: Any, run: Any) -> services.RunAction:
     """For ``enrollment/_run_action.html`` on the course page."""
     return services.run_action(course, run, current_account())
@@ -58,7 +58,7 @@ def enrol(run_uuid: str) -> Any:
 def my_enrolments() -> str:
     enrollments = services.account_enrollments(current_account())
     return render_template(
-        "enrollment/my_enrolments.html",
+        "mooc_portal/enrollment/my_enrolments.html",
         enrollments=enrollments,
         positions=services.waitlist_positions(enrollments),
     )
@@ -76,7 +76,9 @@ def withdraw(enrollment_uuid: str) -> Any:
         return redirect(url_for(".my_enrolments"))
     if request.method == "POST":
         abort(400)
-    return render_template("enrollment/withdraw_confirm.html", enrollment=enrollment, form=form)
+    return render_template(
+        "mooc_portal/enrollment/withdraw_confirm.html", enrollment=enrollment, form=form
+    )
 
 
 # -- review -----------------------------------------------------------------------------------
@@ -136,7 +138,7 @@ def _review(scope: str) -> Any:
     enrollments = session.scalars(statement.limit(REVIEW_PAGE_LIMIT + 1)).all()
     runs = review.reviewable_runs(actor, scope=scope)
     page = render_template(
-        "enrollment/review.html",
+        "mooc_portal/enrollment/review.html",
         scope=scope,
         form=form,
         enrollments=enrollments[:REVIEW_PAGE_LIMIT],

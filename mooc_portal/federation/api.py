@@ -449,7 +449,7 @@ def openapi_json() -> Response:
 @bp.route("/docs")
 def docs() -> str:
     document = openapi_document(current_app._get_current_object())
-    return render_template("federation/api_docs.html", document=document)
+    return render_template("mooc_portal/federation/api_docs.html", document=document)
 
 
 # Errors as JSON -------------------------------------------------------------------------

@@ -27,9 +27,9 @@ federation_bp.register_blueprint(ooapi_bp)
 __all__ = ["api_bp", "federation_bp"]
 
 
-@federation_bp.app_template_global("course_json_ld")
+@federation_bp.app_template_global("mooc_course_json_ld")
 def course_json_ld_global(course: Any) -> dict[str, Any]:
-    """``{% include "federation/course_jsonld.html" %}`` on the course page uses it."""
+    """``{% include "mooc_portal/federation/course_jsonld.html" %}`` on the course page uses it."""
     from mooc_portal.web import current_language
 
     return course_json_ld(course, current_language())
@@ -58,7 +58,7 @@ def peers() -> Any:
             return redirect(url_for("portal.federation.peers"))
     status = 400 if form.errors else 200
     return render_template(
-        "federation/peers.html",
+        "mooc_portal/federation/peers.html",
         peers=services.list_peers(actor),
         form=form,
         title=_("Peer portals"),
@@ -108,7 +108,7 @@ def api_tokens(slug: str) -> Any:
             form = ApiTokenForm(formdata=None)
     response = Response(
         render_template(
-            "federation/api_tokens.html",
+            "mooc_portal/federation/api_tokens.html",
             institution=institution,
             tokens=partner.list_api_tokens(actor, institution),
             form=form,

@@ -19,7 +19,7 @@ def institution_list() -> str:
     entries = services.list_public_institutions(chosen)
     language = current_language()
     return render_template(
-        "institutions/institution_list.html",
+        "mooc_portal/institutions/institution_list.html",
         groups=services.group_by_region(entries, language),
         total=len(entries),
         chosen=chosen,
@@ -33,7 +33,7 @@ def institution_list() -> str:
 def institution_detail(slug: str) -> str:
     institution = services.get_public_institution(slug)
     return render_template(
-        "institutions/institution_detail.html",
+        "mooc_portal/institutions/institution_detail.html",
         institution=institution,
         courses=services.list_public_courses_of(institution),
         region_label=services.region_label(institution.region_enum),

@@ -94,7 +94,7 @@ def index() -> Any:
     institutions = [m.institution for m in actor.memberships]
     if len(institutions) == 1:
         return redirect(url_for(".dashboard", slug=institutions[0].slug))
-    return render_template("partner/index.html", institutions=institutions)
+    return render_template("mooc_portal/partner/index.html", institutions=institutions)
 
 
 @bp.route("/<slug>/")
@@ -124,7 +124,7 @@ def dashboard(slug: str) -> str:
         if (event := workflow.latest_change_request(course)) is not None
     ]
     return render_template(
-        "partner/dashboard.html",
+        "mooc_portal/partner/dashboard.html",
         institution=institution,
         by_status=by_status,
         upcoming=upcoming,
@@ -178,7 +178,7 @@ def course_new(slug: str) -> Any:
             flash(_("The course is saved as a draft."), "success")
             return redirect(_course_url(course))
     return render_template(
-        "partner/form.html",
+        "mooc_portal/partner/form.html",
         form=form,
         heading=_("New course"),
         back_url=url_for(".dashboard", slug=slug),
@@ -190,7 +190,7 @@ def course_overview(course_uuid: str) -> str:
     actor = current_account()
     course = _course(course_uuid)
     return render_template(
-        "partner/course.html",
+        "mooc_portal/partner/course.html",
         course=course,
         actions=workflow.allowed_actions(actor, course),
         action_labels=workflow.ACTION_LABELS,
@@ -224,7 +224,7 @@ def course_edit(course_uuid: str) -> Any:
             flash(_("The course is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
-        "partner/form.html",
+        "mooc_portal/partner/form.html",
         form=form,
         heading=_("Edit course %(code)s", code=course.code),
         back_url=_course_url(course),
@@ -234,7 +234,7 @@ def course_edit(course_uuid: str) -> Any:
 @bp.route("/courses/<course_uuid>/preview")
 def course_preview(course_uuid: str) -> str:
     return render_template(
-        "partner/course_preview.html", **course_page(_course(course_uuid), preview=True)
+        "mooc_portal/partner/course_preview.html", **course_page(_course(course_uuid), preview=True)
     )
 
 
@@ -267,7 +267,7 @@ def course_image(course_uuid: str) -> Any:
             flash(_("The image is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
-        "partner/form.html",
+        "mooc_portal/partner/form.html",
         form=form,
         multipart=True,
         heading=_("Course image"),
@@ -320,7 +320,7 @@ def translation_edit(course_uuid: str, language: str | None = None) -> Any:
             flash(_("The text is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
-        "partner/form.html",
+        "mooc_portal/partner/form.html",
         form=form,
         heading=_("Course text in %(language)s", language=language)
         if language
@@ -381,7 +381,7 @@ def run_edit(course_uuid: str, run_uuid: str | None = None) -> Any:
             flash(_("The run is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
-        "partner/form.html",
+        "mooc_portal/partner/form.html",
         form=form,
         heading=_("Edit run") if run else _("New run"),
         back_url=_course_url(course),
@@ -423,7 +423,7 @@ def outline_edit(course_uuid: str) -> Any:
     if request.method == "POST":
         status = 400
     return render_template(
-        "partner/outline.html",
+        "mooc_portal/partner/outline.html",
         course=course,
         modules=outline.course_modules(course),
         languages=outline.outline_languages(course),
@@ -488,7 +488,7 @@ def lesson_edit(course_uuid: str, module_uuid: str, lesson_uuid: str | None = No
         else:
             return redirect(_outline_url(course))
     return render_template(
-        "partner/form.html",
+        "mooc_portal/partner/form.html",
         form=form,
         heading=_("Edit lesson") if lesson else _("New lesson in “%(m)s”", m=module.title),
         back_url=_outline_url(course),
@@ -519,7 +519,7 @@ def lesson_change(course_uuid: str, module_uuid: str, lesson_uuid: str, operatio
 
 def _translation_page(form: Any, heading: str, course: Course, original: list[str]) -> Any:
     return render_template(
-        "partner/form.html",
+        "mooc_portal/partner/form.html",
         form=form,
         heading=heading,
         intro=_("In the original language: %(text)s", text=" · ".join(original)),
@@ -629,7 +629,7 @@ def institution_profile(slug: str) -> Any:
             flash(_("The profile is saved."), "success")
             return redirect(url_for(".dashboard", slug=slug))
     return render_template(
-        "partner/form.html",
+        "mooc_portal/partner/form.html",
         form=form,
         heading=_("Institution profile"),
         back_url=url_for(".dashboard", slug=slug),
@@ -667,7 +667,7 @@ def staff_list(slug: str) -> Any:
                 flash(_("The invitation is sent."), "success")
                 return redirect(url_for(".staff_list", slug=slug))
     return render_template(
-        "partner/staff.html",
+        "mooc_portal/partner/staff.html",
         institution=institution,
         members=members,
         form=form,
@@ -710,7 +710,7 @@ def accept_invitation(token: str) -> Any:
             flash(_("Your password is set. Log in to continue."), "success")
             return redirect(url_for("portal.accounts.login"))
     return render_template(
-        "partner/form.html",
+        "mooc_portal/partner/form.html",
         form=form,
         heading=_("Set your password"),
         intro=_(
@@ -747,5 +747,5 @@ def import_courses(slug: str) -> Any:
             else:
                 status = 200 if report.ok else 400
     return render_template(
-        "partner/import.html", institution=institution, form=form, report=report
+        "mooc_portal/partner/import.html", institution=institution, form=form, report=report
     ), status

@@ -21,7 +21,7 @@ bp = Blueprint("progress", __name__)
 @login_required
 def my_learning() -> str:
     return render_template(
-        "progress/my_learning.html", learning=services.my_learning(current_account())
+        "mooc_portal/progress/my_learning.html", learning=services.my_learning(current_account())
     )
 
 
@@ -52,7 +52,7 @@ def _space(enrollment: Any, lesson: Any) -> str:
         previous = lessons[index - 1] if index > 0 else None
         following = lessons[index + 1] if index + 1 < len(lessons) else None
     return render_template(
-        "progress/course_space.html",
+        "mooc_portal/progress/course_space.html",
         enrollment=enrollment,
         run=enrollment.run,
         course=enrollment.run.course,
@@ -131,7 +131,9 @@ def partner_run_progress_csv(run_uuid: str) -> Response:
 def _figures(run_uuid: str, scope: str) -> str:
     run = enrolment.get_run(run_uuid)
     report = services.run_progress(run, actor=current_account(), scope=scope)
-    return render_template("progress/run_progress.html", report=report, run=run, scope=scope)
+    return render_template(
+        "mooc_portal/progress/run_progress.html", report=report, run=run, scope=scope
+    )
 
 
 def _csv(run_uuid: str, scope: str) -> Response:

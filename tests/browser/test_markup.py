@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-FIELD = '{% from "_macros.html" import field %}{{ field(form.name, help=help) }}'
+FIELD = '{% from "mooc_portal/_macros.html" import field %}{{ field(form.name, help=help) }}'
 
 
 class NameForm(FlaskForm):

@@ -135,7 +135,7 @@ def render_action(app, course, run, account=None):
         if account is not None:
             login_user(account)
         return render_template_string(
-            '{% include "enrollment/_run_action.html" %}',
+            '{% include "mooc_portal/enrollment/_run_action.html" %}',
             course=course,
             run=run,
             availability=run.availability(),
@@ -179,7 +179,7 @@ def render_action_many(app, course, account):
         login_user(account)
         for run in course.runs:
             render_template_string(
-                '{% include "enrollment/_run_action.html" %}',
+                '{% include "mooc_portal/enrollment/_run_action.html" %}',
                 course=course,
                 run=run,
                 availability=run.availability(),

@@ -19,7 +19,7 @@ def test_course_json_ld_describes_the_course_and_its_runs(app, db_session):
     )
     make_run(course, start=None)
     with app.test_request_context("/"):
-        html = render_template("federation/course_jsonld.html", course=course)
+        html = render_template("mooc_portal/federation/course_jsonld.html", course=course)
     match = re.fullmatch(r'<script type="application/ld\+json">(.*)</script>\s*', html, re.S)
     assert match
     data = json.loads(match.group(1))
@@ -40,7 +40,7 @@ def test_course_json_ld_describes_the_course_and_its_runs(app, db_session):
 def test_json_ld_cannot_break_out_of_its_script_block(app, db_session):
     course = make_course("</script><script>alert(1)</script>", runs=1)
     with app.test_request_context("/"):
-        html = render_template("federation/course_jsonld.html", course=course)
+        html = render_template("mooc_portal/federation/course_jsonld.html", course=course)
     assert html.count("</script>") == 1
 
 
@@ -48,7 +48,7 @@ def test_self_paced_instances_give_a_workload(app, db_session):
     course = make_course(pace=Pace.SELF_PACED)
     make_run(course, start=utcnow() - timedelta(days=3))
     with app.test_request_context("/"):
-        html = render_template("federation/course_jsonld.html", course=course)
+        html = render_template("mooc_portal/federation/course_jsonld.html", course=course)
     [instance] = json.loads(re.search(r">(.*)<", html, re.S).group(1))["hasCourseInstance"]
     assert instance["courseWorkload"] == "PT4H"
 
