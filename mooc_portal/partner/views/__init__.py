@@ -1,0 +1,122 @@
+"""Partner staff pages (``/partner/...``): dashboard, courses, translations, runs, outline,
+review workflow, preview, image, institution profile and staff. This module holds the
+blueprint and the dashboard; each part's pages live in a module of their own.
+
+Views are thin: every check of who may act happens in the publishing services, which answer
+NotFound to staff of another institution.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from mooc_portal.accounts.services import current_account
+from mooc_portal.catalog.models import Course, CourseStatus
+from mooc_portal.db import utcnow
+from mooc_portal.publishing import services, staff, workflow
+from mooc_portal.publishing.permissions import require_account
+
+bp = Blueprint("partner", __name__, url_prefix="/partner")
+
+PUBLIC_ENDPOINTS = {"partner.accept_invitation", "partner.course_image_file"}
+
+# The course states in words, for messages (templates/partner/_status.html has the same labels).
+COURSE_STATUS_LABELS = {
+    CourseStatus.DRAFT: _l("Draft"),
+    CourseStatus.IN_REVIEW: _l("In review"),
+    CourseStatus.PUBLISHED: _l("Published"),
+    CourseStatus.WITHDRAWN: _l("Withdrawn"),
+}
+
+
+@bp.before_request
+def require_login() -> Any:
+    endpoint = (request.endpoint or "").removeprefix("portal.")
+    if endpoint not in PUBLIC_ENDPOINTS and current_account() is None:
+        return redirect(url_for("portal.accounts.login", next=request.full_path))
+    return None
+
+
+def _course(course_uuid: str) -> Course:
+    return services.get_course_for_staff(current_account(), course_uuid)
+
+
+def _course_url(course: Course) -> str:
+    return url_for(".course_overview", course_uuid=course.uuid)
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+@bp.route("/")
+def index() -> Any:
+    actor = require_account(current_account())
+    institutions = [m.institution for m in actor.memberships]
+    if len(institutions) == 1:
+        return redirect(url_for(".dashboard", slug=institutions[0].slug))
+    return render_template("mooc_portal/partner/index.html", institutions=institutions)
+
+
+@bp.route("/<slug>/")
+def dashboard(slug: str) -> str:
+    actor = current_account()
+    institution = staff.get_institution_for_staff(actor, slug)
+    courses = services.institution_courses(institution)
+    by_status = {status.value: [] for status in CourseStatus}
+    for course in courses:
+        by_status[course.status].append(course)
+    # Runs that have not started yet, of courses still offered: a withdrawn course's runs and
+    # runs already under way are not "coming up".
+    now = utcnow()
+    upcoming = sorted(
+        (
+            (run, course)
+            for course in courses
+            if course.status != CourseStatus.WITHDRAWN
+            for run in course.runs
+            if not run.cancelled and run.start_at is not None and run.start_at > now
+        ),
+        key=lambda pair: pair[0].start_at,
+    )
+    requests = [
+        (course, event)
+        for course in by_status[CourseStatus.DRAFT]
+        if (event := workflow.latest_change_request(course)) is not None
+    ]
+    return render_template(
+        "mooc_portal/partner/dashboard.html",
+        institution=institution,
+        by_status=by_status,
+        upcoming=upcoming,
+        change_requests=requests,
+        role=actor.role_in(institution.id) if actor else None,
+    )
+
+
+# The pages of each part register on ``bp`` when their module is imported.
+from mooc_portal.partner.views import (  # noqa: E402
+    course_views,
+    import_views,
+    outline_views,
+    staff_views,
+)
+from mooc_portal.partner.views.staff_views import (  # noqa: E402
+    fill_institution_form,
+    institution_data,
+    set_password_link,
+)
+
+__all__ = [
+    "COURSE_STATUS_LABELS",
+    "bp",
+    "course_views",
+    "fill_institution_form",
+    "import_views",
+    "institution_data",
+    "outline_views",
+    "set_password_link",
+    "staff_views",
+]

@@ -1,0 +1,301 @@
+"""Partner course pages: create, edit, preview, review transitions, image, translations and runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from wtforms import SelectChoice
+
+from mooc_portal.accounts.services import current_account
+from mooc_portal.catalog.services import course_page
+from mooc_portal.errors import PortalError
+from mooc_portal.partner.forms import (
+    ActionForm,
+    ConfirmForm,
+    EditCourseForm,
+    ImageForm,
+    NewCourseForm,
+    RunForm,
+    TranslationForm,
+    as_utc,
+    attach_error,
+    split_tags,
+)
+from mooc_portal.partner.views import COURSE_STATUS_LABELS, _course, _course_url, bp
+from mooc_portal.publishing import media, outline, services, staff, workflow
+
+# --- courses ----------------------------------------------------------------------------------
+
+
+def _course_data(form: Any, original_language: str) -> services.CourseData:
+    return services.CourseData(
+        code=form.code.data or "",
+        original_language=original_language,
+        level=form.level.data,
+        pace=form.pace.data,
+        effort_hours=form.effort_hours.data,
+        length_weeks=form.length_weeks.data,
+        credential=form.credential.data,
+        ects_credits=form.ects_credits.data,
+        teaching_languages=split_tags(form.teaching_languages.data),
+        subtitle_languages=split_tags(form.subtitle_languages.data),
+        subjects=list(form.subjects.data or []),
+        accessibility_statement=form.accessibility_statement.data,
+    )
+
+
+@bp.route("/<slug>/courses/new", methods=["GET", "POST"])
+def course_new(slug: str) -> Any:
+    actor = current_account()
+    institution = staff.get_institution_for_staff(actor, slug)
+    form = NewCourseForm()
+    if form.validate_on_submit():
+        try:
+            course = services.create_course(
+                actor,
+                institution,
+                _course_data(form, form.original_language.data),
+                services.TranslationData(
+                    language=form.original_language.data,
+                    title=form.title.data,
+                    summary=form.summary.data,
+                    description=form.description.data,
+                    learning_outcomes=form.learning_outcomes.data,
+                ),
+            )
+        except PortalError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The course is saved as a draft."), "success")
+            return redirect(_course_url(course))
+    return render_template(
+        "mooc_portal/partner/form.html",
+        form=form,
+        heading=_("New course"),
+        back_url=url_for(".dashboard", slug=slug),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/courses/<course_uuid>/")
+def course_overview(course_uuid: str) -> str:
+    actor = current_account()
+    course = _course(course_uuid)
+    return render_template(
+        "mooc_portal/partner/course.html",
+        course=course,
+        actions=workflow.allowed_actions(actor, course),
+        action_labels=workflow.ACTION_LABELS,
+        history=workflow.review_history(course),
+        change_request=workflow.latest_change_request(course),
+        checklist=workflow.quality_checklist(course),
+        modules=outline.course_modules(course),
+        confirm=ConfirmForm(),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/courses/<course_uuid>/edit", methods=["GET", "POST"])
+def course_edit(course_uuid: str) -> Any:
+    actor = current_account()
+    course = _course(course_uuid)
+    form = EditCourseForm(obj=course if request.method == "GET" else None)
+    form.original_language.choices = [
+        SelectChoice(t.language) for t in sorted(course.translations, key=lambda t: t.language)
+    ]
+    if request.method == "GET":
+        form.teaching_languages.data = ", ".join(course.teaching_languages)
+        form.subtitle_languages.data = ", ".join(course.subtitle_languages)
+        form.subjects.data = [s.code for s in course.subjects]
+    if form.validate_on_submit():
+        try:
+            services.update_course(actor, course, _course_data(form, form.original_language.data))
+        except PortalError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The course is saved."), "success")
+            return redirect(_course_url(course))
+    return render_template(
+        "mooc_portal/partner/form.html",
+        form=form,
+        heading=_("Edit course %(code)s", code=course.code),
+        back_url=_course_url(course),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/courses/<course_uuid>/preview")
+def course_preview(course_uuid: str) -> str:
+    return render_template(
+        "mooc_portal/partner/course_preview.html", **course_page(_course(course_uuid), preview=True)
+    )
+
+
+@bp.route("/courses/<course_uuid>/transition", methods=["POST"])
+def course_transition(course_uuid: str) -> Any:
+    actor = current_account()
+    course = _course(course_uuid)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    workflow.transition_course(actor, course, form.action.data, comment=form.comment.data)
+    flash(
+        _("The course is now: %(status)s.", status=COURSE_STATUS_LABELS[course.status]), "success"
+    )
+    return redirect(_course_url(course))
+
+
+@bp.route("/courses/<course_uuid>/image", methods=["GET", "POST"])
+def course_image(course_uuid: str) -> Any:
+    actor = current_account()
+    course = _course(course_uuid)
+    form = ImageForm()
+    if form.validate_on_submit():
+        try:
+            name = media.store_image(form.image.data.stream)
+            services.set_course_image(actor, course, name)
+        except PortalError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The image is saved."), "success")
+            return redirect(_course_url(course))
+    return render_template(
+        "mooc_portal/partner/form.html",
+        form=form,
+        multipart=True,
+        heading=_("Course image"),
+        back_url=_course_url(course),
+        submit_label=_("Upload"),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/media/<name>")
+def course_image_file(name: str) -> Any:
+    path, content_type = media.image_path(name)
+    return send_file(path, mimetype=content_type, max_age=86400)
+
+
+# --- translations -----------------------------------------------------------------------------
+
+
+def _translation_data(form: TranslationForm, language: str) -> services.TranslationData:
+    return services.TranslationData(
+        language=language,
+        title=form.title.data,
+        summary=form.summary.data,
+        description=form.description.data,
+        learning_outcomes=form.learning_outcomes.data,
+    )
+
+
+@bp.route("/courses/<course_uuid>/translations/new", methods=["GET", "POST"])
+@bp.route("/courses/<course_uuid>/translations/<language>", methods=["GET", "POST"])
+def translation_edit(course_uuid: str, language: str | None = None) -> Any:
+    actor = current_account()
+    course = _course(course_uuid)
+    translation = None
+    if language is not None:
+        translation = next((t for t in course.translations if t.language == language), None)
+        if translation is None:
+            abort(404)
+    form = TranslationForm(obj=translation if request.method == "GET" else None)
+    if translation is not None:
+        form.language.data = translation.language
+        form.language.render_kw = {"readonly": True}
+    if form.validate_on_submit():
+        try:
+            services.save_translation(
+                actor, course, _translation_data(form, language or form.language.data)
+            )
+        except PortalError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The text is saved."), "success")
+            return redirect(_course_url(course))
+    return render_template(
+        "mooc_portal/partner/form.html",
+        form=form,
+        heading=_("Course text in %(language)s", language=language)
+        if language
+        else _("Add a translation"),
+        back_url=_course_url(course),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/courses/<course_uuid>/translations/<language>/delete", methods=["POST"])
+def translation_delete(course_uuid: str, language: str) -> Any:
+    course = _course(course_uuid)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.delete_translation(current_account(), course, language)
+    flash(_("The translation is removed."), "success")
+    return redirect(_course_url(course))
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+def _run_data(form: RunForm) -> services.RunData:
+    return services.RunData(
+        start_at=as_utc(form.start_at.data),
+        end_at=as_utc(form.end_at.data),
+        enrollment_start_at=as_utc(form.enrollment_start_at.data),
+        enrollment_end_at=as_utc(form.enrollment_end_at.data),
+        capacity=form.capacity.data,
+        requires_approval=bool(form.requires_approval.data),
+        delivery_mode=form.delivery_mode.data,
+    )
+
+
+def _run_form_errors(form: RunForm) -> bool:
+    """Report every date rule at its field; True when there was none."""
+    errors = services.validate_run(_run_data(form))
+    for field_name, message in errors:
+        getattr(form, field_name).errors.append(message)
+    return not errors
+
+
+@bp.route("/courses/<course_uuid>/runs/new", methods=["GET", "POST"])
+@bp.route("/courses/<course_uuid>/runs/<run_uuid>", methods=["GET", "POST"])
+def run_edit(course_uuid: str, run_uuid: str | None = None) -> Any:
+    actor = current_account()
+    course = _course(course_uuid)
+    run = services.get_run_for_staff(actor, course, run_uuid) if run_uuid else None
+    form = RunForm(obj=run if request.method == "GET" else None)
+    if form.validate_on_submit() and _run_form_errors(form):
+        try:
+            if run is None:
+                services.create_run(actor, course, _run_data(form))
+            else:
+                services.update_run(actor, run, _run_data(form))
+        except PortalError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The run is saved."), "success")
+            return redirect(_course_url(course))
+    return render_template(
+        "mooc_portal/partner/form.html",
+        form=form,
+        heading=_("Edit run") if run else _("New run"),
+        back_url=_course_url(course),
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/courses/<course_uuid>/runs/<run_uuid>/cancel", methods=["POST"])
+def run_cancel(course_uuid: str, run_uuid: str) -> Any:
+    actor = current_account()
+    course = _course(course_uuid)
+    run = services.get_run_for_staff(actor, course, run_uuid)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.cancel_run(actor, run)
+    flash(_("The run is cancelled."), "success")
+    return redirect(_course_url(course))
