@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -44,12 +43,17 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
         secret_file.write_text(app.config["SECRET_KEY"] + "\n")
         secret_file.chmod(0o600)
         app.logger.warning("No SECRET_KEY: generated a development key into %s.", secret_file)
-    logging.basicConfig(level=logging.INFO)
+    from mooc_portal import config as portal_config
+    from mooc_portal.operations import configure_logging, install_host
+
+    portal_config.apply_defaults(app.config)
+    configure_logging(app)
 
     # Largest request body (uploads, import files) read at all; beyond it: 413, nothing read.
     app.config.setdefault("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
     MoocPortal(app)
     install_app_error_pages(app)
+    install_host(app)
     Migrate(
         app,
         app.extensions["sqlalchemy"],

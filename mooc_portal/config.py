@@ -31,7 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_INVITATION_MAX_AGE": 7 * 24 * 3600,
     "MOOC_LOGIN_MAX_FAILURES": 5,
     "MOOC_LOGIN_FAILURE_WINDOW": 900,
-    # Course images: stored in this directory (default: <instance>/media), at most this size.
+    # Course images: "database" (default: every host serves them) or "disk" (MOOC_MEDIA_DIR,
+    # default <instance>/media: one host only); at most MOOC_MAX_IMAGE_BYTES each.
+    "MOOC_MEDIA_STORAGE": "database",
     "MOOC_MEDIA_DIR": None,
     "MOOC_MAX_IMAGE_BYTES": 2 * 1024 * 1024,
     # Federation: how long the change feed keeps changes (and tombstones), the public base URL
@@ -39,6 +41,30 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_CHANGE_RETENTION_DAYS": 180,
     "MOOC_PUBLIC_URL": None,
     "MOOC_HARVEST_TIMEOUT": 10.0,
+    # Shared state of several hosts. Without a Redis URL the page cache and the rate limits live
+    # in the process (`make run`, tests); production sets them to Redis (docs/deployment.md).
+    "MOOC_CACHE_REDIS_URL": None,
+    "MOOC_CACHE_KEY_PREFIX": "mooc:",
+    # Anonymous pages and API lists are cached at most this long (seconds): availability
+    # follows the clock; every catalog change is seen at once through the cache key.
+    "MOOC_CACHE_TIMEOUT": 60,
+    "MOOC_RATELIMIT_STORAGE_URL": None,
+    "MOOC_RATELIMIT_ENABLED": True,
+    # Per address (a campus behind one NAT address shares it: keep these generous), per
+    # account (enrolment) and per API token (writes). Flask-Limiter's notation.
+    "MOOC_RATELIMIT_LOGIN": "30 per minute;300 per hour",
+    "MOOC_RATELIMIT_REGISTER": "20 per minute;100 per hour",
+    "MOOC_RATELIMIT_PASSWORD_RESET": "10 per minute;50 per hour",
+    "MOOC_RATELIMIT_ENROL": "30 per minute",
+    "MOOC_RATELIMIT_API_WRITE": "120 per minute",
+    # Prometheus metrics at /metrics (multiprocess under gunicorn: PROMETHEUS_MULTIPROC_DIR).
+    "MOOC_METRICS": False,
+    # Log JSON lines with a request id (production); plain text when false.
+    "MOOC_LOG_JSON": False,
+    # Reverse proxies in front of the standalone portal whose X-Forwarded-For/-Proto to trust.
+    "MOOC_PROXY_COUNT": 0,
+    # Over HTTPS (MOOC_PUBLIC_URL starts with https://): secure cookies and this HSTS max-age.
+    "MOOC_HSTS_MAX_AGE": 31536000,
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }

@@ -53,11 +53,14 @@ class MoocPortal:
         owns_database = _ensure_database(app)
         owns_login = _ensure_login(app)
         _ensure_babel(app)
-        app.extensions["mooc_portal"] = PortalState(
+        app.extensions["mooc_portal"] = state = PortalState(
             portal=self, owns_login=owns_login, owns_database=owns_database
         )
         prefix = self.url_prefix if self.url_prefix is not None else app.config["MOOC_URL_PREFIX"]
         app.register_blueprint(build_blueprint(), url_prefix=prefix or None)
+        from mooc_portal import operations
+
+        operations.init_app(app, state.extras)
         from mooc_portal.cli import portal_cli
 
         app.cli.add_command(portal_cli)

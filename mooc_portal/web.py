@@ -19,11 +19,12 @@ from flask import (
 )
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
 from mooc_portal.accounts.services import current_account
+from mooc_portal.caching import cached_page, page_csrf_token
 from mooc_portal.db import session as db_session
 from mooc_portal.errors import PortalError
 from mooc_portal.i18n import LocalizedText, country_name, language_name
@@ -33,6 +34,7 @@ bp = Blueprint("web", __name__)
 
 
 @bp.route("/")
+@cached_page()
 def home() -> str:
     from mooc_portal.catalog.services import catalog_figures, open_courses
 
@@ -138,7 +140,7 @@ def portal_context() -> dict[str, Any]:
         "t": localized_text,
         "site_name": current_app.config["MOOC_SITE_NAME"],
         "interface_languages": current_app.config["MOOC_LANGUAGES"],
-        "csrf_token": generate_csrf,
+        "csrf_token": page_csrf_token,
     }
 
 

@@ -152,8 +152,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 def app(databases: Databases, backend: str) -> Iterator[Flask]:
     """The portal on a migrated database; everything a test writes is rolled back after it."""
     app = databases.app(backend)
+    reset_shared_state(app)
     with rolled_back(app):
         yield app
+
+
+def reset_shared_state(app: Flask) -> None:
+    """Each test starts with an empty page cache and no rate-limit hits (the app is shared)."""
+    extras = app.extensions["mooc_portal"].extras
+    extras["cache"].clear()
+    extras["limiter"].reset()
 
 
 @contextmanager

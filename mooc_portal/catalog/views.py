@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
+from mooc_portal.caching import cached_page
 from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.search import FACETS, SORTS, search_courses
 from mooc_portal.catalog.services import course_page, get_public_course
@@ -17,6 +18,7 @@ bp = Blueprint("catalog", __name__)
 
 
 @bp.route("/courses")
+@cached_page()
 def course_list() -> str:
     parsed = parse_catalog_args(request.args)
     filters = parsed.filters
@@ -55,6 +57,7 @@ def _page_url(filters: Any, page: int) -> str:
 
 
 @bp.route("/courses/<slug>")
+@cached_page()
 def course_detail(slug: str) -> str:
     return render_template(
         "mooc_portal/catalog/course_detail.html", **course_page(get_public_course(slug))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -32,6 +31,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from mooc_portal import __version__
+from mooc_portal.caching import cached_page
 from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.models import Course, CourseRun
 from mooc_portal.catalog.search import FACETS, CatalogFilters, matching_course_ids
@@ -202,25 +202,16 @@ def course_filters() -> CatalogFilters:
 @bp.route("/courses")
 @bp.arguments(schemas.CourseFilterSchema, **QUERY)
 @bp.response(200, schemas.CoursePageSchema)
+@cached_page(shared=True)
 def course_list(args: dict[str, Any]) -> Response:
     """Public courses with their runs, filtered as in the catalog, in a stable order."""
     # The feed versions the public catalog: every public change writes an entry. Its time is
-    # part of Last-Modified, so that a course leaving the list changes it too.
+    # part of Last-Modified, so that a course leaving the list changes it too. The page cache
+    # keys its entries by the same version (mooc_portal/caching.py).
     filters = course_filters()
-    sequence, changed_at = latest_change()
-    cache = _page_cache()
-    if cache is None:
-        items, next_cursor, modified = _course_page(filters, args)
-        return _page(items, next_cursor, _latest(modified, changed_at))
-    # Availability follows the clock, so a cached page lives a minute at most.
-    key = (request.query_string, sequence, int(time.time() // 60))
-    if key not in cache:
-        if len(cache) >= cache.maxsize:
-            cache.pop(next(iter(cache)))
-        items, next_cursor, modified = _course_page(filters, args)
-        encoded = encode_json({"items": items, "next": next_cursor})
-        cache[key] = ([], next_cursor, _latest(modified, changed_at), encoded)
-    return _page(*cache[key])
+    _sequence, changed_at = latest_change()
+    items, next_cursor, modified = _course_page(filters, args)
+    return _page(items, next_cursor, _latest(modified, changed_at))
 
 
 def _course_page(
@@ -240,25 +231,6 @@ def _course_page(
         next_cursor,
         _latest(*(_course_modified(c) for c in rows)),
     )
-
-
-class _PageCache(dict):  # type: ignore[type-arg]
-    def __init__(self, maxsize: int) -> None:
-        super().__init__()
-        self.maxsize = maxsize
-
-
-def _page_cache() -> _PageCache | None:
-    """Per-application cache of course-list pages (``MOOC_API_CACHE_SIZE``, off when 0)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    size = int(app.config.get("MOOC_API_CACHE_SIZE", 0 if app.testing else 256))
-    if size <= 0:
-        return None
-    extras = app.extensions["mooc_portal"].extras
-    cache = extras.get("api_page_cache")
-    if cache is None or cache.maxsize != size:
-        cache = extras["api_page_cache"] = _PageCache(size)
-    return cache
 
 
 @bp.route("/courses/<course_id>")

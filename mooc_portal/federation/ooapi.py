@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, url_for
 from sqlalchemy import Select, exists, func, or_, select
 
+from mooc_portal.caching import cached_page
 from mooc_portal.catalog.filters import MAX_QUERY_LENGTH
 from mooc_portal.catalog.models import (
     Course,
@@ -373,6 +374,7 @@ def _mode_filter(query: Select[Any], run_scope: Any) -> Select[Any]:
 
 
 @bp.route("/courses")
+@cached_page(shared=True)
 def courses() -> Response:
     order = _sort(
         "sort", ("courseId", "name"), "name", {"courseId": Course.uuid, "name": _course_title()}

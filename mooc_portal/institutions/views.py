@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from mooc_portal.caching import cached_page
 from mooc_portal.institutions import services
 from mooc_portal.reference import Region
 from mooc_portal.web import current_language
@@ -12,6 +13,7 @@ bp = Blueprint("institutions", __name__)
 
 
 @bp.route("/institutions")
+@cached_page()
 def institution_list() -> str:
     chosen = services.parse_institution_filter(
         request.args.get("region"), request.args.get("country")
@@ -30,6 +32,7 @@ def institution_list() -> str:
 
 
 @bp.route("/institutions/<slug>")
+@cached_page()
 def institution_detail(slug: str) -> str:
     institution = services.get_public_institution(slug)
     return render_template(

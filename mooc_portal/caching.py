@@ -1,0 +1,220 @@
+"""The shared page cache: anonymous pages and the public JSON lists, one entry per version.
+
+Flask-Caching holds the entries: Redis (``MOOC_CACHE_REDIS_URL``) in production, so every host
+shares them; the process's own memory for ``make run`` and the tests. An entry's key carries
+the catalog's version, so a change is seen on every host at the next request without anybody
+deleting entries:
+
+- the change feed's latest sequence (``mooc_portal/federation/changes.py``), read from the
+  database on every request: a publish, an edit or a withdrawal of the portal's own catalog
+  writes one;
+- a generation token in the cache itself, replaced after every flush that touches the catalog,
+  the institutions, enrolments or federated records (what the feed does not carry: harvested
+  courses, seats left);
+- the visitor's language and time zone, and the whole URL.
+
+Entries also expire after ``MOOC_CACHE_TIMEOUT`` seconds, because a run's availability follows
+the clock. Only visitors who are not logged in and have no flashed message waiting are served
+from the cache, so a logged-in page is never another user's entry. A page's CSRF token (the
+language switcher's) is kept out of the entry: the entry holds a placeholder that each response
+fills with the visitor's own token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_app_context, make_response, request
+from flask import session as http_session
+from flask_babel import get_timezone
+from flask_caching import Cache
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+CSRF_PLACEHOLDER = "__mooc_csrf_token__"
+_GENERATION_KEY = "catalog-generation"
+_CHANGED = "mooc_catalog_changed"
+# Flushes of objects from these packages change what anonymous pages show.
+_WATCHED = (
+    "mooc_portal.catalog.",
+    "mooc_portal.institutions.",
+    "mooc_portal.enrollment.",
+    "mooc_portal.federation.",
+)
+# Headers of a view's response an entry keeps (the body, status 200 and mimetype are kept too).
+_KEPT_HEADERS = ("Link", "Last-Modified", "Content-Language")
+
+
+def install_caching(app: Flask) -> Cache:
+    """Create the portal's cache for ``app`` (kept in the portal's state as ``cache``)."""
+    redis_url = app.config["MOOC_CACHE_REDIS_URL"]
+    config: dict[str, Any] = {
+        "CACHE_DEFAULT_TIMEOUT": int(app.config["MOOC_CACHE_TIMEOUT"]),
+        "CACHE_KEY_PREFIX": app.config["MOOC_CACHE_KEY_PREFIX"],
+    }
+    if redis_url:
+        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url)
+    else:
+        config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=2000)
+    cache = Cache(config=config)
+    cache.init_app(app, config=config)
+    _install_listeners()
+    return cache
+
+
+def portal_cache(app: Flask | None = None) -> Cache:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions["mooc_portal"].extras["cache"]
+
+
+def catalog_version() -> str:
+    """The public catalog's version: the change feed's sequence and the cache's generation."""
+    from mooc_portal.db import session
+    from mooc_portal.federation.models import ChangeEntry
+
+    sequence = session.scalar(select(func.max(ChangeEntry.sequence))) or 0
+    generation = portal_cache().get(_GENERATION_KEY) or "0"
+    return f"{sequence}.{generation}"
+
+
+def bump_generation(app: Flask | None = None) -> None:
+    """Make every cached page stale (on every host sharing the cache)."""
+    portal_cache(app).set(_GENERATION_KEY, uuid.uuid4().hex[:12], timeout=0)
+
+
+def page_csrf_token() -> str:
+    """The ``csrf_token()`` of templates: a placeholder while a page is rendered for the cache."""
+    if g.get("mooc_caching_page"):
+        return CSRF_PLACEHOLDER
+    return generate_csrf()
+
+
+def _cacheable() -> bool:
+    from mooc_portal.accounts.services import current_account
+
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if "_flashes" in http_session:
+        return False
+    return current_account() is None
+
+
+def _page_key(shared: bool) -> str:
+    from mooc_portal.web import current_language
+
+    place = f"{request.url_root}{request.full_path}"
+    visitor = "" if shared else f"{current_language()}|{get_timezone()}"
+    digest = hashlib.sha256(f"{place}|{visitor}".encode()).hexdigest()[:32]
+    return f"page:{catalog_version()}:{digest}"
+
+
+def cached_page(*, shared: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Serve a view's 200 responses from the cache to visitors who are not logged in.
+
+    ``shared``: the response is the same for everybody (the JSON APIs): no language, time zone
+    or CSRF token in it, so a reverse proxy may store it (``public``). Every response carries an
+    ETag and ``no-cache``: a browser or proxy revalidates and gets a 304 when nothing changed.
+    """
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not _cacheable():
+                return view(*args, **kwargs)
+            cache = portal_cache()
+            key = _page_key(shared)
+            entry = cache.get(key)
+            if entry is None:
+                g.mooc_caching_page = True
+                try:
+                    response = make_response(view(*args, **kwargs))
+                finally:
+                    g.mooc_caching_page = False
+                if response.status_code != 200 or response.is_streamed:
+                    return response
+                entry = _entry(response)
+                cache.set(key, entry)
+            return _serve(entry, shared)
+
+        return wrapper
+
+    return decorate
+
+
+def _entry(response: Response) -> dict[str, Any]:
+    body = response.get_data()
+    return {
+        "body": body,
+        "mimetype": response.mimetype,
+        "headers": [(k, v) for k, v in response.headers.items() if k in _KEPT_HEADERS],
+        "etag": hashlib.sha256(body).hexdigest()[:32],
+    }
+
+
+def _serve(entry: dict[str, Any], shared: bool) -> Response:
+    body: bytes = entry["body"]
+    etag: str = entry["etag"]
+    placeholder = CSRF_PLACEHOLDER.encode()
+    if placeholder in body:
+        token = generate_csrf()
+        body = body.replace(placeholder, token.encode())
+        # A browser's copy keeps its token: revalidation matches only while the session's token
+        # is the same and the copy's token is young (Flask-WTF's tokens expire after an hour).
+        raw = str(http_session.get("csrf_token", ""))
+        etag += "-" + hashlib.sha256(f"{raw}|{int(time.time() // 1800)}".encode()).hexdigest()[:8]
+    response = current_app.response_class(body, mimetype=entry["mimetype"])
+    for name, value in entry["headers"]:
+        response.headers[name] = value
+    response.set_etag(etag, weak=not shared)
+    response.headers["Cache-Control"] = "public, no-cache" if shared else "no-cache"
+    if not shared:
+        response.vary.update(("Cookie", "Accept-Language"))
+    return response.make_conditional(request)
+
+
+# Invalidation -----------------------------------------------------------------------------
+
+
+def _watched(obj: Any) -> bool:
+    return type(obj).__module__.startswith(_WATCHED)
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    if any(_watched(o) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_CHANGED] = True
+        _bump()
+
+
+def _after_commit(session: Session) -> None:
+    # Again after the commit: a page cached between the flush and the commit showed the old data.
+    if session.info.pop(_CHANGED, False):
+        _bump()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def _bump() -> None:
+    if has_app_context() and "mooc_portal" in current_app.extensions:
+        extras = current_app.extensions["mooc_portal"].extras
+        if "cache" in extras:
+            bump_generation()
+
+
+_installed = False
+
+
+def _install_listeners() -> None:
+    global _installed
+    if not _installed:
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+        _installed = True
