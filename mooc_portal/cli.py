@@ -115,6 +115,18 @@ def reindex_command() -> None:
     click.echo(f"{len(ids)} courses indexed.")
 
 
+@portal_cli.command("media-to-database")
+@with_appcontext
+def media_to_database_command() -> None:
+    """Copy the course images of MOOC_MEDIA_DIR into the database (every host then serves
+    them); the files stay until you remove them."""
+    from mooc_portal.publishing.media import move_disk_images_to_database
+
+    copied, present = move_disk_images_to_database()
+    session.commit()
+    click.echo(f"{copied} images copied into the database, {present} were there already.")
+
+
 def _add_domain_commands() -> None:
     from mooc_portal.federation.cli import export_command, harvest_command, prune_changes_command
 

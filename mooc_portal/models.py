@@ -25,7 +25,7 @@ from mooc_portal.federation.models import (
 )
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
-from mooc_portal.publishing.models import ReviewEvent
+from mooc_portal.publishing.models import MediaFile, ReviewEvent
 
 __all__ = [
     "Account",
@@ -51,6 +51,7 @@ __all__ = [
     "LessonTranslation",
     "LessonVisit",
     "LoginAttempt",
+    "MediaFile",
     "Membership",
     "Module",
     "ModuleTranslation",

@@ -1,6 +1,10 @@
 """Course images: checked for type (by their bytes, not their name) and size before storing.
 
-Files live in ``MOOC_MEDIA_DIR`` (default: ``<instance>/media``) under a random name.
+Where they live is ``MOOC_MEDIA_STORAGE``: ``"database"`` (the default: in ``mooc_media_file``,
+so every host of the portal serves them) or ``"disk"`` (``MOOC_MEDIA_DIR``, default
+``<instance>/media``: one host only, for a single-host installation). Each image has a random
+name that is never reused, so its bytes never change and it can be cached for a year. An
+S3-compatible object store is not supported (docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from typing import IO
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput, NotFound
 
 DEFAULT_MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -21,6 +27,7 @@ SIGNATURES = {
     "webp": (b"RIFF",),
 }
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+STORAGES = ("database", "disk")
 
 
 def media_dir() -> Path:
@@ -28,6 +35,13 @@ def media_dir() -> Path:
     path = Path(configured) if configured else Path(current_app.instance_path) / "media"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _storage() -> str:
+    storage = current_app.config.get("MOOC_MEDIA_STORAGE") or "database"
+    if storage not in STORAGES:
+        raise RuntimeError(f"MOOC_MEDIA_STORAGE must be one of {', '.join(STORAGES)}.")
+    return storage
 
 
 def image_type(head: bytes) -> str | None:
@@ -41,7 +55,8 @@ def image_type(head: bytes) -> str | None:
 
 
 def store_image(stream: IO[bytes]) -> str:
-    """Check and store an uploaded image; returns its stored file name."""
+    """Check and store an uploaded image (flushed, in the database by default); returns its
+    name. Raises ``InvalidInput`` (field ``image``) for a file too large or not an image."""
     limit = int(current_app.config.get("MOOC_MAX_IMAGE_BYTES") or DEFAULT_MAX_IMAGE_BYTES)
     data = stream.read(limit + 1)
     if len(data) > limit:
@@ -52,12 +67,22 @@ def store_image(stream: IO[bytes]) -> str:
     if kind is None:
         raise InvalidInput(_("Upload a PNG, JPEG or WebP image."), field="image")
     name = f"{secrets.token_hex(16)}.{kind}"
-    (media_dir() / name).write_bytes(data)
+    _save(name, data)
     return name
 
 
-def image_path(name: str) -> tuple[Path, str]:
-    """The stored file and its content type; NotFound for any other name."""
+def _save(name: str, data: bytes) -> None:
+    from mooc_portal.publishing.models import MediaFile
+
+    content_type = CONTENT_TYPES[name.rpartition(".")[2]]
+    if _storage() == "database":
+        session.add(MediaFile(name=name, content_type=content_type, size=len(data), data=data))
+        session.flush()
+    else:
+        (media_dir() / name).write_bytes(data)
+
+
+def _checked(name: str) -> str:
     stem, _dot, ext = name.partition(".")
     if (
         ext not in CONTENT_TYPES
@@ -65,7 +90,63 @@ def image_path(name: str) -> tuple[Path, str]:
         or not all(c in "0123456789abcdef" for c in stem)
     ):
         raise NotFound(_("No such image."))
+    return CONTENT_TYPES[ext]
+
+
+def image_data(name: str) -> tuple[bytes, str]:
+    """The stored image's bytes and content type; NotFound for any other name.
+
+    Looked up in the database first, then on disk (images uploaded before the database
+    storage, until ``flask portal media-to-database`` moves them)."""
+    from mooc_portal.publishing.models import MediaFile
+
+    content_type = _checked(name)
+    data = session.scalar(select(MediaFile.data).where(MediaFile.name == name))
+    if data is not None:
+        return data, content_type
     path = media_dir() / name
-    if not path.is_file():
-        raise NotFound(_("No such image."))
-    return path, CONTENT_TYPES[ext]
+    if path.is_file():
+        return path.read_bytes(), content_type
+    raise NotFound(_("No such image."))
+
+
+def delete_image(name: str | None) -> None:
+    """Forget a replaced image, unless a course still shows it (flushed with the change)."""
+    from mooc_portal.catalog.models import Course
+    from mooc_portal.publishing.models import MediaFile
+
+    if not name:
+        return
+    try:
+        _checked(name)
+    except NotFound:
+        return
+    if session.scalar(select(Course.id).where(Course.image == name).limit(1)) is not None:
+        return
+    stored = session.get(MediaFile, name)
+    if stored is not None:
+        session.delete(stored)
+    path = media_dir() / name
+    if path.is_file():
+        path.unlink()
+
+
+def move_disk_images_to_database() -> tuple[int, int]:
+    """Copy every image of ``MOOC_MEDIA_DIR`` into the database (flushed, not committed);
+    returns (copied, already there). The files stay until the operator removes them."""
+    from mooc_portal.publishing.models import MediaFile
+
+    copied = present = 0
+    for path in sorted(media_dir().glob("*.*")):
+        try:
+            content_type = _checked(path.name)
+        except NotFound:
+            continue
+        if session.get(MediaFile, path.name) is not None:
+            present += 1
+            continue
+        data = path.read_bytes()
+        session.add(MediaFile(name=path.name, content_type=content_type, size=len(data), data=data))
+        copied += 1
+    session.flush()
+    return copied, present

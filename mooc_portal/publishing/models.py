@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.accounts.models import Account
@@ -30,3 +30,16 @@ class ReviewEvent(Base):
 
     course: Mapped[Course] = relationship()
     actor: Mapped[Account | None] = relationship(lazy="joined")
+
+
+class MediaFile(Base):
+    """An uploaded image kept in the database (``MOOC_MEDIA_STORAGE = "database"``), so every
+    host serves it. Its name is random and never reused: the bytes of a name never change."""
+
+    __tablename__ = "mooc_media_file"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

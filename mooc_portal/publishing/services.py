@@ -454,6 +454,10 @@ def set_course_image(actor: Account | None, course: Course, filename: str | None
     actor = require_course_editor(actor, course)
     before = {"image": course.image}
     course.image = filename
+    if before["image"] != filename:
+        from mooc_portal.publishing.media import delete_image
+
+        delete_image(before["image"])  # the replaced image is no longer served
     _record(
         actor,
         course,

@@ -6,6 +6,9 @@ import io
 
 import pytest
 
+from mooc_portal.db import session
+from mooc_portal.publishing.models import MediaFile
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -26,16 +29,60 @@ def upload(client, auth, course, data, filename):
     )
 
 
-def test_a_png_is_stored_and_served_as_png(client, auth, home, media):
+def test_a_png_is_stored_in_the_database_and_served_for_a_year(client, auth, home, media):
     auth.login(home["editor"].email)
     assert upload(client, auth, home["course"], PNG, "photo.png").status_code == 302
     name = home["course"].image
-    assert (media / name).read_bytes() == PNG
+    assert list(media.iterdir()) == []  # nothing on this host's disk
+    assert session.get(MediaFile, name).data == PNG
+    auth.logout()
     served = client.get(f"/partner/media/{name}")
     assert served.status_code == 200
     assert served.headers["Content-Type"] == "image/png"
+    assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert served.data == PNG
-    served.close()
+    again = client.get(f"/partner/media/{name}", headers={"If-None-Match": served.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_disk_storage_keeps_the_file_on_disk(app, client, auth, home, media):
+    app.config["MOOC_MEDIA_STORAGE"] = "disk"
+    try:
+        auth.login(home["editor"].email)
+        assert upload(client, auth, home["course"], PNG, "photo.png").status_code == 302
+        name = home["course"].image
+        assert (media / name).read_bytes() == PNG
+        assert session.get(MediaFile, name) is None
+        served = client.get(f"/partner/media/{name}")
+        assert served.status_code == 200
+        assert served.data == PNG
+    finally:
+        app.config["MOOC_MEDIA_STORAGE"] = "database"
+
+
+def test_a_replaced_image_is_deleted(client, auth, home, media):
+    auth.login(home["editor"].email)
+    upload(client, auth, home["course"], PNG, "first.png")
+    first = home["course"].image
+    upload(client, auth, home["course"], PNG + b"\x01", "second.png")
+    second = home["course"].image
+    assert second != first
+    assert session.get(MediaFile, first) is None
+    assert client.get(f"/partner/media/{first}").status_code == 404
+    assert client.get(f"/partner/media/{second}").data == PNG + b"\x01"
+
+
+def test_images_on_disk_move_into_the_database(client, runner, media):
+    name = "b" * 32 + ".png"
+    (media / name).write_bytes(PNG)
+    (media / "notes.txt").write_text("not an image")
+    result = runner.invoke(args=["portal", "media-to-database"])
+    assert "1 images copied into the database, 0 were there already." in result.output
+    assert session.get(MediaFile, name).data == PNG
+    (media / name).unlink()  # the old host's disk is gone: the database serves it
+    assert client.get(f"/partner/media/{name}").data == PNG
+    again = runner.invoke(args=["portal", "media-to-database"])
+    assert "0 images copied" in again.output
 
 
 @pytest.mark.parametrize(

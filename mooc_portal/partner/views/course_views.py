@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import (
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -179,8 +179,12 @@ def course_image(course_uuid: str) -> Any:
 
 @bp.route("/media/<name>")
 def course_image_file(name: str) -> Any:
-    path, content_type = media.image_path(name)
-    return send_file(path, mimetype=content_type, max_age=86400)
+    data, content_type = media.image_data(name)
+    # A name is never reused for other bytes: caches may keep it for a year without asking.
+    response = current_app.response_class(data, mimetype=content_type)
+    response.set_etag(name)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response.make_conditional(request)
 
 
 # --- translations -----------------------------------------------------------------------------
