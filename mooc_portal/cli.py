@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from mooc_portal.db import session
+from mooc_portal.db import refresh_statistics, session
 
 
 @click.group("portal")
@@ -96,6 +96,8 @@ def import_command(path: str, slug: str, dry_run: bool, actor_email: str | None)
     from mooc_portal.publishing.cli import run_import
 
     run_import(path, slug, dry_run=dry_run, actor_email=actor_email)
+    if not dry_run:
+        refresh_statistics()
 
 
 @portal_cli.command("reindex")
@@ -112,6 +114,7 @@ def reindex_command() -> None:
         for course_id in bar:
             index_course(session.get(Course, course_id))
     session.commit()
+    refresh_statistics()
     click.echo(f"{len(ids)} courses indexed.")
 
 

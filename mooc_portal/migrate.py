@@ -33,5 +33,8 @@ def alembic_config() -> Config:
 
 def upgrade_database(revision: str = "head") -> None:
     """Upgrade the current app's database to ``revision`` (call inside an app context)."""
+    from mooc_portal.db import refresh_statistics
+
     assert current_app  # needs an application context
     command.upgrade(alembic_config(), revision)
+    refresh_statistics()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from mooc_portal.db import session
+from mooc_portal.db import refresh_statistics, session
 
 
 @click.command("export")
@@ -50,5 +50,6 @@ def harvest_command(peer: str | None) -> None:
             line += f" ({run.error})"
             failed = True
         click.echo(line)
+    refresh_statistics()
     if failed:
         raise SystemExit(1)
