@@ -1,0 +1,174 @@
+"""Two portal instances on two ports, one PostgreSQL database and one Redis: what a visitor
+does on one host holds on the other (sessions, images, the catalog, rate limits).
+
+Real HTTP servers in threads; a database of its own (the test commits) and a Redis key prefix
+of its own (Redis is shared with other users of the machine: nothing is flushed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from mooc_portal import create_app
+from mooc_portal.catalog.models import CourseStatus
+from mooc_portal.db import session
+from mooc_portal.migrate import upgrade_database
+from tests.conftest import POSTGRES_URL, TEST_SECRET, postgres_unavailable_reason
+from tests.factories import make_account, make_course, make_institution, make_run
+
+REDIS_URL = os.environ.get("MOOC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def redis_unavailable_reason() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:  # any failure to connect means: skip, with the reason
+        return f"Redis not reachable at {REDIS_URL}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def hosts() -> Iterator[tuple[Flask, str, str]]:
+    for reason in (postgres_unavailable_reason(), redis_unavailable_reason()):
+        if reason:
+            if os.environ.get("MOOC_REQUIRE_POSTGRES") or os.environ.get("MOOC_REQUIRE_REDIS"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+    name = f"mooc_hosts_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    prefix = f"mooc-test-{uuid.uuid4().hex[:12]}:"
+    config = {
+        "MOOC_ENV": "testing",
+        "SECRET_KEY": TEST_SECRET,
+        "MOOC_DATABASE_URL": url,
+        "MOOC_CACHE_REDIS_URL": REDIS_URL,
+        "MOOC_CACHE_KEY_PREFIX": prefix,
+        "MOOC_RATELIMIT_LOGIN": "5 per minute",
+    }
+    apps = [create_app(dict(config)), create_app(dict(config))]
+    servers = [make_server("127.0.0.1", 0, app, threaded=True) for app in apps]
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
+    for thread in threads:
+        thread.start()
+    try:
+        with apps[0].app_context():
+            upgrade_database()
+        yield apps[0], *(f"http://127.0.0.1:{s.server_port}" for s in servers)
+    finally:
+        for server in servers:
+            server.shutdown()
+        for app in apps:
+            with app.app_context():
+                app.extensions["sqlalchemy"].engine.dispose()
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+        if keys:
+            client.delete(*keys)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def csrf(browser: httpx.Client, url: str) -> str:
+    match = re.search(
+        r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"',
+        browser.get(url, follow_redirects=True).text,
+    )
+    assert match, url
+    return match.group(1)
+
+
+def log_in(browser: httpx.Client, base: str, email: str, password: str) -> httpx.Response:
+    token = csrf(browser, f"{base}/account/login")
+    return browser.post(
+        f"{base}/account/login",
+        data={"email": email, "password": password, "csrf_token": token},
+    )
+
+
+def test_two_hosts_share_sessions_images_the_catalog_and_rate_limits(hosts):
+    app, first, second = hosts
+    with app.app_context():
+        institution = make_institution(name="Shared Host University")
+        make_account("learner@example.org", display_name="Roaming Learner")
+        make_account(
+            "editor@example.org", display_name="Host Editor", memberships={institution: "editor"}
+        )
+        make_account("admin@example.org", display_name="Host Admin", is_admin=True)
+        course = make_course(
+            "Course Across Hosts",
+            slug="across",
+            institution=institution,
+            status=CourseStatus.IN_REVIEW,
+        )
+        make_run(course)
+        session.commit()
+        course_uuid = course.uuid
+
+    with httpx.Client(timeout=10) as learner:
+        # A learner logs in on the first host and continues on the second.
+        assert (
+            log_in(learner, first, "learner@example.org", "correct horse battery").status_code
+            == 302
+        )
+        page = learner.get(f"{second}/my/learning")
+        assert page.status_code == 200
+        assert "Roaming Learner" in page.text
+
+    with httpx.Client(timeout=10) as editor:
+        # An image uploaded on the first host is served by the second.
+        log_in(editor, first, "editor@example.org", "correct horse battery")
+        upload_url = f"{first}/partner/courses/{course_uuid}/image"
+        uploaded = editor.post(
+            upload_url,
+            data={"csrf_token": csrf(editor, upload_url)},
+            files={"image": ("photo.png", PNG, "image/png")},
+        )
+        assert uploaded.status_code == 302
+    with app.app_context():
+        name = session.scalar(text("SELECT image FROM mooc_course WHERE slug = 'across'"))
+    image = httpx.get(f"{second}/partner/media/{name}", timeout=10)
+    assert image.status_code == 200
+    assert image.content == PNG
+
+    # A course published on the first host is on the second's catalog page at once.
+    visitor = httpx.Client(timeout=10)
+    assert "Course Across Hosts" not in visitor.get(f"{second}/courses").text
+    assert "Course Across Hosts" not in visitor.get(f"{second}/courses").text  # now cached
+    with httpx.Client(timeout=10) as admin:
+        log_in(admin, first, "admin@example.org", "correct horse battery")
+        url = f"{first}/partner/courses/{course_uuid}"
+        approved = admin.post(
+            f"{url}/transition", data={"csrf_token": csrf(admin, url), "action": "approve"}
+        )
+        assert approved.status_code == 302
+    assert "Course Across Hosts" in visitor.get(f"{second}/courses").text
+    visitor.close()
+
+    # The log-in limit (5 a minute here) counts every attempt from this address on both hosts:
+    # the three log-ins above (on the first host) and two more, then the second host refuses.
+    with httpx.Client(timeout=10) as attacker:
+        statuses = [
+            log_in(attacker, base, "nobody@example.org", "wrong password").status_code
+            for base in (second, first, second, first)
+        ]
+    assert statuses == [200, 200, 429, 429]
