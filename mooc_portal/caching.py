@@ -1,17 +1,21 @@
 """The shared page cache: anonymous pages and the public JSON lists, one entry per version.
 
 Flask-Caching holds the entries: Redis (``MOOC_CACHE_REDIS_URL``) in production, so every host
-shares them; the process's own memory for ``make run`` and the tests. An entry's key carries
-the catalog's version, so a change is seen on every host at the next request without anybody
-deleting entries:
+shares them; the process's own memory for ``make run`` and the tests. An entry is found by
+the whole URL and the visitor's language and time zone, and is served only for the catalog's
+version it was made for, so a change is seen on every host at the next request without
+anybody deleting entries. The version is ``<feed sequence>.<generation>``:
 
-- the change feed's latest sequence (``mooc_portal/federation/changes.py``), read from the
-  database on every request: a publish, an edit or a withdrawal of the portal's own catalog
-  writes one;
-- a generation token in the cache itself, replaced after every flush that touches the catalog,
-  the institutions, enrolments or federated records (what the feed does not carry: harvested
-  courses, seats left);
-- the visitor's language and time zone, and the whole URL.
+- the change feed's latest sequence (``mooc_portal/federation/changes.py``): a publish, an edit
+  or a withdrawal of the portal's own catalog writes one;
+- a generation token in the cache, replaced (with the feed's new sequence in it) after every
+  flush and every commit that touches the catalog, the institutions, enrolments or federated
+  records (what the feed does not carry: harvested courses, seats left).
+
+With Redis the generation key is the whole version: one small Redis read per request, and an
+entry fetched once is kept in the process too (it never changes for its version). Without
+Redis every process has its own cache and its own generation, so the feed's sequence is read
+from the shared database on every request.
 
 Entries also expire after ``MOOC_CACHE_TIMEOUT`` seconds, because a run's availability follows
 the clock. Only visitors who are not logged in and have no flashed message waiting are served
@@ -25,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -39,7 +44,9 @@ from sqlalchemy.orm import Session
 
 CSRF_PLACEHOLDER = "__mooc_csrf_token__"
 _GENERATION_KEY = "catalog-generation"
+_LOCAL_ENTRIES = 256
 _CHANGED = "mooc_catalog_changed"
+_SEQUENCE = "mooc_catalog_feed_sequence"
 # Flushes of objects from these packages change what anonymous pages show.
 _WATCHED = (
     "mooc_portal.catalog.",
@@ -73,19 +80,37 @@ def portal_cache(app: Flask | None = None) -> Cache:
     return app.extensions["mooc_portal"].extras["cache"]
 
 
-def catalog_version() -> str:
-    """The public catalog's version: the change feed's sequence and the cache's generation."""
+def _shared(app: Flask | None = None) -> bool:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return bool(app.config["MOOC_CACHE_REDIS_URL"])
+
+
+def _feed_sequence() -> int:
     from mooc_portal.db import session
     from mooc_portal.federation.models import ChangeEntry
 
-    sequence = session.scalar(select(func.max(ChangeEntry.sequence))) or 0
-    generation = portal_cache().get(_GENERATION_KEY) or "0"
-    return f"{sequence}.{generation}"
+    return session.scalar(select(func.max(ChangeEntry.sequence))) or 0
 
 
-def bump_generation(app: Flask | None = None) -> None:
+def catalog_version() -> str:
+    """The public catalog's version: ``<feed sequence>.<generation>``.
+
+    With Redis the generation (written after every catalog change, with the change feed's
+    sequence in it) is the whole version, read in the same round trip as the page. Without
+    Redis each process has its own cache, so the feed's sequence is read from the database, which
+    every process shares."""
+    generation = portal_cache().get(_GENERATION_KEY) or "0.0"
+    if _shared():
+        return generation
+    return f"{_feed_sequence()}.{generation}"
+
+
+def bump_generation(app: Flask | None = None, sequence: int | None = None) -> None:
     """Make every cached page stale (on every host sharing the cache)."""
-    portal_cache(app).set(_GENERATION_KEY, uuid.uuid4().hex[:12], timeout=0)
+    cache = portal_cache(app)
+    if sequence is None:
+        sequence = int(str(cache.get(_GENERATION_KEY) or "0").split(".", 1)[0] or 0)
+    cache.set(_GENERATION_KEY, f"{sequence}.{uuid.uuid4().hex[:12]}", timeout=0)
 
 
 def page_csrf_token() -> str:
@@ -110,8 +135,39 @@ def _page_key(shared: bool) -> str:
 
     place = f"{request.url_root}{request.full_path}"
     visitor = "" if shared else f"{current_language()}|{get_timezone()}"
-    digest = hashlib.sha256(f"{place}|{visitor}".encode()).hexdigest()[:32]
-    return f"page:{catalog_version()}:{digest}"
+    return "page:" + hashlib.sha256(f"{place}|{visitor}".encode()).hexdigest()[:32]
+
+
+def _lookup(cache: Cache, key: str) -> tuple[str, dict[str, Any] | None]:
+    """The catalog's version and the entry at ``key`` when it was made for that version.
+
+    With Redis, an entry once fetched is also kept in this process (``_LOCAL_ENTRIES``): an
+    entry never changes for its version, so only the small version is read from Redis on each
+    request, not the page (tens of kilobytes for the API's lists)."""
+    if not _shared():
+        version, entry = catalog_version(), cache.get(key)
+        return version, entry if entry is not None and entry.get("version") == version else None
+    version = cache.get(_GENERATION_KEY) or "0.0"
+    local = _local_entries()
+    entry = local.get(key)
+    if entry is None or entry.get("version") != version:
+        entry = cache.get(key)
+        if entry is None or entry.get("version") != version:
+            return version, None
+        _remember(local, key, entry)
+    return version, entry
+
+
+def _local_entries() -> OrderedDict[str, dict[str, Any]]:
+    extras = current_app.extensions["mooc_portal"].extras
+    return extras.setdefault("cache_local_entries", OrderedDict())
+
+
+def _remember(local: OrderedDict[str, dict[str, Any]], key: str, entry: dict[str, Any]) -> None:
+    local[key] = entry
+    local.move_to_end(key)
+    while len(local) > _LOCAL_ENTRIES:
+        local.popitem(last=False)
 
 
 def cached_page(*, shared: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -129,7 +185,7 @@ def cached_page(*, shared: bool = False) -> Callable[[Callable[..., Any]], Calla
                 return view(*args, **kwargs)
             cache = portal_cache()
             key = _page_key(shared)
-            entry = cache.get(key)
+            version, entry = _lookup(cache, key)
             if entry is None:
                 g.mooc_caching_page = True
                 try:
@@ -138,8 +194,10 @@ def cached_page(*, shared: bool = False) -> Callable[[Callable[..., Any]], Calla
                     g.mooc_caching_page = False
                 if response.status_code != 200 or response.is_streamed:
                     return response
-                entry = _entry(response)
+                entry = _entry(response, version)
                 cache.set(key, entry)
+                if _shared():
+                    _remember(_local_entries(), key, entry)
             return _serve(entry, shared)
 
         return wrapper
@@ -147,9 +205,10 @@ def cached_page(*, shared: bool = False) -> Callable[[Callable[..., Any]], Calla
     return decorate
 
 
-def _entry(response: Response) -> dict[str, Any]:
+def _entry(response: Response, version: str) -> dict[str, Any]:
     body = response.get_data()
     return {
+        "version": version,
         "body": body,
         "mimetype": response.mimetype,
         "headers": [(k, v) for k, v in response.headers.items() if k in _KEPT_HEADERS],
@@ -186,26 +245,32 @@ def _watched(obj: Any) -> bool:
 
 
 def _after_flush(session: Session, _context: Any) -> None:
+    from mooc_portal.federation.models import ChangeEntry
+
     if any(_watched(o) for o in (*session.new, *session.dirty, *session.deleted)):
+        sequences = [o.sequence for o in session.new if isinstance(o, ChangeEntry)]
+        if sequences:
+            session.info[_SEQUENCE] = max(sequences)
         session.info[_CHANGED] = True
-        _bump()
+        _bump(session.info.get(_SEQUENCE))
 
 
 def _after_commit(session: Session) -> None:
     # Again after the commit: a page cached between the flush and the commit showed the old data.
     if session.info.pop(_CHANGED, False):
-        _bump()
+        _bump(session.info.pop(_SEQUENCE, None))
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_CHANGED, None)
+    session.info.pop(_SEQUENCE, None)
 
 
-def _bump() -> None:
+def _bump(sequence: int | None) -> None:
     if has_app_context() and "mooc_portal" in current_app.extensions:
         extras = current_app.extensions["mooc_portal"].extras
         if "cache" in extras:
-            bump_generation()
+            bump_generation(sequence=sequence)
 
 
 _installed = False

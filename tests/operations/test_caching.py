@@ -157,6 +157,7 @@ def test_pages_the_api_and_the_snapshot_are_sent_compressed(client, url):
 
 @pytest.fixture
 def limited_app(databases, backend) -> Flask:
+    databases.app(backend)  # the database, migrated
     app = make_test_app(
         databases.url(backend),
         MOOC_RATELIMIT_LOGIN="3 per minute",

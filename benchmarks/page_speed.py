@@ -1,0 +1,183 @@
+"""Anonymous page speed under load, as a share of a bare Flask "hello" (issue 10).
+
+    python -m benchmarks.page_speed [--courses 10000] [--seconds 10] [--redis-url URL]
+
+Builds the 10,000-course catalog of ``benchmarks/catalog_search.py`` in a scratch PostgreSQL
+database, serves the portal (``wsgi:app``) and ``benchmarks/hello.py`` under the same gunicorn
+settings (2 sync workers, one port each), and loads each path with ``wrk -t2 -c16`` for
+``--seconds``, measuring "hello" right before and after each path in the same run. Prints each
+path's requests per second and its share of "hello" (the mean of the two around it).
+
+With ``--rounds`` N (default 3) every path is measured N times, each time between two "hello"
+runs, and the round with the median share is printed.
+
+Target: every path at least 25 % of bare Flask for an anonymous visitor. The portal's page
+cache is on Redis (``--redis-url``, a key prefix of its own, deleted after) as in production;
+with ``--redis-url ''`` each worker caches in its own memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+
+from sqlalchemy import text
+
+from benchmarks.catalog_search import POSTGRES_URL, build_catalog, scratch_database
+from benchmarks.enrolment_load import free_port, wait_for
+from mooc_portal import create_app
+from mooc_portal.migrate import upgrade_database
+
+TARGET_SHARE = 0.25
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def gunicorn(module: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            module,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def wrk(url: str, seconds: int) -> float:
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"{url}: {non2xx.group(1)} error responses\n{out}")
+    assert match, out
+    return float(match.group(1))
+
+
+def prepare(url: str, courses: int) -> dict[str, str]:
+    app = create_app({"MOOC_ENV": "testing", "SECRET_KEY": "bench", "MOOC_DATABASE_URL": url})
+    with app.test_request_context("/"):
+        upgrade_database()
+        session = app.extensions["sqlalchemy"].session
+        build_catalog(session, courses)
+        session.commit()
+        course = session.execute(
+            text(
+                "SELECT c.slug FROM mooc_course c JOIN mooc_institution i "
+                "ON i.id = c.institution_id WHERE c.status = 'published' AND i.active "
+                "ORDER BY c.id LIMIT 1"
+            )
+        ).scalar_one()
+        institution = session.execute(
+            text("SELECT slug FROM mooc_institution WHERE active ORDER BY id LIMIT 1")
+        ).scalar_one()
+        session.execute(text("ANALYZE"))  # PostgreSQL's autovacuum would, soon after a load
+        session.commit()
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+    return {"course": course, "institution": institution}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--courses", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over every path")
+    parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--paths", nargs="*", help="only these paths (SLUG: a course's slug)")
+    args = parser.parse_args()
+    prefix = f"mooc-bench-{uuid.uuid4().hex[:8]}:"
+    with scratch_database("postgresql", args.postgres_url) as url, ExitStack() as stack:
+        started = time.perf_counter()
+        slugs = prepare(url, args.courses)
+        print(f"{args.courses} courses built in {time.perf_counter() - started:.0f} s")
+        env = {
+            **os.environ,
+            "MOOC_ENV": "production",
+            "SECRET_KEY": uuid.uuid4().hex,
+            "MOOC_DATABASE_URL": url,
+            "MOOC_CACHE_REDIS_URL": args.redis_url,
+            "MOOC_CACHE_KEY_PREFIX": prefix,
+        }
+        portal_port, hello_port = free_port(), free_port()
+        processes = [
+            gunicorn("wsgi:app", portal_port, env),
+            gunicorn("benchmarks.hello:app", hello_port, env),
+        ]
+        for process in processes:
+            stack.callback(process.wait)
+            stack.callback(process.terminate)
+        wait_for(portal_port, processes[0])
+        wait_for(hello_port, processes[1])
+        paths = [
+            "/",
+            "/courses",
+            "/courses?q=data&region=asia&level=introductory",
+            f"/courses/{slugs['course']}",
+            "/institutions",
+            f"/institutions/{slugs['institution']}",
+            "/ooapi/v5/courses",
+            "/api/v1/courses",
+        ]
+        if args.paths:
+            paths = [p.replace("SLUG", slugs["course"]) for p in args.paths]
+        hello = f"http://127.0.0.1:{hello_port}/"
+        for path in paths:  # every page once, so the rounds measure the cache, not its filling
+            wrk(f"http://127.0.0.1:{portal_port}{path}", 1)
+        measured: dict[str, list[tuple[float, float]]] = {path: [] for path in paths}
+        before = wrk(hello, args.seconds)
+        for _round in range(args.rounds):
+            for path in paths:
+                rate = wrk(f"http://127.0.0.1:{portal_port}{path}", args.seconds)
+                after = wrk(hello, args.seconds)
+                measured[path].append((rate, (before + after) / 2))
+                before = after
+        rows = []
+        for path, samples in measured.items():
+            # The round with the median share: the machine is shared, one round can be unlucky.
+            samples.sort(key=lambda s: s[0] / s[1])
+            rate, hello_rate = samples[len(samples) // 2]
+            rows.append((path, rate, hello_rate))
+        if args.redis_url:
+            import redis
+
+            client = redis.Redis.from_url(args.redis_url)
+            keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+            if keys:
+                client.delete(*keys)
+    print(f"{'path':52} {'portal req/s':>12} {'hello req/s':>12} {'share':>7}")
+    failed = False
+    for path, rate, hello_rate in rows:
+        share = rate / hello_rate
+        failed |= share < TARGET_SHARE
+        flag = "" if share >= TARGET_SHARE else "  MISSES 25 %"
+        print(f"{path:52} {rate:12.0f} {hello_rate:12.0f} {share:7.1%}{flag}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average after the run (1/5/15 min): {load} on {os.cpu_count()} cores")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
