@@ -79,14 +79,24 @@ def refresh_statistics() -> None:
     reindex, an import, a harvest), so that it plans with the catalog's real sizes.
 
     On SQLite nothing else runs ``ANALYZE``: without statistics the planner ran the full-text
-    match once per course (seconds for a one-letter search in 3,000 courses). ``PRAGMA optimize``
-    analyses the tables whose statistics are missing or stale (bit 0x10000: every table, not
-    only those this connection used), at most ``analysis_limit`` rows per index. PostgreSQL's
+    match once per course (seconds for a one-letter search in 3,000 courses). ``PRAGMA
+    optimize`` analyses the tables whose statistics are missing or stale (bit 0x10000: every
+    table, not only those this connection used), at most ``analysis_limit`` rows per index; the
+    first time a plain ``ANALYZE`` (optimize skips tables it finds small). PostgreSQL's
     autovacuum keeps its own statistics: nothing to do there. Commits what the session holds.
     """
     session.commit()
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA analysis_limit=1000")
-        connection.exec_driver_sql("PRAGMA optimize=0x10002")
+        analysed = (
+            connection.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            ).first()
+            and connection.exec_driver_sql(
+                "SELECT 1 FROM sqlite_stat1 WHERE tbl = 'mooc_course' LIMIT 1"
+            ).first()
+        )
+        # PRAGMA optimize leaves a table it finds small unanalysed: the first time, all of them.
+        connection.exec_driver_sql("PRAGMA optimize=0x10002" if analysed else "ANALYZE")
     session.commit()
