@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from mooc_portal.catalog.models import Course, CourseStatus
 from mooc_portal.db import session
@@ -147,9 +148,11 @@ def get_public_institution(slug: str) -> Institution:
 
 
 def list_public_courses_of(institution: Institution) -> Sequence[Course]:
-    """The institution's published courses, newest first."""
+    """The institution's published courses, newest first (with their texts and runs: the
+    profile page lists them all, so their languages and subjects are not loaded)."""
     return session.scalars(
         select(Course)
         .where(Course.institution_id == institution.id, Course.status == CourseStatus.PUBLISHED)
         .order_by(Course.published_at.desc().nulls_last(), Course.id.desc())
+        .options(lazyload(Course.languages), lazyload(Course.subjects))
     ).all()
