@@ -45,6 +45,8 @@ from sqlalchemy.orm import Session
 CSRF_PLACEHOLDER = "__mooc_csrf_token__"
 _GENERATION_KEY = "catalog-generation"
 _LOCAL_ENTRIES = 256
+# How many MOOC_CACHE_TIMEOUTs an entry is kept to be served while one request remakes it.
+_KEPT_STALE = 10
 _CHANGED = "mooc_catalog_changed"
 _SEQUENCE = "mooc_catalog_feed_sequence"
 # Flushes of objects from these packages change what anonymous pages show.
@@ -150,12 +152,16 @@ def _lookup(cache: Cache, key: str) -> tuple[str, dict[str, Any] | None]:
     version = cache.get(_GENERATION_KEY) or "0.0"
     local = _local_entries()
     entry = local.get(key)
-    if entry is None or entry.get("version") != version:
+    if entry is None or entry.get("version") != version or _stale(entry):
         entry = cache.get(key)
         if entry is None or entry.get("version") != version:
             return version, None
         _remember(local, key, entry)
     return version, entry
+
+
+def _stale(entry: dict[str, Any]) -> bool:
+    return time.time() - entry.get("made_at", 0) > current_app.config["MOOC_CACHE_TIMEOUT"]
 
 
 def _local_entries() -> OrderedDict[str, dict[str, Any]]:
@@ -186,16 +192,24 @@ def cached_page(*, shared: bool = False) -> Callable[[Callable[..., Any]], Calla
             cache = portal_cache()
             key = _page_key(shared)
             version, entry = _lookup(cache, key)
-            if entry is None:
+            # An entry older than MOOC_CACHE_TIMEOUT (for the clock: availability) is made
+            # again by one request while the others are still served it, so that entries
+            # expiring do not send every worker to the database at once. A new catalog version
+            # is never served stale: its entries do not exist yet.
+            remake = entry is not None and _stale(entry) and cache.add(f"lock:{key}", 1, 30)
+            if entry is None or remake:
                 g.mooc_caching_page = True
                 try:
                     response = make_response(view(*args, **kwargs))
                 finally:
                     g.mooc_caching_page = False
+                    if remake:
+                        cache.delete(f"lock:{key}")
                 if response.status_code != 200 or response.is_streamed:
                     return response
                 entry = _entry(response, version)
-                cache.set(key, entry)
+                timeout = int(current_app.config["MOOC_CACHE_TIMEOUT"])
+                cache.set(key, entry, timeout=timeout * _KEPT_STALE)
                 if _shared():
                     _remember(_local_entries(), key, entry)
             return _serve(entry, shared)
@@ -209,6 +223,7 @@ def _entry(response: Response, version: str) -> dict[str, Any]:
     body = response.get_data()
     return {
         "version": version,
+        "made_at": time.time(),
         "body": body,
         "mimetype": response.mimetype,
         "headers": [(k, v) for k, v in response.headers.items() if k in _KEPT_HEADERS],
