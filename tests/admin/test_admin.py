@@ -9,7 +9,7 @@ from mooc_portal.catalog.services import public_courses
 from mooc_portal.db import session
 from mooc_portal.institutions.models import Institution
 from mooc_portal.publishing import services
-from mooc_portal.publishing.services import RunData
+from mooc_portal.publishing.validation import RunData
 from tests.factories import make_account, make_course, make_institution
 
 
