@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -186,10 +187,12 @@ def test_course_page_follows_the_visitor_language(client):
     assert "한국사" in html and "Korean History" not in html
 
 
-def test_run_dates_are_shown_in_the_visitor_time_zone(client):
+@pytest.mark.parametrize("cookie", ["Asia/Seoul", "Asia%2FSeoul"], ids=["raw", "url-encoded"])
+def test_run_dates_are_shown_in_the_visitor_time_zone(client, cookie):
+    # portal.js writes the zone URL-encoded, as a browser's document.cookie must carry it.
     course = make_course(slug="tz")
     make_run(course, start=datetime(2031, 3, 1, 23, 30, tzinfo=UTC))
-    client.set_cookie("mooc_tz", "Asia/Seoul")
+    client.set_cookie("mooc_tz", cookie)
     html = page(client, "/courses/tz")
     assert "March 2, 2031" in html  # 08:30 the next day in Seoul
     assert "Mar 2, 2031, 8:30" in html
@@ -264,3 +267,23 @@ def test_institution_filter_in_the_url_is_kept_checked(client):
     assert "1 course found" in html and "Kept" in html and "Dropped" not in html
     assert 'name="institution" value="kaist" checked' in html
     assert "notice" not in html
+
+
+def _selected_sort(html: str) -> str:
+    select = html.split('<select id="catalog-sort" name="sort">', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="([a-z]+)" selected>', select)[0]
+
+
+def test_searching_from_the_browse_page_sorts_by_relevance(client):
+    # Browsing lists the newest first, but the form must not carry "newest" into a search.
+    old = make_course(
+        "Data in Old Times", slug="old-data", summary="Data, data and more data about data."
+    )
+    old.created_at = datetime(2020, 1, 1, tzinfo=UTC)
+    make_course("Cooking Data", slug="cooking", summary="Recipes for the kitchen.")
+    browse = page(client, "/courses")
+    assert browse.index("Cooking Data") < browse.index("Data in Old Times")  # newest first
+    search = page(client, "/courses?q=data&sort=" + _selected_sort(browse))
+    assert search.index("Data in Old Times") < search.index("Cooking Data")  # best match first
+    chosen = page(client, "/courses?sort=newest")
+    assert _selected_sort(chosen) == "newest"  # a visitor's own choice is kept
