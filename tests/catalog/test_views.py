@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from mooc_portal.db import utcnow
+from mooc_portal.db import session, utcnow
 from tests.factories import make_course, make_institution, make_run
 
 
@@ -185,6 +185,34 @@ def test_course_page_follows_the_visitor_language(client):
     make_course(slug="bi", titles={"en": "Korean History", "ko": "한국사"})
     html = page(client, "/courses/bi", headers={"Accept-Language": "ko"})
     assert "한국사" in html and "Korean History" not in html
+
+
+def _course_in_three_languages():
+    """A Vietnamese course: complete in English, only a title and summary in Korean."""
+    course = make_course(
+        slug="tri",
+        original_language="vi",
+        titles={"vi": "Lịch sử Việt Nam", "en": "History of Vietnam", "ko": "베트남의 역사"},
+        teaching_languages=("vi",),
+    )
+    texts = {t.language: t for t in course.translations}
+    texts["vi"].description = "Mô tả tiếng Việt."
+    texts["en"].description = "An English description."
+    texts["en"].learning_outcomes = "Read English sources."
+    session.flush()
+    return course
+
+
+def test_course_page_falls_back_per_field_to_english_then_the_original(client):
+    _course_in_three_languages()
+    html = page(client, "/courses/tri", headers={"Accept-Language": "ko"})
+    assert "베트남의 역사" in html  # the Korean title
+    # Korean has no description or outcomes: English comes before the Vietnamese original,
+    # and the sections stay, marked with their language.
+    assert 'id="about-title"' in html
+    assert '<div class="prose" lang="en">' in html and "An English description." in html
+    assert "Mô tả tiếng Việt." not in html
+    assert 'id="outcomes-title"' in html and "Read English sources." in html
 
 
 @pytest.mark.parametrize("cookie", ["Asia/Seoul", "Asia%2FSeoul"], ids=["raw", "url-encoded"])
