@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
+from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -27,6 +30,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
 from mooc_portal.catalog.outline import LessonKind
 from mooc_portal.errors import PortalError
+from mooc_portal.i18n import country_name
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
 
 
@@ -199,7 +203,7 @@ class ImageForm(FlaskForm):
 class InstitutionForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
-    country = SelectField(_l("Country"), choices=[SelectChoice(c) for c in ASEM_COUNTRIES])
+    country = SelectField(_l("Country"))
     original_language = StringField(
         _l("Original language (language tag)"), default="en", validators=[DataRequired()]
     )
@@ -208,6 +212,20 @@ class InstitutionForm(FlaskForm):
         _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices(str(get_locale() or "en"))
+
+
+def country_choices(language: str) -> list[SelectChoice]:
+    """The ASEM countries by their names in ``language``, in that language's alphabetical order."""
+    names = {code: country_name(code, language) for code in ASEM_COUNTRIES}
+
+    def sort_key(code: str) -> str:
+        return unicodedata.normalize("NFKD", names[code]).casefold()
+
+    return [SelectChoice(code, names[code]) for code in sorted(names, key=sort_key)]
 
 
 class NewInstitutionForm(InstitutionForm):
