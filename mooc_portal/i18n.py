@@ -3,6 +3,7 @@ original."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -97,3 +98,14 @@ def country_name(code: str, in_locale: str) -> str:
         return Locale.parse(in_locale, sep="-").territories.get(code, code)
     except (UnknownLocaleError, ValueError):
         return code
+
+
+def country_choices(codes: Iterable[str], language: str) -> list[tuple[str, str]]:
+    """``(code, name)`` for each country, named in ``language`` and sorted by that name
+    (accents and case folded, so "Österreich" sorts with the O's)."""
+    names = {code: country_name(code, language) for code in codes}
+
+    def sort_key(code: str) -> str:
+        return unicodedata.normalize("NFKD", names[code]).casefold()
+
+    return [(code, names[code]) for code in sorted(names, key=sort_key)]

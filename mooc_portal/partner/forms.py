@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,10 +26,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from mooc_portal.accounts.forms import strong_enough
 from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
 from mooc_portal.catalog.outline import LessonKind
 from mooc_portal.errors import PortalError
-from mooc_portal.i18n import country_name
+from mooc_portal.i18n import country_choices
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
 
 
@@ -215,17 +215,7 @@ class InstitutionForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = country_choices(str(get_locale() or "en"))
-
-
-def country_choices(language: str) -> list[SelectChoice]:
-    """The ASEM countries by their names in ``language``, in that language's alphabetical order."""
-    names = {code: country_name(code, language) for code in ASEM_COUNTRIES}
-
-    def sort_key(code: str) -> str:
-        return unicodedata.normalize("NFKD", names[code]).casefold()
-
-    return [SelectChoice(code, names[code]) for code in sorted(names, key=sort_key)]
+        self.country.choices = country_choices(ASEM_COUNTRIES, str(get_locale() or "en"))
 
 
 class NewInstitutionForm(InstitutionForm):
@@ -243,7 +233,7 @@ class RoleForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), strong_enough])
 
 
 class ImportForm(FlaskForm):
