@@ -98,9 +98,9 @@ def catalog_version() -> str:
     """The public catalog's version: ``<feed sequence>.<generation>``.
 
     With Redis the generation (written after every catalog change, with the change feed's
-    sequence in it) is the whole version, read in the same round trip as the page. Without
-    Redis each process has its own cache, so the feed's sequence is read from the database, which
-    every process shares."""
+    sequence in it) is the whole version: one small Redis read. Without Redis each process has
+    its own cache, so the feed's sequence is read from the database, which every process
+    shares."""
     generation = portal_cache().get(_GENERATION_KEY) or "0.0"
     if _shared():
         return generation

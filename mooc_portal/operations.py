@@ -156,6 +156,9 @@ def install_host(app: Flask) -> None:
     """What the standalone portal adds around the extension: gzip/brotli, metrics, HTTPS."""
     from flask_compress import Compress
 
+    # Pages and JSON (the export snapshot too). Not static files: Flask-Compress would stream
+    # them and leave the file open; a reverse proxy compresses those (docs/deployment.md).
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "application/json"])
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     # Flask-Compress streams (the export snapshot) in brotli or deflate, not gzip.
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
