@@ -33,7 +33,10 @@ def live_server(wsgi_app: Any) -> Iterator[str]:
 def second_portal_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """Another portal on another database (SQLite), migrated once for the session."""
     path = tmp_path_factory.mktemp("peer") / "second-portal.sqlite3"
-    app = make_test_app(f"sqlite:///{path}", MOOC_HARVEST_TIMEOUT=2.0)
+    # Its peers are served on 127.0.0.1 by the tests: a local-testing setup.
+    app = make_test_app(
+        f"sqlite:///{path}", MOOC_HARVEST_TIMEOUT=2.0, MOOC_ALLOW_PRIVATE_PEERS=True
+    )
     with app.app_context():
         upgrade_database()
     yield app
@@ -52,3 +55,26 @@ def source_url(app: Flask) -> Iterator[str]:
     """The ``app`` portal served over real HTTP."""
     with live_server(app) as url:
         yield url
+
+
+@pytest.fixture
+def fake_dns(app: Flask) -> Iterator[dict[str, list[str]]]:
+    """A resolver for peer host names: ``fake_dns["peer.example"] = ["93.184.215.14"]``.
+
+    Tests of the portal's address rules never ask the real DNS (there is no network) and never
+    connect to what a name resolves to. A name missing from the map does not resolve.
+    """
+    answers: dict[str, list[str]] = {}
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host not in answers:
+            raise OSError(f"{host} does not resolve")
+        found = answers[host]
+        return [found.pop(0)] if len(found) > 1 else list(found)  # successive answers
+
+    extras = app.extensions["mooc_portal"].extras
+    extras["peer_resolver"] = resolve
+    try:
+        yield answers
+    finally:
+        extras.pop("peer_resolver", None)
