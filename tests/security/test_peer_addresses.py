@@ -20,7 +20,6 @@ from mooc_portal.federation.harvest import harvest_peers
 from mooc_portal.federation.models import Peer
 from mooc_portal.federation.services import register_peer
 from tests.factories import make_account
-from tests.federation.conftest import fake_dns as fake_dns  # noqa: F401 (fixture)
 from tests.federation.conftest import live_server
 
 REFUSED = "Give the public http:// or https:// address of a peer portal."
@@ -56,7 +55,7 @@ def admin(db_session):
 
 
 @pytest.fixture
-def dns(fake_dns):  # noqa: F811
+def dns(fake_dns):
     fake_dns["intranet.example"] = ["10.0.0.5"]
     fake_dns["dual.example"] = ["93.184.215.14"]
     fake_dns["mooc.example"] = ["93.184.215.14"]
