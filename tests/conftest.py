@@ -131,6 +131,8 @@ def _create_test_app(database_url: str, **config: Any) -> Flask:
             "SECRET_KEY": TEST_SECRET,
             "MOOC_DATABASE_URL": database_url,
             "SERVER_NAME": None,
+            # Whatever the environment says: the tests of the address rules need them on.
+            "MOOC_ALLOW_PRIVATE_PEERS": False,
             **config,
         }
     )
