@@ -180,8 +180,9 @@ def cached_page(*, shared: bool = False) -> Callable[[Callable[..., Any]], Calla
     """Serve a view's 200 responses from the cache to visitors who are not logged in.
 
     ``shared``: the response is the same for everybody (the JSON APIs): no language, time zone
-    or CSRF token in it, so a reverse proxy may store it (``public``). Every response carries an
-    ETag and ``no-cache``: a browser or proxy revalidates and gets a 304 when nothing changed.
+    or CSRF token in it (a strong ETag, no ``Vary: Cookie``). Every response carries an ETag
+    and ``no-cache``: a browser or reverse proxy may store it, revalidates it before each use
+    and gets a 304 while nothing changed.
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -246,7 +247,10 @@ def _serve(entry: dict[str, Any], shared: bool) -> Response:
     for name, value in entry["headers"]:
         response.headers[name] = value
     response.set_etag(etag, weak=not shared)
-    response.headers["Cache-Control"] = "public, no-cache" if shared else "no-cache"
+    # Stored by browsers and proxies alike, and revalidated before each use (a 304 while the
+    # catalog's version is the same): a publish must show at once. Personal pages never get
+    # here (mooc_portal/security.py marks them no-store).
+    response.headers["Cache-Control"] = "no-cache"
     if not shared:
         response.vary.update(("Cookie", "Accept-Language"))
     return response.make_conditional(request)

@@ -65,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_PROXY_COUNT": 0,
     # Over HTTPS (MOOC_PUBLIC_URL starts with https://): secure cookies and this HSTS max-age.
     "MOOC_HSTS_MAX_AGE": 31536000,
+    # Peer portals on loopback, private or link-local addresses are refused (the harvester must
+    # not reach the server's own network). True only for local testing and the demo peer.
+    "MOOC_ALLOW_PRIVATE_PEERS": False,
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }

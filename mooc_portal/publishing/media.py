@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import scoped_session
 
-from mooc_portal.db import session
+from mooc_portal.db import get_session, session
 from mooc_portal.errors import InvalidInput, NotFound
 
 DEFAULT_MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -82,25 +83,74 @@ def _save(name: str, data: bytes) -> None:
         (media_dir() / name).write_bytes(data)
 
 
-def _checked(name: str) -> str:
-    stem, _dot, ext = name.partition(".")
-    if (
-        ext not in CONTENT_TYPES
-        or len(stem) != 32
-        or not all(c in "0123456789abcdef" for c in stem)
-    ):
-        raise NotFound(_("No such image."))
-    return CONTENT_TYPES[ext]
+def is_media_name(name: str | None) -> bool:
+    """Whether ``name`` is the name :func:`store_image` gives a file (not a URL or a path)."""
+    stem, _dot, ext = (name or "").partition(".")
+    return ext in CONTENT_TYPES and len(stem) == 32 and all(c in "0123456789abcdef" for c in stem)
+
+
+def replace_image(stream: IO[bytes], old: str | None) -> str:
+    """Store an uploaded image that replaces the course image ``old``; returns its name.
+
+    In the database the old image's row goes in the same transaction (``delete_image``, called
+    when the course is changed). A file on disk cannot take part in the transaction: once it
+    commits, ``old`` is deleted (unless another course still shows it); should it roll back
+    instead, the new file is deleted, so neither way leaves a file no course refers to.
+    """
+    from mooc_portal.catalog.models import Course
+
+    name = store_image(stream)
+    shared = is_media_name(old) and session.scalar(
+        select(func.count(Course.id)).where(Course.image == old)
+    )
+    _when_transaction_ends(
+        on_commit=old if is_media_name(old) and shared <= 1 else None,
+        on_rollback=name if _storage() == "disk" else None,
+    )
+    return name
+
+
+def _delete(name: str | None) -> None:
+    if is_media_name(name):
+        (media_dir() / str(name)).unlink(missing_ok=True)
+
+
+def _when_transaction_ends(*, on_commit: str | None, on_rollback: str | None) -> None:
+    """Delete ``on_commit`` after the session's commit, or ``on_rollback`` after a rollback."""
+    target: Any = get_session()
+    if isinstance(target, scoped_session):
+        target = target()  # listen on this request's own Session
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    done = False  # listeners cannot be removed while the event runs: they retire themselves
+
+    def committed(_session: object) -> None:
+        nonlocal done
+        if not done:
+            done = True
+            with app.app_context():
+                _delete(on_commit)
+
+    def rolled_back(_session: object, previous: Any) -> None:
+        nonlocal done
+        if not done and previous.parent is None:  # the whole transaction, not a savepoint
+            done = True
+            with app.app_context():
+                _delete(on_rollback)
+
+    event.listen(target, "after_commit", committed)
+    event.listen(target, "after_soft_rollback", rolled_back)
 
 
 def image_data(name: str) -> tuple[bytes, str]:
     """The stored image's bytes and content type; NotFound for any other name.
 
-    Looked up in the database first, then on disk (images uploaded before the database
-    storage, until ``flask portal media-to-database`` moves them)."""
+    Looked up in the database first, then on disk (images stored on disk, and those uploaded
+    before the database storage until ``flask portal media-to-database`` copies them)."""
     from mooc_portal.publishing.models import MediaFile
 
-    content_type = _checked(name)
+    if not is_media_name(name):
+        raise NotFound(_("No such image."))
+    content_type = CONTENT_TYPES[name.rpartition(".")[2]]
     data = session.scalar(select(MediaFile.data).where(MediaFile.name == name))
     if data is not None:
         return data, content_type
@@ -111,24 +161,18 @@ def image_data(name: str) -> tuple[bytes, str]:
 
 
 def delete_image(name: str | None) -> None:
-    """Forget a replaced image, unless a course still shows it (flushed with the change)."""
+    """Forget a replaced image stored in the database, unless a course still shows it (flushed
+    with the change; a file on disk goes when the transaction commits: ``replace_image``)."""
     from mooc_portal.catalog.models import Course
     from mooc_portal.publishing.models import MediaFile
 
-    if not name:
-        return
-    try:
-        _checked(name)
-    except NotFound:
+    if not is_media_name(name):
         return
     if session.scalar(select(Course.id).where(Course.image == name).limit(1)) is not None:
         return
     stored = session.get(MediaFile, name)
     if stored is not None:
         session.delete(stored)
-    path = media_dir() / name
-    if path.is_file():
-        path.unlink()
 
 
 def move_disk_images_to_database() -> tuple[int, int]:
@@ -138,14 +182,13 @@ def move_disk_images_to_database() -> tuple[int, int]:
 
     copied = present = 0
     for path in sorted(media_dir().glob("*.*")):
-        try:
-            content_type = _checked(path.name)
-        except NotFound:
+        if not is_media_name(path.name):
             continue
         if session.get(MediaFile, path.name) is not None:
             present += 1
             continue
         data = path.read_bytes()
+        content_type = CONTENT_TYPES[path.name.rpartition(".")[2]]
         session.add(MediaFile(name=path.name, content_type=content_type, size=len(data), data=data))
         copied += 1
     session.flush()

@@ -20,6 +20,13 @@ def media(app, tmp_path):
     app.config.update(saved)
 
 
+@pytest.fixture
+def disk_storage(app):
+    app.config["MOOC_MEDIA_STORAGE"] = "disk"
+    yield
+    app.config["MOOC_MEDIA_STORAGE"] = "database"
+
+
 def upload(client, auth, course, data, filename):
     url = f"/partner/courses/{course.uuid}/image"
     return client.post(
@@ -45,19 +52,15 @@ def test_a_png_is_stored_in_the_database_and_served_for_a_year(client, auth, hom
     assert again.status_code == 304
 
 
-def test_disk_storage_keeps_the_file_on_disk(app, client, auth, home, media):
-    app.config["MOOC_MEDIA_STORAGE"] = "disk"
-    try:
-        auth.login(home["editor"].email)
-        assert upload(client, auth, home["course"], PNG, "photo.png").status_code == 302
-        name = home["course"].image
-        assert (media / name).read_bytes() == PNG
-        assert session.get(MediaFile, name) is None
-        served = client.get(f"/partner/media/{name}")
-        assert served.status_code == 200
-        assert served.data == PNG
-    finally:
-        app.config["MOOC_MEDIA_STORAGE"] = "database"
+def test_disk_storage_keeps_the_file_on_disk(client, auth, home, media, disk_storage):
+    auth.login(home["editor"].email)
+    assert upload(client, auth, home["course"], PNG, "photo.png").status_code == 302
+    name = home["course"].image
+    assert (media / name).read_bytes() == PNG
+    assert session.get(MediaFile, name) is None
+    served = client.get(f"/partner/media/{name}")
+    assert served.status_code == 200
+    assert served.data == PNG
 
 
 def test_a_replaced_image_is_deleted(client, auth, home, media):
@@ -121,3 +124,28 @@ def test_a_request_body_over_the_limit_is_refused_unread(app, client, auth, home
     assert "too large" in response.get_data(as_text=True)
     assert home["course"].image is None
     assert list(media.iterdir()) == []
+
+
+def test_a_replaced_image_is_deleted_once_the_new_one_is_saved(
+    client, auth, home, media, disk_storage
+):
+    """Issue 8: replaced course images were never deleted."""
+    auth.login(home["editor"].email)
+    assert upload(client, auth, home["course"], PNG, "first.png").status_code == 302
+    first = home["course"].image
+    assert upload(client, auth, home["course"], PNG + b"2", "second.png").status_code == 302
+    second = home["course"].image
+    assert second != first
+    assert [p.name for p in media.iterdir()] == [second]
+    assert client.get(f"/partner/media/{first}").status_code == 404
+
+
+def test_a_refused_replacement_keeps_the_old_image_and_leaves_no_file(
+    client, auth, home, media, disk_storage
+):
+    auth.login(home["editor"].email)
+    assert upload(client, auth, home["course"], PNG, "first.png").status_code == 302
+    first = home["course"].image
+    assert upload(client, auth, home["course"], b"not an image", "x.png").status_code == 400
+    assert home["course"].image == first
+    assert [p.name for p in media.iterdir()] == [first]
