@@ -53,6 +53,11 @@ def unavailable(message: str) -> Response:
     blueprint's handler for 503 renders :class:`ServiceUnavailable`.
     """
     g.mooc_database_down = True
+    manager = getattr(current_app, "login_manager", None)
+    if manager is not None and "_login_user" not in g:
+        # Flask-Login would load the visitor's account (from the database) for the template
+        # context; the page is rendered for an anonymous visitor instead.
+        g._login_user = manager.anonymous_user()
     retry_after = int(current_app.config["MOOC_RETRY_AFTER"])
     error = ServiceUnavailable(description=message, retry_after=retry_after)
     try:
@@ -82,6 +87,7 @@ def handle_database_error(error: Exception) -> Any:
         except Exception as again:
             return current_app.handle_user_exception(again)
     log.error("Database unreachable during %s %s: %s", request.method, request.path, error)
+    g.mooc_database_down = True  # before any text: choosing the language may ask the database
     if request.method in SAFE_METHODS:
         return unavailable(
             _("The portal cannot reach its database right now. Please try again in a few seconds.")
@@ -102,6 +108,7 @@ def commit_request(response: Response) -> Response:
         if not database_unreachable(error):
             raise
         _rollback()
+        g.mooc_database_down = True
         log.error(
             "Database unreachable at the commit of %s %s: %s", request.method, request.path, error
         )
