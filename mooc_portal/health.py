@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,20 @@ def add_readiness_check(app: Flask, name: str, check: ReadinessCheck) -> None:
 
 
 def check_database() -> None:
-    """The database answers a query on a connection from the pool."""
+    """The database answers a query on a connection from the pool.
+
+    A pooled connection the server ended at that moment is replaced once, as a page's read
+    would be: only a database that refuses or loses a fresh connection too is not ready.
+    """
     engine = current_app.extensions["sqlalchemy"].engine
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
 
 
 def _no_store(response: Response, status: int) -> Response:

@@ -1,12 +1,13 @@
-"""What a request does when the database goes away: retry a read once, else answer 503.
+"""What a request does when the database goes away: a lost read runs again, else a 503.
 
 A restart, a failover or a PgBouncer recycle ends the pool's connections. The pool tests each
 connection before use (``pool_pre_ping``), so a connection that died between requests costs
 nothing. A connection that dies *during* a request, or a database that is down, raises an error
 that :func:`handle_database_error` turns into:
 
-- for a read (GET, HEAD, OPTIONS): the request is run once more, before-request checks and all,
-  on a fresh connection; when that fails too, a 503;
+- for a read (GET, HEAD, OPTIONS) whose connection was lost: the request runs again, before-
+  request checks and all, on a fresh connection (up to ``READ_ATTEMPTS`` in all); when the
+  database refuses connections (it is down) or the attempts run out, a 503;
 - for a write: a 503 "try again" page (or the JSON API's error), with ``Retry-After``. Nothing
   of the write was committed: the transaction died with its connection. A write is not re-run
   because its request body (an uploaded file) may already have been read, and a service may
@@ -24,6 +25,7 @@ from typing import Any
 
 from flask import Response, current_app, g, make_response, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import ServiceUnavailable
 
 from mooc_portal.db import database_unreachable
@@ -32,6 +34,9 @@ from mooc_portal.db import session as db_session
 log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A read whose connection is lost runs again, at most this many times in all: a failover or a
+# PgBouncer recycle may end the fresh connection too, a database that is down refuses at once.
+READ_ATTEMPTS = 3
 
 
 def database_down() -> bool:
@@ -74,10 +79,13 @@ def handle_database_error(error: Exception) -> Any:
     if not database_unreachable(error):
         raise error
     _rollback()
-    if request.method in SAFE_METHODS and not g.get("mooc_database_retried"):
-        g.mooc_database_retried = True
+    attempts = g.get("mooc_database_attempts", 1)
+    lost = isinstance(error, DBAPIError) and error.connection_invalidated
+    if request.method in SAFE_METHODS and lost and attempts < READ_ATTEMPTS:
+        # A live connection was lost (not refused): the pool reconnects, the read runs again.
+        g.mooc_database_attempts = attempts + 1
         log.warning(
-            "Database unreachable during %s %s; trying once more", request.method, request.path
+            "Database connection lost during %s %s; reading again", request.method, request.path
         )
         try:
             response = current_app.preprocess_request()
@@ -101,13 +109,22 @@ def handle_database_error(error: Exception) -> Any:
 
 
 def commit_request(response: Response) -> Response:
-    """Commit the request's transaction; a 503 instead when the database goes away meanwhile."""
+    """Commit the request's transaction; a 503 instead when the database goes away meanwhile.
+
+    A read keeps its page: what it may have written on the side (the lesson a learner last
+    visited) is not worth failing the page for.
+    """
     try:
         db_session.commit()
     except Exception as error:
         if not database_unreachable(error):
             raise
         _rollback()
+        if request.method in SAFE_METHODS:
+            log.warning(
+                "Database connection lost at the end of %s %s", request.method, request.path
+            )
+            return response
         g.mooc_database_down = True
         log.error(
             "Database unreachable at the commit of %s %s: %s", request.method, request.path, error

@@ -16,6 +16,7 @@ Nothing here is a stand-in for the portal's collaborators: each is the real serv
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -216,10 +217,8 @@ class PostgresCluster:
 
     def remove(self) -> None:
         if self.running:
-            try:
+            with contextlib.suppress(subprocess.SubprocessError, OSError):
                 self.stop("immediate")
-            except (subprocess.SubprocessError, OSError):
-                pass
         shutil.rmtree(self.root, ignore_errors=True)
 
 
