@@ -32,7 +32,19 @@ from typing import Any
 import httpx
 import psycopg
 
-PG_BIN = Path(os.environ.get("MOOC_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _server_binaries() -> Path:
+    """``MOOC_PG_BIN``, else the newest ``/usr/lib/postgresql/<version>/bin`` (Debian's)."""
+    if os.environ.get("MOOC_PG_BIN"):
+        return Path(os.environ["MOOC_PG_BIN"])
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _server_binaries()
 ROOT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
