@@ -12,7 +12,7 @@ import time
 from tests.faults.conftest import migrated_database
 from tests.faults.load import Load, seed, stored, write_ops
 
-OUTAGE = 2.0
+OUTAGE = 2.5
 RECOVERY = 2.0
 
 
