@@ -10,8 +10,8 @@ from mooc_portal.audit.models import AuditEntry
 from mooc_portal.catalog.models import CourseSearchDocument
 from mooc_portal.db import utcnow
 from mooc_portal.errors import Conflict, InvalidInput, NotFound
-from mooc_portal.publishing import services
-from mooc_portal.publishing.services import CourseData, RunData, TranslationData
+from mooc_portal.publishing import services, validation
+from mooc_portal.publishing.validation import CourseData, RunData, TranslationData
 from tests.factories import make_account, make_course, make_institution
 
 
@@ -131,7 +131,7 @@ def test_original_language_needs_its_text(db_session, home, editor):
 
 def test_run_date_rules_are_reported_at_their_fields():
     start = utcnow()
-    errors = services.validate_run(
+    errors = validation.validate_run(
         RunData(
             start_at=start,
             end_at=start - timedelta(days=1),
@@ -142,20 +142,20 @@ def test_run_date_rules_are_reported_at_their_fields():
     )
     fields = [f for f, _m in errors]
     assert fields == ["end_at", "enrollment_end_at", "enrollment_start_at", "capacity"]
-    assert services.validate_run(RunData(capacity=2**40)) == [
+    assert validation.validate_run(RunData(capacity=2**40)) == [
         ("capacity", "Capacity is at most 10000000.")
     ]
 
 
 def test_enrolment_cannot_open_after_the_run_and_dates_are_plausible():
     end = utcnow() + timedelta(days=30)
-    late = services.validate_run(
+    late = validation.validate_run(
         RunData(
             start_at=end - timedelta(days=20), end_at=end, enrollment_start_at=end + timedelta(1)
         )
     )
     assert late == [("enrollment_start_at", "Enrolment must open before the run ends.")]
-    ancient = services.validate_run(RunData(start_at=utcnow().replace(year=1900)))
+    ancient = validation.validate_run(RunData(start_at=utcnow().replace(year=1900)))
     assert ancient == [("start_at", "Enter a date between 2000 and 2100.")]
 
 
