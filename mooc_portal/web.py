@@ -22,12 +22,9 @@ from flask import (
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-<<<<<<< HEAD
+from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-=======
-from markupsafe import Markup
->>>>>>> main
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
