@@ -80,7 +80,9 @@ session: Session = LocalProxy(get_session)  # type: ignore[assignment]
 # insufficient resources (too many connections), operator intervention (shutting down, starting
 # up, backend terminated, statement cancelled).
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
-_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN")
+# SQLite has no server to lose: only a database busy or locked by another writer is passing. A
+# file it cannot open is a configuration error, answered as any unexpected error.
+_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED")
 # TCP keepalives, so a connection to a host that vanished (failover, cable) is noticed in
 # about a minute rather than the operating system's two hours.
 _KEEPALIVES = {
