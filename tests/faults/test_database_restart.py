@@ -54,6 +54,11 @@ def test_pages_answer_503_during_a_restart_and_no_acknowledged_write_is_lost(new
     )
     assert first_ok is not None
     print(f"first 200 after the database's return: {first_ok - back:.2f} s")
+    for a in sorted(load.between(back - 1, back + 3), key=lambda a: a.started):
+        print(
+            f"  {a.kind:8} {a.status} sent {a.started - back:+.2f} s "
+            f"answered {a.ended - back:+.2f} s"
+        )
     after = load.between(back + RECOVERY, float("inf"))
     assert after, "no request was sent after the recovery window"
     assert all(a.status in (200, 302) for a in after), [
