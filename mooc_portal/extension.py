@@ -16,15 +16,11 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
 from mooc_portal import config as portal_config
+from mooc_portal import security
 from mooc_portal.db import engine_options
 from mooc_portal.resources import resource_dir
 
 log = logging.getLogger(__name__)
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
-)
 
 
 @dataclass
@@ -66,7 +62,9 @@ class MoocPortal:
 
         add_readiness_check(app, "database", check_database)
         prefix = self.url_prefix if self.url_prefix is not None else app.config["MOOC_URL_PREFIX"]
+        app.extensions["mooc_portal"].extras["url_prefix"] = prefix or ""
         app.register_blueprint(build_blueprint(), url_prefix=prefix or None)
+        security.install(app)
         from mooc_portal.cli import portal_cli
 
         app.cli.add_command(portal_cli)
@@ -216,15 +214,6 @@ def build_blueprint() -> Blueprint:
         health_bp,
     ):
         portal.register_blueprint(child)
-
-    @portal.after_request
-    def security_headers(response: Any) -> Any:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
-    # After the headers: after-request functions run last-registered first, so the commit runs
-    # before the headers are set, and a 503 it answers (the database went away) has them too.
+    portal.before_request(security.check_request)
     install_page_handlers(portal)
     return portal
