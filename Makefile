@@ -6,7 +6,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 export MOOC_ENV ?= development
 
-.PHONY: run test install install-test lint format benchmarks clean translations
+.PHONY: run test test-faults install install-test lint format benchmarks clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ test: install-test node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MOOC_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fault suite (tests/faults, marked `faults`, left out of `make test`): private PostgreSQL
+# clusters, a replica, Redis and SMTP servers started by the tests; needs root for
+# `runuser -u postgres` and the PostgreSQL server binaries. A few minutes.
+test-faults: install-test
+	MOOC_ENV=testing $(BIN)/python -m pytest -m faults tests/faults $(PYTEST_ARGS)
 
 lint:
 	$(BIN)/ruff check .

@@ -68,6 +68,21 @@ DEFAULTS: dict[str, Any] = {
     # Peer portals on loopback, private or link-local addresses are refused (the harvester must
     # not reach the server's own network). True only for local testing and the demo peer.
     "MOOC_ALLOW_PRIVATE_PEERS": False,
+    # The database connection pool (PostgreSQL; SQLite ignores them). Every pooled connection is
+    # tested before use (pre-ping), so a restart, a failover or a PgBouncer recycle costs no
+    # request; connections older than the recycle age (seconds) are replaced; a request waits
+    # at most the pool timeout (seconds) for a free connection and a new connection at most the
+    # connect timeout (seconds) per host. Behind PgBouncer in transaction pooling set
+    # MOOC_DATABASE_PGBOUNCER: no server-side prepared statements are then used.
+    "MOOC_DATABASE_POOL_SIZE": 5,
+    "MOOC_DATABASE_MAX_OVERFLOW": 10,
+    "MOOC_DATABASE_POOL_TIMEOUT": 10,
+    "MOOC_DATABASE_POOL_RECYCLE": 1800,
+    "MOOC_DATABASE_PRE_PING": True,
+    "MOOC_DATABASE_CONNECT_TIMEOUT": 5,
+    "MOOC_DATABASE_PGBOUNCER": False,
+    # While the database is unreachable pages answer 503 with this Retry-After (seconds).
+    "MOOC_RETRY_AFTER": 5,
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }

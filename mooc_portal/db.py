@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import DateTime, MetaData, Uuid
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
@@ -100,3 +102,73 @@ def refresh_statistics() -> None:
         # PRAGMA optimize leaves a table it finds small unanalysed: the first time, all of them.
         connection.exec_driver_sql("PRAGMA optimize=0x10002" if analysed else "ANALYZE")
     session.commit()
+# SQLSTATE classes that mean "the server is not there for us right now": connection exception,
+# insufficient resources (too many connections), operator intervention (shutting down, starting
+# up, backend terminated, statement cancelled).
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+# SQLite has no server to lose: only a database busy or locked by another writer is passing. A
+# file it cannot open is a configuration error, answered as any unexpected error.
+_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED")
+# TCP keepalives, so a connection to a host that vanished (failover, cable) is noticed in
+# about a minute rather than the operating system's two hours.
+_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
+def engine_options(config: Any, url: str) -> dict[str, Any]:
+    """The SQLAlchemy engine options for ``url`` from the ``MOOC_DATABASE_*`` settings.
+
+    On PostgreSQL: a pool of ``POOL_SIZE`` (+ ``MAX_OVERFLOW``) connections, each tested before
+    use (``pool_pre_ping``) and replaced after ``POOL_RECYCLE`` seconds, a connect timeout per
+    host, TCP keepalives, and no server-side prepared statements behind PgBouncer (they do not
+    survive transaction pooling). SQLite keeps Flask-SQLAlchemy's defaults.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return {}
+    connect_args: dict[str, Any] = {
+        "connect_timeout": int(config["MOOC_DATABASE_CONNECT_TIMEOUT"]),
+        **_KEEPALIVES,
+    }
+    if config["MOOC_DATABASE_PGBOUNCER"] and parsed.get_driver_name() == "psycopg":
+        connect_args["prepare_threshold"] = None
+    return {
+        "pool_pre_ping": bool(config["MOOC_DATABASE_PRE_PING"]),
+        "pool_size": int(config["MOOC_DATABASE_POOL_SIZE"]),
+        "max_overflow": int(config["MOOC_DATABASE_MAX_OVERFLOW"]),
+        "pool_timeout": float(config["MOOC_DATABASE_POOL_TIMEOUT"]),
+        "pool_recycle": int(config["MOOC_DATABASE_POOL_RECYCLE"]),
+        # Most recently used first: the spare connections stay idle and PgBouncer's or the
+        # server's idle timeout may close them (pre-ping replaces them on the next use).
+        "pool_use_lifo": True,
+        "connect_args": connect_args,
+    }
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` says the database is (for now) out of reach, rather than a bug.
+
+    True for a connection lost or refused (a restart, a failover, a terminated backend), a
+    server shutting down or starting up, too many connections, no free pooled connection in
+    time, and SQLite's busy or locked database. The request can be tried again later; nothing
+    it wrote was committed unless the error came from the commit itself.
+    """
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, sa_exc.OperationalError):
+        return False
+    original = error.orig
+    sqlite_name = getattr(original, "sqlite_errorname", None)
+    if sqlite_name is not None:
+        return str(sqlite_name).startswith(_SQLITE_UNAVAILABLE)
+    sqlstate = getattr(original, "sqlstate", None)
+    # No SQLSTATE: the client library itself failed (refused, closed, timed out).
+    return sqlstate is None or str(sqlstate)[:2] in _UNAVAILABLE_SQLSTATE_CLASSES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import event
 
 from mooc_portal import config as portal_config
 from mooc_portal import security
+from mooc_portal.db import engine_options
 from mooc_portal.resources import resource_dir
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,9 @@ class PortalState:
     owns_login: bool
     owns_database: bool
     extras: dict[str, Any] = field(default_factory=dict)
+    # What ``/readyz`` checks, by name: each raises while its dependency is out of reach
+    # (see ``mooc_portal.health.add_readiness_check``).
+    readiness_checks: dict[str, Callable[[], object]] = field(default_factory=dict)
 
 
 class MoocPortal:
@@ -53,6 +58,9 @@ class MoocPortal:
         app.extensions["mooc_portal"] = state = PortalState(
             portal=self, owns_login=owns_login, owns_database=owns_database
         )
+        from mooc_portal.health import add_readiness_check, check_database
+
+        add_readiness_check(app, "database", check_database)
         prefix = self.url_prefix if self.url_prefix is not None else app.config["MOOC_URL_PREFIX"]
         app.extensions["mooc_portal"].extras["url_prefix"] = prefix or ""
         app.register_blueprint(build_blueprint(), url_prefix=prefix or None)
@@ -73,7 +81,8 @@ def _ensure_database(app: Flask) -> bool:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{Path(app.instance_path) / 'mooc_portal.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    db = SQLAlchemy()
+    # Our pool settings are defaults: a host's SQLALCHEMY_ENGINE_OPTIONS win key by key.
+    db = SQLAlchemy(engine_options=engine_options(app.config, url))
     db.init_app(app)
     with app.app_context():
         engine = db.engine
@@ -133,12 +142,13 @@ def select_locale() -> str:
     from flask import current_app
 
     from mooc_portal.accounts.services import current_account
+    from mooc_portal.resilience import database_down
 
     languages = current_app.config["MOOC_LANGUAGES"]
     chosen = session.get("mooc_language")
     if chosen in languages:
         return chosen
-    account = current_account()
+    account = None if database_down() else current_account()
     if account is not None and account.preferred_language in languages:
         return account.preferred_language
     return request.accept_languages.best_match(languages) or languages[0]
@@ -149,8 +159,9 @@ def select_timezone() -> str | None:
     from zoneinfo import available_timezones
 
     from mooc_portal.accounts.services import current_account
+    from mooc_portal.resilience import database_down
 
-    account = current_account()
+    account = None if database_down() else current_account()
     if account is not None and account.timezone:
         return account.timezone
     # The browser writes the zone URL-encoded ("Asia%2FSeoul"), as cookie values must be.
@@ -177,6 +188,7 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.certificates.views import bp as certificates_bp
     from mooc_portal.enrollment.views import bp as enrollment_bp
     from mooc_portal.federation.views import api_bp, federation_bp
+    from mooc_portal.health import bp as health_bp
     from mooc_portal.institutions.views import bp as institutions_bp
     from mooc_portal.partner.views import bp as partner_bp
     from mooc_portal.progress.views import bp as progress_bp
@@ -202,6 +214,7 @@ def build_blueprint() -> Blueprint:
         partner_bp,
         admin_bp,
         progress_bp,
+        health_bp,
     ):
         portal.register_blueprint(child)
     portal.before_request(security.check_request)

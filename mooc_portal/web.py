@@ -23,6 +23,8 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 from markupsafe import Markup
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
@@ -32,6 +34,7 @@ from mooc_portal.db import session as db_session
 from mooc_portal.errors import PortalError
 from mooc_portal.i18n import LocalizedText, country_name, language_name
 from mooc_portal.reference import subject_label
+from mooc_portal.resilience import commit_request, database_down, handle_database_error
 
 bp = Blueprint("web", __name__)
 
@@ -148,7 +151,8 @@ def country_name_filter(code: str) -> str:
 
 def portal_context() -> dict[str, Any]:
     return {
-        "current_account": current_account(),
+        # A page rendered because the database is out of reach is rendered without it.
+        "current_account": None if database_down() else current_account(),
         "page_language": current_language(),
         "t": localized_text,
         "site_name": current_app.config["MOOC_SITE_NAME"],
@@ -168,6 +172,7 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
         422: _("Could not be processed"),
         429: _("Too many requests"),
         500: _("Something went wrong"),
+        503: _("Temporarily unavailable"),
     }
     return (
         render_template(
@@ -183,7 +188,8 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
 def handle_http_error(error: HTTPException) -> Any:
     if error.code is None or error.code < 400:
         return error
-    return render_error(error.code)
+    # A 503 says why (see resilience.unavailable); other codes keep their generic text.
+    return render_error(error.code, error.description if error.code == 503 else None)
 
 
 def handle_portal_error(error: PortalError) -> Any:
@@ -194,7 +200,7 @@ def handle_portal_error(error: PortalError) -> Any:
 def commit_on_success(response: Any) -> Any:
     """One commit per request: what the services flushed is kept only when the view succeeded."""
     if response.status_code < 400:
-        db_session.commit()
+        return commit_request(response)
     else:
         db_session.rollback()
     return response
@@ -203,8 +209,10 @@ def commit_on_success(response: Any) -> Any:
 def install_page_handlers(portal: Blueprint) -> None:
     portal.context_processor(portal_context)
     portal.register_error_handler(PortalError, handle_portal_error)
-    for code in (400, 403, 404, 405, 409, 413, 422, 429):
+    for code in (400, 403, 404, 405, 409, 413, 422, 429, 503):
         portal.register_error_handler(code, handle_http_error)
+    for error in (OperationalError, PoolTimeoutError):
+        portal.register_error_handler(error, handle_database_error)
     portal.after_request(commit_on_success)
 
 

@@ -85,7 +85,7 @@ bp = _Blueprint(
     description="The ASEM MOOC Portal's public catalog, change feed and snapshot.",
 )
 
-ERROR_CODES = (400, 401, 403, 404, 405, 409, 410, 415, 422, 429)
+ERROR_CODES = (400, 401, 403, 404, 405, 409, 410, 415, 422, 429, 503)
 QUERY = {"location": "query", "error_status_code": 400}
 
 

@@ -590,5 +590,5 @@ def handle_unexpected_error(error: Any) -> Response:
 
 bp.register_error_handler(PortalError, handle_portal_error)
 bp.register_error_handler(500, handle_unexpected_error)
-for _code in (400, 403, 404, 405, 429):
+for _code in (400, 403, 404, 405, 429, 503):
     bp.register_error_handler(_code, handle_http_error)
