@@ -18,9 +18,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
+    Join,
     Select,
     String,
     and_,
+    case,
     cast,
     column,
     exists,
@@ -34,9 +36,16 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
 
-from mooc_portal.catalog.availability import Availability, run_availability_sql
+from mooc_portal.catalog.availability import (
+    Availability,
+    run_availability_sql,
+    timeline_availability_sql,
+)
 from mooc_portal.catalog.models import (
+    CatalogEntry,
+    CatalogFacetCount,
     Course,
     CourseLanguage,
     CourseRun,
@@ -188,15 +197,27 @@ def tsquery(tokens: Sequence[str]) -> str:
     return " & ".join(f"'{token}':*" for token in tokens)
 
 
-def course_availability_sql(now: datetime) -> ColumnElement[int]:
-    """A course's availability: the best of its live runs, to be scheduled when it has none."""
+def course_availability_sql(now: datetime, course_id: Any = None) -> ColumnElement[int]:
+    """A course's availability computed from its runs: the best of its live runs, to be
+    scheduled when it has none (``course_id``: the correlated course id, ``Course.id`` by
+    default). The search reads :func:`entry_availability_sql` instead."""
+    course_id = Course.id if course_id is None else course_id
     best = (
         select(func.min(run_availability_sql(CourseRun, now)))
-        .where(CourseRun.course_id == Course.id, CourseRun.cancelled.is_(False))
-        .correlate(Course)
+        .where(CourseRun.course_id == course_id, CourseRun.cancelled.is_(False))
+        .correlate_except(CourseRun)
         .scalar_subquery()
     )
     return func.coalesce(best, int(Availability.TO_BE_SCHEDULED))
+
+
+def entry_availability_sql(now: datetime) -> ColumnElement[int]:
+    """A public course's availability from the boundaries stored in its ``CatalogEntry``:
+    comparisons with ``now``, nothing read from the runs (but for a course with more enrolment
+    windows than the entry holds)."""
+    return timeline_availability_sql(
+        CatalogEntry, now, course_availability_sql(now, CatalogEntry.course_id)
+    )
 
 
 def next_start_sql(now: datetime) -> ColumnElement[datetime]:
@@ -242,61 +263,99 @@ def _ts_query(tokens: list[str]) -> Any:
     return func.to_tsquery(literal_column("'simple'"), tsquery(tokens))
 
 
-def _base(filters: CatalogFilters, now: datetime) -> Select[Any]:
-    """The public courses matching the text query, with the columns the facets filter on."""
-    from mooc_portal.catalog.services import public_courses
+class _CrossJoin(Join):
+    """``left CROSS JOIN right ON ...``: SQLite keeps ``left`` as the outer loop whatever its
+    statistics say (https://sqlite.org/optoverview.html#crossjoin)."""
 
-    stmt = public_courses().with_only_columns(
-        Course.id.label("id"),
-        Institution.id.label("institution_id"),
-        Institution.country.label("country"),
-        Institution.region.label("region"),
-        Course.level.label("level"),
-        Course.pace.label("pace"),
-        course_availability_sql(now).label("availability"),
-        maintain_column_froms=True,
-    )
+    inherit_cache = True
+
+
+@compiles(_CrossJoin)
+def _compile_cross_join(element: _CrossJoin, compiler: Any, **kw: Any) -> str:
+    # The left side is a plain table: its name holds no " JOIN ".
+    return compiler.visit_join(element, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
+
+
+# The facets whose values are the entry's own columns: the stored facet counts can answer them.
+SIMPLE_FACETS = ("institution", "country", "region", "level", "pace")
+
+
+def _entry_columns(now: datetime) -> dict[str, Any]:
+    return {
+        "id": CatalogEntry.course_id,
+        "institution_id": CatalogEntry.institution_id,
+        "country": CatalogEntry.country,
+        "region": CatalogEntry.region,
+        "level": CatalogEntry.level,
+        "pace": CatalogEntry.pace,
+        "availability": entry_availability_sql(now),
+    }
+
+
+def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Select[Any]:
+    """The public courses matching the text query, with the columns the facets filter on.
+
+    The plan starts from the text index when there is a query (SQLite: the FTS5 match is the
+    outer loop of a ``CROSS JOIN``; PostgreSQL: the GIN index), and reads one entry row per
+    match. Rows that fail two facet filters or more count nowhere and are left out; with
+    ``narrow``, only the rows that pass every filter are kept.
+    """
+    columns = _entry_columns(now)
+    conditions = list(_conditions(columns, filters).values())
+    selected = [value.label(name) for name, value in columns.items()]
     tokens = query_tokens(filters.query)
-    if tokens and session.get_bind().dialect.name == "sqlite":
-        # FTS5 gives the bm25 score with the match at no extra cost: keep it for sorting.
-        fts = (
-            select(
-                FTS.c.rowid.label("course_id"),
-                func.bm25(literal_column("mooc_course_fts")).label("score"),
-            )
+    dialect = session.get_bind().dialect.name
+    if tokens and dialect == "sqlite":
+        # FTS5 gives the bm25 score with the match; it costs a read per row, so only the rows
+        # that pass every filter (the ones the listing sorts) are scored.
+        score = func.bm25(literal_column("mooc_course_fts"))
+        if conditions:
+            score = case((and_(*conditions), score), else_=null())
+        stmt = (
+            select(*selected, score.label("score"))
+            .select_from(_CrossJoin(FTS, CatalogEntry, CatalogEntry.course_id == FTS.c.rowid))
             .where(_fts_match(tokens))
-            .subquery("fts")
         )
-        stmt = stmt.join(fts, fts.c.course_id == Course.id).add_columns(fts.c.score)
     elif tokens:
-        # Only the GIN index here; ts_rank re-reads documents, so it is left to the listing.
-        matching = select(TSV.c.course_id).where(TSV.c.document_tsv.op("@@")(_ts_query(tokens)))
-        stmt = stmt.where(Course.id.in_(matching))
+        stmt = (
+            select(*selected)
+            .select_from(TSV)
+            .join(CatalogEntry, CatalogEntry.course_id == TSV.c.course_id)
+            .where(TSV.c.document_tsv.op("@@")(_ts_query(tokens)))
+        )
+    else:
+        stmt = select(*selected)
+    if narrow:
+        stmt = stmt.where(*conditions)
+    elif len(conditions) > 1:
+        failed = [case((condition, 0), else_=1) for condition in conditions]
+        stmt = stmt.where(sum(failed[1:], failed[0]) <= 1)
     return stmt
 
 
-def _conditions(base: Any, filters: CatalogFilters) -> dict[str, Any]:
-    """One SQL condition per facet the visitor restricted (OR within it, AND across)."""
+def _conditions(columns: Any, filters: CatalogFilters) -> dict[str, Any]:
+    """One SQL condition per facet the visitor restricted (OR within it, AND across), on
+    ``columns`` (a name to column mapping, or a selectable's ``.c``)."""
     conditions: dict[str, Any] = {}
     if filters.institution:
         slugs = select(Institution.id).where(Institution.slug.in_(filters.institution))
-        conditions["institution"] = base.c.institution_id.in_(slugs)
+        conditions["institution"] = columns["institution_id"].in_(slugs)
     for name in ("country", "region", "level", "pace"):
         values = getattr(filters, name)
         if values:
-            conditions[name] = base.c[name].in_(values)
+            conditions[name] = columns[name].in_(values)
     if filters.availability:
         states = [int(Availability.from_slug(slug)) for slug in filters.availability]
-        conditions["availability"] = base.c.availability.in_(states)
+        conditions["availability"] = columns["availability"].in_(states)
     if filters.language:
         conditions["language"] = exists().where(
-            CourseLanguage.course_id == base.c.id,
+            CourseLanguage.course_id == columns["id"],
             CourseLanguage.kind == LanguageKind.TEACHING,
             CourseLanguage.language.in_(filters.language),
         )
     if filters.subject:
         conditions["subject"] = exists().where(
-            CourseSubject.course_id == base.c.id,
+            CourseSubject.course_id == columns["id"],
             or_(
                 *(CourseSubject.code.startswith(code, autoescape=True) for code in filters.subject)
             ),
@@ -307,18 +366,18 @@ def _conditions(base: Any, filters: CatalogFilters) -> dict[str, Any]:
 def matching_course_ids(filters: CatalogFilters, *, now: datetime | None = None) -> Select[Any]:
     """The ids of the public courses matching ``filters``: the search without its order, page
     or facets, for callers that page on their own (the API's keyset pages)."""
-    base = _base(filters, now or utcnow()).subquery("matches")
-    return select(base.c.id).where(*_conditions(base, filters).values())
+    base = _base(filters, now or utcnow(), narrow=True).subquery("matches")
+    return select(base.c.id)
 
 
 # The facet name that marks the rows of the result page in the combined statement.
 PAGE_ROWS = "_page"
 
 
-def _facet_counts(base: Any, conditions: dict[str, Any]) -> Any:
-    """``(facet, value, count)`` for every dimension, each with the other facets' filters."""
+def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) -> list[Any]:
+    """``(facet, value, count)`` for each of ``facets``, each with the other facets' filters."""
     parts = []
-    for name in FACETS:
+    for name in facets:
         others = [c for facet, c in conditions.items() if facet != name]
         value: Any
         if name == "language":
@@ -351,6 +410,45 @@ def _facet_counts(base: Any, conditions: dict[str, Any]) -> Any:
     return parts
 
 
+def _stored_counts(filters: CatalogFilters) -> list[Any]:
+    """The facet counts of a search without text whose filters are all simple facets, summed
+    from the stored counts per institution, level and pace (no course is read)."""
+    counts = CatalogFacetCount
+    conditions = _conditions(
+        {
+            "institution_id": counts.institution_id,
+            "country": counts.country,
+            "region": counts.region,
+            "level": counts.level,
+            "pace": counts.pace,
+        },
+        filters,
+    )
+    parts = []
+    for name in (*SIMPLE_FACETS, "language", "subject"):
+        others = [c for facet, c in conditions.items() if facet != name]
+        value: Any
+        if name in SIMPLE_FACETS:
+            kind = "course"
+            value = getattr(counts, f"{name}_id" if name == "institution" else name)
+        else:
+            kind = "language" if name == "language" else "field"
+            value = counts.value
+        parts.append(
+            select(
+                literal(name, String).label("facet"),
+                cast(value, String).label("value"),
+                func.sum(counts.n).label("n"),
+                null().label("total"),
+                null().label("position"),
+            )
+            .where(counts.facet == kind, *others)
+            .group_by(value)
+            .having(func.sum(counts.n) > 0)
+        )
+    return parts
+
+
 def search_courses(
     filters: CatalogFilters,
     *,
@@ -367,11 +465,14 @@ def search_courses(
     now = now or utcnow()
     page_size = max(1, page_size)
     requested_page = page
-    # One statement: the matching courses are computed once (a materialized CTE; the
-    # correlated availability subquery and the text match run once per course) and read by
-    # the page listing and by the eight facet counts alike.
-    base = _base(filters, now).cte("matches").prefix_with("MATERIALIZED")
-    conditions = _conditions(base, filters)
+    # One statement: the matching courses are read once (a materialized CTE) by the page
+    # listing and by the facet counts alike. Browsing without a text whose filters are all
+    # simple facets takes most counts from the stored ones and reads only the courses it lists.
+    stored = not query_tokens(filters.query) and all(
+        not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS
+    )
+    base = _base(filters, now, narrow=stored).cte("matches").prefix_with("MATERIALIZED")
+    conditions = {} if stored else _conditions(base.c, filters)
 
     sort = filters.effective_sort
     tokens = query_tokens(filters.query)
@@ -413,7 +514,10 @@ def search_courses(
             rows.c.position,
         )
 
-    counts = _facet_counts(base, conditions)
+    if stored:
+        counts = [*_stored_counts(filters), *_facet_counts(base, {}, ("availability",))]
+    else:
+        counts = _facet_counts(base, conditions, FACETS)
     if tokens and session.get_bind().dialect.name == "postgresql":
         # With the default random_page_cost (4, a spinning disk's) PostgreSQL prefers reading
         # every document to the GIN index once a word matches a few percent of courses: 5 ms
