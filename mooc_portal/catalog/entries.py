@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, func, inspect, select
+from sqlalchemy import Connection, bindparam, delete, event, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -166,21 +166,30 @@ class _Row:
 
 
 def _add_counts(connection: Connection, deltas: Counter[Cell]) -> None:
-    changes = [
-        dict(zip((*COUNT_KEY, "facet", "value"), cell, strict=True), n=n)
-        for cell, n in sorted(deltas.items())
-        if n
-    ]
-    if not changes:
-        return
+    names = (*COUNT_KEY, "facet", "value")
+    changes = [dict(zip(names, cell, strict=True), n=n) for cell, n in sorted(deltas.items()) if n]
     table = CatalogFacetCount.__table__
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[*COUNT_KEY, "facet", "value"],
-        set_={"n": table.c.n + statement.excluded.n},
-    )
-    connection.execute(statement, changes)
+    # A count taken back exists already; SQLite checks ``n >= 0`` before it sees a conflict,
+    # so decreases are plain updates and only increases may insert.
+    decreases = [change for change in changes if change["n"] < 0]
+    if decreases:
+        connection.execute(
+            update(table)
+            .where(*(table.c[name] == bindparam(f"key_{name}") for name in names))
+            .values(n=table.c.n + bindparam("delta")),
+            [
+                {"delta": change["n"], **{f"key_{name}": change[name] for name in names}}
+                for change in decreases
+            ],
+        )
+    increases = [change for change in changes if change["n"] > 0]
+    if increases:
+        insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(names), set_={"n": table.c.n + statement.excluded.n}
+        )
+        connection.execute(statement, increases)
 
 
 def rebuild_entries(connection: Connection) -> int:

@@ -1,4 +1,9 @@
-"""Full-text search over courses, on SQLite FTS5 and PostgreSQL alike, with facets.
+"""The catalog search as it was before issue 16, kept only as a reference for
+``test_search_reference.py``: the new search must return the same results, order, totals,
+availability and facet counts. It computes everything from the courses and runs on every
+search (availability from the runs, facets over every public course). Do not change it.
+
+Full-text search over courses, on SQLite FTS5 and PostgreSQL alike, with facets.
 
 One service, :func:`search_courses`, answers the catalog page in a fixed number of queries
 whatever the page size: one for the page of ids (with the total as a window count), one for the
