@@ -33,6 +33,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from mooc_portal import create_app
+from mooc_portal.catalog.entries import rebuild_entries
 from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
@@ -244,12 +245,11 @@ def build_catalog(session: Any, courses: int, seed: int = 2026) -> None:
         for start in range(0, len(rows), 5000):
             session.execute(insert(table), rows[start : start + 5000])
     session.commit()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE"))
-        session.commit()
-    else:
-        session.execute(text("ANALYZE"))
-        session.commit()
+    # As ``flask portal reindex`` does after a bulk load: the catalog entries and facet counts
+    # (the ORM keeps them in step on every flush; bulk inserts bypass it). No ANALYZE: the
+    # plans must not depend on statistics (on PostgreSQL autovacuum may analyse meanwhile).
+    rebuild_entries(session.connection())
+    session.commit()
 
 
 @contextmanager

@@ -264,15 +264,21 @@ def _ts_query(tokens: list[str]) -> Any:
 
 
 class _CrossJoin(Join):
-    """``left CROSS JOIN right ON ...``: SQLite keeps ``left`` as the outer loop whatever its
-    statistics say (https://sqlite.org/optoverview.html#crossjoin)."""
+    """``left CROSS JOIN right ON ...`` on SQLite, which keeps ``left`` as the outer loop
+    whatever its statistics say (https://sqlite.org/optoverview.html#crossjoin); a plain join
+    elsewhere."""
 
     inherit_cache = True
 
 
 @compiles(_CrossJoin)
+def _compile_join(element: _CrossJoin, compiler: Any, **kw: Any) -> str:
+    return compiler.visit_join(element, **kw)  # PostgreSQL: its planner needs no such hint
+
+
+@compiles(_CrossJoin, "sqlite")
 def _compile_cross_join(element: _CrossJoin, compiler: Any, **kw: Any) -> str:
-    # The left side is a plain table: its name holds no " JOIN ".
+    # The left side is a table or a CTE's name: it holds no " JOIN ".
     return compiler.visit_join(element, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
 
 
@@ -380,18 +386,24 @@ def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) 
     for name in facets:
         others = [c for facet, c in conditions.items() if facet != name]
         value: Any
+        # From the matches to their languages and subjects, never the other way round.
         if name == "language":
-            stmt = select(CourseLanguage.language).join(
-                base,
-                and_(
-                    CourseLanguage.course_id == base.c.id,
-                    CourseLanguage.kind == LanguageKind.TEACHING,
-                ),
+            stmt = select(CourseLanguage.language).select_from(
+                _CrossJoin(
+                    base,
+                    CourseLanguage,
+                    and_(
+                        CourseLanguage.course_id == base.c.id,
+                        CourseLanguage.kind == LanguageKind.TEACHING,
+                    ),
+                )
             )
             value = CourseLanguage.language
         elif name == "subject":
             value = func.substr(CourseSubject.code, 1, 2)
-            stmt = select(value).join(base, CourseSubject.course_id == base.c.id)
+            stmt = select(value).select_from(
+                _CrossJoin(base, CourseSubject, CourseSubject.course_id == base.c.id)
+            )
         else:
             value = base.c[f"{name}_id" if name == "institution" else name]
             stmt = select(value)
@@ -399,7 +411,11 @@ def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) 
             stmt.with_only_columns(
                 literal(name, String).label("facet"),
                 cast(value, String).label("value"),
-                func.count(func.distinct(base.c.id)).label("n"),
+                # A course is one row of the matches, and has a teaching language once; only
+                # two of its subjects can share a broad field.
+                (
+                    func.count(func.distinct(base.c.id)) if name == "subject" else func.count()
+                ).label("n"),
                 null().label("total"),
                 null().label("position"),
                 maintain_column_froms=True,
