@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("region", sa.String(length=10), nullable=False),
         sa.Column("level", sa.String(length=20), nullable=False),
         sa.Column("pace", sa.String(length=20), nullable=False),
+        sa.Column("published_at", moment, nullable=True),
         sa.Column("languages", sa.Text(), nullable=False),
         sa.Column("fields", sa.Text(), nullable=False),
         *(
@@ -56,6 +57,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("course_id", name=op.f("pk_mooc_catalog_entry")),
+    )
+    op.create_index(
+        "ix_mooc_catalog_entry_newest",
+        "mooc_catalog_entry",
+        [sa.text("published_at DESC"), "course_id"],
     )
     op.create_table(
         "mooc_catalog_facet_count",

@@ -82,6 +82,7 @@ def _refresh(connection: Connection, ids: Sequence[int], gone: set[int]) -> None
             Course.institution_id,
             Course.level,
             Course.pace,
+            Course.published_at,
             Institution.country,
             Institution.region,
         )
@@ -137,6 +138,7 @@ def _refresh(connection: Connection, ids: Sequence[int], gone: set[int]) -> None
             "region": course.region,
             "level": course.level,
             "pace": course.pace,
+            "published_at": course.published_at,
             "languages": " ".join(languages[course.id]),
             "fields": " ".join(fields[course.id]),
             "upcoming_until": timeline.upcoming_until,

@@ -282,6 +282,9 @@ class CatalogEntry(Base):
     """
 
     __tablename__ = "mooc_catalog_entry"
+    # Migration 0008 also makes ix_mooc_catalog_entry_newest on (published_at DESC,
+    # course_id): browsing the newest courses walks it and stops after a page (a descending
+    # index, which the schema comparison cannot reflect, so it is not declared here).
 
     course_id: Mapped[int] = mapped_column(
         ForeignKey("mooc_course.id", ondelete="CASCADE"), primary_key=True
@@ -293,6 +296,7 @@ class CatalogEntry(Base):
     region: Mapped[str] = mapped_column(String(10))
     level: Mapped[str] = mapped_column(String(20))
     pace: Mapped[str] = mapped_column(String(20))
+    published_at: Mapped[datetime | None]
     # The teaching languages and the ISCED-F broad fields (two digits), space-separated: what
     # the course added to the facet counts, so that a change takes exactly that back.
     languages: Mapped[str] = mapped_column(Text, default="")

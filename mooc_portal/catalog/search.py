@@ -43,6 +43,7 @@ from mooc_portal.catalog.availability import (
     run_availability_sql,
     timeline_availability_sql,
 )
+from mooc_portal.catalog.entries import COUNT_KEY
 from mooc_portal.catalog.models import (
     CatalogEntry,
     CatalogFacetCount,
@@ -294,6 +295,7 @@ def _entry_columns(now: datetime) -> dict[str, Any]:
         "region": CatalogEntry.region,
         "level": CatalogEntry.level,
         "pace": CatalogEntry.pace,
+        "published_at": CatalogEntry.published_at,
         "availability": entry_availability_sql(now),
     }
 
@@ -307,7 +309,12 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
     ``narrow``, only the rows that pass every filter are kept.
     """
     columns = _entry_columns(now)
-    conditions = list(_conditions(columns, filters).values())
+    by_facet = _conditions(columns, filters)
+    conditions = list(by_facet.values())
+    if conditions and "availability" not in by_facet and not narrow:
+        # Only the rows that pass every filter are listed or counted by availability: the
+        # others need not compare their boundaries with the clock.
+        columns["availability"] = case((and_(*conditions), columns["availability"]))
     selected = [value.label(name) for name, value in columns.items()]
     tokens = query_tokens(filters.query)
     dialect = session.get_bind().dialect.name
@@ -413,9 +420,9 @@ def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) 
                 cast(value, String).label("value"),
                 # A course is one row of the matches, and has a teaching language once; only
                 # two of its subjects can share a broad field.
-                (
-                    func.count(func.distinct(base.c.id)) if name == "subject" else func.count()
-                ).label("n"),
+                (func.count(func.distinct(base.c.id)) if name == "subject" else func.count()).label(
+                    "n"
+                ),
                 null().label("total"),
                 null().label("position"),
                 maintain_column_froms=True,
@@ -426,20 +433,16 @@ def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) 
     return parts
 
 
+def _count_columns() -> dict[str, Any]:
+    counts = CatalogFacetCount
+    return {name: getattr(counts, name) for name in COUNT_KEY}
+
+
 def _stored_counts(filters: CatalogFilters) -> list[Any]:
     """The facet counts of a search without text whose filters are all simple facets, summed
     from the stored counts per institution, level and pace (no course is read)."""
     counts = CatalogFacetCount
-    conditions = _conditions(
-        {
-            "institution_id": counts.institution_id,
-            "country": counts.country,
-            "region": counts.region,
-            "level": counts.level,
-            "pace": counts.pace,
-        },
-        filters,
-    )
+    conditions = _conditions(_count_columns(), filters)
     parts = []
     for name in (*SIMPLE_FACETS, "language", "subject"):
         others = [c for facet, c in conditions.items() if facet != name]
@@ -465,6 +468,46 @@ def _stored_counts(filters: CatalogFilters) -> list[Any]:
     return parts
 
 
+TOTAL_ROW = "_total"
+
+
+def _stored_total(filters: CatalogFilters) -> Any:
+    """How many public courses pass ``filters`` (simple facets only), from the stored counts."""
+    counts = CatalogFacetCount
+    conditions = _conditions(_count_columns(), filters)
+    return select(
+        literal(TOTAL_ROW, String).label("facet"),
+        null().label("value"),
+        func.sum(counts.n).label("n"),
+        null().label("total"),
+        null().label("position"),
+    ).where(counts.facet == "course", *conditions.values())
+
+
+def _newest_page(filters: CatalogFilters, now: datetime, number: int, size: int) -> Any:
+    """A page of the newest public courses passing ``filters``, read along the entries' newest
+    index: the page costs what it lists, not what the catalog holds."""
+    columns = _entry_columns(now)
+    entry = CatalogEntry.__table__
+    rows = (
+        select(entry.c.course_id, entry.c.published_at, columns["availability"].label("state"))
+        .where(*_conditions(columns, filters).values())
+        .order_by(entry.c.published_at.desc(), entry.c.course_id)
+        .limit(size)
+        .offset((number - 1) * size)
+        .subquery("page")
+    )
+    return select(
+        literal(PAGE_ROWS, String).label("facet"),
+        cast(rows.c.course_id, String).label("value"),
+        rows.c.state.label("n"),
+        null().label("total"),
+        func.row_number()
+        .over(order_by=[rows.c.published_at.desc(), rows.c.course_id])
+        .label("position"),
+    )
+
+
 def search_courses(
     filters: CatalogFilters,
     *,
@@ -487,7 +530,9 @@ def search_courses(
     stored = not query_tokens(filters.query) and all(
         not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS
     )
-    base = _base(filters, now, narrow=stored).cte("matches").prefix_with("MATERIALIZED")
+    base = _base(filters, now, narrow=stored).cte("matches")
+    if not (stored and filters.effective_sort == "newest"):  # read more than once
+        base = base.prefix_with("MATERIALIZED")
     conditions = {} if stored else _conditions(base.c, filters)
 
     sort = filters.effective_sort
@@ -505,22 +550,26 @@ def search_courses(
     elif sort == "title":
         sort_key = title_sql(language)
     else:
-        sort_key = Course.published_at.desc()
+        sort_key = base.c.published_at.desc()
     order = [sort_key.is_(None), sort_key] if sort == "start" else [sort_key]
     if sort == "relevance":
-        order.append(Course.published_at.desc())
+        order.append(base.c.published_at.desc())
     order.append(base.c.id)
     listing = select(
         base.c.id,
         base.c.availability,
         func.count().over().label("total"),
         func.row_number().over(order_by=order).label("position"),
-    ).join(Course, Course.id == base.c.id)
+    )
+    if sort in ("start", "title"):  # their keys are read from the course by a subquery
+        listing = listing.join(Course, Course.id == base.c.id)
     if rank_documents:
         listing = listing.join(TSV, TSV.c.course_id == base.c.id)
     listing = listing.where(*conditions.values()).order_by(*order)
 
     def page_of(number: int) -> Any:
+        if stored and sort == "newest":
+            return _newest_page(filters, now, number, page_size)
         rows = listing.limit(page_size).offset((number - 1) * page_size).subquery("page")
         return select(
             literal(PAGE_ROWS, String).label("facet"),
@@ -531,7 +580,11 @@ def search_courses(
         )
 
     if stored:
-        counts = [*_stored_counts(filters), *_facet_counts(base, {}, ("availability",))]
+        counts = [
+            *_stored_counts(filters),
+            _stored_total(filters),
+            *_facet_counts(base, {}, ("availability",)),
+        ]
     else:
         counts = _facet_counts(base, conditions, FACETS)
     if tokens and session.get_bind().dialect.name == "postgresql":
@@ -541,12 +594,15 @@ def search_courses(
         session.execute(text("SET LOCAL random_page_cost = 1.1"))
     rows = session.execute(union_all(page_of(page), *counts)).all()
     hits = sorted((r for r in rows if r.facet == PAGE_ROWS), key=lambda r: r.position)
-    counts = [r for r in rows if r.facet != PAGE_ROWS]
+    counts = [r for r in rows if r.facet not in (PAGE_ROWS, TOTAL_ROW)]
     out_of_range = False
     if not hits and page > 1:
         out_of_range, page = True, 1
         hits = sorted(session.execute(page_of(1)).all(), key=lambda r: r.position)
-    total = hits[0].total if hits else 0
+    if stored:
+        total = sum(r.n or 0 for r in rows if r.facet == TOTAL_ROW)
+    else:
+        total = hits[0].total if hits else 0
 
     ids = [int(row.value) for row in hits]
     # Loaded whole (its relationships are eager, a fixed number of queries), so that callers
