@@ -64,11 +64,15 @@ def refresh_entries(
     by the difference. Courses in ``removed`` (about to be deleted) leave the catalog."""
     gone = set(removed)
     ids = sorted(set(course_ids) | gone)
+    deltas: Counter[Cell] = Counter()
     for chunk in _chunks(ids):
-        _refresh(connection, chunk, gone)
+        _refresh(connection, chunk, gone, deltas)
+    _add_counts(connection, deltas)  # once: a rebuild touches each count row once
 
 
-def _refresh(connection: Connection, ids: Sequence[int], gone: set[int]) -> None:
+def _refresh(
+    connection: Connection, ids: Sequence[int], gone: set[int], deltas: Counter[Cell]
+) -> None:
     if connection.dialect.name == "postgresql":
         # Two transactions refreshing one course must not both take back the same old counts.
         connection.execute(
@@ -150,7 +154,6 @@ def _refresh(connection: Connection, ids: Sequence[int], gone: set[int]) -> None
             row[f"open_from_{n}"], row[f"open_until_{n}"] = start, end
         rows.append(row)
 
-    deltas: Counter[Cell] = Counter()
     for before in old:
         deltas.subtract(_cells(before))
     for after in rows:
@@ -159,7 +162,6 @@ def _refresh(connection: Connection, ids: Sequence[int], gone: set[int]) -> None
         connection.execute(delete(entry).where(entry.c.course_id.in_(ids)))
     if rows:
         connection.execute(entry.insert(), rows)
-    _add_counts(connection, deltas)
 
 
 class _Row:
