@@ -17,9 +17,12 @@ def portal_cli() -> None:
 @with_appcontext
 def upgrade_db_command() -> None:
     """Upgrade the portal's tables to the latest migration (own Alembic version table)."""
+    from mooc_portal.catalog.entries import refresh_statistics
     from mooc_portal.migrate import upgrade_database
 
     upgrade_database()
+    refresh_statistics(session.connection())
+    session.commit()
     click.echo("The portal's tables are up to date.")
 
 
@@ -101,9 +104,11 @@ def import_command(path: str, slug: str, dry_run: bool, actor_email: str | None)
 @portal_cli.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild every course's search document (after the way documents are built changed)."""
+    """Rebuild every course's search document and catalog entry (after an upgrade that changes
+    how they are built, or a bulk load that bypassed the portal), then the statistics."""
     from sqlalchemy import select
 
+    from mooc_portal.catalog.entries import rebuild_entries, refresh_statistics
     from mooc_portal.catalog.models import Course
     from mooc_portal.catalog.search import index_course
 
@@ -111,8 +116,12 @@ def reindex_command() -> None:
     with click.progressbar(ids, label="Indexing courses") as bar:
         for course_id in bar:
             index_course(session.get(Course, course_id))
+    session.flush()
+    public = rebuild_entries(session.connection())
+    refresh_statistics(session.connection())
     session.commit()
     click.echo(f"{len(ids)} courses indexed.")
+    click.echo(f"{public} public courses in the catalog.")
 
 
 def _add_domain_commands() -> None:

@@ -268,3 +268,16 @@ def install_entry_maintenance() -> None:
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)
+
+
+def refresh_statistics(connection: Connection) -> None:
+    """Keep the query planner's statistics current after a bulk change (an upgrade, a
+    reindex, an import, a harvest). SQLite analyses nothing by itself, and ``PRAGMA optimize``
+    before SQLite 3.46 only considers the tables this connection has queried, which after a
+    command may be none: an ``ANALYZE`` bounded by ``analysis_limit`` (what ``optimize`` runs,
+    about 1,000 rows per index whatever the table's size) keeps every table's statistics
+    current. PostgreSQL's autovacuum analyses on its own. The search's plans do not depend on
+    these statistics (see ``benchmarks/README.md``); other queries' may."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+        connection.exec_driver_sql("ANALYZE")

@@ -38,6 +38,7 @@ def prune_changes_command() -> None:
 @with_appcontext
 def harvest_command(peer: str | None) -> None:
     """Pull the change feed of PEER (by name), or of every enabled peer."""
+    from mooc_portal.catalog.entries import refresh_statistics
     from mooc_portal.federation.harvest import harvest_peers
 
     failed = False
@@ -50,5 +51,7 @@ def harvest_command(peer: str | None) -> None:
             line += f" ({run.error})"
             failed = True
         click.echo(line)
+    refresh_statistics(session.connection())
+    session.commit()
     if failed:
         raise SystemExit(1)

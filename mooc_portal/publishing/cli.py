@@ -10,6 +10,7 @@ import click
 from flask_babel import gettext as _
 
 from mooc_portal.accounts.services import find_account_by_email
+from mooc_portal.catalog.entries import refresh_statistics
 from mooc_portal.db import session
 from mooc_portal.errors import NotFound, PortalError
 from mooc_portal.publishing import importer, staff
@@ -54,6 +55,8 @@ def run_import(
         session.rollback()
         click.echo(f"Dry run, nothing stored: {summary}.")
     else:
+        session.commit()
+        refresh_statistics(session.connection())
         session.commit()
         click.echo(f"Imported: {summary}.")
     return report
