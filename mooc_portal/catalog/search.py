@@ -34,6 +34,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    true,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -329,13 +330,6 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
             .select_from(_CrossJoin(FTS, CatalogEntry, CatalogEntry.course_id == FTS.c.rowid))
             .where(_fts_match(tokens))
         )
-    elif tokens:
-        stmt = (
-            select(*selected)
-            .select_from(TSV)
-            .join(CatalogEntry, CatalogEntry.course_id == TSV.c.course_id)
-            .where(TSV.c.document_tsv.op("@@")(_ts_query(tokens)))
-        )
     else:
         stmt = select(*selected)
     if narrow:
@@ -343,6 +337,18 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
     elif len(conditions) > 1:
         failed = [case((condition, 0), else_=1) for condition in conditions]
         stmt = stmt.where(sum(failed[1:], failed[0]) <= 1)
+    if tokens and dialect != "sqlite":
+        # PostgreSQL: the GIN index first (a materialized CTE is computed on its own), then
+        # one primary-key lookup of the entry per match (a LATERAL subquery that OFFSET 0
+        # keeps from being flattened into a join the planner could turn around).
+        hits = (
+            select(TSV.c.course_id)
+            .where(TSV.c.document_tsv.op("@@")(_ts_query(tokens)))
+            .cte("hits")
+            .prefix_with("MATERIALIZED")
+        )
+        entry = stmt.where(CatalogEntry.course_id == hits.c.course_id).offset(0).lateral("entry")
+        stmt = select(*entry.c).select_from(hits).join(entry, true())
     return stmt
 
 
