@@ -282,7 +282,7 @@ class CatalogEntry(Base):
     """
 
     __tablename__ = "mooc_catalog_entry"
-    # Migration 0008 also makes ix_mooc_catalog_entry_newest on (published_at DESC,
+    # Migration 0009 also makes ix_mooc_catalog_entry_newest on (published_at DESC,
     # course_id): browsing the newest courses walks it and stops after a page (a descending
     # index, which the schema comparison cannot reflect, so it is not declared here).
 
@@ -335,3 +335,15 @@ class CatalogFacetCount(Base):
     facet: Mapped[str] = mapped_column(String(10), primary_key=True)
     value: Mapped[str] = mapped_column(String(35), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CourseSlugRedirect(Base):
+    """A web address a course had before staff changed it; its page redirects to the new one."""
+
+    __tablename__ = "mooc_course_slug_redirect"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_course.id", ondelete="CASCADE"), index=True
+    )

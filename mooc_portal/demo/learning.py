@@ -36,6 +36,7 @@ from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import ACTIVE_STATES, Enrollment
 from mooc_portal.progress import services as progress
 from mooc_portal.publishing import services as publishing
+from mooc_portal.publishing import validation
 
 if TYPE_CHECKING:
     from mooc_portal.demo import DemoContext
@@ -322,7 +323,7 @@ def _schedule(
 ) -> CourseRun:
     """A new six-week run starting ``start_in_days`` from now, open for enrolment now."""
     now, day = utcnow(), timedelta(days=1)
-    data = publishing.RunData(
+    data = validation.RunData(
         start_at=now + start_in_days * day,
         end_at=now + (start_in_days + 42) * day,
         enrollment_start_at=now - 7 * day,

@@ -47,7 +47,7 @@ from mooc_portal.federation.models import (
 from mooc_portal.federation.schemas import CourseSchema, InstitutionSchema, RunSchema
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
-from mooc_portal.publishing.services import RUN_FIELDS
+from mooc_portal.publishing.validation import RUN_FIELDS
 from mooc_portal.reference import region_of
 from mooc_portal.slugs import slugify, unique_slug
 

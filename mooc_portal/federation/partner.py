@@ -24,7 +24,7 @@ from mooc_portal.federation.models import ApiToken
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution
 from mooc_portal.publishing import services as publishing
-from mooc_portal.publishing import workflow
+from mooc_portal.publishing import validation, workflow
 
 TOKEN_PREFIX = "mooc_"
 
@@ -137,7 +137,7 @@ def _own_course(token: ApiToken, course_uuid: uuid.UUID) -> Course:
 def _texts(data: dict[str, Any]) -> dict[str, dict[str, str]]:
     """``{language: {field: text}}`` from the API's per-language maps."""
     texts: dict[str, dict[str, str]] = {}
-    for name in publishing.TRANSLATION_FIELDS:
+    for name in validation.TRANSLATION_FIELDS:
         for tag, text in (data.get(name) or {}).items():
             try:
                 language = parse_language_tag(tag)
@@ -147,16 +147,16 @@ def _texts(data: dict[str, Any]) -> dict[str, dict[str, str]]:
     return texts
 
 
-def _course_data(data: dict[str, Any], course: Course | None = None) -> publishing.CourseData:
+def _course_data(data: dict[str, Any], course: Course | None = None) -> validation.CourseData:
     """The publishing form of a course: the stored values (if any) with what ``data`` sends."""
-    values: dict[str, Any] = publishing.course_data(course).__dict__ if course else {}
+    values: dict[str, Any] = validation.course_data(course).__dict__ if course else {}
     values.update(
-        {k: v for k, v in data.items() if k in publishing.CourseData.__dataclass_fields__}
+        {k: v for k, v in data.items() if k in validation.CourseData.__dataclass_fields__}
     )
     for name in ("effort_hours", "ects_credits"):
         if isinstance(values.get(name), float):
             values[name] = str(values[name])
-    return publishing.CourseData(**values)
+    return validation.CourseData(**values)
 
 
 def _translation(language: str, text: dict[str, str], course: Course | None = None) -> Any:
@@ -164,7 +164,7 @@ def _translation(language: str, text: dict[str, str], course: Course | None = No
         next((t for t in course.translations if t.language == language), None) if course else None
     )
     values = (
-        {name: getattr(stored, name) for name in publishing.TRANSLATION_FIELDS} if stored else {}
+        {name: getattr(stored, name) for name in validation.TRANSLATION_FIELDS} if stored else {}
     )
     values.update(text)
     if not values.get("title"):
@@ -172,7 +172,7 @@ def _translation(language: str, text: dict[str, str], course: Course | None = No
             f"The course has no title in {language} yet: send title.{language} as well.",
             field="title",
         )
-    return publishing.TranslationData(language=language, **values)
+    return validation.TranslationData(language=language, **values)
 
 
 def _save_texts(actor: Any, course: Course, texts: dict[str, dict[str, str]]) -> None:
@@ -212,7 +212,7 @@ def update_course(token: ApiToken, course_uuid: uuid.UUID, data: dict[str, Any])
     course = _own_course(token, course_uuid)
     texts = _texts(data)
     _save_texts(actor, course, texts)  # first: the original language may be a new one
-    if set(data) & set(publishing.CourseData.__dataclass_fields__):
+    if set(data) & set(validation.CourseData.__dataclass_fields__):
         publishing.update_course(actor, course, _course_data(data, course))
     _image_and_submit(actor, course, data)
     return course
@@ -229,12 +229,12 @@ def save_run(
         run = next((r for r in course.runs if r.uuid == run_uuid), None)
         if run is None:
             raise NotFound("No run of this course with this id.")
-    values: dict[str, Any] = publishing.run_data(run).__dict__ if run else {}
-    values.update({k: v for k, v in data.items() if k in publishing.RunData.__dataclass_fields__})
-    run_data = publishing.RunData(**values)
+    values: dict[str, Any] = validation.run_data(run).__dict__ if run else {}
+    values.update({k: v for k, v in data.items() if k in validation.RunData.__dataclass_fields__})
+    run_data = validation.RunData(**values)
     if run is None:
         run = publishing.create_run(actor, course, run_data)
-    elif set(data) & set(publishing.RunData.__dataclass_fields__):
+    elif set(data) & set(validation.RunData.__dataclass_fields__):
         run = publishing.update_run(actor, run, run_data)
     if "cancelled" in data and data["cancelled"] != run.cancelled:
         if not data["cancelled"]:

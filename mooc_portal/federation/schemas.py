@@ -10,7 +10,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
 from mooc_portal.i18n import parse_language_tag
-from mooc_portal.publishing.services import RunData, validate_run
+from mooc_portal.publishing.validation import RunData, validate_run
 from mooc_portal.reference import ASIA_COUNTRIES, EUROPE_COUNTRIES, Region
 
 _TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -24,9 +26,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from mooc_portal.accounts.forms import strong_enough
 from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
 from mooc_portal.catalog.outline import LessonKind
 from mooc_portal.errors import PortalError
+from mooc_portal.i18n import country_choices
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
 
 
@@ -86,6 +90,15 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 class CourseForm(FlaskForm):
     code = StringField(_l("Course code"), validators=[DataRequired(), Length(max=50)])
+    slug = StringField(
+        _l("Web address name"),
+        validators=[Optional(), Length(max=120)],
+        description=_l(
+            "The end of the course page's address, in any script (e.g. data-science or "
+            "한국사-입문). Made from the title when left empty; it can change until the course "
+            "is first published."
+        ),
+    )
     level = SelectField(_l("Level"), choices=LEVELS)
     pace = SelectField(_l("Pace"), choices=PACES)
     effort_hours = DecimalField(
@@ -199,7 +212,7 @@ class ImageForm(FlaskForm):
 class InstitutionForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
-    country = SelectField(_l("Country"), choices=[SelectChoice(c) for c in ASEM_COUNTRIES])
+    country = SelectField(_l("Country"))
     original_language = StringField(
         _l("Original language (language tag)"), default="en", validators=[DataRequired()]
     )
@@ -208,6 +221,10 @@ class InstitutionForm(FlaskForm):
         _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices(ASEM_COUNTRIES, str(get_locale() or "en"))
 
 
 class NewInstitutionForm(InstitutionForm):
@@ -225,7 +242,7 @@ class RoleForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), strong_enough])
 
 
 class ImportForm(FlaskForm):

@@ -26,11 +26,10 @@ from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput
 from mooc_portal.institutions.models import Institution
 from mooc_portal.publishing.permissions import refuse_federated, require_staff
-from mooc_portal.publishing.services import (
+from mooc_portal.publishing.services import apply_course_fields, course_snapshot
+from mooc_portal.publishing.validation import (
     CourseData,
     TranslationData,
-    apply_course_fields,
-    course_snapshot,
     validate_course_data,
     validate_translation,
 )

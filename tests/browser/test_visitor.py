@@ -117,3 +117,47 @@ def test_page_fits_the_screen_width(browser, portal_server, viewport, path):
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {viewport['width']}px"
     finally:
         context.close()
+
+
+def test_a_visitor_in_seoul_sees_times_in_korean_time_without_choosing_a_zone(
+    browser, portal_server
+):
+    # portal.js reports the browser's zone in the mooc_tz cookie; the next page uses it.
+    context = browser.new_context(locale="en-GB", timezone_id="Asia/Seoul")
+    try:
+        page = context.new_page()
+        page.goto(portal_server("{course}"))
+        cookie = {c["name"]: c["value"] for c in context.cookies()}["mooc_tz"]
+        assert cookie == "Asia%2FSeoul"
+        page.reload()
+        main = page.locator("main").inner_text()
+        assert "Korean Standard Time" in main
+        assert " UTC" not in main
+    finally:
+        context.close()
+
+
+def test_an_open_runs_closing_date_stays_on_the_line_it_belongs_to(page, portal_server):
+    # "Enrolment is open · until ..." used to break after "open" in every run card.
+    from mooc_portal.catalog.models import Course, CourseRun
+    from mooc_portal.catalog.services import public_courses
+    from mooc_portal.db import session, utcnow
+
+    with portal_server.app.app_context():
+        now = utcnow()
+        slug = session.scalars(
+            public_courses()
+            .join(CourseRun, CourseRun.course_id == Course.id)
+            .where(CourseRun.enrollment_end_at > now, CourseRun.enrollment_start_at < now)
+            .where(CourseRun.cancelled.is_(False))
+            .with_only_columns(Course.slug)
+            .limit(1)
+        ).one()
+    page.goto(portal_server(f"/courses/{slug}"))
+    line = page.locator("p.run-action", has_text="until").first
+    heights = line.evaluate(
+        "el => ({box: el.getBoundingClientRect().height,"
+        " line: parseFloat(getComputedStyle(el).lineHeight)"
+        " || 1.2 * parseFloat(getComputedStyle(el).fontSize)})"
+    )
+    assert heights["box"] < 1.5 * heights["line"], heights

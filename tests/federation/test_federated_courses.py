@@ -13,8 +13,8 @@ from mooc_portal.enrollment import services as enrollment
 from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.errors import Conflict
 from mooc_portal.publishing import services as publishing
-from mooc_portal.publishing import workflow
-from mooc_portal.publishing.services import CourseData
+from mooc_portal.publishing import validation, workflow
+from mooc_portal.publishing.validation import CourseData
 from tests.factories import (
     make_account,
     make_course,
@@ -51,7 +51,7 @@ def test_publishing_services_refuse_to_edit_a_federated_course(db_session, feder
                 actor,
                 federated.institution,
                 data,
-                publishing.TranslationData(language="en", title="Sneaked in"),
+                validation.TranslationData(language="en", title="Sneaked in"),
             )
     session.expire_all()
     assert federated.code != "NEW" and federated.status == "published"

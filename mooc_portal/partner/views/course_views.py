@@ -32,14 +32,15 @@ from mooc_portal.partner.forms import (
     split_tags,
 )
 from mooc_portal.partner.views import COURSE_STATUS_LABELS, _course, _course_url, bp
-from mooc_portal.publishing import media, outline, services, staff, workflow
+from mooc_portal.publishing import media, outline, services, staff, validation, workflow
 
 # --- courses ----------------------------------------------------------------------------------
 
 
-def _course_data(form: Any, original_language: str) -> services.CourseData:
-    return services.CourseData(
+def _course_data(form: Any, original_language: str) -> validation.CourseData:
+    return validation.CourseData(
         code=form.code.data or "",
+        slug=form.slug.data or None,
         original_language=original_language,
         level=form.level.data,
         pace=form.pace.data,
@@ -65,7 +66,7 @@ def course_new(slug: str) -> Any:
                 actor,
                 institution,
                 _course_data(form, form.original_language.data),
-                services.TranslationData(
+                validation.TranslationData(
                     language=form.original_language.data,
                     title=form.title.data,
                     summary=form.summary.data,
@@ -109,6 +110,8 @@ def course_edit(course_uuid: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     form = EditCourseForm(obj=course if request.method == "GET" else None)
+    if course.published_at is not None:  # in shared links: shown, no longer changed
+        form.slug.render_kw = {"readonly": True}
     form.original_language.choices = [
         SelectChoice(t.language) for t in sorted(course.translations, key=lambda t: t.language)
     ]
@@ -186,8 +189,8 @@ def course_image_file(name: str) -> Any:
 # --- translations -----------------------------------------------------------------------------
 
 
-def _translation_data(form: TranslationForm, language: str) -> services.TranslationData:
-    return services.TranslationData(
+def _translation_data(form: TranslationForm, language: str) -> validation.TranslationData:
+    return validation.TranslationData(
         language=language,
         title=form.title.data,
         summary=form.summary.data,
@@ -243,8 +246,8 @@ def translation_delete(course_uuid: str, language: str) -> Any:
 # --- runs -------------------------------------------------------------------------------------
 
 
-def _run_data(form: RunForm) -> services.RunData:
-    return services.RunData(
+def _run_data(form: RunForm) -> validation.RunData:
+    return validation.RunData(
         start_at=as_utc(form.start_at.data),
         end_at=as_utc(form.end_at.data),
         enrollment_start_at=as_utc(form.enrollment_start_at.data),
@@ -257,7 +260,7 @@ def _run_data(form: RunForm) -> services.RunData:
 
 def _run_form_errors(form: RunForm) -> bool:
     """Report every date rule at its field; True when there was none."""
-    errors = services.validate_run(_run_data(form))
+    errors = validation.validate_run(_run_data(form))
     for field_name, message in errors:
         getattr(form, field_name).errors.append(message)
     return not errors

@@ -5,8 +5,8 @@ The search reads these instead of computing each course's availability from its 
 counting the whole catalog on every request. The upgrade fills them from the stored courses
 (the same code ``flask portal reindex`` runs).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
@@ -14,8 +14,8 @@ from alembic import op
 
 import mooc_portal.db
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
