@@ -1,11 +1,16 @@
-"""Catalog search latency on 10,000 courses: a text query with two facets.
+"""Catalog search latency on 10,000 and 100,000 courses: a text query with two facets, and
+browsing with the same two facets and no text.
 
-    python -m benchmarks.catalog_search [--backend sqlite|postgresql|both] [--courses 10000]
-                                       [--runs 200]
+    python -m benchmarks.catalog_search [--backend sqlite|postgresql|both]
+                                       [--courses 10000 100000] [--runs 100] [--plans]
 
-Target (issue 2, on the project's 2-core machine): median under 25 ms and 95th percentile
-under 60 ms for ``search_courses`` on both SQLite and PostgreSQL. The page through the test
-client (search + template rendering) is reported beside it for information.
+Targets (issue 16, on the project's 2-core machine, at 100,000 courses): the text search
+``data`` + region Asia + level introductory, median under 30 ms and 95th percentile under
+80 ms, and at most twice its 10,000-course median; browsing with the two facets, median under
+60 ms; on SQLite and on PostgreSQL. (Issue 2's 25/60 ms at 10,000 courses still holds.) The
+text search's page through the test client (search + template) is reported for information.
+``--plans`` prints each search's plan (``EXPLAIN QUERY PLAN`` / ``EXPLAIN (ANALYZE, BUFFERS)``).
+Nothing runs ``ANALYZE``: the plans must not depend on statistics.
 
 The data goes into a scratch database: a SQLite file in a temporary directory, or a PostgreSQL
 database created on ``--postgres-url`` (default 127.0.0.1:5432, user postgres) and dropped after.
@@ -29,10 +34,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 from mooc_portal import create_app
+from mooc_portal.catalog.entries import rebuild_entries
 from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
@@ -48,8 +54,10 @@ from mooc_portal.migrate import upgrade_database
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, region_of
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-TARGET_MEDIAN_MS = 25.0
-TARGET_P95_MS = 60.0
+# Issue 16, at 100,000 courses: (median, p95) in ms; the text search may grow at most 2x from
+# 10,000 to 100,000 courses (the same share of the catalog matches).
+TARGETS = {"text": (30.0, 80.0), "browse": (60.0, None)}
+MAX_GROWTH = 2.0
 
 WORDS = [
     "data",
@@ -244,12 +252,11 @@ def build_catalog(session: Any, courses: int, seed: int = 2026) -> None:
         for start in range(0, len(rows), 5000):
             session.execute(insert(table), rows[start : start + 5000])
     session.commit()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE"))
-        session.commit()
-    else:
-        session.execute(text("ANALYZE"))
-        session.commit()
+    # As ``flask portal reindex`` does after a bulk load: the catalog entries and facet counts
+    # (the ORM keeps them in step on every flush; bulk inserts bypass it). No ANALYZE: the
+    # plans must not depend on statistics (on PostgreSQL autovacuum may analyse meanwhile).
+    rebuild_entries(session.connection())
+    session.commit()
 
 
 @contextmanager
@@ -323,7 +330,46 @@ def backend_pids(session: Any) -> list[int]:
     return list(pids)
 
 
-def run(backend: str, courses: int, runs: int, postgres_url: str) -> dict[str, Any]:
+def explain(session: Any, filters: CatalogFilters) -> list[str]:
+    """The plan of the search's one big statement: ``EXPLAIN QUERY PLAN`` on SQLite,
+    ``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL (in the search's own transaction settings)."""
+    captured: list[tuple[str, Any]] = []
+    engine = session.get_bind()
+
+    def grab(_conn: Any, _cursor: Any, statement: str, params: Any, *_args: Any) -> None:
+        if "UNION ALL" in statement:
+            captured.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        search_courses(filters, language="en", page=1, page_size=20)
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+    statement, params = captured[-1]
+    cursor = session.connection().connection.cursor()
+    if engine.dialect.name == "sqlite":
+        cursor.execute(f"EXPLAIN QUERY PLAN {statement}", params)
+        levels: dict[int, int] = {0: -1}
+        lines = []
+        for id_, parent, _unused, detail in cursor.fetchall():
+            levels[id_] = levels.get(parent, -1) + 1
+            lines.append(f"{'  ' * levels[id_]}{detail}")
+    else:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", params)
+        lines = [row[0] for row in cursor.fetchall()]
+    session.rollback()
+    return lines
+
+
+SEARCHES = {
+    "text": CatalogFilters(query=QUERY, **FACETS),
+    "browse": CatalogFilters(**FACETS),
+}
+
+
+def run(
+    backend: str, courses: int, runs: int, postgres_url: str, *, plans: bool = False
+) -> dict[str, Any]:
     with scratch_database(backend, postgres_url) as url:
         app = create_app(
             {
@@ -333,62 +379,100 @@ def run(backend: str, courses: int, runs: int, postgres_url: str) -> dict[str, A
                 "MOOC_DATABASE_URL": url,
             }
         )
+        results: dict[str, Any] = {"backend": backend, "courses": courses}
         with app.test_request_context("/courses"):  # a locale for the facet labels
             upgrade_database()
             session = app.extensions["sqlalchemy"].session
             started = time.perf_counter()
             build_catalog(session, courses)
-            built = time.perf_counter() - started
-            filters = CatalogFilters(query=QUERY, **FACETS)
-            result = search_courses(filters, language="en", page=1, page_size=20)
+            results["build_s"] = time.perf_counter() - started
+            for name, filters in SEARCHES.items():
+                result = search_courses(filters, language="en", page=1, page_size=20)
+                session.rollback()
 
-            def service() -> None:
-                search_courses(filters, language="en", page=1, page_size=20)
-                session.rollback()  # like one request: a fresh transaction each time
+                def service(filters: CatalogFilters = filters) -> None:
+                    search_courses(filters, language="en", page=1, page_size=20)
+                    session.rollback()  # like one request: a fresh transaction each time
 
-            service_ms = timed(service, runs, lambda: backend_pids(session))
+                results[name] = {
+                    "matches": result.total,
+                    "service": timed(service, runs, lambda: backend_pids(session)),
+                    "plan": explain(session, filters) if plans else [],
+                }
         client = app.test_client()
         url_args = "&".join(f"{k}={v}" for k, vs in FACETS.items() for v in vs)
         page = f"/courses?q={QUERY}&{url_args}"
         assert client.get(page).status_code == 200
         with app.app_context():
             session = app.extensions["sqlalchemy"].session
-            page_ms = timed(lambda: client.get(page), runs, lambda: backend_pids(session))
+            results["page"] = timed(lambda: client.get(page), runs, lambda: backend_pids(session))
         with app.app_context():
             app.extensions["sqlalchemy"].engine.dispose()
-    return {
-        "backend": backend,
-        "courses": courses,
-        "build_s": built,
-        "matches": result.total,
-        "service": service_ms,
-        "page": page_ms,
-    }
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--courses", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--courses", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--plans", action="store_true", help="print each search's plan")
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     args = parser.parse_args(argv)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     failed = False
     for backend in backends:
-        r = run(backend, args.courses, args.runs, args.postgres_url)
-        service, page = r["service"], r["page"]
-        ok = service.median < TARGET_MEDIAN_MS and service.p95 < TARGET_P95_MS
-        failed |= not ok
-        print(
-            f"{backend}: {r['courses']} courses (built in {r['build_s']:.1f} s), "
-            f"q={QUERY!r} + {FACETS}: {r['matches']} matches, {args.runs} runs\n"
-            f"  search_courses  median {service.median:6.1f} ms   p95 {service.p95:6.1f} ms   "
-            f"CPU {service.cpu_mean:5.1f} ms/search   {'meets' if ok else 'MISSES'} target "
-            f"({TARGET_MEDIAN_MS:.0f}/{TARGET_P95_MS:.0f} ms)\n"
-            f"  GET /courses    median {page.median:6.1f} ms   p95 {page.p95:6.1f} ms   "
-            f"CPU {page.cpu_mean:5.1f} ms/page"
-        )
+        by_size: dict[int, dict[str, Any]] = {}
+        for courses in args.courses:
+            r = by_size[courses] = run(
+                backend, courses, args.runs, args.postgres_url, plans=args.plans
+            )
+            print(
+                f"{backend}: {courses} courses (built in {r['build_s']:.1f} s), "
+                f"{args.runs} runs each"
+            )
+            for name, target in TARGETS.items():
+                timing = r[name]["service"]
+                median, p95 = target
+                ok = (courses < 100_000 and name == "text") or (
+                    timing.median < median and (p95 is None or timing.p95 < p95)
+                )
+                if courses >= 100_000:
+                    failed |= not ok
+                goal = f"{median:.0f}" + (f"/{p95:.0f}" if p95 else "") + " ms at 100k"
+                print(
+                    f"  {name:6} {r[name]['matches']:6} matches   median {timing.median:6.1f} ms"
+                    f"   p95 {timing.p95:6.1f} ms   CPU {timing.cpu_mean:5.1f} ms/search   "
+                    + (
+                        f"{'meets' if ok else 'MISSES'} target ({goal})"
+                        if courses >= 100_000
+                        else ""
+                    )
+                )
+                for line in r[name]["plan"]:
+                    print(f"      {line}")
+            page = r["page"]
+            print(
+                f"  GET /courses?q={QUERY}&...  median {page.median:6.1f} ms   p95 "
+                f"{page.p95:6.1f} ms   CPU {page.cpu_mean:5.1f} ms/page"
+            )
+        sizes = sorted(by_size)
+        if len(sizes) > 1:
+            small, large = by_size[sizes[0]], by_size[sizes[-1]]
+            for name in SEARCHES:
+                growth = large[name]["service"].median / small[name]["service"].median
+                cpu = large[name]["service"].cpu_mean / small[name]["service"].cpu_mean
+                ok = name != "text" or growth <= MAX_GROWTH
+                failed |= not ok
+                print(
+                    f"  {name}: {sizes[0]} -> {sizes[-1]} courses: median x{growth:.2f}, "
+                    f"CPU x{cpu:.2f}"
+                    + (
+                        f"   {'meets' if ok else 'MISSES'} target (x{MAX_GROWTH:.0f})"
+                        if name == "text"
+                        else ""
+                    )
+                )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average after the run (1/5/15 min): {load} on {os.cpu_count()} cores")
     return 1 if failed else 0

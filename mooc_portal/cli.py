@@ -19,7 +19,7 @@ def upgrade_db_command() -> None:
     """Upgrade the portal's tables to the latest migration (own Alembic version table)."""
     from mooc_portal.migrate import upgrade_database
 
-    upgrade_database()
+    upgrade_database()  # refreshes the statistics too
     click.echo("The portal's tables are up to date.")
 
 
@@ -103,9 +103,11 @@ def import_command(path: str, slug: str, dry_run: bool, actor_email: str | None)
 @portal_cli.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild every course's search document (after the way documents are built changed)."""
+    """Rebuild every course's search document and catalog entry (after an upgrade that changes
+    how they are built, or a bulk load that bypassed the portal), then the statistics."""
     from sqlalchemy import select
 
+    from mooc_portal.catalog.entries import rebuild_entries
     from mooc_portal.catalog.models import Course
     from mooc_portal.catalog.search import index_course
 
@@ -113,9 +115,11 @@ def reindex_command() -> None:
     with click.progressbar(ids, label="Indexing courses") as bar:
         for course_id in bar:
             index_course(session.get(Course, course_id))
-    session.commit()
+    session.flush()
+    public = rebuild_entries(session.connection())
     refresh_statistics()
     click.echo(f"{len(ids)} courses indexed.")
+    click.echo(f"{public} public courses in the catalog.")
 
 
 @portal_cli.command("media-to-database")

@@ -82,25 +82,17 @@ def refresh_statistics() -> None:
 
     On SQLite nothing else runs ``ANALYZE``: without statistics the planner ran the full-text
     match once per course (seconds for a one-letter search in 3,000 courses). ``PRAGMA
-    optimize`` analyses the tables whose statistics are missing or stale (bit 0x10000: every
-    table, not only those this connection used), at most ``analysis_limit`` rows per index; the
-    first time a plain ``ANALYZE`` (optimize skips tables it finds small). PostgreSQL's
-    autovacuum keeps its own statistics: nothing to do there. Commits what the session holds.
+    optimize`` before SQLite 3.46 only considers the tables this connection has queried, which
+    after a command may be none, so this runs an ``ANALYZE`` bounded by ``analysis_limit`` (what
+    ``optimize`` runs: about 1,000 rows per index whatever the table's size). PostgreSQL's
+    autovacuum keeps its own statistics. The search's plans do not depend on these statistics
+    (``benchmarks/README.md``); other queries' may. Commits what the session holds.
     """
     session.commit()
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA analysis_limit=1000")
-        analysed = (
-            connection.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
-            ).first()
-            and connection.exec_driver_sql(
-                "SELECT 1 FROM sqlite_stat1 WHERE tbl = 'mooc_course' LIMIT 1"
-            ).first()
-        )
-        # PRAGMA optimize leaves a table it finds small unanalysed: the first time, all of them.
-        connection.exec_driver_sql("PRAGMA optimize=0x10002" if analysed else "ANALYZE")
+        connection.exec_driver_sql("ANALYZE")
     session.commit()
 # SQLSTATE classes that mean "the server is not there for us right now": connection exception,
 # insufficient resources (too many connections), operator intervention (shutting down, starting

@@ -53,6 +53,9 @@ class MoocPortal:
         portal_config.apply_defaults(app.config)
         portal_config.check_required(app.config, testing=app.testing)
         owns_database = _ensure_database(app)
+        from mooc_portal.catalog.entries import install_entry_maintenance
+
+        install_entry_maintenance()
         owns_login = _ensure_login(app)
         _ensure_babel(app)
         app.extensions["mooc_portal"] = state = PortalState(

@@ -11,7 +11,12 @@ from flask import current_app
 from mooc_portal.resources import resource_dir
 
 # Objects the ORM does not map but the migrations create on purpose.
-UNMAPPED = {"mooc_course_fts", "ix_mooc_course_search_tsv", "document_tsv"}
+UNMAPPED = {
+    "mooc_course_fts",
+    "ix_mooc_course_search_tsv",
+    "document_tsv",
+    "ix_mooc_catalog_entry_newest",
+}
 
 
 def include_object(

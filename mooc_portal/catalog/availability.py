@@ -7,7 +7,8 @@ against each other on the same runs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -90,4 +91,97 @@ def run_availability_sql(run: Any, now: datetime) -> Any:
         (window_open, int(Availability.OPEN)),
         (run.start_at > now, int(Availability.UPCOMING)),
         else_=int(Availability.IN_PROGRESS),
+    )
+
+
+# Far past and far future: the ends of a window that has no start or no end, and the empty
+# window. Stored as timestamps so that every comparison with ``now`` stays a plain comparison.
+NEVER = datetime(1, 1, 1, tzinfo=UTC)
+FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
+# Open-enrolment windows stored with a course; more than this and the course's availability
+# is read from its runs instead (rare: the windows of most courses' runs do not touch).
+TIMELINE_WINDOWS = 3
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A course's availability at every moment, as boundaries to compare ``now`` with.
+
+    The course takes the most useful state of its live runs (``course_availability``), so:
+    open while ``now`` is inside one of the runs' merged enrolment windows; else starting soon
+    before the last start; else in progress before the last end; else to be scheduled when a
+    live run has no start (or there is no live run); else archived.
+    """
+
+    windows: tuple[tuple[datetime, datetime], ...]
+    upcoming_until: datetime
+    running_until: datetime
+    unscheduled: bool
+
+    @property
+    def overflow(self) -> bool:
+        return len(self.windows) > TIMELINE_WINDOWS
+
+    def state(self, now: datetime) -> Availability:
+        if any(start <= now < end for start, end in self.windows):
+            return Availability.OPEN
+        if now < self.upcoming_until:
+            return Availability.UPCOMING
+        if now < self.running_until:
+            return Availability.IN_PROGRESS
+        return Availability.TO_BE_SCHEDULED if self.unscheduled else Availability.ARCHIVED
+
+
+@dataclass(frozen=True)
+class RunDates:
+    """What a run's availability depends on (a ``CourseRun`` or a plain row alike)."""
+
+    start_at: datetime | None
+    end_at: datetime | None
+    enrollment_start_at: datetime | None
+    enrollment_end_at: datetime | None
+    cancelled: bool
+
+
+def course_timeline(runs: Iterable[Any]) -> Timeline:
+    """The :class:`Timeline` of a course with ``runs`` (objects with a run's date attributes)."""
+    live = [run for run in runs if not run.cancelled]
+    scheduled = [run for run in live if run.start_at is not None]
+    windows: list[tuple[datetime, datetime]] = []
+    for run in scheduled:
+        start = run.enrollment_start_at or NEVER
+        end = min(run.enrollment_end_at or FOREVER, run.end_at or FOREVER)
+        if start < end:
+            windows.append((start, end))
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return Timeline(
+        windows=tuple(merged),
+        upcoming_until=max((run.start_at for run in scheduled), default=NEVER),
+        running_until=max((run.end_at or FOREVER for run in scheduled), default=NEVER),
+        unscheduled=len(scheduled) < len(live) or not live,
+    )
+
+
+def timeline_availability_sql(entry: Any, now: datetime, overflow: Any) -> Any:
+    """A course's availability from its stored :class:`Timeline` columns (``entry``: the
+    ``CatalogEntry`` entity or a selectable with its columns); ``overflow`` is the expression
+    used for a course with more windows than are stored (its runs, read as before)."""
+    window_open = or_(
+        *(
+            and_(getattr(entry, f"open_from_{n}") <= now, getattr(entry, f"open_until_{n}") > now)
+            for n in range(1, TIMELINE_WINDOWS + 1)
+        )
+    )
+    return case(
+        (entry.overflow.is_(True), overflow),
+        (window_open, int(Availability.OPEN)),
+        (entry.upcoming_until > now, int(Availability.UPCOMING)),
+        (entry.running_until > now, int(Availability.IN_PROGRESS)),
+        (entry.unscheduled.is_(True), int(Availability.TO_BE_SCHEDULED)),
+        else_=int(Availability.ARCHIVED),
     )

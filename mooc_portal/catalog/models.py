@@ -270,6 +270,73 @@ class CourseSearchDocument(Base):
     document: Mapped[str] = mapped_column(Text, default="")
 
 
+class CatalogEntry(Base):
+    """A public course as the catalog search filters and counts it: one narrow row per public
+    course (none for drafts, withdrawn courses or those of inactive institutions).
+
+    It repeats the course's facet values and holds its availability as a
+    :class:`~mooc_portal.catalog.availability.Timeline` (boundaries compared to ``now``), so a
+    search reads one row per match and computes nothing from the runs. Kept in step with the
+    courses, runs and institutions on every flush (``catalog.entries``); ``flask portal
+    reindex`` rebuilds it.
+    """
+
+    __tablename__ = "mooc_catalog_entry"
+    # Migration 0009 also makes ix_mooc_catalog_entry_newest on (published_at DESC,
+    # course_id): browsing the newest courses walks it and stops after a page (a descending
+    # index, which the schema comparison cannot reflect, so it is not declared here).
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_course.id", ondelete="CASCADE"), primary_key=True
+    )
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_institution.id", ondelete="CASCADE")
+    )
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str] = mapped_column(String(20))
+    pace: Mapped[str] = mapped_column(String(20))
+    published_at: Mapped[datetime | None]
+    # The teaching languages and the ISCED-F broad fields (two digits), space-separated: what
+    # the course added to the facet counts, so that a change takes exactly that back.
+    languages: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[str] = mapped_column(Text, default="")
+    open_from_1: Mapped[datetime]
+    open_until_1: Mapped[datetime]
+    open_from_2: Mapped[datetime]
+    open_until_2: Mapped[datetime]
+    open_from_3: Mapped[datetime]
+    open_until_3: Mapped[datetime]
+    upcoming_until: Mapped[datetime]
+    running_until: Mapped[datetime]
+    unscheduled: Mapped[bool] = mapped_column(Boolean)
+    overflow: Mapped[bool] = mapped_column(Boolean)
+
+
+class CatalogFacetCount(Base):
+    """How many public courses share a facet value, per institution, level and pace.
+
+    ``facet`` is ``course`` (every course once, ``value`` empty), ``language`` (a teaching
+    language) or ``field`` (an ISCED-F broad field). Browsing without a search text sums these
+    rows instead of counting the whole catalog; they change in the same transaction as the
+    :class:`CatalogEntry` rows, so a count never disagrees with the results.
+    """
+
+    __tablename__ = "mooc_catalog_facet_count"
+    __table_args__ = (CheckConstraint("n >= 0", name="n_not_negative"),)
+
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_institution.id", ondelete="CASCADE"), primary_key=True
+    )
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    region: Mapped[str] = mapped_column(String(10), primary_key=True)
+    level: Mapped[str] = mapped_column(String(20), primary_key=True)
+    pace: Mapped[str] = mapped_column(String(20), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(10), primary_key=True)
+    value: Mapped[str] = mapped_column(String(35), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class CourseSlugRedirect(Base):
     """A web address a course had before staff changed it; its page redirects to the new one."""
 

@@ -18,9 +18,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
+    Join,
     Select,
     String,
     and_,
+    case,
     cast,
     column,
     exists,
@@ -32,11 +34,20 @@ from sqlalchemy import (
     select,
     table,
     text,
+    true,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
 
-from mooc_portal.catalog.availability import Availability, run_availability_sql
+from mooc_portal.catalog.availability import (
+    Availability,
+    run_availability_sql,
+    timeline_availability_sql,
+)
+from mooc_portal.catalog.entries import COUNT_KEY
 from mooc_portal.catalog.models import (
+    CatalogEntry,
+    CatalogFacetCount,
     Course,
     CourseLanguage,
     CourseRun,
@@ -188,15 +199,27 @@ def tsquery(tokens: Sequence[str]) -> str:
     return " & ".join(f"'{token}':*" for token in tokens)
 
 
-def course_availability_sql(now: datetime) -> ColumnElement[int]:
-    """A course's availability: the best of its live runs, to be scheduled when it has none."""
+def course_availability_sql(now: datetime, course_id: Any = None) -> ColumnElement[int]:
+    """A course's availability computed from its runs: the best of its live runs, to be
+    scheduled when it has none (``course_id``: the correlated course id, ``Course.id`` by
+    default). The search reads :func:`entry_availability_sql` instead."""
+    course_id = Course.id if course_id is None else course_id
     best = (
         select(func.min(run_availability_sql(CourseRun, now)))
-        .where(CourseRun.course_id == Course.id, CourseRun.cancelled.is_(False))
-        .correlate(Course)
+        .where(CourseRun.course_id == course_id, CourseRun.cancelled.is_(False))
+        .correlate_except(CourseRun)
         .scalar_subquery()
     )
     return func.coalesce(best, int(Availability.TO_BE_SCHEDULED))
+
+
+def entry_availability_sql(now: datetime) -> ColumnElement[int]:
+    """A public course's availability from the boundaries stored in its ``CatalogEntry``:
+    comparisons with ``now``, nothing read from the runs (but for a course with more enrolment
+    windows than the entry holds)."""
+    return timeline_availability_sql(
+        CatalogEntry, now, course_availability_sql(now, CatalogEntry.course_id)
+    )
 
 
 def next_start_sql(now: datetime) -> ColumnElement[datetime]:
@@ -242,61 +265,116 @@ def _ts_query(tokens: list[str]) -> Any:
     return func.to_tsquery(literal_column("'simple'"), tsquery(tokens))
 
 
-def _base(filters: CatalogFilters, now: datetime) -> Select[Any]:
-    """The public courses matching the text query, with the columns the facets filter on."""
-    from mooc_portal.catalog.services import public_courses
+class _CrossJoin(Join):
+    """``left CROSS JOIN right ON ...`` on SQLite, which keeps ``left`` as the outer loop
+    whatever its statistics say (https://sqlite.org/optoverview.html#crossjoin); a plain join
+    elsewhere."""
 
-    stmt = public_courses().with_only_columns(
-        Course.id.label("id"),
-        Institution.id.label("institution_id"),
-        Institution.country.label("country"),
-        Institution.region.label("region"),
-        Course.level.label("level"),
-        Course.pace.label("pace"),
-        course_availability_sql(now).label("availability"),
-        maintain_column_froms=True,
-    )
+    inherit_cache = True
+
+
+@compiles(_CrossJoin)
+def _compile_join(element: _CrossJoin, compiler: Any, **kw: Any) -> str:
+    return compiler.visit_join(element, **kw)  # PostgreSQL: its planner needs no such hint
+
+
+@compiles(_CrossJoin, "sqlite")
+def _compile_cross_join(element: _CrossJoin, compiler: Any, **kw: Any) -> str:
+    # The left side is a table or a CTE's name: it holds no " JOIN ".
+    return compiler.visit_join(element, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
+
+
+# The facets whose values are the entry's own columns: the stored facet counts can answer them.
+SIMPLE_FACETS = ("institution", "country", "region", "level", "pace")
+
+
+def _entry_columns(now: datetime) -> dict[str, Any]:
+    return {
+        "id": CatalogEntry.course_id,
+        "institution_id": CatalogEntry.institution_id,
+        "country": CatalogEntry.country,
+        "region": CatalogEntry.region,
+        "level": CatalogEntry.level,
+        "pace": CatalogEntry.pace,
+        "published_at": CatalogEntry.published_at,
+        "availability": entry_availability_sql(now),
+    }
+
+
+def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Select[Any]:
+    """The public courses matching the text query, with the columns the facets filter on.
+
+    The plan starts from the text index when there is a query (SQLite: the FTS5 match is the
+    outer loop of a ``CROSS JOIN``; PostgreSQL: the GIN index), and reads one entry row per
+    match. Rows that fail two facet filters or more count nowhere and are left out; with
+    ``narrow``, only the rows that pass every filter are kept.
+    """
+    columns = _entry_columns(now)
+    by_facet = _conditions(columns, filters)
+    conditions = list(by_facet.values())
+    if conditions and "availability" not in by_facet and not narrow:
+        # Only the rows that pass every filter are listed or counted by availability: the
+        # others need not compare their boundaries with the clock.
+        columns["availability"] = case((and_(*conditions), columns["availability"]))
+    selected = [value.label(name) for name, value in columns.items()]
     tokens = query_tokens(filters.query)
-    if tokens and session.get_bind().dialect.name == "sqlite":
-        # FTS5 gives the bm25 score with the match at no extra cost: keep it for sorting.
-        fts = (
-            select(
-                FTS.c.rowid.label("course_id"),
-                func.bm25(literal_column("mooc_course_fts")).label("score"),
-            )
+    dialect = session.get_bind().dialect.name
+    if tokens and dialect == "sqlite":
+        # FTS5 gives the bm25 score with the match; it costs a read per row, so only the rows
+        # that pass every filter (the ones the listing sorts) are scored.
+        score = func.bm25(literal_column("mooc_course_fts"))
+        if conditions:
+            score = case((and_(*conditions), score), else_=null())
+        stmt = (
+            select(*selected, score.label("score"))
+            .select_from(_CrossJoin(FTS, CatalogEntry, CatalogEntry.course_id == FTS.c.rowid))
             .where(_fts_match(tokens))
-            .subquery("fts")
         )
-        stmt = stmt.join(fts, fts.c.course_id == Course.id).add_columns(fts.c.score)
-    elif tokens:
-        # Only the GIN index here; ts_rank re-reads documents, so it is left to the listing.
-        matching = select(TSV.c.course_id).where(TSV.c.document_tsv.op("@@")(_ts_query(tokens)))
-        stmt = stmt.where(Course.id.in_(matching))
+    else:
+        stmt = select(*selected)
+    if narrow:
+        stmt = stmt.where(*conditions)
+    elif len(conditions) > 1:
+        failed = [case((condition, 0), else_=1) for condition in conditions]
+        stmt = stmt.where(sum(failed[1:], failed[0]) <= 1)
+    if tokens and dialect != "sqlite":
+        # PostgreSQL: the GIN index first (a materialized CTE is computed on its own), then
+        # one primary-key lookup of the entry per match (a LATERAL subquery that OFFSET 0
+        # keeps from being flattened into a join the planner could turn around).
+        hits = (
+            select(TSV.c.course_id)
+            .where(TSV.c.document_tsv.op("@@")(_ts_query(tokens)))
+            .cte("hits")
+            .prefix_with("MATERIALIZED")
+        )
+        entry = stmt.where(CatalogEntry.course_id == hits.c.course_id).offset(0).lateral("entry")
+        stmt = select(*entry.c).select_from(hits).join(entry, true())
     return stmt
 
 
-def _conditions(base: Any, filters: CatalogFilters) -> dict[str, Any]:
-    """One SQL condition per facet the visitor restricted (OR within it, AND across)."""
+def _conditions(columns: Any, filters: CatalogFilters) -> dict[str, Any]:
+    """One SQL condition per facet the visitor restricted (OR within it, AND across), on
+    ``columns`` (a name to column mapping, or a selectable's ``.c``)."""
     conditions: dict[str, Any] = {}
     if filters.institution:
         slugs = select(Institution.id).where(Institution.slug.in_(filters.institution))
-        conditions["institution"] = base.c.institution_id.in_(slugs)
+        conditions["institution"] = columns["institution_id"].in_(slugs)
     for name in ("country", "region", "level", "pace"):
         values = getattr(filters, name)
         if values:
-            conditions[name] = base.c[name].in_(values)
+            conditions[name] = columns[name].in_(values)
     if filters.availability:
         states = [int(Availability.from_slug(slug)) for slug in filters.availability]
-        conditions["availability"] = base.c.availability.in_(states)
+        conditions["availability"] = columns["availability"].in_(states)
     if filters.language:
         conditions["language"] = exists().where(
-            CourseLanguage.course_id == base.c.id,
+            CourseLanguage.course_id == columns["id"],
             CourseLanguage.kind == LanguageKind.TEACHING,
             CourseLanguage.language.in_(filters.language),
         )
     if filters.subject:
         conditions["subject"] = exists().where(
-            CourseSubject.course_id == base.c.id,
+            CourseSubject.course_id == columns["id"],
             or_(
                 *(CourseSubject.code.startswith(code, autoescape=True) for code in filters.subject)
             ),
@@ -307,32 +385,38 @@ def _conditions(base: Any, filters: CatalogFilters) -> dict[str, Any]:
 def matching_course_ids(filters: CatalogFilters, *, now: datetime | None = None) -> Select[Any]:
     """The ids of the public courses matching ``filters``: the search without its order, page
     or facets, for callers that page on their own (the API's keyset pages)."""
-    base = _base(filters, now or utcnow()).subquery("matches")
-    return select(base.c.id).where(*_conditions(base, filters).values())
+    base = _base(filters, now or utcnow(), narrow=True).subquery("matches")
+    return select(base.c.id)
 
 
 # The facet name that marks the rows of the result page in the combined statement.
 PAGE_ROWS = "_page"
 
 
-def _facet_counts(base: Any, conditions: dict[str, Any]) -> Any:
-    """``(facet, value, count)`` for every dimension, each with the other facets' filters."""
+def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) -> list[Any]:
+    """``(facet, value, count)`` for each of ``facets``, each with the other facets' filters."""
     parts = []
-    for name in FACETS:
+    for name in facets:
         others = [c for facet, c in conditions.items() if facet != name]
         value: Any
+        # From the matches to their languages and subjects, never the other way round.
         if name == "language":
-            stmt = select(CourseLanguage.language).join(
-                base,
-                and_(
-                    CourseLanguage.course_id == base.c.id,
-                    CourseLanguage.kind == LanguageKind.TEACHING,
-                ),
+            stmt = select(CourseLanguage.language).select_from(
+                _CrossJoin(
+                    base,
+                    CourseLanguage,
+                    and_(
+                        CourseLanguage.course_id == base.c.id,
+                        CourseLanguage.kind == LanguageKind.TEACHING,
+                    ),
+                )
             )
             value = CourseLanguage.language
         elif name == "subject":
             value = func.substr(CourseSubject.code, 1, 2)
-            stmt = select(value).join(base, CourseSubject.course_id == base.c.id)
+            stmt = select(value).select_from(
+                _CrossJoin(base, CourseSubject, CourseSubject.course_id == base.c.id)
+            )
         else:
             value = base.c[f"{name}_id" if name == "institution" else name]
             stmt = select(value)
@@ -340,7 +424,11 @@ def _facet_counts(base: Any, conditions: dict[str, Any]) -> Any:
             stmt.with_only_columns(
                 literal(name, String).label("facet"),
                 cast(value, String).label("value"),
-                func.count(func.distinct(base.c.id)).label("n"),
+                # A course is one row of the matches, and has a teaching language once; only
+                # two of its subjects can share a broad field.
+                (func.count(func.distinct(base.c.id)) if name == "subject" else func.count()).label(
+                    "n"
+                ),
                 null().label("total"),
                 null().label("position"),
                 maintain_column_froms=True,
@@ -349,6 +437,81 @@ def _facet_counts(base: Any, conditions: dict[str, Any]) -> Any:
             .group_by(value)
         )
     return parts
+
+
+def _count_columns() -> dict[str, Any]:
+    counts = CatalogFacetCount
+    return {name: getattr(counts, name) for name in COUNT_KEY}
+
+
+def _stored_counts(filters: CatalogFilters) -> list[Any]:
+    """The facet counts of a search without text whose filters are all simple facets, summed
+    from the stored counts per institution, level and pace (no course is read)."""
+    counts = CatalogFacetCount
+    conditions = _conditions(_count_columns(), filters)
+    parts = []
+    for name in (*SIMPLE_FACETS, "language", "subject"):
+        others = [c for facet, c in conditions.items() if facet != name]
+        value: Any
+        if name in SIMPLE_FACETS:
+            kind = "course"
+            value = getattr(counts, f"{name}_id" if name == "institution" else name)
+        else:
+            kind = "language" if name == "language" else "field"
+            value = counts.value
+        parts.append(
+            select(
+                literal(name, String).label("facet"),
+                cast(value, String).label("value"),
+                func.sum(counts.n).label("n"),
+                null().label("total"),
+                null().label("position"),
+            )
+            .where(counts.facet == kind, *others)
+            .group_by(value)
+            .having(func.sum(counts.n) > 0)
+        )
+    return parts
+
+
+TOTAL_ROW = "_total"
+
+
+def _stored_total(filters: CatalogFilters) -> Any:
+    """How many public courses pass ``filters`` (simple facets only), from the stored counts."""
+    counts = CatalogFacetCount
+    conditions = _conditions(_count_columns(), filters)
+    return select(
+        literal(TOTAL_ROW, String).label("facet"),
+        null().label("value"),
+        func.sum(counts.n).label("n"),
+        null().label("total"),
+        null().label("position"),
+    ).where(counts.facet == "course", *conditions.values())
+
+
+def _newest_page(filters: CatalogFilters, now: datetime, number: int, size: int) -> Any:
+    """A page of the newest public courses passing ``filters``, read along the entries' newest
+    index: the page costs what it lists, not what the catalog holds."""
+    columns = _entry_columns(now)
+    entry = CatalogEntry.__table__
+    rows = (
+        select(entry.c.course_id, entry.c.published_at, columns["availability"].label("state"))
+        .where(*_conditions(columns, filters).values())
+        .order_by(entry.c.published_at.desc(), entry.c.course_id)
+        .limit(size)
+        .offset((number - 1) * size)
+        .subquery("page")
+    )
+    return select(
+        literal(PAGE_ROWS, String).label("facet"),
+        cast(rows.c.course_id, String).label("value"),
+        rows.c.state.label("n"),
+        null().label("total"),
+        func.row_number()
+        .over(order_by=[rows.c.published_at.desc(), rows.c.course_id])
+        .label("position"),
+    )
 
 
 def search_courses(
@@ -367,11 +530,16 @@ def search_courses(
     now = now or utcnow()
     page_size = max(1, page_size)
     requested_page = page
-    # One statement: the matching courses are computed once (a materialized CTE; the
-    # correlated availability subquery and the text match run once per course) and read by
-    # the page listing and by the eight facet counts alike.
-    base = _base(filters, now).cte("matches").prefix_with("MATERIALIZED")
-    conditions = _conditions(base, filters)
+    # One statement: the matching courses are read once (a materialized CTE) by the page
+    # listing and by the facet counts alike. Browsing without a text whose filters are all
+    # simple facets takes most counts from the stored ones and reads only the courses it lists.
+    stored = not query_tokens(filters.query) and all(
+        not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS
+    )
+    base = _base(filters, now, narrow=stored).cte("matches")
+    if not (stored and filters.effective_sort == "newest"):  # read more than once
+        base = base.prefix_with("MATERIALIZED")
+    conditions = {} if stored else _conditions(base.c, filters)
 
     sort = filters.effective_sort
     tokens = query_tokens(filters.query)
@@ -388,22 +556,26 @@ def search_courses(
     elif sort == "title":
         sort_key = title_sql(language)
     else:
-        sort_key = Course.published_at.desc()
+        sort_key = base.c.published_at.desc()
     order = [sort_key.is_(None), sort_key] if sort == "start" else [sort_key]
     if sort == "relevance":
-        order.append(Course.published_at.desc())
+        order.append(base.c.published_at.desc())
     order.append(base.c.id)
     listing = select(
         base.c.id,
         base.c.availability,
         func.count().over().label("total"),
         func.row_number().over(order_by=order).label("position"),
-    ).join(Course, Course.id == base.c.id)
+    )
+    if sort in ("start", "title"):  # their keys are read from the course by a subquery
+        listing = listing.join(Course, Course.id == base.c.id)
     if rank_documents:
         listing = listing.join(TSV, TSV.c.course_id == base.c.id)
     listing = listing.where(*conditions.values()).order_by(*order)
 
     def page_of(number: int) -> Any:
+        if stored and sort == "newest":
+            return _newest_page(filters, now, number, page_size)
         rows = listing.limit(page_size).offset((number - 1) * page_size).subquery("page")
         return select(
             literal(PAGE_ROWS, String).label("facet"),
@@ -413,7 +585,14 @@ def search_courses(
             rows.c.position,
         )
 
-    counts = _facet_counts(base, conditions)
+    if stored:
+        counts = [
+            *_stored_counts(filters),
+            _stored_total(filters),
+            *_facet_counts(base, {}, ("availability",)),
+        ]
+    else:
+        counts = _facet_counts(base, conditions, FACETS)
     if tokens and session.get_bind().dialect.name == "postgresql":
         # With the default random_page_cost (4, a spinning disk's) PostgreSQL prefers reading
         # every document to the GIN index once a word matches a few percent of courses: 5 ms
@@ -421,12 +600,15 @@ def search_courses(
         session.execute(text("SET LOCAL random_page_cost = 1.1"))
     rows = session.execute(union_all(page_of(page), *counts)).all()
     hits = sorted((r for r in rows if r.facet == PAGE_ROWS), key=lambda r: r.position)
-    counts = [r for r in rows if r.facet != PAGE_ROWS]
+    counts = [r for r in rows if r.facet not in (PAGE_ROWS, TOTAL_ROW)]
     out_of_range = False
     if not hits and page > 1:
         out_of_range, page = True, 1
         hits = sorted(session.execute(page_of(1)).all(), key=lambda r: r.position)
-    total = hits[0].total if hits else 0
+    if stored:
+        total = sum(r.n or 0 for r in rows if r.facet == TOTAL_ROW)
+    else:
+        total = hits[0].total if hits else 0
 
     ids = [int(row.value) for row in hits]
     # Loaded whole (its relationships are eager, a fixed number of queries), so that callers

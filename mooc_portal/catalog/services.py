@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from mooc_portal.catalog.availability import Availability
-from mooc_portal.catalog.models import Course, CourseSlugRedirect, CourseStatus
-from mooc_portal.catalog.search import course_availability_sql, next_start_sql
+from mooc_portal.catalog.models import CatalogEntry, Course, CourseSlugRedirect, CourseStatus
+from mooc_portal.catalog.search import entry_availability_sql, next_start_sql
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import NotFound
 from mooc_portal.institutions.models import Institution
@@ -36,13 +36,17 @@ def catalog_figures() -> dict[str, int]:
 
 
 def open_courses(limit: int = 6, *, now: datetime | None = None) -> list[Course]:
-    """Public courses open for enrolment now, soonest start first (chosen in SQL)."""
+    """Public courses open for enrolment now, soonest start first (chosen in SQL, from the
+    availability boundaries stored in the catalog entries)."""
     now = now or utcnow()
     next_start = next_start_sql(now)
+    open_now = select(CatalogEntry.course_id).where(
+        entry_availability_sql(now) == int(Availability.OPEN)
+    )
     return list(
         session.scalars(
             public_courses()
-            .where(course_availability_sql(now) == int(Availability.OPEN))
+            .where(Course.id.in_(open_now))
             .order_by(next_start.is_(None), next_start, Course.published_at.desc(), Course.id)
             .limit(limit)
         ).all()

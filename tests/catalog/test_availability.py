@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from mooc_portal.catalog.availability import (
     Availability,
+    RunDates,
     course_availability,
+    course_timeline,
     run_availability,
     run_availability_sql,
 )
 from mooc_portal.catalog.models import Course, CourseRun
-from mooc_portal.catalog.search import course_availability_sql
+from mooc_portal.catalog.search import CatalogFilters, course_availability_sql, search_courses
 from mooc_portal.catalog.services import open_courses
 from mooc_portal.db import session, utcnow
 from tests.factories import make_course, make_run
@@ -115,3 +117,61 @@ def test_open_courses_are_chosen_in_sql(app, count_queries):
     with count_queries() as one:
         assert [c.slug for c in open_courses(limit=1)] == ["soon"]
     assert counter.count == one.count
+
+
+def test_stored_timeline_agrees_with_the_runs_at_every_boundary(app):
+    now = utcnow()
+    matrix = list(run_matrix(now))
+    for n, first in enumerate(matrix):
+        runs = [make_run_dates(first), make_run_dates(matrix[(n * 7 + 3) % len(matrix)])]
+        for group in (runs[:1], runs, []):
+            timeline = course_timeline(group)
+            moments = {now}
+            for run in group:
+                for value in vars(run).values():
+                    if isinstance(value, datetime):
+                        moments |= {value - timedelta(microseconds=1), value}
+            for moment in moments:
+                assert timeline.state(moment) is course_availability(group, moment), group
+
+
+def make_run_dates(fields):
+    start = fields["start"]
+    return RunDates(
+        start_at=start,
+        end_at=fields["end_at"],
+        enrollment_start_at=fields["enrollment_start_at"],
+        enrollment_end_at=fields["enrollment_end_at"],
+        cancelled=fields["cancelled"],
+    )
+
+
+def test_a_course_changes_state_at_the_right_moment_without_any_write(app, count_queries):
+    """The clock alone moves a course from facet to facet: nothing is written in between."""
+    now = utcnow()
+    opens = now + timedelta(hours=1)
+    closes, starts, ends = opens + 10 * DAY, opens + 20 * DAY, opens + 60 * DAY
+    course = make_course(slug="clocked", title="Clocked course")
+    make_run(course, start=starts, end_at=ends, enrollment_start_at=opens, enrollment_end_at=closes)
+    session.flush()
+
+    def state_at(moment):
+        result = search_courses(CatalogFilters(), language="en", now=moment)
+        counts = {o.value: o.count for o in result.facets["availability"]}
+        open_now = search_courses(CatalogFilters(availability=("open",)), language="en", now=moment)
+        assert counts == {result.availability[course.id].slug: 1}
+        assert (open_now.total == 1) is (result.availability[course.id] is Availability.OPEN)
+        return result.availability[course.id].slug
+
+    tick = timedelta(microseconds=1)
+    with count_queries() as counter:
+        assert state_at(opens - tick) == "upcoming"
+        assert state_at(opens) == "open"
+        assert state_at(closes - tick) == "open"
+        assert state_at(closes) == "upcoming"
+        assert state_at(starts) == "in-progress"
+        assert state_at(ends - tick) == "in-progress"
+        assert state_at(ends) == "archived"
+    assert counter.count > 0
+    words = {word for s in counter.statements for word in s.upper().split()}
+    assert not words & {"INSERT", "UPDATE", "DELETE"}

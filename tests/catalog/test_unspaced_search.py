@@ -50,3 +50,22 @@ def test_reindex_rebuilds_documents_made_the_old_way(app, runner, db_session):
     assert result.exit_code == 0, result.output
     assert "1 courses indexed." in result.output
     assert found("무역") == ["trade"]
+
+
+def test_reindex_rebuilds_the_catalog_entries_after_a_bulk_load(app, runner, db_session):
+    from sqlalchemy import delete
+
+    from mooc_portal.catalog.models import CatalogEntry, CatalogFacetCount
+
+    make_course(slug="bulk", title="Bulk loaded course")
+    # A bulk load writes rows without the ORM: no entry, no counts.
+    db_session.execute(delete(CatalogFacetCount))
+    db_session.execute(delete(CatalogEntry))
+    assert found("bulk") == []
+    result = runner.invoke(args=["portal", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "1 public courses in the catalog." in result.output
+    assert found("bulk") == ["bulk"]
+    browsed = search_courses(CatalogFilters(), language="en")
+    assert [c.slug for c in browsed.courses] == ["bulk"]
+    assert {o.value: o.count for o in browsed.facets["level"]} == {"introductory": 1}
