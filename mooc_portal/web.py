@@ -28,6 +28,7 @@ from mooc_portal.db import session as db_session
 from mooc_portal.errors import PortalError
 from mooc_portal.i18n import LocalizedText, country_name, language_name
 from mooc_portal.reference import subject_label
+from mooc_portal.urls import absolute_url, external_url
 
 bp = Blueprint("web", __name__)
 
@@ -41,19 +42,21 @@ def home() -> str:
     )
 
 
-@bp.route("/language", methods=["GET", "POST"])
+@bp.route("/language", methods=["POST"])
 def set_language() -> Any:
-    """Remember the visitor's interface language and go back where they were."""
-    if request.method == "POST":
-        require_csrf()
-    language = request.values.get("language", "")
+    """Remember the visitor's interface language and go back where they were.
+
+    POST only, with a CSRF token: a link or an image elsewhere cannot change an account's
+    saved language."""
+    require_csrf()
+    language = request.form.get("language", "")
     if language not in current_app.config["MOOC_LANGUAGES"]:
         abort(400)
     session["mooc_language"] = language
     account = current_account()
     if account is not None:
         account.preferred_language = language
-    return redirect(safe_next_url(request.values.get("next")))
+    return redirect(safe_next_url(request.form.get("next")))
 
 
 def require_csrf() -> None:
@@ -74,6 +77,10 @@ def safe_next_url(target: str | None, default_endpoint: str = "portal.web.home")
         if not parts.scheme and not parts.netloc and target.startswith("/"):
             return target
     return url_for(default_endpoint)
+
+
+bp.add_app_template_global(external_url, "mooc_external_url")
+bp.add_app_template_global(absolute_url, "mooc_absolute_url")
 
 
 @bp.app_template_global("mooc_current_language")
