@@ -17,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.globals import request_ctx
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
@@ -174,6 +175,9 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
 
 def handle_http_error(error: HTTPException) -> Any:
     if error.code is None or error.code < 400:
+        return error
+    if request_ctx.url_adapter is None:
+        # A host outside TRUSTED_HOSTS: no URL can be built, so the page cannot be rendered.
         return error
     return render_error(error.code)
 

@@ -231,8 +231,6 @@ def confirm_email(token: str) -> Account:
         raise tokens.used_link()
     if address == account.pending_email:
         if find_account_by_email(address) is not None:
-            account.pending_email = None
-            session.flush()
             raise InvalidInput(
                 _("Another account uses this address now. Choose another one in your profile.")
             )
