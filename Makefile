@@ -36,7 +36,7 @@ instance/secret_key: | $(BIN)/python
 run: install instance/secret_key
 	$(FLASK) db upgrade
 	$(FLASK) portal demo-data --if-empty
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	MOOC_PUBLIC_URL=$${MOOC_PUBLIC_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-test node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
