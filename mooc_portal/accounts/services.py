@@ -512,19 +512,25 @@ def accept_invitation(
         check_password_strength(password)
         account.password_hash = generate_password_hash(password)
         end_sessions(account)
-    elif actor is None or actor.id != account.id:
-        raise NotPermitted(
-            _(
-                "This invitation is for %(email)s. Log in with that address to accept it.",
-                email=account.email,
-            )
-        )
+    else:
+        require_invitee(membership, actor)
     if account.email_verified_at is None:
         account.email_verified_at = utcnow()
     membership.accepted_at = utcnow()
     membership.invitation_nonce = None
     session.flush()
     return membership
+
+
+def require_invitee(membership: Membership, actor: Account | None) -> None:
+    """Raise NotPermitted unless ``actor`` is the invited account."""
+    if actor is None or actor.id != membership.account_id:
+        raise NotPermitted(
+            _(
+                "This invitation is for %(email)s. Log in with that address to accept it.",
+                email=membership.account.email,
+            )
+        )
 
 
 def needs_password(account: Account) -> bool:

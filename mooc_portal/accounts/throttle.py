@@ -62,6 +62,9 @@ def _backoff(condition: object, since: datetime, free: int) -> int:
 
 
 def record_login_failure(email: str, remote_addr: str | None) -> None:
+    # Failures older than the window count for nothing: forget them, so the table stays small.
+    since = utcnow() - timedelta(seconds=current_app.config["MOOC_LOGIN_FAILURE_WINDOW"])
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
     session.add(LoginAttempt(email=email, remote_addr=remote_addr))
     session.flush()
 
@@ -86,6 +89,8 @@ def take_mail_allowance(kind: str, email: str, remote_addr: str | None) -> bool:
         kind, MailRequest.email == email
     ) < int(current_app.config["MOOC_MAIL_REQUESTS_PER_EMAIL"])
     if allowed:
+        since = utcnow() - timedelta(seconds=current_app.config["MOOC_MAIL_REQUEST_WINDOW"])
+        session.execute(delete(MailRequest).where(MailRequest.at < since))
         session.add(MailRequest(kind=kind, email=email, remote_addr=remote_addr))
         session.flush()
     return allowed

@@ -159,6 +159,7 @@ def accept_invitation(token: str) -> Any:
     else:
         if actor is None:
             return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        accounts.require_invitee(membership, actor)
         form = ConfirmForm()
         intro = _(
             "%(institution)s invites %(email)s to its staff.",
@@ -180,9 +181,6 @@ def accept_invitation(token: str) -> Any:
                 return redirect(url_for("portal.accounts.login"))
             flash(_("You are now on the staff of %(name)s.", name=institution_name.text), "success")
             return redirect(url_for(".dashboard", slug=membership.institution.slug))
-    elif actor is not None and not accounts.needs_password(account) and actor.id != account.id:
-        # Refuse before the form is shown: the link is for another address.
-        accounts.accept_invitation(token, actor=actor)
     return render_template(
         "mooc_portal/partner/form.html",
         form=form,
