@@ -1,7 +1,7 @@
 """account trust: verified addresses, pending invitations, session versions, mail limits
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 
 Existing memberships of accounts that could log in (a password or a host user) were in use:
 they count as accepted, and their accounts' addresses as confirmed. Memberships of accounts that
@@ -15,8 +15,8 @@ from alembic import op
 
 import mooc_portal.db
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
