@@ -57,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     # HTTP timeout (seconds).
     "MOOC_CHANGE_RETENTION_DAYS": 180,
     "MOOC_HARVEST_TIMEOUT": 10.0,
+    # Peer portals on loopback, private or link-local addresses are refused (the harvester must
+    # not reach the server's own network). True only for local testing and the demo peer.
+    "MOOC_ALLOW_PRIVATE_PEERS": False,
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }
