@@ -208,15 +208,16 @@ def send_email_verification(account: Account, address: str) -> None:
     send_mail(address, _("Confirm your e-mail address"), body)
 
 
-def resend_email_verification(account: Account, *, remote_addr: str | None = None) -> None:
-    """Mail the confirmation link again (the pending new address's, else the account's).
-    Raises TooManyAttempts past the mail limits."""
+def resend_email_verification(account: Account, *, remote_addr: str | None = None) -> bool:
+    """Mail the confirmation link again (the pending new address's, else the account's);
+    whether there was one to send. Raises TooManyAttempts past the mail limits."""
     address = account.pending_email or (None if account.email_verified else account.email)
     if address is None:
-        return
+        return False
     if not throttle.take_mail_allowance("verify", address, remote_addr):
         raise _too_many_mails()
     send_email_verification(account, address)
+    return True
 
 
 def confirm_email(token: str) -> Account:

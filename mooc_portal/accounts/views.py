@@ -140,8 +140,8 @@ def resend_confirmation() -> Any:
     require_csrf()
     account = services.current_account()
     assert account is not None
-    services.resend_email_verification(account, remote_addr=request.remote_addr)
-    flash(_("We have sent the link again. It may take a few minutes to arrive."), "success")
+    if services.resend_email_verification(account, remote_addr=request.remote_addr):
+        flash(_("We have sent the link again. It may take a few minutes to arrive."), "success")
     return redirect(url_for("portal.accounts.profile"))
 
 
