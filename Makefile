@@ -38,7 +38,8 @@ instance/secret_key: | $(BIN)/python
 run: install instance/secret_key
 	$(FLASK) db upgrade
 	$(FLASK) portal demo-data --if-empty
-	MOOC_ALLOW_PRIVATE_PEERS=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	MOOC_ALLOW_PRIVATE_PEERS=true MOOC_PUBLIC_URL=$${MOOC_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-test node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .

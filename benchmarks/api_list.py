@@ -52,7 +52,8 @@ PORTAL_APP = textwrap.dedent(
     sys.path.insert(0, {root!r})
     from mooc_portal import create_app
 
-    app = create_app({{"MOOC_ENV": "production", "SECRET_KEY": "benchmark",
+    app = create_app({{"MOOC_ENV": "production", "SECRET_KEY": os.urandom(32).hex(),
+                       "MOOC_PUBLIC_URL": "http://127.0.0.1",
                        "MOOC_DATABASE_URL": os.environ["BENCH_DB"]}})
     """
 )

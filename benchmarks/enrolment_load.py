@@ -190,7 +190,8 @@ def main() -> int:
         env = {
             **os.environ,
             "MOOC_ENV": "production",
-            "SECRET_KEY": uuid.uuid4().hex,
+            "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+            "MOOC_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "MOOC_DATABASE_URL": url,
         }
         gunicorn = subprocess.Popen(

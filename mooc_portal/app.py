@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     # Largest request body (uploads, import files) read at all; beyond it: 413, nothing read.
     app.config.setdefault("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
     MoocPortal(app)
+    _secure_production(app)
     # The whole application is the portal: its rules (security headers) cover every response.
     app.extensions["mooc_portal"].extras["standalone"] = True
     install_app_error_pages(app)
@@ -63,6 +64,25 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
         version_table=app.config["MOOC_ALEMBIC_VERSION_TABLE"],
     )
     return app
+
+
+def _secure_production(app: Flask) -> None:
+    """In production: answer only requests for the public host, and send cookies only over
+    HTTPS, never to scripts, and not on cross-site subrequests."""
+    from urllib.parse import urlsplit
+
+    from mooc_portal.config import is_production
+
+    if not is_production(app.config):
+        return
+    public = urlsplit(app.config["MOOC_PUBLIC_URL"])
+    if not app.config.get("TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = [public.hostname]
+    # Flask's default is False: a site served over HTTPS sends its cookie over HTTPS only.
+    app.config["SESSION_COOKIE_SECURE"] |= public.scheme == "https"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
 
 
 def _loads(value: str) -> Any:

@@ -44,15 +44,28 @@ def create_admin_command(email: str, display_name: str, password: str) -> None:
 
 @portal_cli.command("demo-data")
 @click.option("--if-empty", is_flag=True, help="Load nothing when institutions already exist.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Load even in production (demo accounts share a published password).",
+)
 @with_appcontext
-def demo_data_command(if_empty: bool) -> None:
+def demo_data_command(if_empty: bool, force: bool) -> None:
     """Load the demo catalog (partners, courses, runs) and one demo account per role."""
     import os
 
     from flask import current_app, url_for
 
+    from mooc_portal.config import is_production
     from mooc_portal.demo import has_institutions, load_demo_data
     from mooc_portal.errors import PortalError
+
+    if is_production(current_app.config) and not force:
+        raise click.ClickException(
+            "This portal runs in production (MOOC_ENV is not development or testing): the demo "
+            "data would add made-up courses and an administrator whose password is published. "
+            "Nothing was loaded. Add --force if you really mean it."
+        )
 
     if if_empty and has_institutions():
         click.echo("The database already has institutions: the demo catalog was not loaded.")

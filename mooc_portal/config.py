@@ -6,7 +6,8 @@ The extension sets these with ``app.config.setdefault`` so a host's values win.
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
-    # "production", "development" or "testing". Outside the last two a SECRET_KEY is required.
+    # "production", "development" or "testing". Outside the last two a strong SECRET_KEY and
+    # MOOC_PUBLIC_URL are required.
     "MOOC_ENV": "production",
     # Any SQLAlchemy URL; used only when the portal installs Flask-SQLAlchemy itself.
     "MOOC_DATABASE_URL": None,
@@ -29,17 +30,34 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_PASSWORD_RESET_MAX_AGE": 3600,
     # An invitation to partner staff stays valid longer than a password reset: a week.
     "MOOC_INVITATION_MAX_AGE": 7 * 24 * 3600,
+    # The link that confirms an e-mail address (at registration and on change): two days.
+    "MOOC_EMAIL_VERIFICATION_MAX_AGE": 2 * 24 * 3600,
+    # Failed logins: after this many failures for one account, or from one network address,
+    # within the window (seconds), each further attempt waits for a delay that doubles with
+    # every failure, up to MOOC_LOGIN_MAX_DELAY seconds (a slowdown, never a lock-out).
     "MOOC_LOGIN_MAX_FAILURES": 5,
+    "MOOC_LOGIN_ADDRESS_MAX_FAILURES": 10,
     "MOOC_LOGIN_FAILURE_WINDOW": 900,
+    "MOOC_LOGIN_MAX_DELAY": 300,
+    # Mails an anonymous visitor can cause (password resets, "you already have an account"):
+    # at most this many per e-mail address and per network address within the window.
+    "MOOC_MAIL_REQUESTS_PER_EMAIL": 3,
+    "MOOC_MAIL_REQUESTS_PER_ADDRESS": 10,
+    "MOOC_MAIL_REQUEST_WINDOW": 3600,
+    # How long "keep me logged in" lasts, in days.
+    "MOOC_REMEMBER_COOKIE_DAYS": 14,
     # Course images: "database" (default: every host serves them) or "disk" (MOOC_MEDIA_DIR,
     # default <instance>/media: one host only); at most MOOC_MAX_IMAGE_BYTES each.
     "MOOC_MEDIA_STORAGE": "database",
     "MOOC_MEDIA_DIR": None,
     "MOOC_MAX_IMAGE_BYTES": 2 * 1024 * 1024,
-    # Federation: how long the change feed keeps changes (and tombstones), the public base URL
-    # for links in exports made outside a request, and the harvester's HTTP timeout (seconds).
-    "MOOC_CHANGE_RETENTION_DAYS": 180,
+    # The public address of the site (https://mooc.example.org, with a path if mounted under
+    # one). Every absolute URL (mail, API, feeds, exports, credentials, sitemap) is built on it,
+    # never on the request's Host header. Required outside development and testing.
     "MOOC_PUBLIC_URL": None,
+    # Federation: how long the change feed keeps changes (and tombstones), and the harvester's
+    # HTTP timeout (seconds).
+    "MOOC_CHANGE_RETENTION_DAYS": 180,
     "MOOC_HARVEST_TIMEOUT": 10.0,
     # Shared state of several hosts. Without a Redis URL the page cache and the rate limits live
     # in the process (`make run`, tests); production sets them to Redis (docs/deployment.md).
@@ -99,13 +117,54 @@ def apply_defaults(config: dict[str, Any]) -> None:
         config.setdefault(key, value)
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def is_production(config: Any) -> bool:
+    return not config.get("TESTING") and config.get("MOOC_ENV") not in RELAXED_ENVS
+
+
 def check_required(config: dict[str, Any], *, testing: bool = False) -> None:
-    """Fail with a clear message when a key required outside development is missing."""
+    """Fail with a clear message when a key required outside development is missing or weak."""
     if testing or config.get("MOOC_ENV") in RELAXED_ENVS:
         return
-    if not config.get("SECRET_KEY"):
+    secret = config.get("SECRET_KEY")
+    if not secret:
         raise ConfigurationError(
             "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or write it to "
             "the instance folder's secret_key file) before starting the portal in production. "
             "For local development set MOOC_ENV=development or use `make run`."
+        )
+    if _weak_secret(secret):
+        raise ConfigurationError(
+            f"SECRET_KEY is too weak: it signs sessions and password-reset links, so anyone "
+            f"who guesses it can log in as anyone. Use at least {MIN_SECRET_KEY_LENGTH} random "
+            f"characters, for example the output of "
+            f'`python -c "import secrets; print(secrets.token_hex(32))"`.'
+        )
+    check_public_url(config.get("MOOC_PUBLIC_URL"))
+
+
+def _weak_secret(secret: str | bytes) -> bool:
+    text = secret.decode("latin-1") if isinstance(secret, bytes) else str(secret)
+    # Long but repetitive keys ("aaaa...", "changeme" typed four times) are weak too.
+    return len(text) < MIN_SECRET_KEY_LENGTH or len(set(text)) < 10
+
+
+def check_public_url(url: str | None) -> None:
+    """Fail unless ``url`` is an absolute http(s) address without query or fragment."""
+    from urllib.parse import urlsplit
+
+    example = "for example MOOC_PUBLIC_URL=https://mooc.example.org"
+    if not url:
+        raise ConfigurationError(
+            "MOOC_PUBLIC_URL is not set. Set it to the address people use to reach the portal "
+            f"({example}): links in mail, the API and feeds are built on it, never on the "
+            "request's Host header. For local development set MOOC_ENV=development."
+        )
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"MOOC_PUBLIC_URL {url!r} is not an absolute http(s) address without query or "
+            f"fragment ({example})."
         )

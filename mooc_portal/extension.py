@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -121,6 +122,16 @@ def _ensure_login(app: Flask) -> bool:
     manager.login_view = "portal.accounts.login"
     manager.login_message = None
     manager.session_protection = "strong"
+    # "Keep me logged in" lasts MOOC_REMEMBER_COOKIE_DAYS, is never readable by scripts nor
+    # sent on cross-site subrequests, and only over HTTPS in production.
+    app.config.setdefault(
+        "REMEMBER_COOKIE_DURATION", timedelta(days=int(app.config["MOOC_REMEMBER_COOKIE_DAYS"]))
+    )
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    if portal_config.is_production(app.config):
+        https = str(app.config.get("MOOC_PUBLIC_URL") or "").startswith("https:")
+        app.config.setdefault("REMEMBER_COOKIE_SECURE", https)
     return True
 
 

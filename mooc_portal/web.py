@@ -19,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.globals import request_ctx
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -35,6 +36,7 @@ from mooc_portal.errors import PortalError
 from mooc_portal.i18n import LocalizedText, country_name, language_name
 from mooc_portal.reference import subject_label
 from mooc_portal.resilience import commit_request, database_down, handle_database_error
+from mooc_portal.urls import absolute_url, external_url
 
 bp = Blueprint("web", __name__)
 
@@ -49,19 +51,21 @@ def home() -> str:
     )
 
 
-@bp.route("/language", methods=["GET", "POST"])
+@bp.route("/language", methods=["POST"])
 def set_language() -> Any:
-    """Remember the visitor's interface language and go back where they were."""
-    if request.method == "POST":
-        require_csrf()
-    language = request.values.get("language", "")
+    """Remember the visitor's interface language and go back where they were.
+
+    POST only, with a CSRF token: a link or an image elsewhere cannot change an account's
+    saved language."""
+    require_csrf()
+    language = request.form.get("language", "")
     if language not in current_app.config["MOOC_LANGUAGES"]:
         abort(400)
     session["mooc_language"] = language
     account = current_account()
     if account is not None:
         account.preferred_language = language
-    return redirect(safe_next_url(request.values.get("next")))
+    return redirect(safe_next_url(request.form.get("next")))
 
 
 def require_csrf() -> None:
@@ -82,6 +86,10 @@ def safe_next_url(target: str | None, default_endpoint: str = "portal.web.home")
         if not parts.scheme and not parts.netloc and target.startswith("/"):
             return target
     return url_for(default_endpoint)
+
+
+bp.add_app_template_global(external_url, "mooc_external_url")
+bp.add_app_template_global(absolute_url, "mooc_absolute_url")
 
 
 @bp.app_template_global("mooc_current_language")
@@ -187,6 +195,9 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
 
 def handle_http_error(error: HTTPException) -> Any:
     if error.code is None or error.code < 400:
+        return error
+    if request_ctx.url_adapter is None:
+        # A host outside TRUSTED_HOSTS: no URL can be built, so the page cannot be rendered.
         return error
     # A 503 says why (see resilience.unavailable); other codes keep their generic text.
     return render_error(error.code, error.description if error.code == 503 else None)

@@ -142,6 +142,7 @@ def make_account(
     **fields: Any,
 ) -> Account:
     n = next(_seq)
+    fields.setdefault("email_verified_at", utcnow())
     account = Account(
         email=(email or f"learner{n}@example.org").lower(),
         display_name=fields.pop("display_name", f"Learner {n}"),
@@ -150,7 +151,9 @@ def make_account(
         **fields,
     )
     for institution, role in (memberships or {}).items():
-        account.memberships.append(Membership(institution=institution, role=StaffRole(role)))
+        account.memberships.append(
+            Membership(institution=institution, role=StaffRole(role), accepted_at=utcnow())
+        )
     session.add(account)
     session.flush()
     return account

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,14 @@ def instance(tmp_path: Path) -> Path:
     return tmp_path / "instance"
 
 
+STRONG_KEY = "3f9c1e7a5b2d8f6041c9e3a7b5d2f8e6a1c4b7d0e3f6a9c2"
+PUBLIC_URL = "https://mooc.example.org"
+
+
 def start(instance: Path, env: str, **config):
     database = f"sqlite:///{instance.parent / 'config-test.sqlite3'}"
+    if env == "production":
+        config.setdefault("MOOC_PUBLIC_URL", PUBLIC_URL)
     return create_app(
         {"MOOC_ENV": env, "MOOC_DATABASE_URL": database, **config}, instance_path=str(instance)
     )
@@ -39,15 +46,15 @@ def test_production_without_a_secret_key_refuses_to_start(clean_env, instance):
 
 def test_production_reads_the_key_from_the_instance_folder(clean_env, instance):
     instance.mkdir()
-    (instance / "secret_key").write_text("key-from-the-instance-folder\n")
+    (instance / "secret_key").write_text(f"{STRONG_KEY}\n")
     app = start(instance, "production")
-    assert app.config["SECRET_KEY"] == "key-from-the-instance-folder"
+    assert app.config["SECRET_KEY"] == STRONG_KEY
     assert not app.testing
 
 
 def test_production_reads_the_key_from_the_environment(clean_env, instance, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "key-from-the-environment")
-    assert start(instance, "production").config["SECRET_KEY"] == "key-from-the-environment"
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    assert start(instance, "production").config["SECRET_KEY"] == STRONG_KEY
 
 
 def test_development_generates_a_key_once_into_the_instance_folder(clean_env, instance):
@@ -62,3 +69,96 @@ def test_testing_starts_without_a_key_file(clean_env, instance):
     app = start(instance, "testing", SECRET_KEY="given")
     assert app.testing
     assert not (instance / "secret_key").exists()
+
+
+# Issue 8, findings 2, 4 and 11: what production refuses and how it sends cookies.
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "dev",
+        "changeme",
+        "key-from-the-instance-folder",
+        "a" * 64,
+        "abababababababababababababababab",
+    ],
+)
+def test_production_refuses_a_weak_secret_key(clean_env, instance, weak):
+    with pytest.raises(ConfigurationError, match="SECRET_KEY is too weak") as raised:
+        start(instance, "production", SECRET_KEY=weak)
+    assert "secrets.token_hex(32)" in str(raised.value)
+
+
+@pytest.mark.parametrize("url", [None, "", "mooc.example.org", "https://mooc.example.org/?x=1"])
+def test_production_needs_an_absolute_public_url(clean_env, instance, url):
+    with pytest.raises(ConfigurationError, match="MOOC_PUBLIC_URL"):
+        start(instance, "production", SECRET_KEY=STRONG_KEY, MOOC_PUBLIC_URL=url)
+
+
+def test_development_does_without_a_public_url(clean_env, instance):
+    app = start(instance, "development")
+    with app.app_context():
+        from mooc_portal.urls import external_url
+
+        assert external_url("portal.catalog.course_list") == "http://localhost/courses"
+
+
+@pytest.fixture
+def production(clean_env, instance):
+    from mooc_portal.migrate import upgrade_database
+
+    app = start(instance, "production", SECRET_KEY=STRONG_KEY)
+    with app.app_context():
+        upgrade_database()
+    yield app
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_production_answers_only_its_public_host(production):
+    client = production.test_client()
+    assert client.get("/", base_url="https://evil.example").status_code == 400
+    assert client.get("/", base_url=PUBLIC_URL).status_code == 200
+
+
+def test_production_cookies_are_secure_httponly_and_same_site(production):
+    from mooc_portal.accounts.services import register_account
+    from mooc_portal.db import session
+
+    with production.app_context():
+        register_account("ana@example.org", "correct horse battery", "Ana", verified=True)
+        session.commit()
+    client = production.test_client()
+    page = client.get("/account/login", base_url=PUBLIC_URL).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/account/login",
+        base_url=PUBLIC_URL,
+        data={
+            "email": "ana@example.org",
+            "password": "correct horse battery",
+            "remember": "y",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    for name in ("session", "remember_token"):
+        flags = [part.strip().lower() for part in cookies[name].split(";")]
+        assert "secure" in flags and "httponly" in flags and "samesite=lax" in flags, name
+    remember = client.get_cookie("remember_token", domain="mooc.example.org")
+    assert remember.max_age is None or remember.max_age <= 14 * 86400
+
+
+def test_demo_data_refuses_a_production_database_without_force(production):
+    from sqlalchemy import func, select
+
+    from mooc_portal.db import session
+    from mooc_portal.institutions.models import Institution
+
+    result = production.test_cli_runner().invoke(args=["portal", "demo-data"])
+    assert result.exit_code != 0
+    assert "runs in production" in result.output and "--force" in result.output
+    with production.app_context():
+        assert session.scalar(select(func.count(Institution.id))) == 0

@@ -77,7 +77,10 @@ def test_demo_has_an_account_for_every_role(db_session):
     assert {a.password for a in summary.accounts} == {DEMO_PASSWORD}
 
     admins = [a for a in accounts.values() if a.is_admin]
-    roles = {m.role for a in accounts.values() for m in a.memberships}
+    # Demo accounts are confirmed and their staff roles in force (no pending invitations).
+    assert all(a.email_verified for a in accounts.values())
+    assert all(m.accepted_at is not None for a in accounts.values() for m in a.memberships)
+    roles = {m.role for a in accounts.values() for m in a.active_memberships}
     learners = [a for a in accounts.values() if not a.is_admin and not a.memberships]
     assert admins and roles == {StaffRole.MANAGER, StaffRole.EDITOR}
     assert len(learners) >= 3

@@ -203,3 +203,18 @@ def test_dates_render_in_the_visitors_language_and_time_zone(app, headers, expec
     moment = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)  # 00:30 on 2 March in Seoul
     with app.test_request_context("/", headers=headers):
         assert render_template_string(template, day=date(2026, 3, 2), moment=moment) == expected
+
+
+def test_a_get_request_changes_no_language(client, auth, db_session):
+    """Issue 8, finding 11: a link or an image elsewhere cannot change the saved language."""
+    account = make_account("minji@example.org", preferred_language="en")
+    session.commit()
+    auth.login("minji@example.org")
+    response = client.get("/language?language=ko&next=/")
+    assert response.status_code == 405
+    session.refresh(account)
+    assert account.preferred_language == "en"
+    with client.session_transaction() as flask_session:
+        assert "mooc_language" not in flask_session
+    page = client.get("/").get_data(as_text=True)
+    assert '<form class="language-switcher" method="post"' in page

@@ -116,6 +116,7 @@ class ProfileForm(FlaskForm):
     country = SelectField(_l("Country (optional)"), validators=[Optional()])
     preferred_language = SelectField(_l("Preferred language"))
     timezone = SelectField(_l("Time zone"), validators=[Optional()])
+    current_password = PasswordField(_l("Current password"), validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, PublicIdMixin, TimestampMixin, utcnow
@@ -22,6 +30,11 @@ class Account(PublicIdMixin, TimestampMixin, Base):
 
     In a host application an account is linked to the host's user by ``host_user_id`` and has
     no password of its own.
+
+    ``email_verified_at`` is set once the person has followed a link mailed to ``email``; until
+    then the account may browse and enrol, but holds no staff role. A new address waits in
+    ``pending_email`` until its own link is followed. ``session_version`` is part of the
+    login identity: raising it ends every session and remember-me cookie of the account.
     """
 
     __tablename__ = "mooc_account"
@@ -38,6 +51,9 @@ class Account(PublicIdMixin, TimestampMixin, Base):
     preferred_language: Mapped[str | None] = mapped_column(String(35))
     timezone: Mapped[str | None] = mapped_column(String(64))
     last_login_at: Mapped[datetime | None]
+    email_verified_at: Mapped[datetime | None]
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="account", cascade="all, delete-orphan", lazy="selectin"
@@ -57,14 +73,29 @@ class Account(PublicIdMixin, TimestampMixin, Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.uuid)
+        # The session version makes a stored session or remember-me cookie stop working once
+        # the account logs out, changes or resets its password, or logs out everywhere.
+        return f"{self.uuid}.{self.session_version}"
+
+    @property
+    def email_verified(self) -> bool:
+        """Whether the address is proven: a link sent to it was followed, or the account is
+        linked to a host application's user (the host vouches for its users)."""
+        return self.email_verified_at is not None or self.host_user_id is not None
+
+    @property
+    def active_memberships(self) -> list[Membership]:
+        """The accepted memberships; none while the address is unverified."""
+        if not self.email_verified:
+            return []
+        return [m for m in self.memberships if m.accepted_at is not None]
 
     @property
     def is_staff(self) -> bool:
-        return bool(self.memberships)
+        return bool(self.active_memberships)
 
     def role_in(self, institution_id: int) -> StaffRole | None:
-        for membership in self.memberships:
+        for membership in self.active_memberships:
             if membership.institution_id == institution_id:
                 return StaffRole(membership.role)
         return None
@@ -82,7 +113,12 @@ class Account(PublicIdMixin, TimestampMixin, Base):
 
 
 class Membership(Base):
-    """An account's role (editor or manager) in a partner institution."""
+    """An account's role (editor or manager) in a partner institution.
+
+    An invitation is a membership with no ``accepted_at``: it grants nothing until the invitee
+    follows the single-use link mailed to the address (``invitation_nonce`` is the secret in
+    that link, cleared on acceptance).
+    """
 
     __tablename__ = "mooc_membership"
     __table_args__ = (
@@ -97,18 +133,40 @@ class Membership(Base):
     )
     role: Mapped[str] = mapped_column(String(10), default=StaffRole.EDITOR)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    invitation_nonce: Mapped[str | None] = mapped_column(String(64))
 
     account: Mapped[Account] = relationship(back_populates="memberships")
     institution: Mapped[Institution] = relationship(lazy="joined")
 
 
 class LoginAttempt(Base):
-    """A failed login, kept to slow down password guessing."""
+    """A failed login, kept to slow down password guessing (per address and per account)."""
 
     __tablename__ = "mooc_login_attempt"
-    __table_args__ = (Index("ix_mooc_login_attempt_email_at", "email", "at"),)
+    __table_args__ = (
+        Index("ix_mooc_login_attempt_email_at", "email", "at"),
+        Index("ix_mooc_login_attempt_remote_addr_at", "remote_addr", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailRequest(Base):
+    """A mail sent on an anonymous visitor's request (a password reset, a registration
+    notice), kept to limit how many one address or one network address may ask for."""
+
+    __tablename__ = "mooc_mail_request"
+    __table_args__ = (
+        Index("ix_mooc_mail_request_kind_email_at", "kind", "email", "at"),
+        Index("ix_mooc_mail_request_kind_remote_addr_at", "kind", "remote_addr", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
     email: Mapped[str] = mapped_column(String(254))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,7 +29,14 @@ from mooc_portal.web import require_csrf, safe_next_url
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
-PORTAL_LOGIN_ONLY = {"login", "register", "change_password", "forgot_password", "reset_password"}
+PORTAL_LOGIN_ONLY = {
+    "login",
+    "register",
+    "change_password",
+    "forgot_password",
+    "reset_password",
+    "end_other_sessions",
+}
 
 
 @bp.before_request
@@ -74,6 +81,10 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     require_csrf()
+    account = services.current_account()
+    if account is not None and _portal_owns_login():
+        # A copy of the session cookie kept elsewhere stops working too.
+        services.end_sessions(account)
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("portal.web.home"))
@@ -89,20 +100,62 @@ def register() -> Any:
     valid, status = _validate(form)
     if valid:
         try:
-            account = services.register_account(
+            services.request_registration(
                 form.email.data,
                 form.password.data,
                 form.display_name.data,
                 country=form.country.data or None,
                 preferred_language=form.preferred_language.data,
+                remote_addr=request.remote_addr,
             )
         except PortalError as error:
             status = _show_error(form, error)
         else:
-            login_user(account)
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(safe_next_url(request.args.get("next"), "portal.accounts.profile"))
+            # The same answer whether or not the address already has an account.
+            flash(
+                _(
+                    "We have sent a message to %(email)s. Open the link in it to confirm your "
+                    "address, then log in.",
+                    email=services.normalize_email(form.email.data),
+                ),
+                "success",
+            )
+            return redirect(url_for("portal.accounts.login", next=_next_param()))
     return render_template("mooc_portal/accounts/register.html", form=form), status
+
+
+@bp.route("/confirm/<token>")
+def confirm_email(token: str) -> Any:
+    """A link mailed to an address: the address is confirmed (or becomes the new one)."""
+    services.confirm_email(token)
+    flash(_("Your e-mail address is confirmed."), "success")
+    if services.current_account() is None:
+        return redirect(url_for("portal.accounts.login"))
+    return redirect(url_for("portal.accounts.profile"))
+
+
+@bp.route("/confirm", methods=["POST"])
+@login_required
+def resend_confirmation() -> Any:
+    require_csrf()
+    account = services.current_account()
+    assert account is not None
+    if services.resend_email_verification(account, remote_addr=request.remote_addr):
+        flash(_("We have sent the link again. It may take a few minutes to arrive."), "success")
+    return redirect(url_for("portal.accounts.profile"))
+
+
+@bp.route("/sessions/end", methods=["POST"])
+@login_required
+def end_other_sessions() -> Any:
+    """Log out everywhere else (every other browser, every remember-me cookie)."""
+    require_csrf()
+    account = services.current_account()
+    assert account is not None
+    services.end_sessions(account)
+    login_user(account)
+    flash(_("You are logged out on every other device."), "success")
+    return redirect(url_for("portal.accounts.profile"))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -116,7 +169,7 @@ def profile() -> Any:
     valid, status = _validate(form)
     if valid:
         try:
-            services.update_profile(
+            new_address = services.update_profile(
                 account,
                 actor=account,
                 display_name=form.display_name.data,
@@ -124,11 +177,21 @@ def profile() -> Any:
                 country=form.country.data or None,
                 preferred_language=form.preferred_language.data,
                 timezone=form.timezone.data or None,
+                current_password=form.current_password.data,
             )
         except PortalError as error:
             status = _show_error(form, error)
         else:
             flash(_("Your profile is saved."), "success")
+            if new_address:
+                flash(
+                    _(
+                        "We have sent a link to %(email)s. Your e-mail address changes when "
+                        "you open it.",
+                        email=services.normalize_email(form.email.data),
+                    ),
+                    "success",
+                )
             return redirect(url_for("portal.accounts.profile"))
     return render_template("mooc_portal/accounts/profile.html", form=form, account=account), status
 
@@ -148,6 +211,8 @@ def change_password() -> Any:
         except PortalError as error:
             status = _show_error(form, error)
         else:
+            # Every other session has ended; this one goes on under the new session version.
+            login_user(account)
             flash(_("Your password is changed."), "success")
             return redirect(url_for("portal.accounts.profile"))
     return render_template("mooc_portal/accounts/change_password.html", form=form), status
@@ -158,10 +223,7 @@ def forgot_password() -> Any:
     form = ForgotPasswordForm()
     valid, status = _validate(form)
     if valid:
-        services.request_password_reset(
-            form.email.data,
-            lambda token: url_for("portal.accounts.reset_password", token=token, _external=True),
-        )
+        services.request_password_reset(form.email.data, remote_addr=request.remote_addr)
         # The same answer whether or not the address has an account.
         flash(
             _(

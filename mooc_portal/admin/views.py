@@ -29,7 +29,6 @@ from mooc_portal.partner.views import (
     COURSE_STATUS_LABELS,
     fill_institution_form,
     institution_data,
-    set_password_link,
 )
 from mooc_portal.publishing import services, staff, workflow
 from mooc_portal.publishing.permissions import require_admin
@@ -203,12 +202,11 @@ def institution_assign(slug: str) -> Any:
                 form.email.data,
                 form.role.data,
                 display_name=form.display_name.data,
-                set_password_url=set_password_link,
             )
         except PortalError as error:
             attach_error(form, error)
         else:
-            flash(_("The person is on the staff."), "success")
+            flash(_("The invitation is sent."), "success")
             return redirect(url_for(".institution_edit", slug=slug))
     fill = InstitutionForm(formdata=None)
     fill_institution_form(fill, institution)

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from mooc_portal.i18n import primary_subtag
 from mooc_portal.signals import certificate_issued, enrolment_changed
+from mooc_portal.urls import external_url
 
 OB_CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -110,17 +111,15 @@ def open_badge(certificate: Certificate) -> dict[str, Any]:
     with force_locale(credential_language(course)):
         narrative = _("Completed every lesson of %(course)s.", course=certificate.course_title)
     summary = course.text("summary", course.original_language).text
-    course_url = url_for("portal.catalog.course_detail", slug=course.slug, _external=True)
-    institution_url = url_for(
-        "portal.institutions.institution_detail", slug=course.institution.slug, _external=True
+    course_url = external_url("portal.catalog.course_detail", slug=course.slug)
+    institution_url = external_url(
+        "portal.institutions.institution_detail", slug=course.institution.slug
     )
     salt = certificate.uuid.hex
     email_hash = hashlib.sha256((enrollment.account.email + salt).encode()).hexdigest()
     return {
         "@context": OB_CONTEXT,
-        "id": url_for(
-            "portal.certificates.certificate_badge", code=certificate.code, _external=True
-        ),
+        "id": external_url("portal.certificates.certificate_badge", code=certificate.code),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {
             "id": institution_url,
@@ -157,9 +156,7 @@ def revocation_notice(certificate: Certificate) -> dict[str, Any]:
     return {
         "status": 410,
         "message": "This certificate was revoked; it is no longer a valid credential.",
-        "id": url_for(
-            "portal.certificates.certificate_badge", code=certificate.code, _external=True
-        ),
+        "id": external_url("portal.certificates.certificate_badge", code=certificate.code),
         "revoked": True,
         "revokedAt": _iso(certificate.revoked_at),
         "revocationReason": certificate.revoke_reason,

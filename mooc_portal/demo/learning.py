@@ -294,7 +294,7 @@ def _give_managers_work(
         return
     done: set[int] = set()
     for manager in context.accounts.values():
-        for membership in manager.memberships:
+        for membership in manager.active_memberships:
             institution_id = membership.institution_id
             if membership.role != StaffRole.MANAGER or institution_id in done:
                 continue

@@ -95,7 +95,7 @@ def require_run_manager(actor: Account | None, run: CourseRun) -> None:
 
 
 def managed_institution_ids(actor: Account) -> list[int]:
-    return [m.institution_id for m in actor.memberships if m.role == StaffRole.MANAGER]
+    return [m.institution_id for m in actor.active_memberships if m.role == StaffRole.MANAGER]
 
 
 WITH_COURSE = joinedload(Enrollment.run).joinedload(CourseRun.course)

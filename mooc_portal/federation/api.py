@@ -21,7 +21,6 @@ from flask import (
     render_template,
     request,
     stream_with_context,
-    url_for,
 )
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
@@ -57,6 +56,7 @@ from mooc_portal.federation.services import (
     own_public_institutions,
 )
 from mooc_portal.institutions.models import Institution
+from mooc_portal.urls import external_url
 
 
 class _BodyParser(FlaskParser):
@@ -132,7 +132,7 @@ def _page(
     if next_cursor is not None:
         args = request.args.to_dict()
         args["cursor"] = next_cursor
-        url = url_for(request.endpoint or "", _external=True, **args)
+        url = external_url(request.endpoint or "", **args)
         response.headers["Link"] = f'<{url}>; rel="next"'
     return response
 
@@ -348,9 +348,7 @@ def changes(args: dict[str, Any]) -> Response:
         {"changes": page.changes, "next": page.cursor, "has_more": page.has_more}
     )
     if page.has_more:
-        url = url_for(
-            request.endpoint or "", _external=True, after=page.cursor, limit=args["limit"]
-        )
+        url = external_url(request.endpoint or "", after=page.cursor, limit=args["limit"])
         response.headers["Link"] = f'<{url}>; rel="next"'
     return response
 

@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 from xml.sax.saxutils import escape
 
-from flask import url_for
-
 from mooc_portal.catalog.models import Course, CourseRun, Credential, DeliveryMode, Pace
 from mooc_portal.catalog.services import public_courses
 from mooc_portal.db import session
 from mooc_portal.institutions.models import Institution
+from mooc_portal.urls import external_url
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, as sitemaps.org allows
 
@@ -53,7 +52,7 @@ def course_json_ld(course: Course, language: str) -> dict[str, Any]:
     """The schema.org ``Course`` of a course page (render with ``|tojson`` in a
     ``<script type="application/ld+json">`` block: a data block, allowed by the strict CSP)."""
     institution = course.institution
-    url = url_for("portal.catalog.course_detail", slug=course.slug, _external=True)
+    url = external_url("portal.catalog.course_detail", slug=course.slug)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Course",
@@ -69,9 +68,7 @@ def course_json_ld(course: Course, language: str) -> dict[str, Any]:
         "provider": {
             "@type": "CollegeOrUniversity",
             "name": institution.text("name", language).text,
-            "url": url_for(
-                "portal.institutions.institution_detail", slug=institution.slug, _external=True
-            ),
+            "url": external_url("portal.institutions.institution_detail", slug=institution.slug),
         },
         "offers": {
             "@type": "Offer",
@@ -106,11 +103,9 @@ def sitemap() -> Iterator[str]:
         "portal.catalog.course_list",
         "portal.institutions.institution_list",
     ):
-        yield f"<url><loc>{escape(url_for(endpoint, _external=True))}</loc></url>\n"
+        yield f"<url><loc>{escape(external_url(endpoint))}</loc></url>\n"
         count += 1
-    institution_url = url_for(
-        "portal.institutions.institution_detail", slug="__slug__", _external=True
-    )
+    institution_url = external_url("portal.institutions.institution_detail", slug="__slug__")
     rows = session.execute(
         Institution.__table__.select()
         .with_only_columns(Institution.slug, Institution.modified_at)
@@ -120,7 +115,7 @@ def sitemap() -> Iterator[str]:
     for slug, modified in rows:
         yield _url(institution_url.replace("__slug__", slug), modified)
         count += 1
-    course_url = url_for("portal.catalog.course_detail", slug="__slug__", _external=True)
+    course_url = external_url("portal.catalog.course_detail", slug="__slug__")
     query = public_courses().with_only_columns(Course.slug, Course.modified_at).order_by(Course.id)
     for slug, modified in session.execute(query.limit(SITEMAP_LIMIT - count)):
         yield _url(course_url.replace("__slug__", slug), modified)

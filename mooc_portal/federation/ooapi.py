@@ -13,7 +13,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import Select, exists, func, or_, select
 
 from mooc_portal.caching import cached_page
@@ -35,6 +35,7 @@ from mooc_portal.federation.serialize import PageLinks
 from mooc_portal.federation.services import own_public_courses, own_public_institutions
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.numbers import MAX_SQL_INTEGER, parse_whole_number
+from mooc_portal.urls import external_url
 
 bp = Blueprint("ooapi", __name__, url_prefix="/ooapi/v5")
 
@@ -156,7 +157,7 @@ def _root(expand_children: bool = False) -> dict[str, Any]:
         "primaryCode": {"codeType": "identifier", "code": "asem-mooc-portal"},
         "name": [{"language": "en", "value": name}],
         "shortName": "ASEM MOOC",
-        "link": url_for("portal.web.home", _external=True),
+        "link": external_url("portal.web.home"),
         "children": children,
     }
 

@@ -12,10 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
-
 from mooc_portal.catalog.models import Course, CourseRun
 from mooc_portal.institutions.models import Institution
+from mooc_portal.urls import external_url
 
 _SLUG = "__mooc_slug__"
 
@@ -34,7 +33,8 @@ def text_map(translations: Iterable[Any], field: str) -> dict[str, str]:
 
 
 class PageLinks:
-    """Absolute URLs of the public pages, built once per export (``url_for`` is slow)."""
+    """Absolute URLs of the public pages (on ``MOOC_PUBLIC_URL``, never the request's host),
+    built once per export (building a URL is slow)."""
 
     def __init__(self) -> None:
         self.course = self._template("portal.catalog.course_detail")
@@ -42,13 +42,7 @@ class PageLinks:
 
     @staticmethod
     def _template(endpoint: str) -> str | None:
-        if has_request_context():
-            return url_for(endpoint, slug=_SLUG, _external=True)
-        base = current_app.config.get("MOOC_PUBLIC_URL")
-        if not base:
-            return None
-        with current_app.test_request_context(base_url=base):
-            return url_for(endpoint, slug=_SLUG, _external=True)
+        return external_url(endpoint, slug=_SLUG)
 
     @staticmethod
     def fill(template: str | None, slug: str) -> str | None:

@@ -4,16 +4,17 @@ assign staff; managers invite and remove their institution's staff and edit its 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from mooc_portal.accounts.models import Account, Membership, StaffRole
-from mooc_portal.accounts.services import normalize_email, password_reset_token
+from mooc_portal.accounts.services import needs_password, new_invitation_nonce, normalize_email
+from mooc_portal.accounts.tokens import invitation_token
 from mooc_portal.audit.services import record_change, snapshot
 from mooc_portal.catalog.models import Course
 from mooc_portal.catalog.search import index_course
@@ -25,6 +26,7 @@ from mooc_portal.mail import send_mail
 from mooc_portal.publishing.permissions import require_admin, require_manager, require_staff
 from mooc_portal.reference import ASEM_COUNTRIES, region_of
 from mooc_portal.slugs import slugify
+from mooc_portal.urls import external_url
 
 PROFILE_FIELDS = ("country", "region", "original_language", "website", "contact_email", "active")
 
@@ -221,13 +223,15 @@ def invite_staff(
     email: str,
     role: str,
     *,
-    set_password_url: Callable[[str], str],
     display_name: str | None = None,
-) -> Account:
-    """Add a person to the institution's staff, creating their account if needed.
+) -> Membership:
+    """Invite a person to the institution's staff, creating their account if needed.
 
-    A new account has no password: the e-mail carries a link (``set_password_url(token)``,
-    the password-reset token of accounts) where the person sets one.
+    The membership stays pending, granting nothing, until the invitee follows the single-use
+    link mailed to the address (see :func:`~mooc_portal.accounts.services.accept_invitation`):
+    whoever registered the address beforehand does not become staff by the invitation. Inviting
+    someone whose invitation is pending sends a new link (the old one stops working). Raises
+    InvalidInput naming the field, Conflict when the person is already on the staff.
     """
     actor = require_manager(actor, institution)
     email = normalize_email(email)
@@ -236,32 +240,53 @@ def invite_staff(
     if role not in {r.value for r in StaffRole}:
         raise InvalidInput(_("Choose editor or manager."), field="role")
     account = session.scalar(select(Account).where(Account.email == email))
-    if account is not None and account.role_in(institution.id) is not None:
-        raise Conflict(_("This person is already on the staff."), field="email")
-    new_account = account is None
     if account is None:
         account = Account(email=email, display_name=(display_name or email.split("@")[0])[:120])
         session.add(account)
         session.flush()
-    account.memberships.append(Membership(institution=institution, role=role))
+    membership = next((m for m in account.memberships if m.institution_id == institution.id), None)
+    if membership is not None and membership.accepted_at is not None:
+        raise Conflict(_("This person is already on the staff."), field="email")
+    if membership is None:
+        membership = Membership(institution=institution, role=role)
+        account.memberships.append(membership)
+    membership.role = role
+    membership.invitation_nonce = new_invitation_nonce()
     session.flush()
     _audit_staff(actor, "invite", institution, email, after={"email": email, "role": role})
+    _mail_invitation(membership)
+    return membership
+
+
+def _mail_invitation(membership: Membership) -> None:
+    account = membership.account
+    institution = membership.institution
     name = institution.text("name", institution.original_language).text
-    if new_account or not account.password_hash:
+    link = external_url("portal.partner.accept_invitation", token=invitation_token(membership))
+    days = max(1, current_app.config["MOOC_INVITATION_MAX_AGE"] // 86400)
+    if needs_password(account):
         body = _(
             "You have been invited to edit the courses of %(name)s on the ASEM MOOC Portal.\n\n"
-            "Set your password here to start:\n%(link)s\n",
+            "Open this link within %(days)d days to accept and choose your password:\n"
+            "%(link)s\n",
             name=name,
-            link=set_password_url(password_reset_token(account)),
+            days=days,
+            link=link,
         )
     else:
         body = _(
-            "You have been added to the staff of %(name)s on the ASEM MOOC Portal. Log in "
-            "with your usual password.\n",
+            "You have been invited to join the staff of %(name)s on the ASEM MOOC Portal.\n\n"
+            "Log in as %(email)s, then open this link within %(days)d days to accept:\n"
+            "%(link)s\n\n"
+            "If you do not know the password of %(email)s, choose a new one first:\n"
+            "%(forgot)s\n",
             name=name,
+            email=account.email,
+            days=days,
+            link=link,
+            forgot=external_url("portal.accounts.forgot_password"),
         )
-    send_mail(email, _("Invitation to the ASEM MOOC Portal"), body)
-    return account
+    send_mail(account.email, _("Invitation to the ASEM MOOC Portal"), body)
 
 
 def _managers_left(institution: Institution, without: Membership) -> int:
@@ -270,6 +295,7 @@ def _managers_left(institution: Institution, without: Membership) -> int:
             select(func.count(Membership.id)).where(
                 Membership.institution_id == institution.id,
                 Membership.role == StaffRole.MANAGER,
+                Membership.accepted_at.is_not(None),
                 Membership.id != without.id,
             )
         )

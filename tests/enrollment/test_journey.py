@@ -40,7 +40,21 @@ def test_a_new_visitor_registers_from_the_course_page_and_comes_back_to_the_run(
             "preferred_language": "en",
         },
     )
+    # Registration mails a confirmation link and sends the visitor to log in, keeping the way
+    # back to the run; an address not yet confirmed may already enrol.
     assert response.status_code == 302, response.get_data(as_text=True)
+    login_url = response.location
+    assert login_url.startswith("/account/login?next=")
+    login_form = client.get(login_url).get_data(as_text=True)
+    response = client.post(
+        login_url,
+        data={
+            "csrf_token": csrf(login_form),
+            "email": "mai@example.org",
+            "password": "a long enough password",
+        },
+    )
+    assert response.status_code == 302
     assert response.location == f"/courses/sustainable-cities#enrol-{run.uuid}"
 
     page = client.get("/courses/sustainable-cities").get_data(as_text=True)

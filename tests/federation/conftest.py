@@ -52,6 +52,11 @@ def second_portal(second_portal_app: Flask) -> Iterator[Flask]:
 
 @pytest.fixture
 def source_url(app: Flask) -> Iterator[str]:
-    """The ``app`` portal served over real HTTP."""
+    """The ``app`` portal served over real HTTP, at its public URL (its links point there)."""
+    saved = app.config.get("MOOC_PUBLIC_URL")
     with live_server(app) as url:
-        yield url
+        app.config["MOOC_PUBLIC_URL"] = url
+        try:
+            yield url
+        finally:
+            app.config["MOOC_PUBLIC_URL"] = saved

@@ -43,7 +43,8 @@ def test_manager_invites_a_new_person_who_sets_a_password_by_link(
     )
     assert response.status_code == 302
     account = session.scalar(select(Account).where(Account.email == "new.person@home.example"))
-    assert account.role_in(home["institution"].id) == "editor"
+    # Pending: nothing is granted before the invitee follows the link mailed to the address.
+    assert account.role_in(home["institution"].id) is None
     assert account.password_hash is None
     listing = client.get(url).get_data(as_text=True)
     assert 'New Person <span class="status">invited (pending)</span>' in listing
@@ -57,6 +58,7 @@ def test_manager_invites_a_new_person_who_sets_a_password_by_link(
     assert response.status_code == 302
     assert auth.login("new.person@home.example", "a long new password").status_code == 302
     assert client.get(f"/partner/{home['institution'].slug}/").status_code == 200
+    assert account.role_in(home["institution"].id) == "editor"
     # the link works once
     assert client.get(path).status_code == 400
     assert "invited (pending)" not in client.get(url).get_data(as_text=True)

@@ -49,7 +49,6 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/static/<path:filename>", "GET"): (404, 404, 404, 404, 404, 404),
     ("/static/portal/<path:filename>", "GET"): (404, 404, 404, 404, 404, 404),
     ("/", "GET"): (200, 200, 200, 200, 200, 200),
-    ("/language", "GET"): (400, 400, 400, 400, 400, 400),
     ("/language", "POST"): (302, 302, 302, 302, 302, 302),
     # Health endpoints for the load balancer: open to all, nothing personal.
     ("/healthz", "GET"): (200, 200, 200, 200, 200, 200),
@@ -272,8 +271,12 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/partner/runs/<run_uuid>/progress", "GET"): (302, 403, 403, 200, 403, 200),
     ("/admin/runs/<run_uuid>/progress.csv", "GET"): (302, 403, 403, 403, 403, 200),
     ("/partner/runs/<run_uuid>/progress.csv", "GET"): (302, 403, 403, 200, 403, 200),
+    ("/account/confirm/<token>", "GET"): (400, 400, 400, 400, 400, 400),
+    ("/account/confirm", "POST"): (302, 302, 302, 302, 302, 302),
+    ("/account/sessions/end", "POST"): (302, 302, 302, 302, 302, 302),
     ("/account/logout", "POST"): (302, 302, 302, 302, 302, 302),
 }
+ENDS_SESSIONS = ("/account/sessions/end", "/account/logout")
 
 
 # -- the world the walk runs in -----------------------------------------------------------------
@@ -380,15 +383,16 @@ def state() -> tuple[Any, ...]:
 
 
 def requests(app: Any, world: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(rule, method, url) for every rule of the URL map and each method it answers; logging
-    out comes last, so the visitor stays logged in for the rest."""
+    """(rule, method, url) for every rule of the URL map and each method it answers; what ends
+    sessions (logging out, "log out on every other device", whose new session version the
+    walk's savepoint undoes) comes last, so the visitor stays logged in for the rest."""
     walk = []
     for rule in app.url_map.iter_rules():
         values = url_values(world, rule.endpoint)
         url = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             walk.append((rule.rule, method, url[1]))
-    return sorted(walk, key=lambda item: item[0].endswith("/logout"))
+    return sorted(walk, key=lambda item: item[0].endswith(ENDS_SESSIONS))
 
 
 FORM = {

@@ -54,7 +54,7 @@ def _course_url(course: Course) -> str:
 @bp.route("/")
 def index() -> Any:
     actor = require_account(current_account())
-    institutions = [m.institution for m in actor.memberships]
+    institutions = [m.institution for m in actor.active_memberships]
     if len(institutions) == 1:
         return redirect(url_for(".dashboard", slug=institutions[0].slug))
     return render_template("mooc_portal/partner/index.html", institutions=institutions)
@@ -106,7 +106,6 @@ from mooc_portal.partner.views import (  # noqa: E402
 from mooc_portal.partner.views.staff_views import (  # noqa: E402
     fill_institution_form,
     institution_data,
-    set_password_link,
 )
 
 __all__ = [
@@ -117,6 +116,5 @@ __all__ = [
     "import_views",
     "institution_data",
     "outline_views",
-    "set_password_link",
     "staff_views",
 ]

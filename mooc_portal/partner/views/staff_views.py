@@ -15,8 +15,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from mooc_portal.accounts import services as accounts
 from mooc_portal.accounts.models import StaffRole
-from mooc_portal.accounts.services import account_for_reset_token, current_account, reset_password
+from mooc_portal.accounts.services import current_account
 from mooc_portal.errors import PortalError
 from mooc_portal.partner.forms import (
     ConfirmForm,
@@ -82,10 +83,6 @@ def institution_profile(slug: str) -> Any:
     ), (400 if request.method == "POST" else 200)
 
 
-def set_password_link(token: str) -> str:
-    return url_for("portal.partner.accept_invitation", token=token, _external=True)
-
-
 @bp.route("/<slug>/staff", methods=["GET", "POST"])
 def staff_list(slug: str) -> Any:
     actor = current_account()
@@ -103,7 +100,6 @@ def staff_list(slug: str) -> Any:
                     form.email.data,
                     form.role.data,
                     display_name=form.display_name.data,
-                    set_password_url=set_password_link,
                 )
             except PortalError as error:
                 if error.status == 403:
@@ -144,24 +140,51 @@ def staff_change(slug: str, account_uuid: str, operation: str) -> Any:
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str) -> Any:
-    max_age = current_app.config["MOOC_INVITATION_MAX_AGE"]
-    account = account_for_reset_token(token, max_age=max_age)
-    form = SetPasswordForm()
+    """An invitation link: a new invitee chooses a password; someone who already has an account
+    accepts while logged in as the invited address (after logging in, they come back here)."""
+    membership = accounts.membership_for_invitation(token)
+    account = membership.account
+    actor = current_account()
+    institution_name = membership.institution.text("name", membership.institution.original_language)
+    if accounts.needs_password(account):
+        form: Any = SetPasswordForm()
+        intro = _(
+            "Welcome, %(name)s. Choose a password for %(email)s to join the staff of "
+            "%(institution)s.",
+            name=account.display_name,
+            email=account.email,
+            institution=institution_name.text,
+        )
+        heading, submit = _("Set your password"), None
+    else:
+        if actor is None:
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        accounts.require_invitee(membership, actor)
+        form = ConfirmForm()
+        intro = _(
+            "%(institution)s invites %(email)s to its staff.",
+            institution=institution_name.text,
+            email=account.email,
+        )
+        heading, submit = _("Accept the invitation"), _("Accept")
     if form.validate_on_submit():
+        password = form.password.data if isinstance(form, SetPasswordForm) else None
         try:
-            reset_password(token, form.password.data, max_age=max_age)
+            accounts.accept_invitation(token, actor=actor, password=password)
         except PortalError as error:
+            if error.status == 403:
+                raise
             attach_error(form, error)
         else:
-            flash(_("Your password is set. Log in to continue."), "success")
-            return redirect(url_for("portal.accounts.login"))
+            if password is not None:
+                flash(_("Your password is set. Log in to continue."), "success")
+                return redirect(url_for("portal.accounts.login"))
+            flash(_("You are now on the staff of %(name)s.", name=institution_name.text), "success")
+            return redirect(url_for(".dashboard", slug=membership.institution.slug))
     return render_template(
         "mooc_portal/partner/form.html",
         form=form,
-        heading=_("Set your password"),
-        intro=_(
-            "Welcome, %(name)s. Choose a password for %(email)s.",
-            name=account.display_name,
-            email=account.email,
-        ),
+        heading=heading,
+        intro=intro,
+        submit_label=submit,
     ), (400 if request.method == "POST" else 200)
