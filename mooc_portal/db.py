@@ -94,6 +94,8 @@ def refresh_statistics() -> None:
         connection.exec_driver_sql("PRAGMA analysis_limit=1000")
         connection.exec_driver_sql("ANALYZE")
     session.commit()
+
+
 # SQLSTATE classes that mean "the server is not there for us right now": connection exception,
 # insufficient resources (too many connections), operator intervention (shutting down, starting
 # up, backend terminated, statement cancelled).
