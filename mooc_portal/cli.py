@@ -99,10 +99,19 @@ def import_command(path: str, slug: str, dry_run: bool, actor_email: str | None)
 
 
 @portal_cli.command("reindex")
+@click.option("--background", is_flag=True, help="Leave it to the worker (a job).")
 @with_appcontext
-def reindex_command() -> None:
+def reindex_command(background: bool) -> None:
     """Rebuild every course's search document (after the way documents are built changed)."""
     from sqlalchemy import select
+
+    if background:
+        from mooc_portal.catalog.search import request_reindex
+
+        request_reindex()
+        session.commit()
+        click.echo("Reindexing is queued for the worker.")
+        return
 
     from mooc_portal.catalog.models import Course
     from mooc_portal.catalog.search import index_course
@@ -118,7 +127,9 @@ def reindex_command() -> None:
 def _add_domain_commands() -> None:
     from mooc_portal.federation.cli import export_command, harvest_command, prune_changes_command
 
-    for command in (export_command, harvest_command, prune_changes_command):
+    from mooc_portal.jobs.cli import worker_command
+
+    for command in (export_command, harvest_command, prune_changes_command, worker_command):
         portal_cli.add_command(command)
 
 

@@ -59,6 +59,9 @@ class MoocPortal:
         prefix = self.url_prefix if self.url_prefix is not None else app.config["MOOC_URL_PREFIX"]
         app.register_blueprint(build_blueprint(), url_prefix=prefix or None)
         from mooc_portal.cli import portal_cli
+        from mooc_portal.jobs.services import install_outbox_listeners
+
+        install_outbox_listeners()
 
         app.cli.add_command(portal_cli)
 

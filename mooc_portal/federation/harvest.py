@@ -581,3 +581,74 @@ def _withdraw_origin(origin: FederatedOrigin) -> bool:
         changed = institution is not None and _assign(institution, {"active": False})
     session.flush()
     return changed
+
+
+# Harvests as jobs ---------------------------------------------------------------------------
+
+
+def harvest_job(payload: dict[str, Any]) -> None:
+    """The ``harvest`` job: one run of one peer (a paused or removed peer is skipped)."""
+    peer = session.get(Peer, int(payload["peer_id"]))
+    if peer is None or (not peer.enabled and not payload.get("requested")):
+        return
+    harvest_peer(peer)
+
+
+def fail_interrupted_runs(peer_id: int) -> int:
+    """Mark the peer's runs left ``running`` (their worker stopped) as failed; flushes."""
+    runs = session.scalars(
+        select(HarvestRun).where(
+            HarvestRun.peer_id == peer_id, HarvestRun.status == HarvestStatus.RUNNING
+        )
+    ).all()
+    for run in runs:
+        run.status = HarvestStatus.FAILED
+        run.error = "The worker stopped during this harvest; it runs again."
+        run.finished_at = utcnow()
+    session.flush()
+    return len(runs)
+
+
+def schedule_due_harvests(now: datetime | None = None) -> int:
+    """Write a harvest job for each enabled peer whose time has come; flushes.
+
+    One job per peer at a time: a peer whose harvest still waits or runs gets no second one, so
+    a slow peer holds up only itself.
+    """
+    from mooc_portal.jobs.services import active_job, enqueue
+
+    now = now or utcnow()
+    peers = session.scalars(
+        select(Peer).where(
+            Peer.enabled.is_(True),
+            or_(Peer.next_harvest_at.is_(None), Peer.next_harvest_at <= now),
+        )
+    ).all()
+    scheduled = 0
+    for peer in peers:
+        peer.next_harvest_at = now + timedelta(minutes=peer.harvest_interval)
+        if active_job(f"peer:{peer.id}", "harvest") is None:
+            enqueue(
+                "harvest",
+                {"peer_id": peer.id},
+                dedupe_key=f"harvest:{peer.id}:{now.isoformat()}",
+                topic=f"peer:{peer.id}",
+            )
+            scheduled += 1
+    session.flush()
+    return scheduled
+
+
+def request_harvest(peer: Peer) -> bool:
+    """Harvest ``peer`` now (the admin page's button); False when one already waits or runs."""
+    from mooc_portal.jobs.services import active_job, enqueue
+
+    if active_job(f"peer:{peer.id}", "harvest") is not None:
+        return False
+    enqueue(
+        "harvest",
+        {"peer_id": peer.id, "requested": True},
+        dedupe_key=f"harvest:{peer.id}:now:{uuid.uuid4()}",
+        topic=f"peer:{peer.id}",
+    )
+    return True
