@@ -126,7 +126,6 @@ def reindex_command(background: bool) -> None:
 
 def _add_domain_commands() -> None:
     from mooc_portal.federation.cli import export_command, harvest_command, prune_changes_command
-
     from mooc_portal.jobs.cli import worker_command
 
     for command in (export_command, harvest_command, prune_changes_command, worker_command):

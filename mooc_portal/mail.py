@@ -53,7 +53,9 @@ def send_mail(to: str, subject: str, body: str, *, dedupe_key: str | None = None
     if _suppressed.get():
         log.debug("Mail to %s not sent (suppressed): %s", to, subject)
         return message
-    enqueue("mail", payload, dedupe_key=f"mail:{key}" if dedupe_key else key, topic=f"mail:{to}"[:100])
+    enqueue(
+        "mail", payload, dedupe_key=f"mail:{key}" if dedupe_key else key, topic=f"mail:{to}"[:100]
+    )
     return message
 
 

@@ -23,8 +23,8 @@ from mooc_portal.federation.models import (
     Peer,
     RejectedRecord,
 )
-from mooc_portal.jobs.models import OutboxJob
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.jobs.models import OutboxJob
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
 from mooc_portal.publishing.models import ReviewEvent
 

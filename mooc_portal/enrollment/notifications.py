@@ -17,6 +17,7 @@ from mooc_portal.i18n import localized
 from mooc_portal.mail import send_mail
 from mooc_portal.signals import enrolment_changed
 
+
 def notify(enrollment: Enrollment, previous: str | None, actor: Account | None) -> None:
     """Queue the learner's mail about the decision and send ``enrolment_changed``."""
     language = enrollment.account.preferred_language

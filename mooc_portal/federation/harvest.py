@@ -10,18 +10,24 @@ run with the error recorded on the peer; other peers are harvested all the same.
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
+import tempfile
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 import httpx
+import ijson
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from mooc_portal.catalog.models import (
     Course,
@@ -52,7 +58,8 @@ from mooc_portal.reference import region_of
 from mooc_portal.slugs import slugify, unique_slug
 
 BATCH = 200
-MAX_RESPONSE_BYTES = 512 * 1024 * 1024
+
+log = logging.getLogger(__name__)
 
 
 class HarvestError(Exception):
@@ -70,41 +77,125 @@ class Rejected(Exception):
 # Talking to a peer ----------------------------------------------------------------------
 
 
+def fetch(
+    url: str,
+    *,
+    params: dict[str, Any] | None,
+    timeout: float,
+    deadline: float,
+    max_bytes: int,
+    transport: httpx.BaseTransport | None = None,
+) -> IO[bytes]:
+    """GET ``url`` and return its body in a temporary file; every HTTP call to a peer is this one.
+
+    The body is read against the run's ``deadline`` (a ``time.monotonic()`` value), not only a
+    per-read timeout: a peer trickling a byte a second fails the run on time. More than
+    ``max_bytes`` fails it too. Raises ``HarvestError`` (``FeedExpired`` for a 410).
+    """
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise HarvestError("The harvest ran out of time.")
+    body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115
+    try:
+        with (
+            httpx.Client(
+                timeout=min(timeout, remaining), transport=transport, follow_redirects=False
+            ) as client,
+            client.stream("GET", url, params=params) as response,
+        ):
+            if response.status_code == 410:
+                raise FeedExpired("The peer no longer keeps changes this far back.")
+            if response.status_code != 200:
+                raise HarvestError(f"{url} answered HTTP {response.status_code}.")
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise HarvestError(f"{url} sent more than {max_bytes} bytes.")
+                if time.monotonic() > deadline:
+                    raise HarvestError(f"{url} did not finish its answer within the run's time.")
+                body.write(chunk)
+    except httpx.TimeoutException:
+        body.close()
+        raise HarvestError(f"{url} did not answer within {timeout} s.") from None
+    except httpx.HTTPError as exc:
+        body.close()
+        raise HarvestError(f"{url} could not be reached: {exc}") from None
+    except BaseException:
+        body.close()
+        raise
+    body.seek(0)
+    return body
+
+
 @dataclass
 class PeerClient:
-    """Reads a peer's ``/api/v1`` over HTTP; every failure becomes a ``HarvestError``."""
+    """Reads a peer's ``/api/v1`` over HTTP within one run's deadline."""
 
     base_url: str
     timeout: float
     transport: httpx.BaseTransport | None = None
-    max_bytes: int = MAX_RESPONSE_BYTES
+    max_bytes: int = 32 * 1024 * 1024
+    deadline: float = field(default_factory=lambda: time.monotonic() + 300)
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Document:
         url = self.base_url.rstrip("/") + path
+        body = fetch(
+            url,
+            params=params,
+            timeout=self.timeout,
+            deadline=self.deadline,
+            max_bytes=self.max_bytes,
+            transport=self.transport,
+        )
+        return Document(url, body)
+
+    def check_deadline(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise HarvestError("The harvest ran out of time; it goes on from here next run.")
+
+
+_CONTAINERS = {"start_array": list, "start_map": dict}
+
+
+@dataclass
+class Document:
+    """A peer's JSON answer, parsed as a stream (``ijson``): memory holds one record at a time,
+    and nesting depth costs no recursion."""
+
+    url: str
+    body: IO[bytes]
+
+    def top_level(self) -> dict[str, Any]:
+        """The top-level object's scalar values, and ``list``/``dict`` for its containers."""
+        found: dict[str, Any] = {}
+        self.body.seek(0)
         try:
-            with (
-                httpx.Client(
-                    timeout=self.timeout, transport=self.transport, follow_redirects=False
-                ) as client,
-                client.stream("GET", url, params=params) as response,
-            ):
-                if response.status_code == 410:
-                    raise FeedExpired("The peer no longer keeps changes this far back.")
-                if response.status_code != 200:
-                    raise HarvestError(f"{url} answered HTTP {response.status_code}.")
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > self.max_bytes:
-                        raise HarvestError(f"{url} sent more than {self.max_bytes} bytes.")
-        except httpx.TimeoutException:
-            raise HarvestError(f"{url} did not answer within {self.timeout} s.") from None
-        except httpx.HTTPError as exc:
-            raise HarvestError(f"{url} could not be reached: {exc}") from None
+            events = ijson.parse(self.body, use_float=True)
+            first = next(events, None)
+            if first is None or first[1] != "start_map":
+                raise HarvestError(f"{self.url} did not answer a JSON object.")
+            for prefix, event, value in events:
+                if prefix == "" or "." in prefix:
+                    continue
+                if event in _CONTAINERS:
+                    found.setdefault(prefix, _CONTAINERS[event])
+                elif event not in ("end_array", "end_map", "map_key"):
+                    found.setdefault(prefix, value)
+        except (ijson.JSONError, UnicodeDecodeError, ValueError):
+            raise HarvestError(f"{self.url} did not answer JSON.") from None
+        return found
+
+    def items(self, key: str) -> Iterator[Any]:
+        """The elements of the top-level list ``key``, one at a time."""
+        self.body.seek(0)
         try:
-            return json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise HarvestError(f"{url} did not answer JSON.") from None
+            yield from ijson.items(self.body, f"{key}.item", use_float=True)
+        except (ijson.JSONError, UnicodeDecodeError, ValueError):
+            raise HarvestError(f"{self.url} did not answer JSON.") from None
+
+    def close(self) -> None:
+        self.body.close()
 
 
 def _require(condition: bool, message: str) -> None:
@@ -122,6 +213,8 @@ class _Run:
     client: PeerClient
     slug_prefix: str
     subjects: set[str] = field(default_factory=set)
+    max_rejects: int = 1000
+    max_pages: int = 50
 
 
 def harvest_peers(
@@ -140,12 +233,15 @@ def harvest_peers(
 
 
 def _state(peer: Peer, run: HarvestRun, client: PeerClient | None) -> _Run:
+    config = current_app.config
     return _Run(
         peer=peer,
         run=run,
         client=client,  # type: ignore[arg-type]
         slug_prefix=slugify(peer.name, 30).strip("-") or f"peer-{peer.id}",
         subjects=set(session.scalars(select(SubjectArea.code))),
+        max_rejects=int(config["MOOC_HARVEST_MAX_REJECTS"]),
+        max_pages=int(config["MOOC_HARVEST_MAX_PAGES"]),
     )
 
 
@@ -170,7 +266,14 @@ def apply_snapshot(peer: Peer, snapshot: Any) -> HarvestRun:
 
 
 def harvest_peer(peer: Peer, *, transport: httpx.BaseTransport | None = None) -> HarvestRun:
-    """Pull ``peer``'s changes since its cursor (its snapshot when it has none); commits."""
+    """Pull ``peer``'s changes since its cursor (its snapshot when it has none); commits.
+
+    Whatever the peer answers ends in a finished run (succeeded or failed, never left
+    ``running``): the run's deadline (``MOOC_HARVEST_DEADLINE``), response size, pages and
+    rejected records are capped.
+    """
+    config = current_app.config
+    fail_interrupted_runs(peer.id)
     run = HarvestRun(peer=peer, snapshot=peer.cursor is None)
     session.add(run)
     session.commit()
@@ -179,8 +282,10 @@ def harvest_peer(peer: Peer, *, transport: httpx.BaseTransport | None = None) ->
         run,
         PeerClient(
             peer.base_url,
-            timeout=float(current_app.config["MOOC_HARVEST_TIMEOUT"]),
+            timeout=float(config["MOOC_HARVEST_TIMEOUT"]),
             transport=transport,
+            max_bytes=int(config["MOOC_HARVEST_MAX_BYTES"]),
+            deadline=time.monotonic() + float(config["MOOC_HARVEST_DEADLINE"]),
         ),
     )
     session.info[SUPPRESS] = True
@@ -189,11 +294,10 @@ def harvest_peer(peer: Peer, *, transport: httpx.BaseTransport | None = None) ->
             _apply_snapshot(state)
         _follow_feed(state)
     except HarvestError as error:
-        session.rollback()  # the unfinished batch only: earlier batches are committed
-        run.status = HarvestStatus.FAILED
-        run.error = str(error)
-        peer.last_error = str(error)
-        peer.last_error_at = utcnow()
+        _fail(run, peer, str(error))
+    except Exception as error:  # a bug or the database: the run fails, the worker goes on
+        log.exception("Harvesting %s failed", peer.name)
+        _fail(run, peer, f"Unexpected error: {type(error).__name__}: {error}")
     else:
         run.status = HarvestStatus.SUCCEEDED
         peer.last_success_at = utcnow()
@@ -204,12 +308,26 @@ def harvest_peer(peer: Peer, *, transport: httpx.BaseTransport | None = None) ->
     return run
 
 
+def _fail(run: HarvestRun, peer: Peer, error: str) -> None:
+    session.rollback()  # the unfinished batch only: earlier batches are committed
+    error = _clean(error)[:2000]
+    run.status = HarvestStatus.FAILED
+    run.error = error
+    peer.last_error = error
+    peer.last_error_at = utcnow()
+
+
+def _clean(text: str) -> str:
+    """Text a peer sent, fit to store on any database (PostgreSQL refuses NUL characters)."""
+    return text.replace("\x00", "\\u0000")
+
+
 def _follow_feed(state: _Run) -> None:
-    while True:
+    for _page in range(state.max_pages):
+        state.client.check_deadline()
+        sent = state.peer.cursor
         try:
-            page = state.client.get(
-                "/api/v1/changes", {"after": state.peer.cursor or "", "limit": BATCH}
-            )
+            page = state.client.get("/api/v1/changes", {"after": sent or "", "limit": BATCH})
         except FeedExpired:
             if state.run.snapshot:
                 raise HarvestError(
@@ -218,40 +336,78 @@ def _follow_feed(state: _Run) -> None:
             state.run.snapshot = True
             _apply_snapshot(state)
             continue
-        _require(isinstance(page, dict), "The change feed is not a JSON object.")
-        changes, cursor = page.get("changes"), page.get("next")
-        _require(isinstance(changes, list), "The change feed has no list of changes.")
-        _require(isinstance(cursor, str) and 0 < len(cursor) <= 200, "The feed has no cursor.")
-        for change in changes:
-            _apply_change(state, change)
-        state.peer.cursor = cursor
-        session.commit()
-        if not page.get("has_more") or not changes:
+        try:
+            top = page.top_level()
+            cursor = top.get("next")
+            _require(top.get("changes") is list, "The change feed has no list of changes.")
+            _require(isinstance(cursor, str) and 0 < len(cursor) <= 200, "The feed has no cursor.")
+            count = 0
+            for batch in _batches(page.items("changes")):
+                for change in batch:
+                    _apply_change(state, change)
+                    count += 1
+                state.client.check_deadline()
+            has_more = top.get("has_more") is True
+            if has_more and count and cursor == sent:
+                raise HarvestError("The feed's cursor did not advance; the run stops.")
+            state.peer.cursor = cursor
+            session.commit()
+        finally:
+            page.close()
+        if not has_more or not count:
             return
+    # More pages wait: the next run goes on from the stored cursor.
 
 
 def _apply_snapshot(state: _Run) -> None:
-    _apply_snapshot_document(state, state.client.get("/api/v1/export"), session.commit)
+    document = state.client.get("/api/v1/export")
+    try:
+        top = document.top_level()
+        _store_snapshot(
+            state,
+            top.get("cursor"),
+            top.get("institutions") is list and top.get("courses") is list,
+            {"institution": document.items("institutions"), "course": document.items("courses")},
+            session.commit,
+        )
+    finally:
+        document.close()
 
 
 def _apply_snapshot_document(state: _Run, snapshot: Any, commit: Callable[[], None]) -> None:
-    """Store a snapshot's records, ``commit`` after each batch; withdraw what it lacks."""
+    """Store a snapshot already parsed (the demo's), ``commit`` after each batch."""
     _require(isinstance(snapshot, dict), "The snapshot is not a JSON object.")
-    cursor = snapshot.get("cursor")
     institutions, courses = snapshot.get("institutions"), snapshot.get("courses")
-    _require(isinstance(cursor, str) and 0 < len(cursor) <= 200, "The snapshot has no cursor.")
-    _require(
-        isinstance(institutions, list) and isinstance(courses, list),
-        "The snapshot has no lists of institutions and courses.",
+    lists = isinstance(institutions, list) and isinstance(courses, list)
+    _store_snapshot(
+        state,
+        snapshot.get("cursor"),
+        lists,
+        {"institution": institutions or [], "course": courses or []},
+        commit,
     )
+
+
+def _store_snapshot(
+    state: _Run,
+    cursor: Any,
+    lists: bool,
+    records: dict[str, Iterable[Any]],
+    commit: Callable[[], None],
+) -> None:
+    """Store a snapshot's records, ``commit`` after each batch; withdraw what it lacks."""
+    _require(isinstance(cursor, str) and 0 < len(cursor) <= 200, "The snapshot has no cursor.")
+    _require(lists, "The snapshot has no lists of institutions and courses.")
     seen: dict[str, set[uuid.UUID]] = {"institution": set(), "course": set()}
-    for kind, records in (("institution", institutions), ("course", courses)):
-        for batch in _batches(records):
+    for kind in ("institution", "course"):
+        for batch in _batches(records[kind]):
             for record in batch:
                 stored = _apply_record(state, kind, record, _upsert_for(kind))
                 if stored is not None:
                     seen[kind].add(stored)
             commit()
+            if state.client is not None:
+                state.client.check_deadline()
     # What the peer no longer publishes is withdrawn here too.
     for origin in session.scalars(
         select(FederatedOrigin).where(FederatedOrigin.peer_id == state.peer.id)
@@ -263,9 +419,10 @@ def _apply_snapshot_document(state: _Run, snapshot: Any, commit: Callable[[], No
     commit()
 
 
-def _batches(records: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(records), BATCH):
-        yield records[start : start + BATCH]
+def _batches(records: Iterable[Any]) -> Iterator[list[Any]]:
+    iterator = iter(records)
+    while batch := list(itertools.islice(iterator, BATCH)):
+        yield batch
 
 
 def _upsert_for(kind: str) -> Any:
@@ -300,6 +457,10 @@ def _apply_record(state: _Run, kind: str, record: Any, apply: Any) -> uuid.UUID 
         _reject(state, kind, record, str(error))
     except IntegrityError as error:
         _reject(state, kind, record, f"Conflicts with stored data: {error.orig}")
+    except DataError as error:
+        _reject(state, kind, record, f"Cannot be stored: {error.orig}")
+    except RecursionError:
+        _reject(state, kind, record, "Nested too deeply.")
     return None
 
 
@@ -312,12 +473,16 @@ def _reject(state: _Run, kind: str, record: Any, reason: str) -> None:
     session.add(
         RejectedRecord(
             run_id=state.run.id,
-            resource_type=str(kind)[:20],
-            resource_id=str(record_id)[:100] if record_id is not None else "?",
-            reason=reason[:2000],
+            resource_type=_clean(str(kind))[:20],
+            resource_id=_clean(str(record_id))[:100] if record_id is not None else "?",
+            reason=_clean(reason)[:2000],
         )
     )
     state.run.rejected += 1
+    if state.run.rejected > state.max_rejects:
+        raise HarvestError(
+            f"More than {state.max_rejects} records were rejected; the run stops here."
+        )
 
 
 # Applying records -----------------------------------------------------------------------

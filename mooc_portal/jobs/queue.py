@@ -96,7 +96,9 @@ def lost_jobs() -> list[int]:
     ).all()
     session.rollback()
     redis = connection()
-    return [job_id for job_id, attempts in rows if not Job.exists(rq_job_id(job_id, attempts), redis)]
+    return [
+        job_id for job_id, attempts in rows if not Job.exists(rq_job_id(job_id, attempts), redis)
+    ]
 
 
 def perform(job_id: int) -> str | None:
@@ -116,7 +118,7 @@ class PortalWorker(SimpleWorker):
 
     flask_app: Flask
 
-    def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:  # noqa: D102
+    def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:
         with self.flask_app.app_context():
             return bool(super().perform_job(job, queue, execution))
 
