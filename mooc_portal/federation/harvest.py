@@ -156,43 +156,84 @@ class PeerClient:
 
 
 _CONTAINERS = {"start_array": list, "start_map": dict}
+_OPENS = frozenset(_CONTAINERS)
+_CLOSES = frozenset({"end_array", "end_map"})
+MAX_DEPTH = 64
+"""Deepest nesting a peer's answer may have (ours has 5): deeper fails the run at once."""
 
 
 @dataclass
 class Document:
-    """A peer's JSON answer, parsed as a stream (``ijson``): memory holds one record at a time,
-    and nesting depth costs no recursion."""
+    """A peer's JSON answer, parsed as a stream: memory holds one record at a time.
+
+    ``ijson.basic_parse`` events (no prefixes: ijson builds a prefix string per event, which
+    costs depth squared on deeply nested input) with the nesting depth capped at MAX_DEPTH.
+    """
 
     url: str
     body: IO[bytes]
 
+    def _events(self) -> Iterator[tuple[str, Any]]:
+        self.body.seek(0)
+        depth = 0
+        try:
+            for event, value in ijson.basic_parse(self.body, use_float=True):
+                if event in _OPENS:
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        raise HarvestError(
+                            f"{self.url} answered JSON nested more than {MAX_DEPTH} levels."
+                        )
+                elif event in _CLOSES:
+                    depth -= 1
+                yield event, value
+        except (ijson.JSONError, UnicodeDecodeError, ValueError):
+            raise HarvestError(f"{self.url} did not answer JSON.") from None
+
     def top_level(self) -> dict[str, Any]:
         """The top-level object's scalar values, and ``list``/``dict`` for its containers."""
         found: dict[str, Any] = {}
-        self.body.seek(0)
-        try:
-            events = ijson.parse(self.body, use_float=True)
-            first = next(events, None)
-            if first is None or first[1] != "start_map":
-                raise HarvestError(f"{self.url} did not answer a JSON object.")
-            for prefix, event, value in events:
-                if prefix == "" or "." in prefix:
-                    continue
-                if event in _CONTAINERS:
-                    found.setdefault(prefix, _CONTAINERS[event])
-                elif event not in ("end_array", "end_map", "map_key"):
-                    found.setdefault(prefix, value)
-        except (ijson.JSONError, UnicodeDecodeError, ValueError):
-            raise HarvestError(f"{self.url} did not answer JSON.") from None
+        events = self._events()
+        first = next(events, None)
+        if first is None or first[0] != "start_map":
+            raise HarvestError(f"{self.url} did not answer a JSON object.")
+        depth, key = 1, None
+        for event, value in events:
+            if depth == 1:
+                if event == "map_key":
+                    key = value
+                elif key is not None and key not in found:
+                    found[key] = _CONTAINERS.get(event, value)
+            depth += (event in _OPENS) - (event in _CLOSES)
         return found
 
     def items(self, key: str) -> Iterator[Any]:
         """The elements of the top-level list ``key``, one at a time."""
-        self.body.seek(0)
-        try:
-            yield from ijson.items(self.body, f"{key}.item", use_float=True)
-        except (ijson.JSONError, UnicodeDecodeError, ValueError):
-            raise HarvestError(f"{self.url} did not answer JSON.") from None
+        depth, current, inside = 0, None, False
+        builder: Any = None
+        for event, value in self._events():
+            change = (event in _OPENS) - (event in _CLOSES)
+            if builder is not None:
+                builder.event(event, value)
+                depth += change
+                if depth == 2:
+                    yield builder.value
+                    builder = None
+            elif inside and depth == 2:
+                if event in _CLOSES:
+                    return
+                if event in _OPENS:
+                    builder = ijson.common.ObjectBuilder()
+                    builder.event(event, value)
+                    depth += 1
+                else:
+                    yield value
+            else:
+                if depth == 1 and event == "map_key":
+                    current = value
+                elif depth == 1 and current == key and event == "start_array":
+                    inside = True
+                depth += change
 
     def close(self) -> None:
         self.body.close()
@@ -450,6 +491,8 @@ def _apply_record(state: _Run, kind: str, record: Any, apply: Any) -> uuid.UUID 
         with session.begin_nested():
             if not isinstance(record, dict):
                 raise Rejected("Not a JSON object.")
+            if _has_nul(record):
+                raise Rejected("A text contains a NUL character.")
             return apply(state, record)
     except ValidationError as error:
         _reject(state, kind, record, f"Invalid: {_messages(error.messages)}")
@@ -462,6 +505,22 @@ def _apply_record(state: _Run, kind: str, record: Any, apply: Any) -> uuid.UUID 
     except RecursionError:
         _reject(state, kind, record, "Nested too deeply.")
     return None
+
+
+def _has_nul(value: Any) -> bool:
+    """True when a text anywhere in ``value`` holds NUL, which PostgreSQL cannot store."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _messages(messages: Any) -> str:
