@@ -169,6 +169,11 @@ def lease_seconds(kind: str) -> int:
     return int(config["MOOC_JOB_TIMEOUT"])
 
 
+def _with_grace(seconds: float) -> float:
+    """A lease: the job's own limit, plus as long again (at most 30 s) for RQ to stop it."""
+    return seconds + min(30.0, seconds)
+
+
 def run_job(job_id: int) -> str | None:
     """Claim the job, run it, and record the outcome; commits. Returns the new state.
 
@@ -194,9 +199,10 @@ def run_job(job_id: int) -> str | None:
             locked_until=case(
                 (
                     OutboxJob.kind == "harvest",
-                    now + timedelta(seconds=float(config["MOOC_HARVEST_DEADLINE"]) + 90),
+                    now
+                    + timedelta(seconds=_with_grace(float(config["MOOC_HARVEST_DEADLINE"]) + 60)),
                 ),
-                else_=now + timedelta(seconds=int(config["MOOC_JOB_TIMEOUT"]) + 30),
+                else_=now + timedelta(seconds=_with_grace(int(config["MOOC_JOB_TIMEOUT"]))),
             ),
         )
         .returning(OutboxJob.kind, OutboxJob.payload)
