@@ -850,8 +850,8 @@ def schedule_due_harvests(now: datetime | None = None) -> int:
     ).all()
     scheduled = 0
     for peer in peers:
-        peer.next_harvest_at = now + timedelta(minutes=peer.harvest_interval)
         if active_job(f"peer:{peer.id}", "harvest") is None:
+            peer.next_harvest_at = now + timedelta(minutes=peer.harvest_interval)
             enqueue(
                 "harvest",
                 {"peer_id": peer.id},

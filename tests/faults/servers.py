@@ -36,6 +36,8 @@ class RedisServer:
 
     def __init__(self) -> None:
         if shutil.which("redis-server") is None:
+            if os.environ.get("MOOC_REQUIRE_REDIS"):
+                pytest.fail("MOOC_REQUIRE_REDIS is set but redis-server is not installed")
             pytest.skip("redis-server is not installed")
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
