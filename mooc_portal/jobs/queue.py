@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from flask import Flask, current_app
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue, SimpleWorker
 from rq.job import Job
 from sqlalchemy import select, update
@@ -160,11 +162,20 @@ def run_worker(app: Flask, *, burst: bool = False, relay: bool = True) -> None:
     elif relay:
         thread = threading.Thread(target=relay_forever, args=(app, stop), daemon=True)
         thread.start()
-    with app.app_context():
-        worker = PortalWorker([rq_queue()], connection=connection())
-    worker.flask_app = app
     try:
-        worker.work(burst=burst, logging_level="INFO")
+        while True:
+            try:
+                with app.app_context():
+                    worker = PortalWorker([rq_queue()], connection=connection())
+                worker.flask_app = app
+                worker.work(burst=burst, logging_level="INFO")
+                return  # burst done, or stopped by a signal
+            except RedisConnectionError:
+                # Redis lost: wait for it (the outbox keeps the work meanwhile), then go on.
+                log.warning("Redis is not reachable; the worker waits for it")
+                time.sleep(float(app.config["MOOC_JOB_RELAY_INTERVAL"]))
+                if burst:
+                    return
     finally:
         stop.set()
         if thread is not None:
