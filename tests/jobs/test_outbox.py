@@ -128,3 +128,35 @@ def test_only_administrators_see_the_jobs(client, auth, db_session):
     auth.login("learner@example.org")
     assert client.get("/admin/jobs").status_code == 403
     assert client.post("/admin/jobs/1/retry", data={}).status_code in (400, 403)
+
+
+def test_flask_portal_worker_without_redis_runs_what_is_due(app, db_session, runner):
+    sent = []
+    send_mail("a@example.org", "Later", "body")
+    job = session.get(OutboxJob, db_session.scalar(select(OutboxJob.id)))
+    db_session.commit()
+    job.state, job.run_after = JobState.PENDING, utcnow() - timedelta(seconds=1)
+    db_session.commit()
+    with mail_sent.connected_to(lambda sender, message: sent.append(message), app):
+        result = runner.invoke(args=["portal", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert [m["Subject"] for m in sent] == ["Later"]
+
+
+def test_a_harvest_left_running_by_a_dead_worker_is_marked_failed(app, db_session):
+    from mooc_portal.federation.models import HarvestRun, Peer
+
+    peer = Peer(name="Far", base_url="http://127.0.0.1:9")
+    db_session.add(peer)
+    db_session.flush()
+    run = HarvestRun(peer=peer)
+    db_session.add(run)
+    job = jobs.enqueue("harvest", {"peer_id": peer.id}, dedupe_key="h1", topic=f"peer:{peer.id}")
+    db_session.flush()
+    job.state, job.attempts = JobState.RUNNING, 1
+    job.locked_until = utcnow() - timedelta(seconds=1)
+    db_session.commit()
+    assert jobs.recover_stale() == 1
+    db_session.expire_all()
+    assert run.status == "failed" and "worker stopped" in run.error
+    assert job.state == "pending"
