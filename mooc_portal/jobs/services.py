@@ -221,10 +221,14 @@ def run_job(job_id: int) -> str | None:
         session.commit()
         _count(kind, "failed")
         return state
+    done: dict[str, Any] = {"state": JobState.DONE, "finished_at": utcnow(), "locked_until": None}
+    if kind == "mail":
+        # A sent message's body (it may hold a reset or invitation link) is not kept.
+        done["payload"] = {**payload, "body": None}
     _write(
         update(OutboxJob)
         .where(OutboxJob.id == job_id)
-        .values(state=JobState.DONE, finished_at=utcnow(), locked_until=None)
+        .values(**done)
         .execution_options(synchronize_session=False)
     )
     session.commit()
