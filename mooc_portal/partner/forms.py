@@ -90,6 +90,15 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 class CourseForm(FlaskForm):
     code = StringField(_l("Course code"), validators=[DataRequired(), Length(max=50)])
+    slug = StringField(
+        _l("Web address name"),
+        validators=[Optional(), Length(max=120)],
+        description=_l(
+            "The end of the course page's address, in any script (e.g. data-science or "
+            "한국사-입문). Made from the title when left empty; it can change until the course "
+            "is first published."
+        ),
+    )
     level = SelectField(_l("Level"), choices=LEVELS)
     pace = SelectField(_l("Pace"), choices=PACES)
     effort_hours = DecimalField(

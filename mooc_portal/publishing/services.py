@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.audit.services import record_change, snapshot
@@ -17,6 +17,7 @@ from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
     CourseRun,
+    CourseSlugRedirect,
     CourseStatus,
     CourseSubject,
     CourseTranslation,
@@ -152,8 +153,8 @@ def create_course(
     raise_first_error(errors + [e for e in text_errors if e[0] != "language"])
     check_subjects_known(clean["subjects"])
     _check_code_free(institution.id, clean["code"], None)
-    if clean["slug"] and session.scalar(select(Course.id).where(Course.slug == clean["slug"])):
-        raise Conflict(_("This web address is taken."), field="slug")
+    if clean["slug"]:
+        _check_slug_free(clean["slug"], None)
     course = Course(
         institution=institution,
         status=CourseStatus.DRAFT,
@@ -174,8 +175,39 @@ def create_course(
     return course
 
 
+def _check_slug_free(slug: str, course: Course | None) -> None:
+    """``slug`` is neither another course's address nor one that redirects to another course."""
+    taken = session.scalar(select(Course.id).where(Course.slug == slug))
+    former = session.scalar(
+        select(CourseSlugRedirect.course_id).where(CourseSlugRedirect.slug == slug)
+    )
+    own = course.id if course is not None else None
+    if (taken is not None and taken != own) or (former is not None and former != own):
+        raise Conflict(_("This web address is taken."), field="slug")
+
+
+def change_slug(course: Course, slug: str) -> None:
+    """Give a never-published course a new web address; the old one redirects to it."""
+    if slug == course.slug:
+        return
+    if course.published_at is not None:
+        raise InvalidInput(
+            _("The web address cannot change once the course has been published."),
+            field="slug",
+        )
+    _check_slug_free(slug, course)
+    session.execute(
+        delete(CourseSlugRedirect).where(
+            CourseSlugRedirect.course_id == course.id, CourseSlugRedirect.slug == slug
+        )
+    )
+    session.add(CourseSlugRedirect(slug=course.slug, course_id=course.id))
+    course.slug = slug
+
+
 def update_course(actor: Account | None, course: Course, data: CourseData) -> Course:
-    """Change a course's language-independent fields (slug stays: it is in shared links)."""
+    """Change a course's language-independent fields, and its web address (slug) while it has
+    never been published: once it has, the address is in shared links and stays."""
     actor = require_course_editor(actor, course)
     clean, errors = validate_course_data(data)
     raise_first_error(errors)
@@ -187,6 +219,8 @@ def update_course(actor: Account | None, course: Course, data: CourseData) -> Co
             field="original_language",
         )
     before = course_snapshot(course)
+    if clean["slug"]:
+        change_slug(course, clean["slug"])
     apply_course_fields(course, clean)
     _record(
         actor,
