@@ -64,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_HARVEST_MAX_REJECTS": 1000,
     # A new peer's harvest interval (minutes); each peer's is set on the admin peers page.
     "MOOC_HARVEST_INTERVAL": 60,
+    # Peer portals on loopback, private or link-local addresses are refused (the harvester must
+    # not reach the server's own network). True only for local testing and the demo peer.
+    "MOOC_ALLOW_PRIVATE_PEERS": False,
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }

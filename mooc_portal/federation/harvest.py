@@ -41,6 +41,7 @@ from mooc_portal.catalog.models import (
 )
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import NotFound
+from mooc_portal.federation.addresses import PeerAddressRefused, PeerTransport
 from mooc_portal.federation.changes import SUPPRESS
 from mooc_portal.federation.models import (
     FederatedOrigin,
@@ -96,10 +97,14 @@ def fetch(
     if remaining <= 0:
         raise HarvestError("The harvest ran out of time.")
     body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115
+    unreachable = f"{url} could not be reached (or its address is not a public one)."
     try:
         with (
             httpx.Client(
-                timeout=min(timeout, remaining), transport=transport, follow_redirects=False
+                timeout=min(timeout, remaining),
+                # Every request is checked (and pinned) to a public address first.
+                transport=PeerTransport(transport),
+                follow_redirects=False,
             ) as client,
             client.stream("GET", url, params=params) as response,
         ):
@@ -115,12 +120,17 @@ def fetch(
                 if time.monotonic() > deadline:
                     raise HarvestError(f"{url} did not finish its answer within the run's time.")
                 body.write(chunk)
+    # One message for a refused address, a refused connection and a connection timeout:
+    # the peers page must not tell which hosts and ports answer.
+    except (PeerAddressRefused, httpx.ConnectError, httpx.ConnectTimeout):
+        body.close()
+        raise HarvestError(unreachable) from None
     except httpx.TimeoutException:
         body.close()
         raise HarvestError(f"{url} did not answer within {timeout} s.") from None
-    except httpx.HTTPError as exc:
+    except httpx.HTTPError:
         body.close()
-        raise HarvestError(f"{url} could not be reached: {exc}") from None
+        raise HarvestError(unreachable) from None
     except BaseException:
         body.close()
         raise

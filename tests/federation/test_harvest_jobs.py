@@ -31,7 +31,10 @@ def test_each_due_peer_gets_one_harvest_job_and_its_next_time(app, db_session):
     assert daily.next_harvest_at == now + timedelta(minutes=1440)
 
 
-def test_administrators_set_the_interval_and_harvest_a_peer_now(client, auth, db_session):
+def test_administrators_set_the_interval_and_harvest_a_peer_now(
+    app, client, auth, db_session, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MOOC_ALLOW_PRIVATE_PEERS", True)  # the peer is local
     make_account("admin@example.org", is_admin=True)
     with live_server(good_peer()) as url:
         peer = Peer(name="Good", base_url=url)

@@ -206,8 +206,11 @@ def test_a_feed_whose_cursor_never_advances_stops(second_portal):
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
-def test_a_nul_character_on_postgresql_rejects_its_record_alone(app, db_session, backend):
+def test_a_nul_character_on_postgresql_rejects_its_record_alone(
+    app, db_session, backend, monkeypatch
+):
     """The same NUL on PostgreSQL (the second portal of the other tests is SQLite)."""
+    monkeypatch.setitem(app.config, "MOOC_ALLOW_PRIVATE_PEERS", True)  # the peer is local
     body = (
         b'{"cursor": "Yzo5", "institutions": [{"id": "7b0e7a8e-1111-4c1e-9a55-000000000009",'
         b' "slug": "nul", "name": {"en": "Bad\\u0000Name"}, "original_language": "en",'
