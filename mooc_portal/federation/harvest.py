@@ -823,7 +823,7 @@ def _withdraw_origin(origin: FederatedOrigin) -> bool:
 def harvest_job(payload: dict[str, Any]) -> None:
     """The ``harvest`` job: one run of one peer (a paused or removed peer is skipped)."""
     peer = session.get(Peer, int(payload["peer_id"]))
-    if peer is None or (not peer.enabled and not payload.get("requested")):
+    if peer is None or not peer.enabled:
         return
     harvest_peer(peer)
 

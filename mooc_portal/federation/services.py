@@ -520,6 +520,10 @@ def harvest_now(actor: Any, peer_id: int) -> bool:
     peer = session.get(Peer, peer_id)
     if peer is None:
         raise NotFound("No such peer.")
+    if not peer.enabled:
+        from mooc_portal.errors import Conflict
+
+        raise Conflict("This peer is paused: resume it before harvesting it.")
     return request_harvest(peer)
 
 
