@@ -114,11 +114,20 @@ def import_command(path: str, slug: str, dry_run: bool, actor_email: str | None)
 
 
 @portal_cli.command("reindex")
+@click.option("--background", is_flag=True, help="Leave it to the worker (a job).")
 @with_appcontext
-def reindex_command() -> None:
+def reindex_command(background: bool) -> None:
     """Rebuild every course's search document and catalog entry (after an upgrade that changes
     how they are built, or a bulk load that bypassed the portal), then the statistics."""
     from sqlalchemy import select
+
+    if background:
+        from mooc_portal.catalog.search import request_reindex
+
+        request_reindex()
+        session.commit()
+        click.echo("Reindexing is queued for the worker.")
+        return
 
     from mooc_portal.catalog.entries import rebuild_entries
     from mooc_portal.catalog.models import Course
@@ -149,8 +158,9 @@ def media_to_database_command() -> None:
 
 def _add_domain_commands() -> None:
     from mooc_portal.federation.cli import export_command, harvest_command, prune_changes_command
+    from mooc_portal.jobs.cli import worker_command
 
-    for command in (export_command, harvest_command, prune_changes_command):
+    for command in (export_command, harvest_command, prune_changes_command, worker_command):
         portal_cli.add_command(command)
 
 

@@ -25,6 +25,23 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_MAIL_USERNAME": None,
     "MOOC_MAIL_PASSWORD": None,
     "MOOC_MAIL_SENDER": "ASEM MOOC Portal <no-reply@asem-mooc.example>",
+    # Seconds to wait for the SMTP server (a mail job that times out is retried).
+    "MOOC_MAIL_TIMEOUT": 10.0,
+    # Background jobs. With no Redis URL, jobs run in the process that wrote them, right after
+    # the commit (make run, tests); with one, an RQ worker (`flask portal worker`) runs them.
+    "MOOC_REDIS_URL": None,
+    "MOOC_QUEUE_NAME": "mooc-portal",
+    # Longest run of a job (seconds); a job still "running" past it (plus 30 s) lost its worker.
+    "MOOC_JOB_TIMEOUT": 600,
+    # Attempts before a job is given up (an administrator can retry it), and the backoff: the
+    # first retry after MOOC_JOB_RETRY_DELAY seconds, doubling up to MOOC_JOB_RETRY_MAX_DELAY.
+    "MOOC_JOB_MAX_ATTEMPTS": 8,
+    "MOOC_JOB_RETRY_DELAY": 30.0,
+    "MOOC_JOB_RETRY_MAX_DELAY": 3600.0,
+    # How often (seconds) the worker's relay looks for work to hand over, retry or schedule.
+    "MOOC_JOB_RELAY_INTERVAL": 2.0,
+    # Finished jobs are forgotten after this many days.
+    "MOOC_JOB_KEEP_DAYS": 14,
     # Accounts
     "MOOC_PASSWORD_MIN_LENGTH": 10,
     "MOOC_PASSWORD_RESET_MAX_AGE": 3600,
@@ -83,6 +100,14 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_PROXY_COUNT": 0,
     # Over HTTPS (MOOC_PUBLIC_URL starts with https://): secure cookies and this HSTS max-age.
     "MOOC_HSTS_MAX_AGE": 31536000,
+    # One harvest run's limits: its whole duration (seconds, however slowly the peer answers),
+    # feed pages read, bytes of one response, and records rejected before the run fails.
+    "MOOC_HARVEST_DEADLINE": 300.0,
+    "MOOC_HARVEST_MAX_PAGES": 50,
+    "MOOC_HARVEST_MAX_BYTES": 32 * 1024 * 1024,
+    "MOOC_HARVEST_MAX_REJECTS": 1000,
+    # A new peer's harvest interval (minutes); each peer's is set on the admin peers page.
+    "MOOC_HARVEST_INTERVAL": 60,
     # Peer portals on loopback, private or link-local addresses are refused (the harvester must
     # not reach the server's own network). True only for local testing and the demo peer.
     "MOOC_ALLOW_PRIVATE_PEERS": False,

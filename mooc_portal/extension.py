@@ -73,6 +73,9 @@ class MoocPortal:
         operations.init_app(app, state.extras)
         security.install(app)
         from mooc_portal.cli import portal_cli
+        from mooc_portal.jobs.services import install_outbox_listeners
+
+        install_outbox_listeners()
 
         app.cli.add_command(portal_cli)
 

@@ -24,6 +24,7 @@ from mooc_portal.federation.models import (
     RejectedRecord,
 )
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.jobs.models import OutboxJob
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
 from mooc_portal.publishing.models import MediaFile, ReviewEvent
 
@@ -55,6 +56,7 @@ __all__ = [
     "Membership",
     "Module",
     "ModuleTranslation",
+    "OutboxJob",
     "Peer",
     "RejectedRecord",
     "ReviewEvent",

@@ -232,3 +232,26 @@ def institution_active(slug: str) -> Any:
         "success",
     )
     return redirect(url_for(".institutions"))
+
+
+@bp.route("/jobs")
+def jobs() -> str:
+    from mooc_portal.jobs import services as jobs
+
+    actor = current_account()
+    return render_template(
+        "mooc_portal/admin/jobs.html",
+        jobs=jobs.recent_jobs(actor),
+        mail=jobs.waiting_mail(actor),
+    )
+
+
+@bp.route("/jobs/<int(max=2147483647):job_id>/retry", methods=["POST"])
+def job_retry(job_id: int) -> Any:
+    from mooc_portal.jobs import services as jobs
+    from mooc_portal.web import require_csrf
+
+    require_csrf()
+    jobs.retry_job(current_account(), job_id)
+    flash(_("The job will run again."))
+    return redirect(url_for("portal.admin.jobs"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -718,3 +719,21 @@ def _facet_options(
             options.sort(key=lambda o: str(o.label).casefold())
         facets[facet] = options
     return facets
+
+
+def request_reindex() -> None:
+    """Ask the worker to rebuild every search document (a job, written with this transaction)."""
+    from mooc_portal.jobs.services import enqueue
+
+    enqueue("reindex", {}, dedupe_key=f"reindex:{uuid.uuid4()}", topic="catalog")
+
+
+def reindex_job(_payload: dict[str, Any]) -> None:
+    """The ``reindex`` job: every course's search document, a batch of 200 per commit."""
+    ids = list(session.scalars(select(Course.id).order_by(Course.id)))
+    for start in range(0, len(ids), 200):
+        for course_id in ids[start : start + 200]:
+            course = session.get(Course, course_id)
+            if course is not None:
+                index_course(course)
+        session.commit()

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from mooc_portal.i18n import primary_subtag
+from mooc_portal.mail import send_mail
 from mooc_portal.signals import certificate_issued, enrolment_changed
 from mooc_portal.urls import external_url
 
@@ -51,8 +52,39 @@ def issue_certificate(enrollment: Enrollment) -> Certificate | None:
     )
     session.add(certificate)
     session.flush()
+    _mail_certificate(certificate)
     certificate_issued.send(current_app._get_current_object(), certificate=certificate)
     return certificate
+
+
+def _mail_certificate(certificate: Certificate) -> None:
+    """Tell the learner, in their language, once per certificate (the outbox dedupes it)."""
+    account = certificate.enrollment.account
+    language = account.preferred_language
+    if language not in current_app.config["MOOC_LANGUAGES"]:
+        language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
+    with force_locale(language):
+        subject = _("Your certificate for %(course)s", course=certificate.course_title)
+        body = _(
+            "Hello %(name)s,\n\ncongratulations: you completed %(course)s. Your certificate "
+            "and its public verification page:\n\n%(link)s\n",
+            name=account.display_name,
+            course=certificate.course_title,
+            link=_certificate_link(certificate.code),
+        )
+    send_mail(account.email, subject, body, dedupe_key=f"certificate:{certificate.id}")
+
+
+def _certificate_link(code: str) -> str:
+    base = current_app.config["MOOC_PUBLIC_URL"]
+    if base:
+        with current_app.test_request_context():
+            path = url_for("portal.certificates.certificate_detail", code=code)
+        return base.rstrip("/") + path
+    if has_request_context():
+        return url_for("portal.certificates.certificate_detail", code=code, _external=True)
+    with current_app.test_request_context():
+        return url_for("portal.certificates.certificate_detail", code=code)
 
 
 def _on_enrolment_changed(sender: Any, enrollment: Enrollment, **_kwargs: Any) -> None:

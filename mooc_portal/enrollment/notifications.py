@@ -1,14 +1,12 @@
-"""Telling a learner about a decision: mail sent after the commit, and ``enrolment_changed``."""
+"""Telling a learner about a decision: mail (through the outbox, so after the commit) and
+``enrolment_changed``."""
 
 from __future__ import annotations
-
-import logging
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import select
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.catalog.models import Course, CourseTranslation
@@ -18,31 +16,6 @@ from mooc_portal.enrollment.models import EnrollmentState as S
 from mooc_portal.i18n import localized
 from mooc_portal.mail import send_mail
 from mooc_portal.signals import enrolment_changed
-
-log = logging.getLogger(__name__)
-
-_OUTBOX = "mooc_enrollment_outbox"
-
-
-@event.listens_for(Session, "after_commit")
-def _send_queued_mail(db_session: Session) -> None:
-    """Mail is sent only once the decision it tells of is committed, and outside the run lock.
-
-    SQLAlchemy also calls this when a savepoint is released; that commits nothing yet.
-    """
-    if db_session.in_nested_transaction():
-        return
-    for to, subject, body in db_session.info.pop(_OUTBOX, []):
-        try:
-            send_mail(to, subject, body)
-        except Exception:  # the decision stands; a lost message must not turn it into an error
-            log.exception("Could not send the enrolment mail to %s", to)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_queued_mail(db_session: Session, previous_transaction: SessionTransaction) -> None:
-    if not previous_transaction.nested:
-        db_session.info.pop(_OUTBOX, None)
 
 
 def notify(enrollment: Enrollment, previous: str | None, actor: Account | None) -> None:
@@ -54,7 +27,7 @@ def notify(enrollment: Enrollment, previous: str | None, actor: Account | None) 
     else:
         message = _mail_text(enrollment, previous)
     if message is not None:
-        session.info.setdefault(_OUTBOX, []).append((enrollment.account.email, *message))
+        send_mail(enrollment.account.email, *message)
     enrolment_changed.send(
         current_app._get_current_object(),
         enrollment=enrollment,

@@ -10,18 +10,24 @@ run with the error recorded on the peer; other peers are harvested all the same.
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
+import tempfile
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 import httpx
+import ijson
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from mooc_portal.catalog.models import (
     Course,
@@ -53,7 +59,8 @@ from mooc_portal.reference import region_of
 from mooc_portal.slugs import slugify, unique_slug
 
 BATCH = 200
-MAX_RESPONSE_BYTES = 512 * 1024 * 1024
+
+log = logging.getLogger(__name__)
 
 
 class HarvestError(Exception):
@@ -71,49 +78,175 @@ class Rejected(Exception):
 # Talking to a peer ----------------------------------------------------------------------
 
 
+def fetch(
+    url: str,
+    *,
+    params: dict[str, Any] | None,
+    timeout: float,
+    deadline: float,
+    max_bytes: int,
+    transport: httpx.BaseTransport | None = None,
+) -> IO[bytes]:
+    """GET ``url`` and return its body in a temporary file; every HTTP call to a peer is this one.
+
+    The body is read against the run's ``deadline`` (a ``time.monotonic()`` value), not only a
+    per-read timeout: a peer trickling a byte a second fails the run on time. More than
+    ``max_bytes`` fails it too. Raises ``HarvestError`` (``FeedExpired`` for a 410).
+    """
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise HarvestError("The harvest ran out of time.")
+    body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115
+    unreachable = f"{url} could not be reached (or its address is not a public one)."
+    try:
+        with (
+            httpx.Client(
+                timeout=min(timeout, remaining),
+                # Every request is checked (and pinned) to a public address first.
+                transport=PeerTransport(transport),
+                follow_redirects=False,
+            ) as client,
+            client.stream("GET", url, params=params) as response,
+        ):
+            if response.status_code == 410:
+                raise FeedExpired("The peer no longer keeps changes this far back.")
+            if response.status_code != 200:
+                raise HarvestError(f"{url} answered HTTP {response.status_code}.")
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise HarvestError(f"{url} sent more than {max_bytes} bytes.")
+                if time.monotonic() > deadline:
+                    raise HarvestError(f"{url} did not finish its answer within the run's time.")
+                body.write(chunk)
+    # One message for a refused address, a refused connection and a connection timeout:
+    # the peers page must not tell which hosts and ports answer.
+    except (PeerAddressRefused, httpx.ConnectError, httpx.ConnectTimeout):
+        body.close()
+        raise HarvestError(unreachable) from None
+    except httpx.TimeoutException:
+        body.close()
+        raise HarvestError(f"{url} did not answer within {timeout} s.") from None
+    except httpx.HTTPError:
+        body.close()
+        raise HarvestError(unreachable) from None
+    except BaseException:
+        body.close()
+        raise
+    body.seek(0)
+    return body
+
+
 @dataclass
 class PeerClient:
-    """Reads a peer's ``/api/v1`` over HTTP; every failure becomes a ``HarvestError``."""
+    """Reads a peer's ``/api/v1`` over HTTP within one run's deadline."""
 
     base_url: str
     timeout: float
     transport: httpx.BaseTransport | None = None
-    max_bytes: int = MAX_RESPONSE_BYTES
+    max_bytes: int = 32 * 1024 * 1024
+    deadline: float = field(default_factory=lambda: time.monotonic() + 300)
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Document:
         url = self.base_url.rstrip("/") + path
-        unreachable = f"{url} could not be reached (or its address is not a public one)."
+        body = fetch(
+            url,
+            params=params,
+            timeout=self.timeout,
+            deadline=self.deadline,
+            max_bytes=self.max_bytes,
+            transport=self.transport,
+        )
+        return Document(url, body)
+
+    def check_deadline(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise HarvestError("The harvest ran out of time; it goes on from here next run.")
+
+
+_CONTAINERS = {"start_array": list, "start_map": dict}
+_OPENS = frozenset(_CONTAINERS)
+_CLOSES = frozenset({"end_array", "end_map"})
+MAX_DEPTH = 64
+"""Deepest nesting a peer's answer may have (ours has 5): deeper fails the run at once."""
+
+
+@dataclass
+class Document:
+    """A peer's JSON answer, parsed as a stream: memory holds one record at a time.
+
+    ``ijson.basic_parse`` events (no prefixes: ijson builds a prefix string per event, which
+    costs depth squared on deeply nested input) with the nesting depth capped at MAX_DEPTH.
+    """
+
+    url: str
+    body: IO[bytes]
+
+    def _events(self) -> Iterator[tuple[str, Any]]:
+        self.body.seek(0)
+        depth = 0
         try:
-            with (
-                httpx.Client(
-                    timeout=self.timeout,
-                    # Every request is checked (and pinned) to a public address first.
-                    transport=PeerTransport(self.transport),
-                    follow_redirects=False,
-                ) as client,
-                client.stream("GET", url, params=params) as response,
-            ):
-                if response.status_code == 410:
-                    raise FeedExpired("The peer no longer keeps changes this far back.")
-                if response.status_code != 200:
-                    raise HarvestError(f"{url} answered HTTP {response.status_code}.")
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > self.max_bytes:
-                        raise HarvestError(f"{url} sent more than {self.max_bytes} bytes.")
-        # One message for a refused address, a refused connection and a connection timeout:
-        # the peers page must not tell which hosts and ports answer.
-        except (PeerAddressRefused, httpx.ConnectError, httpx.ConnectTimeout):
-            raise HarvestError(unreachable) from None
-        except httpx.TimeoutException:
-            raise HarvestError(f"{url} did not answer within {self.timeout} s.") from None
-        except httpx.HTTPError:
-            raise HarvestError(unreachable) from None
-        try:
-            return json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise HarvestError(f"{url} did not answer JSON.") from None
+            for event, value in ijson.basic_parse(self.body, use_float=True):
+                if event in _OPENS:
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        raise HarvestError(
+                            f"{self.url} answered JSON nested more than {MAX_DEPTH} levels."
+                        )
+                elif event in _CLOSES:
+                    depth -= 1
+                yield event, value
+        except (ijson.JSONError, UnicodeDecodeError, ValueError):
+            raise HarvestError(f"{self.url} did not answer JSON.") from None
+
+    def top_level(self) -> dict[str, Any]:
+        """The top-level object's scalar values, and ``list``/``dict`` for its containers."""
+        found: dict[str, Any] = {}
+        events = self._events()
+        first = next(events, None)
+        if first is None or first[0] != "start_map":
+            raise HarvestError(f"{self.url} did not answer a JSON object.")
+        depth, key = 1, None
+        for event, value in events:
+            if depth == 1:
+                if event == "map_key":
+                    key = value
+                elif key is not None and key not in found:
+                    found[key] = _CONTAINERS.get(event, value)
+            depth += (event in _OPENS) - (event in _CLOSES)
+        return found
+
+    def items(self, key: str) -> Iterator[Any]:
+        """The elements of the top-level list ``key``, one at a time."""
+        depth, current, inside = 0, None, False
+        builder: Any = None
+        for event, value in self._events():
+            change = (event in _OPENS) - (event in _CLOSES)
+            if builder is not None:
+                builder.event(event, value)
+                depth += change
+                if depth == 2:
+                    yield builder.value
+                    builder = None
+            elif inside and depth == 2:
+                if event in _CLOSES:
+                    return
+                if event in _OPENS:
+                    builder = ijson.common.ObjectBuilder()
+                    builder.event(event, value)
+                    depth += 1
+                else:
+                    yield value
+            else:
+                if depth == 1 and event == "map_key":
+                    current = value
+                elif depth == 1 and current == key and event == "start_array":
+                    inside = True
+                depth += change
+
+    def close(self) -> None:
+        self.body.close()
 
 
 def _require(condition: bool, message: str) -> None:
@@ -131,6 +264,8 @@ class _Run:
     client: PeerClient
     slug_prefix: str
     subjects: set[str] = field(default_factory=set)
+    max_rejects: int = 1000
+    max_pages: int = 50
 
 
 def harvest_peers(
@@ -149,12 +284,15 @@ def harvest_peers(
 
 
 def _state(peer: Peer, run: HarvestRun, client: PeerClient | None) -> _Run:
+    config = current_app.config
     return _Run(
         peer=peer,
         run=run,
         client=client,  # type: ignore[arg-type]
         slug_prefix=slugify(peer.name, 30).strip("-") or f"peer-{peer.id}",
         subjects=set(session.scalars(select(SubjectArea.code))),
+        max_rejects=int(config["MOOC_HARVEST_MAX_REJECTS"]),
+        max_pages=int(config["MOOC_HARVEST_MAX_PAGES"]),
     )
 
 
@@ -179,7 +317,14 @@ def apply_snapshot(peer: Peer, snapshot: Any) -> HarvestRun:
 
 
 def harvest_peer(peer: Peer, *, transport: httpx.BaseTransport | None = None) -> HarvestRun:
-    """Pull ``peer``'s changes since its cursor (its snapshot when it has none); commits."""
+    """Pull ``peer``'s changes since its cursor (its snapshot when it has none); commits.
+
+    Whatever the peer answers ends in a finished run (succeeded or failed, never left
+    ``running``): the run's deadline (``MOOC_HARVEST_DEADLINE``), response size, pages and
+    rejected records are capped.
+    """
+    config = current_app.config
+    fail_interrupted_runs(peer.id)
     run = HarvestRun(peer=peer, snapshot=peer.cursor is None)
     session.add(run)
     session.commit()
@@ -188,8 +333,10 @@ def harvest_peer(peer: Peer, *, transport: httpx.BaseTransport | None = None) ->
         run,
         PeerClient(
             peer.base_url,
-            timeout=float(current_app.config["MOOC_HARVEST_TIMEOUT"]),
+            timeout=float(config["MOOC_HARVEST_TIMEOUT"]),
             transport=transport,
+            max_bytes=int(config["MOOC_HARVEST_MAX_BYTES"]),
+            deadline=time.monotonic() + float(config["MOOC_HARVEST_DEADLINE"]),
         ),
     )
     session.info[SUPPRESS] = True
@@ -198,11 +345,10 @@ def harvest_peer(peer: Peer, *, transport: httpx.BaseTransport | None = None) ->
             _apply_snapshot(state)
         _follow_feed(state)
     except HarvestError as error:
-        session.rollback()  # the unfinished batch only: earlier batches are committed
-        run.status = HarvestStatus.FAILED
-        run.error = str(error)
-        peer.last_error = str(error)
-        peer.last_error_at = utcnow()
+        _fail(run, peer, str(error))
+    except Exception as error:  # a bug or the database: the run fails, the worker goes on
+        log.exception("Harvesting %s failed", peer.name)
+        _fail(run, peer, f"Unexpected error: {type(error).__name__}: {error}")
     else:
         run.status = HarvestStatus.SUCCEEDED
         peer.last_success_at = utcnow()
@@ -213,12 +359,26 @@ def harvest_peer(peer: Peer, *, transport: httpx.BaseTransport | None = None) ->
     return run
 
 
+def _fail(run: HarvestRun, peer: Peer, error: str) -> None:
+    session.rollback()  # the unfinished batch only: earlier batches are committed
+    error = _clean(error)[:2000]
+    run.status = HarvestStatus.FAILED
+    run.error = error
+    peer.last_error = error
+    peer.last_error_at = utcnow()
+
+
+def _clean(text: str) -> str:
+    """Text a peer sent, fit to store on any database (PostgreSQL refuses NUL characters)."""
+    return text.replace("\x00", "\\u0000")
+
+
 def _follow_feed(state: _Run) -> None:
-    while True:
+    for _page in range(state.max_pages):
+        state.client.check_deadline()
+        sent = state.peer.cursor
         try:
-            page = state.client.get(
-                "/api/v1/changes", {"after": state.peer.cursor or "", "limit": BATCH}
-            )
+            page = state.client.get("/api/v1/changes", {"after": sent or "", "limit": BATCH})
         except FeedExpired:
             if state.run.snapshot:
                 raise HarvestError(
@@ -227,40 +387,78 @@ def _follow_feed(state: _Run) -> None:
             state.run.snapshot = True
             _apply_snapshot(state)
             continue
-        _require(isinstance(page, dict), "The change feed is not a JSON object.")
-        changes, cursor = page.get("changes"), page.get("next")
-        _require(isinstance(changes, list), "The change feed has no list of changes.")
-        _require(isinstance(cursor, str) and 0 < len(cursor) <= 200, "The feed has no cursor.")
-        for change in changes:
-            _apply_change(state, change)
-        state.peer.cursor = cursor
-        session.commit()
-        if not page.get("has_more") or not changes:
+        try:
+            top = page.top_level()
+            cursor = top.get("next")
+            _require(top.get("changes") is list, "The change feed has no list of changes.")
+            _require(isinstance(cursor, str) and 0 < len(cursor) <= 200, "The feed has no cursor.")
+            count = 0
+            for batch in _batches(page.items("changes")):
+                for change in batch:
+                    _apply_change(state, change)
+                    count += 1
+                state.client.check_deadline()
+            has_more = top.get("has_more") is True
+            if has_more and count and cursor == sent:
+                raise HarvestError("The feed's cursor did not advance; the run stops.")
+            state.peer.cursor = cursor
+            session.commit()
+        finally:
+            page.close()
+        if not has_more or not count:
             return
+    # More pages wait: the next run goes on from the stored cursor.
 
 
 def _apply_snapshot(state: _Run) -> None:
-    _apply_snapshot_document(state, state.client.get("/api/v1/export"), session.commit)
+    document = state.client.get("/api/v1/export")
+    try:
+        top = document.top_level()
+        _store_snapshot(
+            state,
+            top.get("cursor"),
+            top.get("institutions") is list and top.get("courses") is list,
+            {"institution": document.items("institutions"), "course": document.items("courses")},
+            session.commit,
+        )
+    finally:
+        document.close()
 
 
 def _apply_snapshot_document(state: _Run, snapshot: Any, commit: Callable[[], None]) -> None:
-    """Store a snapshot's records, ``commit`` after each batch; withdraw what it lacks."""
+    """Store a snapshot already parsed (the demo's), ``commit`` after each batch."""
     _require(isinstance(snapshot, dict), "The snapshot is not a JSON object.")
-    cursor = snapshot.get("cursor")
     institutions, courses = snapshot.get("institutions"), snapshot.get("courses")
-    _require(isinstance(cursor, str) and 0 < len(cursor) <= 200, "The snapshot has no cursor.")
-    _require(
-        isinstance(institutions, list) and isinstance(courses, list),
-        "The snapshot has no lists of institutions and courses.",
+    lists = isinstance(institutions, list) and isinstance(courses, list)
+    _store_snapshot(
+        state,
+        snapshot.get("cursor"),
+        lists,
+        {"institution": institutions or [], "course": courses or []},
+        commit,
     )
+
+
+def _store_snapshot(
+    state: _Run,
+    cursor: Any,
+    lists: bool,
+    records: dict[str, Iterable[Any]],
+    commit: Callable[[], None],
+) -> None:
+    """Store a snapshot's records, ``commit`` after each batch; withdraw what it lacks."""
+    _require(isinstance(cursor, str) and 0 < len(cursor) <= 200, "The snapshot has no cursor.")
+    _require(lists, "The snapshot has no lists of institutions and courses.")
     seen: dict[str, set[uuid.UUID]] = {"institution": set(), "course": set()}
-    for kind, records in (("institution", institutions), ("course", courses)):
-        for batch in _batches(records):
+    for kind in ("institution", "course"):
+        for batch in _batches(records[kind]):
             for record in batch:
                 stored = _apply_record(state, kind, record, _upsert_for(kind))
                 if stored is not None:
                     seen[kind].add(stored)
             commit()
+            if state.client is not None:
+                state.client.check_deadline()
     # What the peer no longer publishes is withdrawn here too.
     for origin in session.scalars(
         select(FederatedOrigin).where(FederatedOrigin.peer_id == state.peer.id)
@@ -272,9 +470,10 @@ def _apply_snapshot_document(state: _Run, snapshot: Any, commit: Callable[[], No
     commit()
 
 
-def _batches(records: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(records), BATCH):
-        yield records[start : start + BATCH]
+def _batches(records: Iterable[Any]) -> Iterator[list[Any]]:
+    iterator = iter(records)
+    while batch := list(itertools.islice(iterator, BATCH)):
+        yield batch
 
 
 def _upsert_for(kind: str) -> Any:
@@ -302,6 +501,8 @@ def _apply_record(state: _Run, kind: str, record: Any, apply: Any) -> uuid.UUID 
         with session.begin_nested():
             if not isinstance(record, dict):
                 raise Rejected("Not a JSON object.")
+            if _has_nul(record):
+                raise Rejected("A text contains a NUL character.")
             return apply(state, record)
     except ValidationError as error:
         _reject(state, kind, record, f"Invalid: {_messages(error.messages)}")
@@ -309,7 +510,27 @@ def _apply_record(state: _Run, kind: str, record: Any, apply: Any) -> uuid.UUID 
         _reject(state, kind, record, str(error))
     except IntegrityError as error:
         _reject(state, kind, record, f"Conflicts with stored data: {error.orig}")
+    except DataError as error:
+        _reject(state, kind, record, f"Cannot be stored: {error.orig}")
+    except RecursionError:
+        _reject(state, kind, record, "Nested too deeply.")
     return None
+
+
+def _has_nul(value: Any) -> bool:
+    """True when a text anywhere in ``value`` holds NUL, which PostgreSQL cannot store."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _messages(messages: Any) -> str:
@@ -321,12 +542,16 @@ def _reject(state: _Run, kind: str, record: Any, reason: str) -> None:
     session.add(
         RejectedRecord(
             run_id=state.run.id,
-            resource_type=str(kind)[:20],
-            resource_id=str(record_id)[:100] if record_id is not None else "?",
-            reason=reason[:2000],
+            resource_type=_clean(str(kind))[:20],
+            resource_id=_clean(str(record_id))[:100] if record_id is not None else "?",
+            reason=_clean(reason)[:2000],
         )
     )
     state.run.rejected += 1
+    if state.run.rejected > state.max_rejects:
+        raise HarvestError(
+            f"More than {state.max_rejects} records were rejected; the run stops here."
+        )
 
 
 # Applying records -----------------------------------------------------------------------
@@ -590,3 +815,74 @@ def _withdraw_origin(origin: FederatedOrigin) -> bool:
         changed = institution is not None and _assign(institution, {"active": False})
     session.flush()
     return changed
+
+
+# Harvests as jobs ---------------------------------------------------------------------------
+
+
+def harvest_job(payload: dict[str, Any]) -> None:
+    """The ``harvest`` job: one run of one peer (a paused or removed peer is skipped)."""
+    peer = session.get(Peer, int(payload["peer_id"]))
+    if peer is None or not peer.enabled:
+        return
+    harvest_peer(peer)
+
+
+def fail_interrupted_runs(peer_id: int) -> int:
+    """Mark the peer's runs left ``running`` (their worker stopped) as failed; flushes."""
+    runs = session.scalars(
+        select(HarvestRun).where(
+            HarvestRun.peer_id == peer_id, HarvestRun.status == HarvestStatus.RUNNING
+        )
+    ).all()
+    for run in runs:
+        run.status = HarvestStatus.FAILED
+        run.error = "The worker stopped during this harvest; it runs again."
+        run.finished_at = utcnow()
+    session.flush()
+    return len(runs)
+
+
+def schedule_due_harvests(now: datetime | None = None) -> int:
+    """Write a harvest job for each enabled peer whose time has come; flushes.
+
+    One job per peer at a time: a peer whose harvest still waits or runs gets no second one, so
+    a slow peer holds up only itself.
+    """
+    from mooc_portal.jobs.services import active_job, enqueue
+
+    now = now or utcnow()
+    peers = session.scalars(
+        select(Peer).where(
+            Peer.enabled.is_(True),
+            or_(Peer.next_harvest_at.is_(None), Peer.next_harvest_at <= now),
+        )
+    ).all()
+    scheduled = 0
+    for peer in peers:
+        if active_job(f"peer:{peer.id}", "harvest") is None:
+            peer.next_harvest_at = now + timedelta(minutes=peer.harvest_interval)
+            enqueue(
+                "harvest",
+                {"peer_id": peer.id},
+                dedupe_key=f"harvest:{peer.id}:{now.isoformat()}",
+                topic=f"peer:{peer.id}",
+            )
+            scheduled += 1
+    session.flush()
+    return scheduled
+
+
+def request_harvest(peer: Peer) -> bool:
+    """Harvest ``peer`` now (the admin page's button); False when one already waits or runs."""
+    from mooc_portal.jobs.services import active_job, enqueue
+
+    if active_job(f"peer:{peer.id}", "harvest") is not None:
+        return False
+    enqueue(
+        "harvest",
+        {"peer_id": peer.id, "requested": True},
+        dedupe_key=f"harvest:{peer.id}:now:{uuid.uuid4()}",
+        topic=f"peer:{peer.id}",
+    )
+    return True

@@ -85,6 +85,9 @@ class Peer(Base):
         CheckConstraint(
             "base_url LIKE 'http://%' OR base_url LIKE 'https://%'", name="base_url_http"
         ),
+        CheckConstraint(
+            "harvest_interval >= 1 AND harvest_interval <= 10080", name="harvest_interval"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +100,9 @@ class Peer(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Harvested every this many minutes by the worker; the next scheduled harvest.
+    harvest_interval: Mapped[int] = mapped_column(Integer, default=60)
+    next_harvest_at: Mapped[datetime | None]
 
     runs: Mapped[list[HarvestRun]] = relationship(
         back_populates="peer",

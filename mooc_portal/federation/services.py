@@ -463,7 +463,12 @@ def register_peer(actor: Any, *, name: str, base_url: str, enabled: bool = True)
     peer_addresses(base_url)
     if session.scalar(select(Peer.id).where(Peer.name == name)) is not None:
         raise Conflict("A peer with this name exists.", field="name")
-    peer = Peer(name=name, base_url=base_url, enabled=enabled)
+    peer = Peer(
+        name=name,
+        base_url=base_url,
+        enabled=enabled,
+        harvest_interval=int(current_app.config["MOOC_HARVEST_INTERVAL"]),
+    )
     session.add(peer)
     session.flush()
     return peer
@@ -480,6 +485,46 @@ def set_peer_enabled(actor: Any, peer_id: int, enabled: bool) -> Any:
     peer.enabled = enabled
     session.flush()
     return peer
+
+
+def set_harvest_interval(actor: Any, peer_id: int, minutes: str) -> Any:
+    """How often (minutes, 1 to 10,080: a week) the worker harvests the peer; flushes."""
+    from mooc_portal.errors import NotFound
+    from mooc_portal.federation.models import Peer
+
+    _require_admin(actor)
+    peer = session.get(Peer, peer_id)
+    if peer is None:
+        raise NotFound("No such peer.")
+    interval = parse_whole_number(
+        minutes,
+        field="interval",
+        minimum=1,
+        maximum=10080,
+        message="Give the interval in whole minutes, from 1 to 10080 (a week).",
+    )
+    if peer.next_harvest_at is not None:
+        peer.next_harvest_at -= timedelta(minutes=peer.harvest_interval - interval)
+    peer.harvest_interval = interval
+    session.flush()
+    return peer
+
+
+def harvest_now(actor: Any, peer_id: int) -> bool:
+    """Ask the worker to harvest the peer now; False when its harvest already waits or runs."""
+    from mooc_portal.errors import NotFound
+    from mooc_portal.federation.harvest import request_harvest
+    from mooc_portal.federation.models import Peer
+
+    _require_admin(actor)
+    peer = session.get(Peer, peer_id)
+    if peer is None:
+        raise NotFound("No such peer.")
+    if not peer.enabled:
+        from mooc_portal.errors import Conflict
+
+        raise Conflict("This peer is paused: resume it before harvesting it.")
+    return request_harvest(peer)
 
 
 def federated_origins(courses: list[Course]) -> dict[int, FederatedOrigin]:

@@ -75,6 +75,30 @@ def peer_enabled(peer_id: int) -> Any:
     return redirect(url_for("portal.federation.peers"))
 
 
+@federation_bp.route(f"/admin/peers/<{DB_ID}:peer_id>/interval", methods=["POST"])
+@login_required
+def peer_interval(peer_id: int) -> Any:
+    from flask import flash, request
+
+    require_csrf()
+    services.set_harvest_interval(current_account(), peer_id, request.form.get("interval", ""))
+    flash(_("The harvest interval is saved."))
+    return redirect(url_for("portal.federation.peers"))
+
+
+@federation_bp.route(f"/admin/peers/<{DB_ID}:peer_id>/harvest", methods=["POST"])
+@login_required
+def peer_harvest(peer_id: int) -> Any:
+    from flask import flash
+
+    require_csrf()
+    if services.harvest_now(current_account(), peer_id):
+        flash(_("The harvest is queued; its run appears here when the worker has done it."))
+    else:
+        flash(_("A harvest of this peer already waits or runs."))
+    return redirect(url_for("portal.federation.peers"))
+
+
 def _managed_institution(slug: str) -> Any:
     from sqlalchemy import select
 

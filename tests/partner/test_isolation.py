@@ -114,7 +114,11 @@ def test_every_admin_route_refuses_partner_staff(app, client, auth, home):
     auth.login(home["manager"].email)
     token = auth.csrf_token("/")
     adapter = app.url_map.bind("localhost")
-    values = {"slug": home["institution"].slug, "course_uuid": str(home["course"].uuid)}
+    values = {
+        "slug": home["institution"].slug,
+        "course_uuid": str(home["course"].uuid),
+        "job_id": 1,
+    }
     before = state()
     walked = 0
     for rule in app.url_map.iter_rules():

@@ -87,6 +87,11 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/admin/peers", "GET"): (302, 403, 403, 403, 403, 200),
     ("/admin/peers", "POST"): (302, 403, 403, 403, 403, 400),
     ("/admin/peers/<int(max=2147483647):peer_id>/enabled", "POST"): (302, 403, 403, 403, 403, 302),
+    # No interval in the form: 400; the matrix's peer is paused: harvesting it is a 409.
+    ("/admin/peers/<int(max=2147483647):peer_id>/interval", "POST"): (302, 403, 403, 403, 403, 400),
+    ("/admin/peers/<int(max=2147483647):peer_id>/harvest", "POST"): (302, 403, 403, 403, 403, 409),
+    ("/admin/jobs", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/jobs/<int(max=2147483647):job_id>/retry", "POST"): (302, 403, 403, 403, 403, 404),
     ("/partner/<slug>/api-tokens", "GET"): (302, 403, 403, 200, 403, 200),
     ("/partner/<slug>/api-tokens", "POST"): (302, 403, 403, 200, 403, 200),
     ("/partner/<slug>/api-tokens/<int(max=2147483647):token_id>/revoke", "POST"): (
@@ -345,6 +350,7 @@ def url_values(world: dict[str, Any], endpoint: str) -> dict[str, Any]:
         "operation": "remove" if endpoint == "portal.partner.staff_change" else "delete",
         "code": world["certificate"].code,
         "peer_id": world["peer"].id,
+        "job_id": 2147483000,  # no such job
         "token_id": world["token"].id,
         "token": "not-a-valid-token",
         "name": "0" * 32 + ".png",

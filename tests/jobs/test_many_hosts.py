@@ -1,0 +1,92 @@
+"""Many hosts (issue 10): a job written by one portal instance is run by a worker in another
+process and seen done from a third instance; on the machine's Redis (CI starts it), with a
+queue name of this test run's own, and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from redis import Redis
+
+from mooc_portal.db import session
+from mooc_portal.migrate import upgrade_database
+from tests.conftest import TEST_SECRET, AuthActions, make_test_app
+from tests.factories import make_account
+from tests.faults.queue_servers import Mailbox, committed_postgres
+
+REDIS_URL = os.environ.get("MOOC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def shared_redis() -> str:
+    try:
+        Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:  # any failure to connect means: skip, with the reason
+        if os.environ.get("MOOC_REQUIRE_REDIS"):
+            pytest.fail(f"MOOC_REQUIRE_REDIS is set but Redis at {REDIS_URL}: {exc}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def instances(shared_redis: str) -> Iterator[tuple[Flask, Flask, dict[str, str]]]:
+    mailbox = Mailbox()
+    mailbox.start()
+    with committed_postgres() as url:
+        settings = {
+            "MOOC_REDIS_URL": shared_redis,
+            "MOOC_QUEUE_NAME": f"mooc-test-{uuid.uuid4().hex[:10]}",
+            "MOOC_MAIL_SERVER": "127.0.0.1",
+            "MOOC_MAIL_PORT": str(mailbox.port),
+        }
+        first = make_test_app(url, **settings)
+        second = make_test_app(url, **settings)
+        with first.app_context():
+            upgrade_database()
+        settings["MOOC_DATABASE_URL"] = url
+        first.extensions["test_mailbox"] = mailbox
+        try:
+            yield first, second, settings
+        finally:
+            for app in (first, second):
+                with app.app_context():
+                    app.extensions["sqlalchemy"].engine.dispose()
+            mailbox.stop()
+
+
+def test_a_job_queued_by_one_instance_is_run_by_a_worker(instances):
+    first, second, settings = instances
+    mailbox = first.extensions["test_mailbox"]
+    with first.app_context():
+        make_account("ana@example.org")
+        make_account("admin@example.org", is_admin=True)
+        session.commit()
+
+    client = first.test_client()
+    token = AuthActions(client).csrf_token("/account/password/forgot")
+    client.post("/account/password/forgot", data={"email": "ana@example.org", "csrf_token": token})
+    assert mailbox.messages == []  # queued on Redis, not sent by the web instance
+
+    worker = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "portal", "worker", "--burst"],
+        cwd=ROOT,
+        env={**os.environ, "MOOC_ENV": "testing", "SECRET_KEY": TEST_SECRET, **settings},
+        capture_output=True,
+        timeout=120,
+    )
+    assert worker.returncode == 0, worker.stderr.decode()[-2000:]
+    assert [m["To"] for m in mailbox.messages] == ["ana@example.org"]
+
+    other = second.test_client()
+    AuthActions(other).login("admin@example.org")
+    page = other.get("/admin/jobs").get_data(as_text=True)
+    assert "Done" in page and "Mail" in page
+    assert "No mail is waiting." in page
