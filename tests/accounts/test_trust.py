@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from mooc_portal.accounts import services
 from mooc_portal.accounts.models import Account, LoginAttempt, Membership
+from mooc_portal.db import session
 from mooc_portal.publishing import staff
 from tests.accounts.conftest import link_in, token_from
 from tests.conftest import AuthActions
@@ -52,6 +53,7 @@ def invite(client, slug, email, role="editor"):
 
 
 def invitation_path(outbox, email):
+    session.commit()  # mail leaves only once the transaction commits (the outbox)
     message = next(m for m in reversed(outbox) if m["To"] == email and "Invitation" in m["Subject"])
     return re.search(r"/partner/invitation/\S+", message.get_content()).group(0)
 
@@ -278,6 +280,7 @@ def test_a_password_reset_ends_every_session(app, client, auth, db_session, outb
     thief = app.test_client()
     AuthActions(thief).login("ana@example.org")
     services.request_password_reset("ana@example.org")
+    session.commit()  # mail leaves after the commit
     path = link_in(outbox[0])
     client.post(
         path,
@@ -452,6 +455,7 @@ def test_an_address_taken_meanwhile_is_not_moved_onto(client, auth, db_session, 
         timezone=None,
         current_password=PASSWORD,
     )
+    db_session.commit()  # mail leaves after the commit
     link = link_in(next(m for m in outbox if m["To"] == "wanted@example.org"))
     make_account("wanted@example.org")
     response = client.get(link)
