@@ -39,6 +39,16 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_CHANGE_RETENTION_DAYS": 180,
     "MOOC_PUBLIC_URL": None,
     "MOOC_HARVEST_TIMEOUT": 10.0,
+    # Personal data (docs/privacy.md). The controller and the contact the privacy notice names.
+    "MOOC_PRIVACY_CONTROLLER": "The ASEM MOOC Portal consortium",
+    "MOOC_PRIVACY_CONTACT": "privacy@asem-mooc.example",
+    # Retention, in days, applied by `flask portal apply-retention`: failed log-in attempts,
+    # audit entries, withdrawn or rejected enrolments (counted from the end of their run) and
+    # accounts whose e-mail address was never verified (counted from registration).
+    "MOOC_RETENTION_LOGIN_ATTEMPT_DAYS": 30,
+    "MOOC_RETENTION_AUDIT_DAYS": 2 * 365,
+    "MOOC_RETENTION_CLOSED_ENROLMENT_DAYS": 365,
+    "MOOC_RETENTION_UNVERIFIED_ACCOUNT_DAYS": 30,
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }

@@ -19,7 +19,7 @@ from mooc_portal.resources import resource_dir
 log = logging.getLogger(__name__)
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 )
 
@@ -176,6 +176,8 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.federation.views import api_bp, federation_bp
     from mooc_portal.institutions.views import bp as institutions_bp
     from mooc_portal.partner.views import bp as partner_bp
+    from mooc_portal.privacy.views import bp as privacy_bp
+    from mooc_portal.privacy.views import install_privacy_checks
     from mooc_portal.progress.views import bp as progress_bp
     from mooc_portal.web import bp as web_bp
     from mooc_portal.web import install_page_handlers
@@ -199,9 +201,11 @@ def build_blueprint() -> Blueprint:
         partner_bp,
         admin_bp,
         progress_bp,
+        privacy_bp,
     ):
         portal.register_blueprint(child)
     install_page_handlers(portal)
+    install_privacy_checks(portal)
 
     @portal.after_request
     def security_headers(response: Any) -> Any:

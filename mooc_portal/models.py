@@ -24,6 +24,14 @@ from mooc_portal.federation.models import (
     RejectedRecord,
 )
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.privacy.models import (
+    NoticeAcknowledgement,
+    PrivacyNotice,
+    PrivacyNoticeText,
+    PrivacyRequest,
+    Pseudonym,
+    SharingConsent,
+)
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
 from mooc_portal.publishing.models import ReviewEvent
 
@@ -54,8 +62,14 @@ __all__ = [
     "Membership",
     "Module",
     "ModuleTranslation",
+    "NoticeAcknowledgement",
     "Peer",
+    "PrivacyNotice",
+    "PrivacyNoticeText",
+    "PrivacyRequest",
+    "Pseudonym",
     "RejectedRecord",
     "ReviewEvent",
+    "SharingConsent",
     "SubjectArea",
 ]

@@ -25,6 +25,7 @@ from mooc_portal.accounts.forms import (
 )
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.errors import PortalError, TooManyAttempts
+from mooc_portal.privacy.views import record_registration_notice
 from mooc_portal.web import require_csrf, safe_next_url
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -100,6 +101,7 @@ def register() -> Any:
             status = _show_error(form, error)
         else:
             login_user(account)
+            record_registration_notice(account)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(safe_next_url(request.args.get("next"), "portal.accounts.profile"))
     return render_template("mooc_portal/accounts/register.html", form=form), status

@@ -45,6 +45,13 @@ def _drop_queued_mail(db_session: Session, previous_transaction: SessionTransact
         db_session.info.pop(_OUTBOX, None)
 
 
+def forget_mail_to(address: str) -> None:
+    """Drop the queued (not yet sent) messages to ``address``: its account is being erased."""
+    queued = session.info.get(_OUTBOX)
+    if queued:
+        session.info[_OUTBOX] = [message for message in queued if message[0] != address]
+
+
 def notify(enrollment: Enrollment, previous: str | None, actor: Account | None) -> None:
     """Queue the learner's mail about the decision and send ``enrolment_changed``."""
     language = enrollment.account.preferred_language
