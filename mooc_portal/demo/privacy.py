@@ -10,11 +10,9 @@ from sqlalchemy import select
 
 from mooc_portal.accounts.services import register_account
 from mooc_portal.catalog.availability import Availability
-from mooc_portal.catalog.models import Course
+from mooc_portal.catalog.models import Course, CourseStatus
 from mooc_portal.db import session
-from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment
-from mooc_portal.errors import PortalError
 from mooc_portal.privacy import erasure, export, notices, sharing
 
 if TYPE_CHECKING:
@@ -114,15 +112,19 @@ def _add_erased_account(context: DemoContext) -> None:
     from mooc_portal.demo import DEMO_PASSWORD, demo_email
 
     former = register_account(
-        demo_email("former.learner"), DEMO_PASSWORD, "Former Learner", country="PT"
+        demo_email("former.learner"),
+        DEMO_PASSWORD,
+        "Former Learner",
+        country="PT",
+        preferred_language="en",
     )
+    # Checked here rather than caught: the services' refusals are translated messages, which
+    # a command outside a request cannot build.
     for course in context.courses:
+        if course.status != CourseStatus.PUBLISHED:
+            continue
         run = next((r for r in course.runs if r.availability() is Availability.OPEN), None)
-        if run is not None and sharing.needs_consent(former, run):
-            try:
-                enrolment.check_enrollable(run, former)
-            except PortalError:  # a demo run that does not take enrolments
-                continue
+        if run is not None:
             sharing.enrol_with_consent(run, former, country=True, progress=True, completion=False)
             break
     erasure.erase_account(former, keep_certificates=False, channel="self-service")
