@@ -205,3 +205,18 @@ def test_delete_my_account_through_the_pages(client, auth):
     assert session.scalar(select(Account).where(Account.email == "leaving@example.org")) is None
     assert client.get("/account/").status_code == 302  # logged out
     assert auth.login("leaving@example.org").status_code == 200  # no such account any more
+
+
+def test_the_command_erases_on_a_request_received_by_mail(app, runner):
+    make_full_learner()
+    session.commit()
+    result = runner.invoke(
+        args=["portal", "erase-account", "erika.privatova@example.org", "--certificates", "keep"],
+        input="y\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "logged as request" in result.output
+    gone = session.scalar(select(Account).where(Account.email == "erika.privatova@example.org"))
+    assert gone is None
+    request = session.scalars(select(PrivacyRequest).where(PrivacyRequest.kind == "erasure")).one()
+    assert request.channel == "administrator"
