@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from flask import Blueprint, Flask, request, session
 from flask_babel import Babel, get_babel
@@ -151,7 +152,8 @@ def select_timezone() -> str | None:
     account = current_account()
     if account is not None and account.timezone:
         return account.timezone
-    reported = request.cookies.get("mooc_tz", "")
+    # The browser writes the zone URL-encoded ("Asia%2FSeoul"), as cookie values must be.
+    reported = unquote(request.cookies.get("mooc_tz", ""))
     if reported and reported in _timezones(available_timezones):
         return reported
     return None

@@ -1,7 +1,9 @@
-"""Multilingual text: stored per language, shown in the visitor's language or the original."""
+"""Multilingual text: stored per language, shown in the visitor's language, else English, else the
+original."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -37,30 +39,32 @@ def primary_subtag(tag: str) -> str:
     return tag.split("-", 1)[0].lower()
 
 
-def pick_translation(translations: Iterable[T], wanted: str, original: str) -> T | None:
-    """The translation in ``wanted`` (exact tag, then same primary language), else the original."""
-    by_tag = {t.language: t for t in translations}
-    if wanted in by_tag:
-        return by_tag[wanted]
-    wanted_primary = primary_subtag(wanted)
-    for tag, translation in by_tag.items():
-        if primary_subtag(tag) == wanted_primary:
-            return translation
-    if original in by_tag:
-        return by_tag[original]
-    return next(iter(by_tag.values()), None)
+FALLBACK_LANGUAGE = "en"
 
 
 def localized(translations: Iterable[T], field: str, wanted: str, original: str) -> LocalizedText:
-    """``field`` of the best translation, falling back to the original language when empty."""
+    """``field`` in the visitor's language, else English, else the original, else any language.
+
+    Decided per field: a translation that has a title but no description gives its title, and
+    the description comes from the next language that has one. The text carries its language,
+    so templates mark a fallback with ``lang``.
+    """
     translations = list(translations)
-    best = pick_translation(translations, wanted, original)
-    if best is not None and getattr(best, field):
-        return LocalizedText(getattr(best, field), best.language)
-    fallback = pick_translation(translations, original, original)
-    if fallback is not None and getattr(fallback, field):
-        return LocalizedText(getattr(fallback, field), fallback.language)
+    for language in (wanted, FALLBACK_LANGUAGE, original):
+        best = translation_in(translations, language)
+        if best is not None and getattr(best, field):
+            return LocalizedText(getattr(best, field), best.language)
+    for translation in translations:
+        if getattr(translation, field):
+            return LocalizedText(getattr(translation, field), translation.language)
     return LocalizedText("", wanted)
+
+
+def translation_in(translations: list[T], language: str) -> T | None:
+    """The translation in ``language``: the exact tag, else the same primary language."""
+    primary = primary_subtag(language)
+    exact = next((t for t in translations if t.language == language), None)
+    return exact or next((t for t in translations if primary_subtag(t.language) == primary), None)
 
 
 def parse_language_tag(tag: str) -> str:
@@ -94,3 +98,14 @@ def country_name(code: str, in_locale: str) -> str:
         return Locale.parse(in_locale, sep="-").territories.get(code, code)
     except (UnknownLocaleError, ValueError):
         return code
+
+
+def country_choices(codes: Iterable[str], language: str) -> list[tuple[str, str]]:
+    """``(code, name)`` for each country, named in ``language`` and sorted by that name
+    (accents and case folded, so "Österreich" sorts with the O's)."""
+    names = {code: country_name(code, language) for code in codes}
+
+    def sort_key(code: str) -> str:
+        return unicodedata.normalize("NFKD", names[code]).casefold()
+
+    return [(code, names[code]) for code in sorted(names, key=sort_key)]

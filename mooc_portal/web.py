@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +22,7 @@ from flask import (
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
@@ -118,6 +121,16 @@ def datetime_tz_filter(value: datetime | None) -> str:
         .replace("{0}", f"{locale.time_formats['short'].pattern} {zone}")
     )
     return format_datetime(value, pattern)
+
+
+@bp.app_template_filter("mooc_json")
+def json_filter(value: Any) -> Markup:
+    """A value as indented JSON for people to read, inside an element (``<pre>``), never an
+    attribute: every script as itself rather than ``\\uXXXX``, with ``<``, ``>`` and ``&``
+    escaped so it cannot become markup (``tojson`` is for JSON inside ``<script>``).
+    """
+    text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    return Markup(html.escape(text, quote=False))
 
 
 @bp.app_template_filter("mooc_subject_label")

@@ -57,6 +57,19 @@ def test_extraction_finds_the_interface_strings(extracted):
     assert {"Skip to main content", "Search courses", "Page not found"} <= ids
 
 
+def test_messages_that_count_things_have_plural_forms(extracted):
+    # "1 enrolments updated": a count in a singular-only message reads wrong for one.
+    singular_only = [
+        f"  {message.id!r}  ({', '.join(f'{f}:{n}' for f, n in message.locations)})"
+        for message in extracted
+        if isinstance(message.id, str) and re.search(r"%\((count|num)\)d", message.id)
+    ]
+    assert not singular_only, (
+        "use ngettext (or {% trans count=... %}...{% pluralize %}) for:\n"
+        + "\n".join(singular_only)
+    )
+
+
 @pytest.mark.parametrize("language", CATALOG_LANGUAGES)
 def test_every_interface_string_is_translated(extracted, language):
     catalog = read_catalog(language)

@@ -14,15 +14,25 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from mooc_portal.i18n import country_name, language_name
+from mooc_portal.accounts.services import check_password_strength
+from mooc_portal.errors import InvalidInput
+from mooc_portal.i18n import country_choices, language_name
 from mooc_portal.reference import ASEM_COUNTRIES
 
 
 def _country_choices(locale: str) -> list[tuple[str, str]]:
-    names = sorted(((country_name(c, locale), c) for c in ASEM_COUNTRIES), key=lambda p: p[0])
-    return [("", _l("Prefer not to say")), *((code, name) for name, code in names)]
+    return [("", _l("Prefer not to say")), *country_choices(ASEM_COUNTRIES, locale)]
+
+
+def strong_enough(_form: Any, field: Any) -> None:
+    """WTForms validator: the password rule of ``check_password_strength``, shown at the field
+    together with the form's other errors (not only after the form's own checks pass)."""
+    try:
+        check_password_strength(field.data or "")
+    except InvalidInput as error:
+        raise ValidationError(error.message) from error
 
 
 def _language_choices(locale: str) -> list[tuple[str, str]]:
@@ -75,7 +85,7 @@ class LoginForm(FlaskForm):
 
 
 class PasswordPairMixin:
-    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), strong_enough])
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
@@ -85,7 +95,7 @@ class PasswordPairMixin:
 class RegisterForm(FlaskForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), strong_enough])
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],

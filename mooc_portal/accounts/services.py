@@ -168,7 +168,12 @@ def _check_language(language: str | None) -> None:
 def check_password_strength(password: str) -> None:
     minimum = current_app.config["MOOC_PASSWORD_MIN_LENGTH"]
     if len(password or "") < minimum:
-        raise InvalidInput(_("Use at least %(count)d characters.", count=minimum), field="password")
+        raise InvalidInput(
+            ngettext(
+                "Use at least %(num)d character.", "Use at least %(num)d characters.", minimum
+            ),
+            field="password",
+        )
 
 
 def authenticate(email: str, password: str, *, remote_addr: str | None = None) -> Account | None:

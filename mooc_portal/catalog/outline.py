@@ -21,18 +21,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.catalog.models import Course
 from mooc_portal.db import Base, PublicIdMixin, TimestampMixin
-from mooc_portal.i18n import LocalizedText, pick_translation, primary_subtag
+from mooc_portal.i18n import FALLBACK_LANGUAGE, LocalizedText, primary_subtag, translation_in
 
 
 def _outline_text(obj: Module | Lesson, field: str, language: str, original: str) -> LocalizedText:
-    """``field`` in ``language`` when translated, else the original-language column."""
-    if primary_subtag(language) != primary_subtag(original):
-        best = pick_translation(obj.translations, language, language)
-        if (
-            best is not None
-            and primary_subtag(best.language) == primary_subtag(language)
-            and getattr(best, field)
-        ):
+    """``field`` in ``language``, else English, else the original-language column (per field)."""
+    for wanted in (language, FALLBACK_LANGUAGE):
+        if primary_subtag(wanted) == primary_subtag(original):
+            break  # the original column is in this language
+        best = translation_in(list(obj.translations), wanted)
+        if best is not None and getattr(best, field):
             return LocalizedText(getattr(best, field), best.language)
     return LocalizedText(getattr(obj, field) or "", original)
 
@@ -73,7 +71,7 @@ class Module(PublicIdMixin, TimestampMixin, Base):
     )
 
     def text(self, field: str, language: str) -> LocalizedText:
-        """The title in ``language`` when translated, else in the course's original language."""
+        """The title in ``language``, else English, else the course's original language."""
         return _outline_text(self, field, language, self.course.original_language)
 
 
@@ -129,7 +127,7 @@ class Lesson(PublicIdMixin, TimestampMixin, Base):
     )
 
     def text(self, field: str, language: str) -> LocalizedText:
-        """Title or content in ``language`` when translated, else in the original language."""
+        """Title or content in ``language``, else English, else the original language."""
         return _outline_text(self, field, language, self.module.course.original_language)
 
 

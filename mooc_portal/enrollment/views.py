@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import false
 
 from mooc_portal.accounts.permissions import login_required
@@ -191,7 +192,10 @@ def decide() -> Any:
         actor=current_account(),
         reason=form.reason.data or "",
     )
-    flash(_("%(count)d enrolments updated.", count=len(chosen)), "success")
+    flash(
+        ngettext("%(num)d enrolment updated.", "%(num)d enrolments updated.", len(chosen)),
+        "success",
+    )
     return redirect(safe_next_url(form.next.data, "portal.enrollment.admin_review"))
 
 
@@ -216,7 +220,11 @@ def set_capacity(run_uuid: str) -> Any:
         raise InvalidInput(message, field="capacity")
     promoted = services.set_capacity(run, form.capacity.data, actor=current_account())
     flash(
-        _("Capacity saved; %(count)d learners promoted from the waitlist.", count=len(promoted)),
+        ngettext(
+            "Capacity saved; %(num)d learner promoted from the waitlist.",
+            "Capacity saved; %(num)d learners promoted from the waitlist.",
+            len(promoted),
+        ),
         "success",
     )
     return redirect(safe_next_url(form.next.data, "portal.enrollment.admin_review"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -24,9 +26,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from mooc_portal.accounts.forms import strong_enough
 from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
 from mooc_portal.catalog.outline import LessonKind
 from mooc_portal.errors import PortalError
+from mooc_portal.i18n import country_choices
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
 
 
@@ -199,7 +203,7 @@ class ImageForm(FlaskForm):
 class InstitutionForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
-    country = SelectField(_l("Country"), choices=[SelectChoice(c) for c in ASEM_COUNTRIES])
+    country = SelectField(_l("Country"))
     original_language = StringField(
         _l("Original language (language tag)"), default="en", validators=[DataRequired()]
     )
@@ -208,6 +212,10 @@ class InstitutionForm(FlaskForm):
         _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices(ASEM_COUNTRIES, str(get_locale() or "en"))
 
 
 class NewInstitutionForm(InstitutionForm):
@@ -225,7 +233,7 @@ class RoleForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), strong_enough])
 
 
 class ImportForm(FlaskForm):

@@ -5,8 +5,9 @@
   // Tell the server the visitor's time zone so dates are shown in it.
   try {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone && document.cookie.indexOf("mooc_tz=" + zone) === -1) {
-      document.cookie = "mooc_tz=" + encodeURIComponent(zone) + ";path=/;max-age=31536000;samesite=lax";
+    var cookie = "mooc_tz=" + encodeURIComponent(zone);
+    if (zone && ("; " + document.cookie + ";").indexOf("; " + cookie + ";") === -1) {
+      document.cookie = cookie + ";path=/;max-age=31536000;samesite=lax";
     }
   } catch (e) { /* older browsers: dates stay in UTC */ }
 

@@ -84,6 +84,17 @@ def test_register_rejects_bad_input_at_the_field_and_stores_nothing(client, db_s
     assert account_count(db_session) == before
 
 
+def test_register_reports_every_problem_at_once(client, db_session):
+    # A short password that is also repeated wrongly: both fields say what is wrong.
+    response = client.post(
+        "/account/register", data=register_data(client, password="short", confirm="shorter")
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Use at least 10 characters." in page and "The passwords differ." in page
+    assert account_count(db_session) == 0
+
+
 def test_register_without_csrf_token_is_refused(client, db_session):
     before = account_count(db_session)
     data = register_data(client)

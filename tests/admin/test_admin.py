@@ -9,7 +9,7 @@ from mooc_portal.catalog.services import public_courses
 from mooc_portal.db import session
 from mooc_portal.institutions.models import Institution
 from mooc_portal.publishing import services
-from mooc_portal.publishing.validation import RunData
+from mooc_portal.publishing.validation import RunData, TranslationData
 from tests.factories import make_account, make_course, make_institution
 
 
@@ -73,6 +73,17 @@ def test_audit_log_records_and_filters_changes(client, auth, admin):
     bad = client.get("/admin/audit?since=yesterday&page=x")
     assert bad.status_code == 200
     assert "not valid" in bad.get_data(as_text=True)
+
+
+def test_audit_log_shows_every_script_as_written(client, auth, admin):
+    home = make_institution(slug="hanbit")
+    editor = make_account("editor@hanbit.example", memberships={home: "editor"})
+    course = make_course(institution=home, status="draft", titles={"en": "Rivers"})
+    services.save_translation(editor, course, TranslationData(language="ko", title="한국의 강"))
+    auth.login(admin.email)
+    page = client.get("/admin/audit?entity=course_translation").get_data(as_text=True)
+    assert "1 entry" in page and "한국의 강" in page
+    assert "\\ud55c" not in page  # not as JSON escapes
 
 
 def test_admin_pages_open(client, auth, admin):

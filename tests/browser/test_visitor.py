@@ -117,3 +117,21 @@ def test_page_fits_the_screen_width(browser, portal_server, viewport, path):
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {viewport['width']}px"
     finally:
         context.close()
+
+
+def test_a_visitor_in_seoul_sees_times_in_korean_time_without_choosing_a_zone(
+    browser, portal_server
+):
+    # portal.js reports the browser's zone in the mooc_tz cookie; the next page uses it.
+    context = browser.new_context(locale="en-GB", timezone_id="Asia/Seoul")
+    try:
+        page = context.new_page()
+        page.goto(portal_server("{course}"))
+        cookie = {c["name"]: c["value"] for c in context.cookies()}["mooc_tz"]
+        assert cookie == "Asia%2FSeoul"
+        page.reload()
+        main = page.locator("main").inner_text()
+        assert "Korean Standard Time" in main
+        assert " UTC" not in main
+    finally:
+        context.close()

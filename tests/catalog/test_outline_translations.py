@@ -77,3 +77,14 @@ def test_course_page_query_count_does_not_depend_on_translated_modules(client, c
             assert client.get(url, headers=KO).status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_an_untranslated_outline_falls_back_to_english_before_the_original(app):
+    # A Korean course translated into English, read in a third language (French).
+    course = make_course(slug="gang", original_language="ko", titles={"ko": "강"})
+    module = add_module(make_account(is_admin=True), course, "1주차")
+    module.translations.append(ModuleTranslation(language="en", title="Week 1"))
+    session.flush()
+    assert module.text("title", "fr").text == "Week 1"
+    assert module.text("title", "fr").language == "en"
+    assert module.text("title", "ko").text == "1주차"

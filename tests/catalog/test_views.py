@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from mooc_portal.db import utcnow
+from mooc_portal.db import session, utcnow
 from tests.factories import make_course, make_institution, make_run
 
 
@@ -186,10 +187,40 @@ def test_course_page_follows_the_visitor_language(client):
     assert "한국사" in html and "Korean History" not in html
 
 
-def test_run_dates_are_shown_in_the_visitor_time_zone(client):
+def _course_in_three_languages():
+    """A Vietnamese course: complete in English, only a title and summary in Korean."""
+    course = make_course(
+        slug="tri",
+        original_language="vi",
+        titles={"vi": "Lịch sử Việt Nam", "en": "History of Vietnam", "ko": "베트남의 역사"},
+        teaching_languages=("vi",),
+    )
+    texts = {t.language: t for t in course.translations}
+    texts["vi"].description = "Mô tả tiếng Việt."
+    texts["en"].description = "An English description."
+    texts["en"].learning_outcomes = "Read English sources."
+    session.flush()
+    return course
+
+
+def test_course_page_falls_back_per_field_to_english_then_the_original(client):
+    _course_in_three_languages()
+    html = page(client, "/courses/tri", headers={"Accept-Language": "ko"})
+    assert "베트남의 역사" in html  # the Korean title
+    # Korean has no description or outcomes: English comes before the Vietnamese original,
+    # and the sections stay, marked with their language.
+    assert 'id="about-title"' in html
+    assert '<div class="prose" lang="en">' in html and "An English description." in html
+    assert "Mô tả tiếng Việt." not in html
+    assert 'id="outcomes-title"' in html and "Read English sources." in html
+
+
+@pytest.mark.parametrize("cookie", ["Asia/Seoul", "Asia%2FSeoul"], ids=["raw", "url-encoded"])
+def test_run_dates_are_shown_in_the_visitor_time_zone(client, cookie):
+    # portal.js writes the zone URL-encoded, as a browser's document.cookie must carry it.
     course = make_course(slug="tz")
     make_run(course, start=datetime(2031, 3, 1, 23, 30, tzinfo=UTC))
-    client.set_cookie("mooc_tz", "Asia/Seoul")
+    client.set_cookie("mooc_tz", cookie)
     html = page(client, "/courses/tz")
     assert "March 2, 2031" in html  # 08:30 the next day in Seoul
     assert "Mar 2, 2031, 8:30" in html
@@ -264,3 +295,23 @@ def test_institution_filter_in_the_url_is_kept_checked(client):
     assert "1 course found" in html and "Kept" in html and "Dropped" not in html
     assert 'name="institution" value="kaist" checked' in html
     assert "notice" not in html
+
+
+def _selected_sort(html: str) -> str:
+    select = html.split('<select id="catalog-sort" name="sort">', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="([a-z]+)" selected>', select)[0]
+
+
+def test_searching_from_the_browse_page_sorts_by_relevance(client):
+    # Browsing lists the newest first, but the form must not carry "newest" into a search.
+    old = make_course(
+        "Data in Old Times", slug="old-data", summary="Data, data and more data about data."
+    )
+    old.created_at = datetime(2020, 1, 1, tzinfo=UTC)
+    make_course("Cooking Data", slug="cooking", summary="Recipes for the kitchen.")
+    browse = page(client, "/courses")
+    assert browse.index("Cooking Data") < browse.index("Data in Old Times")  # newest first
+    search = page(client, "/courses?q=data&sort=" + _selected_sort(browse))
+    assert search.index("Data in Old Times") < search.index("Cooking Data")  # best match first
+    chosen = page(client, "/courses?sort=newest")
+    assert _selected_sort(chosen) == "newest"  # a visitor's own choice is kept

@@ -159,6 +159,7 @@ def test_run_action_on_course_page(app, count_queries):
     assert "Enrol" in render_action(app, course, run, learner)
     services.enroll(run, learner, actor=learner)
     assert "You are enrolled." in render_action(app, course, run, learner)
+    assert "1 seat left" in render_action(app, course, run)  # not "1 seats left"
     services.enroll(run, other := make_account(), actor=other)
     waiting = make_account()
     assert "Join the waitlist" in render_action(app, course, run, waiting)

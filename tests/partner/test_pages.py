@@ -7,8 +7,11 @@ import re
 from sqlalchemy import select
 
 from mooc_portal.catalog.models import Course
+from mooc_portal.catalog.outline import Lesson, Module
 from mooc_portal.catalog.services import public_courses
 from mooc_portal.db import session
+from tests.factories import make_account  # noqa: F401
+from tests.progress.conftest import build_space, enrol
 
 
 def course_form(**overrides):
@@ -256,3 +259,50 @@ def test_dashboard_lists_only_runs_not_started_of_courses_still_offered(client, 
     assert upcoming.count("Offered Course") == 1
     assert "Withdrawn Course" not in upcoming
     assert f'href="/partner/{slug}/api-tokens"' in page
+
+
+def _lesson_body(html: str) -> str:
+    start = html.index('<div class="lesson-content')
+    return html[start : html.index("</div>", start) + len("</div>")]
+
+
+def test_preview_renders_lesson_markdown_exactly_as_learners_read_it(client, auth):
+    # One rendering path: the preview used plain-text 'prose' styling (pre-line gaps).
+    space = build_space()
+    lesson = space.lessons[0]
+    lesson.content = "A paragraph.\n\n- one\n- two\n\nAnother paragraph."
+    learner = enrol(space.run).account
+    session.flush()
+    auth.login(learner.email)
+    learner_view = client.get(f"/learn/{space.run.uuid}/lessons/{lesson.uuid}")
+    assert learner_view.status_code == 200
+    auth.logout()
+    auth.login(space.editor.email)
+    preview = client.get(f"/partner/courses/{space.course.uuid}/preview").get_data(as_text=True)
+    assert _lesson_body(preview) == _lesson_body(learner_view.get_data(as_text=True))
+    assert "<li>one</li>" in _lesson_body(preview)
+    assert 'class="prose lesson-content"' not in preview
+
+
+def test_outline_editor_speaks_the_staff_language_and_offers_only_possible_moves(
+    client, auth, home
+):
+    module = home["module"]
+    module.lessons.append(Lesson(title="Intro video", kind="video", minutes=8, position=1))
+    session.add(Module(course=home["course"], title="Week 2", position=1))
+    session.flush()
+    auth.login(home["editor"].email)
+    url = f"/partner/courses/{home['course'].uuid}/outline"
+    page = client.get(url, headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert "(video, 8 min)" not in page and "(reading)" not in page
+    assert "동영상" in page and "8분" in page  # kind and minutes in Korean
+    english = client.get(url).get_data(as_text=True)
+    assert "(Video, 8 min)" in english and "(Reading)" in english
+    # The first item cannot move up, the last cannot move down.
+    assert f"{module.uuid}/up" not in english and f"{module.uuid}/down" in english
+    lessons = module.lessons
+    assert f"{lessons[0].uuid}/up" not in english and f"{lessons[1].uuid}/down" not in english
+    assert f"{lessons[0].uuid}/down" in english and f"{lessons[1].uuid}/up" in english
+    # Removing asks first (portal.js reads data-confirm; no inline script).
+    assert 'data-confirm="Remove the module “Week 1” and its 2 lessons?"' in english
+    assert 'data-confirm="Remove the lesson “Welcome”?"' in english

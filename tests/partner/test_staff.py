@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from sqlalchemy import select
@@ -152,3 +153,21 @@ def test_an_invitation_outlives_a_password_reset_link(
     time.sleep(2.1)  # older than a reset link may be (1 s here), far younger than a week
     assert client.get(f"/account/password/reset/{token}").status_code == 400
     assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "before", "after"),
+    [("en", "Austria", "Vietnam"), ("ko", "오스트리아", "베트남")],
+)
+def test_the_country_menu_lists_names_in_the_visitors_language_in_order(
+    client, auth, home, language, before, after
+):
+    auth.login(home["manager"].email)
+    html = client.get(
+        f"/partner/{home['institution'].slug}/profile", headers={"Accept-Language": language}
+    ).get_data(as_text=True)
+    menu = html.split('name="country"', 1)[1].split("</select>", 1)[0]
+    labels = re.findall(r"<option[^>]*>([^<]+)</option>", menu)
+    assert len(labels) == 51 and before in labels and after in labels
+    assert ">KR<" not in menu  # names, not ISO codes
+    assert labels == sorted(labels, key=lambda name: unicodedata.normalize("NFKD", name).casefold())

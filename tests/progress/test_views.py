@@ -80,6 +80,10 @@ def test_completing_the_last_lesson_through_the_page_issues_the_certificate(
     assert learner_in.state == "completed"
     assert client.get(f"/certificates/{certificate.code}").status_code == 200
     assert "This certificate is valid." in client.get(f"/certificates/{certificate.code}").text
+    # ...and its progress says so, rather than "67 %" beside "You have completed this course".
+    space_page = client.get(f"/learn/{space.run.uuid}").get_data(as_text=True)
+    assert "You have completed this course." in space_page
+    assert '<progress max="100" value="100"' in space_page and "67%" not in space_page
 
 
 def test_marking_needs_the_csrf_token(client, auth, space, learner_in):
