@@ -57,7 +57,7 @@ def publish_notice(texts: dict[str, str], *, changes: str, actor: Account) -> Pr
             )
         if len(body) > MAX_BODY:
             raise InvalidInput(
-                _("At most %(count)d characters.", count=MAX_BODY), field=f"body_{language}"
+                _("Write the notice in at most 50,000 characters."), field=f"body_{language}"
             )
         cleaned[language] = body
     notice = PrivacyNotice(
