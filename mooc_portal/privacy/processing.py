@@ -10,9 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy import select
 
+from mooc_portal.accounts.models import Account
+from mooc_portal.db import session
+from mooc_portal.errors import NotPermitted
+from mooc_portal.privacy.models import PrivacyRequest
 from mooc_portal.privacy.sharing import FIELD_LABELS, FIELD_PURPOSES, OPTIONAL_FIELDS
 
 
@@ -164,6 +170,17 @@ def cookies() -> list[Cookie]:
             str(_l("365 days.")),
         ),
     ]
+
+
+def handled_requests(actor: Account | None, *, limit: int = 500) -> list[PrivacyRequest]:
+    """The newest handled access and erasure requests (administrators only)."""
+    if actor is None or not actor.is_admin:
+        raise NotPermitted(_("Only administrators may read the handled requests."))
+    return list(
+        session.scalars(
+            select(PrivacyRequest).order_by(PrivacyRequest.received_at.desc()).limit(limit)
+        )
+    )
 
 
 def shared_fields() -> list[tuple[str, str, bool]]:

@@ -24,7 +24,6 @@ from flask_login import logout_user, user_logged_in
 
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
-from mooc_portal.db import session as db_session
 from mooc_portal.errors import PortalError
 from mooc_portal.privacy import erasure, export, notices, processing, sharing
 from mooc_portal.privacy.forms import AcknowledgeForm, DeleteAccountForm, SharingForm, notice_form
@@ -266,7 +265,6 @@ def delete_account() -> Any:
                 actor=account,
             )
         except PortalError as error:
-            db_session.rollback()
             target = getattr(form, error.field, None) if error.field else None
             if target is not None:
                 target.errors = [*target.errors, error.message]
@@ -292,14 +290,7 @@ def delete_account() -> Any:
 @bp.route("/admin/privacy")
 @login_required
 def records() -> str:
-    require_admin(current_account())
-    from sqlalchemy import select
-
-    from mooc_portal.privacy.models import PrivacyRequest
-
-    requests = db_session.scalars(
-        select(PrivacyRequest).order_by(PrivacyRequest.received_at.desc()).limit(500)
-    ).all()
+    requests = processing.handled_requests(current_account())
     return render_template(
         "mooc_portal/privacy/records.html",
         activities=processing.processing_activities(),
