@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from mooc_portal.accounts.models import Account, LoginAttempt, Membership
 from mooc_portal.audit.models import AuditEntry
@@ -45,6 +46,15 @@ def personal_data(account: Account) -> dict[str, Any]:
         )
     )
     ids = [e.id for e in enrollments]
+    # Every course (with its institution) in one query rather than one per enrolment.
+    courses = {
+        c.id: c
+        for c in session.scalars(
+            select(Course)
+            .options(joinedload(Course.institution))
+            .where(Course.id.in_({e.course_id for e in enrollments}))
+        ).unique()
+    }
     document: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "generated_at": utcnow(),
@@ -52,7 +62,7 @@ def personal_data(account: Account) -> dict[str, Any]:
         "controller": current_app.config["MOOC_PRIVACY_CONTROLLER"],
         "account": _account(account),
         "memberships": _memberships(account),
-        "enrolments": [_enrollment(e) for e in enrollments],
+        "enrolments": [_enrollment(e, courses[e.course_id]) for e in enrollments],
         "progress": _progress(ids),
         "certificates": _certificates(ids),
         "consents": _consents(account),
@@ -99,8 +109,7 @@ def _memberships(account: Account) -> list[dict[str, Any]]:
     ]
 
 
-def _enrollment(e: Enrollment) -> dict[str, Any]:
-    course = session.get_one(Course, e.course_id)
+def _enrollment(e: Enrollment, course: Course) -> dict[str, Any]:
     return {
         "id": e.uuid,
         "course": course.text("title", course.original_language).text,

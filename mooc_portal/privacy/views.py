@@ -96,12 +96,23 @@ def acknowledge() -> Any:
     return _notice_page(pending, form=form), status
 
 
+NOTICE_CHECK_EXEMPT = (
+    "portal.privacy.",
+    "portal.static",
+    "portal.api.",
+    "portal.federation.ooapi.",
+    "portal.certificates.certificate_badge",
+)
+"""Endpoints a learner reaches without first reading a new notice (it, and machine formats)."""
+
+
 def require_current_notice() -> Any:
     """Before a logged-in page: once per log-in, send the learner to a notice version they have
     not been shown yet (pages of the privacy domain, logging out and the API are let through)."""
     if request.method not in ("GET", "HEAD") or request.endpoint is None:
         return None
-    if request.endpoint.startswith(("portal.privacy.", "portal.static", "portal.api")):
+    wants = request.accept_mimetypes
+    if request.endpoint.startswith(NOTICE_CHECK_EXEMPT) or (wants and not wants.accept_html):
         return None
     if request.endpoint in ("portal.accounts.logout", "portal.web.set_language"):
         return None

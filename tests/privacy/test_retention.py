@@ -118,3 +118,24 @@ def test_the_command_for_the_scheduler(app, runner):
     result = runner.invoke(args=["portal", "apply-retention"])
     assert result.exit_code == 0, result.output
     assert "Removed 1 failed log-in attempts" in result.output
+
+
+def test_unverified_accounts_expire_where_addresses_are_verified(app):
+    from mooc_portal.accounts.models import Account
+
+    verified = getattr(Account, retention.VERIFIED_FIELD, None)
+    if verified is None:
+        report = retention.apply_retention()
+        assert report.accounts == 0 and "no e-mail verification" in report.notes[0]
+        return
+    stale = make_account(created_at=utcnow() - timedelta(days=31))
+    fresh = make_account(created_at=utcnow() - timedelta(days=29))
+    confirmed = make_account(created_at=utcnow() - timedelta(days=90))
+    setattr(confirmed, retention.VERIFIED_FIELD, utcnow() - timedelta(days=89))
+    for account in (stale, fresh):
+        setattr(account, retention.VERIFIED_FIELD, None)
+    session.flush()
+    ids = {"stale": stale.id, "fresh": fresh.id, "confirmed": confirmed.id}
+    assert retention.apply_retention().accounts == 1
+    assert session.get(Account, ids["stale"]) is None
+    assert session.get(Account, ids["fresh"]) and session.get(Account, ids["confirmed"])
