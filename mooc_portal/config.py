@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_RETENTION_AUDIT_DAYS": 2 * 365,
     "MOOC_RETENTION_CLOSED_ENROLMENT_DAYS": 365,
     "MOOC_RETENTION_UNVERIFIED_ACCOUNT_DAYS": 30,
+    # Peer portals on loopback, private or link-local addresses are refused (the harvester must
+    # not reach the server's own network). True only for local testing and the demo peer.
+    "MOOC_ALLOW_PRIVATE_PEERS": False,
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }

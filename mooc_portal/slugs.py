@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Any
 
@@ -12,9 +11,27 @@ from mooc_portal.db import session
 
 
 def slugify(text: str, limit: int = 100) -> str:
-    """``"Données & Société"`` → ``"donnees-societe"``: ASCII letters, digits and hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit]
+    """A readable web-address name in any script, lower case, words joined by hyphens.
+
+    ``"Données & Société"`` → ``"donnees-societe"`` and ``"Lịch sử Việt Nam"`` →
+    ``"lich-su-viet-nam"``: accents are dropped from Latin letters, whose readers expect plain
+    ASCII addresses. Other scripts stay as they are (``"한국사 입문"`` → ``"한국사-입문"``,
+    ``"データ科学"`` → ``"データ科学"``): browsers show them readably, and URLs carry them
+    percent-encoded. Only letters and digits remain.
+    """
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(char) and kept and _is_latin(kept[-1]):
+            continue  # the accent of a Latin letter
+        kept.append(char)
+    text = unicodedata.normalize("NFC", "".join(kept)).lower()
+    # Letters, digits and the marks that are part of a letter (Thai vowels, Devanagari signs).
+    words = "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in text).split()
+    return "-".join(words)[:limit].strip("-")
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() or "LATIN" in unicodedata.name(char, "")
 
 
 def unique_slug(model: Any, base: str, *, limit: int, fallback: str) -> str:

@@ -268,3 +268,15 @@ class CourseSearchDocument(Base):
         ForeignKey("mooc_course.id", ondelete="CASCADE"), primary_key=True
     )
     document: Mapped[str] = mapped_column(Text, default="")
+
+
+class CourseSlugRedirect(Base):
+    """A web address a course had before staff changed it; its page redirects to the new one."""
+
+    __tablename__ = "mooc_course_slug_redirect"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_course.id", ondelete="CASCADE"), index=True
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from mooc_portal.catalog.availability import Availability
-from mooc_portal.catalog.models import Course, CourseStatus
+from mooc_portal.catalog.models import Course, CourseSlugRedirect, CourseStatus
 from mooc_portal.catalog.search import course_availability_sql, next_start_sql
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import NotFound
@@ -55,6 +55,15 @@ def get_public_course(slug: str) -> Course:
     if course is None:
         raise NotFound("No such course.")
     return course
+
+
+def current_slug(former_slug: str) -> str | None:
+    """Where a course's earlier web address leads now, or None (the course is gone too)."""
+    return session.scalar(
+        select(Course.slug)
+        .join(CourseSlugRedirect, CourseSlugRedirect.course_id == Course.id)
+        .where(CourseSlugRedirect.slug == former_slug)
+    )
 
 
 def course_page(course: Course, *, preview: bool = False) -> dict[str, Any]:

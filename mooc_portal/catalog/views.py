@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.search import FACETS, SORTS, search_courses
-from mooc_portal.catalog.services import course_page, get_public_course
+from mooc_portal.catalog.services import course_page, current_slug, get_public_course
+from mooc_portal.errors import NotFound
 from mooc_portal.federation.services import federated_origins
 from mooc_portal.web import current_language
 
@@ -55,7 +56,11 @@ def _page_url(filters: Any, page: int) -> str:
 
 
 @bp.route("/courses/<slug>")
-def course_detail(slug: str) -> str:
-    return render_template(
-        "mooc_portal/catalog/course_detail.html", **course_page(get_public_course(slug))
-    )
+def course_detail(slug: str) -> Any:
+    try:
+        course = get_public_course(slug)
+    except NotFound:
+        if (moved_to := current_slug(slug)) is None:
+            raise
+        return redirect(url_for(".course_detail", slug=moved_to), 301)
+    return render_template("mooc_portal/catalog/course_detail.html", **course_page(course))

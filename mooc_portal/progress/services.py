@@ -10,8 +10,6 @@ takes the completion or the certificate back.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.models import CourseRun, Pace
 from mooc_portal.catalog.outline import Lesson, Module
 from mooc_portal.certificates.models import Certificate
+from mooc_portal.csv_export import write_csv
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
@@ -472,33 +471,25 @@ def export_csv(report: RunProgress) -> str:
     Fields the learner did not agree to share with the viewer's institution are left empty
     (a completion not shared shows as enrolled).
     """
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in report.learners:
-        e = row.enrollment
-        allowed = report.shared.get(e.id, REQUIRED_ONLY)
-        progress: list[object] = ["", "", "", ""]
-        if allowed.progress:
-            progress = [
-                row.progress.done,
-                row.progress.total,
-                row.progress.percent,
-                row.last_activity.isoformat() if row.last_activity else "",
-            ]
-        writer.writerow(
-            [
-                e.uuid,
-                _csv_safe(e.account.display_name),
-                e.account.email,
-                (e.account.country or "") if allowed.country else "",
-                visible_state(e, allowed),
-                *progress,
-            ]
-        )
-    return out.getvalue()
+    return write_csv(CSV_COLUMNS, (_csv_row(row, report) for row in report.learners))
 
 
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheets (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+def _csv_row(row: LearnerProgress, report: RunProgress) -> list[object]:
+    e = row.enrollment
+    allowed = report.shared.get(e.id, REQUIRED_ONLY)
+    progress: list[object] = ["", "", "", ""]
+    if allowed.progress:
+        progress = [
+            row.progress.done,
+            row.progress.total,
+            row.progress.percent,
+            row.last_activity.isoformat() if row.last_activity else "",
+        ]
+    return [
+        e.uuid,
+        e.account.display_name,
+        e.account.email,
+        (e.account.country or "") if allowed.country else "",
+        visible_state(e, allowed),
+        *progress,
+    ]

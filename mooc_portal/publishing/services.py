@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.audit.services import record_change, snapshot
@@ -17,6 +17,7 @@ from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
     CourseRun,
+    CourseSlugRedirect,
     CourseStatus,
     CourseSubject,
     CourseTranslation,
@@ -24,6 +25,7 @@ from mooc_portal.catalog.models import (
 )
 from mooc_portal.catalog.search import index_course
 from mooc_portal.db import session
+from mooc_portal.enrollment import services as enrolment
 from mooc_portal.errors import Conflict, InvalidInput, NotFound
 from mooc_portal.institutions.models import Institution
 from mooc_portal.publishing.permissions import require_course_editor, require_staff
@@ -152,8 +154,8 @@ def create_course(
     raise_first_error(errors + [e for e in text_errors if e[0] != "language"])
     check_subjects_known(clean["subjects"])
     _check_code_free(institution.id, clean["code"], None)
-    if clean["slug"] and session.scalar(select(Course.id).where(Course.slug == clean["slug"])):
-        raise Conflict(_("This web address is taken."), field="slug")
+    if clean["slug"]:
+        _check_slug_free(clean["slug"], None)
     course = Course(
         institution=institution,
         status=CourseStatus.DRAFT,
@@ -174,8 +176,39 @@ def create_course(
     return course
 
 
+def _check_slug_free(slug: str, course: Course | None) -> None:
+    """``slug`` is neither another course's address nor one that redirects to another course."""
+    taken = session.scalar(select(Course.id).where(Course.slug == slug))
+    former = session.scalar(
+        select(CourseSlugRedirect.course_id).where(CourseSlugRedirect.slug == slug)
+    )
+    own = course.id if course is not None else None
+    if (taken is not None and taken != own) or (former is not None and former != own):
+        raise Conflict(_("This web address is taken."), field="slug")
+
+
+def change_slug(course: Course, slug: str) -> None:
+    """Give a never-published course a new web address; the old one redirects to it."""
+    if slug == course.slug:
+        return
+    if course.published_at is not None:
+        raise InvalidInput(
+            _("The web address cannot change once the course has been published."),
+            field="slug",
+        )
+    _check_slug_free(slug, course)
+    session.execute(
+        delete(CourseSlugRedirect).where(
+            CourseSlugRedirect.course_id == course.id, CourseSlugRedirect.slug == slug
+        )
+    )
+    session.add(CourseSlugRedirect(slug=course.slug, course_id=course.id))
+    course.slug = slug
+
+
 def update_course(actor: Account | None, course: Course, data: CourseData) -> Course:
-    """Change a course's language-independent fields (slug stays: it is in shared links)."""
+    """Change a course's language-independent fields, and its web address (slug) while it has
+    never been published: once it has, the address is in shared links and stays."""
     actor = require_course_editor(actor, course)
     clean, errors = validate_course_data(data)
     raise_first_error(errors)
@@ -187,6 +220,8 @@ def update_course(actor: Account | None, course: Course, data: CourseData) -> Co
             field="original_language",
         )
     before = course_snapshot(course)
+    if clean["slug"]:
+        change_slug(course, clean["slug"])
     apply_course_fields(course, clean)
     _record(
         actor,
@@ -275,9 +310,10 @@ def get_course_for_staff(actor: Account | None, course_uuid: str) -> Course:
 # --- runs -------------------------------------------------------------------------------------
 
 
-def _apply_run(run: CourseRun, data: RunData) -> None:
+def _apply_run(run: CourseRun, data: RunData, *, capacity: bool = True) -> None:
     for name in RunData.__dataclass_fields__:
-        setattr(run, name, getattr(data, name))
+        if capacity or name != "capacity":
+            setattr(run, name, getattr(data, name))
 
 
 def create_run(actor: Account | None, course: Course, data: RunData) -> CourseRun:
@@ -292,10 +328,19 @@ def create_run(actor: Account | None, course: Course, data: RunData) -> CourseRu
 
 
 def update_run(actor: Account | None, run: CourseRun, data: RunData) -> CourseRun:
+    """Change a run. A new capacity goes through the enrolment rules (``set_capacity``):
+    managers only, never below the seats taken, the waitlist promoted first."""
     actor = require_course_editor(actor, run.course)
     raise_first_error(validate_run(data))
     before = snapshot(run, RUN_FIELDS)
-    _apply_run(run, data)
+    new_capacity = data.capacity != run.capacity
+    _apply_run(run, data, capacity=False)
+    if new_capacity:
+        # After the other fields (whether the run needs approval decides where a promoted
+        # learner goes), flushed first so that locking the run cannot lose them. A refusal
+        # leaves the caller to roll back, as every request does on an error.
+        session.flush()
+        enrolment.set_capacity(run, data.capacity, actor=actor)
     _record_run(
         actor,
         "update",

@@ -6,7 +6,7 @@ import re
 
 from flask import render_template_string
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired
 
 FIELD = '{% from "mooc_portal/_macros.html" import field %}{{ field(form.name, help=help) }}'
@@ -36,3 +36,18 @@ def test_field_links_its_help_and_error_to_the_input(app):
     assert 'aria-describedby="name-help name-error"' in control
     assert 'aria-invalid="true"' in control
     assert 'id="name-help"' in html and 'id="name-error"' in html
+
+
+class ApplyForm(FlaskForm):
+    apply = BooleanField("Apply the changes")
+
+
+def test_a_checkbox_comes_before_its_label_on_one_line(app):
+    # The import page's "Apply" box sat on a line of its own, far below its label.
+    with app.test_request_context("/"):
+        html = render_template_string(
+            '{% from "mooc_portal/_macros.html" import field %}{{ field(form.apply) }}',
+            form=ApplyForm(meta={"csrf": False}),
+        )
+    assert 'class="field checkbox"' in html
+    assert html.index('<input id="apply"') < html.index('<label for="apply">')

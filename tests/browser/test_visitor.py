@@ -135,3 +135,29 @@ def test_a_visitor_in_seoul_sees_times_in_korean_time_without_choosing_a_zone(
         assert " UTC" not in main
     finally:
         context.close()
+
+
+def test_an_open_runs_closing_date_stays_on_the_line_it_belongs_to(page, portal_server):
+    # "Enrolment is open · until ..." used to break after "open" in every run card.
+    from mooc_portal.catalog.models import Course, CourseRun
+    from mooc_portal.catalog.services import public_courses
+    from mooc_portal.db import session, utcnow
+
+    with portal_server.app.app_context():
+        now = utcnow()
+        slug = session.scalars(
+            public_courses()
+            .join(CourseRun, CourseRun.course_id == Course.id)
+            .where(CourseRun.enrollment_end_at > now, CourseRun.enrollment_start_at < now)
+            .where(CourseRun.cancelled.is_(False))
+            .with_only_columns(Course.slug)
+            .limit(1)
+        ).one()
+    page.goto(portal_server(f"/courses/{slug}"))
+    line = page.locator("p.run-action", has_text="until").first
+    heights = line.evaluate(
+        "el => ({box: el.getBoundingClientRect().height,"
+        " line: parseFloat(getComputedStyle(el).lineHeight)"
+        " || 1.2 * parseFloat(getComputedStyle(el).fontSize)})"
+    )
+    assert heights["box"] < 1.5 * heights["line"], heights

@@ -165,8 +165,9 @@ def test_runs_create_edit_cancel(db_session, home, editor):
     run = services.create_run(
         editor, course, RunData(start_at=start, end_at=start + timedelta(weeks=4), capacity=30)
     )
+    manager = make_account(memberships={home: "manager"})  # only managers change capacity
     services.update_run(
-        editor, run, RunData(start_at=start, end_at=start + timedelta(weeks=5), capacity=40)
+        manager, run, RunData(start_at=start, end_at=start + timedelta(weeks=5), capacity=40)
     )
     assert run.capacity == 40
     services.cancel_run(editor, run)
@@ -181,3 +182,52 @@ def test_runs_create_edit_cancel(db_session, home, editor):
     update = db_session.query(AuditEntry).filter_by(entity="run", action="update").one()
     assert update.before == {"capacity": 30, "end_at": update.before["end_at"]}
     assert update.after["capacity"] == 40
+
+
+def test_a_korean_title_gives_a_readable_korean_web_address(db_session, home, editor):
+    first = services.create_course(
+        editor, home, course_data(code="KO1"), TranslationData(language="ko", title="한국사 입문")
+    )
+    second = services.create_course(
+        editor, home, course_data(code="KO2"), TranslationData(language="ko", title="한국사 입문")
+    )
+    assert first.slug == "한국사-입문"
+    assert second.slug == "한국사-입문-2"  # not "course", "course-2"
+
+
+def test_staff_change_the_address_until_publication_and_old_addresses_redirect(
+    client, db_session, home, editor
+):
+    course = services.create_course(
+        editor, home, course_data(), TranslationData(language="en", title="Climate")
+    )
+    old = course.slug
+    services.update_course(editor, course, course_data(slug="기후 변화"))
+    assert course.slug == "기후-변화"
+    course.status, course.published_at = "published", utcnow()
+    db_session.flush()
+    response = client.get(f"/courses/{old}")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/courses/%EA%B8%B0%ED%9B%84-%EB%B3%80%ED%99%94"
+    assert client.get(response.headers["Location"]).status_code == 200
+    with pytest.raises(InvalidInput) as refused:
+        services.update_course(editor, course, course_data(slug="climate-again"))
+    assert refused.value.field == "slug" and course.slug == "기후-변화"
+
+
+def test_an_address_in_use_or_redirecting_to_another_course_is_refused(db_session, home, editor):
+    taken = make_course(slug="taken", institution=home, status="draft")
+    moved = services.create_course(
+        editor, home, course_data(code="M1", slug="first-name"), TranslationData("en", "Moved")
+    )
+    services.update_course(editor, moved, course_data(code="M1", slug="second-name"))
+    other = services.create_course(
+        editor, home, course_data(code="O1"), TranslationData("en", "Other")
+    )
+    for slug in ("taken", "first-name"):
+        with pytest.raises(Conflict) as refused:
+            services.update_course(editor, other, course_data(code="O1", slug=slug))
+        assert refused.value.field == "slug"
+    # A course may take back its own earlier address.
+    services.update_course(editor, moved, course_data(code="M1", slug="first-name"))
+    assert moved.slug == "first-name" and taken.slug == "taken"

@@ -40,6 +40,7 @@ from mooc_portal.publishing import media, outline, services, staff, validation, 
 def _course_data(form: Any, original_language: str) -> validation.CourseData:
     return validation.CourseData(
         code=form.code.data or "",
+        slug=form.slug.data or None,
         original_language=original_language,
         level=form.level.data,
         pace=form.pace.data,
@@ -109,6 +110,8 @@ def course_edit(course_uuid: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     form = EditCourseForm(obj=course if request.method == "GET" else None)
+    if course.published_at is not None:  # in shared links: shown, no longer changed
+        form.slug.render_kw = {"readonly": True}
     form.original_language.choices = [
         SelectChoice(t.language) for t in sorted(course.translations, key=lambda t: t.language)
     ]
@@ -160,7 +163,7 @@ def course_image(course_uuid: str) -> Any:
     form = ImageForm()
     if form.validate_on_submit():
         try:
-            name = media.store_image(form.image.data.stream)
+            name = media.replace_image(form.image.data.stream, course.image)
             services.set_course_image(actor, course, name)
         except PortalError as error:
             attach_error(form, error)
