@@ -159,8 +159,21 @@ def media_to_database_command() -> None:
 def _add_domain_commands() -> None:
     from mooc_portal.federation.cli import export_command, harvest_command, prune_changes_command
     from mooc_portal.jobs.cli import worker_command
+    from mooc_portal.privacy.cli import (
+        apply_retention_command,
+        erase_account_command,
+        export_personal_data_command,
+    )
 
-    for command in (export_command, harvest_command, prune_changes_command, worker_command):
+    for command in (
+        export_command,
+        harvest_command,
+        prune_changes_command,
+        worker_command,
+        export_personal_data_command,
+        erase_account_command,
+        apply_retention_command,
+    ):
         portal_cli.add_command(command)
 
 

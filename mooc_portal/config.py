@@ -108,6 +108,16 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_HARVEST_MAX_REJECTS": 1000,
     # A new peer's harvest interval (minutes); each peer's is set on the admin peers page.
     "MOOC_HARVEST_INTERVAL": 60,
+    # Personal data (docs/privacy.md). The controller and the contact the privacy notice names.
+    "MOOC_PRIVACY_CONTROLLER": "The ASEM MOOC Portal consortium",
+    "MOOC_PRIVACY_CONTACT": "privacy@asem-mooc.example",
+    # Retention, in days, applied by `flask portal apply-retention`: failed log-in attempts,
+    # audit entries, withdrawn or rejected enrolments (counted from the end of their run) and
+    # accounts whose e-mail address was never verified (counted from registration).
+    "MOOC_RETENTION_LOGIN_ATTEMPT_DAYS": 30,
+    "MOOC_RETENTION_AUDIT_DAYS": 2 * 365,
+    "MOOC_RETENTION_CLOSED_ENROLMENT_DAYS": 365,
+    "MOOC_RETENTION_UNVERIFIED_ACCOUNT_DAYS": 30,
     # Peer portals on loopback, private or link-local addresses are refused (the harvester must
     # not reach the server's own network). True only for local testing and the demo peer.
     "MOOC_ALLOW_PRIVATE_PEERS": False,

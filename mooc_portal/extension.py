@@ -208,6 +208,8 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.health import bp as health_bp
     from mooc_portal.institutions.views import bp as institutions_bp
     from mooc_portal.partner.views import bp as partner_bp
+    from mooc_portal.privacy.views import bp as privacy_bp
+    from mooc_portal.privacy.views import install_privacy_checks
     from mooc_portal.progress.views import bp as progress_bp
     from mooc_portal.web import bp as web_bp
     from mooc_portal.web import install_page_handlers
@@ -232,8 +234,10 @@ def build_blueprint() -> Blueprint:
         admin_bp,
         progress_bp,
         health_bp,
+        privacy_bp,
     ):
         portal.register_blueprint(child)
     portal.before_request(security.check_request)
     install_page_handlers(portal)
+    install_privacy_checks(portal)
     return portal

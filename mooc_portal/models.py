@@ -25,6 +25,14 @@ from mooc_portal.federation.models import (
 )
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.jobs.models import OutboxJob
+from mooc_portal.privacy.models import (
+    NoticeAcknowledgement,
+    PrivacyNotice,
+    PrivacyNoticeText,
+    PrivacyRequest,
+    Pseudonym,
+    SharingConsent,
+)
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
 from mooc_portal.publishing.models import MediaFile, ReviewEvent
 
@@ -56,9 +64,15 @@ __all__ = [
     "Membership",
     "Module",
     "ModuleTranslation",
+    "NoticeAcknowledgement",
     "OutboxJob",
     "Peer",
+    "PrivacyNotice",
+    "PrivacyNoticeText",
+    "PrivacyRequest",
+    "Pseudonym",
     "RejectedRecord",
     "ReviewEvent",
+    "SharingConsent",
     "SubjectArea",
 ]

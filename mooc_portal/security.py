@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from mooc_portal.errors import InvalidInput
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 )
 SECURITY_HEADERS = {

@@ -70,8 +70,14 @@ def test_demo_catalog_is_broad_and_relative_to_now(db_session):
 
 
 def test_demo_has_an_account_for_every_role(db_session):
+    from mooc_portal.privacy.models import Pseudonym
+
     summary = load_demo_data()
-    accounts = {a.email: a for a in db_session.scalars(select(Account)).all()}
+    # Every account a person uses (not the placeholder of the demo's erased account).
+    people = select(Account).where(Account.id.not_in(select(Pseudonym.account_id)))
+    accounts = {a.email: a for a in db_session.scalars(people).all()}
+    assert db_session.scalar(select(func.count()).select_from(Pseudonym)) == 1
+    _check_privacy_demo(db_session)
     listed = {a.email: a for a in summary.accounts}
     assert set(listed) == set(accounts)
     assert {a.password for a in summary.accounts} == {DEMO_PASSWORD}
@@ -87,6 +93,26 @@ def test_demo_has_an_account_for_every_role(db_session):
     assert {region_of(a.country) for a in learners} == {Region.ASIA, Region.EUROPE}
     for account in (admins[0], learners[0]):
         assert authenticate(account.email, DEMO_PASSWORD) == account
+
+
+def _check_privacy_demo(db_session):
+    """A notice every demo account was shown, sharing choices, an access and an erasure."""
+    from mooc_portal.privacy.models import (
+        NoticeAcknowledgement,
+        PrivacyNotice,
+        PrivacyRequest,
+        SharingConsent,
+    )
+
+    assert db_session.scalar(select(func.count()).select_from(PrivacyNotice)) == 1
+    acknowledged = db_session.scalar(
+        select(func.count(func.distinct(NoticeAcknowledgement.account_id)))
+    )
+    assert acknowledged >= 10
+    consents = db_session.scalars(select(SharingConsent)).all()
+    assert any(not c.share_country for c in consents) and any(c.share_progress for c in consents)
+    kinds = set(db_session.scalars(select(PrivacyRequest.kind)))
+    assert kinds == {"access", "erasure"}
 
 
 def test_demo_data_command_loads_once_and_lists_the_accounts(runner, client, db_session):

@@ -135,8 +135,9 @@ def request_registration(
     country: str | None = None,
     preferred_language: str | None = None,
     remote_addr: str | None = None,
-) -> None:
-    """Register a learner and mail a link that confirms the address.
+) -> Account | None:
+    """Register a learner and mail a link that confirms the address; the new account, or None
+    when the address already had one (for the caller's own records, never for the answer).
 
     The answer never tells whether the address already has an account: then nothing is
     created, and the owner is mailed a note with the way to log in or reset the password
@@ -162,11 +163,11 @@ def request_registration(
         )
         throttle.take_mail_allowance("register", email, remote_addr)
         send_email_verification(account, email)
-        return
+        return account
     # As slow as the path that hashes a new password, so timing tells nothing either.
     generate_password_hash(password)
     if not throttle.take_mail_allowance("register", email, remote_addr):
-        return
+        return None
     site = current_app.config["MOOC_SITE_NAME"]
     body = _(
         "Hello %(name)s,\n\n"
@@ -181,6 +182,7 @@ def request_registration(
         forgot=external_url("portal.accounts.forgot_password"),
     )
     send_mail(existing.email, _("You already have an account"), body)
+    return None
 
 
 def send_email_verification(account: Account, address: str) -> None:

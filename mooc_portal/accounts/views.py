@@ -25,6 +25,7 @@ from mooc_portal.accounts.forms import (
 )
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.errors import PortalError, TooManyAttempts
+from mooc_portal.privacy.views import record_registration_notice
 from mooc_portal.web import require_csrf, safe_next_url
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -100,7 +101,7 @@ def register() -> Any:
     valid, status = _validate(form)
     if valid:
         try:
-            services.request_registration(
+            account = services.request_registration(
                 form.email.data,
                 form.password.data,
                 form.display_name.data,
@@ -111,6 +112,8 @@ def register() -> Any:
         except PortalError as error:
             status = _show_error(form, error)
         else:
+            if account is not None:  # the notice version this new learner was shown
+                record_registration_notice(account)
             # The same answer whether or not the address already has an account.
             flash(
                 _(

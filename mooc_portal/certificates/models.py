@@ -45,6 +45,9 @@ class Certificate(PublicIdMixin, Base):
     revoked_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("mooc_account.id", ondelete="SET NULL")
     )
+    # Set when the holder deleted their account and kept the certificate: the salted hash of
+    # their e-mail address that the Open Badge names them by (the address itself is erased).
+    holder_identity_hash: Mapped[str | None] = mapped_column(String(80))
 
     enrollment: Mapped[Enrollment] = relationship(lazy="joined")
 

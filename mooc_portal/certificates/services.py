@@ -148,7 +148,9 @@ def open_badge(certificate: Certificate) -> dict[str, Any]:
         "portal.institutions.institution_detail", slug=course.institution.slug
     )
     salt = certificate.uuid.hex
-    email_hash = hashlib.sha256((enrollment.account.email + salt).encode()).hexdigest()
+    identity_hash = certificate.holder_identity_hash or holder_identity_hash(
+        certificate, enrollment.account.email
+    )
     return {
         "@context": OB_CONTEXT,
         "id": external_url("portal.certificates.certificate_badge", code=certificate.code),
@@ -168,7 +170,7 @@ def open_badge(certificate: Certificate) -> dict[str, Any]:
                     "type": "IdentityObject",
                     "identityType": "emailAddress",
                     "hashed": True,
-                    "identityHash": f"sha256${email_hash}",
+                    "identityHash": identity_hash,
                     "salt": salt,
                 }
             ],
@@ -181,6 +183,13 @@ def open_badge(certificate: Certificate) -> dict[str, Any]:
             },
         },
     }
+
+
+def holder_identity_hash(certificate: Certificate, email: str) -> str:
+    """The Open Badges identity hash of the holder: SHA-256 of the e-mail address salted with
+    the certificate's own identifier (kept when the holder's account is erased)."""
+    digest = hashlib.sha256((email + certificate.uuid.hex).encode()).hexdigest()
+    return f"sha256${digest}"
 
 
 def revocation_notice(certificate: Certificate) -> dict[str, Any]:

@@ -50,6 +50,7 @@ from mooc_portal.demo.data import (
 )
 from mooc_portal.demo.learning import add_learning
 from mooc_portal.demo.peer import add_demo_peer
+from mooc_portal.demo.privacy import add_privacy
 from mooc_portal.errors import Conflict
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.reference import region_of
@@ -402,6 +403,7 @@ STEPS: tuple[Callable[[DemoContext], None], ...] = (
     _add_accounts,
     add_learning,
     add_demo_peer,
+    add_privacy,
 )
 """The loader's steps, in order. Append a step to add demo data for a new feature."""
 

@@ -18,6 +18,23 @@ from mooc_portal.mail import send_mail
 from mooc_portal.signals import enrolment_changed
 
 
+def forget_mail_to(address: str) -> None:
+    """Forget every message to ``address`` in the outbox, queued or sent (its account is being
+    erased): the outbox's payloads hold the address, and a queued message must not go out."""
+    from mooc_portal.jobs.models import OutboxJob
+
+    session.flush()
+    jobs = session.scalars(
+        select(OutboxJob).where(
+            OutboxJob.kind == "mail", OutboxJob.topic == f"mail:{address}"[:100]
+        )
+    )
+    for job in jobs:
+        if (job.payload or {}).get("to") == address:
+            session.delete(job)
+    session.flush()
+
+
 def notify(enrollment: Enrollment, previous: str | None, actor: Account | None) -> None:
     """Queue the learner's mail about the decision and send ``enrolment_changed``."""
     language = enrollment.account.preferred_language

@@ -16,6 +16,7 @@ from mooc_portal.db import session
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.enrollment.services import WITH_COURSE, managed_institution_ids, parse_uuid
 from mooc_portal.errors import InvalidInput, NotPermitted
+from mooc_portal.privacy import sharing
 
 
 @dataclass
@@ -61,9 +62,16 @@ def review_query(actor: Account, filters: ReviewFilter, *, scope: str) -> Select
     if filters.state:
         if filters.state not in {s.value for s in EnrollmentState}:
             raise InvalidInput(_("Unknown state."), field="state")
-        statement = statement.where(Enrollment.state == filters.state)
+        if scope == "admin":
+            statement = statement.where(Enrollment.state == filters.state)
+        else:
+            # A completion the learner did not share is "enrolled" to the partner.
+            statement = statement.where(sharing.partner_state_condition(filters.state))
     if filters.country:
         statement = statement.where(Account.country == filters.country.upper())
+        if scope != "admin":
+            # Filtering by a country the learner withheld would reveal it.
+            statement = statement.where(sharing.shared_condition("country"))
     if filters.since:
         statement = statement.where(Enrollment.created_at >= filters.since)
     if filters.until:
@@ -99,8 +107,14 @@ CSV_COLUMNS = (
 )
 
 
-def export_csv(enrollments: Iterable[Enrollment]) -> str:
-    """The enrolments as CSV with a header row (UTC timestamps in ISO 8601)."""
+def export_csv(enrollments: Iterable[Enrollment], *, scope: str) -> str:
+    """The enrolments as CSV with a header row (UTC timestamps in ISO 8601).
+
+    In the ``partner`` scope a field the learner did not agree to share with the institution
+    is left empty, and a completion they did not share shows as enrolled.
+    """
+    enrollments = list(enrollments)
+    shared = sharing.sharing_for(enrollments, scope=scope)
     return write_csv(
         CSV_COLUMNS,
         (
@@ -111,8 +125,8 @@ def export_csv(enrollments: Iterable[Enrollment]) -> str:
                 e.run.start_at.isoformat() if e.run.start_at else "",
                 e.account.display_name,
                 e.account.email,
-                e.account.country or "",
-                e.state,
+                (e.account.country or "") if shared[e.id].country else "",
+                sharing.visible_state(e, shared[e.id]),
                 e.reason or "",
                 e.created_at.isoformat(),
                 e.modified_at.isoformat(),

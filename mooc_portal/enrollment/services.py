@@ -284,6 +284,29 @@ def enroll(run: CourseRun, account: Account, *, actor: Account | None) -> Enroll
     run = lock_run(run)
     account = session.get_one(Account, account_id)
     actor = session.get_one(Account, actor_id)
+    check_enrollable(run, account)
+    seated = S.PENDING if run.requires_approval else S.ENROLLED
+    state = seated if _has_seat(run) else S.WAITLISTED
+    enrollment = Enrollment(run=run, course_id=run.course_id, account=account, state=state)
+    if state == S.WAITLISTED:
+        enrollment.waitlist_number = _next_waitlist_number(run)
+    enrollment.transitions.append(
+        EnrollmentTransition(from_state=None, to_state=state, actor=actor)
+    )
+    try:
+        with session.begin_nested():
+            session.add(enrollment)
+            session.flush()
+    except IntegrityError as exc:
+        # Another run of the same course, locked separately, won the race.
+        raise AlreadyEnrolled(_("You are already enrolled in this course.")) from exc
+    notify(enrollment, None, actor)
+    return enrollment
+
+
+def check_enrollable(run: CourseRun, account: Account) -> None:
+    """Raise what :func:`enroll` would refuse ``account`` in ``run`` for, without enrolling
+    (so that a page can refuse before asking anything more of the learner)."""
     availability = run.availability()
     if not _course_is_public(run.course_id):
         raise NotFound(_("No such course run."))
@@ -305,23 +328,6 @@ def enroll(run: CourseRun, account: Account, *, actor: Account | None) -> Enroll
     )
     if existing is not None:
         raise AlreadyEnrolled(_("You are already enrolled in this course."))
-    seated = S.PENDING if run.requires_approval else S.ENROLLED
-    state = seated if _has_seat(run) else S.WAITLISTED
-    enrollment = Enrollment(run=run, course_id=run.course_id, account=account, state=state)
-    if state == S.WAITLISTED:
-        enrollment.waitlist_number = _next_waitlist_number(run)
-    enrollment.transitions.append(
-        EnrollmentTransition(from_state=None, to_state=state, actor=actor)
-    )
-    try:
-        with session.begin_nested():
-            session.add(enrollment)
-            session.flush()
-    except IntegrityError as exc:
-        # Another run of the same course, locked separately, won the race.
-        raise AlreadyEnrolled(_("You are already enrolled in this course.")) from exc
-    notify(enrollment, None, actor)
-    return enrollment
 
 
 def withdraw(enrollment: Enrollment, *, actor: Account) -> Enrollment:

@@ -18,6 +18,7 @@ from mooc_portal.enrollment import review, services
 from mooc_portal.enrollment.forms import ActionForm, CapacityForm, DecisionForm, ReviewFilterForm
 from mooc_portal.enrollment.models import EnrollmentState
 from mooc_portal.errors import InvalidInput
+from mooc_portal.privacy import sharing
 from mooc_portal.web import safe_next_url
 
 bp = Blueprint("enrollment", __name__)
@@ -36,7 +37,8 @@ def enrolment_action(course: Any, run: Any) -> services.RunAction:
     return services.run_action(course, run, current_account())
 
 
-def _course_page(run: Any) -> str:
+def course_page_url(run: Any) -> str:
+    """The run's place on its course page (where enrolling leads back to)."""
     slug = services.course_slug(run)
     return url_for("portal.catalog.course_detail", slug=slug, _anchor=f"enrol-{run.uuid}")
 
@@ -46,12 +48,16 @@ def enrol(run_uuid: str) -> Any:
     run = services.get_run(run_uuid)
     account = current_account()
     if account is None:
-        return redirect(url_for("portal.accounts.login", next=_course_page(run)))
+        return redirect(url_for("portal.accounts.login", next=course_page_url(run)))
     if not ActionForm().validate_on_submit():
         abort(400)
+    if sharing.needs_consent(account, run):
+        # The first enrolment with an institution: first show what it will receive.
+        services.check_enrollable(run, account)
+        return redirect(url_for("portal.privacy.sharing_consent", run_uuid=run.uuid))
     enrollment = services.enroll(run, account, actor=account)
     flash(str(STATE_MESSAGES[enrollment.state_enum]), "success")
-    return redirect(_course_page(enrollment.run))
+    return redirect(course_page_url(enrollment.run))
 
 
 @bp.route("/my/enrolments")
@@ -138,11 +144,13 @@ def _review(scope: str) -> Any:
         status = 400
     enrollments = session.scalars(statement.limit(REVIEW_PAGE_LIMIT + 1)).all()
     runs = review.reviewable_runs(actor, scope=scope)
+    shown = enrollments[:REVIEW_PAGE_LIMIT]
     page = render_template(
         "mooc_portal/enrollment/review.html",
         scope=scope,
         form=form,
-        enrollments=enrollments[:REVIEW_PAGE_LIMIT],
+        enrollments=shown,
+        shared=sharing.sharing_for(shown, scope=scope),
         truncated=len(enrollments) > REVIEW_PAGE_LIMIT,
         positions=services.waitlist_positions(enrollments),
         figures=services.run_figures(runs),
@@ -156,10 +164,14 @@ def _review(scope: str) -> Any:
 
 
 def _export(scope: str) -> Response:
+    actor = current_account()
     statement = review.review_query(
-        current_account(), _filters(ReviewFilterForm(formdata=request.args)), scope=scope
+        actor, _filters(ReviewFilterForm(formdata=request.args)), scope=scope
     )
-    body = review.export_csv(session.scalars(statement))
+    rows = list(session.scalars(statement))
+    body = review.export_csv(rows, scope=scope)
+    learners = len({e.account_id for e in rows})
+    sharing.record_export(actor, what="enrolments", learners=learners, scope=scope)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     return Response(
         body,

@@ -31,6 +31,7 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.errors import Conflict, NotFound, NotPermitted
+from mooc_portal.privacy.sharing import REQUIRED_ONLY, Sharing, sharing_for, visible_state
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
 from mooc_portal.signals import course_completed, lesson_completed
 
@@ -374,6 +375,8 @@ class RunProgress:
     learners: list[LearnerProgress]
     active_since: datetime
     counted_lessons: int
+    # Enrolment id -> what the viewer may see of the learner (their consent, for partners).
+    shared: dict[int, Sharing] = field(default_factory=dict)
 
     @property
     def enrolled(self) -> int:
@@ -445,6 +448,7 @@ def run_progress(run: CourseRun, *, actor: Account | None, scope: str) -> RunPro
         ],
         active_since=utcnow() - timedelta(days=ACTIVE_DAYS),
         counted_lessons=len(outline.counted),
+        shared=sharing_for(enrollments, scope=scope),
     )
 
 
@@ -462,21 +466,30 @@ CSV_COLUMNS = (
 
 
 def export_csv(report: RunProgress) -> str:
-    """Per-learner progress as CSV with a header row (UTC timestamps in ISO 8601)."""
-    return write_csv(
-        CSV_COLUMNS,
-        (
-            [
-                row.enrollment.uuid,
-                row.enrollment.account.display_name,
-                row.enrollment.account.email,
-                row.enrollment.account.country or "",
-                row.enrollment.state,
-                row.progress.done,
-                row.progress.total,
-                row.progress.percent,
-                row.last_activity.isoformat() if row.last_activity else "",
-            ]
-            for row in report.learners
-        ),
-    )
+    """Per-learner progress as CSV with a header row (UTC timestamps in ISO 8601).
+
+    Fields the learner did not agree to share with the viewer's institution are left empty
+    (a completion not shared shows as enrolled).
+    """
+    return write_csv(CSV_COLUMNS, (_csv_row(row, report) for row in report.learners))
+
+
+def _csv_row(row: LearnerProgress, report: RunProgress) -> list[object]:
+    e = row.enrollment
+    allowed = report.shared.get(e.id, REQUIRED_ONLY)
+    progress: list[object] = ["", "", "", ""]
+    if allowed.progress:
+        progress = [
+            row.progress.done,
+            row.progress.total,
+            row.progress.percent,
+            row.last_activity.isoformat() if row.last_activity else "",
+        ]
+    return [
+        e.uuid,
+        e.account.display_name,
+        e.account.email,
+        (e.account.country or "") if allowed.country else "",
+        visible_state(e, allowed),
+        *progress,
+    ]

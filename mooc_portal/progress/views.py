@@ -11,6 +11,7 @@ from flask_login import login_required
 
 from mooc_portal.accounts.services import current_account
 from mooc_portal.enrollment import services as enrolment
+from mooc_portal.privacy.sharing import record_export
 from mooc_portal.progress import services
 from mooc_portal.web import require_csrf
 
@@ -138,7 +139,15 @@ def _figures(run_uuid: str, scope: str) -> str:
 
 def _csv(run_uuid: str, scope: str) -> Response:
     run = enrolment.get_run(run_uuid)
-    report = services.run_progress(run, actor=current_account(), scope=scope)
+    actor = current_account()
+    report = services.run_progress(run, actor=actor, scope=scope)
+    record_export(
+        actor,
+        what="progress",
+        learners=report.enrolled,
+        scope=scope,
+        institution_id=run.course.institution_id,
+    )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     return Response(
         services.export_csv(report),

@@ -26,12 +26,16 @@ PAGES = [
     pytest.param("/courses/no-such-course", 404, id="unknown-course"),
     pytest.param("/no-such-page", 404, id="unknown-url"),
     pytest.param("{certificate}", 200, id="certificate"),
+    pytest.param("/privacy", 200, id="privacy-notice"),
 ]
 # Pages of a logged-in demo learner ({learner}): checked by the learner tests below.
 LEARNER_PAGES = [
     pytest.param("/my/learning", 200, id="my-learning"),
     pytest.param("{learn}", 200, id="course-space"),
     pytest.param("{lesson}", 200, id="course-space-lesson"),
+    pytest.param("/account/my-data", 200, id="my-data"),
+    pytest.param("/account/sharing", 200, id="my-sharing"),
+    pytest.param("/account/delete", 200, id="delete-account"),
 ]
 # The pages a visitor reaches first, checked again in Korean on a phone.
 KOREAN_PHONE_PAGES = PAGES[:4]

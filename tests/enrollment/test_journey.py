@@ -60,6 +60,12 @@ def test_a_new_visitor_registers_from_the_course_page_and_comes_back_to_the_run(
     page = client.get("/courses/sustainable-cities").get_data(as_text=True)
     enrol = client.post(f"/runs/{run.uuid}/enrol", data={"csrf_token": csrf(page)})
     assert enrol.status_code == 302
+    # The first enrolment with this institution: what it receives, then "agree and enrol".
+    assert enrol.location == f"/runs/{run.uuid}/sharing"
+    sharing = client.get(enrol.location).get_data(as_text=True)
+    assert "Your e-mail address" in sharing and "My country" in sharing
+    agreed = client.post(enrol.location, data={"csrf_token": csrf(sharing), "progress": "y"})
+    assert agreed.location == f"/courses/sustainable-cities#enrol-{run.uuid}"
     learner = session.scalar(select(Account).where(Account.email == "mai@example.org"))
     enrollment = session.scalar(select(Enrollment).where(Enrollment.account_id == learner.id))
     assert enrollment.run_id == run.id and enrollment.state == "enrolled"

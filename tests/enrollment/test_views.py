@@ -40,6 +40,13 @@ def test_enrol_through_the_web(client, auth):
         response = client.post(
             f"/runs/{run.uuid}/enrol", data={"csrf_token": token(client, "/my/enrolments")}
         )
+        # First enrolment with the institution: the learner sees what it receives and agrees.
+        assert response.status_code == 302
+        assert response.location == f"/runs/{run.uuid}/sharing"
+        assert count() == 0
+        response = client.post(
+            response.location, data={"csrf_token": token(client, response.location)}
+        )
     assert response.status_code == 302
     assert response.location.endswith(f"/courses/{run.course.slug}#enrol-{run.uuid}")
     enrollment = session.scalar(select(Enrollment).where(Enrollment.account_id == learner.id))
@@ -71,7 +78,7 @@ def test_enrolling_twice_or_in_closed_or_cancelled_run_is_refused(client, auth):
     auth.login(learner.email)
     csrf = token(client, "/my/enrolments")
     run = open_run()
-    assert client.post(f"/runs/{run.uuid}/enrol", data={"csrf_token": csrf}).status_code == 302
+    assert client.post(f"/runs/{run.uuid}/sharing", data={"csrf_token": csrf}).status_code == 302
     twice = client.post(f"/runs/{run.uuid}/enrol", data={"csrf_token": csrf})
     assert twice.status_code == 409
     assert "already enrolled" in twice.get_data(as_text=True)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
+from mooc_portal.privacy import sharing
 from mooc_portal.progress import services
 from mooc_portal.progress.models import LessonCompletion
 from tests.factories import make_account, make_course, make_institution, make_run
@@ -224,6 +225,17 @@ def run_with_learners():
     space = build_space(institution=institution)
     manager = make_account(memberships={institution: "manager"})
     busy, idle, done = (enrol(space.run) for _ in range(3))
+    for learner in (busy, idle, done):
+        # They agreed to share their progress and completion with the institution.
+        sharing.record_consent(
+            learner.account,
+            institution.id,
+            country=False,
+            progress=True,
+            completion=True,
+            actor=learner.account,
+            enrollment=learner,
+        )
     services.mark_complete(busy, space.lessons[0], actor=busy.account)
     for lesson in space.lessons[:3]:
         services.mark_complete(done, lesson, actor=done.account)

@@ -70,6 +70,24 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/account/password/reset/<token>", "GET"): (400, 400, 400, 400, 400, 400),
     ("/account/password/reset/<token>", "POST"): (400, 400, 400, 400, 400, 400),
     ("/runs/<run_uuid>/enrol", "POST"): (302, 409, 302, 302, 302, 302),
+    # Privacy (issue 15): the notice is public (no version published in this world); the
+    # sharing page enrols whoever may (the learner already is: 409); "my data" and deleting are
+    # one's own (a junk form: 400); the records and the notice editor are administrators'.
+    ("/privacy", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/privacy/v<int:version>", "GET"): (404, 404, 404, 404, 404, 404),
+    ("/privacy/acknowledge", "GET"): (302, 302, 302, 302, 302, 302),
+    ("/privacy/acknowledge", "POST"): (302, 302, 302, 302, 302, 302),
+    ("/runs/<run_uuid>/sharing", "GET"): (302, 409, 200, 200, 200, 200),
+    ("/runs/<run_uuid>/sharing", "POST"): (302, 409, 302, 302, 302, 302),
+    ("/account/sharing", "GET"): (302, 200, 200, 200, 200, 200),
+    ("/account/sharing", "POST"): (302, 400, 400, 400, 400, 400),
+    ("/account/my-data", "GET"): (302, 200, 200, 200, 200, 200),
+    ("/account/my-data.json", "GET"): (302, 200, 200, 200, 200, 200),
+    ("/account/delete", "GET"): (302, 200, 200, 200, 200, 200),
+    ("/account/delete", "POST"): (302, 400, 400, 400, 400, 400),
+    ("/admin/privacy", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/privacy/notice", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/privacy/notice", "POST"): (302, 403, 403, 403, 403, 400),
     ("/my/enrolments", "GET"): (302, 200, 200, 200, 200, 200),
     ("/my/enrolments/<enrollment_uuid>/withdraw", "GET"): (302, 200, 404, 404, 404, 404),
     ("/my/enrolments/<enrollment_uuid>/withdraw", "POST"): (302, 302, 404, 404, 404, 404),
@@ -361,6 +379,7 @@ def url_values(world: dict[str, Any], endpoint: str) -> dict[str, Any]:
         "offering_id": world["run"].uuid,
         "unknown": "nothing/here",
         "filename": "no-such-file.css",
+        "version": 1,
     }
 
 

@@ -1,0 +1,314 @@
+""" "My data": everything the portal stores about one account, as a JSON-ready document.
+
+:func:`personal_data` gathers it; the readable page and the JSON download render the same
+document. Each section is named in :mod:`mooc_portal.privacy.registry`, whose test makes sure
+every table with a learner reference is covered. ``flask portal export-personal-data`` writes the
+document to a file (for large accounts, or to answer a request received by post).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from mooc_portal.accounts.models import Account, LoginAttempt, Membership
+from mooc_portal.audit.models import AuditEntry
+from mooc_portal.audit.services import to_json
+from mooc_portal.catalog.models import Course, CourseRun
+from mooc_portal.catalog.outline import Lesson
+from mooc_portal.certificates.models import Certificate
+from mooc_portal.db import session, utcnow
+from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition
+from mooc_portal.federation.models import ApiToken
+from mooc_portal.institutions.models import Institution
+from mooc_portal.privacy.models import (
+    NoticeAcknowledgement,
+    PrivacyNotice,
+    PrivacyRequest,
+    SharingConsent,
+)
+from mooc_portal.progress.models import LessonCompletion, LessonVisit
+from mooc_portal.publishing.models import ReviewEvent
+
+FORMAT_VERSION = 1
+
+
+def personal_data(account: Account) -> dict[str, Any]:
+    """Every stored thing about ``account``, grouped in the sections of the registry."""
+    enrollments = list(
+        session.scalars(
+            select(Enrollment)
+            .where(Enrollment.account_id == account.id)
+            .order_by(Enrollment.created_at, Enrollment.id)
+        )
+    )
+    ids = [e.id for e in enrollments]
+    # Every course (with its institution) in one query rather than one per enrolment.
+    courses = {
+        c.id: c
+        for c in session.scalars(
+            select(Course)
+            .options(joinedload(Course.institution))
+            .where(Course.id.in_({e.course_id for e in enrollments}))
+        ).unique()
+    }
+    document: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "generated_at": utcnow(),
+        "portal": current_app.config["MOOC_SITE_NAME"],
+        "controller": current_app.config["MOOC_PRIVACY_CONTROLLER"],
+        "account": _account(account),
+        "memberships": _memberships(account),
+        "enrolments": [_enrollment(e, courses[e.course_id]) for e in enrollments],
+        "progress": _progress(ids),
+        "certificates": _certificates(ids),
+        "consents": _consents(account),
+        "notices_shown": _notices_shown(account),
+        "login_history": _login_history(account),
+        "audit_entries": _audit_entries(account),
+        "requests": _requests(account),
+        "staff_actions": _staff_actions(account),
+    }
+    return to_json(document)
+
+
+def _account(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.uuid,
+        "email": account.email,
+        "name": account.display_name,
+        "country": account.country,
+        "preferred_language": account.preferred_language,
+        "time_zone": account.timezone,
+        "administrator": account.is_admin,
+        "active": account.active,
+        "has_password": bool(account.password_hash),
+        "linked_to_host_user": account.host_user_id is not None,
+        "registered_at": account.created_at,
+        "changed_at": account.modified_at,
+        "last_login_at": account.last_login_at,
+    }
+
+
+def _institution_name(institution: Institution) -> str:
+    return institution.text("name", institution.original_language).text
+
+
+def _memberships(account: Account) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Membership).where(Membership.account_id == account.id))
+    return [
+        {
+            "institution": _institution_name(m.institution),
+            "role": m.role,
+            "since": m.created_at,
+        }
+        for m in rows
+    ]
+
+
+def _enrollment(e: Enrollment, course: Course) -> dict[str, Any]:
+    return {
+        "id": e.uuid,
+        "course": course.text("title", course.original_language).text,
+        "course_code": course.code,
+        "institution": _institution_name(course.institution),
+        "run": e.run.uuid,
+        "run_start": e.run.start_at,
+        "run_end": e.run.end_at,
+        "state": e.state,
+        "reason": e.reason,
+        "enrolled_at": e.created_at,
+        "changed_at": e.modified_at,
+        "history": [
+            {
+                "from": t.from_state,
+                "to": t.to_state,
+                "at": t.at,
+                "reason": t.reason,
+                "by": "you"
+                if t.actor_id == e.account_id
+                else ("the portal" if t.actor_id is None else "staff"),
+            }
+            for t in e.transitions
+        ],
+    }
+
+
+def _progress(enrollment_ids: list[int]) -> list[dict[str, Any]]:
+    if not enrollment_ids:
+        return []
+    by_enrollment: dict[int, dict[str, Any]] = {}
+    runs = dict(
+        session.execute(
+            select(Enrollment.id, CourseRun.uuid)
+            .join(CourseRun, CourseRun.id == Enrollment.run_id)
+            .where(Enrollment.id.in_(enrollment_ids))
+        ).all()
+    )
+
+    def entry(enrollment_id: int) -> dict[str, Any]:
+        return by_enrollment.setdefault(
+            enrollment_id,
+            {"run": runs[enrollment_id], "lessons_completed": [], "last_visited": None},
+        )
+
+    for completion, title in session.execute(
+        select(LessonCompletion, Lesson.title)
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .where(LessonCompletion.enrollment_id.in_(enrollment_ids))
+        .order_by(LessonCompletion.completed_at, LessonCompletion.id)
+    ):
+        entry(completion.enrollment_id)["lessons_completed"].append(
+            {"lesson": title, "at": completion.completed_at}
+        )
+    for visit, title in session.execute(
+        select(LessonVisit, Lesson.title)
+        .outerjoin(Lesson, Lesson.id == LessonVisit.lesson_id)
+        .where(LessonVisit.enrollment_id.in_(enrollment_ids))
+    ):
+        entry(visit.enrollment_id)["last_visited"] = {"lesson": title, "at": visit.visited_at}
+    return list(by_enrollment.values())
+
+
+def _certificates(enrollment_ids: list[int]) -> list[dict[str, Any]]:
+    if not enrollment_ids:
+        return []
+    rows = session.scalars(
+        select(Certificate)
+        .where(Certificate.enrollment_id.in_(enrollment_ids))
+        .order_by(Certificate.issued_at)
+    )
+    return [
+        {
+            "code": c.code,
+            "name_on_certificate": c.learner_name,
+            "course": c.course_title,
+            "institution": c.institution_name,
+            "completed_at": c.completed_at,
+            "issued_at": c.issued_at,
+            "revoked_at": c.revoked_at,
+            "revocation_reason": c.revoke_reason,
+        }
+        for c in rows
+    ]
+
+
+def _consents(account: Account) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(SharingConsent, Institution)
+        .join(Institution, Institution.id == SharingConsent.institution_id)
+        .where(SharingConsent.account_id == account.id)
+        .order_by(SharingConsent.id)
+    )
+    return [
+        {
+            "institution": _institution_name(institution),
+            "name_and_email": True,
+            "country": c.share_country,
+            "progress": c.share_progress,
+            "completion": c.share_completion,
+            "agreed_at": c.agreed_at,
+            "privacy_notice_version": c.notice_version,
+        }
+        for c, institution in rows
+    ]
+
+
+def _notices_shown(account: Account) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(NoticeAcknowledgement)
+        .where(NoticeAcknowledgement.account_id == account.id)
+        .order_by(NoticeAcknowledgement.at)
+    )
+    return [
+        {"version": a.notice.version, "language": a.language, "when": a.context, "at": a.at}
+        for a in rows
+    ]
+
+
+def _login_history(account: Account) -> dict[str, Any]:
+    failures = session.scalars(
+        select(LoginAttempt).where(LoginAttempt.email == account.email).order_by(LoginAttempt.at)
+    )
+    return {
+        "last_login_at": account.last_login_at,
+        "failed_attempts": [{"at": f.at, "address": f.remote_addr} for f in failures],
+    }
+
+
+def audit_entries_about(account: Account) -> Any:
+    """The audit entries naming the account: as actor, by e-mail, or as the object changed."""
+    return select(AuditEntry).where(
+        or_(
+            AuditEntry.actor_id == account.id,
+            AuditEntry.actor_email == account.email,
+            (AuditEntry.entity == "account") & (AuditEntry.entity_id == account.id),
+        )
+    )
+
+
+def _audit_entries(account: Account) -> list[dict[str, Any]]:
+    rows = session.scalars(audit_entries_about(account).order_by(AuditEntry.at, AuditEntry.id))
+    return [
+        {
+            "at": entry.at,
+            "action": entry.action,
+            "object": entry.entity,
+            "summary": entry.summary,
+            "before": entry.before,
+            "after": entry.after,
+        }
+        for entry in rows
+    ]
+
+
+def _requests(account: Account) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(PrivacyRequest)
+        .where(PrivacyRequest.account_id == account.id)
+        .order_by(PrivacyRequest.received_at)
+    )
+    return [
+        {"kind": r.kind, "received_at": r.received_at, "completed_at": r.completed_at} for r in rows
+    ]
+
+
+def _staff_actions(account: Account) -> dict[str, Any]:
+    """What the account did as staff or administrator (not data about other people)."""
+    decisions = session.execute(
+        select(EnrollmentTransition.to_state, EnrollmentTransition.at)
+        .join(Enrollment, Enrollment.id == EnrollmentTransition.enrollment_id)
+        .where(EnrollmentTransition.actor_id == account.id, Enrollment.account_id != account.id)
+        .order_by(EnrollmentTransition.at)
+    )
+    reviews = session.scalars(
+        select(ReviewEvent).where(ReviewEvent.actor_id == account.id).order_by(ReviewEvent.at)
+    )
+    tokens = session.scalars(select(ApiToken).where(ApiToken.created_by_id == account.id))
+    revoked = session.scalars(
+        select(Certificate.code).where(Certificate.revoked_by_id == account.id)
+    )
+    notices = session.scalars(
+        select(PrivacyNotice.version).where(PrivacyNotice.published_by_id == account.id)
+    )
+    return {
+        "enrolment_decisions": [{"to": state, "at": at} for state, at in decisions],
+        "course_reviews": [{"action": r.action, "at": r.at} for r in reviews],
+        "api_tokens_created": [{"name": t.name, "created_at": t.created_at} for t in tokens],
+        "certificates_revoked": list(revoked),
+        "privacy_notices_published": list(notices),
+    }
+
+
+def record_access_request(account: Account, *, channel: str) -> PrivacyRequest:
+    """Log a handled access request (the learner downloaded their data, or staff sent it)."""
+    now = utcnow()
+    entry = PrivacyRequest(
+        kind="access", account_id=account.id, channel=channel, received_at=now, completed_at=now
+    )
+    session.add(entry)
+    session.flush()
+    return entry

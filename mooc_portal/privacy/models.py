@@ -1,0 +1,164 @@
+"""The privacy domain's tables: notices, acknowledgements, consents, requests, pseudonyms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mooc_portal.db import Base, utcnow
+
+
+class PrivacyNotice(Base):
+    """One published version of the privacy notice; its text in each interface language.
+
+    Versions are never changed once published: an acknowledgement points at the exact words the
+    learner was shown. A correction is a new version.
+    """
+
+    __tablename__ = "mooc_privacy_notice"
+    __table_args__ = (CheckConstraint("version > 0", name="version_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mooc_account.id", ondelete="SET NULL")
+    )
+    changes: Mapped[str] = mapped_column(String(300), default="")
+
+    texts: Mapped[list[PrivacyNoticeText]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def text_in(self, language: str) -> PrivacyNoticeText | None:
+        """The text in ``language``, else in the first language it was written in."""
+        by_language = {text.language: text for text in self.texts}
+        return by_language.get(language) or (self.texts[0] if self.texts else None)
+
+
+class PrivacyNoticeText(Base):
+    """A notice version's body (Markdown) in one interface language."""
+
+    __tablename__ = "mooc_privacy_notice_text"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "language"),
+        CheckConstraint("body <> ''", name="body_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("mooc_privacy_notice.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(35))
+    body: Mapped[str] = mapped_column(Text)
+
+    notice: Mapped[PrivacyNotice] = relationship(back_populates="texts")
+
+
+class NoticeAcknowledgement(Base):
+    """A learner was shown a notice version (at registration, or at log-in after a new one)."""
+
+    __tablename__ = "mooc_notice_acknowledgement"
+    __table_args__ = (
+        CheckConstraint("context IN ('registration', 'login')", name="context"),
+        Index("ix_mooc_notice_acknowledgement_account_notice", "account_id", "notice_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("mooc_account.id", ondelete="CASCADE"))
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_privacy_notice.id", ondelete="RESTRICT"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(35))
+    context: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    notice: Mapped[PrivacyNotice] = relationship(lazy="joined")
+
+
+class SharingConsent(Base):
+    """What a learner agreed a partner institution receives about them.
+
+    Name and e-mail are always shared with the institution whose course the learner joins (it
+    runs the course); country, progress and completion only when agreed here. A change is a new
+    row: the latest row of an (account, institution) pair is in force, older rows are the
+    history. ``enrollment_id`` is the enrolment the agreement was given for.
+    """
+
+    __tablename__ = "mooc_sharing_consent"
+    __table_args__ = (
+        Index("ix_mooc_sharing_consent_account_institution", "account_id", "institution_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("mooc_account.id", ondelete="CASCADE"))
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_institution.id", ondelete="CASCADE"), index=True
+    )
+    enrollment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mooc_enrollment.id", ondelete="SET NULL"), index=True
+    )
+    share_country: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_progress: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_completion: Mapped[bool] = mapped_column(Boolean, default=False)
+    notice_version: Mapped[int | None] = mapped_column(Integer)
+    agreed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PrivacyRequest(Base):
+    """A data-subject request the portal handled: an access (download) or an erasure.
+
+    After an erasure ``account_id`` points at the pseudonymous placeholder account, so the log
+    shows that and when a request was handled without naming the person.
+    """
+
+    __tablename__ = "mooc_privacy_request"
+    __table_args__ = (
+        CheckConstraint("kind IN ('access', 'erasure')", name="kind"),
+        Index("ix_mooc_privacy_request_received_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mooc_account.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+
+class Pseudonym(Base):
+    """Marks a placeholder account that stands in for an erased learner (or for expired
+    records), so that the enrolments it holds keep the figures right. Nothing links it to the
+    person it replaced."""
+
+    __tablename__ = "mooc_pseudonym"
+    __table_args__ = (CheckConstraint("reason IN ('erasure', 'retention')", name="reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_account.id", ondelete="CASCADE"), unique=True
+    )
+    reason: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+__all__ = [
+    "NoticeAcknowledgement",
+    "PrivacyNotice",
+    "PrivacyNoticeText",
+    "PrivacyRequest",
+    "Pseudonym",
+    "SharingConsent",
+]

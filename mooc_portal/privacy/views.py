@@ -1,0 +1,353 @@
+"""Privacy pages: the notice, acknowledging a new version, sharing before enrolling, my data,
+deleting the account, and the administrators' records of processing and notice editor."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import logout_user, user_logged_in
+
+from mooc_portal.accounts.permissions import login_required
+from mooc_portal.accounts.services import current_account
+from mooc_portal.errors import PortalError
+from mooc_portal.privacy import erasure, export, notices, processing, sharing
+from mooc_portal.privacy.forms import AcknowledgeForm, DeleteAccountForm, SharingForm, notice_form
+from mooc_portal.publishing.permissions import require_admin
+from mooc_portal.web import current_language, safe_next_url
+
+bp = Blueprint("privacy", __name__)
+
+NOTICE_CHECKED = "mooc_notice_checked"
+"""Session key: the account whose notice acknowledgement was checked in this log-in session."""
+
+
+# -- the notice -------------------------------------------------------------------------------
+
+
+@bp.app_template_global("mooc_current_privacy_notice")
+def current_privacy_notice() -> Any:
+    return notices.current_notice()
+
+
+@bp.app_template_global("mooc_visible_state")
+def visible_state(enrollment: Any, shared: sharing.Sharing) -> Any:
+    """For partner pages: the enrolment's state as the institution may see it."""
+    return sharing.visible_state(enrollment, shared)
+
+
+@bp.route("/privacy")
+def notice() -> str:
+    return _notice_page(notices.current_notice())
+
+
+@bp.route("/privacy/v<int:version>")
+def notice_version(version: int) -> str:
+    return _notice_page(notices.get_notice(version))
+
+
+def _notice_page(shown: Any, *, form: AcknowledgeForm | None = None) -> str:
+    language = current_language()
+    return render_template(
+        "mooc_portal/privacy/notice.html",
+        notice=shown,
+        text=shown.text_in(language) if shown is not None else None,
+        versions=notices.all_notices(),
+        activities=processing.processing_activities(),
+        cookies=processing.cookies(),
+        shared_fields=processing.shared_fields(),
+        controller=current_app.config["MOOC_PRIVACY_CONTROLLER"],
+        contact=current_app.config["MOOC_PRIVACY_CONTACT"],
+        form=form,
+    )
+
+
+@bp.route("/privacy/acknowledge", methods=["GET", "POST"])
+@login_required
+def acknowledge() -> Any:
+    account = current_account()
+    form = AcknowledgeForm()
+    pending = notices.pending_notice(account)
+    target = safe_next_url(form.next.data or request.args.get("next"))
+    if pending is None:
+        session[NOTICE_CHECKED] = str(account.uuid)
+        return redirect(target)
+    if form.validate_on_submit():
+        notices.acknowledge(account, pending, language=current_language(), context="login")
+        session[NOTICE_CHECKED] = str(account.uuid)
+        return redirect(target)
+    if request.method == "GET":
+        form.next.data = request.args.get("next") or ""
+    status = 400 if form.is_submitted() else 200
+    return _notice_page(pending, form=form), status
+
+
+NOTICE_CHECK_EXEMPT = (
+    "portal.privacy.",
+    "portal.static",
+    "portal.api.",
+    "portal.federation.ooapi.",
+    "portal.certificates.certificate_badge",
+)
+"""Endpoints a learner reaches without first reading a new notice (it, and machine formats)."""
+
+
+def require_current_notice() -> Any:
+    """Before a logged-in page: once per log-in, send the learner to a notice version they have
+    not been shown yet (pages of the privacy domain, logging out and the API are let through)."""
+    if request.method not in ("GET", "HEAD") or request.endpoint is None:
+        return None
+    wants = request.accept_mimetypes
+    if request.endpoint.startswith(NOTICE_CHECK_EXEMPT) or (wants and not wants.accept_html):
+        return None
+    if request.endpoint in ("portal.accounts.logout", "portal.web.set_language"):
+        return None
+    account = current_account()
+    if account is None or session.get(NOTICE_CHECKED) == str(account.uuid):
+        return None
+    if notices.pending_notice(account) is None:
+        session[NOTICE_CHECKED] = str(account.uuid)
+        return None
+    return redirect(url_for("portal.privacy.acknowledge", next=request.full_path))
+
+
+def _check_at_login(_sender: Any, **_kwargs: Any) -> None:
+    """At each log-in: the check is done again (once), here rather than on the next page."""
+    session.pop(NOTICE_CHECKED, None)
+    account = current_account()
+    if account is not None and notices.pending_notice(account) is None:
+        session[NOTICE_CHECKED] = str(account.uuid)
+
+
+def install_privacy_checks(portal: Blueprint) -> None:
+    """Called by ``build_blueprint``: the notice check before each page, reset at log-in."""
+    portal.before_request(require_current_notice)
+    user_logged_in.connect(_check_at_login)
+
+
+def registration_notice_version() -> int | None:
+    """The notice version the registration form says it showed (a hidden field)."""
+    value = request.form.get("privacy_notice_version", "")
+    return int(value) if value.isdigit() else None
+
+
+def record_registration_notice(account: Any) -> None:
+    """Registration: remember the notice version shown, so the first log-in asks nothing."""
+    notices.record_shown_at_registration(
+        account, registration_notice_version(), language=current_language()
+    )
+    if notices.pending_notice(account) is None:
+        session[NOTICE_CHECKED] = str(account.uuid)
+
+
+# -- sharing with partner institutions --------------------------------------------------------
+
+
+@bp.route("/runs/<run_uuid>/sharing", methods=["GET", "POST"])
+@login_required
+def sharing_consent(run_uuid: str) -> Any:
+    from mooc_portal.enrollment import services as enrolment
+    from mooc_portal.enrollment.views import STATE_MESSAGES, course_page_url
+
+    account = current_account()
+    run = enrolment.get_run(run_uuid)
+    enrolment.check_enrollable(run, account)
+    form = SharingForm()
+    if form.validate_on_submit():
+        enrollment = sharing.enrol_with_consent(
+            run,
+            account,
+            country=form.country.data,
+            progress=form.progress.data,
+            completion=form.completion.data,
+        )
+        flash(str(STATE_MESSAGES[enrollment.state_enum]), "success")
+        return redirect(course_page_url(enrollment.run))
+    institution = run.course.institution
+    return render_template(
+        "mooc_portal/privacy/sharing.html",
+        run=run,
+        course=run.course,
+        institution=institution,
+        form=form,
+        required=[sharing.FIELD_LABELS[f] for f in sharing.REQUIRED_FIELDS],
+        purposes=sharing.FIELD_PURPOSES,
+        back=course_page_url(run),
+    ), (400 if form.is_submitted() else 200)
+
+
+@bp.route("/account/sharing", methods=["GET", "POST"])
+@login_required
+def my_sharing() -> Any:
+    account = current_account()
+    choices = sharing.my_sharing(account)
+    if request.method == "POST":
+        institution_id = request.form.get("institution", type=int)
+        form = SharingForm(prefix=f"i{institution_id}")
+        if institution_id not in {c.institution.id for c in choices} or not (
+            form.validate_on_submit()
+        ):
+            abort(400)
+        sharing.record_consent(
+            account,
+            institution_id,
+            country=form.country.data,
+            progress=form.progress.data,
+            completion=form.completion.data,
+            actor=account,
+        )
+        flash(_("Your choice is saved."), "success")
+        return redirect(url_for(".my_sharing"))
+    forms = {
+        c.institution.id: SharingForm(
+            formdata=None,
+            country=c.consent.share_country,
+            progress=c.consent.share_progress,
+            completion=c.consent.share_completion,
+            prefix=f"i{c.institution.id}",
+        )
+        for c in choices
+    }
+    return render_template(
+        "mooc_portal/privacy/my_sharing.html",
+        choices=choices,
+        forms=forms,
+        required=[sharing.FIELD_LABELS[f] for f in sharing.REQUIRED_FIELDS],
+    )
+
+
+# -- my data ----------------------------------------------------------------------------------
+
+
+@bp.route("/account/my-data")
+@login_required
+def my_data() -> Any:
+    document = export.personal_data(current_account())
+    response = Response(render_template("mooc_portal/privacy/my_data.html", data=document))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/my-data.json")
+@login_required
+def my_data_json() -> Response:
+    account = current_account()
+    document = export.personal_data(account)
+    export.record_access_request(account, channel="self-service")
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    response = Response(
+        json.dumps(document, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="my-data-{stamp}.json"'},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- deleting the account ---------------------------------------------------------------------
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account() -> Any:
+    account = current_account()
+    form = DeleteAccountForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            erasure.delete_own_account(
+                account,
+                password=form.password.data,
+                certificates=form.certificates.data,
+                actor=account,
+            )
+        except PortalError as error:
+            target = getattr(form, error.field, None) if error.field else None
+            if target is not None:
+                target.errors = [*target.errors, error.message]
+            else:
+                form.form_errors.append(error.message)
+            status = error.status
+        else:
+            logout_user()
+            session.clear()
+            flash(_("Your account is deleted. Goodbye."), "success")
+            return redirect(url_for("portal.web.home"))
+    elif form.is_submitted():
+        status = 400
+    certificates = export.personal_data(account)["certificates"]
+    return render_template(
+        "mooc_portal/privacy/delete_account.html", form=form, certificates=certificates
+    ), status
+
+
+# -- administrators ---------------------------------------------------------------------------
+
+
+@bp.route("/admin/privacy")
+@login_required
+def records() -> str:
+    requests = processing.handled_requests(current_account())
+    return render_template(
+        "mooc_portal/privacy/records.html",
+        activities=processing.processing_activities(),
+        cookies=processing.cookies(),
+        shared_fields=processing.shared_fields(),
+        requests=requests,
+        controller=current_app.config["MOOC_PRIVACY_CONTROLLER"],
+        contact=current_app.config["MOOC_PRIVACY_CONTACT"],
+        notice=notices.current_notice(),
+    )
+
+
+@bp.route("/admin/privacy/notice", methods=["GET", "POST"])
+@login_required
+def edit_notice() -> Any:
+    actor = current_account()
+    require_admin(actor)
+    form = notice_form()
+    current = notices.current_notice()
+    if request.method == "GET" and current is not None:
+        for text in current.texts:
+            if f"body_{text.language}" in form:
+                form[f"body_{text.language}"].data = text.body
+    status = 200
+    if form.validate_on_submit():
+        try:
+            published = notices.publish_notice(
+                {f.name.removeprefix("body_"): f.data for f in form.bodies()},
+                changes=form.changes.data or "",
+                actor=actor,
+            )
+        except PortalError as error:
+            if error.field and error.field in form:
+                form[error.field].errors = [*form[error.field].errors, error.message]
+            status = error.status
+        else:
+            flash(
+                _(
+                    "Version %(version)d is published; learners see it at their next log-in.",
+                    version=published.version,
+                ),
+                "success",
+            )
+            return redirect(url_for(".edit_notice"))
+    elif form.is_submitted():
+        status = 400
+    return render_template(
+        "mooc_portal/privacy/edit_notice.html", form=form, current=current
+    ), status

@@ -1,0 +1,122 @@
+"""A learner with data in every table that can hold a learner reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from mooc_portal.accounts.models import Account, LoginAttempt
+from mooc_portal.audit.services import record_change
+from mooc_portal.certificates.models import Certificate
+from mooc_portal.certificates.services import revoke_certificate
+from mooc_portal.db import session, utcnow
+from mooc_portal.enrollment import services as enrolment
+from mooc_portal.enrollment.models import Enrollment
+from mooc_portal.federation.partner import create_api_token
+from mooc_portal.privacy import export, notices, sharing
+from mooc_portal.progress import services as progress
+from mooc_portal.publishing.models import ReviewEvent
+from tests.factories import make_account, make_course, make_institution, make_run
+from tests.progress.conftest import Space, build_space
+
+NAME = "Erika Privatova-Mustermann"
+EMAIL = "erika.privatova@example.org"
+
+
+@dataclass
+class FullLearner:
+    account: Account
+    space: Space
+    completed: Enrollment
+    rejected: Enrollment
+    certificate: Certificate
+    manager: Account
+    admin: Account
+    values: dict[str, Any]
+
+
+def make_full_learner() -> FullLearner:
+    """A learner (also staff and administrator) with a row in every learner table."""
+    institution = make_institution()
+    space = build_space(institution=institution)
+    admin = space.editor
+    manager = make_account(memberships={institution: "manager"})
+    learner = make_account(EMAIL, display_name=NAME, country="KR", is_admin=True)
+    learner.memberships  # noqa: B018 (loaded before the membership is added)
+    other = make_institution()
+    session.flush()
+    from mooc_portal.accounts.models import StaffRole
+    from mooc_portal.accounts.services import add_membership
+
+    add_membership(learner, other, StaffRole.MANAGER)
+    # As an administrator the learner published the privacy notice.
+    notice = notices.publish_notice(
+        {"en": "We care.", "ko": "개인정보를 보호합니다."}, changes="", actor=learner
+    )
+    notices.acknowledge(learner, notice, language="en", context="registration")
+    completed = sharing.enrol_with_consent(
+        space.run, learner, country=False, progress=True, completion=True
+    )
+    for lesson in space.lessons:
+        if lesson.counts_toward_completion:
+            progress.mark_complete(completed, lesson, actor=learner)
+    progress.record_visit(completed, space.lessons[0], actor=learner)
+    certificate = session.query(Certificate).filter_by(enrollment_id=completed.id).one()
+    approval = make_run(
+        make_course(institution=institution),
+        requires_approval=True,
+        enrollment_start_at=utcnow() - timedelta(days=1),
+    )
+    rejected = enrolment.enroll(approval, learner, actor=learner)
+    enrolment.reject(rejected, f"Sorry {NAME}, prerequisites missing", actor=manager)
+    session.add(LoginAttempt(email=EMAIL, remote_addr="192.0.2.7"))
+    record_change(learner, "update", "course", space.course.id, summary=f"Changed by {EMAIL}")
+    session.add(
+        ReviewEvent(
+            course=space.course,
+            actor_id=learner.id,
+            action="approve",
+            from_status="in_review",
+            to_status="published",
+        )
+    )
+    create_api_token(learner, other, "Learner's own token")
+    # As an administrator the learner revoked someone else's certificate.
+    someone = make_account()
+    theirs = sharing.enrol_with_consent(
+        make_run(
+            make_course(credential="certificate"),
+            enrollment_start_at=utcnow() - timedelta(days=1),
+            start=utcnow() - timedelta(hours=1),
+        ),
+        someone,
+        country=True,
+        progress=True,
+        completion=True,
+    )
+    enrolment.complete(theirs)
+    revoke_certificate(
+        session.query(Certificate).filter_by(enrollment_id=theirs.id).one(),
+        "Plagiarism",
+        actor=learner,
+    )
+    export.record_access_request(learner, channel="self-service")
+    session.flush()
+    return FullLearner(
+        account=learner,
+        space=space,
+        completed=completed,
+        rejected=rejected,
+        certificate=certificate,
+        manager=manager,
+        admin=admin,
+        values={"id": learner.id, "uuid": learner.uuid, "email": EMAIL, "name": NAME},
+    )
+
+
+@pytest.fixture
+def full_learner(app) -> FullLearner:
+    return make_full_learner()
