@@ -33,7 +33,12 @@ instance/secret_key: | $(BIN)/python
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 	chmod 600 $@
 
-run: install instance/secret_key
+instance/credential_key: | $(BIN)/python
+	mkdir -p instance
+	$(BIN)/python -c "from mooc_portal.certificates.issuer import generate_key_pem as g; print(g(), end='')" > $@
+	chmod 600 $@
+
+run: install instance/secret_key instance/credential_key
 	$(FLASK) db upgrade
 	$(FLASK) portal demo-data --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)

@@ -39,6 +39,11 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_CHANGE_RETENTION_DAYS": 180,
     "MOOC_PUBLIC_URL": None,
     "MOOC_HARVEST_TIMEOUT": 10.0,
+    # Certificates: the issuer's Ed25519 private key (PKCS#8 PEM; or the instance folder's
+    # credential_key file), required in production; the publicKeyMultibase (z6Mk...) of keys
+    # retired by a rotation, kept in the DID document so their credentials stay verifiable.
+    "MOOC_CREDENTIAL_KEY": None,
+    "MOOC_CREDENTIAL_RETIRED_KEYS": [],
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }
@@ -64,4 +69,16 @@ def check_required(config: dict[str, Any], *, testing: bool = False) -> None:
             "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or write it to "
             "the instance folder's secret_key file) before starting the portal in production. "
             "For local development set MOOC_ENV=development or use `make run`."
+        )
+    if not config.get("MOOC_CREDENTIAL_KEY"):
+        raise ConfigurationError(
+            "MOOC_CREDENTIAL_KEY is not set: certificates are signed with it. Make an Ed25519 "
+            "key with `openssl genpkey -algorithm ed25519 -out instance/credential_key` (the "
+            "instance folder's credential_key file) or set the MOOC_CREDENTIAL_KEY environment "
+            "variable to the PEM text. For local development set MOOC_ENV=development."
+        )
+    if not config.get("MOOC_PUBLIC_URL"):
+        raise ConfigurationError(
+            "MOOC_PUBLIC_URL is not set: the portal's public address (e.g. "
+            "https://mooc.example.org) names the certificates' issuer (did:web) and their links."
         )
