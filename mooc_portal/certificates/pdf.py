@@ -71,9 +71,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     line(_("offered by %(institution)s", institution=certificate.institution_name), 13, 8)
     pdf.ln(4)
     line(
-        _("Completed on")
-        + " "
-        + format_date(certificate.completed_at, "long"),
+        _("Completed on") + " " + format_date(certificate.completed_at, "long"),
         12,
         7,
     )

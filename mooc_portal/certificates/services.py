@@ -201,9 +201,7 @@ def issuer_profile() -> dict[str, Any]:
 
 
 def status_entry(certificate: Certificate) -> dict[str, Any]:
-    list_url = public_url(
-        "portal.certificates.status_list", number=certificate.status_list_number
-    )
+    list_url = public_url("portal.certificates.status_list", number=certificate.status_list_number)
     index = certificate.status_list_index
     return {
         "id": f"{list_url}#{index}",
