@@ -30,9 +30,10 @@ from cryptography.hazmat.primitives.serialization import (
 from flask import current_app, has_request_context, request
 
 from mooc_portal.certificates.signing import Signer, public_key_from_multibase, public_key_multibase
-from mooc_portal.config import ConfigurationError
+from mooc_portal.config import RELAXED_ENVS, ConfigurationError
 
 _STATE_KEY = "credential_key"
+DEVELOPMENT_URL = "http://127.0.0.1:5000"
 
 
 def generate_key_pem() -> str:
@@ -81,13 +82,16 @@ def retired_public_keys() -> list[Ed25519PublicKey]:
 def public_base() -> str:
     """The portal's public root URL (no trailing slash), from ``MOOC_PUBLIC_URL``.
 
-    Development and tests without it fall back to the request's root.
+    Development and tests without it (production requires it) fall back to the request's
+    root, and outside a request (the demo-data command) to the address `make run` serves.
     """
     base = current_app.config.get("MOOC_PUBLIC_URL")
     if base:
         return str(base).rstrip("/")
     if has_request_context():
         return request.url_root.rstrip("/")
+    if current_app.testing or current_app.config.get("MOOC_ENV") in RELAXED_ENVS:
+        return DEVELOPMENT_URL
     raise ConfigurationError("MOOC_PUBLIC_URL is not set.")
 
 
