@@ -38,10 +38,12 @@ instance/credential_key: | $(BIN)/python
 	$(BIN)/python -c "from mooc_portal.certificates.issuer import generate_key_pem as g; print(g(), end='')" > $@
 	chmod 600 $@
 
+# The demo's peer portal is a second `make run` on 127.0.0.1:5001: a private address, allowed
+# only here (MOOC_ALLOW_PRIVATE_PEERS, see docs/security.md).
 run: install instance/secret_key instance/credential_key
 	$(FLASK) db upgrade
 	$(FLASK) portal demo-data --if-empty
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	MOOC_ALLOW_PRIVATE_PEERS=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-test node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .

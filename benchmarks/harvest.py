@@ -47,6 +47,7 @@ def main() -> None:
         source = make_app(f"sqlite:///{tmp}/source.sqlite3")
         build_catalog(source, args.courses)
         target = make_app(f"sqlite:///{tmp}/target.sqlite3")
+        target.config["MOOC_ALLOW_PRIVATE_PEERS"] = True  # the source peer is on 127.0.0.1
         with target.app_context():
             upgrade_database()
 

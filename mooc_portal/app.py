@@ -61,6 +61,8 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     # Largest request body (uploads, import files) read at all; beyond it: 413, nothing read.
     app.config.setdefault("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
     MoocPortal(app)
+    # The whole application is the portal: its rules (security headers) cover every response.
+    app.extensions["mooc_portal"].extras["standalone"] = True
     install_app_error_pages(app)
     Migrate(
         app,

@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     # retired by a rotation, kept in the DID document so their credentials stay verifiable.
     "MOOC_CREDENTIAL_KEY": None,
     "MOOC_CREDENTIAL_RETIRED_KEYS": [],
+    # Peer portals on loopback, private or link-local addresses are refused (the harvester must
+    # not reach the server's own network). True only for local testing and the demo peer.
+    "MOOC_ALLOW_PRIVATE_PEERS": False,
     # Alembic version table of the portal's own migrations.
     "MOOC_ALEMBIC_VERSION_TABLE": "mooc_alembic_version",
 }

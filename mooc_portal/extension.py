@@ -15,14 +15,10 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
 from mooc_portal import config as portal_config
+from mooc_portal import security
 from mooc_portal.resources import resource_dir
 
 log = logging.getLogger(__name__)
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
-)
 
 
 @dataclass
@@ -58,7 +54,9 @@ class MoocPortal:
             portal=self, owns_login=owns_login, owns_database=owns_database
         )
         prefix = self.url_prefix if self.url_prefix is not None else app.config["MOOC_URL_PREFIX"]
+        app.extensions["mooc_portal"].extras["url_prefix"] = prefix or ""
         app.register_blueprint(build_blueprint(), url_prefix=prefix or None)
+        security.install(app)
         from mooc_portal.cli import portal_cli
 
         app.cli.add_command(portal_cli)
@@ -205,13 +203,6 @@ def build_blueprint() -> Blueprint:
         progress_bp,
     ):
         portal.register_blueprint(child)
+    portal.before_request(security.check_request)
     install_page_handlers(portal)
-
-    @portal.after_request
-    def security_headers(response: Any) -> Any:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
     return portal

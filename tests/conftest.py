@@ -131,6 +131,8 @@ def _create_test_app(database_url: str, **config: Any) -> Flask:
             "SECRET_KEY": TEST_SECRET,
             "MOOC_DATABASE_URL": database_url,
             "SERVER_NAME": None,
+            # Whatever the environment says: the tests of the address rules need them on.
+            "MOOC_ALLOW_PRIVATE_PEERS": False,
             **config,
         }
     )
@@ -252,3 +254,26 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def fake_dns(app: Flask) -> Iterator[dict[str, list[str]]]:
+    """A resolver for peer host names: ``fake_dns["peer.example"] = ["93.184.215.14"]``.
+
+    Tests of the portal's address rules never ask the real DNS (there is no network) and never
+    connect to what a name resolves to. A name missing from the map does not resolve.
+    """
+    answers: dict[str, list[str]] = {}
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host not in answers:
+            raise OSError(f"{host} does not resolve")
+        found = answers[host]
+        return [found.pop(0)] if len(found) > 1 else list(found)  # successive answers
+
+    extras = app.extensions["mooc_portal"].extras
+    extras["peer_resolver"] = resolve
+    try:
+        yield answers
+    finally:
+        extras.pop("peer_resolver", None)

@@ -5,7 +5,8 @@ portal would have (``PORT=5001 MOOC_DATABASE_URL=sqlite:////tmp/peer.db make run
 come from the canned snapshot below, applied by the real harvest code
 (``federation.harvest.apply_snapshot``), not by a network call. ``flask portal harvest`` leaves
 the disabled peer alone; an administrator who starts a second portal there may enable it on the
-peers page, and the next harvest reconciles against what that portal really publishes.
+peers page, and the next harvest reconciles against what that portal really publishes (``make
+run`` allows peers on private addresses, ``MOOC_ALLOW_PRIVATE_PEERS``, for this).
 """
 
 from __future__ import annotations

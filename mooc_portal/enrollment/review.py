@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +11,7 @@ from sqlalchemy import Select, select
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.catalog.models import Course, CourseRun
+from mooc_portal.csv_export import write_csv
 from mooc_portal.db import session
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.enrollment.services import WITH_COURSE, managed_institution_ids, parse_uuid
@@ -102,28 +101,22 @@ CSV_COLUMNS = (
 
 def export_csv(enrollments: Iterable[Enrollment]) -> str:
     """The enrolments as CSV with a header row (UTC timestamps in ISO 8601)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for e in enrollments:
-        writer.writerow(
+    return write_csv(
+        CSV_COLUMNS,
+        (
             [
                 e.uuid,
                 e.run.course.code,
                 e.run.uuid,
                 e.run.start_at.isoformat() if e.run.start_at else "",
-                _csv_safe(e.account.display_name),
+                e.account.display_name,
                 e.account.email,
                 e.account.country or "",
                 e.state,
-                _csv_safe(e.reason or ""),
+                e.reason or "",
                 e.created_at.isoformat(),
                 e.modified_at.isoformat(),
             ]
-        )
-    return out.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheets (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+            for e in enrollments
+        ),
+    )

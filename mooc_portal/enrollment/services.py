@@ -385,9 +385,18 @@ def promote_from_waitlist(enrollment: Enrollment, *, actor: Account) -> Enrollme
 def set_capacity(run: CourseRun, capacity: int | None, *, actor: Account) -> list[Enrollment]:
     """Change a run's capacity (None: unlimited); newly free seats go to the waitlist.
 
-    Returns the enrolments promoted. A capacity below the seats already taken is refused.
+    The one path for a capacity change (the enrolment review page, the partner run form and
+    the partner API all come here): only the run's institution's managers and administrators
+    change it; raising it promotes the waitlist in order before any newcomer gets a seat.
+    Returns the enrolments promoted.
+
+    Raises NotPermitted (``field="capacity"``) for anyone else, InvalidInput for a negative
+    capacity and Conflict for one below the seats already taken.
     """
-    require_run_manager(actor, run)
+    if not can_manage_run(actor, run):
+        raise NotPermitted(
+            _("Only the institution's managers change a run's capacity."), field="capacity"
+        )
     if capacity is not None and capacity < 0:
         raise InvalidInput(_("The capacity cannot be negative."), field="capacity")
     run = lock_run(run)

@@ -35,6 +35,7 @@ from mooc_portal.catalog.models import (
 )
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import NotFound
+from mooc_portal.federation.addresses import PeerAddressRefused, PeerTransport
 from mooc_portal.federation.changes import SUPPRESS
 from mooc_portal.federation.models import (
     FederatedOrigin,
@@ -81,10 +82,14 @@ class PeerClient:
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         url = self.base_url.rstrip("/") + path
+        unreachable = f"{url} could not be reached (or its address is not a public one)."
         try:
             with (
                 httpx.Client(
-                    timeout=self.timeout, transport=self.transport, follow_redirects=False
+                    timeout=self.timeout,
+                    # Every request is checked (and pinned) to a public address first.
+                    transport=PeerTransport(self.transport),
+                    follow_redirects=False,
                 ) as client,
                 client.stream("GET", url, params=params) as response,
             ):
@@ -97,10 +102,14 @@ class PeerClient:
                     body += chunk
                     if len(body) > self.max_bytes:
                         raise HarvestError(f"{url} sent more than {self.max_bytes} bytes.")
+        # One message for a refused address, a refused connection and a connection timeout:
+        # the peers page must not tell which hosts and ports answer.
+        except (PeerAddressRefused, httpx.ConnectError, httpx.ConnectTimeout):
+            raise HarvestError(unreachable) from None
         except httpx.TimeoutException:
             raise HarvestError(f"{url} did not answer within {self.timeout} s.") from None
-        except httpx.HTTPError as exc:
-            raise HarvestError(f"{url} could not be reached: {exc}") from None
+        except httpx.HTTPError:
+            raise HarvestError(unreachable) from None
         try:
             return json.loads(body)
         except (ValueError, UnicodeDecodeError):

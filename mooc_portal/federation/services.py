@@ -445,20 +445,22 @@ def list_peers(actor: Any) -> list[Any]:
 
 
 def register_peer(actor: Any, *, name: str, base_url: str, enabled: bool = True) -> Any:
-    """Add a peer portal to harvest (administrators only)."""
-    from urllib.parse import urlsplit
+    """Add a peer portal to harvest (administrators only).
 
+    The base URL loses its query and fragment and must resolve to public addresses only
+    (``federation/addresses.py``; ``MOOC_ALLOW_PRIVATE_PEERS`` allows private ones for local
+    testing); a refusal says nothing about why, so this form maps no network.
+    """
     from mooc_portal.errors import Conflict
+    from mooc_portal.federation.addresses import peer_addresses, peer_base_url
     from mooc_portal.federation.models import Peer
 
     _require_admin(actor)
     name = (name or "").strip()
-    base_url = (base_url or "").strip().rstrip("/")
     if not name:
         raise InvalidInput("Give the peer a name.", field="name")
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidInput("The base URL starts with http:// or https://.", field="base_url")
+    base_url = peer_base_url(base_url)
+    peer_addresses(base_url)
     if session.scalar(select(Peer.id).where(Peer.name == name)) is not None:
         raise Conflict("A peer with this name exists.", field="name")
     peer = Peer(name=name, base_url=base_url, enabled=enabled)

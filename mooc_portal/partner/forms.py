@@ -31,6 +31,7 @@ from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
 from mooc_portal.catalog.outline import LessonKind
 from mooc_portal.errors import PortalError
 from mooc_portal.i18n import country_choices
+from mooc_portal.publishing.validation import TEXT_LIMITS
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
 
 
@@ -89,7 +90,9 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 
 class CourseForm(FlaskForm):
-    code = StringField(_l("Course code"), validators=[DataRequired(), Length(max=50)])
+    code = StringField(
+        _l("Course code"), validators=[DataRequired(), Length(max=TEXT_LIMITS["code"])]
+    )
     slug = StringField(
         _l("Web address name"),
         validators=[Optional(), Length(max=120)],
@@ -122,7 +125,7 @@ class CourseForm(FlaskForm):
     )
     accessibility_statement = TextAreaField(
         _l("Accessibility statement for the course materials"),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), Length(max=TEXT_LIMITS["accessibility_statement"])],
     )
 
 
@@ -130,15 +133,18 @@ class NewCourseForm(CourseForm):
     original_language = StringField(
         _l("Original language (language tag)"), default="en", validators=[DataRequired()]
     )
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TEXT_LIMITS["title"])])
+    summary = TextAreaField(
+        _l("Summary"), validators=[Optional(), Length(max=TEXT_LIMITS["summary"])]
+    )
     description = TextAreaField(
         _l("Description"),
-        validators=[Optional(), Length(max=20000)],
+        validators=[Optional(), Length(max=TEXT_LIMITS["description"])],
         description=_l("Plain text; line breaks are kept."),
     )
     learning_outcomes = TextAreaField(
-        _l("Learning outcomes"), validators=[Optional(), Length(max=10000)]
+        _l("Learning outcomes"),
+        validators=[Optional(), Length(max=TEXT_LIMITS["learning_outcomes"])],
     )
 
 
@@ -148,15 +154,18 @@ class EditCourseForm(CourseForm):
 
 class TranslationForm(FlaskForm):
     language = StringField(_l("Language (language tag, e.g. ko)"), validators=[DataRequired()])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TEXT_LIMITS["title"])])
+    summary = TextAreaField(
+        _l("Summary"), validators=[Optional(), Length(max=TEXT_LIMITS["summary"])]
+    )
     description = TextAreaField(
         _l("Description"),
-        validators=[Optional(), Length(max=20000)],
+        validators=[Optional(), Length(max=TEXT_LIMITS["description"])],
         description=_l("Plain text; line breaks are kept."),
     )
     learning_outcomes = TextAreaField(
-        _l("Learning outcomes"), validators=[Optional(), Length(max=10000)]
+        _l("Learning outcomes"),
+        validators=[Optional(), Length(max=TEXT_LIMITS["learning_outcomes"])],
     )
 
 

@@ -10,8 +10,6 @@ takes the completion or the certificate back.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.models import CourseRun, Pace
 from mooc_portal.catalog.outline import Lesson, Module
 from mooc_portal.certificates.models import Certificate
+from mooc_portal.csv_export import write_csv
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
@@ -464,27 +463,20 @@ CSV_COLUMNS = (
 
 def export_csv(report: RunProgress) -> str:
     """Per-learner progress as CSV with a header row (UTC timestamps in ISO 8601)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in report.learners:
-        e = row.enrollment
-        writer.writerow(
+    return write_csv(
+        CSV_COLUMNS,
+        (
             [
-                e.uuid,
-                _csv_safe(e.account.display_name),
-                e.account.email,
-                e.account.country or "",
-                e.state,
+                row.enrollment.uuid,
+                row.enrollment.account.display_name,
+                row.enrollment.account.email,
+                row.enrollment.account.country or "",
+                row.enrollment.state,
                 row.progress.done,
                 row.progress.total,
                 row.progress.percent,
                 row.last_activity.isoformat() if row.last_activity else "",
             ]
-        )
-    return out.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheets (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+            for row in report.learners
+        ),
+    )

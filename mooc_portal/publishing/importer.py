@@ -33,6 +33,7 @@ from mooc_portal.publishing.validation import (
     validate_course_data,
     validate_translation,
 )
+from mooc_portal.security import MAX_JSON_DEPTH, JsonTooDeep, load_json
 from mooc_portal.slugs import slugify
 
 TEXT_FIELDS = ("title", "summary", "description", "learning_outcomes")
@@ -62,6 +63,9 @@ class ImportReport:
         return sum(1 for r in self.rows if r.action == action)
 
 
+PARSE_ERROR = "_parse_error"  # a row the parser could not read: its message
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -72,6 +76,29 @@ def _split(value: Any) -> list[str]:
     return [v.strip() for v in str(value or "").replace(",", ";").split(";") if v.strip()]
 
 
+def _shape_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
+    """A JSON row's values of the wrong kind: an object or a list where a text belongs (its
+    text would be the object's repr), a list of lists."""
+    errors: list[tuple[str, str]] = []
+    for key, value in row.items():
+        if key == "translations":
+            continue
+        if key in LIST_FIELDS and isinstance(value, list):
+            if any(isinstance(v, dict | list) for v in value):
+                errors.append((str(key), _("Give a list of texts.")))
+        elif isinstance(value, dict | list):
+            errors.append((str(key), _("Give a text or a number here, not a list or object.")))
+    translations = row.get("translations")
+    if isinstance(translations, dict):
+        for language, values in translations.items():
+            if not isinstance(values, dict):
+                continue
+            for name, value in values.items():
+                if isinstance(value, dict | list):
+                    errors.append((f"{language}:{name}", _("Give a text here.")))
+    return errors
+
+
 def parse_file(data: bytes, filename: str) -> list[dict[str, Any]]:
     """Rows as dicts: ``translations`` maps a language to its texts. InvalidInput if unreadable."""
     try:
@@ -80,7 +107,12 @@ def parse_file(data: bytes, filename: str) -> list[dict[str, Any]]:
         raise InvalidInput(_("The file is not UTF-8 text."), field="file") from exc
     if filename.lower().endswith(".json"):
         try:
-            items = json.loads(text)
+            items = load_json(text)
+        except JsonTooDeep:
+            raise InvalidInput(
+                _("The JSON is nested more than %(n)d levels deep.", n=MAX_JSON_DEPTH),
+                field="file",
+            ) from None
         except json.JSONDecodeError as exc:
             raise InvalidInput(
                 _("The JSON is not valid (line %(line)d).", line=exc.lineno), field="file"
@@ -95,7 +127,21 @@ def parse_file(data: bytes, filename: str) -> list[dict[str, Any]]:
         if not reader.fieldnames or "code" not in reader.fieldnames:
             raise InvalidInput(_("The CSV needs a header row with a code column."), field="file")
         rows = []
-        for raw in reader:
+        while True:
+            try:
+                raw = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                # A cell over the csv module's limit (131,072 characters), a NUL, a broken
+                # quote: this row's error; the reader cannot go on past it reliably.
+                message = (
+                    _("A cell is longer than %(n)d characters.", n=csv.field_size_limit())
+                    if "field larger" in str(exc)
+                    else _("This row cannot be read as CSV (line %(line)d).", line=reader.line_num)
+                )
+                rows.append({PARSE_ERROR: message})
+                break
             row: dict[str, Any] = {"translations": {}}
             for key, value in raw.items():
                 if key is None:
@@ -124,6 +170,25 @@ class _Planned:
 def _plan_row(
     number: int, row: dict[str, Any], existing: dict[str, Course], known_subjects: set[str]
 ) -> _Planned:
+    if PARSE_ERROR in row:
+        return _Planned(
+            result=RowResult(row=number, code="", errors=[("file", row[PARSE_ERROR])]),
+            clean={},
+            texts={},
+            course=None,
+        )
+    shape = _shape_errors(row)
+    if shape:
+        return _Planned(
+            result=RowResult(
+                row=number,
+                code=row["code"] if isinstance(row.get("code"), str) else "",
+                errors=shape,
+            ),
+            clean={},
+            texts={},
+            course=None,
+        )
     code = str(row.get("code") or "").strip()
     result = RowResult(row=number, code=code)
     original = str(row.get("original_language") or "en").strip()

@@ -25,6 +25,7 @@ from mooc_portal.catalog.models import (
 )
 from mooc_portal.catalog.search import index_course
 from mooc_portal.db import session
+from mooc_portal.enrollment import services as enrolment
 from mooc_portal.errors import Conflict, InvalidInput, NotFound
 from mooc_portal.institutions.models import Institution
 from mooc_portal.publishing.permissions import require_course_editor, require_staff
@@ -309,9 +310,10 @@ def get_course_for_staff(actor: Account | None, course_uuid: str) -> Course:
 # --- runs -------------------------------------------------------------------------------------
 
 
-def _apply_run(run: CourseRun, data: RunData) -> None:
+def _apply_run(run: CourseRun, data: RunData, *, capacity: bool = True) -> None:
     for name in RunData.__dataclass_fields__:
-        setattr(run, name, getattr(data, name))
+        if capacity or name != "capacity":
+            setattr(run, name, getattr(data, name))
 
 
 def create_run(actor: Account | None, course: Course, data: RunData) -> CourseRun:
@@ -326,10 +328,19 @@ def create_run(actor: Account | None, course: Course, data: RunData) -> CourseRu
 
 
 def update_run(actor: Account | None, run: CourseRun, data: RunData) -> CourseRun:
+    """Change a run. A new capacity goes through the enrolment rules (``set_capacity``):
+    managers only, never below the seats taken, the waitlist promoted first."""
     actor = require_course_editor(actor, run.course)
     raise_first_error(validate_run(data))
     before = snapshot(run, RUN_FIELDS)
-    _apply_run(run, data)
+    new_capacity = data.capacity != run.capacity
+    _apply_run(run, data, capacity=False)
+    if new_capacity:
+        # After the other fields (whether the run needs approval decides where a promoted
+        # learner goes), flushed first so that locking the run cannot lose them. A refusal
+        # leaves the caller to roll back, as every request does on an error.
+        session.flush()
+        enrolment.set_capacity(run, data.capacity, actor=actor)
     _record_run(
         actor,
         "update",

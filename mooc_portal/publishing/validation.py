@@ -55,6 +55,18 @@ RUN_FIELDS = (
 
 FieldErrors = list[tuple[str, str]]
 MAX_CAPACITY = 10_000_000
+# The longest text each field takes, whoever sends it: the web forms, the partner API and bulk
+# import (the forms show the same limits through ``Length``).
+TEXT_LIMITS = {
+    "code": 50,
+    "title": 200,
+    "summary": 2000,
+    "description": 20000,
+    "learning_outcomes": 10000,
+    "accessibility_statement": 5000,
+}
+MAX_LANGUAGES = 30  # teaching or subtitle languages of one course
+MAX_SUBJECTS = 20
 
 
 @dataclass
@@ -125,8 +137,28 @@ def run_data(run: CourseRun) -> RunData:
 # --- validation -------------------------------------------------------------------------------
 
 
+def _text(value: str | None, field_name: str, errors: FieldErrors) -> str | None:
+    """``value`` stripped (None when empty); an error when it is longer than the field's limit
+    or holds a NUL character (which no PostgreSQL text can store)."""
+    text = (value or "").strip()
+    limit = TEXT_LIMITS[field_name]
+    if len(text) > limit:
+        errors.append(
+            (
+                field_name,
+                _("Enter at most %(n)d characters (this has %(m)d).", n=limit, m=len(text)),
+            )
+        )
+    elif "\x00" in text:
+        errors.append((field_name, _("Remove the NUL character from this text.")))
+    return text or None
+
+
 def _languages(tags: list[str], field_name: str, errors: FieldErrors) -> list[str]:
     result: list[str] = []
+    if len(tags) > MAX_LANGUAGES:
+        errors.append((field_name, _("Give at most %(n)d languages.", n=MAX_LANGUAGES)))
+        return result
     for tag in tags:
         if not (tag or "").strip():
             continue
@@ -177,7 +209,7 @@ def validate_course_data(data: CourseData) -> tuple[dict[str, Any], FieldErrors]
     errors: FieldErrors = []
     clean: dict[str, Any] = {}
     code = (data.code or "").strip()
-    if not code or len(code) > 50:
+    if not code or len(code) > TEXT_LIMITS["code"] or "\x00" in code:
         errors.append(("code", _("Enter a course code of at most 50 characters.")))
     clean["code"] = code
     try:
@@ -201,7 +233,9 @@ def validate_course_data(data: CourseData) -> tuple[dict[str, Any], FieldErrors]
     clean["teaching_languages"] = _languages(data.teaching_languages, "teaching_languages", errors)
     clean["subtitle_languages"] = _languages(data.subtitle_languages, "subtitle_languages", errors)
     subjects: list[str] = []
-    for code_ in data.subjects:
+    if len(data.subjects) > MAX_SUBJECTS:
+        errors.append(("subjects", _("Give at most %(n)d subjects.", n=MAX_SUBJECTS)))
+    for code_ in data.subjects[:MAX_SUBJECTS]:
         code_ = (code_ or "").strip()
         if not code_:
             continue
@@ -210,7 +244,9 @@ def validate_course_data(data: CourseData) -> tuple[dict[str, Any], FieldErrors]
         elif code_ not in subjects:
             subjects.append(code_)
     clean["subjects"] = sorted(subjects)
-    clean["accessibility_statement"] = (data.accessibility_statement or "").strip() or None
+    clean["accessibility_statement"] = _text(
+        data.accessibility_statement, "accessibility_statement", errors
+    )
     slug = slugify(data.slug or "") if data.slug else None
     if data.slug and not slug:
         errors.append(("slug", _("Use letters, digits and hyphens.")))
@@ -226,11 +262,11 @@ def validate_translation(data: TranslationData) -> tuple[dict[str, Any], FieldEr
     except ValueError:
         errors.append(("language", _("Choose a valid language tag, such as en or ko.")))
     title = (data.title or "").strip()
-    if not title or len(title) > 200:
+    if not title or len(title) > TEXT_LIMITS["title"] or "\x00" in title:
         errors.append(("title", _("Enter a title of at most 200 characters.")))
     clean["title"] = title
     for name in ("summary", "description", "learning_outcomes"):
-        clean[name] = (getattr(data, name) or "").strip() or None
+        clean[name] = _text(getattr(data, name), name, errors)
     return clean, errors
 
 

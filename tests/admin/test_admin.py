@@ -59,7 +59,8 @@ def test_deactivated_institution_leaves_the_catalog_and_nothing_is_deleted(clien
 
 def test_audit_log_records_and_filters_changes(client, auth, admin):
     home = make_institution(slug="home-u")
-    editor = make_account("editor@home.example", memberships={home: "editor"})
+    # A manager: only managers change a run's capacity (issue 8).
+    editor = make_account("editor@home.example", memberships={home: "manager"})
     course = make_course(institution=home, status="draft")
     run = services.create_run(editor, course, RunData(capacity=10))
     services.update_run(editor, run, RunData(capacity=12))

@@ -33,7 +33,10 @@ def live_server(wsgi_app: Any) -> Iterator[str]:
 def second_portal_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """Another portal on another database (SQLite), migrated once for the session."""
     path = tmp_path_factory.mktemp("peer") / "second-portal.sqlite3"
-    app = make_test_app(f"sqlite:///{path}", MOOC_HARVEST_TIMEOUT=2.0)
+    # Its peers are served on 127.0.0.1 by the tests: a local-testing setup.
+    app = make_test_app(
+        f"sqlite:///{path}", MOOC_HARVEST_TIMEOUT=2.0, MOOC_ALLOW_PRIVATE_PEERS=True
+    )
     with app.app_context():
         upgrade_database()
     yield app

@@ -71,17 +71,25 @@ def test_a_token_creates_a_draft_submits_it_and_adds_runs(client, db_session, pa
     assert run.status_code == 201, run.get_json()
     changed = client.patch(
         f"/api/v1/runs/{run.get_json()['id']}",
+        json={"capacity": 100, "requires_approval": True},
+        headers=bearer(partner["plain"]),
+    )
+    assert changed.status_code == 200, changed.get_json()
+    # A token acts as an editor: only the institution's managers change a capacity (issue 8).
+    refused = client.patch(
+        f"/api/v1/runs/{run.get_json()['id']}",
         json={"capacity": 150},
         headers=bearer(partner["plain"]),
     )
-    assert changed.status_code == 200
+    assert refused.status_code == 403
+    assert refused.get_json()["field"] == "capacity"
     submitted = client.patch(
         f"/api/v1/courses/{body['id']}", json={"submit": True}, headers=bearer(partner["plain"])
     )
     assert submitted.get_json()["status"] == "in_review"
     db_session.refresh(course)
     assert course.status == CourseStatus.IN_REVIEW
-    assert course.runs[0].capacity == 150
+    assert course.runs[0].capacity == 100 and course.runs[0].requires_approval
 
 
 def test_a_token_never_reaches_another_institutions_courses(client, db_session, partner):

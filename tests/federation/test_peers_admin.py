@@ -8,7 +8,10 @@ from mooc_portal.federation.models import HarvestRun, Peer
 from tests.factories import make_account
 
 
-def test_administrators_register_peers_and_see_their_harvest_status(client, auth, db_session):
+def test_administrators_register_peers_and_see_their_harvest_status(
+    client, auth, db_session, fake_dns
+):
+    fake_dns["nordic.example"] = ["93.184.215.14"]
     admin = make_account(is_admin=True)
     failing = Peer(name="Failing", base_url="http://failing.example", last_error="timed out",
                    last_error_at=utcnow())  # fmt: skip

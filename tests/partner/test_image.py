@@ -74,3 +74,24 @@ def test_a_request_body_over_the_limit_is_refused_unread(app, client, auth, home
     assert "too large" in response.get_data(as_text=True)
     assert home["course"].image is None
     assert list(media.iterdir()) == []
+
+
+def test_a_replaced_image_is_deleted_once_the_new_one_is_saved(client, auth, home, media):
+    """Issue 8: replaced course images were never deleted."""
+    auth.login(home["editor"].email)
+    assert upload(client, auth, home["course"], PNG, "first.png").status_code == 302
+    first = home["course"].image
+    assert upload(client, auth, home["course"], PNG + b"2", "second.png").status_code == 302
+    second = home["course"].image
+    assert second != first
+    assert [p.name for p in media.iterdir()] == [second]
+    assert client.get(f"/partner/media/{first}").status_code == 404
+
+
+def test_a_refused_replacement_keeps_the_old_image_and_leaves_no_file(client, auth, home, media):
+    auth.login(home["editor"].email)
+    assert upload(client, auth, home["course"], PNG, "first.png").status_code == 302
+    first = home["course"].image
+    assert upload(client, auth, home["course"], b"not an image", "x.png").status_code == 400
+    assert home["course"].image == first
+    assert [p.name for p in media.iterdir()] == [first]

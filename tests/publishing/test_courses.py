@@ -165,8 +165,9 @@ def test_runs_create_edit_cancel(db_session, home, editor):
     run = services.create_run(
         editor, course, RunData(start_at=start, end_at=start + timedelta(weeks=4), capacity=30)
     )
+    manager = make_account(memberships={home: "manager"})  # only managers change capacity
     services.update_run(
-        editor, run, RunData(start_at=start, end_at=start + timedelta(weeks=5), capacity=40)
+        manager, run, RunData(start_at=start, end_at=start + timedelta(weeks=5), capacity=40)
     )
     assert run.capacity == 40
     services.cancel_run(editor, run)

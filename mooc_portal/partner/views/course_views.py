@@ -163,7 +163,7 @@ def course_image(course_uuid: str) -> Any:
     form = ImageForm()
     if form.validate_on_submit():
         try:
-            name = media.store_image(form.image.data.stream)
+            name = media.replace_image(form.image.data.stream, course.image)
             services.set_course_image(actor, course, name)
         except PortalError as error:
             attach_error(form, error)

@@ -1,0 +1,470 @@
+"""Who may do what: every route of the URL map, as six visitors, with the status each gets.
+
+The walk is generated from ``app.url_map``: every rule and method is requested as an anonymous
+visitor, a learner, an editor and a manager of one institution, a manager of another and an
+administrator. Each gets exactly the status in :data:`MATRIX`, and a refused write leaves what
+is stored unchanged.
+
+Adding a route? The test fails and names it; add one line to :data:`MATRIX`:
+``("portal.domain.endpoint", "POST"): (anonymous, learner, editor, manager, other, admin),``
+with the status each visitor should get (POSTs carry a valid CSRF token and junk form data, so
+a permitted write usually answers 400 or 302; ``LOGIN`` is the redirect to the log-in page). If
+the URL needs a new argument, give it a value in :func:`url_values`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from mooc_portal.accounts.models import Membership
+from mooc_portal.audit.models import AuditEntry
+from mooc_portal.catalog.models import Course, CourseRun, CourseTranslation
+from mooc_portal.catalog.outline import Lesson, Module
+from mooc_portal.certificates.models import Certificate
+from mooc_portal.db import session, utcnow
+from mooc_portal.enrollment import services as enrolment
+from mooc_portal.enrollment.models import Enrollment
+from mooc_portal.federation.models import ApiToken, Peer
+from mooc_portal.federation.partner import create_api_token
+from mooc_portal.institutions.models import Institution
+from tests.conftest import AuthActions
+from tests.factories import make_account, make_course, make_institution, make_run
+
+ROLES = ("anonymous", "learner", "editor", "manager", "other", "admin")
+LOGIN = 302  # sent to the log-in page
+ANY_WRITE = {"POST", "PUT", "PATCH", "DELETE"}
+PRIVATE = b"learner@matrix.example"  # only the learner, home's manager and administrators see it
+REFUSED = {401, 403, 404, 405}
+
+# (rule, method): (anonymous, learner, editor, manager, other manager, administrator)
+# A refusal is 302 to log in (anonymous), 403 (not allowed) or 404 (another institution's
+# object is as unknown as a missing one). The write API answers 401 to every session: only a
+# token authorises it (its own tests cover tokens); POST /api/v1/courses validates the body
+# first, so the empty body gets 400.
+MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
+    ("/static/<path:filename>", "GET"): (404, 404, 404, 404, 404, 404),
+    ("/static/portal/<path:filename>", "GET"): (404, 404, 404, 404, 404, 404),
+    ("/", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/language", "GET"): (400, 400, 400, 400, 400, 400),
+    ("/language", "POST"): (302, 302, 302, 302, 302, 302),
+    ("/courses", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/courses/<slug>", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/institutions", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/institutions/<slug>", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/account/login", "GET"): (200, 302, 302, 302, 302, 302),
+    ("/account/login", "POST"): (400, 302, 302, 302, 302, 302),
+    ("/account/register", "GET"): (200, 302, 302, 302, 302, 302),
+    ("/account/register", "POST"): (400, 302, 302, 302, 302, 302),
+    ("/account/", "GET"): (302, 200, 200, 200, 200, 200),
+    ("/account/", "POST"): (302, 400, 400, 400, 400, 400),
+    ("/account/password", "GET"): (302, 200, 200, 200, 200, 200),
+    ("/account/password", "POST"): (302, 400, 400, 400, 400, 400),
+    ("/account/password/forgot", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/account/password/forgot", "POST"): (302, 302, 302, 302, 302, 302),
+    ("/account/password/reset/<token>", "GET"): (400, 400, 400, 400, 400, 400),
+    ("/account/password/reset/<token>", "POST"): (400, 400, 400, 400, 400, 400),
+    ("/runs/<run_uuid>/enrol", "POST"): (302, 409, 302, 302, 302, 302),
+    ("/my/enrolments", "GET"): (302, 200, 200, 200, 200, 200),
+    ("/my/enrolments/<enrollment_uuid>/withdraw", "GET"): (302, 200, 404, 404, 404, 404),
+    ("/my/enrolments/<enrollment_uuid>/withdraw", "POST"): (302, 302, 404, 404, 404, 404),
+    ("/admin/enrolments", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/partner/enrolments", "GET"): (302, 403, 403, 200, 200, 403),
+    ("/admin/enrolments.csv", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/partner/enrolments.csv", "GET"): (302, 403, 403, 200, 200, 403),
+    ("/enrolments/decide", "POST"): (302, 400, 400, 400, 400, 400),
+    ("/enrolments/<enrollment_uuid>/promote", "POST"): (302, 403, 403, 409, 403, 409),
+    ("/runs/<run_uuid>/capacity", "POST"): (302, 403, 403, 409, 403, 409),
+    ("/certificates/<code>", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/certificates/<code>.json", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/certificates/<code>/revoke", "POST"): (302, 403, 403, 403, 403, 302),
+    ("/certificates/<code>/download", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/certificates/<code>.pdf", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/certificates/status/<int:number>", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/.well-known/did.json", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/did.json", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/sitemap.xml", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/admin/peers", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/peers", "POST"): (302, 403, 403, 403, 403, 400),
+    ("/admin/peers/<int(max=2147483647):peer_id>/enabled", "POST"): (302, 403, 403, 403, 403, 302),
+    ("/partner/<slug>/api-tokens", "GET"): (302, 403, 403, 200, 403, 200),
+    ("/partner/<slug>/api-tokens", "POST"): (302, 403, 403, 200, 403, 200),
+    ("/partner/<slug>/api-tokens/<int(max=2147483647):token_id>/revoke", "POST"): (
+        302,
+        403,
+        403,
+        302,
+        403,
+        302,
+    ),
+    ("/ooapi/v5/", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/ooapi/v5/organizations", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/ooapi/v5/organizations/<organization_id>", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/ooapi/v5/courses", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/ooapi/v5/courses/<course_id>", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/ooapi/v5/courses/<course_id>/offerings", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/ooapi/v5/offerings/<offering_id>", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/api/v1/institutions", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/api/v1/institutions/<institution_id>", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/api/v1/courses", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/api/v1/courses/<course_id>", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/api/v1/runs/<run_id>", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/api/v1/courses", "POST"): (400, 400, 400, 400, 400, 400),
+    ("/api/v1/courses/<course_id>", "PATCH"): (401, 401, 401, 401, 401, 401),
+    ("/api/v1/courses/<course_id>/runs", "POST"): (401, 401, 401, 401, 401, 401),
+    ("/api/v1/runs/<run_id>", "PATCH"): (401, 401, 401, 401, 401, 401),
+    ("/api/v1/changes", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/api/v1/export", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/api/v1/<path:unknown>", "DELETE"): (404, 404, 404, 404, 404, 404),
+    ("/api/v1/<path:unknown>", "GET"): (404, 404, 404, 404, 404, 404),
+    ("/api/v1/<path:unknown>", "PATCH"): (404, 404, 404, 404, 404, 404),
+    ("/api/v1/<path:unknown>", "POST"): (404, 404, 404, 404, 404, 404),
+    ("/api/v1/<path:unknown>", "PUT"): (404, 404, 404, 404, 404, 404),
+    ("/api/v1/openapi.json", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/api/v1/docs", "GET"): (200, 200, 200, 200, 200, 200),
+    ("/partner/", "GET"): (302, 200, 302, 302, 302, 200),
+    ("/partner/<slug>/", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/<slug>/courses/new", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/<slug>/courses/new", "POST"): (302, 404, 400, 400, 404, 400),
+    ("/partner/courses/<course_uuid>/", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<course_uuid>/edit", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<course_uuid>/edit", "POST"): (302, 404, 400, 400, 404, 400),
+    ("/partner/courses/<course_uuid>/preview", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<course_uuid>/transition", "POST"): (302, 404, 403, 403, 404, 409),
+    ("/partner/courses/<course_uuid>/image", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<course_uuid>/image", "POST"): (302, 404, 400, 400, 404, 400),
+    ("/partner/media/<name>", "GET"): (404, 404, 404, 404, 404, 404),
+    ("/partner/courses/<course_uuid>/translations/<language>", "GET"): (
+        302,
+        404,
+        200,
+        200,
+        404,
+        200,
+    ),
+    ("/partner/courses/<course_uuid>/translations/<language>", "POST"): (
+        302,
+        404,
+        302,
+        302,
+        404,
+        302,
+    ),
+    ("/partner/courses/<course_uuid>/translations/new", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<course_uuid>/translations/new", "POST"): (302, 404, 302, 302, 404, 302),
+    ("/partner/courses/<course_uuid>/translations/<language>/delete", "POST"): (
+        302,
+        404,
+        302,
+        302,
+        404,
+        302,
+    ),
+    ("/partner/courses/<course_uuid>/runs/<run_uuid>", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<course_uuid>/runs/<run_uuid>", "POST"): (302, 404, 400, 400, 404, 400),
+    ("/partner/courses/<course_uuid>/runs/new", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<course_uuid>/runs/new", "POST"): (302, 404, 400, 400, 404, 400),
+    ("/partner/courses/<course_uuid>/runs/<run_uuid>/cancel", "POST"): (
+        302,
+        404,
+        302,
+        302,
+        404,
+        302,
+    ),
+    ("/partner/<slug>/import", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/<slug>/import", "POST"): (302, 404, 400, 400, 404, 400),
+    ("/partner/courses/<course_uuid>/outline", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<course_uuid>/outline", "POST"): (302, 404, 302, 302, 404, 302),
+    ("/partner/courses/<course_uuid>/outline/<module_uuid>/<operation>", "POST"): (
+        302,
+        404,
+        302,
+        302,
+        404,
+        302,
+    ),
+    ("/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>", "GET"): (
+        302,
+        404,
+        200,
+        200,
+        404,
+        200,
+    ),
+    ("/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>", "POST"): (
+        302,
+        404,
+        400,
+        400,
+        404,
+        400,
+    ),
+    ("/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/new", "GET"): (
+        302,
+        404,
+        200,
+        200,
+        404,
+        200,
+    ),
+    ("/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/new", "POST"): (
+        302,
+        404,
+        400,
+        400,
+        404,
+        400,
+    ),
+    (
+        "/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/<operation>",
+        "POST",
+    ): (302, 404, 302, 302, 404, 302),
+    ("/partner/courses/<course_uuid>/outline/<module_uuid>/translations/<language>", "GET"): (
+        302,
+        404,
+        200,
+        200,
+        404,
+        200,
+    ),
+    ("/partner/courses/<course_uuid>/outline/<module_uuid>/translations/<language>", "POST"): (
+        302,
+        404,
+        302,
+        302,
+        404,
+        302,
+    ),
+    (
+        "/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/translations/<language>",
+        "GET",
+    ): (302, 404, 200, 200, 404, 200),
+    (
+        "/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/translations/<language>",
+        "POST",
+    ): (302, 404, 302, 302, 404, 302),
+    ("/partner/<slug>/profile", "GET"): (302, 404, 403, 200, 404, 200),
+    ("/partner/<slug>/profile", "POST"): (302, 404, 403, 400, 404, 400),
+    ("/partner/<slug>/staff", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/<slug>/staff", "POST"): (302, 404, 403, 302, 404, 302),
+    ("/partner/<slug>/staff/<account_uuid>/<operation>", "POST"): (302, 404, 403, 302, 404, 302),
+    ("/partner/invitation/<token>", "GET"): (400, 400, 400, 400, 400, 400),
+    ("/partner/invitation/<token>", "POST"): (400, 400, 400, 400, 400, 400),
+    ("/admin/", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/courses/<course_uuid>", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/courses/<course_uuid>/transition", "POST"): (302, 403, 403, 403, 403, 409),
+    ("/admin/audit", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/institutions", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/institutions/new", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/institutions/new", "POST"): (302, 403, 403, 403, 403, 400),
+    ("/admin/institutions/<slug>", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/institutions/<slug>", "POST"): (302, 403, 403, 403, 403, 400),
+    ("/admin/institutions/<slug>/staff", "POST"): (302, 403, 403, 403, 403, 302),
+    ("/admin/institutions/<slug>/active", "POST"): (302, 403, 403, 403, 403, 302),
+    ("/my/learning", "GET"): (302, 200, 200, 200, 200, 200),
+    ("/learn/<run_uuid>", "GET"): (302, 200, 403, 403, 403, 403),
+    ("/learn/<run_uuid>/lessons/<lesson_uuid>", "GET"): (302, 200, 403, 403, 403, 403),
+    ("/learn/<run_uuid>/lessons/<lesson_uuid>/complete", "POST"): (302, 302, 403, 403, 403, 403),
+    ("/learn/<run_uuid>/lessons/<lesson_uuid>/incomplete", "POST"): (302, 302, 403, 403, 403, 403),
+    ("/admin/runs/<run_uuid>/progress", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/partner/runs/<run_uuid>/progress", "GET"): (302, 403, 403, 200, 403, 200),
+    ("/admin/runs/<run_uuid>/progress.csv", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/partner/runs/<run_uuid>/progress.csv", "GET"): (302, 403, 403, 200, 403, 200),
+    ("/account/logout", "POST"): (302, 302, 302, 302, 302, 302),
+}
+
+
+# -- the world the walk runs in -----------------------------------------------------------------
+
+
+@pytest.fixture
+def world(db_session) -> dict[str, Any]:
+    home = make_institution("Matrix Home", slug="matrix-home")
+    other = make_institution("Matrix Other", slug="matrix-other")
+    people = {
+        "learner": make_account("learner@matrix.example"),
+        "editor": make_account("editor@matrix.example", memberships={home: "editor"}),
+        "manager": make_account("manager@matrix.example", memberships={home: "manager"}),
+        "other": make_account("other@matrix.example", memberships={other: "manager"}),
+        "admin": make_account("admin@matrix.example", is_admin=True),
+    }
+    course = make_course(
+        institution=home,
+        slug="matrix-course",
+        credential="certificate",
+        titles={"en": "Matrix Course", "ko": "매트릭스 강좌"},
+    )
+    start = utcnow() - timedelta(days=1)
+    run = make_run(course, start=start, enrollment_start_at=start - timedelta(days=5))
+    module = Module(course=course, title="Week 1", position=0)
+    module.lessons.append(Lesson(title="Welcome", kind="reading", position=0, content="Hi"))
+    session.add(module)
+    session.flush()
+    learner = people["learner"]
+    enrolled = enrolment.enroll(run, learner, actor=learner)
+    graduate = make_account("graduate@matrix.example")
+    finished = enrolment.enroll(run, graduate, actor=graduate)
+    enrolment.complete(finished, actor=people["admin"])
+    certificate = session.scalar(select(Certificate))
+    peer = Peer(name="Matrix peer", base_url="https://peer.example", enabled=False)
+    session.add(peer)
+    token, _plain = create_api_token(people["manager"], home, "LMS")
+    session.commit()
+    return {
+        **people,
+        "home": home,
+        "course": course,
+        "run": run,
+        "module": module,
+        "lesson": module.lessons[0],
+        "enrollment": enrolled,
+        "certificate": certificate,
+        "peer": peer,
+        "token": token,
+    }
+
+
+def url_values(world: dict[str, Any], endpoint: str) -> dict[str, Any]:
+    """A value for every URL argument of the app's rules."""
+    return {
+        "slug": world["course"].slug
+        if endpoint == "portal.catalog.course_detail"
+        else world["home"].slug,
+        "course_uuid": world["course"].uuid,
+        "run_uuid": world["run"].uuid,
+        "module_uuid": world["module"].uuid,
+        "lesson_uuid": world["lesson"].uuid,
+        "enrollment_uuid": world["enrollment"].uuid,
+        "account_uuid": world["editor"].uuid,
+        "language": "ko",
+        "operation": "remove" if endpoint == "portal.partner.staff_change" else "delete",
+        "code": world["certificate"].code,
+        "number": 1,
+        "peer_id": world["peer"].id,
+        "token_id": world["token"].id,
+        "token": "not-a-valid-token",
+        "name": "0" * 32 + ".png",
+        "course_id": world["course"].uuid,
+        "run_id": world["run"].uuid,
+        "institution_id": world["home"].uuid,
+        "organization_id": world["home"].uuid,
+        "offering_id": world["run"].uuid,
+        "unknown": "nothing/here",
+        "filename": "no-such-file.css",
+    }
+
+
+def state() -> tuple[Any, ...]:
+    """What a hostile request must not change."""
+
+    def count(model: Any) -> int:
+        return session.scalar(select(func.count()).select_from(model))
+
+    return (
+        [(c.code, c.status, c.modified_at, c.image) for c in session.scalars(select(Course))],
+        [(r.capacity, r.cancelled, r.modified_at) for r in session.scalars(select(CourseRun))],
+        [(i.slug, i.active, i.modified_at) for i in session.scalars(select(Institution))],
+        [(e.state, e.modified_at) for e in session.scalars(select(Enrollment))],
+        [(c.revoked_at,) for c in session.scalars(select(Certificate))],
+        [(p.enabled,) for p in session.scalars(select(Peer))],
+        [(t.revoked_at,) for t in session.scalars(select(ApiToken))],
+        sorted(
+            (m.account_id, m.institution_id, m.role) for m in session.scalars(select(Membership))
+        ),
+        count(CourseTranslation),
+        count(Module),
+        count(Lesson),
+        count(AuditEntry),
+    )
+
+
+def requests(app: Any, world: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(rule, method, url) for every rule of the URL map and each method it answers; logging
+    out comes last, so the visitor stays logged in for the rest."""
+    walk = []
+    for rule in app.url_map.iter_rules():
+        values = url_values(world, rule.endpoint)
+        url = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            walk.append((rule.rule, method, url[1]))
+    return sorted(walk, key=lambda item: item[0].endswith("/logout"))
+
+
+FORM = {
+    "action": "approve",
+    "title": "Hijacked",
+    "code": "HACK",
+    "name": "Hijacked",
+    "email": "spy@evil.example",
+    "role": "manager",
+    "language": "en",
+    "capacity": "0",
+    "active": "0",
+    "enabled": "y",
+    "reason": "Hijacked",
+    "decision": "approve",
+    "enrollment": "",
+}
+
+
+def send(client: Any, method: str, url: str, token: str) -> Any:
+    if method == "GET":
+        return client.get(url)
+    if url.startswith("/api/"):
+        # A well-formed body: what refuses it is the missing token (a session is no API key).
+        return client.open(url, method=method, json={})
+    return client.open(url, method=method, data={**FORM, "csrf_token": token})
+
+
+def visitor(app: Any, role: str, world: dict[str, Any]) -> tuple[Any, str]:
+    client = app.test_client()
+    auth = AuthActions(client)
+    if role != "anonymous":
+        response = auth.login(world[role].email)
+        assert response.status_code == 302, f"{role} could not log in"
+    return client, auth.csrf_token("/account/login" if role == "anonymous" else "/")
+
+
+def test_every_route_answers_each_visitor_as_the_matrix_says(app, world, db_session):
+    walk = requests(app, world)
+    missing = [(r, m, u) for r, m, u in walk if (r, m) not in MATRIX]
+    observed: dict[tuple[str, str], list[int]] = {}
+    failures: list[str] = []
+    for role in ROLES:
+        client, token = visitor(app, role, world)
+        for rule, method, url in walk:
+            before = state() if method in ANY_WRITE else None
+            # Whatever the request writes is undone after it: each request meets the same world.
+            nested = db_session.begin_nested()
+            db_session.connection()  # emits the SAVEPOINT now, before the request's own
+            response = send(client, method, url, token)
+            status = response.status_code
+            if status == 302 and "/account/login" in response.headers.get("Location", ""):
+                status = LOGIN
+            observed.setdefault((rule, method), []).append(status)
+            refused = status in REFUSED or (status == LOGIN and role == "anonymous")
+            if before is not None and refused:
+                db_session.expire_all()
+                if state() != before:
+                    failures.append(f"{role} {method} {url} ({status}) changed stored state")
+            nested.rollback()
+            db_session.expire_all()
+            if role in ("anonymous", "editor", "other") and PRIVATE in response.get_data():
+                failures.append(f"{role} {method} {url} shows a learner's e-mail address")
+            if response.status_code >= 500:
+                failures.append(f"{role} {method} {url} answered {response.status_code}")
+    for key, statuses in observed.items():
+        if key in MATRIX and tuple(statuses) != MATRIX[key]:
+            failures.append(f"{key}: expected {MATRIX[key]}, got {tuple(statuses)}")
+    if missing:
+        lines = "\n".join(f'    ("{r}", "{m}"): {tuple(observed[(r, m)])},' for r, m, _u in missing)
+        failures.append(
+            "Routes without an entry in MATRIX (tests/security/test_authorisation_matrix.py); "
+            "check each status below (anonymous, learner, editor, manager, other institution's "
+            f"manager, administrator) and add the lines:\n{lines}"
+        )
+    assert not failures, "\n".join(failures)
