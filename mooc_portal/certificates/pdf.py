@@ -22,16 +22,24 @@ from mooc_portal.certificates.models import Certificate
 
 log = logging.getLogger(__name__)
 
-# (path, index in a font collection): Noto Sans CJK KR first, then a Latin/Cyrillic/Greek font.
-FONT_CANDIDATES: tuple[tuple[str, int], ...] = (
+# (path, index in a font collection). Noto Sans CJK (KR first in the collection's order of
+# preference) covers Hangul, Han and kana as well as Latin, but takes seconds to load: it is
+# used only when the text needs it; DejaVu Sans (Latin, Greek, Cyrillic) otherwise.
+CJK_FONTS: tuple[tuple[str, int], ...] = (
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 1),
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0),
 )
+LATIN_FONTS: tuple[tuple[str, int], ...] = (("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0),)
 
 
-def _font(pdf: FPDF) -> tuple[str, bool]:
+def _needs_cjk(texts: list[str]) -> bool:
+    """Whether any character lies beyond Latin, Greek and Cyrillic (U+052F)."""
+    return any(ord(c) > 0x052F for text in texts for c in text)
+
+
+def _font(pdf: FPDF, texts: list[str]) -> tuple[str, bool]:
     """The family to write with, and whether it is a Unicode font."""
-    for path, index in FONT_CANDIDATES:
+    candidates = (CJK_FONTS + LATIN_FONTS) if _needs_cjk(texts) else (LATIN_FONTS + CJK_FONTS)
+    for path, index in candidates:
         if Path(path).is_file():
             try:
                 pdf.add_font("portal", "", path, collection_font_number=index)
@@ -49,7 +57,14 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     pdf.set_author(certificate.institution_name)
     pdf.set_auto_page_break(False)
     pdf.add_page()
-    family, unicode_font = _font(pdf)
+    labels = [
+        _("Certificate of completion"),
+        _("has completed the course"),
+        _("offered by %(institution)s", institution=certificate.institution_name),
+        _("Verify this certificate at:"),
+        _("Completed on"),
+    ]
+    family, unicode_font = _font(pdf, [certificate.learner_name, certificate.course_title, *labels])
 
     def text(value: str) -> str:
         return value if unicode_font else value.encode("latin-1", "replace").decode("latin-1")
