@@ -3,9 +3,10 @@ Consortium's ``@digitalcredentials/verifier-core`` (the one behind the Learner C
 and VerifierPlus), run by node through ``../shared/tools/vcheck/verify.mjs``.
 
 The portal is served by a real server on a loopback port; its public URL is
-``https://portal.test`` (so its issuer is ``did:web:portal.test``) and the verifier's fetches of
-that host (the DID document, the status list) are mapped to the loopback server with
-``--fetch-base``. Nothing leaves the machine.
+``https://portal.test`` (so its issuer is ``did:web:portal.test``), then
+``https://portal.test:8443`` under the prefix ``/mooc`` (``did:web:portal.test%3A8443:mooc``),
+and the verifier's fetches of that host (the DID document, the status list) are mapped to the
+loopback server with ``--fetch-base``. Nothing leaves the machine.
 
 Without node, npm or the vcheck folder the tests skip with the reason; with
 ``MOOC_REQUIRE_VERIFIER`` set (CI) they fail instead. ``npm ci`` runs once and its
@@ -93,22 +94,33 @@ def vcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @dataclass
 class Served:
     url: str
+    host: str
+    prefix: str
+    did: str
     app: Any
     valid_code: str
     revoked_code: str
     revoked_credential: dict[str, Any]
 
 
-PUBLIC_URL = "https://portal.test"
+# (public URL, URL prefix, the DID it gives): a plain host, and a port with a path, which
+# did:web encodes (the port percent-encoded, the path as colon-separated segments).
+SITES = [
+    ("https://portal.test", "", "did:web:portal.test"),
+    ("https://portal.test:8443", "/mooc", "did:web:portal.test%3A8443:mooc"),
+]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+@pytest.fixture(scope="module", params=SITES, ids=["host", "port-and-path"])
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    public_url, prefix, did = request.param
     database = tmp_path_factory.mktemp("verifier") / "portal.sqlite3"
-    app = make_test_app(f"sqlite:///{database}", MOOC_PUBLIC_URL=PUBLIC_URL)
+    app = make_test_app(f"sqlite:///{database}", MOOC_PUBLIC_URL=public_url, MOOC_URL_PREFIX=prefix)
     with app.app_context():
         upgrade_database()
-    with app.test_request_context(base_url=PUBLIC_URL):
+    with app.test_request_context(base_url=public_url):
         course = make_course(credential="certificate", title="해양 과학 Ocean Science")
         run = make_run(course, enrollment_start_at=utcnow() - timedelta(days=1))
         for name in ("Min-ji Park", "Jae-won Kim"):
@@ -131,6 +143,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     try:
         yield Served(
             url=f"http://127.0.0.1:{server.server_port}",
+            host=public_url.removeprefix("https://"),
+            prefix=prefix,
+            did=did,
             app=app,
             valid_code=codes[0],
             revoked_code=codes[1],
@@ -148,7 +163,7 @@ def verify(vcheck: Path, served: Served, credential: dict[str, Any]) -> tuple[in
     path = vcheck / "credential.json"
     path.write_text(json.dumps(credential, ensure_ascii=False))
     result = subprocess.run(
-        ["node", "verify.mjs", str(path), "--fetch-base", f"portal.test={served.url}"],
+        ["node", "verify.mjs", str(path), "--fetch-base", f"{served.host}={served.url}"],
         cwd=vcheck,
         capture_output=True,
         text=True,
@@ -160,14 +175,14 @@ def verify(vcheck: Path, served: Served, credential: dict[str, Any]) -> tuple[in
 def download(served: Served, code: str) -> dict[str, Any]:
     import httpx
 
-    response = httpx.get(f"{served.url}/certificates/{code}.json", timeout=10)
+    response = httpx.get(f"{served.url}{served.prefix}/certificates/{code}.json", timeout=10)
     assert response.status_code == 200
     return response.json()
 
 
 def test_a_portal_credential_verifies(vcheck, served):
     credential = download(served, served.valid_code)
-    assert credential["issuer"]["id"] == "did:web:portal.test"
+    assert credential["issuer"]["id"] == served.did
     code, result = verify(vcheck, served, credential)
     assert result == {"signature": "valid", "status": "active", "expired": False, "errors": []}
     assert code == 0
