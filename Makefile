@@ -33,7 +33,7 @@ instance/secret_key: | $(BIN)/python
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 	chmod 600 $@
 
-instance/credential_key: | $(BIN)/python
+instance/credential_key: | $(VENV)/.installed
 	mkdir -p instance
 	$(BIN)/python -c "from mooc_portal.certificates.issuer import generate_key_pem as g; print(g(), end='')" > $@
 	chmod 600 $@
