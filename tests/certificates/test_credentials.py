@@ -190,3 +190,15 @@ def test_an_institution_page_answers_json_with_its_profile(client):
     assert profile.get_json()["name"] == creator["name"]
     html = client.get(path, headers={"Accept": "text/html,application/xhtml+xml"})
     assert html.mimetype == "text/html" and "Accept" in html.headers["Vary"]
+
+
+def test_without_unicode_fonts_the_pdf_is_still_made(client, monkeypatch):
+    from mooc_portal.certificates import pdf as certificate_pdf
+
+    monkeypatch.setattr(certificate_pdf, "CJK_FONTS", (("/nonexistent/font.ttc", 0),))
+    monkeypatch.setattr(certificate_pdf, "LATIN_FONTS", ())
+    certificate = issued("Ocean Science", "박민지")
+    response = client.get(f"/certificates/{certificate.code}.pdf")
+    assert response.status_code == 200
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "Ocean Science" in text and certificate.code in text.replace("\n", "")
