@@ -33,9 +33,14 @@ instance/secret_key: | $(BIN)/python
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 	chmod 600 $@
 
+instance/credential_key: | $(VENV)/.installed
+	mkdir -p instance
+	$(BIN)/python -c "from mooc_portal.certificates.issuer import generate_key_pem as g; print(g(), end='')" > $@
+	chmod 600 $@
+
 # The demo's peer portal is a second `make run` on 127.0.0.1:5001: a private address, allowed
 # only here (MOOC_ALLOW_PRIVATE_PEERS, see docs/security.md).
-run: install instance/secret_key
+run: install instance/secret_key instance/credential_key
 	$(FLASK) db upgrade
 	$(FLASK) portal demo-data --if-empty
 	MOOC_ALLOW_PRIVATE_PEERS=true MOOC_PUBLIC_URL=$${MOOC_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \

@@ -29,6 +29,9 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     secret_file = Path(app.instance_path) / "secret_key"
     if secret_file.is_file():
         app.config["SECRET_KEY"] = secret_file.read_text().strip()
+    credential_file = Path(app.instance_path) / "credential_key"
+    if credential_file.is_file():
+        app.config["MOOC_CREDENTIAL_KEY"] = credential_file.read_text()
     for key, value in os.environ.items():
         if (key == "SECRET_KEY" or key.startswith("MOOC_")) and value:
             app.config[key] = value if key == "SECRET_KEY" else _loads(value)
@@ -48,6 +51,15 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
 
     portal_config.apply_defaults(app.config)
     configure_logging(app)
+    if app.config.get("MOOC_ENV") == "development" and not app.config.get("MOOC_CREDENTIAL_KEY"):
+        # The certificates' signing key, generated like the secret key (`make run` too).
+        from mooc_portal.certificates.issuer import generate_key_pem
+
+        app.config["MOOC_CREDENTIAL_KEY"] = generate_key_pem()
+        credential_file.parent.mkdir(parents=True, exist_ok=True)
+        credential_file.write_text(app.config["MOOC_CREDENTIAL_KEY"])
+        credential_file.chmod(0o600)
+        app.logger.warning("No MOOC_CREDENTIAL_KEY: generated one into %s.", credential_file)
 
     # Largest request body (uploads, import files) read at all; beyond it: 413, nothing read.
     app.config.setdefault("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)

@@ -118,6 +118,11 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_RETENTION_AUDIT_DAYS": 2 * 365,
     "MOOC_RETENTION_CLOSED_ENROLMENT_DAYS": 365,
     "MOOC_RETENTION_UNVERIFIED_ACCOUNT_DAYS": 30,
+    # Certificates: the issuer's Ed25519 private key (PKCS#8 PEM; or the instance folder's
+    # credential_key file), required in production; the publicKeyMultibase (z6Mk...) of keys
+    # retired by a rotation, kept in the DID document so their credentials stay verifiable.
+    "MOOC_CREDENTIAL_KEY": None,
+    "MOOC_CREDENTIAL_RETIRED_KEYS": [],
     # Peer portals on loopback, private or link-local addresses are refused (the harvester must
     # not reach the server's own network). True only for local testing and the demo peer.
     "MOOC_ALLOW_PRIVATE_PEERS": False,
@@ -178,6 +183,13 @@ def check_required(config: dict[str, Any], *, testing: bool = False) -> None:
             f'`python -c "import secrets; print(secrets.token_hex(32))"`.'
         )
     check_public_url(config.get("MOOC_PUBLIC_URL"))
+    if not config.get("MOOC_CREDENTIAL_KEY"):
+        raise ConfigurationError(
+            "MOOC_CREDENTIAL_KEY is not set: certificates are signed with it. Make an Ed25519 "
+            "key with `openssl genpkey -algorithm ed25519 -out instance/credential_key` (the "
+            "instance folder's credential_key file) or set the MOOC_CREDENTIAL_KEY environment "
+            "variable to the PEM text. For local development set MOOC_ENV=development."
+        )
 
 
 def _weak_secret(secret: str | bytes) -> bool:

@@ -203,6 +203,7 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.admin.views import bp as admin_bp
     from mooc_portal.catalog.views import bp as catalog_bp
     from mooc_portal.certificates.views import bp as certificates_bp
+    from mooc_portal.certificates.views import issuer_bp as credentials_bp
     from mooc_portal.enrollment.views import bp as enrollment_bp
     from mooc_portal.federation.views import api_bp, federation_bp
     from mooc_portal.health import bp as health_bp
@@ -228,6 +229,7 @@ def build_blueprint() -> Blueprint:
         accounts_bp,
         enrollment_bp,
         certificates_bp,
+        credentials_bp,
         federation_bp,
         api_bp,
         partner_bp,

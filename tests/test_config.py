@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mooc_portal import create_app
+from mooc_portal.certificates.issuer import generate_key_pem
 from mooc_portal.config import ConfigurationError
 
 
@@ -26,12 +27,15 @@ def instance(tmp_path: Path) -> Path:
 
 STRONG_KEY = "3f9c1e7a5b2d8f6041c9e3a7b5d2f8e6a1c4b7d0e3f6a9c2"
 PUBLIC_URL = "https://mooc.example.org"
+CREDENTIAL_KEY = generate_key_pem()
 
 
 def start(instance: Path, env: str, **config):
     database = f"sqlite:///{instance.parent / 'config-test.sqlite3'}"
     if env == "production":
         config.setdefault("MOOC_PUBLIC_URL", PUBLIC_URL)
+        if not (instance / "credential_key").exists():
+            config.setdefault("MOOC_CREDENTIAL_KEY", CREDENTIAL_KEY)
     return create_app(
         {"MOOC_ENV": env, "MOOC_DATABASE_URL": database, **config}, instance_path=str(instance)
     )
@@ -162,3 +166,24 @@ def test_demo_data_refuses_a_production_database_without_force(production):
     assert "runs in production" in result.output and "--force" in result.output
     with production.app_context():
         assert session.scalar(select(func.count(Institution.id))) == 0
+
+
+def test_production_without_a_credential_key_refuses_to_start(clean_env, instance):
+    with pytest.raises(ConfigurationError, match="MOOC_CREDENTIAL_KEY is not set") as raised:
+        start(instance, "production", SECRET_KEY=STRONG_KEY, MOOC_CREDENTIAL_KEY=None)
+    assert "openssl genpkey -algorithm ed25519" in str(raised.value)
+
+
+def test_production_reads_the_credential_key_from_the_instance_folder(clean_env, instance):
+    instance.mkdir()
+    (instance / "credential_key").write_text(CREDENTIAL_KEY)
+    app = start(instance, "production", SECRET_KEY=STRONG_KEY)
+    assert app.config["MOOC_CREDENTIAL_KEY"] == CREDENTIAL_KEY
+
+
+def test_development_generates_a_credential_key_once_into_the_instance_folder(clean_env, instance):
+    first = start(instance, "development").config["MOOC_CREDENTIAL_KEY"]
+    assert first.startswith("-----BEGIN PRIVATE KEY-----")
+    assert (instance / "credential_key").read_text() == first
+    assert (instance / "credential_key").stat().st_mode & 0o077 == 0
+    assert start(instance, "development").config["MOOC_CREDENTIAL_KEY"] == first

@@ -23,6 +23,10 @@ def test_wheel_contains_templates_static_files_and_migrations(tmp_path, monkeypa
         "mooc_portal/static/css/portal.css",
         "mooc_portal/migrations/env.py",
         "mooc_portal/migrations/script.py.mako",
+        # The JSON-LD contexts the credential signer reads offline, with their licences.
+        "mooc_portal/certificates/contexts/credentials-v2.jsonld",
+        "mooc_portal/certificates/contexts/ob-context-3.0.3.json",
+        "mooc_portal/certificates/contexts/LICENSE-open-badges-context",
     ):
         assert required in names, required
     versions = [n for n in names if n.startswith("mooc_portal/migrations/versions/")]

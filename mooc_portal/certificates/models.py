@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, PublicIdMixin, utcnow
 from mooc_portal.enrollment.models import Enrollment
+
+STATUS_LIST_LENGTH = 131072
+"""Bits per Bitstring Status List: 16 KiB, the specification's minimum (herd privacy)."""
 
 
 class Certificate(PublicIdMixin, Base):
@@ -42,6 +45,11 @@ class Certificate(PublicIdMixin, Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # The reason is shown to the public (page, credential address) only when the administrator
+    # who revoked the certificate chose so; the learner is always told it by mail.
+    revoke_reason_public: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     revoked_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("mooc_account.id", ondelete="SET NULL")
     )
@@ -50,6 +58,16 @@ class Certificate(PublicIdMixin, Base):
     holder_identity_hash: Mapped[str | None] = mapped_column(String(80))
 
     enrollment: Mapped[Enrollment] = relationship(lazy="joined")
+
+    @property
+    def status_list_number(self) -> int:
+        """The revocation status list this certificate's bit is in (numbered from 1)."""
+        return (self.id - 1) // STATUS_LIST_LENGTH + 1
+
+    @property
+    def status_list_index(self) -> int:
+        """Its bit in that list: the id, so every certificate has its own, fixed at issue."""
+        return (self.id - 1) % STATUS_LIST_LENGTH
 
     @property
     def is_valid(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import secrets
 from typing import Any
@@ -13,19 +15,18 @@ from sqlalchemy import select
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.catalog.models import Course, Credential
-from mooc_portal.certificates.models import Certificate
+from mooc_portal.certificates import issuer, signing
+from mooc_portal.certificates.models import STATUS_LIST_LENGTH, Certificate
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from mooc_portal.i18n import primary_subtag
+from mooc_portal.institutions.models import Institution
 from mooc_portal.mail import send_mail
 from mooc_portal.signals import certificate_issued, enrolment_changed
 from mooc_portal.urls import external_url
 
-OB_CONTEXT = [
-    "https://www.w3.org/ns/credentials/v2",
-    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-]
+OB_CONTEXT = [signing.VC_V2, signing.OB_303]
 """Open Badges 3.0 (3.0.3) on the Verifiable Credentials Data Model 2.0."""
 
 
@@ -102,8 +103,13 @@ def get_certificate(code: str) -> Certificate:
     return certificate
 
 
-def revoke_certificate(certificate: Certificate, reason: str, *, actor: Account) -> Certificate:
-    """Administrators only; the public page then says it was revoked, and when."""
+def revoke_certificate(
+    certificate: Certificate, reason: str, *, actor: Account, reason_public: bool = False
+) -> Certificate:
+    """Administrators only; the public page and the status list then say it was revoked.
+
+    The reason is public only when ``reason_public``; the learner is told it by mail.
+    """
     if not actor.is_admin:
         raise NotPermitted(_("Only administrators may revoke a certificate."))
     reason = (reason or "").strip()
@@ -114,8 +120,31 @@ def revoke_certificate(certificate: Certificate, reason: str, *, actor: Account)
     certificate.revoked_at = utcnow()
     certificate.revoke_reason = reason
     certificate.revoked_by_id = actor.id
+    certificate.revoke_reason_public = reason_public
     session.flush()
+    _tell_the_learner(certificate)
     return certificate
+
+
+def _tell_the_learner(certificate: Certificate) -> None:
+    account = certificate.enrollment.account
+    language = account.preferred_language
+    if language not in current_app.config["MOOC_LANGUAGES"]:
+        language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
+    with force_locale(language):
+        subject = _("Your certificate for %(course)s was revoked", course=certificate.course_title)
+        body = "\n\n".join(
+            [
+                _(
+                    "Your certificate of completion for %(course)s is no longer valid: anyone "
+                    "who checks it now sees that it was revoked.",
+                    course=certificate.course_title,
+                ),
+                _("Reason: %(reason)s", reason=certificate.revoke_reason),
+                external_url("portal.certificates.certificate_detail", code=certificate.code),
+            ]
+        )
+    send_mail(account.email, subject, body)
 
 
 def credential_language(course: Course) -> str:
@@ -129,10 +158,12 @@ def credential_language(course: Course) -> str:
 
 
 def open_badge(certificate: Certificate) -> dict[str, Any]:
-    """The certificate as an Open Badges 3.0 ``OpenBadgeCredential`` (unsigned).
+    """The certificate as an Open Badges 3.0 ``OpenBadgeCredential``, unsigned.
 
-    VC Data Model 2.0 context; the issue date is given as ``validFrom`` (the 2.0 name) and
-    also as ``issuanceDate`` (the 1.1 name, which older verifiers and the portal's issue read).
+    VC Data Model 2.0 context; the issue date is ``validFrom`` (``issuanceDate`` is not a 2.0
+    term). The issuer is the portal (its ``did:web``, which signs); the course's institution
+    is the achievement's creator. ``credentialStatus`` points at the certificate's bit in a
+    revocation status list. Every URL is built on ``MOOC_PUBLIC_URL``.
     The text does not depend on the viewer's interface language: names are those copied at
     issue (the course's original language), the description is the course's summary in that
     language, and the criteria are written in :func:`credential_language`. A revoked
@@ -155,13 +186,8 @@ def open_badge(certificate: Certificate) -> dict[str, Any]:
         "@context": OB_CONTEXT,
         "id": external_url("portal.certificates.certificate_badge", code=certificate.code),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {
-            "id": institution_url,
-            "type": ["Profile"],
-            "name": certificate.institution_name,
-        },
+        "issuer": issuer_profile(),
         "validFrom": _iso(certificate.issued_at),
-        "issuanceDate": _iso(certificate.issued_at),
         "name": certificate.course_title,
         "credentialSubject": {
             "type": ["AchievementSubject"],
@@ -180,8 +206,14 @@ def open_badge(certificate: Certificate) -> dict[str, Any]:
                 "name": certificate.course_title,
                 "description": summary or narrative,
                 "criteria": {"narrative": narrative},
+                "creator": {
+                    "id": institution_url,
+                    "type": ["Profile"],
+                    "name": certificate.institution_name,
+                },
             },
         },
+        "credentialStatus": status_entry(certificate),
     }
 
 
@@ -192,17 +224,133 @@ def holder_identity_hash(certificate: Certificate, email: str) -> str:
     return f"sha256${digest}"
 
 
-def revocation_notice(certificate: Certificate) -> dict[str, Any]:
-    """What the credential's address answers once the certificate is revoked: when and why."""
+def signed_open_badge(certificate: Certificate) -> dict[str, Any]:
+    """:func:`open_badge` with its ``eddsa-rdfc-2022`` proof, dated at issue (deterministic)."""
+    return signing.add_proof(
+        open_badge(certificate), issuer.signer(), created=_iso(certificate.issued_at)
+    )
+
+
+def issuer_profile() -> dict[str, Any]:
+    """The portal as an Open Badges issuer ``Profile``: its DID, name and address."""
     return {
+        "id": issuer.did(),
+        "type": ["Profile"],
+        "name": current_app.config["MOOC_SITE_NAME"],
+        "url": external_url("portal.web.home"),
+    }
+
+
+def institution_profile(institution: Institution) -> dict[str, Any]:
+    """An institution as an Open Badges 3.0 ``Profile`` (JSON-LD), at its page's address."""
+    profile: dict[str, Any] = {
+        "@context": OB_CONTEXT,
+        "id": external_url("portal.institutions.institution_detail", slug=institution.slug),
+        "type": ["Profile"],
+        "name": institution.text("name", institution.original_language).text,
+    }
+    description = institution.text("description", institution.original_language).text
+    if description:
+        profile["description"] = description
+    if institution.website:
+        profile["url"] = institution.website
+    return profile
+
+
+def status_entry(certificate: Certificate) -> dict[str, Any]:
+    list_url = external_url(
+        "portal.certificates.status_list", number=certificate.status_list_number
+    )
+    index = certificate.status_list_index
+    return {
+        "id": f"{list_url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
+    }
+
+
+def status_list_credential(number: int) -> dict[str, Any]:
+    """The signed ``BitstringStatusListCredential`` of list ``number``: revoked bits set.
+
+    Read from the database on each request, so it changes with the revocation's commit.
+    The bitstring is GZIP-compressed and base64url-encoded with the multibase ``u`` prefix.
+    """
+    if number < 1:
+        raise NotFound(_("No such status list."))
+    first_id = (number - 1) * STATUS_LIST_LENGTH + 1
+    revoked = session.scalars(
+        select(Certificate.id).where(
+            Certificate.revoked_at.is_not(None),
+            Certificate.id >= first_id,
+            Certificate.id < first_id + STATUS_LIST_LENGTH,
+        )
+    ).all()
+    bits = bytearray(STATUS_LIST_LENGTH // 8)
+    for certificate_id in revoked:
+        index = certificate_id - first_id
+        bits[index // 8] |= 0x80 >> (index % 8)
+    encoded = base64.urlsafe_b64encode(gzip.compress(bytes(bits), mtime=0)).rstrip(b"=")
+    list_url = external_url("portal.certificates.status_list", number=number)
+    credential = {
+        "@context": [signing.VC_V2],
+        "id": list_url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer.did(),
+        "validFrom": _iso(utcnow()),
+        "credentialSubject": {
+            "id": f"{list_url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": "u" + encoded.decode("ascii"),
+        },
+    }
+    return signing.add_proof(credential, issuer.signer(), created=_iso(utcnow()))
+
+
+def verify_credential(credential: dict[str, Any]) -> bool:
+    """Whether a credential's proof was made by one of the portal's keys (current or retired)
+    or by the ``did:key`` it names; raises :class:`signing.ProofError` when it cannot tell."""
+    proof = credential.get("proof")
+    method = proof.get("verificationMethod", "") if isinstance(proof, dict) else ""
+    key = issuer.public_key_for(method)
+    if key is None:
+        key = signing.did_key_public_key(method)
+    return signing.verify_proof(credential, key)
+
+
+def revocation_notice(certificate: Certificate) -> dict[str, Any]:
+    """What the credential's address answers once the certificate is revoked: when, and why
+    when the administrator made the reason public."""
+    notice = {
         "status": 410,
         "message": "This certificate was revoked; it is no longer a valid credential.",
         "id": external_url("portal.certificates.certificate_badge", code=certificate.code),
         "revoked": True,
         "revokedAt": _iso(certificate.revoked_at),
-        "revocationReason": certificate.revoke_reason,
     }
+    if certificate.revoke_reason_public:
+        notice["revocationReason"] = certificate.revoke_reason
+    return notice
 
 
 def _iso(value: Any) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def linkedin_url(certificate: Certificate) -> str:
+    """LinkedIn's "add a licence or certification" address, filled in from the certificate."""
+    from urllib.parse import urlencode
+
+    issued = certificate.issued_at
+    query = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": certificate.course_title,
+        "organizationName": certificate.institution_name,
+        "issueYear": issued.year,
+        "issueMonth": issued.month,
+        "certUrl": external_url("portal.certificates.certificate_detail", code=certificate.code),
+        "certId": certificate.code,
+    }
+    return "https://www.linkedin.com/profile/add?" + urlencode(query)

@@ -1,25 +1,42 @@
-"""Certificate pages: public verification, the Open Badges document, revocation."""
+"""Certificate pages: public verification, the signed Open Badge, its PDF, revocation; the
+issuer's DID document and revocation status lists."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
-from mooc_portal.certificates import services
+from mooc_portal.certificates import issuer, services
+from mooc_portal.certificates.pdf import certificate_pdf
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
+issuer_bp = Blueprint("credentials", __name__)
 
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=2000)])
+    reason_public = BooleanField(
+        _l("Show the reason publicly"),
+        description=_l(
+            "Unchecked, only the learner (by mail) and administrators see the reason; anyone "
+            "who checks the certificate sees only that it was revoked, and when."
+        ),
+    )
+
+
+def _json(document: Any, mimetype: str = "application/json") -> Response:
+    response = jsonify(document)
+    response.mimetype = mimetype
+    return response
 
 
 @bp.route("/<code>")
@@ -28,18 +45,54 @@ def certificate_detail(code: str) -> Any:
     account = current_account()
     form = RevokeForm() if account is not None and account.is_admin else None
     return render_template(
-        "mooc_portal/certificates/certificate.html", certificate=certificate, form=form
+        "mooc_portal/certificates/certificate.html",
+        certificate=certificate,
+        form=form,
+        linkedin_url=services.linkedin_url(certificate) if certificate.is_valid else None,
+        show_reason=certificate.revoke_reason_public or form is not None,
     )
 
 
 @bp.route("/<code>.json")
 def certificate_badge(code: str) -> Any:
-    """The Open Badge credential; 410 Gone, with when and why, once it is revoked."""
+    """The signed Open Badge credential; 410 Gone, with when, once it is revoked."""
     certificate = services.get_certificate(code)
     if not certificate.is_valid:
         return jsonify(services.revocation_notice(certificate)), 410
-    response = jsonify(services.open_badge(certificate))
-    response.mimetype = "application/ld+json"
+    return _json(services.signed_open_badge(certificate), "application/ld+json")
+
+
+@bp.route("/<code>/download")
+def certificate_download(code: str) -> Any:
+    """The signed credential as a file to keep or import into a wallet."""
+    certificate = services.get_certificate(code)
+    if not certificate.is_valid:
+        return jsonify(services.revocation_notice(certificate)), 410
+    body = json.dumps(services.signed_open_badge(certificate), ensure_ascii=False, indent=2)
+    return Response(
+        body + "\n",
+        mimetype="application/ld+json",
+        headers={"Content-Disposition": f'attachment; filename="certificate-{code}.json"'},
+    )
+
+
+@bp.route("/<code>.pdf")
+def certificate_pdf_view(code: str) -> Any:
+    certificate = services.get_certificate(code)
+    if not certificate.is_valid:
+        return jsonify(services.revocation_notice(certificate)), 410
+    return Response(
+        certificate_pdf(certificate),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="certificate-{code}.pdf"'},
+    )
+
+
+@bp.route("/status/<int:number>")
+def status_list(number: int) -> Any:
+    """The signed revocation status list (Bitstring Status List) of the given number."""
+    response = _json(services.status_list_credential(number), "application/vc+ld+json")
+    response.headers["Cache-Control"] = "no-cache"
     return response
 
 
@@ -50,8 +103,29 @@ def revoke(code: str) -> Any:
     form = RevokeForm()
     if not form.validate_on_submit():
         return render_template(
-            "mooc_portal/certificates/certificate.html", certificate=certificate, form=form
+            "mooc_portal/certificates/certificate.html",
+            certificate=certificate,
+            form=form,
+            linkedin_url=services.linkedin_url(certificate),
+            show_reason=True,
         ), 400
-    services.revoke_certificate(certificate, form.reason.data, actor=current_account())
+    services.revoke_certificate(
+        certificate,
+        form.reason.data,
+        actor=current_account(),
+        reason_public=bool(form.reason_public.data),
+    )
     flash(_("The certificate is revoked."), "success")
     return redirect(url_for(".certificate_detail", code=code))
+
+
+@issuer_bp.route("/.well-known/did.json")
+def did_document() -> Any:
+    """The portal's ``did:web`` document (its path when the public URL has no path)."""
+    return _json(issuer.did_document(), "application/did+json")
+
+
+@issuer_bp.route("/did.json")
+def did_document_at_path() -> Any:
+    """The same document where ``did:web`` looks for it when the public URL has a path."""
+    return _json(issuer.did_document(), "application/did+json")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from typing import Any
+
+from flask import Blueprint, jsonify, make_response, render_template, request
 
 from mooc_portal.caching import cached_page
 from mooc_portal.institutions import services
@@ -31,13 +33,35 @@ def institution_list() -> str:
     )
 
 
+JSON_TYPES = ("application/ld+json", "application/json")
+
+
 @bp.route("/institutions/<slug>")
+def institution_detail(slug: str) -> Any:
+    """The institution's page; as JSON (``Accept``), its Open Badges ``Profile``: the
+    ``creator`` of the achievements in the portal's certificates dereferences to it."""
+    best = request.accept_mimetypes.best_match(["text/html", *JSON_TYPES])
+    if best in JSON_TYPES:
+        from mooc_portal.certificates.services import institution_profile
+
+        response = jsonify(institution_profile(services.get_public_institution(slug)))
+        response.mimetype = best
+        response.vary.add("Accept")
+        return response
+    response = _institution_page(slug)
+    response.vary.add("Accept")
+    return response
+
+
 @cached_page()
-def institution_detail(slug: str) -> str:
+def _institution_page(slug: str) -> Any:
+    """The HTML page, cached (the JSON Profile above is never served from this cache)."""
     institution = services.get_public_institution(slug)
-    return render_template(
-        "mooc_portal/institutions/institution_detail.html",
-        institution=institution,
-        courses=services.list_public_courses_of(institution),
-        region_label=services.region_label(institution.region_enum),
+    return make_response(
+        render_template(
+            "mooc_portal/institutions/institution_detail.html",
+            institution=institution,
+            courses=services.list_public_courses_of(institution),
+            region_label=services.region_label(institution.region_enum),
+        )
     )
