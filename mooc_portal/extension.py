@@ -65,6 +65,10 @@ class MoocPortal:
         from mooc_portal.health import add_readiness_check, check_database
 
         add_readiness_check(app, "database", check_database)
+        if app.config["MOOC_REDIS_URL"]:
+            from mooc_portal.jobs.queue import check_queue
+
+            add_readiness_check(app, "queue", check_queue)
         prefix = self.url_prefix if self.url_prefix is not None else app.config["MOOC_URL_PREFIX"]
         app.extensions["mooc_portal"].extras["url_prefix"] = prefix or ""
         app.register_blueprint(build_blueprint(), url_prefix=prefix or None)

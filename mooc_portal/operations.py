@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -83,6 +83,10 @@ def _install_limiter(app: Flask) -> Limiter:
         strategy="moving-window",
         enabled=bool(app.config["MOOC_RATELIMIT_ENABLED"]),
     )
+    # Registered before the limiter's own hook, so it runs after it: Flask-Limiter writes its
+    # window's Retry-After on every response of a limited view, which would replace the one a
+    # 503 gives while the database is unreachable (resilience.py).
+    app.after_request(_keep_unavailable_retry_after)
     limiter.init_app(app)
     for endpoint, (config_key, key_name) in RATE_LIMITED.items():
         view = app.view_functions.get(endpoint)
@@ -95,6 +99,12 @@ def _install_limiter(app: Flask) -> Limiter:
             scope=endpoint,
         )(view)
     return limiter
+
+
+def _keep_unavailable_retry_after(response: Any) -> Any:
+    if response.status_code == 503:
+        response.headers["Retry-After"] = str(int(current_app.config["MOOC_RETRY_AFTER"]))
+    return response
 
 
 # Request ids and JSON logs -----------------------------------------------------------------

@@ -15,9 +15,12 @@ import pytest
 from flask import Flask
 
 from mooc_portal import create_app
+from mooc_portal.certificates.issuer import generate_key_pem
 from mooc_portal.health import add_readiness_check
 from tests.conftest import TEST_SECRET
 
+# Production refuses a weak key: this one is long and varied enough.
+PRODUCTION_SECRET = "9b1f4c7e2a5d8036f9c2e5b8a1d4f7036c9e2b5a8d1f4c7e"
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
@@ -67,7 +70,13 @@ def test_a_registered_check_makes_readyz_not_ready_while_it_fails(app, client):
 
 def unreachable_app(tmp_path: Path, url: str) -> Flask:
     return create_app(
-        {"MOOC_ENV": "production", "SECRET_KEY": TEST_SECRET, "MOOC_DATABASE_URL": url},
+        {
+            "MOOC_ENV": "production",
+            "SECRET_KEY": PRODUCTION_SECRET,
+            "MOOC_PUBLIC_URL": "http://localhost",
+            "MOOC_CREDENTIAL_KEY": generate_key_pem(),
+            "MOOC_DATABASE_URL": url,
+        },
         instance_path=str(tmp_path / "instance"),
     )
 
@@ -156,3 +165,26 @@ def test_pool_settings_come_from_configuration(tmp_path):
         configured = app2.extensions["sqlalchemy"].engine.pool
     assert default.size() == 5
     assert configured.size() == 3
+
+
+def test_readyz_checks_the_job_queue_when_one_is_configured(tmp_path):
+    # Issue 10: /readyz says not ready while the queue's Redis is out of reach.
+    app = create_app(
+        {
+            "MOOC_ENV": "testing",
+            "SECRET_KEY": TEST_SECRET,
+            "MOOC_DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+            "MOOC_REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0",
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+    with app.app_context():
+        from mooc_portal.migrate import upgrade_database
+
+        upgrade_database()
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["database"] == "ok"
+    assert response.json["checks"]["queue"].startswith("unreachable")
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()

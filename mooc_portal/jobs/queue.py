@@ -48,6 +48,11 @@ def connection() -> Redis:
     return redis  # type: ignore[no-any-return]
 
 
+def check_queue() -> None:
+    """``/readyz``: the job queue's Redis answers (raises while it does not)."""
+    connection().ping()
+
+
 def rq_queue() -> Queue:
     return Queue(current_app.config["MOOC_QUEUE_NAME"], connection=connection())
 
