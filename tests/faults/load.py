@@ -20,6 +20,7 @@ import psycopg
 
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
+from mooc_portal.privacy.sharing import record_consent
 from mooc_portal.publishing.outline import LessonData, add_lesson, add_module
 from tests.conftest import make_test_app
 from tests.factories import PASSWORD, make_account, make_course, make_run
@@ -67,6 +68,17 @@ def seed(
         made = [add_lesson(admin, module, LessonData(f"Lesson {n}")) for n in range(lessons)]
         for account in accounts:
             enrolment.enroll(space, account, actor=account)
+            # Each learner already agreed what the open runs' institutions receive (issue 15),
+            # so the load's enrolment requests enrol rather than ask for that consent first.
+            for run in open_runs:
+                record_consent(
+                    account,
+                    run.course.institution_id,
+                    country=True,
+                    progress=True,
+                    completion=True,
+                    actor=account,
+                )
         review = [make_course(f"Awaiting review {n}", status="in_review") for n in range(in_review)]
         result = Seed(
             learners=[a.email for a in accounts],

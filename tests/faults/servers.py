@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -31,6 +32,8 @@ from typing import Any
 
 import httpx
 import psycopg
+
+from mooc_portal.certificates.issuer import generate_key_pem
 
 
 def _server_binaries() -> Path:
@@ -347,7 +350,9 @@ class PortalProcess:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("MOOC_")},
             "MOOC_ENV": "production",
-            "SECRET_KEY": "fault-suite-secret-key",
+            "SECRET_KEY": secrets.token_hex(32),
+            "MOOC_PUBLIC_URL": self.url,
+            "MOOC_CREDENTIAL_KEY": generate_key_pem(),
             "MOOC_DATABASE_URL": self.database_url,
             "MOOC_DATABASE_CONNECT_TIMEOUT": "2",
             **self.config,
