@@ -101,5 +101,6 @@ def test_staff_invitations_link_to_the_public_site(client, db_session, outbox, p
     institution = make_institution()
     manager = make_account(memberships={institution: "manager"})
     staff.invite_staff(manager, institution, "someone@example.org", "editor")
+    db_session.commit()  # mail leaves after the commit (the outbox)
     (message,) = outbox
     assert f"{PUBLIC}/partner/invitation/" in message.get_content()
