@@ -168,6 +168,8 @@ class Load:
     ) -> None:
         self.answers: list[Answer] = []
         self.acknowledged: dict[str, set[tuple[str, ...]]] = {}
+        # Writes answered 503 "could not confirm" whose resend found them done (409).
+        self.settled: dict[str, set[tuple[str, ...]]] = {}
         self.unexpected: list[Answer] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -217,7 +219,9 @@ class Load:
                 refused.add(op.key)
                 waiting.append(op)  # the visitor sends it again later
             elif answer.status == 409 and op.key in refused:
-                pass  # a commit that could not be confirmed did happen: nothing to send again
+                # A commit that could not be confirmed did happen: nothing to send again.
+                with self._lock:
+                    self.settled.setdefault(op.kind, set()).add(op.key)
             else:
                 with self._lock:
                     self.unexpected.append(answer)
