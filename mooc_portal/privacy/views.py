@@ -97,6 +97,7 @@ def acknowledge() -> Any:
 
 NOTICE_CHECK_EXEMPT = (
     "portal.privacy.",
+    "portal.admin.privacy_",  # the records and the notice editor (admin/views/privacy.py)
     "portal.static",
     "portal.api.",
     "portal.federation.ooapi.",
