@@ -11,8 +11,8 @@ from mooc_portal.accounts.permissions import admin_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.admin.views import bp
 from mooc_portal.errors import PortalError
-from mooc_portal.federation import services
 from mooc_portal.federation.forms import PeerForm
+from mooc_portal.federation.services import peers as services
 from mooc_portal.numbers import DB_ID
 from mooc_portal.web import require_csrf
 
