@@ -18,6 +18,7 @@ from mooc_portal.enrollment import review, services
 from mooc_portal.enrollment.forms import ActionForm, CapacityForm, DecisionForm, ReviewFilterForm
 from mooc_portal.enrollment.models import EnrollmentState
 from mooc_portal.errors import InvalidInput
+from mooc_portal.forms import show_service_error
 from mooc_portal.privacy import sharing
 from mooc_portal.web import safe_next_url
 
@@ -130,11 +131,9 @@ def review_page(scope: str) -> Any:
         filters = _filters(form)
         statement = review.review_query(actor, filters, scope=scope)
     except InvalidInput as error:
-        if error.field and error.field in form:
-            form[error.field].errors = [*form[error.field].errors, error.message]
+        status = show_service_error(form, error)
         statement = review.review_query(actor, review.ReviewFilter(), scope=scope)
         statement = statement.where(false())
-        status = 400
     enrollments = session.scalars(statement.limit(REVIEW_PAGE_LIMIT + 1)).all()
     runs = review.reviewable_runs(actor, scope=scope)
     shown = enrollments[:REVIEW_PAGE_LIMIT]

@@ -29,7 +29,6 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from mooc_portal.accounts.forms import strong_enough
 from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
 from mooc_portal.catalog.outline import LessonKind
-from mooc_portal.errors import PortalError
 from mooc_portal.i18n import country_choices
 from mooc_portal.publishing.validation import TEXT_LIMITS
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
@@ -68,17 +67,6 @@ ROLES = choices(
     ("editor", _l("Editor: edits courses")),
     ("manager", _l("Manager: also staff and profile")),
 )
-
-
-def attach_error(form: FlaskForm, error: PortalError) -> None:
-    """Show a service's error at the field it names, else above the form."""
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors"):
-        if not isinstance(target.errors, list):
-            target.errors = list(target.errors)
-        target.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
 
 
 def split_tags(value: str | None) -> list[str]:

@@ -24,7 +24,7 @@ from flask_login import logout_user, user_logged_in
 
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
-from mooc_portal.errors import PortalError
+from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.privacy import erasure, export, notices, processing, sharing
 from mooc_portal.privacy.forms import AcknowledgeForm, DeleteAccountForm, SharingForm
 from mooc_portal.web import current_language, safe_next_url
@@ -91,8 +91,7 @@ def acknowledge() -> Any:
         return redirect(target)
     if request.method == "GET":
         form.next.data = request.args.get("next") or ""
-    status = 400 if form.is_submitted() else 200
-    return _notice_page(pending, form=form), status
+    return _notice_page(pending, form=form), form_status(form)
 
 
 NOTICE_CHECK_EXEMPT = (
@@ -187,7 +186,7 @@ def sharing_consent(run_uuid: str) -> Any:
         required=[sharing.FIELD_LABELS[f] for f in sharing.REQUIRED_FIELDS],
         purposes=sharing.FIELD_PURPOSES,
         back=course_page_url(run),
-    ), (400 if form.is_submitted() else 200)
+    ), form_status(form)
 
 
 @bp.route("/account/sharing", methods=["GET", "POST"])
@@ -266,30 +265,19 @@ def my_data_json() -> Response:
 def delete_account() -> Any:
     account = current_account()
     form = DeleteAccountForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             erasure.delete_own_account(
                 account,
                 password=form.password.data,
                 certificates=form.certificates.data,
                 actor=account,
             )
-        except PortalError as error:
-            target = getattr(form, error.field, None) if error.field else None
-            if target is not None:
-                target.errors = [*target.errors, error.message]
-            else:
-                form.form_errors.append(error.message)
-            status = error.status
-        else:
             logout_user()
             session.clear()
             flash(_("Your account is deleted. Goodbye."), "success")
             return redirect(url_for("portal.web.home"))
-    elif form.is_submitted():
-        status = 400
     certificates = export.personal_data(account)["certificates"]
     return render_template(
         "mooc_portal/privacy/delete_account.html", form=form, certificates=certificates
-    ), status
+    ), form_status(form)

@@ -99,6 +99,7 @@ from mooc_portal.partner.views import (  # noqa: E402
 from mooc_portal.partner.views.staff_views import (  # noqa: E402
     fill_institution_form,
     institution_data,
+    invite_from_form,
 )
 
 __all__ = [
@@ -108,6 +109,7 @@ __all__ = [
     "fill_institution_form",
     "import_views",
     "institution_data",
+    "invite_from_form",
     "outline_views",
     "staff_views",
 ]

@@ -19,7 +19,7 @@ from wtforms import SelectChoice
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.services import course_page
-from mooc_portal.errors import PortalError
+from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.partner.forms import (
     ActionForm,
     ConfirmForm,
@@ -29,7 +29,6 @@ from mooc_portal.partner.forms import (
     RunForm,
     TranslationForm,
     as_utc,
-    attach_error,
     split_tags,
 )
 from mooc_portal.partner.views import COURSE_STATUS_LABELS, _course, _course_url, bp
@@ -63,7 +62,7 @@ def course_new(slug: str) -> Any:
     institution = staff.get_institution_for_staff(actor, slug)
     form = NewCourseForm()
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             course = services.create_course(
                 actor,
                 institution,
@@ -76,9 +75,6 @@ def course_new(slug: str) -> Any:
                     learning_outcomes=form.learning_outcomes.data,
                 ),
             )
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The course is saved as a draft."), "success")
             return redirect(_course_url(course))
     return render_template(
@@ -86,7 +82,7 @@ def course_new(slug: str) -> Any:
         form=form,
         heading=_("New course"),
         back_url=url_for(".dashboard", slug=slug),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
 @bp.route("/courses/<course_uuid>/")
@@ -124,11 +120,8 @@ def course_edit(course_uuid: str) -> Any:
         form.subtitle_languages.data = ", ".join(course.subtitle_languages)
         form.subjects.data = [s.code for s in course.subjects]
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             services.update_course(actor, course, _course_data(form, form.original_language.data))
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The course is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
@@ -136,7 +129,7 @@ def course_edit(course_uuid: str) -> Any:
         form=form,
         heading=_("Edit course %(code)s", code=course.code),
         back_url=_course_url(course),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
 @bp.route("/courses/<course_uuid>/preview")
@@ -169,12 +162,9 @@ def course_image(course_uuid: str) -> Any:
     course = _course(course_uuid)
     form = ImageForm()
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             name = media.replace_image(form.image.data.stream, course.image)
             services.set_course_image(actor, course, name)
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The image is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
@@ -184,7 +174,7 @@ def course_image(course_uuid: str) -> Any:
         heading=_("Course image"),
         back_url=_course_url(course),
         submit_label=_("Upload"),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
 @bp.route("/media/<name>")
@@ -226,13 +216,10 @@ def translation_edit(course_uuid: str, language: str | None = None) -> Any:
         form.language.data = translation.language
         form.language.render_kw = {"readonly": True}
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             services.save_translation(
                 actor, course, _translation_data(form, language or form.language.data)
             )
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The text is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
@@ -242,7 +229,7 @@ def translation_edit(course_uuid: str, language: str | None = None) -> Any:
         if language
         else _("Add a translation"),
         back_url=_course_url(course),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
 @bp.route("/courses/<course_uuid>/translations/<language>/delete", methods=["POST"])
@@ -288,14 +275,11 @@ def run_edit(course_uuid: str, run_uuid: str | None = None) -> Any:
     run = services.get_run_for_staff(actor, course, run_uuid) if run_uuid else None
     form = RunForm(obj=run if request.method == "GET" else None)
     if form.validate_on_submit() and _run_form_errors(form):
-        try:
+        with service_errors_shown_on(form):
             if run is None:
                 services.create_run(actor, course, _run_data(form))
             else:
                 services.update_run(actor, run, _run_data(form))
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The run is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
@@ -303,7 +287,7 @@ def run_edit(course_uuid: str, run_uuid: str | None = None) -> Any:
         form=form,
         heading=_("Edit run") if run else _("New run"),
         back_url=_course_url(course),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
 @bp.route("/courses/<course_uuid>/runs/<run_uuid>/cancel", methods=["POST"])

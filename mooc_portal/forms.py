@@ -1,0 +1,66 @@
+"""What every HTML form of the portal does the same way: show a service's error on the form,
+and answer with the right status.
+
+A view with a form reads::
+
+    form = InstitutionForm()
+    if form.validate_on_submit():
+        with service_errors_shown_on(form):
+            staff.update_institution(actor, institution, institution_data(form))
+            flash(_("The institution is saved."), "success")
+            return redirect(url_for(".institutions"))
+    return render_template("...", form=form), form_status(form)
+
+- :func:`service_errors_shown_on`: a :class:`~mooc_portal.errors.PortalError` raised in the
+  block is shown on the form (at the field it names, else above the form) and the view goes on
+  to render the form again. A refusal (403) is no mistake in the form: it reaches the error
+  page.
+- :func:`form_status`: 200 for a form shown for the first time; for a submission shown again,
+  the status of the service error shown on it (409 for a taken address, 429 for too many
+  attempts...), else 400 (the form itself did not validate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask_wtf import FlaskForm
+
+from mooc_portal.errors import PortalError
+
+REFUSALS = frozenset({403})
+"""Statuses of service errors that the error page answers instead of the form."""
+_STATUS = "mooc_service_error_status"
+
+
+def show_service_error(form: FlaskForm, error: PortalError) -> int:
+    """Show a service's error at the field it names, else above the form; its status."""
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None and hasattr(target, "errors"):
+        # WTForms leaves a field's errors a tuple until the field has been validated.
+        target.errors = [*target.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+    setattr(form, _STATUS, error.status)
+    return error.status
+
+
+@contextmanager
+def service_errors_shown_on(form: FlaskForm) -> Iterator[None]:
+    """Show a PortalError raised in the block on ``form`` (except refusals, re-raised)."""
+    try:
+        yield
+    except PortalError as error:
+        if error.status in REFUSALS:
+            raise
+        show_service_error(form, error)
+
+
+def form_status(form: FlaskForm) -> int:
+    """200 for a form shown for the first time; for a submission shown again, the status of the
+    service error shown on it, else 400."""
+    if not form.is_submitted():
+        return 200
+    status: int = getattr(form, _STATUS, 400)
+    return status
