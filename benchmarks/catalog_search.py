@@ -34,8 +34,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, insert, text
 
 from mooc_portal import create_app
 from mooc_portal.catalog.entries import rebuild_entries
@@ -52,8 +51,9 @@ from mooc_portal.db import utcnow
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.migrate import upgrade_database
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, region_of
+from tests.scratch_database import POSTGRES_URL
+from tests.scratch_database import scratch_database as scratch_postgres
 
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # Issue 16, at 100,000 courses: (median, p95) in ms; the text search may grow at most 2x from
 # 10,000 to 100,000 courses (the same share of the catalog matches).
 TARGETS = {"text": (30.0, 80.0), "browse": (60.0, None)}
@@ -265,16 +265,8 @@ def scratch_database(backend: str, postgres_url: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         return
-    name = f"mooc_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("mooc_bench", postgres_url) as url:
+        yield url
 
 
 @dataclass
