@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -48,8 +49,8 @@ def course_page_url(run: Any) -> str:
     return url_for("portal.catalog.course_detail", slug=slug, _anchor=f"enrol-{run.uuid}")
 
 
-@bp.route("/runs/<run_uuid>/enrol", methods=["POST"])
-def enrol(run_uuid: str) -> Any:
+@bp.route("/runs/<uuid:run_uuid>/enrol", methods=["POST"])
+def enrol(run_uuid: UUID) -> Any:
     run = services.get_run(run_uuid)
     account = current_account()
     if account is None:
@@ -76,9 +77,9 @@ def my_enrolments() -> str:
     )
 
 
-@bp.route("/my/enrolments/<enrollment_uuid>/withdraw", methods=["GET", "POST"])
+@bp.route("/my/enrolments/<uuid:enrollment_uuid>/withdraw", methods=["GET", "POST"])
 @login_required
-def withdraw(enrollment_uuid: str) -> Any:
+def withdraw(enrollment_uuid: UUID) -> Any:
     account = current_account()
     enrollment = services.get_own_enrollment(enrollment_uuid, account)
     form = ActionForm()
@@ -192,9 +193,9 @@ def decide() -> Any:
     return redirect(safe_next_url(form.next.data, "portal.admin.enrolments"))
 
 
-@bp.route("/enrolments/<enrollment_uuid>/promote", methods=["POST"])
+@bp.route("/enrolments/<uuid:enrollment_uuid>/promote", methods=["POST"])
 @login_required
-def promote(enrollment_uuid: str) -> Any:
+def promote(enrollment_uuid: UUID) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     enrollment = services.get_enrollment(enrollment_uuid)
@@ -203,9 +204,9 @@ def promote(enrollment_uuid: str) -> Any:
     return redirect(safe_next_url(request.form.get("next"), "portal.admin.enrolments"))
 
 
-@bp.route("/runs/<run_uuid>/capacity", methods=["POST"])
+@bp.route("/runs/<uuid:run_uuid>/capacity", methods=["POST"])
 @login_required
-def set_capacity(run_uuid: str) -> Any:
+def set_capacity(run_uuid: UUID) -> Any:
     run = services.get_run(run_uuid)
     form = CapacityForm()
     if not form.validate_on_submit():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from flask import (
     Blueprint,
@@ -156,9 +157,9 @@ def record_registration_notice(account: Any) -> None:
 # -- sharing with partner institutions --------------------------------------------------------
 
 
-@bp.route("/runs/<run_uuid>/sharing", methods=["GET", "POST"])
+@bp.route("/runs/<uuid:run_uuid>/sharing", methods=["GET", "POST"])
 @login_required
-def sharing_consent(run_uuid: str) -> Any:
+def sharing_consent(run_uuid: UUID) -> Any:
     from mooc_portal.enrollment import services as enrolment
     from mooc_portal.enrollment.views import STATE_MESSAGES, course_page_url
 

@@ -114,8 +114,8 @@ def test_manager_edits_the_profile(client, auth, home):
 
 def test_the_last_manager_stays(home):
     with pytest.raises(Conflict):
-        staff.remove_staff(home["manager"], home["institution"], str(home["manager"].uuid))
-    staff.remove_staff(home["manager"], home["institution"], str(home["editor"].uuid))
+        staff.remove_staff(home["manager"], home["institution"], home["manager"].uuid)
+    staff.remove_staff(home["manager"], home["institution"], home["editor"].uuid)
     assert home["editor"].role_in(home["institution"].id) is None
 
 

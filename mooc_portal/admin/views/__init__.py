@@ -9,6 +9,7 @@ actor is an administrator.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -60,16 +61,16 @@ def _review_page(course: Any, form: ActionForm) -> str:
     )
 
 
-@bp.route("/courses/<course_uuid>")
+@bp.route("/courses/<uuid:course_uuid>")
 @admin_required
-def review(course_uuid: str) -> str:
+def review(course_uuid: UUID) -> str:
     course = services.get_course_for_staff(current_account(), course_uuid)
     return _review_page(course, ActionForm())
 
 
-@bp.route("/courses/<course_uuid>/transition", methods=["POST"])
+@bp.route("/courses/<uuid:course_uuid>/transition", methods=["POST"])
 @admin_required
-def transition(course_uuid: str) -> Any:
+def transition(course_uuid: UUID) -> Any:
     actor = current_account()
     course = services.get_course_for_staff(actor, course_uuid)
     form = ActionForm()

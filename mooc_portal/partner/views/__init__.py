@@ -9,6 +9,7 @@ NotFound to staff of another institution.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
@@ -31,7 +32,7 @@ COURSE_STATUS_LABELS = {
 }
 
 
-def _course(course_uuid: str) -> Course:
+def _course(course_uuid: UUID) -> Course:
     return services.get_course_for_staff(current_account(), course_uuid)
 
 

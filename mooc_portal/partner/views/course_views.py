@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import (
     abort,
@@ -85,9 +86,9 @@ def course_new(slug: str) -> Any:
     ), form_status(form)
 
 
-@bp.route("/courses/<course_uuid>/")
+@bp.route("/courses/<uuid:course_uuid>/")
 @login_required
-def course_overview(course_uuid: str) -> str:
+def course_overview(course_uuid: UUID) -> str:
     actor = current_account()
     course = _course(course_uuid)
     return render_template(
@@ -104,9 +105,9 @@ def course_overview(course_uuid: str) -> str:
     )
 
 
-@bp.route("/courses/<course_uuid>/edit", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/edit", methods=["GET", "POST"])
 @login_required
-def course_edit(course_uuid: str) -> Any:
+def course_edit(course_uuid: UUID) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     form = EditCourseForm(obj=course if request.method == "GET" else None)
@@ -132,17 +133,17 @@ def course_edit(course_uuid: str) -> Any:
     ), form_status(form)
 
 
-@bp.route("/courses/<course_uuid>/preview")
+@bp.route("/courses/<uuid:course_uuid>/preview")
 @login_required
-def course_preview(course_uuid: str) -> str:
+def course_preview(course_uuid: UUID) -> str:
     return render_template(
         "mooc_portal/partner/course_preview.html", **course_page(_course(course_uuid), preview=True)
     )
 
 
-@bp.route("/courses/<course_uuid>/transition", methods=["POST"])
+@bp.route("/courses/<uuid:course_uuid>/transition", methods=["POST"])
 @login_required
-def course_transition(course_uuid: str) -> Any:
+def course_transition(course_uuid: UUID) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     form = ActionForm()
@@ -155,9 +156,9 @@ def course_transition(course_uuid: str) -> Any:
     return redirect(_course_url(course))
 
 
-@bp.route("/courses/<course_uuid>/image", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/image", methods=["GET", "POST"])
 @login_required
-def course_image(course_uuid: str) -> Any:
+def course_image(course_uuid: UUID) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     form = ImageForm()
@@ -200,10 +201,10 @@ def _translation_data(form: TranslationForm, language: str) -> validation.Transl
     )
 
 
-@bp.route("/courses/<course_uuid>/translations/new", methods=["GET", "POST"])
-@bp.route("/courses/<course_uuid>/translations/<language>", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/translations/new", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/translations/<language>", methods=["GET", "POST"])
 @login_required
-def translation_edit(course_uuid: str, language: str | None = None) -> Any:
+def translation_edit(course_uuid: UUID, language: str | None = None) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     translation = None
@@ -232,9 +233,9 @@ def translation_edit(course_uuid: str, language: str | None = None) -> Any:
     ), form_status(form)
 
 
-@bp.route("/courses/<course_uuid>/translations/<language>/delete", methods=["POST"])
+@bp.route("/courses/<uuid:course_uuid>/translations/<language>/delete", methods=["POST"])
 @login_required
-def translation_delete(course_uuid: str, language: str) -> Any:
+def translation_delete(course_uuid: UUID, language: str) -> Any:
     course = _course(course_uuid)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -266,10 +267,10 @@ def _run_form_errors(form: RunForm) -> bool:
     return not errors
 
 
-@bp.route("/courses/<course_uuid>/runs/new", methods=["GET", "POST"])
-@bp.route("/courses/<course_uuid>/runs/<run_uuid>", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/runs/new", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/runs/<uuid:run_uuid>", methods=["GET", "POST"])
 @login_required
-def run_edit(course_uuid: str, run_uuid: str | None = None) -> Any:
+def run_edit(course_uuid: UUID, run_uuid: UUID | None = None) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     run = services.get_run_for_staff(actor, course, run_uuid) if run_uuid else None
@@ -290,9 +291,9 @@ def run_edit(course_uuid: str, run_uuid: str | None = None) -> Any:
     ), form_status(form)
 
 
-@bp.route("/courses/<course_uuid>/runs/<run_uuid>/cancel", methods=["POST"])
+@bp.route("/courses/<uuid:course_uuid>/runs/<uuid:run_uuid>/cancel", methods=["POST"])
 @login_required
-def run_cancel(course_uuid: str, run_uuid: str) -> Any:
+def run_cancel(course_uuid: UUID, run_uuid: UUID) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     run = services.get_run_for_staff(actor, course, run_uuid)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from flask import (
     abort,
@@ -38,9 +39,9 @@ def _outline_url(course: Course) -> str:
     return url_for(".outline_edit", course_uuid=course.uuid)
 
 
-@bp.route("/courses/<course_uuid>/outline", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/outline", methods=["GET", "POST"])
 @login_required
-def outline_edit(course_uuid: str) -> Any:
+def outline_edit(course_uuid: UUID) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     form = ModuleForm()
@@ -58,9 +59,9 @@ def outline_edit(course_uuid: str) -> Any:
     ), form_status(form)
 
 
-@bp.route("/courses/<course_uuid>/outline/<module_uuid>/<operation>", methods=["POST"])
+@bp.route("/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/<operation>", methods=["POST"])
 @login_required
-def module_change(course_uuid: str, module_uuid: str, operation: str) -> Any:
+def module_change(course_uuid: UUID, module_uuid: UUID, operation: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)
@@ -94,12 +95,15 @@ def _lesson_data(form: LessonForm) -> outline.LessonData:
     )
 
 
-@bp.route("/courses/<course_uuid>/outline/<module_uuid>/lessons/new", methods=["GET", "POST"])
 @bp.route(
-    "/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>", methods=["GET", "POST"]
+    "/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/new", methods=["GET", "POST"]
+)
+@bp.route(
+    "/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/<uuid:lesson_uuid>",
+    methods=["GET", "POST"],
 )
 @login_required
-def lesson_edit(course_uuid: str, module_uuid: str, lesson_uuid: str | None = None) -> Any:
+def lesson_edit(course_uuid: UUID, module_uuid: UUID, lesson_uuid: UUID | None = None) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)
@@ -121,11 +125,11 @@ def lesson_edit(course_uuid: str, module_uuid: str, lesson_uuid: str | None = No
 
 
 @bp.route(
-    "/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/<operation>",
+    "/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/<uuid:lesson_uuid>/<operation>",
     methods=["POST"],
 )
 @login_required
-def lesson_change(course_uuid: str, module_uuid: str, lesson_uuid: str, operation: str) -> Any:
+def lesson_change(course_uuid: UUID, module_uuid: UUID, lesson_uuid: UUID, operation: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)
@@ -175,11 +179,11 @@ def _translation_view(
 
 
 @bp.route(
-    "/courses/<course_uuid>/outline/<module_uuid>/translations/<language>",
+    "/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/translations/<language>",
     methods=["GET", "POST"],
 )
 @login_required
-def module_translation(course_uuid: str, module_uuid: str, language: str) -> Any:
+def module_translation(course_uuid: UUID, module_uuid: UUID, language: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)
@@ -193,11 +197,13 @@ def module_translation(course_uuid: str, module_uuid: str, language: str) -> Any
 
 
 @bp.route(
-    "/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/translations/<language>",
+    "/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/<uuid:lesson_uuid>/translations/<language>",
     methods=["GET", "POST"],
 )
 @login_required
-def lesson_translation(course_uuid: str, module_uuid: str, lesson_uuid: str, language: str) -> Any:
+def lesson_translation(
+    course_uuid: UUID, module_uuid: UUID, lesson_uuid: UUID, language: str
+) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)

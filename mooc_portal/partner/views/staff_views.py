@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import (
     abort,
@@ -117,9 +118,9 @@ def staff_list(slug: str) -> Any:
     ), form_status(form)
 
 
-@bp.route("/<slug>/staff/<account_uuid>/<operation>", methods=["POST"])
+@bp.route("/<slug>/staff/<uuid:account_uuid>/<operation>", methods=["POST"])
 @login_required
-def staff_change(slug: str, account_uuid: str, operation: str) -> Any:
+def staff_change(slug: str, account_uuid: UUID, operation: str) -> Any:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)
     if operation == "role":
