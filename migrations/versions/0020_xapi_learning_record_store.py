@@ -1,7 +1,7 @@
 """xapi: the Learning Record Store (credentials, statements, documents) and progress from it
 
 Revision ID: 0020
-Revises: 0014
+Revises: 0021
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import mooc_portal.db
 
 revision = "0020"
-down_revision = "0014"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -10,12 +10,12 @@ from flask_login import login_required
 
 from mooc_portal.accounts.services import current_account
 from mooc_portal.errors import PortalError
-from mooc_portal.federation import services
 from mooc_portal.federation.api import bp as api_bp
 from mooc_portal.federation.changes import install_change_tracking
 from mooc_portal.federation.discovery import course_json_ld, sitemap
 from mooc_portal.federation.forms import ApiTokenForm, PeerForm
 from mooc_portal.federation.ooapi import bp as ooapi_bp
+from mooc_portal.federation.services import peers as peer_services
 from mooc_portal.numbers import DB_ID
 from mooc_portal.web import require_csrf
 
@@ -47,7 +47,7 @@ def peers() -> Any:
     form = PeerForm()
     if form.validate_on_submit():
         try:
-            services.register_peer(
+            peer_services.register_peer(
                 actor, name=form.name.data, base_url=form.base_url.data, enabled=form.enabled.data
             )
         except PortalError as error:
@@ -59,7 +59,7 @@ def peers() -> Any:
     status = 400 if form.errors else 200
     return render_template(
         "mooc_portal/federation/peers.html",
-        peers=services.list_peers(actor),
+        peers=peer_services.list_peers(actor),
         form=form,
         title=_("Peer portals"),
     ), status
@@ -71,7 +71,7 @@ def peer_enabled(peer_id: int) -> Any:
     from flask import request
 
     require_csrf()
-    services.set_peer_enabled(current_account(), peer_id, request.form.get("enabled") == "1")
+    peer_services.set_peer_enabled(current_account(), peer_id, request.form.get("enabled") == "1")
     return redirect(url_for("portal.federation.peers"))
 
 
@@ -81,7 +81,7 @@ def peer_interval(peer_id: int) -> Any:
     from flask import flash, request
 
     require_csrf()
-    services.set_harvest_interval(current_account(), peer_id, request.form.get("interval", ""))
+    peer_services.set_harvest_interval(current_account(), peer_id, request.form.get("interval", ""))
     flash(_("The harvest interval is saved."))
     return redirect(url_for("portal.federation.peers"))
 
@@ -92,7 +92,7 @@ def peer_harvest(peer_id: int) -> Any:
     from flask import flash
 
     require_csrf()
-    if services.harvest_now(current_account(), peer_id):
+    if peer_services.harvest_now(current_account(), peer_id):
         flash(_("The harvest is queued; its run appears here when the worker has done it."))
     else:
         flash(_("A harvest of this peer already waits or runs."))

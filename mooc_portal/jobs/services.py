@@ -37,6 +37,7 @@ HANDLERS: dict[str, str] = {
     "mail": "mooc_portal.mail:deliver_mail",
     "harvest": "mooc_portal.federation.harvest:harvest_job",
     "reindex": "mooc_portal.catalog.search:reindex_job",
+    "insights": "mooc_portal.insights.refresh:refresh_job",
 }
 """Job kind -> ``module:function`` taking the row's payload. Imported when a job runs."""
 

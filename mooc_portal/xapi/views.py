@@ -116,9 +116,9 @@ def read_request() -> Response | None:
         if not any(name.lower() == "content-type" for name in request.form):
             headers["Content-Type"] = "application/json"
     g.xapi_request = xreq = XapiRequest(method=method, args=args, headers=headers, body=body)
-    xreq.version = _negotiate(xreq)
     if request.endpoint != "portal.xapi.about":
         xreq.credential = _authenticate(xreq)
+    xreq.version = _negotiate(xreq)
     return None
 
 
