@@ -46,8 +46,6 @@ PRIVATE_BLUEPRINTS = (
 )
 PRIVATE_ENDPOINTS = frozenset(
     {
-        "portal.federation.peers",
-        "portal.federation.peer_enabled",
         "portal.federation.api_tokens",
         "portal.federation.revoke_api_token",
     }
