@@ -211,6 +211,8 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.enrollment.views import bp as enrollment_bp
     from mooc_portal.federation.views import api_bp, federation_bp
     from mooc_portal.health import bp as health_bp
+    from mooc_portal.insights.views import about_bp
+    from mooc_portal.insights.views import bp as insights_bp
     from mooc_portal.institutions.views import bp as institutions_bp
     from mooc_portal.partner.views import bp as partner_bp
     from mooc_portal.privacy.views import bp as privacy_bp
@@ -218,6 +220,8 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.progress.views import bp as progress_bp
     from mooc_portal.web import bp as web_bp
     from mooc_portal.web import install_page_handlers
+    from mooc_portal.xapi.pages import bp as xapi_partner_bp
+    from mooc_portal.xapi.views import bp as xapi_bp
 
     portal = Blueprint(
         "portal",
@@ -241,6 +245,10 @@ def build_blueprint() -> Blueprint:
         progress_bp,
         health_bp,
         privacy_bp,
+        xapi_bp,
+        xapi_partner_bp,
+        insights_bp,
+        about_bp,
     ):
         portal.register_blueprint(child)
     portal.before_request(security.check_request)

@@ -23,6 +23,7 @@ from mooc_portal.federation.models import (
     Peer,
     RejectedRecord,
 )
+from mooc_portal.insights.models import InsightActivity, InsightRun, InsightSnapshot
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.jobs.models import OutboxJob
 from mooc_portal.privacy.models import (
@@ -35,9 +36,22 @@ from mooc_portal.privacy.models import (
 )
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
 from mooc_portal.publishing.models import MediaFile, ReviewEvent
+from mooc_portal.xapi.models import (
+    ActivityMapping,
+    LearnerLink,
+    ReportedProgress,
+    StatementOutcome,
+    XapiActivity,
+    XapiAttachment,
+    XapiCredential,
+    XapiDocument,
+    XapiStatement,
+    XapiStatementLink,
+)
 
 __all__ = [
     "Account",
+    "ActivityMapping",
     "ApiToken",
     "AuditEntry",
     "Certificate",
@@ -53,8 +67,12 @@ __all__ = [
     "EnrollmentTransition",
     "FederatedOrigin",
     "HarvestRun",
+    "InsightActivity",
+    "InsightRun",
+    "InsightSnapshot",
     "Institution",
     "InstitutionTranslation",
+    "LearnerLink",
     "Lesson",
     "LessonCompletion",
     "LessonTranslation",
@@ -72,7 +90,15 @@ __all__ = [
     "PrivacyRequest",
     "Pseudonym",
     "RejectedRecord",
+    "ReportedProgress",
     "ReviewEvent",
     "SharingConsent",
+    "StatementOutcome",
     "SubjectArea",
+    "XapiActivity",
+    "XapiAttachment",
+    "XapiCredential",
+    "XapiDocument",
+    "XapiStatement",
+    "XapiStatementLink",
 ]

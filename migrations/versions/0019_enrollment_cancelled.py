@@ -1,13 +1,13 @@
 """enrolment state 'cancelled': what cancelling a run does to its learners
 
 Revision ID: 0019
-Revises: 0014
+Revises: 0020
 """
 
 from alembic import op
 
 revision = "0019"
-down_revision = "0014"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
