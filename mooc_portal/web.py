@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 from flask.globals import request_ctx
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 from markupsafe import Markup
@@ -33,7 +33,7 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.caching import cached_page, page_csrf_token
 from mooc_portal.db import session as db_session
 from mooc_portal.errors import PortalError
-from mooc_portal.i18n import LocalizedText, country_name, language_name
+from mooc_portal.i18n import LocalizedText, country_name, language_name, own_language_name
 from mooc_portal.reference import subject_label
 from mooc_portal.resilience import commit_request, database_down, handle_database_error
 from mooc_portal.urls import absolute_url, external_url
@@ -104,6 +104,17 @@ def localized_text(obj: Any, field: str) -> LocalizedText:
 @bp.app_template_filter("mooc_language_name")
 def language_name_filter(tag: str) -> str:
     return language_name(tag, current_language())
+
+
+@bp.app_template_filter("mooc_number")
+def number_filter(value: int | float) -> str:
+    """A number as the visitor's language writes it (``12,345``, ``12.345``, ``12 345``)."""
+    return format_decimal(value)
+
+
+@bp.app_template_filter("mooc_own_language_name")
+def own_language_name_filter(tag: str) -> str:
+    return own_language_name(tag)
 
 
 @bp.app_template_filter("mooc_markdown")
