@@ -23,7 +23,7 @@ DEFAULTS: dict[str, Any] = {
     # The site's name in pages, mail and credentials.
     "MOOC_SITE_NAME": "ASEM MOOC Portal",
     # Interface languages offered by the switcher, and the one used when nothing else decides.
-    "MOOC_LANGUAGES": ["en", "ko"],
+    "MOOC_LANGUAGES": ["en", "ko", "zh", "ja", "vi", "th", "id", "fr", "de", "es"],
     "MOOC_DEFAULT_LANGUAGE": "en",
     # Courses per catalog page.
     "MOOC_PAGE_SIZE": 20,
