@@ -26,7 +26,7 @@ about_bp = Blueprint("initiative", __name__)
 @bp.app_template_filter("mooc_number")
 def number_filter(value: float | int) -> str:
     """A number in the visitor's locale (grouping, decimal sign)."""
-    return format_decimal(value)
+    return str(format_decimal(value))
 
 
 @bp.app_template_global("mooc_chart")

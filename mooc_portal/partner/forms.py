@@ -35,7 +35,7 @@ from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
 
 
 def choices(*pairs: tuple[str, object]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 LEVELS = choices(

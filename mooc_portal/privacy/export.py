@@ -72,7 +72,8 @@ def personal_data(account: Account) -> dict[str, Any]:
         "requests": _requests(account),
         "staff_actions": _staff_actions(account),
     }
-    return to_json(document)
+    exported: dict[str, Any] = to_json(document)
+    return exported
 
 
 def _account(account: Account) -> dict[str, Any]:

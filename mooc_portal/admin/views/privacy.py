@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from mooc_portal.accounts.permissions import admin_required
+from mooc_portal.accounts.permissions import admin_required, require_admin
 from mooc_portal.accounts.services import current_account
 from mooc_portal.admin.views import bp
 from mooc_portal.forms import form_status, service_errors_shown_on
@@ -34,7 +34,7 @@ def privacy_records() -> str:
 @bp.route("/privacy/notice", methods=["GET", "POST"])
 @admin_required
 def privacy_notice() -> Any:
-    actor = current_account()
+    actor = require_admin(current_account())
     form = notice_form()
     current = notices.current_notice()
     if request.method == "GET" and current is not None:

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.models import Course
+from mooc_portal.catalog.outline import course_modules
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
@@ -52,7 +53,7 @@ def outline_edit(course_uuid: UUID) -> Any:
     return render_template(
         "mooc_portal/partner/outline.html",
         course=course,
-        modules=outline.course_modules(course),
+        modules=course_modules(course),
         languages=outline.outline_languages(course),
         form=form,
         confirm=ConfirmForm(),
