@@ -13,11 +13,11 @@ A view with a form reads::
 
 - :func:`service_errors_shown_on`: a :class:`~mooc_portal.errors.PortalError` raised in the
   block is shown on the form (at the field it names, else above the form) and the view goes on
-  to render the form again. A refusal (403) is no mistake in the form: it reaches the error
-  page.
-- :func:`form_status`: 200 for a form shown for the first time; for a submission shown again,
-  the status of the service error shown on it (409 for a taken address, 429 for too many
-  attempts...), else 400 (the form itself did not validate).
+  to render the form again. Whether the actor may use the page at all is checked before the
+  form (a decorator, or the service that loads the page's object), so those refusals reach the
+  error page.
+- :func:`form_status`: 200 for a form shown for the first time, 400 for a submission shown
+  again with its errors; 429 when the error shown says to wait (too many attempts).
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from flask_wtf import FlaskForm
 
 from mooc_portal.errors import PortalError
 
-REFUSALS = frozenset({403})
-"""Statuses of service errors that the error page answers instead of the form."""
 _STATUS = "mooc_service_error_status"
+WAIT = 429
+"""The one service-error status a form page answers with (else 400): the visitor must wait."""
 
 
 def show_service_error(form: FlaskForm, error: PortalError) -> int:
@@ -48,19 +48,16 @@ def show_service_error(form: FlaskForm, error: PortalError) -> int:
 
 @contextmanager
 def service_errors_shown_on(form: FlaskForm) -> Iterator[None]:
-    """Show a PortalError raised in the block on ``form`` (except refusals, re-raised)."""
+    """Show a PortalError raised in the block on ``form`` (:func:`show_service_error`)."""
     try:
         yield
     except PortalError as error:
-        if error.status in REFUSALS:
-            raise
         show_service_error(form, error)
 
 
 def form_status(form: FlaskForm) -> int:
-    """200 for a form shown for the first time; for a submission shown again, the status of the
-    service error shown on it, else 400."""
+    """200 for a form shown for the first time; 400 for a submission shown again (429 when the
+    error shown is too many attempts)."""
     if not form.is_submitted():
         return 200
-    status: int = getattr(form, _STATUS, 400)
-    return status
+    return WAIT if getattr(form, _STATUS, None) == WAIT else 400

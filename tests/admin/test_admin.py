@@ -105,5 +105,5 @@ def test_admin_pages_open(client, auth, admin):
             "slug": "kyoto-open",
         },
     )
-    assert duplicate.status_code == 409  # the taken address: the Conflict the service raised
+    assert duplicate.status_code == 400
     assert 'id="slug-error"' in duplicate.get_data(as_text=True)

@@ -105,6 +105,8 @@ def staff_list(slug: str) -> Any:
     institution = staff.get_institution_for_staff(actor, slug)
     members = staff.institution_staff(actor, institution)
     form = InviteForm()
+    if form.is_submitted():
+        require_manager(actor, institution)  # editors see the list; managers invite
     if invite_from_form(actor, institution, form):
         return redirect(url_for(".staff_list", slug=slug))
     return render_template(
