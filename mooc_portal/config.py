@@ -83,6 +83,9 @@ DEFAULTS: dict[str, Any] = {
     # Anonymous pages and API lists are cached at most this long (seconds): availability
     # follows the clock; every catalog change is seen at once through the cache key.
     "MOOC_CACHE_TIMEOUT": 60,
+    # The standalone portal answers cached pages to visitors without a session before Flask
+    # runs (mooc_portal/early_cache.py): one Redis read per page.
+    "MOOC_CACHE_EARLY": True,
     "MOOC_RATELIMIT_STORAGE_URL": None,
     "MOOC_RATELIMIT_ENABLED": True,
     # Per address (a campus behind one NAT address shares it: keep these generous), per

@@ -36,7 +36,14 @@ HARVESTED_RECORDS = Counter(
     ["peer", "outcome"],
     registry=None,
 )
-PORTAL_METRICS = (JOBS, JOB_DURATION, HARVESTS, HARVESTED_RECORDS)
+EARLY_CACHE_RESPONSES = Counter(
+    "mooc_early_cache_responses_total",
+    "Anonymous pages answered from the page cache before Flask ran, by content encoding "
+    "(identity, gzip, br) or not-modified (304); not in the per-endpoint request metrics.",
+    ["answer"],
+    registry=None,
+)
+PORTAL_METRICS = (JOBS, JOB_DURATION, HARVESTS, HARVESTED_RECORDS, EARLY_CACHE_RESPONSES)
 
 
 def install(app: Flask) -> None:
