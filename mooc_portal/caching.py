@@ -48,7 +48,7 @@ CSRF_PLACEHOLDER = "__mooc_csrf_token__"
 GENERATION_KEY = "catalog-generation"
 _LOCAL_ENTRIES = 256
 # How many MOOC_CACHE_TIMEOUTs an entry is kept to be served while one request remakes it.
-_KEPT_STALE = 10
+KEPT_STALE = 10
 _CHANGED = "mooc_catalog_changed"
 _SEQUENCE = "mooc_catalog_feed_sequence"
 # Flushes of objects from these packages change what anonymous pages show.
@@ -212,7 +212,7 @@ def cached_page(*, shared: bool = False) -> Callable[[Callable[..., Any]], Calla
                     return response
                 entry = _entry(response, version)
                 timeout = int(current_app.config["MOOC_CACHE_TIMEOUT"])
-                cache.set(key, entry, timeout=timeout * _KEPT_STALE)
+                cache.set(key, entry, timeout=timeout * KEPT_STALE)
                 if _shared():
                     _remember(_local_entries(), key, entry)
             if ENVIRON_KEY in request.environ and not _stale(entry):

@@ -64,13 +64,14 @@ class EarlyPageCache:
     """WSGI middleware in front of ``app.wsgi_app``; installed by ``install_host``."""
 
     def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
-        from mooc_portal.caching import CSRF_PLACEHOLDER
+        from mooc_portal.caching import CSRF_PLACEHOLDER, KEPT_STALE
 
         self.app = app
         self.wsgi_app = wsgi_app
         self.placeholder = CSRF_PLACEHOLDER.encode()
         self.languages = list(app.config["MOOC_LANGUAGES"])
         self.timeout = int(app.config["MOOC_CACHE_TIMEOUT"])
+        self.kept = self.timeout * KEPT_STALE
         self.shared = bool(app.config["MOOC_CACHE_REDIS_URL"])
         self.local: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._languages_of: dict[str, str] = {}
@@ -88,10 +89,16 @@ class EarlyPageCache:
         except Exception:  # Redis or the database out of reach: Flask answers and says so
             log.warning("early page cache unavailable", exc_info=True)
             return self.wsgi_app(environ, start_response)
-        if entry is not None:
+        if entry is not None and (self.fresh(entry) or not self.lock(key)):
+            # An entry older than MOOC_CACHE_TIMEOUT (for the clock) is made again by one
+            # request, which holds the lock, while the others are still answered with it.
             return self.answer(entry, environ, start_response)
         environ[ENVIRON_KEY] = key
-        return self.record(key, environ, start_response)
+        try:
+            return self.record(key, environ, start_response)
+        finally:
+            if entry is not None:
+                self.backend().delete(f"lock:{key}")
 
     def key(self, environ: dict[str, Any]) -> str | None:
         """The cache key of an anonymous GET or HEAD without a session, else None."""
@@ -155,15 +162,22 @@ class EarlyPageCache:
         elif (entry := self.local.get(key)) is not None:
             version = backend.get(GENERATION_KEY) or "0.0"
             if entry["version"] != version or not self.fresh(entry):
-                entry = backend.get(key)
+                entry = backend.get(key)  # another process may have made it again
         else:
             version, entry = backend.get_many(GENERATION_KEY, key)
             version = version or "0.0"
-        if entry is None or entry["version"] != version or not self.fresh(entry):
+        if entry is None or entry["version"] != version:
             return None
         if self.shared:
             _memo(self.local, key, entry, _LOCAL_ENTRIES)
         return entry
+
+    def lock(self, key: str) -> bool:
+        """Whether this request takes the remaking of ``key``'s entry (nobody else has)."""
+        try:
+            return bool(self.backend().add(f"lock:{key}", 1, timeout=30))
+        except Exception:  # Redis went away since the lookup: Flask answers
+            return True
 
     def fresh(self, entry: dict[str, Any]) -> bool:
         return time.time() - entry["made_at"] <= self.timeout
@@ -294,7 +308,9 @@ class EarlyPageCache:
             early["gzip"] = [
                 _deflate(part, last=n == len(parts) - 1) for n, part in enumerate(parts)
             ]
-        self.backend().set(key, early, timeout=self.timeout)
+        # Kept beyond MOOC_CACHE_TIMEOUT, as the page cache's entries are, to be served while
+        # one request makes it again.
+        self.backend().set(key, early, timeout=self.kept)
         if self.shared:
             _memo(self.local, key, early, _LOCAL_ENTRIES)
 

@@ -171,3 +171,26 @@ def test_nobody_logged_in_or_with_a_session_is_served_early(app, client, auth):
     visitor(app).get("/api/v1/courses", headers={"Authorization": "Bearer not-a-token"})
     visitor(app).post("/courses/private-early")
     assert early_responses() == before
+
+
+def test_an_expired_entry_is_made_again_by_one_request_while_others_get_it(app):
+    from mooc_portal.early_cache import EarlyPageCache
+
+    middleware = app.wsgi_app
+    assert isinstance(middleware, EarlyPageCache)
+    visitor(app).get("/institutions")
+    [key] = [k for k in middleware.backend()._cache if k.startswith("early:")]
+    entry = middleware.backend().get(key)
+    entry["made_at"] -= app.config["MOOC_CACHE_TIMEOUT"] + 1
+    middleware.backend().set(key, entry)
+    # Another request is making it again (it holds the lock): this one gets the old entry.
+    middleware.backend().add(f"lock:{key}", 1)
+    before = early_responses()
+    assert visitor(app).get("/institutions").status_code == 200
+    assert early_responses() == before + 1
+    # Nobody is: this request makes it again, through Flask.
+    middleware.backend().delete(f"lock:{key}")
+    assert visitor(app).get("/institutions").status_code == 200
+    assert early_responses() == before + 1
+    assert middleware.fresh(middleware.backend().get(key))
+    assert not middleware.backend().has(f"lock:{key}")
