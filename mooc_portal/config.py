@@ -120,6 +120,10 @@ DEFAULTS: dict[str, Any] = {
     # Retention, in days, applied by `flask portal apply-retention`: failed log-in attempts,
     # audit entries, withdrawn or rejected enrolments (counted from the end of their run) and
     # accounts whose e-mail address was never verified (counted from registration).
+    # "My data" of an account with more rows than this (enrolments, lessons completed, log-in
+    # attempts) is built by a background job and kept to download for MOOC_DATA_DOWNLOAD_DAYS.
+    "MOOC_DATA_DOWNLOAD_INLINE_ROWS": 2000,
+    "MOOC_DATA_DOWNLOAD_DAYS": 7,
     "MOOC_RETENTION_LOGIN_ATTEMPT_DAYS": 30,
     "MOOC_RETENTION_AUDIT_DAYS": 2 * 365,
     "MOOC_RETENTION_CLOSED_ENROLMENT_DAYS": 365,

@@ -40,6 +40,7 @@ HANDLERS: dict[str, str] = {
     "mail": "mooc_portal.mail:deliver_mail",
     "harvest": "mooc_portal.federation.harvest:harvest_job",
     "reindex": "mooc_portal.catalog.search:reindex_job",
+    "data_download": "mooc_portal.privacy.downloads:build_data_download",
     "insights": "mooc_portal.insights.refresh:refresh_job",
 }
 """Job kind -> ``module:function`` taking the row's payload. Imported when a job runs."""
