@@ -1,7 +1,7 @@
 """data downloads: a learner's "my data" document built by a background job
 
 Revision ID: 0016
-Revises: 0020
+Revises: 0019
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from mooc_portal.db import UTCDateTime
 
 revision = "0016"
-down_revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
