@@ -41,12 +41,11 @@ PRIVATE_BLUEPRINTS = (
     "portal.partner",
     "portal.enrollment",
     "portal.progress",
+    "portal.xapi_partner",
     "portal.insights",
 )
 PRIVATE_ENDPOINTS = frozenset(
     {
-        "portal.federation.peers",
-        "portal.federation.peer_enabled",
         "portal.federation.api_tokens",
         "portal.federation.revoke_api_token",
     }

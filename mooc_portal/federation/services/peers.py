@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from mooc_portal.accounts.permissions import require_admin
 from mooc_portal.catalog.models import Course
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput
@@ -15,18 +16,11 @@ from mooc_portal.federation.models import FederatedOrigin
 from mooc_portal.numbers import parse_whole_number
 
 
-def _require_admin(actor: Any) -> None:
-    from mooc_portal.errors import NotPermitted
-
-    if actor is None or not actor.is_admin:
-        raise NotPermitted("Only administrators manage peer portals.")
-
-
 def list_peers(actor: Any) -> list[Any]:
     """Every peer with its latest harvest run (``peer.latest_run``), for the admin view."""
     from mooc_portal.federation.models import HarvestRun, Peer
 
-    _require_admin(actor)
+    require_admin(actor)
     peers = list(session.scalars(select(Peer).order_by(Peer.name)))
     latest = {
         run.peer_id: run
@@ -52,7 +46,7 @@ def register_peer(actor: Any, *, name: str, base_url: str, enabled: bool = True)
     from mooc_portal.federation.addresses import peer_addresses, peer_base_url
     from mooc_portal.federation.models import Peer
 
-    _require_admin(actor)
+    require_admin(actor)
     name = (name or "").strip()
     if not name:
         raise InvalidInput("Give the peer a name.", field="name")
@@ -75,7 +69,7 @@ def set_peer_enabled(actor: Any, peer_id: int, enabled: bool) -> Any:
     from mooc_portal.errors import NotFound
     from mooc_portal.federation.models import Peer
 
-    _require_admin(actor)
+    require_admin(actor)
     peer = session.get(Peer, peer_id)
     if peer is None:
         raise NotFound("No such peer.")
@@ -89,7 +83,7 @@ def set_harvest_interval(actor: Any, peer_id: int, minutes: str) -> Any:
     from mooc_portal.errors import NotFound
     from mooc_portal.federation.models import Peer
 
-    _require_admin(actor)
+    require_admin(actor)
     peer = session.get(Peer, peer_id)
     if peer is None:
         raise NotFound("No such peer.")
@@ -113,7 +107,7 @@ def harvest_now(actor: Any, peer_id: int) -> bool:
     from mooc_portal.federation.harvest import request_harvest
     from mooc_portal.federation.models import Peer
 
-    _require_admin(actor)
+    require_admin(actor)
     peer = session.get(Peer, peer_id)
     if peer is None:
         raise NotFound("No such peer.")
