@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
@@ -18,6 +20,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    g,
     render_template,
     request,
     stream_with_context,
@@ -34,9 +37,15 @@ from mooc_portal.caching import cached_page
 from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.models import Course, CourseRun
 from mooc_portal.catalog.search import FACETS, CatalogFilters, matching_course_ids
+from mooc_portal.cors import allow_public_reads
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput, NotFound, PortalError
 from mooc_portal.federation import schemas
+from mooc_portal.federation.http import (
+    CATCH_ALL_METHODS,
+    error_headers,
+    unmatched,
+)
 from mooc_portal.federation.models import ResourceType
 from mooc_portal.federation.serialize import (
     PageLinks,
@@ -84,6 +93,7 @@ bp = _Blueprint(
 )
 
 ERROR_CODES = (400, 401, 403, 404, 405, 409, 410, 415, 422, 429, 503)
+allow_public_reads(bp)
 QUERY = {"location": "query", "error_status_code": 400}
 
 
@@ -259,15 +269,33 @@ class Unauthorized(PortalError):
     status = 401
 
 
-def _token() -> Any:
-    from mooc_portal.federation.partner import authenticate_token
+class UnsupportedMediaType(PortalError):
+    status = 415
 
-    header = request.headers.get("Authorization", "")
-    scheme, _, plain = header.partition(" ")
-    token = authenticate_token(plain.strip()) if scheme.lower() == "bearer" else None
-    if token is None:
-        raise Unauthorized("Send a valid API token: Authorization: Bearer <token>.")
-    return token
+
+def token_write(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A partner write: the token is checked first (401), then the body's type (415), and only
+    then is the body parsed and validated (``bp.arguments`` below this decorator)."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Response:
+        from mooc_portal.federation.partner import authenticate_token
+
+        header = request.headers.get("Authorization", "")
+        scheme, _, plain = header.partition(" ")
+        token = authenticate_token(plain.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
+            raise Unauthorized("Send a valid API token: Authorization: Bearer <token>.")
+        if not request.is_json:
+            raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
+        g.mooc_api_token = token
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _token() -> Any:
+    return g.mooc_api_token
 
 
 def _written_course(course: Course, status: int) -> Response:
@@ -285,6 +313,7 @@ def _written_run(run: CourseRun, status: int) -> Response:
 
 
 @bp.route("/courses", methods=["POST"], endpoint="course_create")
+@token_write
 @bp.arguments(schemas.CourseWriteSchema, **JSON_BODY)
 @bp.response(201, schemas.WrittenCourseSchema)
 @bp.doc(security=BEARER)
@@ -296,6 +325,7 @@ def course_create(data: dict[str, Any]) -> Response:
 
 
 @bp.route("/courses/<course_id>", methods=["PATCH"], endpoint="course_update")
+@token_write
 @bp.arguments(schemas.CourseUpdateSchema(partial=True), **JSON_BODY)
 @bp.response(200, schemas.WrittenCourseSchema)
 @bp.doc(security=BEARER)
@@ -308,6 +338,7 @@ def course_update(data: dict[str, Any], course_id: str) -> Response:
 
 
 @bp.route("/courses/<course_id>/runs", methods=["POST"], endpoint="run_create")
+@token_write
 @bp.arguments(schemas.RunWriteSchema, **JSON_BODY)
 @bp.response(201, schemas.WrittenRunSchema)
 @bp.doc(security=BEARER)
@@ -320,6 +351,7 @@ def run_create(data: dict[str, Any], course_id: str) -> Response:
 
 
 @bp.route("/runs/<run_id>", methods=["PATCH"], endpoint="run_update")
+@token_write
 @bp.arguments(schemas.RunUpdateSchema(partial=True), **JSON_BODY)
 @bp.response(200, schemas.WrittenRunSchema)
 @bp.doc(security=BEARER)
@@ -358,9 +390,9 @@ def export() -> Response:
     return Response(stream_with_context(export_catalog()), mimetype="application/json")
 
 
-@bp.route("/<path:unknown>", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
+@bp.route("/<path:unknown>", methods=CATCH_ALL_METHODS)
 def unknown_endpoint(unknown: str) -> Response:
-    raise NotFound("No such API endpoint.")
+    unmatched("No such API endpoint.")
 
 
 # The OpenAPI document -------------------------------------------------------------------
@@ -467,6 +499,12 @@ def handle_http_error(error: HTTPException) -> Any:
     field (the one a form would show it at) and ``errors`` lists every path's messages."""
     if error.code is None or error.code < 400:
         return error
+    response = _http_error(error)
+    response.headers.update(error_headers(error))
+    return response
+
+
+def _http_error(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     errors: dict[str, list[str]] = {}
     for by_field in (data.get("messages") or {}).values():  # per location (json, query)
