@@ -116,15 +116,19 @@ def test_two_portals_initial_sync_update_and_withdrawal(app, db_session, source_
 
 def test_a_re_snapshot_updates_only_what_changed(app, db_session, source_url, second_portal):
     # Teaching and subtitle languages both: stored by position, they come back interleaved.
+    institution = make_institution("Polyglot University")
     for n in range(3):
         make_course(
             f"Polyglot {n}",
+            institution=institution,
             code=f"PG{n}",
             teaching_languages=("ko", "en"),
-            subtitle_languages=("ja", "zh-CN", "en"),
+            subtitle_languages=("ja", "fr", "en"),
             runs=1,
         )
-    changed = make_course("Changing", code="CH1", teaching_languages=("vi",), runs=1)
+    changed = make_course(
+        "Changing", institution=institution, code="CH1", teaching_languages=("vi",), runs=1
+    )
     db_session.commit()
     add_peer(second_portal, "Polyglot portal", source_url)
     [first] = harvest(second_portal)
@@ -140,7 +144,7 @@ def test_a_re_snapshot_updates_only_what_changed(app, db_session, source_url, se
     with second_portal.app_context():
         course = session.scalar(select(Course).where(Course.code == "PG0"))
         assert course.teaching_languages == ["ko", "en"]
-        assert sorted(course.subtitle_languages) == ["en", "ja", "zh-CN"]
+        assert sorted(course.subtitle_languages) == ["en", "fr", "ja"]
 
 
 def test_federated_courses_are_not_republished_in_the_harvesters_feed(
