@@ -8,18 +8,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from mooc_portal.accounts.permissions import require_admin
 from mooc_portal.catalog.models import Course
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput
 from mooc_portal.federation.models import FederatedOrigin
 from mooc_portal.numbers import parse_whole_number
-
-
-def _require_admin(actor: Any) -> None:
-    from mooc_portal.errors import NotPermitted
-
-    if actor is None or not actor.is_admin:
-        raise NotPermitted("Only administrators manage peer portals.")
 
 
 def list_peers(actor: Any) -> list[Any]:
@@ -28,7 +22,7 @@ def list_peers(actor: Any) -> list[Any]:
     queries)."""
     from mooc_portal.federation.models import HarvestRun, Peer, RejectedRecord
 
-    _require_admin(actor)
+    require_admin(actor)
     peers = list(session.scalars(select(Peer).order_by(Peer.name)))
     latest = {
         run.peer_id: run
@@ -63,7 +57,7 @@ def register_peer(actor: Any, *, name: str, base_url: str, enabled: bool = True)
     from mooc_portal.federation.addresses import peer_addresses, peer_base_url
     from mooc_portal.federation.models import Peer
 
-    _require_admin(actor)
+    require_admin(actor)
     name = (name or "").strip()
     if not name:
         raise InvalidInput("Give the peer a name.", field="name")
@@ -86,7 +80,7 @@ def set_peer_enabled(actor: Any, peer_id: int, enabled: bool) -> Any:
     from mooc_portal.errors import NotFound
     from mooc_portal.federation.models import Peer
 
-    _require_admin(actor)
+    require_admin(actor)
     peer = session.get(Peer, peer_id)
     if peer is None:
         raise NotFound("No such peer.")
@@ -100,7 +94,7 @@ def set_harvest_interval(actor: Any, peer_id: int, minutes: str) -> Any:
     from mooc_portal.errors import NotFound
     from mooc_portal.federation.models import Peer
 
-    _require_admin(actor)
+    require_admin(actor)
     peer = session.get(Peer, peer_id)
     if peer is None:
         raise NotFound("No such peer.")
@@ -124,7 +118,7 @@ def harvest_now(actor: Any, peer_id: int) -> bool:
     from mooc_portal.federation.harvest import request_harvest
     from mooc_portal.federation.models import Peer
 
-    _require_admin(actor)
+    require_admin(actor)
     peer = session.get(Peer, peer_id)
     if peer is None:
         raise NotFound("No such peer.")
