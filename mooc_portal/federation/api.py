@@ -39,7 +39,7 @@ from mooc_portal.catalog.models import Course, CourseRun
 from mooc_portal.catalog.search import FACETS, CatalogFilters, matching_course_ids
 from mooc_portal.cors import allow_public_reads
 from mooc_portal.db import session
-from mooc_portal.errors import InvalidInput, NotFound, PortalError
+from mooc_portal.errors import InvalidInput, NotFound, PortalError, Unprocessable
 from mooc_portal.federation import schemas
 from mooc_portal.federation.http import (
     CATCH_ALL_METHODS,
@@ -202,6 +202,8 @@ def course_filters() -> CatalogFilters:
     catalog page would ignore with a notice is refused here: a 400 naming its parameter."""
     parsed = parse_catalog_args(request.args)
     for problem in parsed.problems:
+        if problem.field == "institution":  # well-formed (the schema checked), but unknown
+            raise Unprocessable(problem.refused, field=problem.field)
         if problem.field in (*FACETS, "q"):
             raise InvalidInput(problem.refused, field=problem.field)
     return parsed.filters
@@ -210,6 +212,7 @@ def course_filters() -> CatalogFilters:
 @bp.route("/courses")
 @bp.arguments(schemas.CourseFilterSchema, **QUERY)
 @bp.response(200, schemas.CoursePageSchema)
+@bp.alt_response(422, schema=schemas.ErrorSchema, description="No such institution here.")
 @cached_page(shared=True)
 def course_list(args: dict[str, Any]) -> Response:
     """Public courses with their runs, filtered as in the catalog, in a stable order."""
@@ -273,6 +276,18 @@ class UnsupportedMediaType(PortalError):
     status = 415
 
 
+def write_errors(view: Callable[..., Response]) -> Callable[..., Response]:
+    """The errors every write documents besides its body's 400."""
+    for status, description in (
+        (401, "No valid API token (checked before the body)."),
+        (415, "The body is not JSON."),
+        (422, "The values break a course rule that the schema cannot express (dates out of "
+              "order, ECTS credits without the ECTS credential, an unknown subject)."),
+    ):  # fmt: skip
+        view = bp.alt_response(status, schema=schemas.ErrorSchema, description=description)(view)
+    return view
+
+
 def token_write(view: Callable[..., Response]) -> Callable[..., Response]:
     """A partner write: the token is checked first (401), then the body's type (415), and only
     then is the body parsed and validated (``bp.arguments`` below this decorator)."""
@@ -317,6 +332,7 @@ def _written_run(run: CourseRun, status: int) -> Response:
 @bp.arguments(schemas.CourseWriteSchema, **JSON_BODY)
 @bp.response(201, schemas.WrittenCourseSchema)
 @bp.doc(security=BEARER)
+@write_errors
 def course_create(data: dict[str, Any]) -> Response:
     """Create a draft course of the token's institution (``submit`` puts it in review)."""
     from mooc_portal.federation.partner import create_course
@@ -329,6 +345,7 @@ def course_create(data: dict[str, Any]) -> Response:
 @bp.arguments(schemas.CourseUpdateSchema(partial=True), **JSON_BODY)
 @bp.response(200, schemas.WrittenCourseSchema)
 @bp.doc(security=BEARER)
+@write_errors
 def course_update(data: dict[str, Any], course_id: str) -> Response:
     """Change a course of the token's institution (live at once when published)."""
     from mooc_portal.federation.partner import update_course
@@ -342,6 +359,7 @@ def course_update(data: dict[str, Any], course_id: str) -> Response:
 @bp.arguments(schemas.RunWriteSchema, **JSON_BODY)
 @bp.response(201, schemas.WrittenRunSchema)
 @bp.doc(security=BEARER)
+@write_errors
 def run_create(data: dict[str, Any], course_id: str) -> Response:
     """Add a run to a course of the token's institution."""
     from mooc_portal.federation.partner import save_run
@@ -355,6 +373,7 @@ def run_create(data: dict[str, Any], course_id: str) -> Response:
 @bp.arguments(schemas.RunUpdateSchema(partial=True), **JSON_BODY)
 @bp.response(200, schemas.WrittenRunSchema)
 @bp.doc(security=BEARER)
+@write_errors
 def run_update(data: dict[str, Any], run_id: str) -> Response:
     """Change a run of a course of the token's institution."""
     from mooc_portal.federation.partner import run_course, save_run
@@ -437,6 +456,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
                 if method != "parameters":
                     operation["tags"] = ["catalog"]
         document["tags"] = [{"name": "catalog", "description": bp.description}]
+        schemas.declare_language_tags(document)
         extras["openapi"] = document
     return extras["openapi"]
 

@@ -15,7 +15,8 @@ from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-CATCH_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# Every method a client may try, the new QUERY included: all get a JSON 405 with Allow.
+CATCH_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "TRACE", "QUERY", "CONNECT"]
 
 
 def unmatched(message: str) -> NoReturn:
