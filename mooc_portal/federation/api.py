@@ -43,6 +43,7 @@ from mooc_portal.errors import InvalidInput, NotFound, PortalError, Unprocessabl
 from mooc_portal.federation import schemas
 from mooc_portal.federation.http import (
     CATCH_ALL_METHODS,
+    answer_options_exactly,
     error_headers,
     unmatched,
 )
@@ -94,6 +95,7 @@ bp = _Blueprint(
 
 ERROR_CODES = (400, 401, 403, 404, 405, 409, 410, 415, 422, 429, 503)
 allow_public_reads(bp)
+answer_options_exactly(bp)
 QUERY = {"location": "query", "error_status_code": 400}
 
 

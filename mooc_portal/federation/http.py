@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import request
+from flask import Blueprint, Response, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
@@ -19,11 +19,10 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 CATCH_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "TRACE", "QUERY", "CONNECT"]
 
 
-def unmatched(message: str) -> NoReturn:
-    """From a catch-all route: 405 with ``Allow`` when another route has this path for other
-    methods, else 404 with ``message``."""
+def allowed_methods() -> list[str]:
+    """The methods the routes for this request's path answer, the API's catch-all left out."""
     adapter = request_ctx.url_adapter
-    catch_all = request.endpoint
+    catch_all = f"{request.blueprint}.unknown_endpoint"
     allowed = set()
     for method in METHODS:
         try:
@@ -32,9 +31,30 @@ def unmatched(message: str) -> NoReturn:
             continue
         if endpoint != catch_all:
             allowed.add(method)
+    return sorted(allowed | {"OPTIONS"}) if allowed else []
+
+
+def unmatched(message: str) -> NoReturn:
+    """From a catch-all route: 405 with ``Allow`` when another route has this path for other
+    methods, else 404 with ``message``."""
+    allowed = allowed_methods()
     if allowed:
-        raise MethodNotAllowed(valid_methods=sorted(allowed | {"OPTIONS"}))
+        raise MethodNotAllowed(valid_methods=allowed)
     raise NotFound(message)
+
+
+def answer_options_exactly(bp: Blueprint) -> None:
+    """Flask's automatic OPTIONS answer lists the catch-all's methods too: list only the
+    methods the path's own routes answer."""
+
+    def exact_allow(response: Response) -> Response:
+        if request.method == "OPTIONS" and "Allow" in response.headers:
+            allowed = allowed_methods()
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    bp.after_request(exact_allow)
 
 
 def error_headers(error: HTTPException) -> dict[str, str]:

@@ -323,7 +323,10 @@ class CourseFilterSchema(ListArgsSchema):
 
     q = fields.String(
         validate=validate.Length(max=MAX_QUERY_LENGTH),
-        metadata={"description": "Words to search for, in every language."},
+        metadata={
+            "description": "Words to search for, in every language.",
+            "pattern": "^[^\\x00]*$",
+        },
     )
     institution = _facet(
         "institution",
@@ -526,3 +529,4 @@ def declare_language_tags(document: dict[str, Any]) -> None:
             properties[field]["description"] = (
                 "Text per language tag: each key one of `LanguageTag`'s values."
             )
+        properties["title"]["minProperties"] = 1

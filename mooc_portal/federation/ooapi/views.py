@@ -23,6 +23,7 @@ from mooc_portal.db import session
 from mooc_portal.errors import NotFound, PortalError
 from mooc_portal.federation.http import (
     CATCH_ALL_METHODS,
+    answer_options_exactly,
     error_headers,
     unmatched,
 )
@@ -34,6 +35,7 @@ from mooc_portal.federation.services import ooapi as services
 bp = Blueprint("ooapi", __name__, url_prefix="/ooapi/v5")
 QUERY = {"location": "query", "error_status_code": 400}
 allow_public_reads(bp)
+answer_options_exactly(bp)
 
 
 def _json(payload: Any, status: int = 200) -> Response:
