@@ -13,7 +13,7 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_DATABASE_URL": None,
     "MOOC_URL_PREFIX": "",
     "MOOC_SITE_NAME": "ASEM MOOC Portal",
-    "MOOC_LANGUAGES": ["en", "ko"],
+    "MOOC_LANGUAGES": ["en", "ko", "zh", "ja", "vi", "th", "id", "fr", "de", "es"],
     "MOOC_DEFAULT_LANGUAGE": "en",
     "MOOC_DEFAULT_TIMEZONE": "UTC",
     "MOOC_PAGE_SIZE": 20,

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, utcnow
+from mooc_portal.i18n import FALLBACK_LANGUAGE
 
 
 class PrivacyNotice(Base):
@@ -42,9 +43,13 @@ class PrivacyNotice(Base):
     )
 
     def text_in(self, language: str) -> PrivacyNoticeText | None:
-        """The text in ``language``, else in the first language it was written in."""
+        """The text in ``language``, else in English, else in the first language it has."""
         by_language = {text.language: text for text in self.texts}
-        return by_language.get(language) or (self.texts[0] if self.texts else None)
+        return (
+            by_language.get(language)
+            or by_language.get(FALLBACK_LANGUAGE)
+            or (self.texts[0] if self.texts else None)
+        )
 
 
 class PrivacyNoticeText(Base):

@@ -96,7 +96,7 @@ def expired_enrolments_placeholder() -> Account:
 
 
 def _expire_enrolments(cutoff: datetime) -> int:
-    closed = (EnrollmentState.WITHDRAWN, EnrollmentState.REJECTED)
+    closed = (EnrollmentState.WITHDRAWN, EnrollmentState.REJECTED, EnrollmentState.CANCELLED)
     ended = select(CourseRun.id).where(or_(CourseRun.end_at < cutoff, CourseRun.end_at.is_(None)))
     candidates = session.execute(
         select(Enrollment.id, Enrollment.account_id, CourseRun.end_at, Enrollment.decided_at)

@@ -14,11 +14,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms import SelectChoice
 
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.services import course_page
+from mooc_portal.enrollment import services as enrolment
 from mooc_portal.errors import PortalError
 from mooc_portal.partner.forms import (
     ActionForm,
@@ -105,6 +107,7 @@ def course_overview(course_uuid: str) -> str:
         modules=outline.course_modules(course),
         confirm=ConfirmForm(),
         action_form=ActionForm(),
+        run_figures=enrolment.run_figures(course.runs),
     )
 
 
@@ -314,6 +317,17 @@ def run_cancel(course_uuid: str, run_uuid: str) -> Any:
     run = services.get_run_for_staff(actor, course, run_uuid)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.cancel_run(actor, run)
-    flash(_("The run is cancelled."), "success")
+    ended = services.cancel_run(actor, run)
+    flash(
+        ngettext(
+            "The run is cancelled. %(num)d learner was told by mail and offered the course's "
+            "other runs.",
+            "The run is cancelled. %(num)d learners were told by mail and offered the course's "
+            "other runs.",
+            len(ended),
+        )
+        if ended
+        else _("The run is cancelled. It had no learners to tell."),
+        "success",
+    )
     return redirect(_course_url(course))
