@@ -316,9 +316,14 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
         # Only the rows that pass every filter are listed or counted by availability: the
         # others need not compare their boundaries with the clock.
         columns["availability"] = case((and_(*conditions), columns["availability"]))
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and not narrow:
+        # The language and subject facets unnest these instead of probing the course's
+        # languages and subjects once per match (see ``_facet_counts``).
+        columns["languages"] = CatalogEntry.languages
+        columns["fields"] = CatalogEntry.fields
     selected = [value.label(name) for name, value in columns.items()]
     tokens = query_tokens(filters.query)
-    dialect = session.get_bind().dialect.name
     if tokens and dialect == "sqlite":
         # FTS5 gives the bm25 score with the match; it costs a read per row, so only the rows
         # that pass every filter (the ones the listing sorts) are scored.
@@ -399,8 +404,21 @@ def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) 
     for name in facets:
         others = [c for facet, c in conditions.items() if facet != name]
         value: Any
+        if name in ("language", "subject") and "languages" in base.c:
+            # PostgreSQL: the teaching languages and the broad fields (each once per course)
+            # that the entry repeats, unnested per match: no probe of the course's languages
+            # or subjects, whose index-only scans read the heap until a vacuum has run.
+            listed = base.c.languages if name == "language" else base.c.fields
+            values = (
+                func.unnest(func.string_to_array(listed, " "))
+                .table_valued("value")
+                .render_derived()
+                .lateral()
+            )
+            stmt = select(values.c.value).select_from(base.join(values, true()))
+            value = values.c.value
         # From the matches to their languages and subjects, never the other way round.
-        if name == "language":
+        elif name == "language":
             stmt = select(CourseLanguage.language).select_from(
                 _CrossJoin(
                     base,
@@ -426,9 +444,11 @@ def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) 
                 cast(value, String).label("value"),
                 # A course is one row of the matches, and has a teaching language once; only
                 # two of its subjects can share a broad field.
-                (func.count(func.distinct(base.c.id)) if name == "subject" else func.count()).label(
-                    "n"
-                ),
+                (
+                    func.count(func.distinct(base.c.id))
+                    if name == "subject" and "fields" not in base.c
+                    else func.count()
+                ).label("n"),
                 null().label("total"),
                 null().label("position"),
                 maintain_column_froms=True,
