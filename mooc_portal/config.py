@@ -88,6 +88,16 @@ DEFAULTS: dict[str, Any] = {
     # HTTP timeout (seconds).
     "MOOC_CHANGE_RETENTION_DAYS": 180,
     "MOOC_HARVEST_TIMEOUT": 10.0,
+    # Cross-origin reads (Flask-CORS) of the public, read-only endpoints: /api/v1 GETs,
+    # /ooapi/v5, the sitemap, the credential JSON. Origins: "*" or a list of origins (or
+    # regular expressions); never with credentials. Writes stay token-only and not cross-origin.
+    "MOOC_CORS_ORIGINS": "*",
+    # Seconds a browser may keep a preflight answer.
+    "MOOC_CORS_MAX_AGE": 86400,
+    # OOAPI v5: the portal's root organization id (default: derived from MOOC_SITE_NAME) and
+    # the service's contact address (default: the example address of the demo).
+    "MOOC_OOAPI_ROOT_ID": None,
+    "MOOC_OOAPI_CONTACT_EMAIL": None,
     # Shared state of several hosts. Without a Redis URL the page cache and the rate limits live
     # in the process (`make run`, tests); production sets them to Redis (docs/deployment.md).
     "MOOC_CACHE_REDIS_URL": None,
@@ -95,6 +105,9 @@ DEFAULTS: dict[str, Any] = {
     # Anonymous pages and API lists are cached at most this long (seconds): availability
     # follows the clock; every catalog change is seen at once through the cache key.
     "MOOC_CACHE_TIMEOUT": 60,
+    # The standalone portal answers cached pages to visitors without a session before Flask
+    # runs (mooc_portal/early_cache.py): one Redis read per page.
+    "MOOC_CACHE_EARLY": True,
     # Where the rate limits count (default: the cache's Redis, else in the process); on or off.
     "MOOC_RATELIMIT_STORAGE_URL": None,
     "MOOC_RATELIMIT_ENABLED": True,
@@ -121,17 +134,16 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_HARVEST_MAX_REJECTS": 1000,
     # A new peer's harvest interval (minutes); each peer's is set on the admin peers page.
     "MOOC_HARVEST_INTERVAL": 60,
-    # OOAPI v5 (/ooapi/v5): the id of the service's root organization (default: a UUID derived
-    # from MOOC_SITE_NAME) and the contact address the service document names (default:
-    # contact@asem-mooc.example).
-    "MOOC_OOAPI_ROOT_ID": None,
-    "MOOC_OOAPI_CONTACT_EMAIL": None,
     # Personal data (docs/privacy.md). The controller and the contact the privacy notice names.
     "MOOC_PRIVACY_CONTROLLER": "The ASEM MOOC Portal consortium",
     "MOOC_PRIVACY_CONTACT": "privacy@asem-mooc.example",
     # Retention, in days, applied by `flask portal apply-retention`: failed log-in attempts,
     # audit entries, withdrawn or rejected enrolments (counted from the end of their run) and
     # accounts whose e-mail address was never verified (counted from registration).
+    # "My data" of an account with more rows than this (enrolments, lessons completed, log-in
+    # attempts) is built by a background job and kept to download for MOOC_DATA_DOWNLOAD_DAYS.
+    "MOOC_DATA_DOWNLOAD_INLINE_ROWS": 2000,
+    "MOOC_DATA_DOWNLOAD_DAYS": 7,
     "MOOC_RETENTION_LOGIN_ATTEMPT_DAYS": 30,
     "MOOC_RETENTION_AUDIT_DAYS": 2 * 365,
     "MOOC_RETENTION_CLOSED_ENROLMENT_DAYS": 365,

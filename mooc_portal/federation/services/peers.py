@@ -17,8 +17,10 @@ from mooc_portal.numbers import parse_whole_number
 
 
 def list_peers(actor: Any) -> list[Any]:
-    """Every peer with its latest harvest run (``peer.latest_run``), for the admin view."""
-    from mooc_portal.federation.models import HarvestRun, Peer
+    """Every peer with its latest harvest run (``peer.latest_run``) and the records that run
+    rejected, with their reasons (``peer.latest_rejections``), for the admin view (three
+    queries)."""
+    from mooc_portal.federation.models import HarvestRun, Peer, RejectedRecord
 
     require_admin(actor)
     peers = list(session.scalars(select(Peer).order_by(Peer.name)))
@@ -30,8 +32,17 @@ def list_peers(actor: Any) -> list[Any]:
             )
         )
     }
+    rejections: dict[int, list[RejectedRecord]] = {}
+    if latest:
+        for rejected in session.scalars(
+            select(RejectedRecord)
+            .where(RejectedRecord.run_id.in_([run.id for run in latest.values()]))
+            .order_by(RejectedRecord.id)
+        ):
+            rejections.setdefault(rejected.run_id, []).append(rejected)
     for peer in peers:
         peer.latest_run = latest.get(peer.id)
+        peer.latest_rejections = rejections.get(peer.latest_run.id, []) if peer.latest_run else []
     return peers
 
 
@@ -151,3 +162,17 @@ def institution_origin(institution_id: int) -> FederatedOrigin | None:
     return session.scalar(
         select(FederatedOrigin).where(FederatedOrigin.institution_id == institution_id)
     )
+
+
+def institution_origins(institution_ids: list[int]) -> dict[int, FederatedOrigin]:
+    """``{institution id: origin}`` for the harvested ones among ``institution_ids`` (one
+    query): lists of institutions offer no edit links for these, which would only be refused."""
+    if not institution_ids:
+        return {}
+    return {
+        origin.institution_id: origin
+        for origin in session.scalars(
+            select(FederatedOrigin).where(FederatedOrigin.institution_id.in_(institution_ids))
+        )
+        if origin.institution_id is not None
+    }

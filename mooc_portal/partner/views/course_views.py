@@ -32,6 +32,7 @@ from mooc_portal.partner.forms import (
     RunForm,
     TranslationForm,
     as_utc,
+    attach_field_errors,
     split_tags,
 )
 from mooc_portal.partner.views import COURSE_STATUS_LABELS, _course, _course_url, bp
@@ -58,26 +59,40 @@ def _course_data(form: Any, original_language: str) -> validation.CourseData:
     )
 
 
+def _course_problems(
+    data: validation.CourseData, translation: validation.TranslationData | None = None
+) -> list[tuple[str, str]]:
+    """Every problem the course services would refuse, found at once (the services stop at the
+    first), so that the form shows them all together with its own."""
+    problems = list(validation.validate_course_data(data)[1])
+    if translation is not None:
+        text_problems = validation.validate_translation(translation)[1]
+        problems += [(f, m) for f, m in text_problems if f != "language"]
+    return problems
+
+
 @bp.route("/<slug>/courses/new", methods=["GET", "POST"])
 @login_required
 def course_new(slug: str) -> Any:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)
     form = NewCourseForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if request.method == "POST":
+        data = _course_data(form, form.original_language.data or "")
+        translation = validation.TranslationData(
+            language=form.original_language.data or "",
+            title=form.title.data,
+            summary=form.summary.data,
+            description=form.description.data,
+            learning_outcomes=form.learning_outcomes.data,
+        )
+        problems = _course_problems(data, translation)
+        attach_field_errors(form, problems)
+        valid = valid and not problems
+    if valid:
         with service_errors_shown_on(form):
-            course = services.create_course(
-                actor,
-                institution,
-                _course_data(form, form.original_language.data),
-                validation.TranslationData(
-                    language=form.original_language.data,
-                    title=form.title.data,
-                    summary=form.summary.data,
-                    description=form.description.data,
-                    learning_outcomes=form.learning_outcomes.data,
-                ),
-            )
+            course = services.create_course(actor, institution, data, translation)
             flash(_("The course is saved as a draft."), "success")
             return redirect(_course_url(course))
     return render_template(
@@ -123,9 +138,15 @@ def course_edit(course_uuid: UUID) -> Any:
         form.teaching_languages.data = ", ".join(course.teaching_languages)
         form.subtitle_languages.data = ", ".join(course.subtitle_languages)
         form.subjects.data = [s.code for s in course.subjects]
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if request.method == "POST":
+        data = _course_data(form, form.original_language.data or "")
+        problems = _course_problems(data)
+        attach_field_errors(form, problems)
+        valid = valid and not problems
+    if valid:
         with service_errors_shown_on(form):
-            services.update_course(actor, course, _course_data(form, form.original_language.data))
+            services.update_course(actor, course, data)
             flash(_("The course is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
