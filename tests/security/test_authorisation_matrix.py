@@ -225,6 +225,14 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ),
     ("/partner/<slug>/import", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/<slug>/import", "POST"): (302, 404, 400, 400, 404, 400),
+    ("/partner/<slug>/import/template.<any(csv, json):kind>", "GET"): (
+        302,
+        404,
+        200,
+        200,
+        404,
+        200,
+    ),
     ("/partner/courses/<uuid:course_uuid>/outline", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/courses/<uuid:course_uuid>/outline", "POST"): (302, 404, 302, 302, 404, 302),
     ("/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/<operation>", "POST"): (
@@ -498,6 +506,7 @@ def url_values(world: dict[str, Any], endpoint: str) -> dict[str, Any]:
         "unknown": "nothing/here",
         "filename": "no-such-file.css",
         "version": 1,
+        "kind": "csv",
     }
 
 
