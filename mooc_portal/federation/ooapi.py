@@ -56,6 +56,25 @@ def _json(payload: Any, status: int = 200) -> Response:
     return response
 
 
+EQF_OOAPI_LEVELS = {
+    1: "secondary vocational education 1",
+    2: "secondary vocational education 2",
+    3: "secondary vocational education 3",
+    4: "secondary vocational education 4",
+    5: "associate degree",
+    6: "bachelor",
+    7: "master",
+    8: "doctoral",
+}
+"""OOAPI's ``level`` for a course at each EQF level."""
+ASSESSMENT_TEXT = {
+    "none": "No assessment",
+    "automated": "Automated assessment (quizzes, graded assignments)",
+    "proctored": "Online assessment with a proctor",
+    "supervised_on_site": "Assessment supervised on site",
+}
+
+
 def _strings(translations: Any, field: str, fallback: str | None = None) -> list[dict[str, str]]:
     """A multilingual field as OOAPI ``LanguageTypedString`` items."""
     items = [
@@ -311,6 +330,32 @@ def _course(course: Course, links: PageLinks, expand: set[str] = frozenset()) ->
         data["studyLoad"] = {
             "studyLoadUnit": "hour",
             "value": float(course.effort_hours * course.length_weeks),
+        }
+    recognition = course.recognition
+    if recognition is not None:
+        if recognition.workload_hours is not None and "studyLoad" not in data:
+            data["studyLoad"] = {
+                "studyLoadUnit": "hour",
+                "value": float(recognition.workload_hours),
+            }
+        if recognition.eqf_level is not None:
+            data["level"] = EQF_OOAPI_LEVELS.get(recognition.eqf_level, "undefined")
+        if recognition.prerequisites:
+            data["admissionRequirements"] = [
+                {"language": course.original_language, "value": recognition.prerequisites}
+            ]
+        data["assessment"] = [
+            {"language": "en-GB", "value": ASSESSMENT_TEXT[recognition.assessment]}
+        ]
+        data["ext"] = {
+            "recognition": {
+                "eqfLevel": recognition.eqf_level,
+                "nationalFramework": recognition.national_framework,
+                "identityCheck": recognition.identity_check,
+                "qualityAssurance": recognition.quality_assurance,
+                "stackable": recognition.stackable,
+                "audiences": recognition.audiences,
+            }
         }
     if course.length_weeks:
         data["duration"] = f"P{course.length_weeks}W"

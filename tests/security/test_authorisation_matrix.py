@@ -159,6 +159,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/partner/courses/<course_uuid>/", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/courses/<course_uuid>/edit", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/courses/<course_uuid>/edit", "POST"): (302, 404, 400, 400, 404, 400),
+    # Recognition and audience (issue 14): the course's editors, managers and administrators.
+    ("/partner/courses/<course_uuid>/recognition", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<course_uuid>/recognition", "POST"): (302, 404, 400, 400, 404, 400),
     ("/partner/courses/<course_uuid>/preview", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/courses/<course_uuid>/transition", "POST"): (302, 404, 403, 403, 404, 409),
     ("/partner/courses/<course_uuid>/image", "GET"): (302, 404, 200, 200, 404, 200),
