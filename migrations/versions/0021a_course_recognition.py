@@ -2,14 +2,14 @@
 kind of each partner (issue 14)
 
 Revision ID: 0021a
-Revises: 0019
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021a"
-down_revision = "0019"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

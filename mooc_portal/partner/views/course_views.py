@@ -33,6 +33,7 @@ from mooc_portal.partner.forms import (
     TranslationForm,
     as_utc,
     attach_error,
+    attach_field_errors,
     split_tags,
 )
 from mooc_portal.partner.views import COURSE_STATUS_LABELS, _course, _course_url, bp
@@ -67,26 +68,40 @@ def _course_data(form: Any, original_language: str) -> validation.CourseData:
     )
 
 
+def _course_problems(
+    data: validation.CourseData, translation: validation.TranslationData | None = None
+) -> list[tuple[str, str]]:
+    """Every problem the course services would refuse, found at once (the services stop at the
+    first), so that the form shows them all together with its own."""
+    problems = list(validation.validate_course_data(data)[1])
+    if translation is not None:
+        text_problems = validation.validate_translation(translation)[1]
+        problems += [(f, m) for f, m in text_problems if f != "language"]
+    return problems
+
+
 @bp.route("/<slug>/courses/new", methods=["GET", "POST"])
 @login_required
 def course_new(slug: str) -> Any:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)
     form = NewCourseForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if request.method == "POST":
+        data = _course_data(form, form.original_language.data or "")
+        translation = validation.TranslationData(
+            language=form.original_language.data or "",
+            title=form.title.data,
+            summary=form.summary.data,
+            description=form.description.data,
+            learning_outcomes=form.learning_outcomes.data,
+        )
+        problems = _course_problems(data, translation)
+        attach_field_errors(form, problems)
+        valid = valid and not problems
+    if valid:
         try:
-            course = services.create_course(
-                actor,
-                institution,
-                _course_data(form, form.original_language.data),
-                validation.TranslationData(
-                    language=form.original_language.data,
-                    title=form.title.data,
-                    summary=form.summary.data,
-                    description=form.description.data,
-                    learning_outcomes=form.learning_outcomes.data,
-                ),
-            )
+            course = services.create_course(actor, institution, data, translation)
         except PortalError as error:
             attach_error(form, error)
         else:
@@ -135,9 +150,15 @@ def course_edit(course_uuid: str) -> Any:
         form.teaching_languages.data = ", ".join(course.teaching_languages)
         form.subtitle_languages.data = ", ".join(course.subtitle_languages)
         form.subjects.data = [s.code for s in course.subjects]
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if request.method == "POST":
+        data = _course_data(form, form.original_language.data or "")
+        problems = _course_problems(data)
+        attach_field_errors(form, problems)
+        valid = valid and not problems
+    if valid:
         try:
-            services.update_course(actor, course, _course_data(form, form.original_language.data))
+            services.update_course(actor, course, data)
         except PortalError as error:
             attach_error(form, error)
         else:
