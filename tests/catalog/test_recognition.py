@@ -15,6 +15,10 @@ from mooc_portal.errors import InvalidInput, NotFound
 from mooc_portal.federation.serialize import recognition_resource
 from mooc_portal.publishing.recognition import RecognitionData, set_recognition
 from tests.factories import make_account, make_course, make_institution
+from tests.federation import test_ooapi
+from tests.federation.openapi_check import check
+
+ooapi_spec = test_ooapi.ooapi_spec  # the OOAPI v5 document, as a fixture here too
 
 FORM = {
     "workload_hours": "120",
@@ -110,7 +114,7 @@ def test_the_catalog_filters_by_audience_and_counts_each_mark(client, place):
     assert client.get("/courses?audience=nonsense").status_code == 200  # ignored, said so
 
 
-def test_ooapi_export_and_open_badge_carry_it(client, place):
+def test_ooapi_export_and_open_badge_carry_it(client, place, ooapi_spec):
     course = place["course"]
     set_recognition(
         place["editor"],
@@ -126,7 +130,8 @@ def test_ooapi_export_and_open_badge_carry_it(client, place):
         ),
     )
     session.commit()
-    ooapi = client.get(f"/ooapi/v5/courses/{course.uuid}").get_json()
+    response = client.get(f"/ooapi/v5/courses/{course.uuid}")
+    ooapi = response.get_json()
     assert ooapi["level"] == "bachelor"
     assert ooapi["admissionRequirements"] == [{"language": "en", "value": "None."}]
     assert ooapi["ext"]["recognition"]["stackable"] is True
@@ -140,3 +145,4 @@ def test_ooapi_export_and_open_badge_carry_it(client, place):
     )
     assert "lifelong_learning" in terms["tag"]
     assert recognition_resource(place["plain"]) is None
+    check(ooapi_spec, response)  # still what the OOAPI v5 specification allows
