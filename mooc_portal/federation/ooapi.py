@@ -331,7 +331,7 @@ def _course(course: Course, links: PageLinks, expand: set[str] = frozenset()) ->
             "studyLoadUnit": "hour",
             "value": float(course.effort_hours * course.length_weeks),
         }
-    recognition = course.recognition
+    recognition = getattr(course, "recognition", None)  # the read model's rows have none
     if recognition is not None:
         if recognition.workload_hours is not None and "studyLoad" not in data:
             data["studyLoad"] = {

@@ -55,12 +55,13 @@ def test_insights_run_under_the_strict_csp(browser, page_problems, portal_server
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     try:
         log_in(context, portal_server, demo_email("admin"), DEMO_PASSWORD)
-        page = context.new_page()
-        page_problems.watch(page)
         for path in INSIGHTS:
+            page = context.new_page()
+            page_problems.watch(page)
             page.goto(portal_server(path))
-            page.wait_for_load_state("load")
-        assert page_problems.messages == []
+            page.wait_for_load_state("networkidle")
+            assert page_problems.messages == [], path
+            page.close()
     finally:
         context.close()
 

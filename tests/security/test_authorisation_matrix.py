@@ -317,6 +317,18 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/insights/catalog", "GET"): (302, 403, 403, 200, 200, 200),
     ("/insights/<key>.csv", "GET"): (302, 403, 403, 200, 200, 200),
     ("/about", "GET"): (200, 200, 200, 200, 200, 200),
+    # Added by insights while merging (the statuses the walk observed, checked by reading
+    # the views): the import template is staff's; the data download is one's own.
+    ("/partner/<slug>/import/template.<any(csv, json):kind>", "GET"): (
+        302,
+        404,
+        200,
+        200,
+        404,
+        200,
+    ),
+    ("/account/my-data/prepare", "POST"): (302, 302, 302, 302, 302, 302),
+    ("/account/my-data/<token>.json", "GET"): (302, 404, 404, 404, 404, 404),
     # The LRS (tests/xapi): only an xAPI credential (HTTP Basic) opens it, never a session.
     ("/xapi/about", "GET"): (200, 200, 200, 200, 200, 200),
     **{
