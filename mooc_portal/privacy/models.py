@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -167,3 +168,30 @@ __all__ = [
     "Pseudonym",
     "SharingConsent",
 ]
+
+
+class DataDownload(Base):
+    """A learner's "my data" document built by a background job (large accounts): requested,
+    then ready to download while signed in as that learner until ``expires_at``.
+
+    ``data`` is the gzipped JSON document, in the database so that every host serves it.
+    """
+
+    __tablename__ = "mooc_data_download"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'ready', 'failed')", name="state"),
+        Index("ix_mooc_data_download_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_account.id", ondelete="CASCADE"), index=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ready_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    downloaded_at: Mapped[datetime | None]
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
