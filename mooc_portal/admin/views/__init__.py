@@ -19,6 +19,7 @@ from mooc_portal.admin.forms import AuditFilterForm
 from mooc_portal.audit.services import AuditFilter, list_audit_entries
 from mooc_portal.catalog.services import course_page
 from mooc_portal.errors import InvalidInput, PortalError
+from mooc_portal.federation.services import institution_origins
 from mooc_portal.numbers import parse_whole_number
 from mooc_portal.partner.forms import (
     ActionForm,
@@ -134,9 +135,11 @@ def audit_log() -> Any:
 @bp.route("/institutions")
 @admin_required
 def institutions() -> str:
+    listed = staff.list_institutions(current_account())
     return render_template(
         "mooc_portal/admin/institutions.html",
-        institutions=staff.list_institutions(current_account()),
+        institutions=listed,
+        origins=institution_origins([i.id for i in listed]),
         confirm=ConfirmForm(),
     )
 

@@ -151,3 +151,17 @@ def institution_origin(institution_id: int) -> FederatedOrigin | None:
     return session.scalar(
         select(FederatedOrigin).where(FederatedOrigin.institution_id == institution_id)
     )
+
+
+def institution_origins(institution_ids: list[int]) -> dict[int, FederatedOrigin]:
+    """``{institution id: origin}`` for the harvested ones among ``institution_ids`` (one
+    query): lists of institutions offer no edit links for these, which would only be refused."""
+    if not institution_ids:
+        return {}
+    return {
+        origin.institution_id: origin
+        for origin in session.scalars(
+            select(FederatedOrigin).where(FederatedOrigin.institution_id.in_(institution_ids))
+        )
+        if origin.institution_id is not None
+    }
