@@ -80,6 +80,9 @@ class MoocPortal:
         from mooc_portal.jobs.services import install_outbox_listeners
 
         install_outbox_listeners()
+        from mooc_portal.xapi.services import install_receivers
+
+        install_receivers()
 
         app.cli.add_command(portal_cli)
 
@@ -221,6 +224,7 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.web import bp as web_bp
     from mooc_portal.web import install_page_handlers
     from mooc_portal.xapi.pages import bp as xapi_partner_bp
+    from mooc_portal.xapi.pages import learner_bp as xapi_learner_bp
     from mooc_portal.xapi.views import bp as xapi_bp
 
     portal = Blueprint(
@@ -247,6 +251,7 @@ def build_blueprint() -> Blueprint:
         privacy_bp,
         xapi_bp,
         xapi_partner_bp,
+        xapi_learner_bp,
         insights_bp,
         about_bp,
     ):
