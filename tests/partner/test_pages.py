@@ -10,7 +10,7 @@ from mooc_portal.catalog.models import Course
 from mooc_portal.catalog.outline import Lesson, Module
 from mooc_portal.catalog.services import public_courses
 from mooc_portal.db import session
-from tests.factories import make_account  # noqa: F401
+from tests.factories import make_account
 from tests.progress.conftest import build_space, enrol
 
 
