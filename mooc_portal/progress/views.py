@@ -65,6 +65,7 @@ def _space(enrollment: Any, lesson: Any) -> str:
         lesson=lesson,
         previous=previous,
         following=following,
+        certificate=services.certificate_of(enrollment),
     )
 
 
