@@ -15,10 +15,10 @@ from mooc_portal.errors import InvalidInput, NotFound
 from mooc_portal.federation.serialize import recognition_resource
 from mooc_portal.publishing.recognition import RecognitionData, set_recognition
 from tests.factories import make_account, make_course, make_institution
-from tests.federation import test_ooapi
+from tests.federation import conftest as federation_fixtures
 from tests.federation.openapi_check import check
 
-ooapi_spec = test_ooapi.ooapi_spec  # the OOAPI v5 document, as a fixture here too
+ooapi_spec = federation_fixtures.ooapi_spec  # the OOAPI v5 document, as a fixture here too
 
 FORM = {
     "workload_hours": "120",
