@@ -1,6 +1,6 @@
 """Recording changes of public resources into the change feed.
 
-The one mechanism: a ``before_flush`` listener on SQLAlchemy's ``Session`` class looks at the
+The one mechanism: a ``before_flush`` listener on the portal's session class looks at the
 institutions, courses and runs (and their translations, languages and subjects) the flush is
 about to write, compares whether each was public before and is public after, and adds
 ``ChangeEntry`` rows to the same flush. Whatever service changed the data, the feed follows,
@@ -198,12 +198,7 @@ def _run_change(session: Session, run: CourseRun, changes: _Changes) -> None:
         changes.add(ResourceType.RUN, run, ChangeKind.UPDATED)
 
 
-_installed = False
-
-
-def install_change_tracking() -> None:
-    """Listen to every session's flushes (idempotent; the portal calls it at start-up)."""
-    global _installed
-    if not _installed:
-        event.listen(Session, "before_flush", _track)
-        _installed = True
+def install_change_tracking(session_class: type[Session]) -> None:
+    """Listen to the flushes of the portal's sessions (``init_app`` calls it; idempotent)."""
+    if not event.contains(session_class, "before_flush", _track):
+        event.listen(session_class, "before_flush", _track)

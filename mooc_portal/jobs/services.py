@@ -95,19 +95,20 @@ def active_job(topic: str, kind: str) -> OutboxJob | None:
 # After the commit ---------------------------------------------------------------------------
 
 
-def install_outbox_listeners() -> None:
-    """Run work written in a transaction once that transaction commits (called by ``init_app``).
+def install_outbox_listeners(session_class: type[Session]) -> None:
+    """Run work written in a transaction once that transaction commits (``init_app`` calls it
+    with the portal's session class; idempotent).
 
     The listeners act only on sessions that :func:`enqueue` wrote to (they carry the new rows
-    in ``session.info``), so a host application's own sessions are left alone.
+    in ``session.info``).
     """
     for name, listener in (
         ("after_flush_postexec", _remember_flushed),
         ("after_commit", _dispatch_committed),
         ("after_soft_rollback", _forget_rolled_back),
     ):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
+        if not event.contains(session_class, name, listener):
+            event.listen(session_class, name, listener)
 
 
 def _remember_flushed(db_session: Session, _context: Any) -> None:
