@@ -69,6 +69,9 @@ class MoocPortal:
         prefix = self.url_prefix if self.url_prefix is not None else app.config["MOOC_URL_PREFIX"]
         app.extensions["mooc_portal"].extras["url_prefix"] = prefix or ""
         app.register_blueprint(build_blueprint(), url_prefix=prefix or None)
+        from mooc_portal.transaction import install_request_transaction
+
+        install_request_transaction(app)
         from mooc_portal import operations
 
         operations.init_app(app, state.extras)

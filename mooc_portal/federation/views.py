@@ -16,6 +16,7 @@ from mooc_portal.federation.discovery import course_json_ld, sitemap
 from mooc_portal.federation.forms import ApiTokenForm, PeerForm
 from mooc_portal.federation.ooapi import bp as ooapi_bp
 from mooc_portal.numbers import DB_ID
+from mooc_portal.transaction import no_commit
 from mooc_portal.web import require_csrf
 
 federation_bp = Blueprint("federation", __name__)
@@ -50,6 +51,7 @@ def peers() -> Any:
         except PortalError as error:
             if error.field is None or error.status == 403:
                 raise
+            no_commit()
             getattr(form, error.field).errors.append(error.message)
         else:
             return redirect(url_for("portal.federation.peers"))
@@ -124,6 +126,7 @@ def api_tokens(slug: str) -> Any:
         except PortalError as error:
             if error.field != "name":
                 raise
+            no_commit()
             form.name.errors.append(error.message)
         else:
             form = ApiTokenForm(formdata=None)

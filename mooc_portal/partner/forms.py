@@ -33,6 +33,7 @@ from mooc_portal.errors import PortalError
 from mooc_portal.i18n import country_choices
 from mooc_portal.publishing.validation import TEXT_LIMITS
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
+from mooc_portal.transaction import no_commit
 
 
 def choices(*pairs: tuple[str, object]) -> list[SelectChoice]:
@@ -71,7 +72,9 @@ ROLES = choices(
 
 
 def attach_error(form: FlaskForm, error: PortalError) -> None:
-    """Show a service's error at the field it names, else above the form."""
+    """Show a service's error at the field it names, else above the form; nothing of the
+    refused attempt is committed (:func:`mooc_portal.transaction.no_commit`)."""
+    no_commit()
     target = getattr(form, error.field, None) if error.field else None
     if target is not None and hasattr(target, "errors"):
         if not isinstance(target.errors, list):

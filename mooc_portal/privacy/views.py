@@ -29,6 +29,7 @@ from mooc_portal.errors import PortalError
 from mooc_portal.privacy import erasure, export, notices, processing, sharing
 from mooc_portal.privacy.forms import AcknowledgeForm, DeleteAccountForm, SharingForm, notice_form
 from mooc_portal.publishing.permissions import require_admin
+from mooc_portal.transaction import no_commit
 from mooc_portal.web import current_language, safe_next_url
 
 bp = Blueprint("privacy", __name__)
@@ -281,6 +282,7 @@ def delete_account() -> Any:
                 actor=account,
             )
         except PortalError as error:
+            no_commit()
             target = getattr(form, error.field, None) if error.field else None
             if target is not None:
                 target.errors = [*target.errors, error.message]
@@ -339,6 +341,7 @@ def edit_notice() -> Any:
                 actor=actor,
             )
         except PortalError as error:
+            no_commit()
             if error.field and error.field in form:
                 form[error.field].errors = [*form[error.field].errors, error.message]
             status = error.status
