@@ -30,7 +30,6 @@ from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
     CourseRun,
-    CourseStatus,
     CourseSubject,
     LanguageKind,
 )
@@ -93,8 +92,7 @@ def _refresh(
         .join(Institution, Institution.id == Course.institution_id)
         .where(
             Course.id.in_([i for i in ids if i not in gone]),
-            Course.status == CourseStatus.PUBLISHED,
-            Institution.active.is_(True),
+            Course.is_public,
         )
     ).all()
     public = [c.id for c in courses]

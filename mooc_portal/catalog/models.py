@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -16,7 +17,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.catalog.availability import Availability, course_availability, run_availability
@@ -57,6 +60,13 @@ class DeliveryMode(StrEnum):
 class LanguageKind(StrEnum):
     TEACHING = "teaching"
     SUBTITLE = "subtitle"
+
+
+def course_is_public(status: str | None, institution_active: bool | None) -> bool:
+    """A course is public when it is published by an active institution (``None``: a new
+    institution's ``active`` before its flush gives it the default, true). Used through
+    :attr:`Course.is_public`; the change feed asks it of the values before a flush too."""
+    return status == CourseStatus.PUBLISHED and institution_active is not False
 
 
 def _values(enum: type[StrEnum]) -> str:
@@ -148,9 +158,20 @@ class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
     def text(self, field: str, language: str) -> LocalizedText:
         return localized(self.translations, field, language, self.original_language)
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
-        return self.status == CourseStatus.PUBLISHED and self.institution.active
+        """Whether visitors, search, enrolment and the change feed see the course: the one
+        definition, on an instance and in SQL (``select(Course).where(Course.is_public)``)."""
+        institution = self.institution
+        return institution is not None and course_is_public(self.status, institution.active)
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls) -> ColumnElement[bool]:
+        return and_(
+            cls.status == CourseStatus.PUBLISHED,
+            cls.institution.has(Institution.active.is_(True)),
+        )
 
     def availability(self, now: datetime | None = None) -> Availability:
         """The state of the course's most useful run."""

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from mooc_portal.catalog.availability import Availability
-from mooc_portal.catalog.models import CatalogEntry, Course, CourseSlugRedirect, CourseStatus
+from mooc_portal.catalog.models import CatalogEntry, Course, CourseSlugRedirect
 from mooc_portal.catalog.search import entry_availability_sql, next_start_sql
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import NotFound
@@ -17,11 +17,7 @@ from mooc_portal.institutions.models import Institution
 
 def public_courses() -> Select[tuple[Course]]:
     """Courses a visitor may see: published, of an active institution."""
-    return (
-        select(Course)
-        .join(Course.institution)
-        .where(Course.status == CourseStatus.PUBLISHED, Institution.active.is_(True))
-    )
+    return select(Course).where(Course.is_public)
 
 
 def catalog_figures() -> dict[str, int]:
