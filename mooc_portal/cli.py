@@ -158,6 +158,7 @@ def media_to_database_command() -> None:
 
 def _add_domain_commands() -> None:
     from mooc_portal.federation.cli import export_command, harvest_command, prune_changes_command
+    from mooc_portal.insights.cli import insights_refresh_command
     from mooc_portal.jobs.cli import worker_command
     from mooc_portal.privacy.cli import (
         apply_retention_command,
@@ -173,6 +174,7 @@ def _add_domain_commands() -> None:
         export_personal_data_command,
         erase_account_command,
         apply_retention_command,
+        insights_refresh_command,
     ):
         portal_cli.add_command(command)
 

@@ -42,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_JOB_RELAY_INTERVAL": 2.0,
     # Finished jobs are forgotten after this many days.
     "MOOC_JOB_KEEP_DAYS": 14,
+    # Insights: the summaries are rebuilt in the background when a page finds them older than
+    # this (seconds); `flask portal insights-refresh` rebuilds them at once.
+    "MOOC_INSIGHTS_MAX_AGE": 900,
     # Accounts
     "MOOC_PASSWORD_MIN_LENGTH": 10,
     "MOOC_PASSWORD_RESET_MAX_AGE": 3600,

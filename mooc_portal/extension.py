@@ -233,6 +233,8 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.enrollment.views import bp as enrollment_bp
     from mooc_portal.federation.views import api_bp, federation_bp
     from mooc_portal.health import bp as health_bp
+    from mooc_portal.insights.views import about_bp
+    from mooc_portal.insights.views import bp as insights_bp
     from mooc_portal.institutions.views import bp as institutions_bp
     from mooc_portal.partner.views import bp as partner_bp
     from mooc_portal.privacy.views import bp as privacy_bp
@@ -263,6 +265,8 @@ def build_blueprint() -> Blueprint:
         progress_bp,
         health_bp,
         privacy_bp,
+        insights_bp,
+        about_bp,
     ):
         portal.register_blueprint(child)
     portal.before_request(security.check_request)

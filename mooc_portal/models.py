@@ -23,6 +23,7 @@ from mooc_portal.federation.models import (
     Peer,
     RejectedRecord,
 )
+from mooc_portal.insights.models import InsightActivity, InsightRun, InsightSnapshot
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.jobs.models import OutboxJob
 from mooc_portal.privacy.models import (
@@ -53,6 +54,9 @@ __all__ = [
     "EnrollmentTransition",
     "FederatedOrigin",
     "HarvestRun",
+    "InsightActivity",
+    "InsightRun",
+    "InsightSnapshot",
     "Institution",
     "InstitutionTranslation",
     "Lesson",

@@ -41,11 +41,10 @@ PRIVATE_BLUEPRINTS = (
     "portal.partner",
     "portal.enrollment",
     "portal.progress",
+    "portal.insights",
 )
 PRIVATE_ENDPOINTS = frozenset(
     {
-        "portal.federation.peers",
-        "portal.federation.peer_enabled",
         "portal.federation.api_tokens",
         "portal.federation.revoke_api_token",
     }

@@ -1,4 +1,13 @@
-"""Who may see a view: decorators and checks for every domain's views.
+"""Who may open a view: the portal's only access decorators, and the checks services share.
+
+Every route that needs an account says so with one of the two decorators, named for what
+they check:
+
+- :func:`login_required`: a logged-in account (anonymous visitors go to the log-in page);
+- :func:`admin_required`: a logged-in administrator (others get 403).
+
+What depends on the object (staff of *this* institution, the learner of *this* enrolment) is
+decided by the services from the acting account, never by a decorator.
 
 They work in the standalone portal and in a host application: "logged in" means that
 :func:`~mooc_portal.accounts.services.current_account` has an account, and an anonymous visitor
@@ -10,16 +19,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import current_app
 from flask_babel import gettext as _
 
-from mooc_portal.accounts.models import Account, StaffRole
+from mooc_portal.accounts.models import Account
 from mooc_portal.accounts.services import current_account
 from mooc_portal.errors import NotPermitted
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def to_login_page() -> Any:
+    """The answer that sends an anonymous visitor to the log-in page (and back here after)."""
+    return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
 
 
 def login_required(view: F) -> F:
@@ -28,10 +42,10 @@ def login_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_account() is None:
-            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            return to_login_page()
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def admin_required(view: F) -> F:
@@ -41,41 +55,18 @@ def admin_required(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         account = current_account()
         if account is None:
-            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            return to_login_page()
         require_admin(account)
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
-
-
-def staff_required(view: F) -> F:
-    """Like :func:`login_required`, and answer 403 unless the account is partner staff (of
-    any institution) or an administrator. Checks on one institution belong in its services."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        account = current_account()
-        if account is None:
-            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-        if not (account.is_admin or account.is_staff):
-            raise NotPermitted(_("This page is for partner staff."))
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def require_admin(account: Account | None) -> Account:
-    """``account`` when it is an administrator; else raise NotPermitted (403)."""
+    """``account`` when it is an administrator; else raise NotPermitted (403).
+
+    For services that only administrators may call (the views say ``@admin_required``).
+    """
     if account is None or not account.is_admin:
         raise NotPermitted(_("This page is for administrators."))
-    return account
-
-
-def require_staff(
-    account: Account | None, institution_id: int, *, role: StaffRole = StaffRole.EDITOR
-) -> Account:
-    """``account`` when it has at least ``role`` in the institution (managers may do what
-    editors may) or is an administrator; else raise NotPermitted (403)."""
-    if account is None or not account.may_act_for(institution_id, role):
-        raise NotPermitted(_("You are not allowed to do this for this institution."))
     return account

@@ -34,6 +34,10 @@ from mooc_portal.web import safe_next_url
 bp = Blueprint("enrollment", __name__)
 
 REVIEW_PAGE_LIMIT = 500
+EXPORT_ENDPOINTS = {
+    "admin": "portal.admin.enrolments_csv",
+    "partner": "portal.enrollment.partner_export",
+}
 STATE_MESSAGES = {
     EnrollmentState.ENROLLED: _l("You are enrolled."),
     EnrollmentState.PENDING: _l("Your enrolment awaits the organisers' approval."),
@@ -107,28 +111,16 @@ def withdraw(enrollment_uuid: str) -> Any:
 # -- review -----------------------------------------------------------------------------------
 
 
-@bp.route("/admin/enrolments")
-@login_required
-def admin_review() -> Any:
-    return _review("admin")
-
-
 @bp.route("/partner/enrolments")
 @login_required
 def partner_review() -> Any:
-    return _review("partner")
-
-
-@bp.route("/admin/enrolments.csv")
-@login_required
-def admin_export() -> Any:
-    return _export("admin")
+    return review_page("partner")
 
 
 @bp.route("/partner/enrolments.csv")
 @login_required
 def partner_export() -> Any:
-    return _export("partner")
+    return export_enrolments("partner")
 
 
 def _filters(form: ReviewFilterForm) -> review.ReviewFilter:
@@ -145,7 +137,8 @@ def _filters(form: ReviewFilterForm) -> review.ReviewFilter:
     )
 
 
-def _review(scope: str) -> Any:
+def review_page(scope: str) -> Any:
+    """The enrolments an administrator (``scope="admin"``) or partner staff may review."""
     actor = current_account()
     form = ReviewFilterForm(formdata=request.args)
     status = 200
@@ -174,12 +167,13 @@ def _review(scope: str) -> Any:
         capacity_form=CapacityForm(formdata=None),
         action_form=ActionForm(formdata=None),
         page_url=request.full_path,
-        export_url=url_for(f".{scope}_export", **request.args),
+        export_url=url_for(EXPORT_ENDPOINTS[scope], **request.args),
     )
     return page, status
 
 
-def _export(scope: str) -> Response:
+def export_enrolments(scope: str) -> Response:
+    """The reviewed enrolments as CSV; the export is recorded (who saw whose data)."""
     actor = current_account()
     statement = review.review_query(
         actor, _filters(ReviewFilterForm(formdata=request.args)), scope=scope
@@ -212,7 +206,7 @@ def decide() -> Any:
         ngettext("%(num)d enrolment updated.", "%(num)d enrolments updated.", len(chosen)),
         "success",
     )
-    return redirect(safe_next_url(form.next.data, "portal.enrollment.admin_review"))
+    return redirect(safe_next_url(form.next.data, "portal.admin.enrolments"))
 
 
 @bp.route("/enrolments/<enrollment_uuid>/promote", methods=["POST"])
@@ -223,7 +217,7 @@ def promote(enrollment_uuid: str) -> Any:
     enrollment = services.get_enrollment(enrollment_uuid)
     services.promote_from_waitlist(enrollment, actor=current_account())
     flash(_("%(name)s is enrolled.", name=enrollment.account.display_name), "success")
-    return redirect(safe_next_url(request.form.get("next"), "portal.enrollment.admin_review"))
+    return redirect(safe_next_url(request.form.get("next"), "portal.admin.enrolments"))
 
 
 @bp.route("/runs/<run_uuid>/capacity", methods=["POST"])
@@ -243,4 +237,4 @@ def set_capacity(run_uuid: str) -> Any:
         ),
         "success",
     )
-    return redirect(safe_next_url(form.next.data, "portal.enrollment.admin_review"))
+    return redirect(safe_next_url(form.next.data, "portal.admin.enrolments"))

@@ -44,17 +44,15 @@ from mooc_portal.federation.serialize import (
     institution_resource,
     run_resource,
 )
-from mooc_portal.federation.services import (
-    changes_since,
+from mooc_portal.federation.services.cursors import decode_cursor, encode_cursor
+from mooc_portal.federation.services.feed import changes_since, latest_change
+from mooc_portal.federation.services.read_model import (
     course_rows,
-    decode_cursor,
-    encode_cursor,
-    export_catalog,
     get_own_public,
-    latest_change,
     own_public_courses,
     own_public_institutions,
 )
+from mooc_portal.federation.services.snapshot import export_catalog
 from mooc_portal.institutions.models import Institution
 from mooc_portal.urls import external_url
 

@@ -13,7 +13,7 @@ from mooc_portal.db import refresh_statistics, session
 @with_appcontext
 def export_command(file: click.utils.LazyFile) -> None:
     """Write the public catalog snapshot (the same document as /api/v1/export) to FILE."""
-    from mooc_portal.federation.services import count_export, export_catalog
+    from mooc_portal.federation.services.snapshot import count_export, export_catalog
 
     institutions, courses = count_export()
     with click.progressbar(length=institutions + courses, label="Exporting", file=None) as bar:
@@ -26,7 +26,7 @@ def export_command(file: click.utils.LazyFile) -> None:
 @with_appcontext
 def prune_changes_command() -> None:
     """Forget changes older than MOOC_CHANGE_RETENTION_DAYS (older cursors then answer 410)."""
-    from mooc_portal.federation.services import prune_changes
+    from mooc_portal.federation.services.feed import prune_changes
 
     removed = prune_changes()
     session.commit()

@@ -32,7 +32,7 @@ from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput, NotFound, PortalError
 from mooc_portal.federation.languages import bcp47_primary, iso_639_2
 from mooc_portal.federation.serialize import PageLinks
-from mooc_portal.federation.services import own_public_courses, own_public_institutions
+from mooc_portal.federation.services.read_model import own_public_courses, own_public_institutions
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.numbers import MAX_SQL_INTEGER, parse_whole_number
 from mooc_portal.urls import external_url

@@ -6,14 +6,13 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, stream_with_context, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
+from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.errors import PortalError
-from mooc_portal.federation import services
 from mooc_portal.federation.api import bp as api_bp
 from mooc_portal.federation.discovery import course_json_ld, sitemap
-from mooc_portal.federation.forms import ApiTokenForm, PeerForm
+from mooc_portal.federation.forms import ApiTokenForm
 from mooc_portal.federation.ooapi import bp as ooapi_bp
 from mooc_portal.numbers import DB_ID
 from mooc_portal.transaction import no_commit
@@ -36,66 +35,6 @@ def course_json_ld_global(course: Any) -> dict[str, Any]:
 @federation_bp.route("/sitemap.xml")
 def sitemap_xml() -> Response:
     return Response(stream_with_context(sitemap()), mimetype="application/xml")
-
-
-@federation_bp.route("/admin/peers", methods=["GET", "POST"])
-@login_required
-def peers() -> Any:
-    actor = current_account()
-    form = PeerForm()
-    if form.validate_on_submit():
-        try:
-            services.register_peer(
-                actor, name=form.name.data, base_url=form.base_url.data, enabled=form.enabled.data
-            )
-        except PortalError as error:
-            if error.field is None or error.status == 403:
-                raise
-            no_commit()
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            return redirect(url_for("portal.federation.peers"))
-    status = 400 if form.errors else 200
-    return render_template(
-        "mooc_portal/federation/peers.html",
-        peers=services.list_peers(actor),
-        form=form,
-        title=_("Peer portals"),
-    ), status
-
-
-@federation_bp.route(f"/admin/peers/<{DB_ID}:peer_id>/enabled", methods=["POST"])
-@login_required
-def peer_enabled(peer_id: int) -> Any:
-    from flask import request
-
-    require_csrf()
-    services.set_peer_enabled(current_account(), peer_id, request.form.get("enabled") == "1")
-    return redirect(url_for("portal.federation.peers"))
-
-
-@federation_bp.route(f"/admin/peers/<{DB_ID}:peer_id>/interval", methods=["POST"])
-@login_required
-def peer_interval(peer_id: int) -> Any:
-    from flask import flash, request
-
-    require_csrf()
-    services.set_harvest_interval(current_account(), peer_id, request.form.get("interval", ""))
-    flash(_("The harvest interval is saved."))
-    return redirect(url_for("portal.federation.peers"))
-
-
-@federation_bp.route(f"/admin/peers/<{DB_ID}:peer_id>/harvest", methods=["POST"])
-@login_required
-def peer_harvest(peer_id: int) -> Any:
-    from flask import flash
-
-    require_csrf()
-    if services.harvest_now(current_account(), peer_id):
-        flash(_("The harvest is queued; its run appears here when the worker has done it."))
-    else:
-        flash(_("A harvest of this peer already waits or runs."))
-    return redirect(url_for("portal.federation.peers"))
 
 
 def _managed_institution(slug: str) -> Any:

@@ -27,8 +27,9 @@ from sqlalchemy import case, delete, event, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
+from mooc_portal.accounts.permissions import require_admin
 from mooc_portal.db import session, utcnow
-from mooc_portal.errors import Conflict, NotFound, NotPermitted
+from mooc_portal.errors import Conflict, NotFound
 from mooc_portal.jobs.models import JobState, OutboxJob
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ HANDLERS: dict[str, str] = {
     "mail": "mooc_portal.mail:deliver_mail",
     "harvest": "mooc_portal.federation.harvest:harvest_job",
     "reindex": "mooc_portal.catalog.search:reindex_job",
+    "insights": "mooc_portal.insights.refresh:refresh_job",
 }
 """Job kind -> ``module:function`` taking the row's payload. Imported when a job runs."""
 
@@ -376,20 +378,15 @@ def prune_finished() -> int:
 # For administrators -------------------------------------------------------------------------
 
 
-def _require_admin(actor: Any) -> None:
-    if actor is None or not actor.is_admin:
-        raise NotPermitted("Only administrators see the background jobs.")
-
-
 def recent_jobs(actor: Any, *, limit: int = 100) -> list[OutboxJob]:
     """The latest jobs, newest first (administrators only)."""
-    _require_admin(actor)
+    require_admin(actor)
     return list(session.scalars(select(OutboxJob).order_by(OutboxJob.id.desc()).limit(limit)))
 
 
 def waiting_mail(actor: Any, *, limit: int = 100) -> list[OutboxJob]:
     """Mail not sent yet: waiting, retrying or given up (administrators only)."""
-    _require_admin(actor)
+    require_admin(actor)
     return list(
         session.scalars(
             select(OutboxJob)
@@ -402,7 +399,7 @@ def waiting_mail(actor: Any, *, limit: int = 100) -> list[OutboxJob]:
 
 def retry_job(actor: Any, job_id: int) -> OutboxJob:
     """Give a failed job (or one waiting for its next attempt) another attempt now; flushes."""
-    _require_admin(actor)
+    require_admin(actor)
     job = session.get(OutboxJob, job_id)
     if job is None:
         raise NotFound("No such job.")

@@ -27,8 +27,7 @@ from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.errors import PortalError
 from mooc_portal.privacy import erasure, export, notices, processing, sharing
-from mooc_portal.privacy.forms import AcknowledgeForm, DeleteAccountForm, SharingForm, notice_form
-from mooc_portal.publishing.permissions import require_admin
+from mooc_portal.privacy.forms import AcknowledgeForm, DeleteAccountForm, SharingForm
 from mooc_portal.transaction import no_commit
 from mooc_portal.web import current_language, safe_next_url
 
@@ -100,6 +99,7 @@ def acknowledge() -> Any:
 
 NOTICE_CHECK_EXEMPT = (
     "portal.privacy.",
+    "portal.admin.privacy_",  # the records and the notice editor (admin/views/privacy.py)
     "portal.static",
     "portal.api.",
     "portal.federation.ooapi.",
@@ -299,63 +299,4 @@ def delete_account() -> Any:
     certificates = export.personal_data(account)["certificates"]
     return render_template(
         "mooc_portal/privacy/delete_account.html", form=form, certificates=certificates
-    ), status
-
-
-# -- administrators ---------------------------------------------------------------------------
-
-
-@bp.route("/admin/privacy")
-@login_required
-def records() -> str:
-    requests = processing.handled_requests(current_account())
-    return render_template(
-        "mooc_portal/privacy/records.html",
-        activities=processing.processing_activities(),
-        cookies=processing.cookies(),
-        shared_fields=processing.shared_fields(),
-        requests=requests,
-        controller=current_app.config["MOOC_PRIVACY_CONTROLLER"],
-        contact=current_app.config["MOOC_PRIVACY_CONTACT"],
-        notice=notices.current_notice(),
-    )
-
-
-@bp.route("/admin/privacy/notice", methods=["GET", "POST"])
-@login_required
-def edit_notice() -> Any:
-    actor = current_account()
-    require_admin(actor)
-    form = notice_form()
-    current = notices.current_notice()
-    if request.method == "GET" and current is not None:
-        for text in current.texts:
-            if f"body_{text.language}" in form:
-                form[f"body_{text.language}"].data = text.body
-    status = 200
-    if form.validate_on_submit():
-        try:
-            published = notices.publish_notice(
-                {f.name.removeprefix("body_"): f.data for f in form.bodies()},
-                changes=form.changes.data or "",
-                actor=actor,
-            )
-        except PortalError as error:
-            no_commit()
-            if error.field and error.field in form:
-                form[error.field].errors = [*form[error.field].errors, error.message]
-            status = error.status
-        else:
-            flash(
-                _(
-                    "Version %(version)d is published; learners see it at their next log-in.",
-                    version=published.version,
-                ),
-                "success",
-            )
-            return redirect(url_for(".edit_notice"))
-    elif form.is_submitted():
-        status = 400
-    return render_template(
-        "mooc_portal/privacy/edit_notice.html", form=form, current=current
     ), status

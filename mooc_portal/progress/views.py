@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
+from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.privacy.sharing import record_export
@@ -105,31 +105,20 @@ def _mark(run_uuid: str, lesson_uuid: str, *, done: bool) -> Any:
 # -- figures ----------------------------------------------------------------------------------
 
 
-@bp.route("/admin/runs/<run_uuid>/progress")
-@login_required
-def admin_run_progress(run_uuid: str) -> str:
-    return _figures(run_uuid, "admin")
-
-
 @bp.route("/partner/runs/<run_uuid>/progress")
 @login_required
 def partner_run_progress(run_uuid: str) -> str:
-    return _figures(run_uuid, "partner")
-
-
-@bp.route("/admin/runs/<run_uuid>/progress.csv")
-@login_required
-def admin_run_progress_csv(run_uuid: str) -> Response:
-    return _csv(run_uuid, "admin")
+    return run_figures(run_uuid, "partner")
 
 
 @bp.route("/partner/runs/<run_uuid>/progress.csv")
 @login_required
 def partner_run_progress_csv(run_uuid: str) -> Response:
-    return _csv(run_uuid, "partner")
+    return progress_csv(run_uuid, "partner")
 
 
-def _figures(run_uuid: str, scope: str) -> str:
+def run_figures(run_uuid: str, scope: str) -> str:
+    """The progress figures of a run, for an administrator or the run's partner staff."""
     run = enrolment.get_run(run_uuid)
     report = services.run_progress(run, actor=current_account(), scope=scope)
     return render_template(
@@ -137,7 +126,8 @@ def _figures(run_uuid: str, scope: str) -> str:
     )
 
 
-def _csv(run_uuid: str, scope: str) -> Response:
+def progress_csv(run_uuid: str, scope: str) -> Response:
+    """The run's progress as CSV; the export is recorded (who saw whose data)."""
     run = enrolment.get_run(run_uuid)
     actor = current_account()
     report = services.run_progress(run, actor=actor, scope=scope)

@@ -3,14 +3,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Blueprint, Flask
 
-from mooc_portal.accounts.models import StaffRole
-from mooc_portal.accounts.permissions import (
-    admin_required,
-    login_required,
-    require_admin,
-    require_staff,
-    staff_required,
-)
+from mooc_portal.accounts.permissions import admin_required, login_required, require_admin
 from mooc_portal.accounts.services import current_account
 from mooc_portal.errors import NotPermitted, PortalError
 from mooc_portal.web import handle_portal_error
@@ -34,11 +27,6 @@ def guarded(databases, backend) -> Iterator[Flask]:
     @admin_required
     def admins() -> str:
         return "admins only"
-
-    @bp.route("/staff")
-    @staff_required
-    def staff() -> str:
-        return "staff only"
 
     # Domain blueprints nest under ``portal``, which renders PortalErrors; this one does not.
     bp.register_error_handler(PortalError, handle_portal_error)
@@ -76,36 +64,20 @@ def test_admin_required_refuses_other_accounts(guarded):
     assert client.get("/admins").get_data(as_text=True) == "admins only"
 
 
-def test_staff_required_admits_staff_and_administrators(guarded):
-    client = guarded.test_client()
+def test_require_admin_admits_administrators_only(app, db_session):
     institution = make_institution()
-    make_account("learner@example.org")
-    make_account("editor@example.org", memberships={institution: "editor"})
-    make_account("admin@example.org", is_admin=True)
-    auth = AuthActions(client)
-    expected = {"learner@example.org": 403, "editor@example.org": 200, "admin@example.org": 200}
-    for email, status in expected.items():
-        auth.login(email)
-        assert client.get("/staff").status_code == status, email
-        auth.logout()
-
-
-def test_require_staff_checks_role_in_the_institution(app, db_session):
-    seoul, lyon = make_institution(), make_institution(country="FR")
-    editor = make_account(memberships={seoul: "editor"})
-    manager = make_account(memberships={seoul: "manager"})
+    editor = make_account(memberships={institution: "manager"})
     admin = make_account(is_admin=True)
-    assert require_staff(editor, seoul.id) is editor
-    assert require_staff(manager, seoul.id, role=StaffRole.MANAGER) is manager
-    assert require_staff(admin, lyon.id, role=StaffRole.MANAGER) is admin
-    refused = [
-        (editor, seoul.id, StaffRole.MANAGER),
-        (editor, lyon.id, StaffRole.EDITOR),
-        (None, seoul.id, StaffRole.EDITOR),
-    ]
-    for account, institution_id, role in refused:
+    for account in (None, editor):
         with pytest.raises(NotPermitted):
-            require_staff(account, institution_id, role=role)
-    with pytest.raises(NotPermitted):
-        require_admin(editor)
+            require_admin(account)
     assert require_admin(admin) is admin
+
+
+def test_every_admin_url_is_on_the_admin_blueprint(app):
+    elsewhere = [
+        (rule.rule, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/admin") and not rule.endpoint.startswith("portal.admin.")
+    ]
+    assert elsewhere == []

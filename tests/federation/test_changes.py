@@ -153,3 +153,24 @@ def test_changes_in_translations_only_update_the_course(client, db_session):
     body = feed(client, start)
     assert kinds(body) == [("course", "updated")]
     assert body["changes"][0]["resource"]["title"]["ko"] == "해양 과학"
+
+
+def test_a_tampered_cursor_is_refused(client, db_session):
+    make_course()
+    cursor = feed(client)["next"]
+    payload, _, signature = cursor.rpartition(".")
+    forged = payload + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
+    for bad in (forged, payload, encode_cursor("c", 0).replace("WyJj", "WyJr")):
+        response = client.get("/api/v1/changes", query_string={"after": bad})
+        assert response.status_code == 400
+        assert response.get_json()["field"] == "after"
+
+
+def test_a_cursor_beyond_the_feeds_head_is_refused_not_echoed(client, db_session):
+    # A consumer of a provider restored from an older backup holds a cursor from its future.
+    head = feed(client)["changes"]
+    ahead = encode_cursor("c", (head[-1]["sequence"] if head else 0) + 5)
+    response = client.get("/api/v1/changes", query_string={"after": ahead})
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "after"
+    assert "snapshot" in response.get_json()["message"]

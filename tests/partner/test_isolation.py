@@ -117,7 +117,9 @@ def test_every_admin_route_refuses_partner_staff(app, client, auth, home):
     values = {
         "slug": home["institution"].slug,
         "course_uuid": str(home["course"].uuid),
+        "run_uuid": str(home["run"].uuid),
         "job_id": 1,
+        "peer_id": 1,
     }
     before = state()
     walked = 0
@@ -130,7 +132,7 @@ def test_every_admin_route_refuses_partner_staff(app, client, auth, home):
             data = {"csrf_token": token, "action": "approve", "active": "0", "name": "X"}
             response = client.get(url) if method == "GET" else client.post(url, data=data)
             assert response.status_code == 403, (method, url, response.status_code)
-    assert walked >= 10
+    assert walked >= 20
     session.expire_all()
     assert state() == before
     assert home["institution"].active

@@ -303,6 +303,15 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/account/confirm", "POST"): (302, 302, 302, 302, 302, 302),
     ("/account/sessions/end", "POST"): (302, 302, 302, 302, 302, 302),
     ("/account/logout", "POST"): (302, 302, 302, 302, 302, 302),
+    # Insights (issue 14): administrators see every partner, managers their institution (the
+    # other institution's manager sees their own; asking for another partner is 403, proved in
+    # tests/insights); editors and learners are refused. "About the initiative" is public.
+    ("/insights/", "GET"): (302, 403, 403, 200, 200, 200),
+    ("/insights/flow", "GET"): (302, 403, 403, 200, 200, 200),
+    ("/insights/completion", "GET"): (302, 403, 403, 200, 200, 200),
+    ("/insights/catalog", "GET"): (302, 403, 403, 200, 200, 200),
+    ("/insights/<key>.csv", "GET"): (302, 403, 403, 200, 200, 200),
+    ("/about", "GET"): (200, 200, 200, 200, 200, 200),
 }
 ENDS_SESSIONS = ("/account/sessions/end", "/account/logout")
 
@@ -375,6 +384,7 @@ def url_values(world: dict[str, Any], endpoint: str) -> dict[str, Any]:
         "number": 1,
         "peer_id": world["peer"].id,
         "job_id": 2147483000,  # no such job
+        "key": "flow",
         "token_id": world["token"].id,
         "token": "not-a-valid-token",
         "name": "0" * 32 + ".png",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
+from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.models import Course, CourseStatus
 from mooc_portal.db import utcnow
@@ -21,8 +22,6 @@ from mooc_portal.publishing.permissions import require_account
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
-PUBLIC_ENDPOINTS = {"partner.accept_invitation", "partner.course_image_file"}
-
 # The course states in words, for messages (templates/partner/_status.html has the same labels).
 COURSE_STATUS_LABELS = {
     CourseStatus.DRAFT: _l("Draft"),
@@ -30,14 +29,6 @@ COURSE_STATUS_LABELS = {
     CourseStatus.PUBLISHED: _l("Published"),
     CourseStatus.WITHDRAWN: _l("Withdrawn"),
 }
-
-
-@bp.before_request
-def require_login() -> Any:
-    endpoint = (request.endpoint or "").removeprefix("portal.")
-    if endpoint not in PUBLIC_ENDPOINTS and current_account() is None:
-        return redirect(url_for("portal.accounts.login", next=request.full_path))
-    return None
 
 
 def _course(course_uuid: str) -> Course:
@@ -52,6 +43,7 @@ def _course_url(course: Course) -> str:
 
 
 @bp.route("/")
+@login_required
 def index() -> Any:
     actor = require_account(current_account())
     institutions = [m.institution for m in actor.active_memberships]
@@ -61,6 +53,7 @@ def index() -> Any:
 
 
 @bp.route("/<slug>/")
+@login_required
 def dashboard(slug: str) -> str:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
+from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.services import course_page
 from mooc_portal.errors import PortalError
@@ -56,6 +57,7 @@ def _course_data(form: Any, original_language: str) -> validation.CourseData:
 
 
 @bp.route("/<slug>/courses/new", methods=["GET", "POST"])
+@login_required
 def course_new(slug: str) -> Any:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)
@@ -88,6 +90,7 @@ def course_new(slug: str) -> Any:
 
 
 @bp.route("/courses/<course_uuid>/")
+@login_required
 def course_overview(course_uuid: str) -> str:
     actor = current_account()
     course = _course(course_uuid)
@@ -106,6 +109,7 @@ def course_overview(course_uuid: str) -> str:
 
 
 @bp.route("/courses/<course_uuid>/edit", methods=["GET", "POST"])
+@login_required
 def course_edit(course_uuid: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
@@ -136,6 +140,7 @@ def course_edit(course_uuid: str) -> Any:
 
 
 @bp.route("/courses/<course_uuid>/preview")
+@login_required
 def course_preview(course_uuid: str) -> str:
     return render_template(
         "mooc_portal/partner/course_preview.html", **course_page(_course(course_uuid), preview=True)
@@ -143,6 +148,7 @@ def course_preview(course_uuid: str) -> str:
 
 
 @bp.route("/courses/<course_uuid>/transition", methods=["POST"])
+@login_required
 def course_transition(course_uuid: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
@@ -157,6 +163,7 @@ def course_transition(course_uuid: str) -> Any:
 
 
 @bp.route("/courses/<course_uuid>/image", methods=["GET", "POST"])
+@login_required
 def course_image(course_uuid: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
@@ -205,6 +212,7 @@ def _translation_data(form: TranslationForm, language: str) -> validation.Transl
 
 @bp.route("/courses/<course_uuid>/translations/new", methods=["GET", "POST"])
 @bp.route("/courses/<course_uuid>/translations/<language>", methods=["GET", "POST"])
+@login_required
 def translation_edit(course_uuid: str, language: str | None = None) -> Any:
     actor = current_account()
     course = _course(course_uuid)
@@ -238,6 +246,7 @@ def translation_edit(course_uuid: str, language: str | None = None) -> Any:
 
 
 @bp.route("/courses/<course_uuid>/translations/<language>/delete", methods=["POST"])
+@login_required
 def translation_delete(course_uuid: str, language: str) -> Any:
     course = _course(course_uuid)
     if not ConfirmForm().validate_on_submit():
@@ -272,6 +281,7 @@ def _run_form_errors(form: RunForm) -> bool:
 
 @bp.route("/courses/<course_uuid>/runs/new", methods=["GET", "POST"])
 @bp.route("/courses/<course_uuid>/runs/<run_uuid>", methods=["GET", "POST"])
+@login_required
 def run_edit(course_uuid: str, run_uuid: str | None = None) -> Any:
     actor = current_account()
     course = _course(course_uuid)
@@ -297,6 +307,7 @@ def run_edit(course_uuid: str, run_uuid: str | None = None) -> Any:
 
 
 @bp.route("/courses/<course_uuid>/runs/<run_uuid>/cancel", methods=["POST"])
+@login_required
 def run_cancel(course_uuid: str, run_uuid: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)

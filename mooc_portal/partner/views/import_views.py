@@ -9,6 +9,7 @@ from flask import (
     request,
 )
 
+from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.errors import PortalError
 from mooc_portal.partner.forms import (
@@ -22,6 +23,7 @@ from mooc_portal.publishing import importer, staff
 
 
 @bp.route("/<slug>/import", methods=["GET", "POST"])
+@login_required
 def import_courses(slug: str) -> Any:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.models import Course
 from mooc_portal.errors import PortalError
@@ -38,6 +39,7 @@ def _outline_url(course: Course) -> str:
 
 
 @bp.route("/courses/<course_uuid>/outline", methods=["GET", "POST"])
+@login_required
 def outline_edit(course_uuid: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
@@ -63,6 +65,7 @@ def outline_edit(course_uuid: str) -> Any:
 
 
 @bp.route("/courses/<course_uuid>/outline/<module_uuid>/<operation>", methods=["POST"])
+@login_required
 def module_change(course_uuid: str, module_uuid: str, operation: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
@@ -101,6 +104,7 @@ def _lesson_data(form: LessonForm) -> outline.LessonData:
 @bp.route(
     "/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>", methods=["GET", "POST"]
 )
+@login_required
 def lesson_edit(course_uuid: str, module_uuid: str, lesson_uuid: str | None = None) -> Any:
     actor = current_account()
     course = _course(course_uuid)
@@ -129,6 +133,7 @@ def lesson_edit(course_uuid: str, module_uuid: str, lesson_uuid: str | None = No
     "/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/<operation>",
     methods=["POST"],
 )
+@login_required
 def lesson_change(course_uuid: str, module_uuid: str, lesson_uuid: str, operation: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
@@ -161,6 +166,7 @@ def _translation_page(form: Any, heading: str, course: Course, original: list[st
     "/courses/<course_uuid>/outline/<module_uuid>/translations/<language>",
     methods=["GET", "POST"],
 )
+@login_required
 def module_translation(course_uuid: str, module_uuid: str, language: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
@@ -189,6 +195,7 @@ def module_translation(course_uuid: str, module_uuid: str, language: str) -> Any
     "/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/translations/<language>",
     methods=["GET", "POST"],
 )
+@login_required
 def lesson_translation(course_uuid: str, module_uuid: str, lesson_uuid: str, language: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -17,6 +16,7 @@ from flask_babel import gettext as _
 
 from mooc_portal.accounts import services as accounts
 from mooc_portal.accounts.models import StaffRole
+from mooc_portal.accounts.permissions import login_required, to_login_page
 from mooc_portal.accounts.services import current_account
 from mooc_portal.errors import PortalError
 from mooc_portal.partner.forms import (
@@ -60,6 +60,7 @@ def fill_institution_form(form: InstitutionForm, institution: Any) -> None:
 
 
 @bp.route("/<slug>/profile", methods=["GET", "POST"])
+@login_required
 def institution_profile(slug: str) -> Any:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)
@@ -84,6 +85,7 @@ def institution_profile(slug: str) -> Any:
 
 
 @bp.route("/<slug>/staff", methods=["GET", "POST"])
+@login_required
 def staff_list(slug: str) -> Any:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)
@@ -120,6 +122,7 @@ def staff_list(slug: str) -> Any:
 
 
 @bp.route("/<slug>/staff/<account_uuid>/<operation>", methods=["POST"])
+@login_required
 def staff_change(slug: str, account_uuid: str, operation: str) -> Any:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)
@@ -158,7 +161,7 @@ def accept_invitation(token: str) -> Any:
         heading, submit = _("Set your password"), None
     else:
         if actor is None:
-            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            return to_login_page()
         accounts.require_invitee(membership, actor)
         form = ConfirmForm()
         intro = _(

@@ -1,6 +1,8 @@
-"""Administrators' pages (``/admin/...``): review queue, review, audit log, institutions.
+"""Administrators' pages: every ``/admin/...`` URL is on this blueprint, and every view says
+``@admin_required``. This module holds the review queue, audit log, institutions and jobs; the
+other parts (learners, peers, privacy) live in modules of their own.
 
-``admin`` owns no models; it calls the publishing and audit services, which check that the
+``admin`` owns no models; it calls the other domains' services, which check again that the
 actor is an administrator.
 """
 
@@ -11,6 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from mooc_portal.accounts.permissions import admin_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.admin.forms import AuditFilterForm
 from mooc_portal.audit.services import AuditFilter, list_audit_entries
@@ -31,21 +34,12 @@ from mooc_portal.partner.views import (
     institution_data,
 )
 from mooc_portal.publishing import services, staff, workflow
-from mooc_portal.publishing.permissions import require_admin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-def only_administrators() -> Any:
-    actor = current_account()
-    if actor is None:
-        return redirect(url_for("portal.accounts.login", next=request.full_path))
-    require_admin(actor)
-    return None
-
-
 @bp.route("/")
+@admin_required
 def review_queue() -> str:
     return render_template(
         "mooc_portal/admin/queue.html", courses=workflow.review_queue(current_account())
@@ -66,12 +60,14 @@ def _review_page(course: Any, form: ActionForm) -> str:
 
 
 @bp.route("/courses/<course_uuid>")
+@admin_required
 def review(course_uuid: str) -> str:
     course = services.get_course_for_staff(current_account(), course_uuid)
     return _review_page(course, ActionForm())
 
 
 @bp.route("/courses/<course_uuid>/transition", methods=["POST"])
+@admin_required
 def transition(course_uuid: str) -> Any:
     actor = current_account()
     course = services.get_course_for_staff(actor, course_uuid)
@@ -90,6 +86,7 @@ def transition(course_uuid: str) -> Any:
 
 
 @bp.route("/audit")
+@admin_required
 def audit_log() -> Any:
     form = AuditFilterForm(request.args)
     filters = AuditFilter()
@@ -135,6 +132,7 @@ def audit_log() -> Any:
 
 
 @bp.route("/institutions")
+@admin_required
 def institutions() -> str:
     return render_template(
         "mooc_portal/admin/institutions.html",
@@ -144,6 +142,7 @@ def institutions() -> str:
 
 
 @bp.route("/institutions/new", methods=["GET", "POST"])
+@admin_required
 def institution_new() -> Any:
     form = NewInstitutionForm()
     if form.validate_on_submit():
@@ -165,6 +164,7 @@ def institution_new() -> Any:
 
 
 @bp.route("/institutions/<slug>", methods=["GET", "POST"])
+@admin_required
 def institution_edit(slug: str) -> Any:
     actor = current_account()
     institution = staff.get_institution(slug)
@@ -190,6 +190,7 @@ def institution_edit(slug: str) -> Any:
 
 
 @bp.route("/institutions/<slug>/staff", methods=["POST"])
+@admin_required
 def institution_assign(slug: str) -> Any:
     actor = current_account()
     institution = staff.get_institution(slug)
@@ -221,6 +222,7 @@ def institution_assign(slug: str) -> Any:
 
 
 @bp.route("/institutions/<slug>/active", methods=["POST"])
+@admin_required
 def institution_active(slug: str) -> Any:
     institution = staff.get_institution(slug)
     if not ConfirmForm().validate_on_submit():
@@ -235,6 +237,7 @@ def institution_active(slug: str) -> Any:
 
 
 @bp.route("/jobs")
+@admin_required
 def jobs() -> str:
     from mooc_portal.jobs import services as jobs
 
@@ -247,6 +250,7 @@ def jobs() -> str:
 
 
 @bp.route("/jobs/<int(max=2147483647):job_id>/retry", methods=["POST"])
+@admin_required
 def job_retry(job_id: int) -> Any:
     from mooc_portal.jobs import services as jobs
     from mooc_portal.web import require_csrf
@@ -255,3 +259,9 @@ def job_retry(job_id: int) -> Any:
     jobs.retry_job(current_account(), job_id)
     flash(_("The job will run again."))
     return redirect(url_for("portal.admin.jobs"))
+
+
+# The pages of each part register on ``bp`` when their module is imported.
+from mooc_portal.admin.views import learners, peers, privacy  # noqa: E402
+
+__all__ = ["bp", "learners", "peers", "privacy"]

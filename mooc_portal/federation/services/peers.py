@@ -1,0 +1,153 @@
+"""Peer portals (administrators register, pause and harvest them) and federated origins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from mooc_portal.accounts.permissions import require_admin
+from mooc_portal.catalog.models import Course
+from mooc_portal.db import session
+from mooc_portal.errors import InvalidInput
+from mooc_portal.federation.models import FederatedOrigin
+from mooc_portal.numbers import parse_whole_number
+
+
+def list_peers(actor: Any) -> list[Any]:
+    """Every peer with its latest harvest run (``peer.latest_run``), for the admin view."""
+    from mooc_portal.federation.models import HarvestRun, Peer
+
+    require_admin(actor)
+    peers = list(session.scalars(select(Peer).order_by(Peer.name)))
+    latest = {
+        run.peer_id: run
+        for run in session.scalars(
+            select(HarvestRun).where(
+                HarvestRun.id.in_(select(func.max(HarvestRun.id)).group_by(HarvestRun.peer_id))
+            )
+        )
+    }
+    for peer in peers:
+        peer.latest_run = latest.get(peer.id)
+    return peers
+
+
+def register_peer(actor: Any, *, name: str, base_url: str, enabled: bool = True) -> Any:
+    """Add a peer portal to harvest (administrators only).
+
+    The base URL loses its query and fragment and must resolve to public addresses only
+    (``federation/addresses.py``; ``MOOC_ALLOW_PRIVATE_PEERS`` allows private ones for local
+    testing); a refusal says nothing about why, so this form maps no network.
+    """
+    from mooc_portal.errors import Conflict
+    from mooc_portal.federation.addresses import peer_addresses, peer_base_url
+    from mooc_portal.federation.models import Peer
+
+    require_admin(actor)
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("Give the peer a name.", field="name")
+    base_url = peer_base_url(base_url)
+    peer_addresses(base_url)
+    if session.scalar(select(Peer.id).where(Peer.name == name)) is not None:
+        raise Conflict("A peer with this name exists.", field="name")
+    peer = Peer(
+        name=name,
+        base_url=base_url,
+        enabled=enabled,
+        harvest_interval=int(current_app.config["MOOC_HARVEST_INTERVAL"]),
+    )
+    session.add(peer)
+    session.flush()
+    return peer
+
+
+def set_peer_enabled(actor: Any, peer_id: int, enabled: bool) -> Any:
+    from mooc_portal.errors import NotFound
+    from mooc_portal.federation.models import Peer
+
+    require_admin(actor)
+    peer = session.get(Peer, peer_id)
+    if peer is None:
+        raise NotFound("No such peer.")
+    peer.enabled = enabled
+    session.flush()
+    return peer
+
+
+def set_harvest_interval(actor: Any, peer_id: int, minutes: str) -> Any:
+    """How often (minutes, 1 to 10,080: a week) the worker harvests the peer; flushes."""
+    from mooc_portal.errors import NotFound
+    from mooc_portal.federation.models import Peer
+
+    require_admin(actor)
+    peer = session.get(Peer, peer_id)
+    if peer is None:
+        raise NotFound("No such peer.")
+    interval = parse_whole_number(
+        minutes,
+        field="interval",
+        minimum=1,
+        maximum=10080,
+        message="Give the interval in whole minutes, from 1 to 10080 (a week).",
+    )
+    if peer.next_harvest_at is not None:
+        peer.next_harvest_at -= timedelta(minutes=peer.harvest_interval - interval)
+    peer.harvest_interval = interval
+    session.flush()
+    return peer
+
+
+def harvest_now(actor: Any, peer_id: int) -> bool:
+    """Ask the worker to harvest the peer now; False when its harvest already waits or runs."""
+    from mooc_portal.errors import NotFound
+    from mooc_portal.federation.harvest import request_harvest
+    from mooc_portal.federation.models import Peer
+
+    require_admin(actor)
+    peer = session.get(Peer, peer_id)
+    if peer is None:
+        raise NotFound("No such peer.")
+    if not peer.enabled:
+        from mooc_portal.errors import Conflict
+
+        raise Conflict("This peer is paused: resume it before harvesting it.")
+    return request_harvest(peer)
+
+
+def federated_origins(courses: list[Course]) -> dict[int, FederatedOrigin]:
+    """``{course id: origin}`` for the harvested ones among ``courses`` (one query).
+
+    For the catalog: a course with an origin shows "from <origin.peer.name>", links to
+    ``origin.origin_url`` for enrolment, and is never editable here.
+    """
+    ids = [c.id for c in courses]
+    if not ids:
+        return {}
+    return {
+        origin.course_id: origin
+        for origin in session.scalars(
+            select(FederatedOrigin).where(FederatedOrigin.course_id.in_(ids))
+        )
+        if origin.course_id is not None
+    }
+
+
+def is_federated(course: Course) -> bool:
+    """True for a course harvested from a peer (editing services must refuse it)."""
+    return course_origin(course) is not None
+
+
+def course_origin(course: Course) -> FederatedOrigin | None:
+    """Where a harvested course comes from; None for this portal's own courses."""
+    return federated_origins([course]).get(course.id)
+
+
+def institution_origin(institution_id: int) -> FederatedOrigin | None:
+    """Where a harvested institution comes from; None for this portal's own partners."""
+    return session.scalar(
+        select(FederatedOrigin).where(FederatedOrigin.institution_id == institution_id)
+    )
