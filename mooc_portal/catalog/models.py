@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -100,6 +101,15 @@ class CourseLanguagesMixin:
         return [lang.language for lang in languages if lang.kind == LanguageKind.SUBTITLE]
 
 
+@dataclass(frozen=True, slots=True)
+class CourseOrigin:
+    """A harvested course's source: the peer portal's name, and its page there (enrol there;
+    never edited here). See :attr:`Course.origin`."""
+
+    peer_name: str
+    url: str | None
+
+
 class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
     """A course a partner institution offers; learners enrol in one of its runs."""
 
@@ -137,6 +147,8 @@ class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
     accessibility_statement: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=CourseStatus.DRAFT, index=True)
     published_at: Mapped[datetime | None]
+    # A harvested course's page on its own portal, where learners enrol (see ``origin``).
+    origin_url: Mapped[str | None] = mapped_column(String(500))
 
     institution: Mapped[Institution] = relationship(back_populates="courses", lazy="joined")
     translations: Mapped[list[CourseTranslation]] = relationship(
@@ -172,6 +184,15 @@ class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
             cls.status == CourseStatus.PUBLISHED,
             cls.institution.has(Institution.active.is_(True)),
         )
+
+    @property
+    def origin(self) -> CourseOrigin | None:
+        """Where a harvested course comes from; None for this portal's own courses. A course
+        is harvested with its institution (``Institution.harvested_from``)."""
+        institution = self.institution
+        if institution is None or institution.harvested_from is None:
+            return None
+        return CourseOrigin(peer_name=institution.harvested_from, url=self.origin_url)
 
     def availability(self, now: datetime | None = None) -> Availability:
         """The state of the course's most useful run."""

@@ -70,7 +70,6 @@ def course_page(course: Course, *, preview: bool = False) -> dict[str, Any]:
     """What ``catalog/_course_page.html`` shows of a course: the one view of a course as
     learners see it, on its public page, in the partner's preview and in the admin review."""
     from mooc_portal.catalog.outline import course_modules
-    from mooc_portal.federation.services import course_origin
 
     now = utcnow()
     return {
@@ -78,6 +77,6 @@ def course_page(course: Course, *, preview: bool = False) -> dict[str, Any]:
         "now": now,
         "availability": course.availability(now),
         "modules": course_modules(course),
-        "origin": course_origin(course),
+        "origin": course.origin,
         "preview": preview,
     }

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.availability import Availability
-from mooc_portal.catalog.models import Course, CourseRun
+from mooc_portal.catalog.models import Course, CourseOrigin, CourseRun
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import (
     ACTIVE_STATES,
@@ -31,8 +31,6 @@ from mooc_portal.enrollment.models import (
 )
 from mooc_portal.enrollment.notifications import notify
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from mooc_portal.federation.models import FederatedOrigin
-from mooc_portal.federation.services import course_origin
 
 S = EnrollmentState
 
@@ -224,8 +222,8 @@ class RunAction:
     other_run_enrollment: Enrollment | None
     figures: RunFigures
     position: int | None
-    # A course harvested from a peer portal: the learner enrols there (``origin.origin_url``).
-    origin: FederatedOrigin | None = None
+    # A course harvested from a peer portal: the learner enrols there (``origin.url``).
+    origin: CourseOrigin | None = None
 
 
 def run_action(
@@ -253,7 +251,7 @@ def run_action(
                     )
                 ).unique()
             )
-        cache[key] = (figures, mine, waitlist_positions(mine), course_origin(course))
+        cache[key] = (figures, mine, waitlist_positions(mine), course.origin)
     figures, mine, positions, origin = cache[key]
     in_run = [e for e in mine if e.run_id == run.id]
     current = next((e for e in in_run if e.is_active), in_run[-1] if in_run else None)
@@ -309,10 +307,10 @@ def check_enrollable(run: CourseRun, account: Account) -> None:
     availability = run.availability()
     if not _course_is_public(run.course_id):
         raise NotFound(_("No such course run."))
-    origin = course_origin(run.course)
+    origin = run.course.origin
     if origin is not None:
         raise EnrollmentClosed(
-            _("This course comes from %(peer)s: enrol there.", peer=origin.peer.name)
+            _("This course comes from %(peer)s: enrol there.", peer=origin.peer_name)
         )
     if availability is Availability.CANCELLED:
         raise EnrollmentClosed(_("This run has been cancelled."))

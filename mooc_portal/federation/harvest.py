@@ -640,6 +640,7 @@ def _upsert_institution(state: _Run, record: dict[str, Any]) -> uuid.UUID:
             "website": data["website"],
             "logo": data["logo"],
             "active": True,
+            "harvested_from": state.peer.name,
         },
     )
     names = {_normalised_tag(k): v for k, v in data["name"].items()}
@@ -708,6 +709,7 @@ def _upsert_course(state: _Run, record: dict[str, Any]) -> uuid.UUID:
             "ects_credits": _decimal(data["ects_credits"]),
             "image": data["image"],
             "status": CourseStatus.PUBLISHED,
+            "origin_url": data["url"],
         },
     )
     if course.published_at is None:

@@ -41,6 +41,10 @@ class Institution(PublicIdMixin, TimestampMixin, Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     logo: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The name of the peer portal this institution (and so each of its courses) was harvested
+    # from; None for this portal's own partners. Federation writes it; everyone else only
+    # reads it (a harvested institution is changed on its own portal only).
+    harvested_from: Mapped[str | None] = mapped_column(String(200))
 
     translations: Mapped[list[InstitutionTranslation]] = relationship(
         back_populates="institution", cascade="all, delete-orphan", lazy="selectin"

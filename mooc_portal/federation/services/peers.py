@@ -9,10 +9,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from mooc_portal.accounts.permissions import require_admin
-from mooc_portal.catalog.models import Course
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput
-from mooc_portal.federation.models import FederatedOrigin
 from mooc_portal.numbers import parse_whole_number
 
 
@@ -116,38 +114,3 @@ def harvest_now(actor: Any, peer_id: int) -> bool:
 
         raise Conflict("This peer is paused: resume it before harvesting it.")
     return request_harvest(peer)
-
-
-def federated_origins(courses: list[Course]) -> dict[int, FederatedOrigin]:
-    """``{course id: origin}`` for the harvested ones among ``courses`` (one query).
-
-    For the catalog: a course with an origin shows "from <origin.peer.name>", links to
-    ``origin.origin_url`` for enrolment, and is never editable here.
-    """
-    ids = [c.id for c in courses]
-    if not ids:
-        return {}
-    return {
-        origin.course_id: origin
-        for origin in session.scalars(
-            select(FederatedOrigin).where(FederatedOrigin.course_id.in_(ids))
-        )
-        if origin.course_id is not None
-    }
-
-
-def is_federated(course: Course) -> bool:
-    """True for a course harvested from a peer (editing services must refuse it)."""
-    return course_origin(course) is not None
-
-
-def course_origin(course: Course) -> FederatedOrigin | None:
-    """Where a harvested course comes from; None for this portal's own courses."""
-    return federated_origins([course]).get(course.id)
-
-
-def institution_origin(institution_id: int) -> FederatedOrigin | None:
-    """Where a harvested institution comes from; None for this portal's own partners."""
-    return session.scalar(
-        select(FederatedOrigin).where(FederatedOrigin.institution_id == institution_id)
-    )
