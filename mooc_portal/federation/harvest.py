@@ -830,6 +830,11 @@ def harvest_job(payload: dict[str, Any]) -> None:
     harvest_peer(peer)
 
 
+def fail_interrupted_runs_job(payload: dict[str, Any]) -> int:
+    """The jobs' hook for a harvest job a dead worker left running (``ON_INTERRUPTED``)."""
+    return fail_interrupted_runs(int(payload["peer_id"]))
+
+
 def fail_interrupted_runs(peer_id: int) -> int:
     """Mark the peer's runs left ``running`` (their worker stopped) as failed; flushes."""
     runs = session.scalars(
