@@ -17,7 +17,8 @@ from mooc_portal.institutions.models import Institution
 
 def public_courses() -> Select[tuple[Course]]:
     """Courses a visitor may see: published, of an active institution."""
-    return select(Course).where(Course.is_public)
+    # Joined to the institution: callers filter and sort on its columns (country, region).
+    return select(Course).join(Course.institution).where(Course.is_public)
 
 
 def catalog_figures() -> dict[str, int]:
