@@ -3,6 +3,7 @@ browsing with the same two facets and no text.
 
     python -m benchmarks.catalog_search [--backend sqlite|postgresql|both]
                                        [--courses 10000 100000] [--runs 100] [--plans]
+                                       [--keep]
 
 Targets (issue 16, on the project's 2-core machine, at 100,000 courses): the text search
 ``data`` + region Asia + level introductory, median under 30 ms and 95th percentile under
@@ -14,6 +15,10 @@ Nothing runs ``ANALYZE``: the plans must not depend on statistics.
 
 The data goes into a scratch database: a SQLite file in a temporary directory, or a PostgreSQL
 database created on ``--postgres-url`` (default 127.0.0.1:5432, user postgres) and dropped after.
+With ``--keep`` each catalog is kept (a file under the temporary directory, a database
+``mooc_bench_keep_<courses>``) and the next ``--keep`` run reuses it: on the shared machine a
+100,000-course build takes 10 to 15 minutes, so the searches can be timed again when the load
+is low without building again. A kept database is brought to the current migrations first.
 Rows are written with bulk inserts; the search index is filled by the same ``search_document``
 text the portal writes (SQLite's FTS5 table is kept in step by its triggers).
 """
@@ -34,7 +39,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy import create_engine, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from mooc_portal import create_app
@@ -259,21 +264,36 @@ def build_catalog(session: Any, courses: int, seed: int = 2026) -> None:
     session.commit()
 
 
+# Where ``--keep`` leaves its catalogs (SQLite files; PostgreSQL databases are named alike).
+KEEP_DIR = Path(tempfile.gettempdir()) / "mooc_catalog_bench"
+
+
 @contextmanager
-def scratch_database(backend: str, postgres_url: str) -> Iterator[str]:
+def scratch_database(
+    backend: str, postgres_url: str, courses: int = 0, *, keep: bool = False
+) -> Iterator[str]:
+    """A database for the benchmark: dropped afterwards, or with ``keep`` one named after the
+    catalog's size, kept for the next run (``KEEP_DIR``, or ``mooc_bench_keep_<courses>``)."""
     if backend == "sqlite":
+        if keep:
+            KEEP_DIR.mkdir(exist_ok=True)
+            yield f"sqlite:///{KEEP_DIR / f'{courses}.sqlite3'}"
+            return
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         return
-    name = f"mooc_bench_{uuid.uuid4().hex[:8]}"
+    name = f"mooc_bench_keep_{courses}" if keep else f"mooc_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -368,9 +388,15 @@ SEARCHES = {
 
 
 def run(
-    backend: str, courses: int, runs: int, postgres_url: str, *, plans: bool = False
+    backend: str,
+    courses: int,
+    runs: int,
+    postgres_url: str,
+    *,
+    plans: bool = False,
+    keep: bool = False,
 ) -> dict[str, Any]:
-    with scratch_database(backend, postgres_url) as url:
+    with scratch_database(backend, postgres_url, courses, keep=keep) as url:
         app = create_app(
             {
                 "MOOC_ENV": "testing",
@@ -383,9 +409,16 @@ def run(
         with app.test_request_context("/courses"):  # a locale for the facet labels
             upgrade_database()
             session = app.extensions["sqlalchemy"].session
-            started = time.perf_counter()
-            build_catalog(session, courses)
-            results["build_s"] = time.perf_counter() - started
+            built = session.scalar(select(func.count()).select_from(Course))
+            session.rollback()
+            if keep and built == courses:
+                results["build_s"] = None  # built by an earlier run with --keep
+            else:
+                if built:
+                    raise SystemExit(f"{url} holds {built} courses, not {courses}: drop it")
+                started = time.perf_counter()
+                build_catalog(session, courses)
+                results["build_s"] = time.perf_counter() - started
             for name, filters in SEARCHES.items():
                 result = search_courses(filters, language="en", page=1, page_size=20)
                 session.rollback()
@@ -418,6 +451,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--plans", action="store_true", help="print each search's plan")
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help=f"keep each catalog ({KEEP_DIR}/<courses>.sqlite3, PostgreSQL database "
+        "mooc_bench_keep_<courses>) and reuse it on the next run instead of building it again",
+    )
     args = parser.parse_args(argv)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     failed = False
@@ -425,11 +464,13 @@ def main(argv: list[str] | None = None) -> int:
         by_size: dict[int, dict[str, Any]] = {}
         for courses in args.courses:
             r = by_size[courses] = run(
-                backend, courses, args.runs, args.postgres_url, plans=args.plans
+                backend, courses, args.runs, args.postgres_url, plans=args.plans, keep=args.keep
             )
+            built = "kept" if r["build_s"] is None else f"built in {r['build_s']:.1f} s"
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
             print(
-                f"{backend}: {courses} courses (built in {r['build_s']:.1f} s), "
-                f"{args.runs} runs each"
+                f"{backend}: {courses} courses ({built}), {args.runs} runs each, "
+                f"load average {load}"
             )
             for name, target in TARGETS.items():
                 timing = r[name]["service"]

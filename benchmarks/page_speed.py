@@ -33,18 +33,23 @@ from sqlalchemy import text
 from benchmarks.catalog_search import POSTGRES_URL, build_catalog, scratch_database
 from benchmarks.enrolment_load import free_port, wait_for
 from mooc_portal import create_app
+from mooc_portal.certificates.issuer import generate_key_pem
 from mooc_portal.migrate import upgrade_database
 
 TARGET_SHARE = 0.25
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def gunicorn(module: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def gunicorn(
+    module: str, port: int, env: dict[str, str], cwd: Path = ROOT
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            str(ROOT / "benchmarks" / "gunicorn_bare.py"),
             "-w",
             "2",
             "-k",
@@ -55,8 +60,8 @@ def gunicorn(module: str, port: int, env: dict[str, str]) -> subprocess.Popen[by
             "warning",
             module,
         ],
-        cwd=ROOT,
-        env=env,
+        cwd=cwd,
+        env={**env, "PYTHONPATH": str(cwd)},
     )
 
 
@@ -75,13 +80,16 @@ def wrk(url: str, seconds: int) -> float:
     return float(match.group(1))
 
 
-def prepare(url: str, courses: int) -> dict[str, str]:
+def prepare(url: str, courses: int, *, build: bool = True) -> dict[str, str]:
+    """Build the catalog (unless ``build`` is false: a database an earlier run kept); the slugs
+    of a public course and an institution."""
     app = create_app({"MOOC_ENV": "testing", "SECRET_KEY": "bench", "MOOC_DATABASE_URL": url})
     with app.test_request_context("/"):
-        upgrade_database()
         session = app.extensions["sqlalchemy"].session
-        build_catalog(session, courses)
-        session.commit()
+        if build:
+            upgrade_database()
+            build_catalog(session, courses)
+            session.commit()
         course = session.execute(
             text(
                 "SELECT c.slug FROM mooc_course c JOIN mooc_institution i "
@@ -92,8 +100,9 @@ def prepare(url: str, courses: int) -> dict[str, str]:
         institution = session.execute(
             text("SELECT slug FROM mooc_institution WHERE active ORDER BY id LIMIT 1")
         ).scalar_one()
-        session.execute(text("ANALYZE"))  # PostgreSQL's autovacuum would, soon after a load
-        session.commit()
+        if build:
+            session.execute(text("ANALYZE"))  # PostgreSQL's autovacuum would, soon after a load
+            session.commit()
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
     return {"course": course, "institution": institution}
@@ -107,23 +116,40 @@ def main() -> int:
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--paths", nargs="*", help="only these paths (SLUG: a course's slug)")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=ROOT,
+        help="serve the portal from this checkout (another branch, for a before/after)",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="a database an earlier run built (its catalog is used as it is, and kept)",
+    )
     args = parser.parse_args()
     prefix = f"mooc-bench-{uuid.uuid4().hex[:8]}:"
-    with scratch_database("postgresql", args.postgres_url) as url, ExitStack() as stack:
-        started = time.perf_counter()
-        slugs = prepare(url, args.courses)
-        print(f"{args.courses} courses built in {time.perf_counter() - started:.0f} s")
+    with ExitStack() as stack:
+        if args.database_url:
+            url = args.database_url
+            slugs = prepare(url, args.courses, build=False)
+        else:
+            url = stack.enter_context(scratch_database("postgresql", args.postgres_url))
+            started = time.perf_counter()
+            slugs = prepare(url, args.courses)
+            print(f"{args.courses} courses built in {time.perf_counter() - started:.0f} s")
+        portal_port, hello_port = free_port(), free_port()
         env = {
             **os.environ,
             "MOOC_ENV": "production",
             "SECRET_KEY": uuid.uuid4().hex,
+            "MOOC_PUBLIC_URL": f"http://127.0.0.1:{portal_port}",
+            "MOOC_CREDENTIAL_KEY": generate_key_pem(),
             "MOOC_DATABASE_URL": url,
             "MOOC_CACHE_REDIS_URL": args.redis_url,
             "MOOC_CACHE_KEY_PREFIX": prefix,
         }
-        portal_port, hello_port = free_port(), free_port()
         processes = [
-            gunicorn("wsgi:app", portal_port, env),
+            gunicorn("wsgi:app", portal_port, env, args.source.resolve()),
             gunicorn("benchmarks.hello:app", hello_port, env),
         ]
         for process in processes:
@@ -147,6 +173,8 @@ def main() -> int:
         for path in paths:  # every page once, so the rounds measure the cache, not its filling
             wrk(f"http://127.0.0.1:{portal_port}{path}", 1)
         measured: dict[str, list[tuple[float, float]]] = {path: [] for path in paths}
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"load average before the run (1/5/15 min): {load}")
         before = wrk(hello, args.seconds)
         for _round in range(args.rounds):
             for path in paths:

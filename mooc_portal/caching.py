@@ -42,11 +42,13 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from mooc_portal.early_cache import ENVIRON_ENTRY, ENVIRON_KEY
+
 CSRF_PLACEHOLDER = "__mooc_csrf_token__"
-_GENERATION_KEY = "catalog-generation"
+GENERATION_KEY = "catalog-generation"
 _LOCAL_ENTRIES = 256
 # How many MOOC_CACHE_TIMEOUTs an entry is kept to be served while one request remakes it.
-_KEPT_STALE = 10
+KEPT_STALE = 10
 _CHANGED = "mooc_catalog_changed"
 _SEQUENCE = "mooc_catalog_feed_sequence"
 # Flushes of objects from these packages change what anonymous pages show.
@@ -100,7 +102,7 @@ def catalog_version() -> str:
     sequence in it) is the whole version: one small Redis read. Without Redis each process has
     its own cache, so the feed's sequence is read from the database, which every process
     shares."""
-    generation = portal_cache().get(_GENERATION_KEY) or "0.0"
+    generation = portal_cache().get(GENERATION_KEY) or "0.0"
     if _shared():
         return generation
     return f"{_feed_sequence()}.{generation}"
@@ -110,8 +112,8 @@ def bump_generation(app: Flask | None = None, sequence: int | None = None) -> No
     """Make every cached page stale (on every host sharing the cache)."""
     cache = portal_cache(app)
     if sequence is None:
-        sequence = int(str(cache.get(_GENERATION_KEY) or "0").split(".", 1)[0] or 0)
-    cache.set(_GENERATION_KEY, f"{sequence}.{uuid.uuid4().hex[:12]}", timeout=0)
+        sequence = int(str(cache.get(GENERATION_KEY) or "0").split(".", 1)[0] or 0)
+    cache.set(GENERATION_KEY, f"{sequence}.{uuid.uuid4().hex[:12]}", timeout=0)
 
 
 def page_csrf_token() -> str:
@@ -148,7 +150,7 @@ def _lookup(cache: Cache, key: str) -> tuple[str, dict[str, Any] | None]:
     if not _shared():
         version, entry = catalog_version(), cache.get(key)
         return version, entry if entry is not None and entry.get("version") == version else None
-    version = cache.get(_GENERATION_KEY) or "0.0"
+    version = cache.get(GENERATION_KEY) or "0.0"
     local = _local_entries()
     entry = local.get(key)
     if entry is None or entry.get("version") != version or _stale(entry):
@@ -209,9 +211,12 @@ def cached_page(*, shared: bool = False) -> Callable[[Callable[..., Any]], Calla
                     return response
                 entry = _entry(response, version)
                 timeout = int(current_app.config["MOOC_CACHE_TIMEOUT"])
-                cache.set(key, entry, timeout=timeout * _KEPT_STALE)
+                cache.set(key, entry, timeout=timeout * KEPT_STALE)
                 if _shared():
                     _remember(_local_entries(), key, entry)
+            if ENVIRON_KEY in request.environ and not _stale(entry):
+                # The early cache (early_cache.py) keeps it for the next visitor like this one.
+                request.environ[ENVIRON_ENTRY] = (entry, shared)
             return _serve(entry, shared)
 
         return wrapper

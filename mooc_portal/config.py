@@ -13,7 +13,7 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_DATABASE_URL": None,
     "MOOC_URL_PREFIX": "",
     "MOOC_SITE_NAME": "ASEM MOOC Portal",
-    "MOOC_LANGUAGES": ["en", "ko"],
+    "MOOC_LANGUAGES": ["en", "ko", "zh", "ja", "vi", "th", "id", "fr", "de", "es"],
     "MOOC_DEFAULT_LANGUAGE": "en",
     "MOOC_DEFAULT_TIMEZONE": "UTC",
     "MOOC_PAGE_SIZE": 20,
@@ -86,6 +86,9 @@ DEFAULTS: dict[str, Any] = {
     # Anonymous pages and API lists are cached at most this long (seconds): availability
     # follows the clock; every catalog change is seen at once through the cache key.
     "MOOC_CACHE_TIMEOUT": 60,
+    # The standalone portal answers cached pages to visitors without a session before Flask
+    # runs (mooc_portal/early_cache.py): one Redis read per page.
+    "MOOC_CACHE_EARLY": True,
     "MOOC_RATELIMIT_STORAGE_URL": None,
     "MOOC_RATELIMIT_ENABLED": True,
     # Per address (a campus behind one NAT address shares it: keep these generous), per
@@ -117,6 +120,10 @@ DEFAULTS: dict[str, Any] = {
     # Retention, in days, applied by `flask portal apply-retention`: failed log-in attempts,
     # audit entries, withdrawn or rejected enrolments (counted from the end of their run) and
     # accounts whose e-mail address was never verified (counted from registration).
+    # "My data" of an account with more rows than this (enrolments, lessons completed, log-in
+    # attempts) is built by a background job and kept to download for MOOC_DATA_DOWNLOAD_DAYS.
+    "MOOC_DATA_DOWNLOAD_INLINE_ROWS": 2000,
+    "MOOC_DATA_DOWNLOAD_DAYS": 7,
     "MOOC_RETENTION_LOGIN_ATTEMPT_DAYS": 30,
     "MOOC_RETENTION_AUDIT_DAYS": 2 * 365,
     "MOOC_RETENTION_CLOSED_ENROLMENT_DAYS": 365,

@@ -4,7 +4,8 @@ A spreadsheet treats a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a f
 some also after a leading tab or carriage return), so a course code or an e-mail address like
 ``=HYPERLINK("https://evil.example", "click")`` would run in the reviewer's spreadsheet. OWASP's
 advice is to prefix such a cell with a single quote; every CSV the portal writes goes through
-:func:`write_csv`, so no exporter can forget a column.
+:func:`write_csv`, so no exporter can forget a column (nor the byte order mark that spreadsheet
+software needs to read the file as UTF-8).
 """
 
 from __future__ import annotations
@@ -30,9 +31,16 @@ def csv_cell(value: Any) -> Any:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+BOM = "\ufeff"
+"""Starts every CSV the portal writes: spreadsheet software reads a CSV without it in the
+system's legacy encoding and garbles Hangul and every other non-Latin text."""
+
+
 def write_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A CSV document with a header row, every cell passed through :func:`csv_cell`."""
+    """A CSV document with a header row, every cell passed through :func:`csv_cell`, starting
+    with a UTF-8 byte order mark (:data:`BOM`)."""
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out)
     writer.writerow([csv_cell(c) for c in columns])
     for row in rows:

@@ -242,6 +242,8 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.progress.views import bp as progress_bp
     from mooc_portal.web import bp as web_bp
     from mooc_portal.web import install_page_handlers
+    from mooc_portal.xapi.pages import bp as xapi_partner_bp
+    from mooc_portal.xapi.views import bp as xapi_bp
 
     portal = Blueprint(
         "portal",
@@ -265,6 +267,8 @@ def build_blueprint() -> Blueprint:
         progress_bp,
         health_bp,
         privacy_bp,
+        xapi_bp,
+        xapi_partner_bp,
         insights_bp,
         about_bp,
     ):

@@ -93,6 +93,22 @@ def language_name(tag: str, in_locale: str) -> str:
     return name[:1].upper() + name[1:] if name else tag
 
 
+# Interface languages whose own name needs a script to be exact: the portal's Chinese is
+# simplified Chinese, named "中文 (简体)" rather than "中文".
+_OWN_NAME_LOCALES = {"zh": "zh_Hans"}
+# CLDR names Indonesian "Indonesia", the country; its speakers call the language this.
+_OWN_NAMES = {"id": "Bahasa Indonesia"}
+
+
+def own_language_name(tag: str) -> str:
+    """A language named in itself (``ko`` -> ``한국어``, ``de`` -> ``Deutsch``), as a language
+    switcher shows it, so a visitor finds theirs whatever the page's language."""
+    if tag in _OWN_NAMES:
+        return _OWN_NAMES[tag]
+    locale = _OWN_NAME_LOCALES.get(tag, tag)
+    return language_name(locale.replace("_", "-"), locale)
+
+
 def country_name(code: str, in_locale: str) -> str:
     try:
         return Locale.parse(in_locale, sep="-").territories.get(code, code)

@@ -2,7 +2,9 @@
 exporter), and the portal's own counters for background work.
 
 Under gunicorn every worker is a process: with ``PROMETHEUS_MULTIPROC_DIR`` set (gunicorn.conf.py
-sets it) the exporter's multiprocess mode adds up the workers' figures at ``/metrics``.
+sets it) the exporter's multiprocess mode adds up the workers' figures at ``/metrics``. The job
+worker (``flask portal worker``) counts jobs and harvests: give it the same directory on the
+same host, and its figures are on that host's ``/metrics`` too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 JOBS = Counter(
     "mooc_jobs_total",
-    "Background jobs finished, by job name and outcome (succeeded, failed, retried).",
+    "Background jobs by kind and outcome: enqueued (committed to the outbox), done, retried "
+    "(failed, another attempt follows) and failed (no attempt left).",
     ["job", "outcome"],
     registry=None,
 )
@@ -36,7 +39,29 @@ HARVESTED_RECORDS = Counter(
     ["peer", "outcome"],
     registry=None,
 )
-PORTAL_METRICS = (JOBS, JOB_DURATION, HARVESTS, HARVESTED_RECORDS)
+EARLY_CACHE_RESPONSES = Counter(
+    "mooc_early_cache_responses_total",
+    "Anonymous pages answered from the page cache before Flask ran, by content encoding "
+    "(identity, gzip, br) or not-modified (304); not in the per-endpoint request metrics.",
+    ["answer"],
+    registry=None,
+)
+PORTAL_METRICS = (JOBS, JOB_DURATION, HARVESTS, HARVESTED_RECORDS, EARLY_CACHE_RESPONSES)
+
+
+def count_job(kind: str, outcome: str, seconds: float | None = None) -> None:
+    """A job of ``kind`` was enqueued, done, retried or failed (and ran ``seconds``)."""
+    JOBS.labels(kind, outcome).inc()
+    if seconds is not None:
+        JOB_DURATION.labels(kind).observe(seconds)
+
+
+def count_harvest(peer: str, outcome: str, *, stored: int, rejected: int) -> None:
+    """A harvest run of ``peer`` finished (succeeded or failed) with what it stored and
+    rejected."""
+    HARVESTS.labels(peer, outcome).inc()
+    HARVESTED_RECORDS.labels(peer, "stored").inc(stored)
+    HARVESTED_RECORDS.labels(peer, "rejected").inc(rejected)
 
 
 def install(app: Flask) -> None:

@@ -36,9 +36,22 @@ from mooc_portal.privacy.models import (
 )
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
 from mooc_portal.publishing.models import MediaFile, ReviewEvent
+from mooc_portal.xapi.models import (
+    ActivityMapping,
+    LearnerLink,
+    ReportedProgress,
+    StatementOutcome,
+    XapiActivity,
+    XapiAttachment,
+    XapiCredential,
+    XapiDocument,
+    XapiStatement,
+    XapiStatementLink,
+)
 
 __all__ = [
     "Account",
+    "ActivityMapping",
     "ApiToken",
     "AuditEntry",
     "Certificate",
@@ -59,6 +72,7 @@ __all__ = [
     "InsightSnapshot",
     "Institution",
     "InstitutionTranslation",
+    "LearnerLink",
     "Lesson",
     "LessonCompletion",
     "LessonTranslation",
@@ -76,7 +90,15 @@ __all__ = [
     "PrivacyRequest",
     "Pseudonym",
     "RejectedRecord",
+    "ReportedProgress",
     "ReviewEvent",
     "SharingConsent",
+    "StatementOutcome",
     "SubjectArea",
+    "XapiActivity",
+    "XapiAttachment",
+    "XapiCredential",
+    "XapiDocument",
+    "XapiStatement",
+    "XapiStatementLink",
 ]

@@ -19,6 +19,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from mooc_portal.caching import install_caching
+from mooc_portal.early_cache import install_early_cache
 
 REQUEST_ID_HEADER = "X-Request-Id"
 
@@ -113,8 +114,11 @@ def _keep_unavailable_retry_after(response: Any) -> Any:
 def _assign_request_id() -> None:
     # A proxy's id is kept (so its log and ours tell the same story) when it looks like one.
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    ok = 8 <= len(given) <= 64 and given.replace("-", "").isalnum()
-    g.mooc_request_id = given if ok else uuid.uuid4().hex
+    g.mooc_request_id = given if valid_request_id(given) else uuid.uuid4().hex
+
+
+def valid_request_id(given: str) -> bool:
+    return 8 <= len(given) <= 64 and given.replace("-", "").isalnum()
 
 
 def _send_request_id(response: Any) -> Any:
@@ -189,6 +193,8 @@ def install_host(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", hsts)
             return response
 
+    # Inside ProxyFix: the early cache sees the request as Flask does (scheme and address).
+    install_early_cache(app)
     proxies = int(app.config["MOOC_PROXY_COUNT"])
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -41,6 +41,7 @@ PRIVATE_BLUEPRINTS = (
     "portal.partner",
     "portal.enrollment",
     "portal.progress",
+    "portal.xapi_partner",
     "portal.insights",
 )
 PRIVATE_ENDPOINTS = frozenset(

@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask.globals import request_ctx
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 from markupsafe import Markup
@@ -34,7 +34,7 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.caching import cached_page, page_csrf_token
 from mooc_portal.db import session as db_session
 from mooc_portal.errors import PortalError
-from mooc_portal.i18n import LocalizedText, country_name, language_name
+from mooc_portal.i18n import LocalizedText, country_name, language_name, own_language_name
 from mooc_portal.reference import subject_label
 from mooc_portal.resilience import database_down, handle_database_error
 from mooc_portal.transaction import end_request
@@ -108,6 +108,17 @@ def language_name_filter(tag: str) -> str:
     return language_name(tag, current_language())
 
 
+@bp.app_template_filter("mooc_number")
+def number_filter(value: int | float) -> str:
+    """A number as the visitor's language writes it (``12,345``, ``12.345``, ``12 345``)."""
+    return format_decimal(value)
+
+
+@bp.app_template_filter("mooc_own_language_name")
+def own_language_name_filter(tag: str) -> str:
+    return own_language_name(tag)
+
+
 @bp.app_template_filter("mooc_markdown")
 def markdown_filter(text: str | None) -> Any:
     """Markdown written by partner staff, as sanitised HTML; images only from the portal's own
@@ -177,28 +188,71 @@ def portal_context() -> dict[str, Any]:
     }
 
 
-def render_error(status: int, message: str | None = None) -> tuple[str, int]:
+def render_error(
+    status: int, message: str | None = None, *, expired_form: bool = False
+) -> tuple[str, int]:
+    """The error page: what happened (``message``, else what the status means) and the way on:
+    back to the page the visitor came from (the form, when a form was sent), a search when a
+    page is missing, the visitor's own pages."""
     titles = {
-        400: _("Bad request"),
+        400: _("The request could not be used"),
         403: _("Not allowed"),
         404: _("Page not found"),
         405: _("Method not allowed"),
-        409: _("Conflict"),
+        409: _("This could not be done"),
         413: _("The file is too large"),
         422: _("Could not be processed"),
         429: _("Too many requests"),
         500: _("Something went wrong"),
         503: _("Temporarily unavailable"),
     }
+    explanations = {
+        400: _("Something in what was sent could not be used, so nothing was changed."),
+        403: _("Your account may not open this page or do this."),
+        404: _("There is nothing at this address. It may have moved, or the link may be wrong."),
+        405: _("This address cannot be used in this way."),
+        409: _(
+            "Nothing was changed: the current state does not allow it (someone may have "
+            "changed it meanwhile)."
+        ),
+        413: _("Nothing was changed. Choose a smaller file."),
+        429: _("Wait a little, then try again."),
+        500: _("Nothing was changed. The error has been recorded; please try again later."),
+    }
+    if expired_form:
+        explanation = _(
+            "The form had expired (it was open for a long time, or you logged in or out in "
+            "another tab), so nothing was changed. Go back, reload the page and send it again."
+        )
+    else:
+        explanation = explanations.get(status, "")
     return (
         render_template(
             "mooc_portal/errors/error.html",
             status=status,
             title=titles.get(status, _("Error")),
-            message=message,
+            message=message if message != explanation else None,
+            explanation=explanation,
+            back_url=_referrer_path(),
+            sent_form=request.method not in ("GET", "HEAD"),
         ),
         status,
     )
+
+
+def _referrer_path() -> str | None:
+    """The page of this site the visitor came from (for a form: the form), unless it is the
+    page that failed; else None."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or parts.scheme not in ("http", "https"):
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if request.method in ("GET", "HEAD") and path == request.full_path.rstrip("?"):
+        return None
+    return path or "/"
 
 
 def handle_http_error(error: HTTPException) -> Any:
@@ -208,7 +262,24 @@ def handle_http_error(error: HTTPException) -> Any:
         # A host outside TRUSTED_HOSTS: no URL can be built, so the page cannot be rendered.
         return error
     # A 503 says why (see resilience.unavailable); other codes keep their generic text.
-    return render_error(error.code, error.description if error.code == 503 else None)
+    return render_error(
+        error.code,
+        error.description if error.code == 503 else None,
+        expired_form=error.code == 400 and _form_expired(error),
+    )
+
+
+def _form_expired(error: HTTPException) -> bool:
+    """A refused form whose CSRF token no longer holds (views answer such a form with 400)."""
+    if isinstance(error, CSRFError):
+        return True
+    if request.method != "POST":
+        return False
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return True
+    return False
 
 
 def handle_portal_error(error: PortalError) -> Any:

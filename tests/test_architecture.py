@@ -30,6 +30,7 @@ LAYERS = (
     "progress",
     "publishing",
     "federation",
+    "xapi",
     "insights",
     "privacy",
     "partner",

@@ -73,8 +73,11 @@ def test_demo_has_an_account_for_every_role(db_session):
     from mooc_portal.privacy.models import Pseudonym
 
     summary = load_demo_data()
-    # Every account a person uses (not the placeholder of the demo's erased account).
-    people = select(Account).where(Account.id.not_in(select(Pseudonym.account_id)))
+    # Every account a person uses (not the placeholder of the demo's erased account, nor the
+    # learners of the enrolment history, who have no password).
+    people = select(Account).where(
+        Account.id.not_in(select(Pseudonym.account_id)), Account.password_hash.is_not(None)
+    )
     accounts = {a.email: a for a in db_session.scalars(people).all()}
     assert db_session.scalar(select(func.count()).select_from(Pseudonym)) == 1
     _check_privacy_demo(db_session)
@@ -160,10 +163,13 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     from mooc_portal.catalog.outline import Lesson, LessonKind, Module
     from mooc_portal.certificates.models import Certificate
     from mooc_portal.enrollment.models import Enrollment, EnrollmentState
+    from mooc_portal.jobs.models import OutboxJob
+    from mooc_portal.mail import mail_suppressed
     from mooc_portal.progress import services as progress
     from mooc_portal.progress.models import LessonVisit
 
-    load_demo_data()
+    with mail_suppressed():  # as the demo-data command runs it
+        load_demo_data()
     published = db_session.scalars(
         select(Course).where(Course.status == CourseStatus.PUBLISHED)
     ).all()
@@ -197,6 +203,17 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     assert all(states[c.enrollment_id] == EnrollmentState.COMPLETED for c in certificates)
     learners = {e.account_id for e in enrollments}
     assert len(learners) >= 6
+
+    # A run cancelled under three learners, who were told by mail (in the outbox).
+    cancelled = [e for e in enrollments if e.state == EnrollmentState.CANCELLED]
+    assert len(cancelled) == 3 and len({e.run_id for e in cancelled}) == 1
+    assert cancelled[0].run.cancelled
+    told = {
+        job.payload["to"]
+        for job in db_session.scalars(select(OutboxJob).where(OutboxJob.kind == "mail"))
+        if "your run is cancelled" in job.payload["subject"] or "취소" in job.payload["subject"]
+    }
+    assert told == {e.account.email for e in cancelled}
 
 
 def test_every_demo_manager_has_enrolments_to_review_in_several_states(db_session):

@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 # The same keywords as `make translations` passes to `pybabel extract`.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
-CATALOG_LANGUAGES = ("ko",)
+# Every interface language but English, the language of the msgids: the same list as
+# MOOC_LANGUAGES in mooc_portal/config.py (a test below checks they agree).
+CATALOG_LANGUAGES = ("ko", "zh", "ja", "vi", "th", "id", "fr", "de", "es")
 
 
 def extract_messages() -> Catalog:
@@ -218,3 +220,75 @@ def test_a_get_request_changes_no_language(client, auth, db_session):
         assert "mooc_language" not in flask_session
     page = client.get("/").get_data(as_text=True)
     assert '<form class="language-switcher" method="post"' in page
+
+
+def test_the_catalogs_are_the_interface_languages(app):
+    assert app.config["MOOC_LANGUAGES"] == ["en", *CATALOG_LANGUAGES]
+    on_disk = {path.parent.parent.name for path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")}
+    assert on_disk == set(CATALOG_LANGUAGES)
+
+
+def test_the_switcher_names_each_language_in_its_own_name(client):
+    html = client.get("/", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    form = re.search(r'<form class="language-switcher".*?</form>', html, re.S)
+    assert form
+    options = dict(
+        re.findall(r'<option value="([a-z]+)" lang="[a-z]+"[^>]*>([^<]+)</option>', form.group(0))
+    )
+    assert options == {
+        "en": "English",
+        "ko": "한국어",
+        "zh": "中文 (简体)",
+        "ja": "日本語",
+        "vi": "Tiếng Việt",
+        "th": "ไทย",
+        "id": "Bahasa Indonesia",
+        "fr": "Français",
+        "de": "Deutsch",
+        "es": "Español",
+    }
+
+
+@pytest.mark.parametrize(
+    ("accept", "language", "skip_link"),
+    [
+        ("zh-CN,zh;q=0.9", "zh", "跳到主要内容"),
+        ("ja-JP", "ja", "メインコンテンツへスキップ"),
+        ("vi", "vi", "Chuyển đến nội dung chính"),
+        ("th-TH", "th", "ข้ามไปยังเนื้อหาหลัก"),
+        ("id-ID", "id", "Langsung ke konten utama"),
+        ("fr-FR,fr;q=0.9", "fr", "Aller au contenu principal"),
+        ("de-DE", "de", "Zum Hauptinhalt springen"),
+        ("es-ES", "es", "Saltar al contenido principal"),
+    ],
+)
+def test_each_language_is_served_to_its_browsers(client, accept, language, skip_link):
+    html = client.get("/", headers={"Accept-Language": accept}).get_data(as_text=True)
+    assert f'<html lang="{language}">' in html
+    assert skip_link in html
+    assert "Skip to main content" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ja", "2026年3月2日 / 2026/03/01 15:30:00"),
+        ("de", "2. März 2026 / 01.03.2026, 15:30:00"),
+        ("fr", "2 mars 2026 / 1 mars 2026, 15:30:00"),
+        ("zh", "2026年3月2日 / 2026年3月1日 15:30:00"),
+    ],
+)
+def test_dates_follow_each_languages_own_patterns(app, language, expected):
+    template = "{{ day|dateformat('long') }} / {{ moment|datetimeformat('medium') }}"
+    moment = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        assert render_template_string(template, day=date(2026, 3, 2), moment=moment) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "12,345"), ("de", "12.345"), ("fr", "12\u202f345"), ("th", "12,345"), ("es", "12.345")],
+)
+def test_numbers_follow_each_languages_own_separators(app, language, expected):
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        assert render_template_string("{{ 12345|mooc_number }}") == expected

@@ -34,7 +34,6 @@ from sqlalchemy import (
     or_,
     select,
     table,
-    text,
     true,
     union_all,
 )
@@ -317,9 +316,14 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
         # Only the rows that pass every filter are listed or counted by availability: the
         # others need not compare their boundaries with the clock.
         columns["availability"] = case((and_(*conditions), columns["availability"]))
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and not narrow:
+        # The language and subject facets unnest these instead of probing the course's
+        # languages and subjects once per match (see ``_facet_counts``).
+        columns["languages"] = CatalogEntry.languages
+        columns["fields"] = CatalogEntry.fields
     selected = [value.label(name) for name, value in columns.items()]
     tokens = query_tokens(filters.query)
-    dialect = session.get_bind().dialect.name
     if tokens and dialect == "sqlite":
         # FTS5 gives the bm25 score with the match; it costs a read per row, so only the rows
         # that pass every filter (the ones the listing sorts) are scored.
@@ -400,8 +404,21 @@ def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) 
     for name in facets:
         others = [c for facet, c in conditions.items() if facet != name]
         value: Any
+        if name in ("language", "subject") and "languages" in base.c:
+            # PostgreSQL: the teaching languages and the broad fields (each once per course)
+            # that the entry repeats, unnested per match: no probe of the course's languages
+            # or subjects, whose index-only scans read the heap until a vacuum has run.
+            listed = base.c.languages if name == "language" else base.c.fields
+            values = (
+                func.unnest(func.string_to_array(listed, " "))
+                .table_valued("value")
+                .render_derived()
+                .lateral()
+            )
+            stmt = select(values.c.value).select_from(base.join(values, true()))
+            value = values.c.value
         # From the matches to their languages and subjects, never the other way round.
-        if name == "language":
+        elif name == "language":
             stmt = select(CourseLanguage.language).select_from(
                 _CrossJoin(
                     base,
@@ -427,9 +444,11 @@ def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) 
                 cast(value, String).label("value"),
                 # A course is one row of the matches, and has a teaching language once; only
                 # two of its subjects can share a broad field.
-                (func.count(func.distinct(base.c.id)) if name == "subject" else func.count()).label(
-                    "n"
-                ),
+                (
+                    func.count(func.distinct(base.c.id))
+                    if name == "subject" and "fields" not in base.c
+                    else func.count()
+                ).label("n"),
                 null().label("total"),
                 null().label("position"),
                 maintain_column_froms=True,
@@ -491,27 +510,36 @@ def _stored_total(filters: CatalogFilters) -> Any:
     ).where(counts.facet == "course", *conditions.values())
 
 
-def _newest_page(filters: CatalogFilters, now: datetime, number: int, size: int) -> Any:
-    """A page of the newest public courses passing ``filters``, read along the entries' newest
-    index: the page costs what it lists, not what the catalog holds."""
-    columns = _entry_columns(now)
-    entry = CatalogEntry.__table__
-    rows = (
-        select(entry.c.course_id, entry.c.published_at, columns["availability"].label("state"))
-        .where(*_conditions(columns, filters).values())
-        .order_by(entry.c.published_at.desc(), entry.c.course_id)
-        .limit(size)
-        .offset((number - 1) * size)
-        .subquery("page")
-    )
+def _newest_page(
+    filters: CatalogFilters, now: datetime, number: int, size: int, matches: Any = None
+) -> Any:
+    """A page of the newest public courses passing ``filters``.
+
+    Without ``matches``, read along the entries' newest index (SQLite): the page costs what it
+    lists, not what the catalog holds. PostgreSQL, planning without statistics, expects a
+    facet filter to keep one row and scans the entries instead of walking the index; there
+    the page is the top of ``matches`` (the materialised rows the availability facet reads
+    anyway), so the entries are scanned once, not twice.
+    """
+    if matches is None:
+        columns = _entry_columns(now)
+        entry = CatalogEntry.__table__
+        source: Any = select(
+            entry.c.course_id.label("id"),
+            entry.c.published_at,
+            columns["availability"].label("availability"),
+        ).where(*_conditions(columns, filters).values())
+        key = [entry.c.published_at.desc(), entry.c.course_id]
+    else:
+        source = select(matches.c.id, matches.c.published_at, matches.c.availability)
+        key = [matches.c.published_at.desc(), matches.c.id]
+    rows = source.order_by(*key).limit(size).offset((number - 1) * size).subquery("page")
     return select(
         literal(PAGE_ROWS, String).label("facet"),
-        cast(rows.c.course_id, String).label("value"),
-        rows.c.state.label("n"),
+        cast(rows.c.id, String).label("value"),
+        rows.c.availability.label("n"),
         null().label("total"),
-        func.row_number()
-        .over(order_by=[rows.c.published_at.desc(), rows.c.course_id])
-        .label("position"),
+        func.row_number().over(order_by=[rows.c.published_at.desc(), rows.c.id]).label("position"),
     )
 
 
@@ -537,8 +565,10 @@ def search_courses(
     stored = not query_tokens(filters.query) and all(
         not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS
     )
+    dialect = session.get_bind().dialect.name
+    walk_newest = stored and filters.effective_sort == "newest" and dialect == "sqlite"
     base = _base(filters, now, narrow=stored).cte("matches")
-    if not (stored and filters.effective_sort == "newest"):  # read more than once
+    if not walk_newest:  # read more than once
         base = base.prefix_with("MATERIALIZED")
     conditions = {} if stored else _conditions(base.c, filters)
 
@@ -576,7 +606,9 @@ def search_courses(
 
     def page_of(number: int) -> Any:
         if stored and sort == "newest":
-            return _newest_page(filters, now, number, page_size)
+            return _newest_page(
+                filters, now, number, page_size, matches=None if walk_newest else base
+            )
         rows = listing.limit(page_size).offset((number - 1) * page_size).subquery("page")
         return select(
             literal(PAGE_ROWS, String).label("facet"),
@@ -594,11 +626,21 @@ def search_courses(
         ]
     else:
         counts = _facet_counts(base, conditions, FACETS)
-    if tokens and session.get_bind().dialect.name == "postgresql":
-        # With the default random_page_cost (4, a spinning disk's) PostgreSQL prefers reading
-        # every document to the GIN index once a word matches a few percent of courses: 5 ms
-        # instead of 1.5 ms at 10,000 courses. For this transaction only, price pages as SSDs.
-        session.execute(text("SET LOCAL random_page_cost = 1.1"))
+    if dialect == "postgresql":
+        # For this transaction only (``set_config(..., true)`` is ``SET LOCAL``):
+        # - no JIT compilation: the availability's fallback subquery (for the rare course with
+        #   more enrolment windows than its entry holds) is priced per row, which puts a search
+        #   at 100,000 courses far above ``jit_above_cost``; compiling its expressions then took
+        #   4.3 s of a 4.7 s search that ran in 0.4 s without it (``EXPLAIN ANALYZE``);
+        # - random_page_cost of an SSD: with the default (4, a spinning disk's) PostgreSQL
+        #   prefers reading every document to the GIN index once a word matches a few percent
+        #   of courses: 5 ms instead of 1.5 ms at 10,000 courses.
+        session.execute(
+            select(
+                func.set_config("jit", "off", true()),
+                *([func.set_config("random_page_cost", "1.1", true())] if tokens else []),
+            )
+        )
     rows = session.execute(union_all(page_of(page), *counts)).all()
     hits = sorted((r for r in rows if r.facet == PAGE_ROWS), key=lambda r: r.position)
     counts = [r for r in rows if r.facet not in (PAGE_ROWS, TOTAL_ROW)]

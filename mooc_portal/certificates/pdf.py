@@ -24,21 +24,38 @@ log = logging.getLogger(__name__)
 
 # (path, index in a font collection). Noto Sans CJK (KR first in the collection's order of
 # preference) covers Hangul, Han and kana as well as Latin, but takes seconds to load: it is
-# used only when the text needs it; DejaVu Sans (Latin, Greek, Cyrillic) otherwise.
+# used only when the text needs it. Thai needs a Thai font (Debian's fonts-thai-tlwg: Garuda
+# has Latin too). DejaVu Sans (Latin with Vietnamese, Greek, Cyrillic) otherwise.
 CJK_FONTS: tuple[tuple[str, int], ...] = (
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 1),
 )
+THAI_FONTS: tuple[tuple[str, int], ...] = (("/usr/share/fonts/truetype/tlwg/Garuda.ttf", 0),)
 LATIN_FONTS: tuple[tuple[str, int], ...] = (("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0),)
 
 
-def _needs_cjk(texts: list[str]) -> bool:
-    """Whether any character lies beyond Latin, Greek and Cyrillic (U+052F)."""
-    return any(ord(c) > 0x052F for text in texts for c in text)
+def _script(texts: list[str]) -> str:
+    """``"thai"``, ``"cjk"`` (anything else beyond what DejaVu Sans covers) or ``"latin"``.
+
+    DejaVu Sans covers Latin (with Vietnamese, U+1E00-U+1EFF), Greek, Cyrillic and general
+    punctuation (U+2000-U+206F: quotes, dashes).
+    """
+    script = "latin"
+    for char in "".join(texts):
+        code = ord(char)
+        if 0x0E00 <= code <= 0x0E7F:
+            return "thai"
+        if code > 0x052F and not (0x1E00 <= code <= 0x1EFF or 0x2000 <= code <= 0x206F):
+            script = "cjk"
+    return script
 
 
 def _font(pdf: FPDF, texts: list[str]) -> tuple[str, bool]:
     """The family to write with, and whether it is a Unicode font."""
-    candidates = (CJK_FONTS + LATIN_FONTS) if _needs_cjk(texts) else (LATIN_FONTS + CJK_FONTS)
+    candidates = {
+        "thai": THAI_FONTS + CJK_FONTS + LATIN_FONTS,
+        "cjk": CJK_FONTS + LATIN_FONTS,
+        "latin": LATIN_FONTS + CJK_FONTS,
+    }[_script(texts)]
     for path, index in candidates:
         if Path(path).is_file():
             try:

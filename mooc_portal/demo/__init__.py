@@ -48,6 +48,7 @@ from mooc_portal.demo.data import (
     InstitutionSpec,
     Topic,
 )
+from mooc_portal.demo.history import add_enrolment_history
 from mooc_portal.demo.learning import add_learning
 from mooc_portal.demo.peer import add_demo_peer
 from mooc_portal.demo.privacy import add_privacy
@@ -404,6 +405,7 @@ STEPS: tuple[Callable[[DemoContext], None], ...] = (
     add_learning,
     add_demo_peer,
     add_privacy,
+    add_enrolment_history,
 )
 """The loader's steps, in order. Append a step to add demo data for a new feature."""
 

@@ -978,9 +978,9 @@ STAFF: tuple[tuple[str, str, dict[str, StaffRole], str], ...] = (
 
 LEARNERS: tuple[tuple[str, str, str, str], ...] = (
     ("learner.seoul", "Park Ji-woo", "KR", "ko"),
-    ("learner.hanoi", "Nguyen Thi Lan", "VN", "en"),
-    ("learner.bangkok", "Somchai Wongsakul", "TH", "en"),
-    ("learner.paris", "Louis Dubois", "FR", "en"),
-    ("learner.berlin", "Lena Fischer", "DE", "en"),
+    ("learner.hanoi", "Nguyen Thi Lan", "VN", "vi"),
+    ("learner.bangkok", "Somchai Wongsakul", "TH", "th"),
+    ("learner.paris", "Louis Dubois", "FR", "fr"),
+    ("learner.berlin", "Lena Fischer", "DE", "de"),
     ("learner.helsinki", "Aino Virtanen", "FI", "en"),
 )

@@ -4,7 +4,8 @@ Every published demo course gets an outline (modules of lessons with Markdown co
 external activities). The demo learners then enrol through the real services, so that the data
 is what the portal itself would have stored: one learner in each enrolment state (pending,
 enrolled, waitlisted, rejected with its reason, withdrawn, completed), partial progress marked
-through the progress service, certificates issued on completion, and one certificate revoked.
+through the progress service, certificates issued on completion, one certificate revoked, and a
+run cancelled under three learners, who are told by mail and offered the course's open run.
 
 Enrolment runs on the real clock (the services check the enrolment window against it), so the
 runs are chosen by their availability now; with a demo clock far from today fewer fit, and the
@@ -34,6 +35,7 @@ from mooc_portal.certificates.services import revoke_certificate
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import ACTIVE_STATES, Enrollment
+from mooc_portal.mail import mail_suppressed
 from mooc_portal.progress import services as progress
 from mooc_portal.publishing import services as publishing
 from mooc_portal.publishing import validation
@@ -128,6 +130,7 @@ def add_learning(context: DemoContext) -> None:
         return
     _enrol_learners(context, published, learners, admin)
     _give_managers_work(context, published, learners)
+    _cancel_a_run(published, learners, admin)
 
 
 def _add_outline(course: Course) -> None:
@@ -311,6 +314,37 @@ def _give_managers_work(
             under_way = _schedule(manager, own[2 % len(own)], -10)
             for share, learner in zip((0.2, 0.5, 0.8), learners[-3:], strict=True):
                 _learn(_try_enrol(under_way, learner), share)
+
+
+def _cancel_a_run(courses: list[Course], learners: list[Account], admin: Account) -> None:
+    """A course's second run is cancelled after three learners joined it (two seats taken, one
+    waiting): their enrolments end, and they are told by mail (in the outbox, unlike the rest
+    of the demo's made-up mail) with the course's run still open to them."""
+    chosen = learners[:1] + learners[3:5]
+    if len(chosen) < 3:
+        return
+    now = utcnow()
+    for course in courses:
+        if not course.institution.active or course.credential == Credential.NONE:
+            continue
+        if not any(r.availability(now) is Availability.OPEN for r in course.runs):
+            continue
+        held = session.scalar(
+            select(Enrollment.id).where(
+                Enrollment.course_id == course.id,
+                Enrollment.account_id.in_([a.id for a in chosen]),
+                Enrollment.state.in_(ACTIVE_STATES),
+            )
+        )
+        if held is None:
+            break
+    else:
+        return
+    run = _schedule(admin, course, 12, capacity=2)
+    for learner in chosen:
+        enrolment.enroll(run, learner, actor=learner)
+    with mail_suppressed(False):
+        publishing.cancel_run(admin, run)
 
 
 def _schedule(

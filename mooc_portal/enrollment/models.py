@@ -21,6 +21,8 @@ class EnrollmentState(StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    """The run was cancelled while the learner was pending, enrolled or waitlisted."""
 
     @property
     def label(self) -> str:
@@ -34,6 +36,7 @@ STATE_LABELS = {
     EnrollmentState.REJECTED: _l("Rejected"),
     EnrollmentState.WITHDRAWN: _l("Withdrawn"),
     EnrollmentState.COMPLETED: _l("Completed"),
+    EnrollmentState.CANCELLED: _l("Run cancelled"),
 }
 
 ACTIVE_STATES = (
@@ -46,6 +49,9 @@ ACTIVE_STATES = (
 
 SEAT_STATES = (EnrollmentState.PENDING, EnrollmentState.ENROLLED)
 """States that take one of a run's seats."""
+
+CANCELLABLE_STATES = (EnrollmentState.PENDING, EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED)
+"""States that cancelling the run ends (a completion, a rejection, a withdrawal stay)."""
 
 
 def _in(states: tuple[EnrollmentState, ...] | type[EnrollmentState]) -> str:
@@ -149,6 +155,7 @@ class EnrollmentTransition(Base):
 
 __all__ = [
     "ACTIVE_STATES",
+    "CANCELLABLE_STATES",
     "SEAT_STATES",
     "Enrollment",
     "EnrollmentState",

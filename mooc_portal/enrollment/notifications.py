@@ -3,19 +3,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from mooc_portal.accounts.models import Account
-from mooc_portal.catalog.models import Course, CourseTranslation
+from mooc_portal.catalog.availability import Availability
+from mooc_portal.catalog.models import Course, CourseRun, CourseTranslation
 from mooc_portal.db import session
 from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.enrollment.models import EnrollmentState as S
 from mooc_portal.i18n import localized
 from mooc_portal.mail import send_mail
 from mooc_portal.signals import enrolment_changed
+from mooc_portal.urls import external_url
 
 
 def forget_mail_to(address: str) -> None:
@@ -93,9 +99,62 @@ def _mail_text(enrollment: Enrollment, previous: str | None) -> tuple[str, str] 
     elif state == S.WITHDRAWN:
         subject = _("You have withdrawn from %(course)s", course=title)
         body = _("Hello %(name)s,\n\nyou have withdrawn from %(course)s.")
+    elif state == S.CANCELLED:
+        subject = _("%(course)s: your run is cancelled", course=title)
+        body = _(
+            "Hello %(name)s,\n\nwe are sorry: the organisers have cancelled the run of "
+            "%(course)s you had joined. Your enrolment has ended; the lessons you completed stay "
+            "on record."
+        )
+        body = body % {"name": name, "course": title} + "\n\n" + _other_runs_text(enrollment)
+        return subject, body
     else:
         return None
     return subject, body % {"name": name, "course": title, "reason": enrollment.reason or ""}
+
+
+def _other_runs_text(enrollment: Enrollment) -> str:
+    """The course's other runs a learner can join instead, with the course page's address."""
+    from mooc_portal.enrollment.services import alternative_runs
+
+    others = alternative_runs(enrollment.run)
+    slug = session.scalar(select(Course.slug).where(Course.id == enrollment.course_id))
+    url = external_url("portal.catalog.course_detail", slug=slug)
+    if not others:
+        return _(
+            "No other run of this course is open at the moment. The course page shows new "
+            "runs as soon as they are announced:\n%(url)s",
+            url=url,
+        )
+    lines = [
+        "- "
+        + _run_dates(run, enrollment.account)
+        + (" (" + _("enrolment open") + ")" if run.availability() is Availability.OPEN else "")
+        for run in others
+    ]
+    return (
+        _("You can join another run of the course instead:")
+        + "\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + _("Enrol on the course page: %(url)s", url=url)
+    )
+
+
+def _run_dates(run: CourseRun, account: Account) -> str:
+    """A run's dates for a mail to ``account``: in its time zone (else UTC) and the language
+    the mail is written in, whoever's request causes the mail."""
+    zone = ZoneInfo(account.timezone) if account.timezone else UTC
+    locale = str(get_locale() or "en")
+
+    def day(moment: datetime) -> str:
+        return format_date(moment.astimezone(zone).date(), "long", locale=locale)
+
+    if run.start_at is None:
+        return _("dates to be announced")
+    if run.end_at is None:
+        return _("from %(date)s", date=day(run.start_at))
+    return _("%(start)s to %(end)s", start=day(run.start_at), end=day(run.end_at))
 
 
 def _course_title(course_id: int, language: str | None) -> str:

@@ -24,6 +24,7 @@ from mooc_portal.catalog.models import Course, CourseOrigin, CourseRun
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import (
     ACTIVE_STATES,
+    CANCELLABLE_STATES,
     SEAT_STATES,
     Enrollment,
     EnrollmentState,
@@ -415,6 +416,46 @@ def set_capacity(run: CourseRun, capacity: int | None, *, actor: Account) -> lis
     run.capacity = capacity
     session.flush()
     return fill_seats(run, actor=None)
+
+
+def end_enrollments_of_cancelled_run(run: CourseRun, *, actor: Account | None) -> list[Enrollment]:
+    """What cancelling ``run`` does to its enrolments; the caller has marked it cancelled.
+
+    Pending, enrolled and waitlisted learners move to ``cancelled`` (the waitlist is emptied)
+    and each is told by mail, with the course's other runs they can join instead; their
+    enrolment no longer counts as active, so they may enrol in another run at once. A
+    completed enrolment stays completed with its certificate; rejected and withdrawn ones stay
+    as they are. Lesson marks stay recorded with the enrolment. Returns the enrolments ended.
+    """
+    run = lock_run(run)
+    if not run.cancelled:
+        raise Conflict(_("Only a cancelled run's enrolments end with it."))
+    ended = list(
+        session.scalars(
+            select(Enrollment)
+            .where(Enrollment.run_id == run.id, Enrollment.state.in_(CANCELLABLE_STATES))
+            .order_by(Enrollment.id)
+        )
+    )
+    for enrollment in ended:
+        _change(enrollment, S.CANCELLED, actor)
+    return ended
+
+
+def alternative_runs(run: CourseRun) -> list[CourseRun]:
+    """The other runs of ``run``'s course that a learner can still join or wait for: open for
+    enrolment or upcoming, not cancelled; soonest first."""
+    wanted = (Availability.OPEN, Availability.UPCOMING)
+    others = session.scalars(
+        select(CourseRun).where(
+            CourseRun.course_id == run.course_id,
+            CourseRun.id != run.id,
+            CourseRun.cancelled.is_(False),
+        )
+    ).all()
+    now = utcnow()
+    found = [r for r in others if r.availability(now) in wanted]
+    return sorted(found, key=lambda r: (r.start_at is None, r.start_at or now, r.id))
 
 
 def complete(enrollment: Enrollment, *, actor: Account | None = None) -> Enrollment:

@@ -54,6 +54,7 @@ from mooc_portal.federation.models import (
 from mooc_portal.federation.schemas import CourseSchema, InstitutionSchema, RunSchema
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.metrics import count_harvest
 from mooc_portal.publishing.validation import RUN_FIELDS
 from mooc_portal.reference import region_of
 from mooc_portal.slugs import slugify, unique_slug
@@ -356,6 +357,12 @@ def harvest_peer(peer: Peer, *, transport: httpx.BaseTransport | None = None) ->
         session.info.pop(SUPPRESS, None)
     run.finished_at = utcnow()
     session.commit()
+    count_harvest(
+        peer.name,
+        run.status,
+        stored=run.created + run.updated + run.withdrawn,
+        rejected=run.rejected,
+    )
     return run
 
 

@@ -10,6 +10,7 @@ Every chart stands beside a table with the same figures (the template's ``figure
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,3 +82,18 @@ def render_svg(chart: Chart, *, ident: str, title: str, description: str) -> Mar
     svg.extend(list(tree))
     ET.register_namespace("", SVG)
     return Markup(ET.tostring(svg, encoding="unicode"))  # ElementTree escaped the text
+
+
+def cached_svg(chart: Chart, *, ident: str, title: str, description: str) -> Markup:
+    """:func:`render_svg`, kept in the portal's cache under a hash of everything drawn (the
+    figures, the names, the title): the same figures are drawn once."""
+    from mooc_portal.caching import portal_cache
+
+    drawn = repr((chart, ident, title, description))
+    key = "insights-svg:" + hashlib.sha256(drawn.encode()).hexdigest()[:40]
+    cache = portal_cache()
+    svg = cache.get(key)
+    if svg is None:
+        svg = str(render_svg(chart, ident=ident, title=title, description=description))
+        cache.set(key, svg, timeout=24 * 3600)
+    return Markup(svg)  # drawn by render_svg, which escaped every text

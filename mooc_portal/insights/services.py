@@ -9,6 +9,7 @@ enrolments that hold or held a place (enrolled or completed); see
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import lazyload
 
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.models import (
@@ -56,6 +58,9 @@ MAX_MONTHS = 120
 CHART_LIMIT = 30
 """A bar chart shows at most this many bars (the largest); its table and CSV have every row."""
 TABLE_LIMIT = 200
+CACHE_SECONDS = 24 * 3600
+"""How long a page's figures and a chart's drawing are kept (a rebuild of the summaries makes
+them unreachable sooner: their keys hold the snapshot's time or the figures themselves)."""
 
 
 @dataclass(frozen=True)
@@ -494,11 +499,15 @@ def completion_funnel(filters: InsightFilter) -> Figure:
 
 
 def _run_rows(query: Select[Any], language: str) -> list[tuple[InsightRun, Course]]:
+    """The runs of ``query`` with their courses: translations and institution only (a
+    course's runs, languages and subjects are not needed here)."""
     rows = session.execute(query).all()
     courses = {
         c.id: c
         for c in session.scalars(
-            select(Course).where(Course.id.in_({r.course_id for (r,) in rows}))
+            select(Course)
+            .where(Course.id.in_({r.course_id for (r,) in rows}))
+            .options(lazyload(Course.runs), lazyload(Course.languages), lazyload(Course.subjects))
         )
     }
     return [(r, courses[r.course_id]) for (r,) in rows]
@@ -770,10 +779,28 @@ class InsightPage:
     waiting: dict[str, int] | None = None
 
 
-def build_page(name: str, filters: InsightFilter, language: str) -> InsightPage:
+def build_page(
+    name: str, filters: InsightFilter, language: str, as_of: InsightSnapshot
+) -> InsightPage:
     """The figures of page ``name`` (the tables of long figures cut at ``TABLE_LIMIT`` rows;
-    their CSV files have every row)."""
-    return _build(name, PAGES[name], filters, language, TABLE_LIMIT)
+    their CSV files have every row).
+
+    Kept in the portal's cache until the summaries are rebuilt: the key holds the snapshot's
+    time, so a rebuild makes every entry unreachable. It also holds the institutions in scope
+    (the filters were checked against the actor before): an entry is only found by somebody
+    who may see it.
+    """
+    from mooc_portal.caching import portal_cache
+
+    scope = "all" if filters.institution_ids is None else sorted(filters.institution_ids)
+    place = f"{as_of.refreshed_at.isoformat()}|{name}|{scope}|{filters}|{language}"
+    key = "insights-page:" + hashlib.sha256(place.encode()).hexdigest()[:32]
+    cache = portal_cache()
+    page = cache.get(key)
+    if page is None:
+        page = _build(name, PAGES[name], filters, language, TABLE_LIMIT)
+        cache.set(key, page, timeout=CACHE_SECONDS)
+    return page
 
 
 def build_figure(key: str, filters: InsightFilter, language: str) -> Figure:

@@ -15,7 +15,7 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.caching import cached_page
 from mooc_portal.csv_export import write_csv
 from mooc_portal.insights import services
-from mooc_portal.insights.charts import render_svg
+from mooc_portal.insights.charts import cached_svg
 from mooc_portal.reference import BROAD_FIELDS
 from mooc_portal.web import current_language
 
@@ -33,7 +33,7 @@ def number_filter(value: float | int) -> str:
 def chart_global(figure: services.Figure) -> Markup:
     """A figure's chart as inline SVG, named by the figure's title and description."""
     assert figure.chart is not None
-    return render_svg(
+    return cached_svg(
         figure.chart,
         ident=f"chart-{figure.key}",
         title=figure.title,
@@ -48,7 +48,7 @@ def _page(name: str) -> str:
     language = current_language()
     return render_template(
         "mooc_portal/insights/page.html",
-        page=services.build_page(name, filters, language),
+        page=services.build_page(name, filters, language, as_of),
         filters=filters,
         as_of=as_of,
         partners=services.partner_choices(actor, language),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ from mooc_portal.accounts.permissions import require_admin
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import Conflict, NotFound
 from mooc_portal.jobs.models import JobState, OutboxJob
+from mooc_portal.metrics import count_job
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ HANDLERS: dict[str, str] = {
     "mail": "mooc_portal.mail:deliver_mail",
     "harvest": "mooc_portal.federation.harvest:harvest_job",
     "reindex": "mooc_portal.catalog.search:reindex_job",
+    "data_download": "mooc_portal.privacy.downloads:build_data_download",
     "insights": "mooc_portal.insights.refresh:refresh_job",
 }
 """Job kind -> ``module:function`` taking the row's payload. Imported when a job runs."""
@@ -56,6 +59,7 @@ ACTIVE = (JobState.PENDING, JobState.QUEUED, JobState.RUNNING)
 
 _NEW = "mooc_outbox_new"
 _COMMITTED = "mooc_outbox_flushed"
+_COMMITTED_KINDS = "mooc_outbox_flushed_kinds"
 
 
 # Writing work ------------------------------------------------------------------------------
@@ -130,6 +134,7 @@ def _remember_flushed(db_session: Session, _context: Any) -> None:
     flushed = [job for job in new if job.id is not None]
     if flushed:
         db_session.info.setdefault(_COMMITTED, []).extend(job.id for job in flushed)
+        db_session.info.setdefault(_COMMITTED_KINDS, []).extend(job.kind for job in flushed)
         db_session.info[_NEW] = [job for job in new if job.id is None]
 
 
@@ -139,6 +144,8 @@ def _dispatch_committed(db_session: Session) -> None:
         return
     ids = db_session.info.pop(_COMMITTED, None)
     db_session.info.pop(_NEW, None)
+    for kind in db_session.info.pop(_COMMITTED_KINDS, ()):
+        count_job(kind, "enqueued")
     if ids:
         dispatch(current_app._get_current_object(), ids)  # type: ignore[attr-defined]
 
@@ -147,6 +154,7 @@ def _forget_rolled_back(db_session: Session, previous: SessionTransaction) -> No
     if not previous.nested:
         db_session.info.pop(_NEW, None)
         db_session.info.pop(_COMMITTED, None)
+        db_session.info.pop(_COMMITTED_KINDS, None)
 
 
 def dispatch(app: Flask, ids: list[int]) -> None:
@@ -225,6 +233,7 @@ def run_job(job_id: int) -> str | None:
     if claimed is None:
         return None
     kind, payload = claimed
+    started = time.perf_counter()
     try:
         _handler(kind)(dict(payload))
     except Exception as error:
@@ -232,7 +241,8 @@ def run_job(job_id: int) -> str | None:
         log.exception("Job %s (%s) failed", job_id, kind)
         state = _record_failure(job_id, f"{type(error).__name__}: {error}")
         session.commit()
-        _count(kind, "failed")
+        outcome = "failed" if state == JobState.FAILED else "retried"
+        count_job(kind, outcome, time.perf_counter() - started)
         return state
     done: dict[str, Any] = {"state": JobState.DONE, "finished_at": utcnow(), "locked_until": None}
     if kind == "mail":
@@ -245,7 +255,7 @@ def run_job(job_id: int) -> str | None:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    _count(kind, "done")
+    count_job(kind, "done", time.perf_counter() - started)
     return JobState.DONE
 
 
@@ -270,11 +280,6 @@ def _function(reference: str) -> Callable[..., Any]:
     """The function a ``module:function`` reference names."""
     module, _sep, name = reference.partition(":")
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-
-
-def _count(kind: str, outcome: str) -> None:
-    """Job counters for the metrics (``speed`` adds the Prometheus side); a log line for now."""
-    log.info("job %s %s", kind, outcome)
 
 
 def backoff(attempts: int) -> timedelta:

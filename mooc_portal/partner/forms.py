@@ -84,6 +84,21 @@ def attach_error(form: FlaskForm, error: PortalError) -> None:
         form.form_errors.append(error.message)
 
 
+def attach_field_errors(form: FlaskForm, errors: list[tuple[str, str]]) -> None:
+    """Show every (field, message) a service's validation found, each at its field, beside
+    what the form's own validators found (a field that has a message already keeps it alone),
+    so that a form shows all its problems at once, not one stage after another."""
+    for name, message in errors:
+        target = getattr(form, name, None)
+        if target is not None and hasattr(target, "errors"):
+            if not isinstance(target.errors, list):
+                target.errors = list(target.errors)
+            if not target.errors:
+                target.errors.append(message)
+        elif message not in form.form_errors:
+            form.form_errors.append(message)
+
+
 def split_tags(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").replace(";", ",").split(",") if part.strip()]
 

@@ -25,6 +25,7 @@ from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition
 from mooc_portal.federation.models import ApiToken
 from mooc_portal.institutions.models import Institution
 from mooc_portal.privacy.models import (
+    DataDownload,
     NoticeAcknowledgement,
     PrivacyNotice,
     PrivacyRequest,
@@ -70,6 +71,7 @@ def personal_data(account: Account) -> dict[str, Any]:
         "login_history": _login_history(account),
         "audit_entries": _audit_entries(account),
         "requests": _requests(account),
+        "data_downloads": _data_downloads(account),
         "staff_actions": _staff_actions(account),
     }
     return to_json(document)
@@ -273,6 +275,25 @@ def _requests(account: Account) -> list[dict[str, Any]]:
     )
     return [
         {"kind": r.kind, "received_at": r.received_at, "completed_at": r.completed_at} for r in rows
+    ]
+
+
+def _data_downloads(account: Account) -> list[dict[str, Any]]:
+    # The files themselves are copies of this document: only their dates are listed.
+    rows = session.scalars(
+        select(DataDownload)
+        .where(DataDownload.account_id == account.id)
+        .order_by(DataDownload.requested_at, DataDownload.id)
+    )
+    return [
+        {
+            "state": r.state,
+            "requested_at": r.requested_at,
+            "ready_at": r.ready_at,
+            "expires_at": r.expires_at,
+            "downloaded_at": r.downloaded_at,
+        }
+        for r in rows
     ]
 
 

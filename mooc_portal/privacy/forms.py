@@ -28,6 +28,10 @@ class SharingForm(FlaskForm):
     completion = BooleanField(_l("Whether I completed the course"))
 
 
+class DataDownloadForm(FlaskForm):
+    """Ask for one's data as a file prepared in the background (a CSRF token, nothing else)."""
+
+
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(
         _l("Your password"), validators=[InputRequired(_l("Enter your password."))]

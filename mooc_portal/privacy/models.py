@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -17,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, utcnow
+from mooc_portal.i18n import FALLBACK_LANGUAGE
 
 
 class PrivacyNotice(Base):
@@ -42,9 +44,13 @@ class PrivacyNotice(Base):
     )
 
     def text_in(self, language: str) -> PrivacyNoticeText | None:
-        """The text in ``language``, else in the first language it was written in."""
+        """The text in ``language``, else in English, else in the first language it has."""
         by_language = {text.language: text for text in self.texts}
-        return by_language.get(language) or (self.texts[0] if self.texts else None)
+        return (
+            by_language.get(language)
+            or by_language.get(FALLBACK_LANGUAGE)
+            or (self.texts[0] if self.texts else None)
+        )
 
 
 class PrivacyNoticeText(Base):
@@ -162,3 +168,30 @@ __all__ = [
     "Pseudonym",
     "SharingConsent",
 ]
+
+
+class DataDownload(Base):
+    """A learner's "my data" document built by a background job (large accounts): requested,
+    then ready to download while signed in as that learner until ``expires_at``.
+
+    ``data`` is the gzipped JSON document, in the database so that every host serves it.
+    """
+
+    __tablename__ = "mooc_data_download"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'ready', 'failed')", name="state"),
+        Index("ix_mooc_data_download_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_account.id", ondelete="CASCADE"), index=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ready_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    downloaded_at: Mapped[datetime | None]
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)

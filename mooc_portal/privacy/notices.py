@@ -8,6 +8,7 @@ visitor was shown on the registration page.
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -15,6 +16,7 @@ from mooc_portal.accounts.models import Account
 from mooc_portal.audit.services import record_change
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput, NotFound, NotPermitted
+from mooc_portal.i18n import language_name
 from mooc_portal.privacy.models import NoticeAcknowledgement, PrivacyNotice, PrivacyNoticeText
 
 MAX_BODY = 50_000
@@ -41,20 +43,30 @@ def all_notices() -> list[PrivacyNotice]:
 
 
 def publish_notice(texts: dict[str, str], *, changes: str, actor: Account) -> PrivacyNotice:
-    """Publish a new version with its text in each interface language (administrators only).
+    """Publish a new version with its text in the interface languages (administrators only).
 
-    Every interface language needs a text, so that no learner is shown a notice they cannot
-    read. Raises NotPermitted, or InvalidInput naming the language (``body_<language>``).
+    The portal's default language needs a text; the other interface languages are optional,
+    and a learner whose language has none reads the default language's text (marked with its
+    ``lang``), as with every other text on the portal. Raises NotPermitted, or InvalidInput
+    naming the language (``body_<language>``).
     """
     if not actor.is_admin:
         raise NotPermitted(_("Only administrators may publish the privacy notice."))
+    default = current_app.config["MOOC_DEFAULT_LANGUAGE"]
     cleaned: dict[str, str] = {}
     for language in current_app.config["MOOC_LANGUAGES"]:
         body = (texts.get(language) or "").strip()
         if not body:
-            raise InvalidInput(
-                _("Write the notice in every interface language."), field=f"body_{language}"
-            )
+            if language == default:
+                raise InvalidInput(
+                    _(
+                        "Write the notice at least in %(language)s: learners whose language "
+                        "has no text of its own read it in %(language)s.",
+                        language=language_name(default, str(get_locale() or default)),
+                    ),
+                    field=f"body_{language}",
+                )
+            continue
         if len(body) > MAX_BODY:
             raise InvalidInput(
                 _("Write the notice in at most 50,000 characters."), field=f"body_{language}"

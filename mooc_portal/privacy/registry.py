@@ -47,6 +47,7 @@ ACCOUNT_REFERENCES: tuple[AccountReference, ...] = (
     ),
     AccountReference("mooc_sharing_consent", "account_id", "reassign", "consents", owned=True),
     AccountReference("mooc_privacy_request", "account_id", "reassign", "requests", owned=True),
+    AccountReference("mooc_data_download", "account_id", "delete", "data_downloads", owned=True),
     AccountReference("mooc_pseudonym", "account_id", "placeholder", "none"),
 )
 

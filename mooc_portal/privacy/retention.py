@@ -25,6 +25,7 @@ from mooc_portal.audit.services import record_change
 from mooc_portal.catalog.models import CourseRun
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState, EnrollmentTransition
+from mooc_portal.privacy.downloads import delete_expired_downloads
 from mooc_portal.privacy.erasure import erase_account, new_placeholder
 from mooc_portal.privacy.models import Pseudonym, SharingConsent
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
@@ -42,6 +43,7 @@ class RetentionReport:
     audit_entries: int = 0
     enrolments: int = 0
     accounts: int = 0
+    data_downloads: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -65,6 +67,7 @@ def apply_retention(now: datetime | None = None) -> RetentionReport:
     report.accounts = _expire_unverified(
         now - days("MOOC_RETENTION_UNVERIFIED_ACCOUNT_DAYS"), report
     )
+    report.data_downloads = delete_expired_downloads(now)
     session.expire_all()
     if report.login_attempts or report.audit_entries or report.enrolments or report.accounts:
         record_change(
@@ -96,7 +99,7 @@ def expired_enrolments_placeholder() -> Account:
 
 
 def _expire_enrolments(cutoff: datetime) -> int:
-    closed = (EnrollmentState.WITHDRAWN, EnrollmentState.REJECTED)
+    closed = (EnrollmentState.WITHDRAWN, EnrollmentState.REJECTED, EnrollmentState.CANCELLED)
     ended = select(CourseRun.id).where(or_(CourseRun.end_at < cutoff, CourseRun.end_at.is_(None)))
     candidates = session.execute(
         select(Enrollment.id, Enrollment.account_id, CourseRun.end_at, Enrollment.decided_at)

@@ -3,6 +3,7 @@ deleting the account, and the administrators' records of processing and notice e
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -25,9 +26,15 @@ from flask_login import logout_user, user_logged_in
 
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
+from mooc_portal.db import utcnow
 from mooc_portal.errors import PortalError
-from mooc_portal.privacy import erasure, export, notices, processing, sharing
-from mooc_portal.privacy.forms import AcknowledgeForm, DeleteAccountForm, SharingForm
+from mooc_portal.privacy import downloads, erasure, export, notices, processing, sharing
+from mooc_portal.privacy.forms import (
+    AcknowledgeForm,
+    DataDownloadForm,
+    DeleteAccountForm,
+    SharingForm,
+)
 from mooc_portal.transaction import no_commit
 from mooc_portal.web import current_language, safe_next_url
 
@@ -242,8 +249,42 @@ def my_sharing() -> Any:
 @bp.route("/account/my-data")
 @login_required
 def my_data() -> Any:
-    document = export.personal_data(current_account())
-    response = Response(render_template("mooc_portal/privacy/my_data.html", data=document))
+    account = current_account()
+    background = downloads.built_in_background(account)
+    document = None if background else export.personal_data(account)
+    response = Response(
+        render_template(
+            "mooc_portal/privacy/my_data.html",
+            data=document,
+            download=downloads.latest_download(account),
+            form=DataDownloadForm(),
+            now=utcnow(),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/my-data/prepare", methods=["POST"])
+@login_required
+def prepare_my_data() -> Any:
+    if not DataDownloadForm().validate_on_submit():
+        abort(400)
+    downloads.request_data_download(current_account())
+    flash(_("Your data is being prepared. We will send you an e-mail when it is ready."), "success")
+    return redirect(url_for(".my_data"))
+
+
+@bp.route("/account/my-data/<token>.json")
+@login_required
+def my_data_file(token: str) -> Response:
+    data = downloads.open_data_download(current_account(), token)
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    response = Response(
+        gzip.decompress(data),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="my-data-{stamp}.json"'},
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -252,6 +293,8 @@ def my_data() -> Any:
 @login_required
 def my_data_json() -> Response:
     account = current_account()
+    if downloads.built_in_background(account):
+        return redirect(url_for(".my_data"))  # type: ignore[return-value]
     document = export.personal_data(account)
     export.record_access_request(account, channel="self-service")
     stamp = datetime.now(UTC).strftime("%Y%m%d")

@@ -156,6 +156,13 @@ def learning_enrollment(run: CourseRun, account: Account) -> Enrollment:
     ).all()
     enrollment = next((e for e in mine if e.state in LEARNING_STATES), None)
     if enrollment is None:
+        if any(e.state == S.CANCELLED for e in mine):
+            raise NotPermitted(
+                _(
+                    "This run was cancelled, and your enrolment ended with it. The course page "
+                    "lists the course's other runs."
+                )
+            )
         if any(e.state in (S.PENDING, S.WAITLISTED) for e in mine):
             raise NotPermitted(
                 _("Your enrolment in this run is not confirmed yet; the course opens once it is.")
@@ -311,15 +318,20 @@ class Learning:
     current: list[LearningItem] = field(default_factory=list)
     completed: list[LearningItem] = field(default_factory=list)
     positions: dict[int, int] = field(default_factory=dict)
+    # Enrolments ended by a cancelled run, while the learner has not joined another run of the
+    # course, each with the runs they can join instead.
+    cancelled: list[tuple[Enrollment, list[CourseRun]]] = field(default_factory=list)
 
 
 def my_learning(account: Account) -> Learning:
-    """The learner's current and completed enrolments with their progress, in fixed queries."""
+    """The learner's current and completed enrolments with their progress, in fixed queries;
+    runs cancelled under them, with the course's other runs."""
+    everything = enrolment.account_enrollments(account)
     enrollments = [
-        e
-        for e in enrolment.account_enrollments(account)
-        if e.state in (S.PENDING, S.ENROLLED, S.WAITLISTED, S.COMPLETED)
+        e for e in everything if e.state in (S.PENDING, S.ENROLLED, S.WAITLISTED, S.COMPLETED)
     ]
+    held = {e.course_id for e in enrollments}
+    cancelled = [e for e in everything if e.state == S.CANCELLED and e.course_id not in held]
     ids = [e.id for e in enrollments]
     course_outlines = outlines({e.course_id for e in enrollments})
     done = completed_lesson_ids(ids)
@@ -341,6 +353,11 @@ def my_learning(account: Account) -> Learning:
             ).unique()
         }
     learning = Learning(positions=enrolment.waitlist_positions(enrollments))
+    seen: set[int] = set()
+    for e in cancelled:
+        if e.course_id not in seen:  # the latest cancelled run of a course is enough
+            seen.add(e.course_id)
+            learning.cancelled.append((e, enrolment.alternative_runs(e.run)))
     now = utcnow()
     for e in enrollments:
         outline = course_outlines[e.course_id]

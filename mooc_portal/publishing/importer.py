@@ -13,15 +13,26 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.audit.services import record_change
-from mooc_portal.catalog.models import Course, CourseStatus, CourseTranslation, SubjectArea
+from mooc_portal.catalog.models import (
+    Course,
+    CourseStatus,
+    CourseTranslation,
+    Credential,
+    Level,
+    Pace,
+    SubjectArea,
+)
 from mooc_portal.catalog.search import index_course
+from mooc_portal.csv_export import write_csv
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput
 from mooc_portal.institutions.models import Institution
@@ -95,8 +106,20 @@ def _shape_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
                 continue
             for name, value in values.items():
                 if isinstance(value, dict | list):
-                    errors.append((f"{language}:{name}", _("Give a text here.")))
+                    errors.append((f"{name}:{language}", _("Give a text here.")))
     return errors
+
+
+DELIMITERS = (",", ";", "\t")
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter of a CSV text: the one of ``,``, ``;`` (spreadsheets set to a European
+    locale export with it) and tab that its header row holds most often."""
+    header = text.split("\n", 1)[0]
+    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def parse_file(data: bytes, filename: str) -> list[dict[str, Any]]:
@@ -123,9 +146,15 @@ def parse_file(data: bytes, filename: str) -> list[dict[str, Any]]:
             raise InvalidInput(_("The JSON must be a list of course objects."), field="file")
         rows = items
     elif filename.lower().endswith(".csv"):
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.DictReader(io.StringIO(text), delimiter=detect_delimiter(text))
         if not reader.fieldnames or "code" not in reader.fieldnames:
-            raise InvalidInput(_("The CSV needs a header row with a code column."), field="file")
+            raise InvalidInput(
+                _(
+                    "The first row must name the columns, one of them “code”. Start from the "
+                    "template on this page."
+                ),
+                field="file",
+            )
         rows = []
         while True:
             try:
@@ -157,6 +186,47 @@ def parse_file(data: bytes, filename: str) -> list[dict[str, Any]]:
     if len(rows) > MAX_ROWS:
         raise InvalidInput(_("At most %(n)d courses per file.", n=MAX_ROWS), field="file")
     return rows
+
+
+CHOICES: dict[str, type[StrEnum]] = {"level": Level, "pace": Pace, "credential": Credential}
+
+FIELD_LABELS = {
+    "file": _l("The file"),
+    "code": _l("Course code"),
+    "original_language": _l("Original language"),
+    "title": _l("Title"),
+    "summary": _l("Summary"),
+    "description": _l("Description"),
+    "learning_outcomes": _l("What you will learn"),
+    "level": _l("Level"),
+    "pace": _l("Pace"),
+    "effort_hours": _l("Hours per week"),
+    "length_weeks": _l("Length in weeks"),
+    "credential": _l("Credential"),
+    "ects_credits": _l("ECTS credits"),
+    "teaching_languages": _l("Teaching languages"),
+    "subtitle_languages": _l("Subtitle languages"),
+    "subjects": _l("Subjects"),
+    "accessibility_statement": _l("Accessibility statement"),
+    "translations": _l("Translations"),
+    "slug": _l("Web address"),
+}
+
+
+def _choices_message(name: str) -> str:
+    values = ", ".join(member.value for member in CHOICES[name])
+    return _("Write one of: %(values)s.", values=values)
+
+
+def field_label(key: str, language_name: Callable[[str], str] | None = None) -> str:
+    """What a report's field key means to the person who fills the file: "Title", or "Title
+    in Korean" for the column ``title:ko``."""
+    name, _sep, language = key.partition(":")
+    label = str(FIELD_LABELS.get(name, name))
+    if language:
+        shown = language_name(language) if language_name else language
+        return _("%(field)s in %(language)s", field=label, language=shown)
+    return label
 
 
 @dataclass
@@ -207,7 +277,9 @@ def _plan_row(
         accessibility_statement=_text(row.get("accessibility_statement")),
     )
     clean, errors = validate_course_data(data)
-    result.errors.extend(errors)
+    result.errors.extend(
+        (name, _choices_message(name) if name in CHOICES else message) for name, message in errors
+    )
     for code_ in clean["subjects"]:
         if code_ not in known_subjects:
             result.errors.append(("subjects", _("“%(code)s” is unknown.", code=code_)))
@@ -225,8 +297,21 @@ def _plan_row(
         clean_text, text_errors = validate_translation(
             TranslationData(language=language, **{n: _text(values.get(n)) for n in TEXT_FIELDS})
         )
-        prefix = f"{language}:"
-        result.errors.extend((prefix + f if f != "language" else f, m) for f, m in text_errors)
+        in_original = language == original
+        for name, message in text_errors:
+            if name != "language":
+                result.errors.append((name if in_original else f"{name}:{language}", message))
+            elif not in_original:  # the original language's tag is checked once, above
+                result.errors.append(
+                    (
+                        f"title:{language}",
+                        _(
+                            "“%(tag)s” is not a language tag. Name the column with one, such "
+                            "as title:ko or summary:de.",
+                            tag=language,
+                        ),
+                    )
+                )
         if "language" in clean_text:
             texts[clean_text.pop("language")] = clean_text
     if "original_language" in clean and clean["original_language"] not in texts:
@@ -280,6 +365,9 @@ def import_courses(
         seen.setdefault(plan.result.code, number)
         planned.append(plan)
         report.rows.append(plan.result)
+    for plan in planned:
+        if plan.result.errors:
+            plan.result.action = ""  # not imported, whatever the other rows
     if not report.ok:
         return report
     slugs = set(session.scalars(select(Course.slug)))
@@ -338,6 +426,51 @@ def _apply_plan(
         summary=course.code,
     )
     index_course(course)
+
+
+# -- the template offered on the import page ----------------------------------------------------
+
+TEMPLATE_EXAMPLE: dict[str, Any] = {
+    "code": "EXAMPLE101",
+    "original_language": "en",
+    "title": "Example: Climate and Society",
+    "summary": "One or two sentences that say what the course is about.",
+    "description": "A longer description. Markdown is allowed.",
+    "learning_outcomes": "- One thing learners will be able to do\n- Another one",
+    "level": "introductory",
+    "pace": "self_paced",
+    "effort_hours": 3,
+    "length_weeks": 6,
+    "credential": "certificate",
+    "ects_credits": "",
+    "teaching_languages": "en;ko",
+    "subtitle_languages": "ko",
+    "subjects": "0521;0312",
+    "accessibility_statement": "Every video has captions and a transcript.",
+}
+TEMPLATE_TRANSLATION = {
+    "ko": {"title": "예시: 기후와 사회", "summary": "강좌를 한두 문장으로 소개합니다."}
+}
+
+
+def template_csv() -> str:
+    """A CSV to fill in: every column, one example row (a translation as ``title:ko``)."""
+    translated = {
+        f"{name}:{language}": text
+        for language, texts in TEMPLATE_TRANSLATION.items()
+        for name, text in texts.items()
+    }
+    columns = [*TEMPLATE_EXAMPLE, *translated]
+    return write_csv(columns, [[*TEMPLATE_EXAMPLE.values(), *translated.values()]])
+
+
+def template_json() -> str:
+    """The same example as a JSON list of courses."""
+    course = {k: v for k, v in TEMPLATE_EXAMPLE.items() if v != ""}
+    for name in LIST_FIELDS:
+        course[name] = _split(course.get(name))
+    course["translations"] = TEMPLATE_TRANSLATION
+    return json.dumps([course], ensure_ascii=False, indent=2) + "\n"
 
 
 def json_like(value: dict[str, Any]) -> dict[str, Any]:

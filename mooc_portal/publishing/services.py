@@ -26,6 +26,7 @@ from mooc_portal.catalog.models import (
 from mooc_portal.catalog.search import index_course
 from mooc_portal.db import session
 from mooc_portal.enrollment import services as enrolment
+from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.errors import Conflict, InvalidInput, NotFound
 from mooc_portal.institutions.models import Institution
 from mooc_portal.publishing.permissions import require_course_editor, require_staff
@@ -355,20 +356,26 @@ def update_run(actor: Account | None, run: CourseRun, data: RunData) -> CourseRu
     return run
 
 
-def cancel_run(actor: Account | None, run: CourseRun) -> CourseRun:
-    """Mark a run cancelled; it stays on record (enrolments refer to it)."""
+def cancel_run(actor: Account | None, run: CourseRun) -> list[Enrollment]:
+    """Cancel a run for good: it stays on record (enrolments refer to it), takes no more
+    enrolments, and its pending, enrolled and waitlisted learners are told and offered the
+    course's other runs (:func:`~mooc_portal.enrollment.services.end_enrollments_of_cancelled_run`).
+    Returns the enrolments that ended. Raises NotPermitted, or Conflict when already cancelled.
+    """
     actor = require_course_editor(actor, run.course)
     if run.cancelled:
         raise Conflict(_("This run is already cancelled."))
     run.cancelled = True
+    session.flush()
+    ended = enrolment.end_enrollments_of_cancelled_run(run, actor=actor)
     _record_run(
         actor,
         "cancel",
         run,
         before={"cancelled": False},
-        after={"cancelled": True},
+        after={"cancelled": True, "enrolments_ended": len(ended)},
     )
-    return run
+    return ended
 
 
 def get_run_for_staff(actor: Account | None, course: Course, run_uuid: str) -> CourseRun:

@@ -45,7 +45,7 @@ def test_cancelling_a_run_asks_first_and_nothing_happens_when_declined(browser, 
         form = page.locator(f"form[action$='/runs/{run_uuid}/cancel']")
         form.get_by_role("button").click()
         page.wait_for_timeout(300)
-        assert asked == ["Cancel this run? Its learners can no longer follow it."]
+        assert len(asked) == 1 and asked[0].startswith("Cancel this run for good?")
         assert page.url.endswith(f"/partner/courses/{course_uuid}/")  # the form was not sent
         with portal_server.app.app_context():
             assert session.get(CourseRun, run_id).cancelled is False

@@ -193,6 +193,22 @@ def test_an_institution_page_answers_json_with_its_profile(client):
     assert html.mimetype == "text/html" and "Accept" in html.headers["Vary"]
 
 
+def test_the_pdf_speaks_the_visitors_language_in_its_own_script(client):
+    """Issue 14: a Thai or Vietnamese visitor's PDF is printed in their language, with a font
+    that has its letters (not boxes or question marks)."""
+    for language, label, name in (
+        ("th", "ประกาศนียบัตรการเรียนจบ", "สมชาย วงศ์สกุล"),
+        ("vi", "Chứng chỉ hoàn thành", "Nguyễn Thị Lan"),
+    ):
+        certificate = issued("Ocean Science", name)
+        pdf = client.get(
+            f"/certificates/{certificate.code}.pdf", headers={"Accept-Language": language}
+        )
+        assert pdf.status_code == 200
+        text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().replace("\x00", "")
+        assert name in text and label in text, (language, text)
+
+
 def test_without_unicode_fonts_the_pdf_is_still_made(client, monkeypatch):
     from mooc_portal.certificates import pdf as certificate_pdf
 

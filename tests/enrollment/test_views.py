@@ -307,7 +307,7 @@ def test_admin_raises_capacity_promotes_and_exports(client, auth, review_setup):
     assert s["run"].capacity == 2 and s["waiting"].state == "pending"
     export = client.get("/admin/enrolments.csv?state=pending&country=kr")
     assert export.status_code == 200 and export.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(export.get_data().decode("utf-8-sig"))))
     assert [r["enrolment"] for r in rows] == [str(s["waiting"].uuid)]
     assert client.get("/admin/enrolments?since=not-a-date").status_code == 400
     assert client.get("/admin/enrolments?state=bogus").status_code == 400

@@ -73,7 +73,7 @@ def test_every_figure_downloads_as_csv_with_the_page_figures(
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Cache-Control"] == "no-store"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows == [
         ["Month", "Enrolments", "Completions", "Certificates"],
         ["2026-01", "2", "0", "0"],

@@ -90,3 +90,46 @@ def test_a_job_queued_by_one_instance_is_run_by_a_worker(instances):
     page = other.get("/admin/jobs").get_data(as_text=True)
     assert "Done" in page and "Mail" in page
     assert "No mail is waiting." in page
+
+
+def test_a_learners_data_is_built_by_the_worker_and_downloaded_from_another_host(instances):
+    """Issue 15: "my data" of a large account, through the queue and a real worker."""
+    first, second, settings = instances
+    mailbox = first.extensions["test_mailbox"]
+    for app in (first, second):
+        app.config["MOOC_DATA_DOWNLOAD_INLINE_ROWS"] = -1  # every account counts as large
+    with first.app_context():
+        make_account("ana@example.org")
+        session.commit()
+
+    client = first.test_client()
+    auth = AuthActions(client)
+    auth.login("ana@example.org")
+    token = auth.csrf_token("/account/my-data")
+    assert client.post("/account/my-data/prepare", data={"csrf_token": token}).status_code == 302
+    page = client.get("/account/my-data").get_data(as_text=True)
+    assert "Your file is being prepared" in page  # queued on Redis, not built by the web host
+    assert mailbox.messages == []
+
+    worker = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "portal", "worker", "--burst"],
+        cwd=ROOT,
+        env={**os.environ, "MOOC_ENV": "testing", "SECRET_KEY": TEST_SECRET, **settings},
+        capture_output=True,
+        timeout=120,
+    )
+    assert worker.returncode == 0, worker.stderr.decode()[-2000:]
+    [message] = mailbox.messages
+    assert message["To"] == "ana@example.org"
+    assert message["Subject"] == "Your data is ready to download"
+
+    other = second.test_client()
+    AuthActions(other).login("ana@example.org")
+    page = other.get("/account/my-data").get_data(as_text=True)
+    assert "Your file is ready" in page
+    [link] = [
+        part.split('"')[0] for part in page.split('href="') if part.startswith("/account/my-data/")
+    ]
+    download = other.get(link)
+    assert download.status_code == 200
+    assert download.get_json()["account"]["email"] == "ana@example.org"

@@ -76,6 +76,46 @@ def test_bad_values_are_shown_at_their_field(client, auth, home):
     assert session.scalar(select(Course).where(Course.code == "NEW1")) is None
 
 
+def test_the_course_form_shows_every_problem_at_once(client, auth, home):
+    """The form's own checks (an empty title) and the services' (a bad language tag, ECTS
+    without credits, a negative effort) answer together, each at its field."""
+    auth.login(home["editor"].email)
+    url = f"/partner/{home['institution'].slug}/courses/new"
+    form = course_form(
+        title="",
+        teaching_languages="en, klingon!!",
+        credential="ects",
+        effort_hours="-2",
+        original_language="!!",
+    )
+    response = client.post(url, data={**form, "csrf_token": auth.csrf_token(url)})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for name in (
+        "title",
+        "teaching_languages",
+        "ects_credits",
+        "effort_hours",
+        "original_language",
+    ):
+        assert f'id="{name}-error"' in page, name
+    assert session.scalar(select(Course).where(Course.code == "NEW1")) is None
+
+    edit = f"/partner/courses/{home['course'].uuid}/edit"
+    response = client.post(
+        edit,
+        data={
+            **course_form(code="", teaching_languages="xx!!", credential="ects"),
+            "original_language": "en",
+            "csrf_token": auth.csrf_token(edit),
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for name in ("code", "teaching_languages", "ects_credits"):
+        assert f'id="{name}-error"' in page, name
+
+
 def test_run_date_rules_are_shown_at_the_field(client, auth, home):
     auth.login(home["editor"].email)
     url = f"/partner/courses/{home['course'].uuid}/runs/new"

@@ -16,7 +16,7 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.federation.partner import create_api_token
-from mooc_portal.privacy import export, notices, sharing
+from mooc_portal.privacy import downloads, export, notices, sharing
 from mooc_portal.progress import services as progress
 from mooc_portal.publishing.models import ReviewEvent
 from tests.factories import make_account, make_course, make_institution, make_run
@@ -104,6 +104,7 @@ def make_full_learner() -> FullLearner:
         actor=learner,
     )
     export.record_access_request(learner, channel="self-service")
+    downloads.request_data_download(learner)
     session.flush()
     return FullLearner(
         account=learner,

@@ -27,13 +27,18 @@ def publish(version_text: str = "First words", admin=None):
     )
 
 
-def test_only_administrators_publish_and_every_language_is_needed(app):
+def test_only_administrators_publish_and_the_default_language_is_needed(app):
     with pytest.raises(NotPermitted):
         notices.publish_notice({"en": "x", "ko": "y"}, changes="", actor=make_account())
     with pytest.raises(InvalidInput) as missing:
-        notices.publish_notice({"en": "x"}, changes="", actor=make_account(is_admin=True))
-    assert missing.value.field == "body_ko"
+        notices.publish_notice({"ko": "y"}, changes="", actor=make_account(is_admin=True))
+    assert missing.value.field == "body_en"
     assert [publish().version, publish("Second").version] == [1, 2]
+    # The other interface languages are optional: English alone is a complete notice.
+    english_only = notices.publish_notice(
+        {"en": "x"}, changes="", actor=make_account(is_admin=True)
+    )
+    assert [text.language for text in english_only.texts] == ["en"]
 
 
 def test_administrator_publishes_through_the_page(client, auth):
@@ -41,8 +46,10 @@ def test_administrator_publishes_through_the_page(client, auth):
     session.commit()
     auth.login(admin.email)
     page = client.get("/admin/privacy/notice").get_data(as_text=True)
-    empty = client.post("/admin/privacy/notice", data={"csrf_token": csrf(page), "body_en": "Hi"})
-    assert empty.status_code == 400 and "every interface language" in empty.get_data(True)
+    empty = client.post("/admin/privacy/notice", data={"csrf_token": csrf(page), "body_ko": "안녕"})
+    assert empty.status_code == 400 and "Write the notice at least in English" in empty.get_data(
+        True
+    )
     done = client.post(
         "/admin/privacy/notice",
         data={"csrf_token": csrf(page), "body_en": "Hello", "body_ko": "안녕", "changes": "New"},
@@ -68,6 +75,10 @@ def test_the_notice_page_in_each_language_with_the_settings(client, app):
     assert "30 days" in english  # log-in attempts, from MOOC_RETENTION_LOGIN_ATTEMPT_DAYS
     korean = client.get("/privacy", headers={"Accept-Language": "ko"}).get_data(as_text=True)
     assert "Our promise (한국어)" in korean
+    # No Japanese text: a Japanese visitor reads the English one, marked as English.
+    japanese = client.get("/privacy", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert '<html lang="ja">' in japanese
+    assert re.search(r'<div class="notice-body" lang="en">\s*<h\d[^>]*>Our promise<', japanese)
 
 
 def test_registration_records_the_version_shown(client, auth):

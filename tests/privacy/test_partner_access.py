@@ -51,6 +51,7 @@ def row_of(page: str, email: str) -> str:
 
 
 def csv_rows(body: str) -> dict[str, dict[str, str]]:
+    body = body.removeprefix("\ufeff")  # the BOM that spreadsheet software needs
     return {row["email"]: row for row in csv.DictReader(io.StringIO(body))}
 
 

@@ -91,6 +91,7 @@ DOCUMENT_COUNTS: dict[str, Callable[[dict[str, Any]], int]] = {
     "mooc_notice_acknowledgement": lambda d: len(d["notices_shown"]),
     "mooc_sharing_consent": lambda d: len(d["consents"]),
     "mooc_privacy_request": lambda d: len(d["requests"]),
+    "mooc_data_download": lambda d: len(d["data_downloads"]),
     "mooc_login_attempt": lambda d: len(d["login_history"]["failed_attempts"]),
 }
 PLACEHOLDER_ONLY = {r.table for r in ACCOUNT_REFERENCES if r.on_erasure == "placeholder"}

@@ -268,7 +268,7 @@ def test_run_progress_figures_for_the_partner_manager(client, auth):
     csv = client.get(f"/partner/runs/{space.run.uuid}/progress.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     lines = csv.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("enrolment,learner,email")
+    assert lines[0].startswith("\ufeffenrolment,learner,email")  # a BOM for spreadsheets
     assert len(lines) == 5
     row = next(line for line in lines if done.account.email in line)
     assert ",completed,3,3,100," in row

@@ -13,7 +13,7 @@ from mooc_portal.audit.models import AuditEntry
 from mooc_portal.catalog.models import Course
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput, NotFound
-from mooc_portal.publishing.importer import import_courses, parse_file
+from mooc_portal.publishing.importer import field_label, import_courses, parse_file
 from tests.factories import make_account, make_course, make_institution
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -129,7 +129,7 @@ def test_web_import_dry_run_then_apply(client, auth, home, editor):
 
     dry = post(False)
     assert dry.status_code == 200
-    assert "Dry run" in dry.get_data(as_text=True)
+    assert "Checked: nothing was stored yet" in dry.get_data(as_text=True)
     assert course_count(home) == 0
     assert post(True).status_code == 200
     assert course_count(home) == 2
@@ -175,3 +175,79 @@ def test_cli_import_names_the_staff_member_given_with_as(runner, home, editor, t
     assert result.exit_code == 0, result.output
     entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "import")).all()
     assert entries and {entry.actor_id for entry in entries} == {editor.id}
+
+
+def test_a_semicolon_csv_from_a_european_spreadsheet_imports(home, editor):
+    text = (
+        "\ufeffcode;title;teaching_languages;subjects;title:ko\n"
+        'SEMI1;"Data, Society and You";en,ko;0521;데이터와 사회\n'
+    )
+    report = import_courses(editor, home, parse_file(text.encode(), "export.csv"), apply=True)
+    assert report.ok and report.applied, report.rows
+    course = session.scalar(select(Course).where(Course.code == "SEMI1"))
+    assert course.text("title", "en").text == "Data, Society and You"
+    assert course.text("title", "ko").text == "데이터와 사회"
+    assert sorted(course.teaching_languages) == ["en", "ko"]
+
+
+def test_errors_are_worded_for_the_person_who_fills_the_file(home, editor):
+    text = (
+        "code,original_language,title,level,title:xx!!,summary:ko\n"
+        "A1,notalanguage!!,Title,expert,,\n"
+        "A2,en,Fine,introductory,Oops,Only a summary\n"
+        "A3,en,Good,advanced,,\n"
+    )
+    report = import_courses(editor, home, parse_file(text.encode(), "c.csv"), apply=False)
+    first, second, third = report.rows
+    # The bad tag once, at the column that holds it; the choices named.
+    assert [f for f, _m in first.errors].count("original_language") == 1
+    assert not any(f in ("language", "title") for f, _m in first.errors)
+    assert ("level", "Write one of: introductory, intermediate, advanced.") in first.errors
+    # A translation's errors at its column (title:xx!!, title:ko), never "xx!!:title".
+    columns = {f for f, _m in second.errors}
+    assert columns == {"title:xx!!", "title:ko"}, second.errors
+    assert any("is not a language tag" in m for _f, m in second.errors)
+    # Rows with errors are not imported, whatever the others; a clean row says what it does.
+    assert (first.action, second.action, third.action) == ("", "", "create")
+    assert field_label("title:ko", lambda tag: {"ko": "Korean"}[tag]) == "Title in Korean"
+    assert field_label("learning_outcomes") == "What you will learn"
+
+
+@pytest.mark.parametrize("kind", ["csv", "json"])
+def test_the_template_downloads_and_checks_clean(client, auth, home, editor, kind):
+    auth.login(editor.email)
+    page = client.get(f"/partner/{home.slug}/import").get_data(as_text=True)
+    url = f"/partner/{home.slug}/import/template.{kind}"
+    assert f'href="{url}"' in page
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = response.get_data()
+    if kind == "csv":
+        assert body.startswith(b"\xef\xbb\xbf")  # spreadsheets read the Hangul as Hangul
+        assert "title:ko" in body.decode("utf-8-sig").splitlines()[0]
+    report = import_courses(editor, home, parse_file(body, f"template.{kind}"), apply=False)
+    assert report.ok and [r.action for r in report.rows] == ["create"]
+    stranger = make_account(memberships={make_institution(): "manager"})
+    session.commit()
+    auth.logout()
+    auth.login(stranger.email)
+    assert client.get(url).status_code in (403, 404)
+
+
+def test_the_report_names_spreadsheet_rows_and_columns(client, auth, home, editor):
+    auth.login(editor.email)
+    url = f"/partner/{home.slug}/import"
+    data = b"code;title;level\nOK1;Fine;introductory\nBAD;;expert\n"
+    response = client.post(
+        url,
+        data={"csrf_token": auth.csrf_token(url), "file": (io.BytesIO(data), "c.csv")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Spreadsheet row" in page and "<td>3</td><td>BAD</td>" in page
+    assert "Not imported" in page and "1 course has errors" in page
+    assert "<strong>Level</strong>" in page and "<code>level</code>" in page
+    assert "Write one of: introductory, intermediate, advanced." in page
+    assert "en:title" not in page

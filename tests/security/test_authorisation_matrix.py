@@ -31,6 +31,8 @@ from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.federation.models import ApiToken, Peer
 from mooc_portal.federation.partner import create_api_token
 from mooc_portal.institutions.models import Institution
+from mooc_portal.xapi.credentials import create_credential
+from mooc_portal.xapi.models import XapiCredential
 from tests.conftest import AuthActions
 from tests.factories import make_account, make_course, make_institution, make_run
 
@@ -312,6 +314,31 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/insights/catalog", "GET"): (302, 403, 403, 200, 200, 200),
     ("/insights/<key>.csv", "GET"): (302, 403, 403, 200, 200, 200),
     ("/about", "GET"): (200, 200, 200, 200, 200, 200),
+    # The LRS (tests/xapi): only an xAPI credential (HTTP Basic) opens it, never a session.
+    ("/xapi/about", "GET"): (200, 200, 200, 200, 200, 200),
+    **{
+        (rule, method): (401, 401, 401, 401, 401, 401)
+        for rule in (
+            "/xapi/statements",
+            "/xapi/activities/state",
+            "/xapi/activities/profile",
+            "/xapi/agents/profile",
+            "/xapi/activities",
+            "/xapi/agents",
+        )
+        for method in ("GET", "PUT", "POST", "DELETE")
+    },
+    # xAPI credentials: the institution's managers (and administrators) only.
+    ("/partner/<slug>/xapi/credentials", "GET"): (302, 403, 403, 200, 403, 200),
+    ("/partner/<slug>/xapi/credentials", "POST"): (302, 403, 403, 200, 403, 200),
+    ("/partner/<slug>/xapi/credentials/<int:credential_id>/revoke", "POST"): (
+        302,
+        403,
+        403,
+        302,
+        403,
+        302,
+    ),
 }
 ENDS_SESSIONS = ("/account/sessions/end", "/account/logout")
 
@@ -351,6 +378,7 @@ def world(db_session) -> dict[str, Any]:
     peer = Peer(name="Matrix peer", base_url="https://peer.example", enabled=False)
     session.add(peer)
     token, _plain = create_api_token(people["manager"], home, "LMS")
+    credential, _secret = create_credential(people["manager"], home, "Open edX")
     session.commit()
     return {
         **people,
@@ -363,6 +391,7 @@ def world(db_session) -> dict[str, Any]:
         "certificate": certificate,
         "peer": peer,
         "token": token,
+        "credential": credential,
     }
 
 
@@ -386,6 +415,7 @@ def url_values(world: dict[str, Any], endpoint: str) -> dict[str, Any]:
         "job_id": 2147483000,  # no such job
         "key": "flow",
         "token_id": world["token"].id,
+        "credential_id": world["credential"].id,
         "token": "not-a-valid-token",
         "name": "0" * 32 + ".png",
         "course_id": world["course"].uuid,
@@ -413,6 +443,7 @@ def state() -> tuple[Any, ...]:
         [(c.revoked_at,) for c in session.scalars(select(Certificate))],
         [(p.enabled,) for p in session.scalars(select(Peer))],
         [(t.revoked_at,) for t in session.scalars(select(ApiToken))],
+        [(c.revoked_at,) for c in session.scalars(select(XapiCredential))],
         sorted(
             (m.account_id, m.institution_id, m.role) for m in session.scalars(select(Membership))
         ),

@@ -26,7 +26,10 @@ def test_plain_cells_and_numbers_stay_as_they_are():
 
 def rows(response):
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    body = response.get_data()
+    # UTF-8 with a byte order mark: spreadsheet software then reads Hangul as Hangul.
+    assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def test_enrolment_and_progress_exports_neutralise_codes_names_and_emails(client, auth):

@@ -96,7 +96,7 @@ def test_a_nul_in_a_csv_is_a_row_error_not_a_database_error(client, auth, home, 
     report = import_courses(
         editor, home, [{"code": "N2", "title": "T", "summary": "a\x00b"}], apply=True
     )
-    assert report.rows[0].errors == [("en:summary", "Remove the NUL character from this text.")]
+    assert report.rows[0].errors == [("summary", "Remove the NUL character from this text.")]
 
 
 def test_deeply_nested_json_is_a_clear_error(client, auth, home, editor):

@@ -14,11 +14,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms import SelectChoice
 
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.services import course_page
+from mooc_portal.enrollment import services as enrolment
 from mooc_portal.errors import PortalError
 from mooc_portal.partner.forms import (
     ActionForm,
@@ -30,6 +32,7 @@ from mooc_portal.partner.forms import (
     TranslationForm,
     as_utc,
     attach_error,
+    attach_field_errors,
     split_tags,
 )
 from mooc_portal.partner.views import COURSE_STATUS_LABELS, _course, _course_url, bp
@@ -56,26 +59,40 @@ def _course_data(form: Any, original_language: str) -> validation.CourseData:
     )
 
 
+def _course_problems(
+    data: validation.CourseData, translation: validation.TranslationData | None = None
+) -> list[tuple[str, str]]:
+    """Every problem the course services would refuse, found at once (the services stop at the
+    first), so that the form shows them all together with its own."""
+    problems = list(validation.validate_course_data(data)[1])
+    if translation is not None:
+        text_problems = validation.validate_translation(translation)[1]
+        problems += [(f, m) for f, m in text_problems if f != "language"]
+    return problems
+
+
 @bp.route("/<slug>/courses/new", methods=["GET", "POST"])
 @login_required
 def course_new(slug: str) -> Any:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)
     form = NewCourseForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if request.method == "POST":
+        data = _course_data(form, form.original_language.data or "")
+        translation = validation.TranslationData(
+            language=form.original_language.data or "",
+            title=form.title.data,
+            summary=form.summary.data,
+            description=form.description.data,
+            learning_outcomes=form.learning_outcomes.data,
+        )
+        problems = _course_problems(data, translation)
+        attach_field_errors(form, problems)
+        valid = valid and not problems
+    if valid:
         try:
-            course = services.create_course(
-                actor,
-                institution,
-                _course_data(form, form.original_language.data),
-                validation.TranslationData(
-                    language=form.original_language.data,
-                    title=form.title.data,
-                    summary=form.summary.data,
-                    description=form.description.data,
-                    learning_outcomes=form.learning_outcomes.data,
-                ),
-            )
+            course = services.create_course(actor, institution, data, translation)
         except PortalError as error:
             attach_error(form, error)
         else:
@@ -105,6 +122,7 @@ def course_overview(course_uuid: str) -> str:
         modules=outline.course_modules(course),
         confirm=ConfirmForm(),
         action_form=ActionForm(),
+        run_figures=enrolment.run_figures(course.runs),
     )
 
 
@@ -123,9 +141,15 @@ def course_edit(course_uuid: str) -> Any:
         form.teaching_languages.data = ", ".join(course.teaching_languages)
         form.subtitle_languages.data = ", ".join(course.subtitle_languages)
         form.subjects.data = [s.code for s in course.subjects]
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if request.method == "POST":
+        data = _course_data(form, form.original_language.data or "")
+        problems = _course_problems(data)
+        attach_field_errors(form, problems)
+        valid = valid and not problems
+    if valid:
         try:
-            services.update_course(actor, course, _course_data(form, form.original_language.data))
+            services.update_course(actor, course, data)
         except PortalError as error:
             attach_error(form, error)
         else:
@@ -314,6 +338,17 @@ def run_cancel(course_uuid: str, run_uuid: str) -> Any:
     run = services.get_run_for_staff(actor, course, run_uuid)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.cancel_run(actor, run)
-    flash(_("The run is cancelled."), "success")
+    ended = services.cancel_run(actor, run)
+    flash(
+        ngettext(
+            "The run is cancelled. %(num)d learner was told by mail and offered the course's "
+            "other runs.",
+            "The run is cancelled. %(num)d learners were told by mail and offered the course's "
+            "other runs.",
+            len(ended),
+        )
+        if ended
+        else _("The run is cancelled. It had no learners to tell."),
+        "success",
+    )
     return redirect(_course_url(course))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
+    Response,
     render_template,
     request,
 )
@@ -18,6 +19,7 @@ from mooc_portal.partner.forms import (
 )
 from mooc_portal.partner.views import bp
 from mooc_portal.publishing import importer, staff
+from mooc_portal.web import language_name_filter
 
 # --- bulk import ------------------------------------------------------------------------------
 
@@ -46,5 +48,23 @@ def import_courses(slug: str) -> Any:
             else:
                 status = 200 if report.ok else 400
     return render_template(
-        "mooc_portal/partner/import.html", institution=institution, form=form, report=report
+        "mooc_portal/partner/import.html",
+        institution=institution,
+        form=form,
+        report=report,
+        is_csv=report is not None and not form.file.data.filename.lower().endswith(".json"),
+        field_label=lambda key: importer.field_label(key, language_name_filter),
     ), status
+
+
+@bp.route("/<slug>/import/template.<any(csv, json):kind>")
+@login_required
+def import_template(slug: str, kind: str) -> Response:
+    """The file to fill in, with every column and one example course."""
+    staff.get_institution_for_staff(current_account(), slug)
+    body = importer.template_csv() if kind == "csv" else importer.template_json()
+    return Response(
+        body,
+        mimetype="text/csv" if kind == "csv" else "application/json",
+        headers={"Content-Disposition": f"attachment; filename=course-import-template.{kind}"},
+    )

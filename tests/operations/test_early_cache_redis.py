@@ -1,0 +1,63 @@
+"""The early page cache on Redis, as in production: a page is answered with no database at all,
+and a catalog change is seen at the next request."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from mooc_portal.db import session
+from tests.conftest import make_test_app, reset_shared_state, rolled_back
+from tests.factories import make_course
+from tests.operations.test_early_cache import TOKEN, early_responses, visitor
+
+REDIS_URL = os.environ.get("MOOC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def app(databases, backend):
+    """The portal with its page cache on Redis, as in production (a key prefix of its own)."""
+    from tests.operations.test_many_hosts import redis_unavailable_reason
+
+    reason = redis_unavailable_reason()
+    if reason:
+        if os.environ.get("MOOC_REQUIRE_REDIS"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    databases.app(backend)  # the database, migrated
+    prefix = f"mooc-test-early-{uuid.uuid4().hex[:12]}:"
+    app = make_test_app(
+        databases.url(backend), MOOC_CACHE_REDIS_URL=REDIS_URL, MOOC_CACHE_KEY_PREFIX=prefix
+    )
+    with app.app_context():
+        reset_shared_state(app)
+    with rolled_back(app):
+        yield app
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+    if keys:
+        client.delete(*keys)
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_with_redis_a_page_is_answered_early_until_the_catalog_changes(app, count_queries):
+    make_course("Redis Early Course", slug="redis-early")
+    session.commit()
+    first = visitor(app).get("/courses")
+    assert "Redis Early Course" in first.get_data(as_text=True)
+    before = early_responses()
+    with count_queries() as counter:
+        served = visitor(app).get("/courses")
+    assert early_responses() == before + 1
+    assert counter.count == 0  # the version is read from Redis: no database at all
+    assert TOKEN.sub("", served.get_data(as_text=True)) == TOKEN.sub(
+        "", first.get_data(as_text=True)
+    )
+    make_course("Second Redis Early Course")
+    session.commit()
+    assert "Second Redis Early Course" in visitor(app).get("/courses").get_data(as_text=True)
