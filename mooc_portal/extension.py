@@ -96,6 +96,7 @@ def _install_listeners(app: Flask) -> None:
     from mooc_portal.federation.changes import install_change_tracking
     from mooc_portal.jobs.services import install_outbox_listeners
     from mooc_portal.privacy.views import install_login_check
+    from mooc_portal.xapi.services import install_receivers
 
     session_class = portal_session_class(app)
     install_entry_maintenance(session_class)
@@ -104,6 +105,7 @@ def _install_listeners(app: Flask) -> None:
     install_outbox_listeners(session_class)
     install_certificate_issuing(app)
     install_login_check(app)
+    install_receivers(app)
 
 
 def _ensure_database(app: Flask) -> bool:
@@ -243,6 +245,7 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.web import bp as web_bp
     from mooc_portal.web import install_page_handlers
     from mooc_portal.xapi.pages import bp as xapi_partner_bp
+    from mooc_portal.xapi.pages import learner_bp as xapi_learner_bp
     from mooc_portal.xapi.views import bp as xapi_bp
 
     portal = Blueprint(
@@ -269,6 +272,7 @@ def build_blueprint() -> Blueprint:
         privacy_bp,
         xapi_bp,
         xapi_partner_bp,
+        xapi_learner_bp,
         insights_bp,
         about_bp,
     ):

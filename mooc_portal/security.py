@@ -42,6 +42,7 @@ PRIVATE_BLUEPRINTS = (
     "portal.enrollment",
     "portal.progress",
     "portal.xapi_partner",
+    "portal.xapi_learner",
     "portal.insights",
 )
 PRIVATE_ENDPOINTS = frozenset(

@@ -167,6 +167,13 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     from mooc_portal.mail import mail_suppressed
     from mooc_portal.progress import services as progress
     from mooc_portal.progress.models import LessonVisit
+    from mooc_portal.xapi.models import (
+        ActivityMapping,
+        OutcomeStatus,
+        StatementOutcome,
+        XapiCredential,
+    )
+    from mooc_portal.xapi.services import reported_progress
 
     with mail_suppressed():  # as the demo-data command runs it
         load_demo_data()
@@ -194,8 +201,26 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     }
     states = {e.id: e.state for e in enrollments}
     assert any(0 < p < 100 for p in percents.values())  # partial progress
-    assert all(percents[i] == 100 for i, s in states.items() if s == EnrollmentState.COMPLETED)
+    # A completion is every counted lesson done, or reported by the partner's platform (xAPI).
+    reported = reported_progress(list(states))
+    assert all(
+        percents[i] == 100 or (i in reported and reported[i].completed)
+        for i, s in states.items()
+        if s == EnrollmentState.COMPLETED
+    )
     assert _count(db_session, LessonVisit) > 0
+    # The partner whose Moodle reports progress: credential, mapping, a learner at 65 % and one
+    # completed from statements, and a statement waiting for a learner it does not know.
+    assert _count(db_session, XapiCredential) == 1
+    assert _count(db_session, ActivityMapping) == 1
+    assert sorted((r.percent, r.completed) for r in reported.values()) == [(65, False), (100, True)]
+    assert {r.source for r in reported.values()} == {"Moodle (demo)"}
+    assert (
+        db_session.scalar(
+            select(func.count()).where(StatementOutcome.status == OutcomeStatus.UNKNOWN_LEARNER)
+        )
+        == 1
+    )
 
     certificates = db_session.scalars(select(Certificate)).all()
     assert sum(c.is_valid for c in certificates) >= 1

@@ -36,6 +36,11 @@ def issue_certificate(enrollment: Enrollment) -> Certificate | None:
         raise Conflict(_("Only a completed enrolment earns a certificate."))
     existing = session.scalar(select(Certificate).where(Certificate.enrollment_id == enrollment.id))
     if existing is not None:
+        if existing.revoked_at is not None and existing.revoke_reason == COMPLETION_WITHDRAWN:
+            # Completed again after the completion was withdrawn: the same certificate holds.
+            existing.revoked_at = existing.revoke_reason = None
+            existing.revoke_reason_public = False
+            session.flush()
         return existing
     course = session.get_one(Course, enrollment.course_id)
     if course.credential == Credential.NONE:
@@ -88,9 +93,33 @@ def _certificate_link(code: str) -> str:
         return url_for("portal.certificates.certificate_detail", code=code)
 
 
-def _on_enrolment_changed(sender: Any, enrollment: Enrollment, **_kwargs: Any) -> None:
+COMPLETION_WITHDRAWN = "The completion was withdrawn by the platform that reported it."
+"""The reason of a certificate revoked because its enrolment was reopened (xAPI ``failed``
+or voiding); a new completion reinstates it."""
+
+
+def _on_enrolment_changed(
+    sender: Any, enrollment: Enrollment, previous_state: str | None = None, **_kwargs: Any
+) -> None:
     if enrollment.state == EnrollmentState.COMPLETED:
         issue_certificate(enrollment)
+    elif previous_state == EnrollmentState.COMPLETED:
+        withdraw_certificate(enrollment)
+
+
+def withdraw_certificate(enrollment: Enrollment) -> Certificate | None:
+    """Revoke the certificate of an enrolment that is no longer completed (publicly, with
+    :data:`COMPLETION_WITHDRAWN`); None when it had none or it is already revoked."""
+    certificate = session.scalar(
+        select(Certificate).where(Certificate.enrollment_id == enrollment.id)
+    )
+    if certificate is None or certificate.revoked_at is not None:
+        return None
+    certificate.revoked_at = utcnow()
+    certificate.revoke_reason = COMPLETION_WITHDRAWN
+    certificate.revoke_reason_public = True
+    session.flush()
+    return certificate
 
 
 def install_certificate_issuing(app: Flask) -> None:

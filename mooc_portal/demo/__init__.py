@@ -52,6 +52,7 @@ from mooc_portal.demo.history import add_enrolment_history
 from mooc_portal.demo.learning import add_learning
 from mooc_portal.demo.peer import add_demo_peer
 from mooc_portal.demo.privacy import add_privacy
+from mooc_portal.demo.xapi import add_xapi
 from mooc_portal.errors import Conflict
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.reference import region_of
@@ -406,6 +407,7 @@ STEPS: tuple[Callable[[DemoContext], None], ...] = (
     add_demo_peer,
     add_privacy,
     add_enrolment_history,
+    add_xapi,
 )
 """The loader's steps, in order. Append a step to add demo data for a new feature."""
 

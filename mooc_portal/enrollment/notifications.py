@@ -66,6 +66,12 @@ def _mail_text(enrollment: Enrollment, previous: str | None) -> tuple[str, str] 
     if state == S.ENROLLED and previous == S.PENDING:
         subject = _("Your enrolment in %(course)s is approved", course=title)
         body = _("Hello %(name)s,\n\nyour enrolment in %(course)s has been approved.")
+    elif state == S.ENROLLED and previous == S.COMPLETED:
+        subject = _("Your completion of %(course)s was withdrawn", course=title)
+        body = _(
+            "Hello %(name)s,\n\nthe platform that delivers %(course)s withdrew the completion "
+            "it had reported, so the course is open to you again. Reason: %(reason)s"
+        )
     elif state in (S.ENROLLED, S.PENDING) and previous == S.WAITLISTED:
         subject = _("A seat in %(course)s is yours", course=title)
         body = (

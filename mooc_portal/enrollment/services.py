@@ -81,6 +81,14 @@ def lock_run(run: CourseRun) -> CourseRun:
 # -- authorisation ----------------------------------------------------------------------------
 
 
+def lock_enrollment(enrollment: Enrollment) -> Enrollment:
+    """Serialise the changes of one enrolment (PostgreSQL row lock; SQLite serialises its
+    writers) and reload it."""
+    session.execute(select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update())
+    session.refresh(enrollment)
+    return enrollment
+
+
 def can_manage_run(actor: Account | None, run: CourseRun) -> bool:
     """Administrators manage every run; partner managers the runs of their institution."""
     return actor is not None and actor.may_act_for(run.course.institution_id, StaffRole.MANAGER)
@@ -463,6 +471,16 @@ def complete(enrollment: Enrollment, *, actor: Account | None = None) -> Enrollm
     if enrollment.state != S.ENROLLED:
         raise Conflict(_("Only an enrolled learner can complete a run."))
     _change(enrollment, S.COMPLETED, actor)
+    return enrollment
+
+
+def reopen(enrollment: Enrollment, *, actor: Account | None = None, reason: str) -> Enrollment:
+    """Take a completion back: the platform that reported it withdrew it (a ``failed`` or a
+    voiding xAPI statement). The learner is enrolled again; the certificate service revokes
+    the certificate (``enrolment_changed``). Raises Conflict unless the run is completed."""
+    if enrollment.state != S.COMPLETED:
+        raise Conflict(_("Only a completed run can be reopened."))
+    _change(enrollment, S.ENROLLED, actor, reason=reason)
     return enrollment
 
 

@@ -30,6 +30,7 @@ from mooc_portal.enrollment.notifications import forget_mail_to
 from mooc_portal.errors import InvalidInput, NotPermitted
 from mooc_portal.privacy.models import PrivacyRequest, Pseudonym
 from mooc_portal.privacy.registry import ACCOUNT_REFERENCES, ACCOUNT_TABLE
+from mooc_portal.xapi.services import erase_learner
 
 KEEP = "keep"
 REVOKE = "revoke"
@@ -115,6 +116,7 @@ def erase_account(account: Account, *, keep_certificates: bool, channel: str) ->
     _settle_certificates(account_id, email, keep=keep_certificates)
     _scrub_enrolment_texts(account_id, (email, name))
     _scrub_audit(account_id, placeholder, email, name)
+    erase_learner(account)
     _move_references(account_id, placeholder.id)
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     session.expunge(account)

@@ -33,6 +33,12 @@ from mooc_portal.privacy.models import (
 )
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
 from mooc_portal.publishing.models import ReviewEvent
+from mooc_portal.xapi.models import (
+    LearnerLink,
+    ReportedProgress,
+    StatementOutcome,
+    XapiCredential,
+)
 
 FORMAT_VERSION = 1
 
@@ -65,6 +71,7 @@ def personal_data(account: Account) -> dict[str, Any]:
         "memberships": _memberships(account),
         "enrolments": [_enrollment(e, courses[e.course_id]) for e in enrollments],
         "progress": _progress(ids),
+        "platform_accounts": _platform_accounts(account),
         "certificates": _certificates(ids),
         "consents": _consents(account),
         "notices_shown": _notices_shown(account),
@@ -154,7 +161,13 @@ def _progress(enrollment_ids: list[int]) -> list[dict[str, Any]]:
     def entry(enrollment_id: int) -> dict[str, Any]:
         return by_enrollment.setdefault(
             enrollment_id,
-            {"run": runs[enrollment_id], "lessons_completed": [], "last_visited": None},
+            {
+                "run": runs[enrollment_id],
+                "lessons_completed": [],
+                "last_visited": None,
+                "reported_by_platform": None,
+                "platform_statements": [],
+            },
         )
 
     for completion, title in session.execute(
@@ -172,7 +185,37 @@ def _progress(enrollment_ids: list[int]) -> list[dict[str, Any]]:
         .where(LessonVisit.enrollment_id.in_(enrollment_ids))
     ):
         entry(visit.enrollment_id)["last_visited"] = {"lesson": title, "at": visit.visited_at}
+    for reported in session.scalars(
+        select(ReportedProgress).where(ReportedProgress.enrollment_id.in_(enrollment_ids))
+    ):
+        entry(reported.enrollment_id)["reported_by_platform"] = {
+            "percent": reported.percent,
+            "completed": reported.completed,
+            "source": reported.source,
+            "at": reported.updated_at,
+        }
+    for outcome in session.scalars(
+        select(StatementOutcome)
+        .where(StatementOutcome.enrollment_id.in_(enrollment_ids))
+        .order_by(StatementOutcome.statement_pk)
+    ):
+        entry(outcome.enrollment_id)["platform_statements"].append(
+            {
+                "statement": outcome.statement.statement_id,
+                "meaning": outcome.effect,
+                "percent": outcome.percent,
+                "status": outcome.status,
+                "stored": outcome.statement.stored,
+            }
+        )
     return list(by_enrollment.values())
+
+
+def _platform_accounts(account: Account) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(LearnerLink).where(LearnerLink.account_id == account.id).order_by(LearnerLink.id)
+    )
+    return [{"home_page": r.home_page, "name": r.name, "linked_at": r.created_at} for r in rows]
 
 
 def _certificates(enrollment_ids: list[int]) -> list[dict[str, Any]]:
@@ -309,6 +352,9 @@ def _staff_actions(account: Account) -> dict[str, Any]:
         select(ReviewEvent).where(ReviewEvent.actor_id == account.id).order_by(ReviewEvent.at)
     )
     tokens = session.scalars(select(ApiToken).where(ApiToken.created_by_id == account.id))
+    xapi_credentials = session.scalars(
+        select(XapiCredential).where(XapiCredential.created_by_id == account.id)
+    )
     revoked = session.scalars(
         select(Certificate.code).where(Certificate.revoked_by_id == account.id)
     )
@@ -319,6 +365,9 @@ def _staff_actions(account: Account) -> dict[str, Any]:
         "enrolment_decisions": [{"to": state, "at": at} for state, at in decisions],
         "course_reviews": [{"action": r.action, "at": r.at} for r in reviews],
         "api_tokens_created": [{"name": t.name, "created_at": t.created_at} for t in tokens],
+        "xapi_credentials_created": [
+            {"name": c.name, "created_at": c.created_at} for c in xapi_credentials
+        ],
         "certificates_revoked": list(revoked),
         "privacy_notices_published": list(notices),
     }

@@ -49,6 +49,10 @@ ACCOUNT_REFERENCES: tuple[AccountReference, ...] = (
     AccountReference("mooc_privacy_request", "account_id", "reassign", "requests", owned=True),
     AccountReference("mooc_data_download", "account_id", "delete", "data_downloads", owned=True),
     AccountReference("mooc_pseudonym", "account_id", "placeholder", "none"),
+    AccountReference("mooc_xapi_credential", "created_by_id", "null", "staff_actions"),
+    AccountReference(
+        "mooc_xapi_learner_link", "account_id", "delete", "platform_accounts", owned=True
+    ),
 )
 
 DEPENDENT_TABLES: dict[tuple[str, str], str] = {
@@ -58,6 +62,8 @@ DEPENDENT_TABLES: dict[tuple[str, str], str] = {
     ("mooc_lesson_visit", "enrollment_id"): "progress",
     ("mooc_certificate", "enrollment_id"): "certificates",
     ("mooc_sharing_consent", "enrollment_id"): "consents",
+    ("mooc_xapi_outcome", "enrollment_id"): "progress",
+    ("mooc_xapi_reported_progress", "enrollment_id"): "progress",
 }
 """Rows that reach a learner through a learner-owned row (erased with it, or kept with the
 pseudonymous enrolment and freed of names)."""

@@ -34,6 +34,8 @@ from mooc_portal.errors import Conflict, NotFound, NotPermitted
 from mooc_portal.privacy.sharing import REQUIRED_ONLY, Sharing, sharing_for, visible_state
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
 from mooc_portal.signals import course_completed, lesson_completed
+from mooc_portal.xapi.models import ReportedProgress
+from mooc_portal.xapi.services import reported_progress
 
 S = EnrollmentState
 LEARNING_STATES = (S.ENROLLED, S.COMPLETED)
@@ -293,9 +295,7 @@ def _require_lesson_of(enrollment: Enrollment, lesson: Lesson) -> None:
 
 def _lock(enrollment: Enrollment) -> Enrollment:
     """Serialise one learner's marks (PostgreSQL row lock; SQLite serialises its writers)."""
-    session.execute(select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update())
-    session.refresh(enrollment)
-    return enrollment
+    return enrolment.lock_enrollment(enrollment)
 
 
 # -- my learning ------------------------------------------------------------------------------
@@ -311,6 +311,8 @@ class LearningItem:
     last_lesson: Lesson | None
     started: bool
     certificate: Certificate | None = None
+    # What the partner's own platform reported through xAPI (percent, source), if anything.
+    reported: ReportedProgress | None = None
 
 
 @dataclass
@@ -352,6 +354,7 @@ def my_learning(account: Account) -> Learning:
                 select(Certificate).where(Certificate.enrollment_id.in_(ids))
             ).unique()
         }
+    reported = reported_progress(ids)
     learning = Learning(positions=enrolment.waitlist_positions(enrollments))
     seen: set[int] = set()
     for e in cancelled:
@@ -369,6 +372,7 @@ def my_learning(account: Account) -> Learning:
             last_lesson=lessons.get(last_id) if last_id is not None else None,
             started=has_started(e.run, now),
             certificate=certificates.get(e.id),
+            reported=reported.get(e.id),
         )
         (learning.completed if e.state == S.COMPLETED else learning.current).append(item)
     return learning
@@ -382,6 +386,12 @@ class LearnerProgress:
     enrollment: Enrollment
     progress: Progress
     last_activity: datetime | None
+    reported: ReportedProgress | None = None
+
+    @property
+    def percent(self) -> int:
+        """The partner platform's reported figure where there is one, else the lessons'."""
+        return self.reported.percent if self.reported is not None else self.progress.percent
 
 
 @dataclass
@@ -413,7 +423,7 @@ class RunProgress:
     def average_progress(self) -> int:
         if not self.learners:
             return 0
-        return round(sum(x.progress.percent for x in self.learners) / len(self.learners))
+        return round(sum(x.percent for x in self.learners) / len(self.learners))
 
     @property
     def completion_rate(self) -> int:
@@ -457,10 +467,14 @@ def run_progress(run: CourseRun, *, actor: Account | None, scope: str) -> RunPro
         ]:
             if at is not None and (enrollment_id not in activity or at > activity[enrollment_id]):
                 activity[enrollment_id] = at
+    reported = reported_progress(ids)
+    for enrollment_id, report in reported.items():
+        if enrollment_id not in activity or report.updated_at > activity[enrollment_id]:
+            activity[enrollment_id] = report.updated_at
     return RunProgress(
         run=run,
         learners=[
-            LearnerProgress(e, outline.progress(done[e.id]), activity.get(e.id))
+            LearnerProgress(e, outline.progress(done[e.id]), activity.get(e.id), reported.get(e.id))
             for e in enrollments
         ],
         active_since=utcnow() - timedelta(days=ACTIVE_DAYS),
@@ -499,7 +513,7 @@ def _csv_row(row: LearnerProgress, report: RunProgress) -> list[object]:
         progress = [
             row.progress.done,
             row.progress.total,
-            row.progress.percent,
+            row.percent,
             row.last_activity.isoformat() if row.last_activity else "",
         ]
     return [

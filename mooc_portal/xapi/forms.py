@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -13,4 +13,25 @@ class CredentialForm(FlaskForm):
         _l("Client name"),
         validators=[DataRequired(), Length(max=100)],
         description=_l("The platform that sends statements, e.g. “Open edX (courses.example.org)”"),
+    )
+
+
+class MappingForm(FlaskForm):
+    activity_id = StringField(
+        _l("Activity IRI on your platform"),
+        validators=[DataRequired(), Length(max=2048)],
+        description=_l("e.g. https://courses.example.org/courses/course-v1:ASEM+OCN101+2026"),
+    )
+    lesson_id = SelectField(_l("Stands for"), coerce=str, default="")
+
+
+class PlatformAccountForm(FlaskForm):
+    home_page = StringField(
+        _l("Platform address"),
+        validators=[DataRequired(), Length(max=2048)],
+        description=_l("The home page of the platform, e.g. https://courses.example.org"),
+    )
+    name = StringField(
+        _l("Your user name or id there"),
+        validators=[DataRequired(), Length(max=255)],
     )

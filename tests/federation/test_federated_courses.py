@@ -66,6 +66,27 @@ def test_partner_pages_refuse_a_federated_course(client, auth, db_session, feder
     assert "can only be changed there" in response.get_data(as_text=True)
 
 
+def test_admin_institution_list_offers_no_refused_links_for_a_harvested_institution(
+    client, auth, db_session, federated
+):
+    own = make_institution()
+    admin = make_account(is_admin=True)
+    auth.login(admin.email)
+    listing = client.get("/admin/institutions").get_data(as_text=True)
+    rows = {
+        slug: next(r for r in listing.split("<tr>")[1:] if f"/{slug}" in r)
+        for slug in (federated.institution.slug, own.slug)
+    }
+    harvested = rows[federated.institution.slug]
+    assert "From Nordic MOOC Hub" in harvested
+    links = re.findall(r'href="([^"]+)"', harvested)
+    assert links == [f"/institutions/{federated.institution.slug}"]
+    assert "<form" not in harvested
+    assert client.get(links[0]).status_code == 200
+    assert f"/admin/institutions/{own.slug}" in rows[own.slug]
+    assert f"/partner/{own.slug}/" in rows[own.slug]
+
+
 def test_catalog_cards_and_course_page_show_the_origin(client, db_session, federated):
     own = make_course("Local Glaciology")
     open_run(own)

@@ -19,6 +19,10 @@ from mooc_portal.federation.partner import create_api_token
 from mooc_portal.privacy import downloads, export, notices, sharing
 from mooc_portal.progress import services as progress
 from mooc_portal.publishing.models import ReviewEvent
+from mooc_portal.xapi import services as xapi_services
+from mooc_portal.xapi.credentials import create_credential
+from mooc_portal.xapi.progress import PROGRESS_EXTENSIONS, default_activity_id
+from mooc_portal.xapi.statements import store_statements
 from tests.factories import make_account, make_course, make_institution, make_run
 from tests.progress.conftest import Space, build_space
 
@@ -102,6 +106,22 @@ def make_full_learner() -> FullLearner:
         session.query(Certificate).filter_by(enrollment_id=theirs.id).one(),
         "Plagiarism",
         actor=learner,
+    )
+    # As a partner manager the learner made an xAPI credential; as a learner, the partner's
+    # platform reported progress about them and they linked their account there.
+    create_credential(learner, other, "Learner's own LRS client")
+    platform, _secret = create_credential(manager, institution, "Moodle")
+    xapi_services.link_platform_account(learner, "https://moodle.example.org", "erika-p")
+    store_statements(
+        platform,
+        [
+            {
+                "actor": {"mbox": f"mailto:{EMAIL}", "name": NAME},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/progressed"},
+                "object": {"id": default_activity_id(space.run)},
+                "result": {"extensions": {PROGRESS_EXTENSIONS[0]: 90}},
+            }
+        ],
     )
     export.record_access_request(learner, channel="self-service")
     downloads.request_data_download(learner)

@@ -93,6 +93,12 @@ DOCUMENT_COUNTS: dict[str, Callable[[dict[str, Any]], int]] = {
     "mooc_privacy_request": lambda d: len(d["requests"]),
     "mooc_data_download": lambda d: len(d["data_downloads"]),
     "mooc_login_attempt": lambda d: len(d["login_history"]["failed_attempts"]),
+    "mooc_xapi_credential": lambda d: len(d["staff_actions"]["xapi_credentials_created"]),
+    "mooc_xapi_learner_link": lambda d: len(d["platform_accounts"]),
+    "mooc_xapi_outcome": lambda d: sum(len(p["platform_statements"]) for p in d["progress"]),
+    "mooc_xapi_reported_progress": lambda d: sum(
+        1 for p in d["progress"] if p["reported_by_platform"]
+    ),
 }
 PLACEHOLDER_ONLY = {r.table for r in ACCOUNT_REFERENCES if r.on_erasure == "placeholder"}
 

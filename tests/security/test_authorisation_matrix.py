@@ -339,6 +339,22 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         403,
         302,
     ),
+    # A run's xAPI page: managers of the run's institution (and administrators). The junk
+    # form maps nothing (400); removing a mapping that is not there is 404.
+    ("/partner/<slug>/xapi/runs/<run_uuid>", "GET"): (302, 403, 403, 200, 403, 200),
+    ("/partner/<slug>/xapi/runs/<run_uuid>", "POST"): (302, 403, 403, 400, 403, 400),
+    ("/partner/<slug>/xapi/runs/<run_uuid>/mappings/<int:mapping_id>/delete", "POST"): (
+        302,
+        403,
+        403,
+        404,
+        403,
+        404,
+    ),
+    # A learner's own linked platform accounts.
+    ("/my/platform-accounts", "GET"): (302, 200, 200, 200, 200, 200),
+    ("/my/platform-accounts", "POST"): (302, 400, 400, 400, 400, 400),
+    ("/my/platform-accounts/<int:link_id>/delete", "POST"): (302, 404, 404, 404, 404, 404),
 }
 ENDS_SESSIONS = ("/account/sessions/end", "/account/logout")
 
@@ -416,6 +432,8 @@ def url_values(world: dict[str, Any], endpoint: str) -> dict[str, Any]:
         "key": "flow",
         "token_id": world["token"].id,
         "credential_id": world["credential"].id,
+        "mapping_id": 2147483000,  # no such mapping
+        "link_id": 2147483000,  # no such link
         "token": "not-a-valid-token",
         "name": "0" * 32 + ".png",
         "course_id": world["course"].uuid,

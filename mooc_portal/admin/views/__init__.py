@@ -134,9 +134,10 @@ def audit_log() -> Any:
 @bp.route("/institutions")
 @admin_required
 def institutions() -> str:
+    listed = staff.list_institutions(current_account())
     return render_template(
         "mooc_portal/admin/institutions.html",
-        institutions=staff.list_institutions(current_account()),
+        institutions=listed,
         confirm=ConfirmForm(),
     )
 
