@@ -46,6 +46,9 @@ KNOWN_UPWARD = {
     # The partner pages list public courses, and serve the Open Badges issuer profile.
     ("institutions", "catalog"),
     ("institutions", "certificates"),
+    # Came with xAPI (issue 13): progress reports the figure an xAPI statement set, and xAPI
+    # pages read the outline from progress.
+    ("progress", "xapi"),
 }
 
 
