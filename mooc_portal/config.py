@@ -79,6 +79,16 @@ DEFAULTS: dict[str, Any] = {
     # HTTP timeout (seconds).
     "MOOC_CHANGE_RETENTION_DAYS": 180,
     "MOOC_HARVEST_TIMEOUT": 10.0,
+    # Cross-origin reads (Flask-CORS) of the public, read-only endpoints: /api/v1 GETs,
+    # /ooapi/v5, the sitemap, the credential JSON. Origins: "*" or a list of origins (or
+    # regular expressions); never with credentials. Writes stay token-only and not cross-origin.
+    "MOOC_CORS_ORIGINS": "*",
+    # Seconds a browser may keep a preflight answer.
+    "MOOC_CORS_MAX_AGE": 86400,
+    # OOAPI v5: the portal's root organization id (default: derived from MOOC_SITE_NAME) and
+    # the service's contact address (default: the example address of the demo).
+    "MOOC_OOAPI_ROOT_ID": None,
+    "MOOC_OOAPI_CONTACT_EMAIL": None,
     # Shared state of several hosts. Without a Redis URL the page cache and the rate limits live
     # in the process (`make run`, tests); production sets them to Redis (docs/deployment.md).
     "MOOC_CACHE_REDIS_URL": None,

@@ -24,6 +24,14 @@ class InvalidInput(PortalError):
     status = 400
 
 
+class Unprocessable(InvalidInput):
+    """Well-formed input (it passes the documented schema) that a rule across its values, or
+    with stored data, refuses: dates out of order, an institution the portal does not have
+    (HTTP 422)."""
+
+    status = 422
+
+
 class Conflict(PortalError):
     status = 409
 

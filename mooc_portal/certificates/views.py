@@ -17,9 +17,14 @@ from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.certificates import issuer, services
 from mooc_portal.certificates.pdf import certificate_pdf
+from mooc_portal.cors import allow_public_reads
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 issuer_bp = Blueprint("credentials", __name__)
+# A verifier or wallet in a browser fetches the credential, its status list and the DID
+# document from another origin.
+allow_public_reads(bp, endpoints={"certificate_badge", "certificate_download", "status_list"})
+allow_public_reads(issuer_bp)
 
 
 class RevokeForm(FlaskForm):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
@@ -18,6 +20,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    g,
     render_template,
     request,
     stream_with_context,
@@ -34,9 +37,16 @@ from mooc_portal.caching import cached_page
 from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.models import Course, CourseRun
 from mooc_portal.catalog.search import FACETS, CatalogFilters, matching_course_ids
+from mooc_portal.cors import allow_public_reads
 from mooc_portal.db import session
-from mooc_portal.errors import InvalidInput, NotFound, PortalError
+from mooc_portal.errors import InvalidInput, NotFound, PortalError, Unprocessable
 from mooc_portal.federation import schemas
+from mooc_portal.federation.http import (
+    CATCH_ALL_METHODS,
+    answer_options_exactly,
+    error_headers,
+    unmatched,
+)
 from mooc_portal.federation.models import ResourceType
 from mooc_portal.federation.serialize import (
     PageLinks,
@@ -84,6 +94,8 @@ bp = _Blueprint(
 )
 
 ERROR_CODES = (400, 401, 403, 404, 405, 409, 410, 415, 422, 429, 503)
+allow_public_reads(bp)
+answer_options_exactly(bp)
 QUERY = {"location": "query", "error_status_code": 400}
 
 
@@ -192,6 +204,8 @@ def course_filters() -> CatalogFilters:
     catalog page would ignore with a notice is refused here: a 400 naming its parameter."""
     parsed = parse_catalog_args(request.args)
     for problem in parsed.problems:
+        if problem.field == "institution":  # well-formed (the schema checked), but unknown
+            raise Unprocessable(problem.refused, field=problem.field)
         if problem.field in (*FACETS, "q"):
             raise InvalidInput(problem.refused, field=problem.field)
     return parsed.filters
@@ -200,6 +214,7 @@ def course_filters() -> CatalogFilters:
 @bp.route("/courses")
 @bp.arguments(schemas.CourseFilterSchema, **QUERY)
 @bp.response(200, schemas.CoursePageSchema)
+@bp.alt_response(422, schema=schemas.ErrorSchema, description="No such institution here.")
 @cached_page(shared=True)
 def course_list(args: dict[str, Any]) -> Response:
     """Public courses with their runs, filtered as in the catalog, in a stable order."""
@@ -259,15 +274,45 @@ class Unauthorized(PortalError):
     status = 401
 
 
-def _token() -> Any:
-    from mooc_portal.federation.partner import authenticate_token
+class UnsupportedMediaType(PortalError):
+    status = 415
 
-    header = request.headers.get("Authorization", "")
-    scheme, _, plain = header.partition(" ")
-    token = authenticate_token(plain.strip()) if scheme.lower() == "bearer" else None
-    if token is None:
-        raise Unauthorized("Send a valid API token: Authorization: Bearer <token>.")
-    return token
+
+def write_errors(view: Callable[..., Response]) -> Callable[..., Response]:
+    """The errors every write documents besides its body's 400."""
+    for status, description in (
+        (401, "No valid API token (checked before the body)."),
+        (415, "The body is not JSON."),
+        (422, "The values break a course rule that the schema cannot express (dates out of "
+              "order, ECTS credits without the ECTS credential, an unknown subject)."),
+    ):  # fmt: skip
+        view = bp.alt_response(status, schema=schemas.ErrorSchema, description=description)(view)
+    return view
+
+
+def token_write(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A partner write: the token is checked first (401), then the body's type (415), and only
+    then is the body parsed and validated (``bp.arguments`` below this decorator)."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Response:
+        from mooc_portal.federation.partner import authenticate_token
+
+        header = request.headers.get("Authorization", "")
+        scheme, _, plain = header.partition(" ")
+        token = authenticate_token(plain.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
+            raise Unauthorized("Send a valid API token: Authorization: Bearer <token>.")
+        if not request.is_json:
+            raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
+        g.mooc_api_token = token
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _token() -> Any:
+    return g.mooc_api_token
 
 
 def _written_course(course: Course, status: int) -> Response:
@@ -285,9 +330,11 @@ def _written_run(run: CourseRun, status: int) -> Response:
 
 
 @bp.route("/courses", methods=["POST"], endpoint="course_create")
+@token_write
 @bp.arguments(schemas.CourseWriteSchema, **JSON_BODY)
 @bp.response(201, schemas.WrittenCourseSchema)
 @bp.doc(security=BEARER)
+@write_errors
 def course_create(data: dict[str, Any]) -> Response:
     """Create a draft course of the token's institution (``submit`` puts it in review)."""
     from mooc_portal.federation.partner import create_course
@@ -296,9 +343,11 @@ def course_create(data: dict[str, Any]) -> Response:
 
 
 @bp.route("/courses/<course_id>", methods=["PATCH"], endpoint="course_update")
+@token_write
 @bp.arguments(schemas.CourseUpdateSchema(partial=True), **JSON_BODY)
 @bp.response(200, schemas.WrittenCourseSchema)
 @bp.doc(security=BEARER)
+@write_errors
 def course_update(data: dict[str, Any], course_id: str) -> Response:
     """Change a course of the token's institution (live at once when published)."""
     from mooc_portal.federation.partner import update_course
@@ -308,9 +357,11 @@ def course_update(data: dict[str, Any], course_id: str) -> Response:
 
 
 @bp.route("/courses/<course_id>/runs", methods=["POST"], endpoint="run_create")
+@token_write
 @bp.arguments(schemas.RunWriteSchema, **JSON_BODY)
 @bp.response(201, schemas.WrittenRunSchema)
 @bp.doc(security=BEARER)
+@write_errors
 def run_create(data: dict[str, Any], course_id: str) -> Response:
     """Add a run to a course of the token's institution."""
     from mooc_portal.federation.partner import save_run
@@ -320,9 +371,11 @@ def run_create(data: dict[str, Any], course_id: str) -> Response:
 
 
 @bp.route("/runs/<run_id>", methods=["PATCH"], endpoint="run_update")
+@token_write
 @bp.arguments(schemas.RunUpdateSchema(partial=True), **JSON_BODY)
 @bp.response(200, schemas.WrittenRunSchema)
 @bp.doc(security=BEARER)
+@write_errors
 def run_update(data: dict[str, Any], run_id: str) -> Response:
     """Change a run of a course of the token's institution."""
     from mooc_portal.federation.partner import run_course, save_run
@@ -358,9 +411,9 @@ def export() -> Response:
     return Response(stream_with_context(export_catalog()), mimetype="application/json")
 
 
-@bp.route("/<path:unknown>", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
+@bp.route("/<path:unknown>", methods=CATCH_ALL_METHODS)
 def unknown_endpoint(unknown: str) -> Response:
-    raise NotFound("No such API endpoint.")
+    unmatched("No such API endpoint.")
 
 
 # The OpenAPI document -------------------------------------------------------------------
@@ -405,6 +458,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
                 if method != "parameters":
                     operation["tags"] = ["catalog"]
         document["tags"] = [{"name": "catalog", "description": bp.description}]
+        schemas.declare_language_tags(document)
         extras["openapi"] = document
     return extras["openapi"]
 
@@ -467,6 +521,12 @@ def handle_http_error(error: HTTPException) -> Any:
     field (the one a form would show it at) and ``errors`` lists every path's messages."""
     if error.code is None or error.code < 400:
         return error
+    response = _http_error(error)
+    response.headers.update(error_headers(error))
+    return response
+
+
+def _http_error(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     errors: dict[str, list[str]] = {}
     for by_field in (data.get("messages") or {}).values():  # per location (json, query)

@@ -7,18 +7,31 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from mooc_portal.catalog.models import Course, CourseRun, Credential, DeliveryMode, Pace
-from mooc_portal.catalog.services import public_courses
 from mooc_portal.db import session
+from mooc_portal.federation.services.peers import course_origin, institution_origin
+from mooc_portal.federation.services.read_model import own_public_courses, own_public_institutions
 from mooc_portal.institutions.models import Institution
 from mooc_portal.urls import external_url
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, as sitemaps.org allows
 
 
-def _workload(course: Course) -> str | None:
+# schema.org's repeatFrequency as Google's course guidelines give it.
+WEEKLY = "Weekly"
+
+
+def _weekly_hours(course: Course) -> str | None:
     if course.effort_hours is None:
         return None
-    hours = float(course.effort_hours)
+    return f"PT{float(course.effort_hours):g}H"
+
+
+def _workload(course: Course) -> str | None:
+    """The whole course's workload: hours per week times weeks (hours per week when the
+    length is not known)."""
+    if course.effort_hours is None:
+        return None
+    hours = float(course.effort_hours) * (course.length_weeks or 1)
     return f"PT{hours:g}H"
 
 
@@ -33,9 +46,9 @@ def _instance(course: Course, run: CourseRun) -> dict[str, Any]:
         if workload:
             instance["courseWorkload"] = workload
     else:
-        schedule: dict[str, Any] = {"@type": "Schedule", "repeatFrequency": "P1W"}
+        schedule: dict[str, Any] = {"@type": "Schedule", "repeatFrequency": WEEKLY}
         if course.effort_hours is not None:
-            schedule["duration"] = _workload(course)
+            schedule["duration"] = _weekly_hours(course)
         if course.length_weeks:
             schedule["repeatCount"] = course.length_weeks
         instance["courseSchedule"] = schedule
@@ -52,7 +65,11 @@ def course_json_ld(course: Course, language: str) -> dict[str, Any]:
     """The schema.org ``Course`` of a course page (render with ``|tojson`` in a
     ``<script type="application/ld+json">`` block: a data block, allowed by the strict CSP)."""
     institution = course.institution
-    url = external_url("portal.catalog.course_detail", slug=course.slug)
+    origin = course_origin(course)
+    # A harvested course's page of record is its origin's: search engines index that one.
+    url = (origin.origin_url if origin else None) or external_url(
+        "portal.catalog.course_detail", slug=course.slug
+    )
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Course",
@@ -70,16 +87,20 @@ def course_json_ld(course: Course, language: str) -> dict[str, Any]:
             "name": institution.text("name", language).text,
             "url": external_url("portal.institutions.institution_detail", slug=institution.slug),
         },
-        "offers": {
-            "@type": "Offer",
-            "category": "Free" if course.credential == Credential.NONE else "Partially Free",
-            "price": 0,
-            "priceCurrency": "EUR",
-        },
+        # Every course and its certificate cost nothing: the category follows that price.
+        "offers": {"@type": "Offer", "category": "Free", "price": 0, "priceCurrency": "EUR"},
         "hasCourseInstance": [_instance(course, run) for run in course.runs if not run.cancelled],
     }
-    if institution.website:
-        data["provider"]["sameAs"] = institution.website
+    # The provider's own identity on the web; for a harvested course at least its origin's
+    # page of the institution, or the peer portal itself.
+    institution_from = institution_origin(institution.id)
+    same_as = (
+        institution.website
+        or (institution_from.origin_url if institution_from else None)
+        or (origin.peer.base_url if origin else None)
+    )
+    if same_as:
+        data["provider"]["sameAs"] = same_as
     if course.image:
         data["image"] = course.image
     if course.credential == Credential.ECTS and course.ects_credits is not None:
@@ -94,7 +115,9 @@ def course_json_ld(course: Course, language: str) -> dict[str, Any]:
 
 
 def sitemap() -> Iterator[str]:
-    """``/sitemap.xml``: the public institutions and courses with their last modification."""
+    """``/sitemap.xml``: this portal's own public institutions and courses with their last
+    modification. Harvested ones are left out: their origin lists them, and their pages name
+    the origin's page as canonical."""
     yield '<?xml version="1.0" encoding="UTF-8"?>\n'
     yield '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
     count = 0
@@ -107,16 +130,17 @@ def sitemap() -> Iterator[str]:
         count += 1
     institution_url = external_url("portal.institutions.institution_detail", slug="__slug__")
     rows = session.execute(
-        Institution.__table__.select()
+        own_public_institutions()
         .with_only_columns(Institution.slug, Institution.modified_at)
-        .where(Institution.active.is_(True))
         .order_by(Institution.id)
     )
     for slug, modified in rows:
         yield _url(institution_url.replace("__slug__", slug), modified)
         count += 1
     course_url = external_url("portal.catalog.course_detail", slug="__slug__")
-    query = public_courses().with_only_columns(Course.slug, Course.modified_at).order_by(Course.id)
+    query = (
+        own_public_courses().with_only_columns(Course.slug, Course.modified_at).order_by(Course.id)
+    )
     for slug, modified in session.execute(query.limit(SITEMAP_LIMIT - count)):
         yield _url(course_url.replace("__slug__", slug), modified)
     yield "</urlset>\n"

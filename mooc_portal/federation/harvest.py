@@ -733,7 +733,10 @@ def _upsert_course(state: _Run, record: dict[str, Any]) -> uuid.UUID:
         (LanguageKind.SUBTITLE.value, _normalised_tag(t), i)
         for i, t in enumerate(dict.fromkeys(data["subtitle_languages"]))
     ]
-    if [(lang.kind, lang.language, lang.position) for lang in course.languages] != languages:
+    # Compared as sets: the stored rows come back by position, teaching and subtitle
+    # languages interleaved, so comparing lists called every such course "updated".
+    stored = {(lang.kind, lang.language) for lang in course.languages}
+    if stored != {(kind, tag) for kind, tag, _ in languages}:
         course.languages = [CourseLanguage(kind=k, language=t, position=i) for k, t, i in languages]
         changed = True
     subjects = sorted(set(data["subjects"]))

@@ -7,6 +7,8 @@ anything else is ``und`` (ISO 639-2 "undetermined").
 
 from __future__ import annotations
 
+import re
+
 ISO_639_2 = {
     "ar": "ara", "bg": "bul", "bn": "ben", "cs": "ces", "da": "dan", "de": "deu", "el": "ell",
     "en": "eng", "es": "spa", "et": "est", "fi": "fin", "fil": "fil", "fr": "fra", "ga": "gle",
@@ -18,7 +20,17 @@ ISO_639_2 = {
     "ur": "urd", "vi": "vie", "zh": "zho",
 }  # fmt: skip
 
+# ISO 639-2 has two forms for twenty languages: the bibliographic (B) one consumers still send
+# (``ger``) and the terminology (T) one the portal answers with (``deu``).
+BIBLIOGRAPHIC = {
+    "alb": "sqi", "arm": "hye", "baq": "eus", "bur": "mya", "chi": "zho", "cze": "ces",
+    "dut": "nld", "fre": "fra", "geo": "kat", "ger": "deu", "gre": "ell", "ice": "isl",
+    "mac": "mkd", "mao": "mri", "may": "msa", "per": "fas", "rum": "ron", "slo": "slk",
+    "tib": "bod", "wel": "cym",
+}  # fmt: skip
+
 UNDETERMINED = "und"
+_BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
 def iso_639_2(tag: str) -> str:
@@ -32,3 +44,23 @@ def bcp47_primary(code: str) -> str | None:
         if three == code:
             return primary
     return None
+
+
+def requested_language(code: str) -> str | None:
+    """The BCP 47 tag (or primary subtag) a language filter asks for, whatever form it is in:
+    ISO 639-2 T (``deu``) or B (``ger``) -> ``de``; BCP 47 (``de``, ``zh-CN``) as given, in
+    its canonical case. ``None`` when ``code`` is neither form."""
+    if not _BCP47.match(code):
+        return None
+    lowered = code.lower()
+    if len(lowered) == 3:
+        return bcp47_primary(BIBLIOGRAPHIC.get(lowered, lowered)) or lowered
+    primary, *rest = code.split("-")
+    # Region subtags upper case (zh-CN), scripts title case (zh-Hant), the rest lower case.
+    return "-".join(
+        [primary.lower()]
+        + [
+            part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower()
+            for part in rest
+        ]
+    )

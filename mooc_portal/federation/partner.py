@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +21,7 @@ from sqlalchemy import select
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.models import Course, CourseRun, CourseStatus
 from mooc_portal.db import session, utcnow
-from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted, Unprocessable
 from mooc_portal.federation.models import ApiToken
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution
@@ -134,6 +136,17 @@ def _own_course(token: ApiToken, course_uuid: uuid.UUID) -> Course:
     return course
 
 
+@contextmanager
+def _rules() -> Iterator[None]:
+    """The publishing rules, checked after the schema: their refusals are 422, not 400."""
+    try:
+        yield
+    except InvalidInput as error:
+        if type(error) is not InvalidInput:
+            raise
+        raise Unprocessable(error.message, field=error.field) from None
+
+
 def _texts(data: dict[str, Any]) -> dict[str, dict[str, str]]:
     """``{language: {field: text}}`` from the API's per-language maps."""
     texts: dict[str, dict[str, str]] = {}
@@ -168,7 +181,7 @@ def _translation(language: str, text: dict[str, str], course: Course | None = No
     )
     values.update(text)
     if not values.get("title"):
-        raise InvalidInput(
+        raise Unprocessable(
             f"The course has no title in {language} yet: send title.{language} as well.",
             field="title",
         )
@@ -194,15 +207,16 @@ def create_course(token: ApiToken, data: dict[str, Any]) -> Course:
     texts = _texts(data)
     original = parse_language_tag(course_data.original_language)
     if "title" not in texts.get(original, {}):
-        raise InvalidInput(
+        raise Unprocessable(
             f"Give the title in the original language too: title.{original}.", field="title"
         )
     institution = session.get_one(Institution, token.institution_id)
-    course = publishing.create_course(
-        actor, institution, course_data, _translation(original, texts.pop(original))
-    )
-    _save_texts(actor, course, texts)
-    _image_and_submit(actor, course, data)
+    with _rules():
+        course = publishing.create_course(
+            actor, institution, course_data, _translation(original, texts.pop(original))
+        )
+        _save_texts(actor, course, texts)
+        _image_and_submit(actor, course, data)
     return course
 
 
@@ -211,10 +225,11 @@ def update_course(token: ApiToken, course_uuid: uuid.UUID, data: dict[str, Any])
     actor: Any = TokenActor(token)
     course = _own_course(token, course_uuid)
     texts = _texts(data)
-    _save_texts(actor, course, texts)  # first: the original language may be a new one
-    if set(data) & set(validation.CourseData.__dataclass_fields__):
-        publishing.update_course(actor, course, _course_data(data, course))
-    _image_and_submit(actor, course, data)
+    with _rules():
+        _save_texts(actor, course, texts)  # first: the original language may be a new one
+        if set(data) & set(validation.CourseData.__dataclass_fields__):
+            publishing.update_course(actor, course, _course_data(data, course))
+        _image_and_submit(actor, course, data)
     return course
 
 
@@ -232,10 +247,11 @@ def save_run(
     values: dict[str, Any] = validation.run_data(run).__dict__ if run else {}
     values.update({k: v for k, v in data.items() if k in validation.RunData.__dataclass_fields__})
     run_data = validation.RunData(**values)
-    if run is None:
-        run = publishing.create_run(actor, course, run_data)
-    elif set(data) & set(validation.RunData.__dataclass_fields__):
-        run = publishing.update_run(actor, run, run_data)
+    with _rules():
+        if run is None:
+            run = publishing.create_run(actor, course, run_data)
+        elif set(data) & set(validation.RunData.__dataclass_fields__):
+            run = publishing.update_run(actor, run, run_data)
     if "cancelled" in data and data["cancelled"] != run.cancelled:
         if not data["cancelled"]:
             raise Conflict("A cancelled run stays cancelled.", field="cancelled")

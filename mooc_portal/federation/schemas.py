@@ -5,15 +5,47 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from babel import Locale
+from babel.localedata import locale_identifiers
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from mooc_portal.catalog.availability import Availability
+from mooc_portal.catalog.availability import PUBLIC_STATES, Availability
+from mooc_portal.catalog.filters import MAX_QUERY_LENGTH, MAX_VALUES
 from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.publishing.validation import RunData, validate_run
-from mooc_portal.reference import ASIA_COUNTRIES, EUROPE_COUNTRIES, Region
+from mooc_portal.reference import (
+    ASEM_COUNTRIES,
+    ASIA_COUNTRIES,
+    EUROPE_COUNTRIES,
+    ISCED_F,
+    Region,
+)
 
 _TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _known_languages() -> list[str]:
+    """The BCP 47 tags Babel has data for (``en``, ``en-GB``, ``zh-CN``, ``zh-Hans-CN``), the
+    ones the catalog's language filter understands."""
+    tags = set()
+    for identifier in locale_identifiers():
+        locale = Locale.parse(identifier)
+        parts = [locale.language, locale.script, locale.territory]
+        tags.add(locale.language)
+        tags.update("-".join(p for p in (locale.language, *pair) if p) for pair in
+                    ((parts[1], None), (None, parts[2]), (parts[1], parts[2])))  # fmt: skip
+    known = []
+    for tag in sorted(tags):
+        try:
+            parse_language_tag(tag)
+        except ValueError:
+            continue
+        known.append(tag)
+    return known
+
+
+KNOWN_LANGUAGES = _known_languages()
 
 
 def _language_tag(value: str) -> None:
@@ -249,11 +281,18 @@ class ErrorSchema(Schema):
     )
 
 
+# An opaque cursor as this portal signs it (itsdangerous' URL-safe form); any other string is
+# refused, and so is one this portal did not sign (400).
+CURSOR = {"pattern": r"^[A-Za-z0-9_=-]+\.[A-Za-z0-9_-]+$", "example": "WyJrIiw0Ml0.zl3Rn1"}
+
+
 class ListArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    cursor = fields.String(metadata={"description": "The `next` cursor of the previous page."})
+    cursor = fields.String(
+        metadata={"description": "The `next` cursor of the previous page.", **CURSOR}
+    )
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
@@ -262,30 +301,67 @@ class InstitutionFilterSchema(ListArgsSchema):
     region = fields.String(validate=validate.OneOf([r.value for r in Region]))
 
 
-def _facet(description: str) -> fields.List:
-    return fields.List(fields.String(), metadata={"description": description + " Repeatable."})
+def _facet(name: str, description: str, values: Any = None, **metadata: Any) -> fields.List:
+    """A catalog filter: repeatable, each value one of ``values`` (or matching ``metadata``'s
+    pattern), exactly as the catalog's parser accepts it; an empty value is ignored."""
+    refused = f'The filter {name}="{{input}}" is not valid: give one of the documented values.'
+    checks: list[Any] = []
+    if values is not None:
+        checks.append(validate.OneOf(["", *values], error=refused))
+    if "pattern" in metadata:
+        checks.append(validate.Regexp(metadata["pattern"], error=refused))
+    return fields.List(
+        fields.String(validate=checks, metadata=metadata),
+        validate=validate.Length(max=MAX_VALUES),
+        metadata={"description": description + " Repeatable."},
+    )
 
 
 class CourseFilterSchema(ListArgsSchema):
     """The catalog's filters (``/courses``), parsed by ``catalog.filters.parse_catalog_args``:
     the same parameters and values, several values of one facet meaning any of them."""
 
-    q = fields.String(metadata={"description": "Words to search for, in every language."})
-    institution = _facet("An institution's slug or id.")
-    country = _facet("An ISO 3166-1 alpha-2 country code of an ASEM partner.")
-    region = _facet("`asia` or `europe`.")
-    language = _facet("A teaching language (BCP 47).")
-    subject = _facet("An ISCED-F 2013 code; a broad field includes its narrower ones.")
-    level = _facet("`introductory`, `intermediate` or `advanced`.")
-    pace = _facet("`self_paced` or `instructor_led`.")
-    availability = _facet("`open`, `upcoming`, `in-progress`, `archived` or `to-be-scheduled`.")
+    q = fields.String(
+        validate=validate.Length(max=MAX_QUERY_LENGTH),
+        metadata={
+            "description": "Words to search for, in every language.",
+            "pattern": "^[^\\x00]*$",
+        },
+    )
+    institution = _facet(
+        "institution",
+        "An institution's slug or id; one this portal does not have is a 422.",
+        pattern=(
+            r"^([a-z0-9][a-z0-9-]{0,79}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+            r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+        ),
+    )
+    country = _facet(
+        "country", "An ISO 3166-1 alpha-2 country code of an ASEM partner.", ASEM_COUNTRIES
+    )
+    region = _facet("region", "`asia` or `europe`.", [r.value for r in Region])
+    language = _facet("language", "A teaching language (BCP 47).", KNOWN_LANGUAGES)
+    subject = _facet(
+        "subject", "An ISCED-F 2013 code; a broad field includes its narrower ones.", list(ISCED_F)
+    )
+    level = _facet("level", "The course's level.", [m.value for m in Level])
+    pace = _facet("pace", "The course's pace.", [m.value for m in Pace])
+    availability = _facet(
+        "availability", "Whether a run is open, upcoming...", [s.slug for s in PUBLIC_STATES]
+    )
 
 
 class ChangesArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    after = fields.String(metadata={"description": "A cursor from the feed or the snapshot."})
+    after = fields.String(
+        metadata={
+            "description": "A cursor from the feed or the snapshot. One beyond the feed's head "
+            "(a provider restored from a backup) is a 400: resynchronise from the snapshot.",
+            **CURSOR,
+        }
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
@@ -361,14 +437,30 @@ class CourseWriteSchema(_WriteSchema):
     teaching_languages = fields.List(LanguageTag())
     subtitle_languages = fields.List(LanguageTag())
     effort_hours = fields.Float(
-        allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=999)
+        allow_none=True,
+        validate=validate.Range(min=0, min_inclusive=False, max=999),
+        metadata={"exclusiveMinimum": True},
     )
     length_weeks = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=520))
-    credential = fields.String(validate=validate.OneOf([v.value for v in Credential]))
-    ects_credits = fields.Float(
-        allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=999)
+    credential = fields.String(
+        validate=validate.OneOf([v.value for v in Credential]),
+        metadata={"description": "`ects` needs `ects_credits`, the others none (else 422)."},
     )
-    image = fields.Url(allow_none=True, schemes={"http", "https"})
+    ects_credits = fields.Float(
+        allow_none=True,
+        validate=validate.Range(min=0, min_inclusive=False, max=999),
+        metadata={"exclusiveMinimum": True},
+    )
+    image = fields.Url(
+        allow_none=True,
+        schemes={"http", "https"},
+        # What marshmallow's URL validator accepts: a dotted host name with a top-level domain.
+        metadata={
+            "format": "uri",
+            "pattern": r"^[hH][tT][tT][pP][sS]?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+            r"\.)+[A-Za-z]{2,6}(:[0-9]{1,5})?([/?][^\s]*)?$",
+        },
+    )
     submit = fields.Boolean(
         load_default=False, metadata={"description": "Submit the course for review."}
     )
@@ -380,7 +472,14 @@ class RunWriteSchema(_WriteSchema):
     class Meta:
         unknown = RAISE
 
-    start_at = fields.AwareDateTime(allow_none=True)
+    start_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "From 2000 to 2100. The dates' order is checked together (and with "
+            "the stored ones for a change): the run ends after it starts, enrolment opens before "
+            "it closes and closes by the end; values out of order are a 422."
+        },
+    )
     end_at = fields.AwareDateTime(allow_none=True)
     enrollment_start_at = fields.AwareDateTime(allow_none=True)
     enrollment_end_at = fields.AwareDateTime(allow_none=True)
@@ -408,3 +507,26 @@ class CourseUpdateSchema(CourseWriteSchema):
 
 class RunUpdateSchema(RunWriteSchema):
     """A partial run: only the fields sent change (used with ``partial=True``)."""
+
+
+def declare_language_tags(document: dict[str, Any]) -> None:
+    """Say in the OpenAPI document which language tags a write accepts, as it enforces them:
+    one ``LanguageTag`` enum (Babel's tags) for the tag fields. (A text map's keys are the same
+    tags; OpenAPI 3.0 has no ``propertyNames`` to say so, its description does.)"""
+    components = document["components"]["schemas"]
+    components["LanguageTag"] = {
+        "type": "string",
+        "enum": KNOWN_LANGUAGES,
+        "description": "A BCP 47 language tag the portal knows (Babel's locale data).",
+    }
+    tag = {"$ref": "#/components/schemas/LanguageTag"}
+    for name in ("CourseWrite", "CourseUpdate"):
+        properties = components[name]["properties"]
+        properties["original_language"] = tag
+        for field in ("teaching_languages", "subtitle_languages"):
+            properties[field]["items"] = tag
+        for field in ("title", "summary", "description", "learning_outcomes"):
+            properties[field]["description"] = (
+                "Text per language tag: each key one of `LanguageTag`'s values."
+            )
+        properties["title"]["minProperties"] = 1

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
+from mooc_portal.cors import allow_public_reads
 from mooc_portal.errors import PortalError
 from mooc_portal.federation.api import bp as api_bp
 from mooc_portal.federation.discovery import course_json_ld, sitemap
@@ -20,6 +21,7 @@ from mooc_portal.web import require_csrf
 
 federation_bp = Blueprint("federation", __name__)
 federation_bp.register_blueprint(ooapi_bp)
+allow_public_reads(federation_bp, endpoints={"sitemap_xml"})
 
 __all__ = ["api_bp", "federation_bp"]
 

@@ -205,6 +205,7 @@ def apply_statements(rows: Sequence[XapiStatement]) -> None:
         if effect is not None:
             parsed.append((row, document, effect))
     touched: set[int] = set()
+    applied: list[StatementOutcome] = []
     if parsed:
         targets = resolve_targets(institution_id, {d["object"]["id"] for _, d, _ in parsed})
         learners = _learners_of({t.run_id for t in targets.values()})
@@ -232,13 +233,71 @@ def apply_statements(rows: Sequence[XapiStatement]) -> None:
                 touched.add(enrollment.id)
         session.add_all(outcomes)
         session.flush()
+        applied = [o for o in outcomes if o.status == OutcomeStatus.APPLIED]
         for outcome in outcomes:
             if outcome.status == OutcomeStatus.APPLIED and outcome.lesson_id is not None:
                 _apply_lesson(outcome)
     if voided_targets:
         touched |= _undo(institution_id, voided_targets)
+    elif parsed:
+        source = sources.get(rows[0].credential_id or 0)
+        touched = _report_forward(touched, applied, source)
     for enrollment_id in sorted(touched):
         recompute(session.get_one(Enrollment, enrollment_id), sources=sources)
+
+
+def _report_forward(
+    touched: set[int], applied: list[StatementOutcome], source: str | None
+) -> set[int]:
+    """The common case, without recomputing from the whole history: statements that only
+    move progress forward (progressed, completed) update the reported figure in place.
+    Returns the enrolments that still need :func:`recompute` (a completion to record, a
+    ``failed``, a lesson)."""
+    by_enrollment: dict[int, list[StatementOutcome]] = defaultdict(list)
+    for outcome in applied:
+        by_enrollment[outcome.enrollment_id].append(outcome)  # type: ignore[index]
+    slow = {
+        e
+        for e, outcomes in by_enrollment.items()
+        if any(o.effect == FAILED or o.lesson_id is not None for o in outcomes)
+    }
+    fast = set(by_enrollment) - slow
+    if not fast:
+        return touched
+    reports = {
+        r.enrollment_id: r
+        for r in session.scalars(
+            select(ReportedProgress).where(ReportedProgress.enrollment_id.in_(fast))
+        )
+    }
+    states: dict[int, str] = {
+        row.id: row.state
+        for row in session.execute(
+            select(Enrollment.id, Enrollment.state).where(Enrollment.id.in_(fast))
+        )
+    }
+    now = utcnow()
+    for enrollment_id in fast:
+        report = reports.get(enrollment_id)
+        completed = report.completed if report else False
+        percent = report.percent if report else 0
+        for outcome in by_enrollment[enrollment_id]:
+            if outcome.effect == COMPLETED:
+                completed, percent = True, 100
+            elif outcome.percent is not None:
+                percent = outcome.percent
+        if completed and states[enrollment_id] != S.COMPLETED:
+            slow.add(enrollment_id)  # the enrolment completes: through recompute
+            continue
+        if report is None:
+            report = ReportedProgress(enrollment_id=enrollment_id, source="")
+            session.add(report)
+        report.percent = 100 if completed else percent
+        report.completed = completed
+        report.source = source if source is not None else report.source
+        report.updated_at = now
+    session.flush()
+    return (touched - fast) | slow
 
 
 def _waiting_status(document: dict[str, Any]) -> str:

@@ -51,3 +51,21 @@ def test_cancelling_a_run_asks_first_and_nothing_happens_when_declined(browser, 
             assert session.get(CourseRun, run_id).cancelled is False
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("page_path", ["xapi/credentials", "api-tokens"])
+def test_credential_pages_sit_in_the_page_margins_and_lead_back(browser, portal_server, page_path):
+    """On a phone, the xAPI credentials and API tokens pages keep the margins of every other
+    partner page (nothing flush against the screen edge) and lead back to the dashboard."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
+    try:
+        log_in(context, portal_server, "manager.hanbit@asem-mooc.example", DEMO_PASSWORD)
+        page = context.new_page()
+        page.goto(portal_server(f"/partner/hanbit-national-university/{page_path}"))
+        for element in (page.locator("main h1"), page.locator("main form button").last):
+            assert element.bounding_box()["x"] >= 12
+        back = page.get_by_role("link", name="Back to the dashboard")
+        back.click()
+        assert page.url == portal_server("/partner/hanbit-national-university/")
+    finally:
+        context.close()

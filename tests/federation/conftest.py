@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +17,7 @@ from werkzeug.serving import make_server
 
 from mooc_portal.migrate import upgrade_database
 from tests.conftest import make_test_app, rolled_back
+from tests.federation.openapi_check import openapi
 
 
 @contextmanager
@@ -60,3 +65,21 @@ def source_url(app: Flask) -> Iterator[str]:
             yield url
         finally:
             app.config["MOOC_PUBLIC_URL"] = saved
+
+
+SPEC_PATH = Path(
+    os.environ.get("OOAPI_SPEC")
+    or Path(__file__).resolve().parents[3] / "shared" / "specs" / "ooapi-v5.json"
+)
+
+
+@pytest.fixture(scope="module")
+def ooapi_spec():
+    if not SPEC_PATH.is_file():
+        pytest.skip(f"The OOAPI v5 bundle is not at {SPEC_PATH} (set OOAPI_SPEC to its path)")
+    document = json.loads(SPEC_PATH.read_text())
+    # The bundle names its demo server; the deployment's address replaces it, in memory only.
+    document = copy.deepcopy(document)
+    document["servers"] = [{"url": "http://localhost/ooapi/v5"}]
+    # The bundle has one invalid default (see specs/README.md): spec validation stays off.
+    return openapi(document, validate_spec=False)

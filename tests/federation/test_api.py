@@ -119,7 +119,9 @@ def test_course_filters(client, db_session):
         ({"limit": "0"}, "limit"),
         ({"cursor": "%%%"}, "cursor"),
         ({"availability": "soon"}, "availability"),
-        ({"institution": "nope"}, "institution"),
+        ({"institution": "Not A Slug!"}, "institution"),
+        ({"country": "kr"}, "country"),  # the documented form only: KR
+        ({"q": "x" * 201}, "q"),
     ],
 )
 def test_a_bad_filter_is_a_400_with_the_field(client, params, field):
@@ -128,6 +130,13 @@ def test_a_bad_filter_is_a_400_with_the_field(client, params, field):
     body = response.get_json()
     assert body["field"] == field
     assert body["message"]
+
+
+def test_a_well_formed_institution_the_portal_lacks_is_a_422(client, db_session):
+    for institution in ("nope", "00000000-0000-4000-8000-000000000000"):
+        response = client.get("/api/v1/courses", query_string={"institution": institution})
+        assert response.status_code == 422
+        assert response.get_json()["field"] == "institution"
 
 
 def test_unknown_or_hidden_ids_are_404_in_json(client, db_session):

@@ -114,6 +114,39 @@ def test_two_portals_initial_sync_update_and_withdrawal(app, db_session, source_
     assert (last["created"], last["updated"], last["withdrawn"]) == (0, 0, 0)
 
 
+def test_a_re_snapshot_updates_only_what_changed(app, db_session, source_url, second_portal):
+    # Teaching and subtitle languages both: stored by position, they come back interleaved.
+    institution = make_institution("Polyglot University")
+    for n in range(3):
+        make_course(
+            f"Polyglot {n}",
+            institution=institution,
+            code=f"PG{n}",
+            teaching_languages=("ko", "en"),
+            subtitle_languages=("ja", "fr", "en"),
+            runs=1,
+        )
+    changed = make_course(
+        "Changing", institution=institution, code="CH1", teaching_languages=("vi",), runs=1
+    )
+    db_session.commit()
+    add_peer(second_portal, "Polyglot portal", source_url)
+    [first] = harvest(second_portal)
+    assert first["created"] == 5 and first["updated"] == 0
+
+    changed.translations[0].title = "Changed"
+    db_session.commit()
+    with second_portal.app_context():  # take the snapshot again, as after a 410
+        session.scalar(select(Peer).where(Peer.name == "Polyglot portal")).cursor = None
+        session.commit()
+    [again] = harvest(second_portal)
+    assert (again["created"], again["updated"], again["rejected"]) == (0, 1, 0)
+    with second_portal.app_context():
+        course = session.scalar(select(Course).where(Course.code == "PG0"))
+        assert course.teaching_languages == ["ko", "en"]
+        assert sorted(course.subtitle_languages) == ["en", "fr", "ja"]
+
+
 def test_federated_courses_are_not_republished_in_the_harvesters_feed(
     app, db_session, source_url, second_portal
 ):

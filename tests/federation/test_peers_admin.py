@@ -4,7 +4,7 @@ from flask import g
 from sqlalchemy import select
 
 from mooc_portal.db import utcnow
-from mooc_portal.federation.models import HarvestRun, Peer
+from mooc_portal.federation.models import HarvestRun, Peer, RejectedRecord
 from tests.factories import make_account
 
 
@@ -17,7 +17,17 @@ def test_administrators_register_peers_and_see_their_harvest_status(
                    last_error_at=utcnow())  # fmt: skip
     db_session.add(failing)
     db_session.flush()
-    db_session.add(HarvestRun(peer_id=failing.id, status="failed", rejected=3, created=1))
+    run = HarvestRun(peer_id=failing.id, status="failed", rejected=3, created=1)
+    db_session.add(run)
+    db_session.flush()
+    db_session.add(
+        RejectedRecord(
+            run_id=run.id,
+            resource_type="course",
+            resource_id="7b0e7a8e-2222-4c1e-9a55-000000000004",
+            reason="Unknown ISCED-F code <9999>.",
+        )
+    )
     db_session.flush()
     auth.login(admin.email)
     # pytest-flask's app context outlives the test client's requests, and with it the
@@ -28,6 +38,9 @@ def test_administrators_register_peers_and_see_their_harvest_status(
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "timed out" in text and "3 rejected" in text
+    # each rejected record of the latest run, with its reason (escaped: a peer wrote it)
+    assert "7b0e7a8e-2222-4c1e-9a55-000000000004" in text
+    assert "Unknown ISCED-F code &lt;9999&gt;." in text
 
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
     response = client.post(

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import base64
+import os
 import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from mooc_portal.xapi.credentials import create_credential
+from tests.conftest import POSTGRES_URL, postgres_unavailable_reason
 from tests.factories import make_account, make_institution
 
 VERSION = {"X-Experience-API-Version": "1.0.3"}
@@ -67,3 +71,26 @@ def statement(
         "object": {"objectType": "Activity", "id": activity},
         **extra,
     }
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_database(request, tmp_path):
+    """A database of its own for a live portal (what it writes is not rolled back)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'adl.sqlite3'}"
+        return
+    reason = postgres_unavailable_reason()
+    if reason:
+        if os.environ.get("MOOC_REQUIRE_POSTGRES"):
+            pytest.fail(f"MOOC_REQUIRE_POSTGRES is set but {reason}")
+        pytest.skip(reason)
+    name = f"mooc_adl_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -4,7 +4,7 @@ ADL suite and the real clients talk to."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +26,7 @@ class LivePortal:
     key: str
     secret: str
     institution_id: int
+    setup: Any = None
 
     @property
     def endpoint(self) -> str:
@@ -33,8 +34,11 @@ class LivePortal:
 
 
 @contextmanager
-def live_portal(database_url: str, **config: Any) -> Iterator[LivePortal]:
-    """Serve a portal on ``database_url`` (migrated here) in a thread until the block ends."""
+def live_portal(
+    database_url: str, setup: Callable[[Any], Any] | None = None, **config: Any
+) -> Iterator[LivePortal]:
+    """Serve a portal on ``database_url`` (migrated here) in a thread until the block ends;
+    ``setup(institution)`` builds more data first (its result is ``LivePortal.setup``)."""
     server_holder: dict[str, Any] = {}
     app = make_test_app(database_url, **config)
     with app.app_context():
@@ -44,6 +48,7 @@ def live_portal(database_url: str, **config: Any) -> Iterator[LivePortal]:
         manager = make_account(is_admin=True)
         credential, secret = create_credential(manager, institution, "Test client")
         key, institution_id = credential.key, institution.id
+        made = setup(institution) if setup is not None else None
         session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     server_holder["server"] = server
@@ -56,6 +61,7 @@ def live_portal(database_url: str, **config: Any) -> Iterator[LivePortal]:
             key=key,
             secret=secret,
             institution_id=institution_id,
+            setup=made,
         )
     finally:
         server.shutdown()

@@ -15,8 +15,10 @@ from mooc_portal.numbers import parse_whole_number
 
 
 def list_peers(actor: Any) -> list[Any]:
-    """Every peer with its latest harvest run (``peer.latest_run``), for the admin view."""
-    from mooc_portal.federation.models import HarvestRun, Peer
+    """Every peer with its latest harvest run (``peer.latest_run``) and the records that run
+    rejected, with their reasons (``peer.latest_rejections``), for the admin view (three
+    queries)."""
+    from mooc_portal.federation.models import HarvestRun, Peer, RejectedRecord
 
     require_admin(actor)
     peers = list(session.scalars(select(Peer).order_by(Peer.name)))
@@ -28,8 +30,17 @@ def list_peers(actor: Any) -> list[Any]:
             )
         )
     }
+    rejections: dict[int, list[RejectedRecord]] = {}
+    if latest:
+        for rejected in session.scalars(
+            select(RejectedRecord)
+            .where(RejectedRecord.run_id.in_([run.id for run in latest.values()]))
+            .order_by(RejectedRecord.id)
+        ):
+            rejections.setdefault(rejected.run_id, []).append(rejected)
     for peer in peers:
         peer.latest_run = latest.get(peer.id)
+        peer.latest_rejections = rejections.get(peer.latest_run.id, []) if peer.latest_run else []
     return peers
 
 
