@@ -9,8 +9,10 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from mooc_portal.accounts.permissions import require_admin
+from mooc_portal.catalog.models import Course
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput
+from mooc_portal.federation.models import FederatedOrigin
 from mooc_portal.numbers import parse_whole_number
 
 
@@ -125,3 +127,16 @@ def harvest_now(actor: Any, peer_id: int) -> bool:
 
         raise Conflict("This peer is paused: resume it before harvesting it.")
     return request_harvest(peer)
+
+
+def course_origin(course: Course) -> FederatedOrigin | None:
+    """Federation's record of a harvested course (peer, page, harvest time); None for this
+    portal's own. Other domains read ``Course.origin`` instead."""
+    return session.scalar(select(FederatedOrigin).where(FederatedOrigin.course_id == course.id))
+
+
+def institution_origin(institution_id: int) -> FederatedOrigin | None:
+    """Federation's record of a harvested institution; None for this portal's own partners."""
+    return session.scalar(
+        select(FederatedOrigin).where(FederatedOrigin.institution_id == institution_id)
+    )
