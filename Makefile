@@ -40,11 +40,12 @@ instance/credential_key: | $(VENV)/.installed
 
 # The demo's peer portal is a second `make run` on 127.0.0.1:5001: a private address, allowed
 # only here (MOOC_ALLOW_PRIVATE_PEERS, see docs/security.md).
+# The demo's mail (in the outbox) links to the same address the portal is served on.
+run: export MOOC_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: install instance/secret_key instance/credential_key
 	$(FLASK) db upgrade
 	$(FLASK) portal demo-data --if-empty
-	MOOC_ALLOW_PRIVATE_PEERS=true MOOC_PUBLIC_URL=$${MOOC_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
-		$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	MOOC_ALLOW_PRIVATE_PEERS=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-test node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .

@@ -29,10 +29,9 @@ _suppressed: ContextVar[bool] = ContextVar("mooc_mail_suppressed", default=False
 
 
 @contextmanager
-def mail_suppressed(suppressed: bool = True) -> Iterator[None]:
-    """Send no mail inside this block (made-up data such as the demo's needs none);
-    ``mail_suppressed(False)`` lets mail through again inside a suppressed block."""
-    token = _suppressed.set(suppressed)
+def mail_suppressed() -> Iterator[None]:
+    """Send no mail inside this block (made-up data such as the demo's needs none)."""
+    token = _suppressed.set(True)
     try:
         yield
     finally:

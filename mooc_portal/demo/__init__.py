@@ -51,6 +51,7 @@ from mooc_portal.demo.data import (
 from mooc_portal.demo.history import add_enrolment_history
 from mooc_portal.demo.learning import add_learning
 from mooc_portal.demo.peer import add_demo_peer
+from mooc_portal.demo.pictures import add_pictures
 from mooc_portal.demo.privacy import add_privacy
 from mooc_portal.demo.xapi import add_xapi
 from mooc_portal.errors import Conflict
@@ -408,6 +409,7 @@ STEPS: tuple[Callable[[DemoContext], None], ...] = (
     add_privacy,
     add_enrolment_history,
     add_xapi,
+    add_pictures,
 )
 """The loader's steps, in order. Append a step to add demo data for a new feature."""
 

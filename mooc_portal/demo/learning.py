@@ -5,7 +5,7 @@ external activities). The demo learners then enrol through the real services, so
 is what the portal itself would have stored: one learner in each enrolment state (pending,
 enrolled, waitlisted, rejected with its reason, withdrawn, completed), partial progress marked
 through the progress service, certificates issued on completion, one certificate revoked, and a
-run cancelled under three learners, who are told by mail and offered the course's open run.
+run cancelled under three learners, who are offered the course's open run.
 
 Enrolment runs on the real clock (the services check the enrolment window against it), so the
 runs are chosen by their availability now; with a demo clock far from today fewer fit, and the
@@ -35,7 +35,6 @@ from mooc_portal.certificates.services import revoke_certificate
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import ACTIVE_STATES, Enrollment
-from mooc_portal.mail import mail_suppressed
 from mooc_portal.progress import services as progress
 from mooc_portal.publishing import services as publishing
 from mooc_portal.publishing import validation
@@ -318,8 +317,9 @@ def _give_managers_work(
 
 def _cancel_a_run(courses: list[Course], learners: list[Account], admin: Account) -> None:
     """A course's second run is cancelled after three learners joined it (two seats taken, one
-    waiting): their enrolments end, and they are told by mail (in the outbox, unlike the rest
-    of the demo's made-up mail) with the course's run still open to them."""
+    waiting): their enrolments end and the cancellation mail is written for each (the
+    demo-data command sends made-up learners no mail); My learning offers them the course's
+    run still open."""
     chosen = learners[:1] + learners[3:5]
     if len(chosen) < 3:
         return
@@ -343,8 +343,7 @@ def _cancel_a_run(courses: list[Course], learners: list[Account], admin: Account
     run = _schedule(admin, course, 12, capacity=2)
     for learner in chosen:
         enrolment.enroll(run, learner, actor=learner)
-    with mail_suppressed(False):
-        publishing.cancel_run(admin, run)
+    publishing.cancel_run(admin, run)
 
 
 def _schedule(

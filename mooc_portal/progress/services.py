@@ -282,6 +282,13 @@ def mark_incomplete(enrollment: Enrollment, lesson: Lesson, *, actor: Account) -
     return progress_of(enrollment)
 
 
+def certificate_of(enrollment: Enrollment) -> Certificate | None:
+    """The certificate issued for a completed enrolment (None before, or without one)."""
+    if enrollment.state != S.COMPLETED:
+        return None
+    return session.scalar(select(Certificate).where(Certificate.enrollment_id == enrollment.id))
+
+
 def _require_learner(enrollment: Enrollment, actor: Account | None) -> None:
     if actor is None or actor.id != enrollment.account_id:
         raise NotFound(_("No such enrolment."))

@@ -65,6 +65,7 @@ def _space(enrollment: Any, lesson: Any) -> str:
         lesson=lesson,
         previous=previous,
         following=following,
+        certificate=services.certificate_of(enrollment),
     )
 
 
@@ -99,7 +100,14 @@ def _mark(run_uuid: str, lesson_uuid: str, *, done: bool) -> Any:
         flash(
             _("Marked as not complete (%(percent)d%% done).", percent=progress.percent), "success"
         )
-    return redirect(url_for(".lesson", run_uuid=run_uuid, lesson_uuid=lesson.uuid))
+    target = lesson
+    if done and enrollment.state != "completed":
+        # On to the next lesson not done yet, as a learner working through a course expects.
+        lessons = services.outline_of(enrollment.course_id).lessons
+        done_ids = services.completed_lesson_ids([enrollment.id])[enrollment.id]
+        index = next((i for i, x in enumerate(lessons) if x.id == lesson.id), -1)
+        target = next((x for x in lessons[index + 1 :] if x.id not in done_ids), lesson)
+    return redirect(url_for(".lesson", run_uuid=run_uuid, lesson_uuid=target.uuid))
 
 
 # -- figures ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ S3-compatible object store is not supported (docs/deployment.md).
 from __future__ import annotations
 
 import secrets
+from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
@@ -158,6 +159,50 @@ def image_data(name: str) -> tuple[bytes, str]:
     if path.is_file():
         return path.read_bytes(), content_type
     raise NotFound(_("No such image."))
+
+
+IMAGE_WIDTHS = (320, 640, 960)
+"""The widths a course image is offered in (``srcset``), so a phone loads a small one."""
+_VARIANT_CACHE_SIZE = 128
+
+
+def image_variant(name: str, width: int) -> tuple[bytes, str]:
+    """The stored image scaled down to ``width`` pixels wide (never up), same type.
+
+    A name's bytes never change, so each process keeps the variants it made (a bounded
+    cache); the browser and any proxy keep them for a year as they do the original."""
+    if width not in IMAGE_WIDTHS:
+        raise NotFound(_("No such image."))
+    data, content_type = image_data(name)
+    return _scaled(name, data, width), content_type
+
+
+def _scaled(name: str, data: bytes, width: int) -> bytes:
+    key = (name, width)
+    if key in _variants:
+        return _variants[key]
+    from PIL import Image
+
+    with Image.open(BytesIO(data)) as image:
+        if image.width <= width:
+            scaled = data
+        else:
+            height = max(1, round(image.height * width / image.width))
+            resized = image.resize((width, height), Image.Resampling.LANCZOS)
+            out = BytesIO()
+            kind = name.rpartition(".")[2]
+            if kind == "jpg":
+                resized.convert("RGB").save(out, "JPEG", quality=82, optimize=True)
+            else:
+                resized.save(out, "PNG" if kind == "png" else "WEBP", optimize=True)
+            scaled = out.getvalue()
+    if len(_variants) >= _VARIANT_CACHE_SIZE:
+        _variants.pop(next(iter(_variants)))
+    _variants[key] = scaled
+    return scaled
+
+
+_variants: dict[tuple[str, int], bytes] = {}
 
 
 def delete_image(name: str | None) -> None:

@@ -205,3 +205,20 @@ def test_partner_cancels_and_the_learner_sees_where_to_go(
 
     auth.login(c["finished"].account.email)  # a completed learner keeps the course space
     assert client.get(f"/learn/{c['run'].uuid}").status_code == 200
+
+
+def test_the_way_back_in_go_to_course_and_the_certificate(client, auth, course_with_learners):
+    """Issue 12, "The way back in": an enrolled learner's course page says "Go to course"; the
+    course space of a completed course links to the certificate."""
+    c = course_with_learners
+    auth.login(c["enrolled"].account.email)
+    detail = client.get(f"/courses/{c['course'].slug}").get_data(as_text=True)
+    assert f'href="/learn/{c["run"].uuid}">Go to course</a>' in detail
+    auth.logout()
+    auth.login(c["finished"].account.email)
+    space = client.get(f"/learn/{c['run'].uuid}").get_data(as_text=True)
+    code = session.scalar(
+        select(Certificate.code).where(Certificate.enrollment_id == c["finished"].id)
+    )
+    assert "You have completed this course." in space
+    assert f'href="/certificates/{code}">See your certificate</a>' in space

@@ -149,3 +149,39 @@ def test_a_refused_replacement_keeps_the_old_image_and_leaves_no_file(
     assert upload(client, auth, home["course"], b"not an image", "x.png").status_code == 400
     assert home["course"].image == first
     assert [p.name for p in media.iterdir()] == [first]
+
+
+def _jpeg(width=1200, height=675):
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (20, 90, 140)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_pictures_show_on_cards_home_and_institution_pages_in_every_size(client, app):
+    """Issue 12, "Pictures": the course's picture on the catalog cards, the home page and its
+    institution's page, offered at 320, 640 and 960 pixels (srcset) so a phone loads less."""
+    from PIL import Image
+
+    from mooc_portal.publishing import media as media_store
+    from tests.factories import make_course, make_run
+
+    course = make_course("Seas of Asia and Europe", credential="certificate")
+    make_run(course, enrollment_start_at=None)
+    course.image = media_store.store_image(io.BytesIO(_jpeg()))
+    session.commit()
+    src = f"/partner/media/{course.image}"
+    srcset = f"{src}?w=320 320w, {src}?w=640 640w, {src}?w=960 960w"
+    for path in ("/courses", f"/institutions/{course.institution.slug}"):
+        page = client.get(path).get_data(as_text=True)
+        assert f'srcset="{srcset}"' in page, path
+        assert 'class="card-picture"' in page and 'loading="lazy"' in page
+    detail = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert f'srcset="{srcset}"' in detail and 'class="course-image"' in detail
+    for width in (320, 640, 960):
+        served = client.get(f"{src}?w={width}")
+        assert served.status_code == 200 and served.headers["Content-Type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(served.data)).width == width
+    assert client.get(f"{src}?w=123").status_code == 404  # only the offered sizes
+    assert client.get(src).data == session.get(MediaFile, course.image).data

@@ -10,7 +10,7 @@ from mooc_portal.catalog.models import Course
 from mooc_portal.catalog.outline import Lesson, Module
 from mooc_portal.catalog.services import public_courses
 from mooc_portal.db import session
-from tests.factories import make_account  # noqa: F401
+from tests.factories import make_account
 from tests.progress.conftest import build_space, enrol
 
 
@@ -346,3 +346,13 @@ def test_outline_editor_speaks_the_staff_language_and_offers_only_possible_moves
     # Removing asks first (portal.js reads data-confirm; no inline script).
     assert 'data-confirm="Remove the module “Week 1” and its 2 lessons?"' in english
     assert 'data-confirm="Remove the lesson “Welcome”?"' in english
+
+
+def test_the_partner_area_shows_a_learner_the_way_on(client, auth, db_session):
+    learner = make_account()
+    db_session.commit()
+    auth.login(learner.email)
+    page = client.get("/partner/").get_data(as_text=True)
+    assert "You are not on the staff of any partner institution." in page
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    assert 'href="/my/learning"' in main and 'href="/courses"' in main

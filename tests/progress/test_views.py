@@ -44,7 +44,8 @@ def test_enrolled_learner_works_through_the_course_space(client, auth, space, le
 
     token = csrf(client, lesson_url(space, first))
     done = client.post(f"{lesson_url(space, first)}/complete", data={"csrf_token": token})
-    assert done.status_code == 302 and done.location.endswith(lesson_url(space, first))
+    # "Mark as complete" moves on to the next lesson (issue 12, "Lessons").
+    assert done.status_code == 302 and done.location.endswith(lesson_url(space, second))
     page = client.get(lesson_url(space, first)).get_data(as_text=True)
     assert "Marked as complete (33% done)." in page
     assert "Mark as not complete" in page and "33% complete (1 of 3 lessons)" in page

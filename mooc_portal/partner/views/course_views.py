@@ -213,7 +213,11 @@ def course_image(course_uuid: str) -> Any:
 
 @bp.route("/media/<name>")
 def course_image_file(name: str) -> Any:
-    data, content_type = media.image_data(name)
+    width = request.args.get("w", type=int)
+    if width is None:
+        data, content_type = media.image_data(name)
+    else:  # one of the smaller sizes of the srcset
+        data, content_type = media.image_variant(name, width)
     # A name is never reused for other bytes: caches may keep it for a year without asking.
     response = current_app.response_class(data, mimetype=content_type)
     response.set_etag(name)
