@@ -1,14 +1,14 @@
 """catalog origin: a harvested institution names its peer, a harvested course its page there
 
 Revision ID: 0015
-Revises: 0016
+Revises: 0021a
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0016"
+down_revision = "0021a"
 branch_labels = None
 depends_on = None
 

@@ -58,6 +58,15 @@ class DeliveryMode(StrEnum):
     BLENDED = "blended"
 
 
+class Assessment(StrEnum):
+    """How a course's learning is assessed before its credential is given."""
+
+    NONE = "none"
+    AUTOMATED = "automated"
+    PROCTORED = "proctored"
+    SUPERVISED_ON_SITE = "supervised_on_site"
+
+
 class LanguageKind(StrEnum):
     TEACHING = "teaching"
     SUBTITLE = "subtitle"
@@ -166,6 +175,9 @@ class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
         lazy="selectin",
         order_by="CourseRun.start_at",
     )
+    recognition: Mapped[CourseRecognition | None] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", uselist=False
+    )
 
     def text(self, field: str, language: str) -> LocalizedText:
         return localized(self.translations, field, language, self.original_language)
@@ -220,6 +232,51 @@ class CourseTranslation(Base):
     learning_outcomes: Mapped[str | None] = mapped_column(Text)
 
     course: Mapped[Course] = relationship(back_populates="translations")
+
+
+class CourseRecognition(Base):
+    """What recognising a course's credential needs (the European approach to
+    micro-credentials, the ASEM recognition discussion), and whom the course is for.
+
+    ``workload_hours`` is the whole notional learning time; ECTS credits stay on the course
+    (with its credential). ``eqf_level`` is the European Qualifications Framework level (1-8);
+    ``national_framework`` names the national framework and the level in it (e.g. "Korean
+    Qualifications Framework, level 6"). ``quality_assurance`` names the body that reviewed the
+    course. ``stackable``: the credential counts toward a larger one. The marks ``tvet``,
+    ``lifelong_learning`` and ``with_industry`` say the course is technical and vocational, made
+    for lifelong learners, or made with industry partners.
+    """
+
+    __tablename__ = "mooc_course_recognition"
+    __table_args__ = (
+        CheckConstraint(f"assessment IN ({_values(Assessment)})", name="assessment"),
+        CheckConstraint("eqf_level IS NULL OR eqf_level BETWEEN 1 AND 8", name="eqf_level"),
+        CheckConstraint("workload_hours IS NULL OR workload_hours > 0", name="workload_positive"),
+    )
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_course.id", ondelete="CASCADE"), primary_key=True
+    )
+    workload_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    eqf_level: Mapped[int | None] = mapped_column(Integer)
+    national_framework: Mapped[str | None] = mapped_column(String(200))
+    assessment: Mapped[str] = mapped_column(String(20), default=Assessment.NONE)
+    identity_check: Mapped[bool] = mapped_column(Boolean, default=False)
+    quality_assurance: Mapped[str | None] = mapped_column(String(200))
+    prerequisites: Mapped[str | None] = mapped_column(Text)
+    stackable: Mapped[bool] = mapped_column(Boolean, default=False)
+    tvet: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    lifelong_learning: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    with_industry: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    @property
+    def audiences(self) -> list[str]:
+        """The audience and type marks set, in a fixed order."""
+        return [name for name in AUDIENCES if getattr(self, name)]
+
+
+AUDIENCES = ("tvet", "lifelong_learning", "with_industry")
+"""The audience and type marks of a course (columns of :class:`CourseRecognition`)."""
 
 
 class CourseLanguage(Base):
