@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from flask_wtf import FlaskForm
 
 from mooc_portal.errors import PortalError
+from mooc_portal.transaction import no_commit
 
 _STATUS = "mooc_service_error_status"
 WAIT = 429
@@ -35,7 +36,9 @@ WAIT = 429
 
 
 def show_service_error(form: FlaskForm, error: PortalError) -> int:
-    """Show a service's error at the field it names, else above the form; its status."""
+    """Show a service's error at the field it names, else above the form; its status. Nothing
+    of the refused attempt is committed (:func:`mooc_portal.transaction.no_commit`)."""
+    no_commit()
     target = getattr(form, error.field, None) if error.field else None
     if target is not None and hasattr(target, "errors"):
         # WTForms leaves a field's errors a tuple until the field has been validated.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -9,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -16,7 +18,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.catalog.availability import Availability, course_availability, run_availability
@@ -68,6 +72,13 @@ class LanguageKind(StrEnum):
     SUBTITLE = "subtitle"
 
 
+def course_is_public(status: str | None, institution_active: bool | None) -> bool:
+    """A course is public when it is published by an active institution (``None``: a new
+    institution's ``active`` before its flush gives it the default, true). Used through
+    :attr:`Course.is_public`; the change feed asks it of the values before a flush too."""
+    return status == CourseStatus.PUBLISHED and institution_active is not False
+
+
 def _values(enum: type[StrEnum]) -> str:
     return ", ".join(f"'{member.value}'" for member in enum)
 
@@ -97,6 +108,15 @@ class CourseLanguagesMixin:
     def subtitle_languages(self) -> list[str]:
         languages = self.languages  # type: ignore[attr-defined]
         return [lang.language for lang in languages if lang.kind == LanguageKind.SUBTITLE]
+
+
+@dataclass(frozen=True, slots=True)
+class CourseOrigin:
+    """A harvested course's source: the peer portal's name, and its page there (enrol there;
+    never edited here). See :attr:`Course.origin`."""
+
+    peer_name: str
+    url: str | None
 
 
 class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
@@ -136,6 +156,8 @@ class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
     accessibility_statement: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=CourseStatus.DRAFT, index=True)
     published_at: Mapped[datetime | None]
+    # A harvested course's page on its own portal, where learners enrol (see ``origin``).
+    origin_url: Mapped[str | None] = mapped_column(String(500))
 
     institution: Mapped[Institution] = relationship(back_populates="courses", lazy="joined")
     translations: Mapped[list[CourseTranslation]] = relationship(
@@ -160,9 +182,29 @@ class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
     def text(self, field: str, language: str) -> LocalizedText:
         return localized(self.translations, field, language, self.original_language)
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
-        return self.status == CourseStatus.PUBLISHED and self.institution.active
+        """Whether visitors, search, enrolment and the change feed see the course: the one
+        definition, on an instance and in SQL (``select(Course).where(Course.is_public)``)."""
+        institution = self.institution
+        return institution is not None and course_is_public(self.status, institution.active)
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls) -> ColumnElement[bool]:
+        return and_(
+            cls.status == CourseStatus.PUBLISHED,
+            cls.institution.has(Institution.active.is_(True)),
+        )
+
+    @property
+    def origin(self) -> CourseOrigin | None:
+        """Where a harvested course comes from; None for this portal's own courses. A course
+        is harvested with its institution (``Institution.harvested_from``)."""
+        institution = self.institution
+        if institution is None or institution.harvested_from is None:
+            return None
+        return CourseOrigin(peer_name=institution.harvested_from, url=self.origin_url)
 
     def availability(self, now: datetime | None = None) -> Availability:
         """The state of the course's most useful run."""

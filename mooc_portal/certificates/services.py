@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import Flask, current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -122,7 +122,9 @@ def withdraw_certificate(enrollment: Enrollment) -> Certificate | None:
     return certificate
 
 
-enrolment_changed.connect(_on_enrolment_changed)
+def install_certificate_issuing(app: Flask) -> None:
+    """Issue the certificate when one of ``app``'s enrolments is completed (``init_app``)."""
+    enrolment_changed.connect(_on_enrolment_changed, sender=app)
 
 
 def get_certificate(code: str) -> Certificate:

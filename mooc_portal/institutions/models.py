@@ -57,6 +57,10 @@ class Institution(PublicIdMixin, TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(
         String(20), default=InstitutionKind.UNIVERSITY, server_default="university"
     )
+    # The name of the peer portal this institution (and so each of its courses) was harvested
+    # from; None for this portal's own partners. Federation writes it; everyone else only
+    # reads it (a harvested institution is changed on its own portal only).
+    harvested_from: Mapped[str | None] = mapped_column(String(200))
 
     translations: Mapped[list[InstitutionTranslation]] = relationship(
         back_populates="institution", cascade="all, delete-orphan", lazy="selectin"

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -141,9 +142,13 @@ def _check_at_login(_sender: Any, **_kwargs: Any) -> None:
 
 
 def install_privacy_checks(portal: Blueprint) -> None:
-    """Called by ``build_blueprint``: the notice check before each page, reset at log-in."""
+    """Called by ``build_blueprint``: the notice check before each page."""
     portal.before_request(require_current_notice)
-    user_logged_in.connect(_check_at_login)
+
+
+def install_login_check(app: Flask) -> None:
+    """Called by ``init_app``: the check is reset when someone logs in to ``app``."""
+    user_logged_in.connect(_check_at_login, sender=app)
 
 
 def registration_notice_version() -> int | None:

@@ -20,7 +20,6 @@ from mooc_portal.admin.forms import AuditFilterForm
 from mooc_portal.audit.services import AuditFilter, list_audit_entries
 from mooc_portal.catalog.services import course_page
 from mooc_portal.errors import InvalidInput, PortalError
-from mooc_portal.federation.services import institution_origins
 from mooc_portal.forms import form_status, service_errors_shown_on, show_service_error
 from mooc_portal.numbers import parse_whole_number
 from mooc_portal.partner.forms import (
@@ -141,7 +140,6 @@ def institutions() -> str:
     return render_template(
         "mooc_portal/admin/institutions.html",
         institutions=listed,
-        origins=institution_origins([i.id for i in listed]),
         confirm=ConfirmForm(),
     )
 
