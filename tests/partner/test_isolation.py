@@ -30,6 +30,7 @@ def partner_urls(app, home):
         "lesson_uuid": str(home["lesson"].uuid),
         "language": "en",
         "account_uuid": str(home["editor"].uuid),
+        "kind": "csv",
     }
     urls = []
     adapter = app.url_map.bind("localhost")
