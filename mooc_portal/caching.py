@@ -84,7 +84,6 @@ def install_caching(app: Flask) -> Cache:
         config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=2000)
     cache = Cache(config=config)
     cache.init_app(app, config=config)
-    _install_listeners()
     return cache
 
 
@@ -312,13 +311,13 @@ def _bump(sequence: int | None) -> None:
             bump_generation(sequence=sequence)
 
 
-_installed = False
-
-
-def _install_listeners() -> None:
-    global _installed
-    if not _installed:
-        event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
-        _installed = True
+def install_cache_invalidation(session_class: type[Session]) -> None:
+    """Bump the cache's generation after the portal's sessions change what pages show
+    (``init_app`` calls it with the portal's session class; idempotent)."""
+    for name, listener in (
+        ("after_flush", _after_flush),
+        ("after_commit", _after_commit),
+        ("after_rollback", _after_rollback),
+    ):
+        if not event.contains(session_class, name, listener):
+            event.listen(session_class, name, listener)

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import DateTime, MetaData, Uuid
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -74,6 +74,13 @@ def get_session() -> Session:
 
 
 session: Session = LocalProxy(get_session)  # type: ignore[assignment]
+
+
+def portal_session_class(app: Flask) -> type[Session]:
+    """The class of the sessions ``app``'s ``db.session`` makes: what the portal's event
+    listeners are bound to (``sessionmaker`` gives each factory a class of its own)."""
+    scoped = app.extensions["sqlalchemy"].session
+    return scoped.session_factory.class_  # type: ignore[no-any-return]
 
 
 def refresh_statistics() -> None:

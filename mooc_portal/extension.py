@@ -18,7 +18,7 @@ from sqlalchemy import event
 
 from mooc_portal import config as portal_config
 from mooc_portal import security
-from mooc_portal.db import engine_options
+from mooc_portal.db import engine_options, portal_session_class
 from mooc_portal.resources import resource_dir
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,6 @@ class MoocPortal:
         portal_config.apply_defaults(app.config)
         portal_config.check_required(app.config, testing=app.testing)
         owns_database = _ensure_database(app)
-        from mooc_portal.catalog.entries import install_entry_maintenance
-
-        install_entry_maintenance()
         owns_login = _ensure_login(app)
         _ensure_babel(app)
         app.extensions["mooc_portal"] = state = PortalState(
@@ -72,19 +69,43 @@ class MoocPortal:
         prefix = self.url_prefix if self.url_prefix is not None else app.config["MOOC_URL_PREFIX"]
         app.extensions["mooc_portal"].extras["url_prefix"] = prefix or ""
         app.register_blueprint(build_blueprint(), url_prefix=prefix or None)
+        from mooc_portal.transaction import install_request_transaction
+
+        install_request_transaction(app)
         from mooc_portal import operations
 
         operations.init_app(app, state.extras)
         security.install(app)
+        _install_listeners(app)
         from mooc_portal.cli import portal_cli
-        from mooc_portal.jobs.services import install_outbox_listeners
-
-        install_outbox_listeners()
-        from mooc_portal.xapi.services import install_receivers
-
-        install_receivers()
 
         app.cli.add_command(portal_cli)
+
+
+def _install_listeners(app: Flask) -> None:
+    """Every event listener and signal receiver of the portal, and only here.
+
+    Session events go to the class of the portal's sessions (``db.session``'s: the host's
+    Flask-SQLAlchemy session when the portal uses the host's database), so another session in
+    the process (a host's second engine, a script's) is left alone; signal receivers listen to
+    this app only. Importing a portal module installs nothing.
+    """
+    from mooc_portal.caching import install_cache_invalidation
+    from mooc_portal.catalog.entries import install_entry_maintenance
+    from mooc_portal.certificates.services import install_certificate_issuing
+    from mooc_portal.federation.changes import install_change_tracking
+    from mooc_portal.jobs.services import install_outbox_listeners
+    from mooc_portal.privacy.views import install_login_check
+    from mooc_portal.xapi.services import install_receivers
+
+    session_class = portal_session_class(app)
+    install_entry_maintenance(session_class)
+    install_change_tracking(session_class)
+    install_cache_invalidation(session_class)
+    install_outbox_listeners(session_class)
+    install_certificate_issuing(app)
+    install_login_check(app)
+    install_receivers(app)
 
 
 def _ensure_database(app: Flask) -> bool:

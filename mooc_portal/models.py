@@ -5,6 +5,7 @@ from mooc_portal.audit.models import AuditEntry
 from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
+    CourseRecognition,
     CourseRun,
     CourseSearchDocument,
     CourseSubject,
@@ -59,6 +60,7 @@ __all__ = [
     "ChangeFeedHorizon",
     "Course",
     "CourseLanguage",
+    "CourseRecognition",
     "CourseRun",
     "CourseSearchDocument",
     "CourseSubject",

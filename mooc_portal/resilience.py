@@ -84,6 +84,7 @@ def handle_database_error(error: Exception) -> Any:
     if request.method in SAFE_METHODS and lost and attempts < READ_ATTEMPTS:
         # A live connection was lost (not refused): the pool reconnects, the read runs again.
         g.mooc_database_attempts = attempts + 1
+        g.pop("mooc_view_raised", None)  # mooc_portal.transaction: this run starts afresh
         log.warning(
             "Database connection lost during %s %s; reading again", request.method, request.path
         )

@@ -13,6 +13,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -35,7 +36,8 @@ from mooc_portal.db import session as db_session
 from mooc_portal.errors import PortalError
 from mooc_portal.i18n import LocalizedText, country_name, language_name, own_language_name
 from mooc_portal.reference import subject_label
-from mooc_portal.resilience import commit_request, database_down, handle_database_error
+from mooc_portal.resilience import database_down, handle_database_error
+from mooc_portal.transaction import end_request
 from mooc_portal.urls import absolute_url, external_url
 
 bp = Blueprint("web", __name__)
@@ -119,10 +121,16 @@ def own_language_name_filter(tag: str) -> str:
 
 @bp.app_template_filter("mooc_markdown")
 def markdown_filter(text: str | None) -> Any:
-    """Markdown written by partner staff, as sanitised HTML."""
-    from mooc_portal.publishing.outline import render_markdown
+    """Markdown written by partner staff, as sanitised HTML; images only from the portal's own
+    media, as this request sees its address."""
+    from mooc_portal.publishing.outline import OwnMedia, render_markdown
 
-    return render_markdown(text)
+    if not has_request_context():  # no address to trust: no image at all
+        return render_markdown(text)
+    media = OwnMedia(
+        prefix=url_for("portal.partner.course_image_file", name="x")[:-1], host=request.host
+    )
+    return render_markdown(text, media)
 
 
 @bp.app_template_filter("mooc_datetime_tz")
@@ -279,15 +287,6 @@ def handle_portal_error(error: PortalError) -> Any:
     return render_error(error.status, error.message)
 
 
-def commit_on_success(response: Any) -> Any:
-    """One commit per request: what the services flushed is kept only when the view succeeded."""
-    if response.status_code < 400:
-        return commit_request(response)
-    else:
-        db_session.rollback()
-    return response
-
-
 def install_page_handlers(portal: Blueprint) -> None:
     portal.context_processor(portal_context)
     portal.register_error_handler(PortalError, handle_portal_error)
@@ -295,7 +294,7 @@ def install_page_handlers(portal: Blueprint) -> None:
         portal.register_error_handler(code, handle_http_error)
     for error in (OperationalError, PoolTimeoutError):
         portal.register_error_handler(error, handle_database_error)
-    portal.after_request(commit_on_success)
+    portal.after_request(end_request)
 
 
 def install_app_error_pages(app: Flask) -> None:

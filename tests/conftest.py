@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from mooc_portal import create_app
+from mooc_portal.db import portal_session_class
 from mooc_portal.migrate import upgrade_database
 
 POSTGRES_URL = os.environ.get(
@@ -175,7 +176,11 @@ def rolled_back(app: Flask) -> Iterator[None]:
     transaction = connection.begin()
     original = db.session
     db.session = scoped_session(
-        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", class_=Session),
+        sessionmaker(
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+            class_=rolled_back_session_class(app),
+        ),
         scopefunc=_app_ctx_id,
     )
     try:
@@ -184,6 +189,24 @@ def rolled_back(app: Flask) -> Iterator[None]:
         db.session = original
         transaction.rollback()
         connection.close()
+
+
+def rolled_back_session_class(app: Flask) -> type[Session]:
+    """A session class bound to the test's connection that is still one of the portal's
+    sessions: a subclass of ``db.session``'s class, so the listeners ``init_app`` bound to it
+    (change feed, catalog entries, cache, outbox) run for the test's sessions too."""
+    portal_class = portal_session_class(app)
+    db = app.extensions["sqlalchemy"]
+
+    class RolledBackSession(portal_class):  # type: ignore[misc,valid-type]
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(db=db, **kwargs)
+
+        def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+            # The test's connection, not the engine Flask-SQLAlchemy's get_bind would pick.
+            return Session.get_bind(self, *args, **kwargs)
+
+    return RolledBackSession
 
 
 @pytest.fixture

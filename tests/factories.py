@@ -174,7 +174,9 @@ def make_federated_course(
         session.add(peer)
         session.flush()
     institution = fields.pop("institution", None) or make_institution()
+    institution.harvested_from = peer_name
     course = make_course(title, institution=institution, **fields)
+    course.origin_url = f"https://peer.example.org/courses/{course.id}"
     for kind, column, id_ in (
         (ResourceType.INSTITUTION, "institution_id", institution.id),
         (ResourceType.COURSE, "course_id", course.id),

@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask, redirect, request
@@ -18,7 +19,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from mooc_portal import MoocPortal
 from mooc_portal.accounts.models import Account
@@ -222,3 +223,343 @@ def test_static_files_and_templates_are_found_and_the_host_can_override_one(host
     assert "/mooc/static/portal/css/portal.css" in home  # the portal's base.html is used
     courses = client.get("/mooc/courses").get_data(as_text=True)
     assert 'class="site-header"' in courses
+
+
+# The portal's listeners stay on the portal's session -----------------------------------------
+
+
+class OtherBase(DeclarativeBase):
+    pass
+
+
+class Note(OtherBase):
+    """A model of something else in the host's process: its own base, engine and session."""
+
+    __tablename__ = "note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(200))
+
+
+SESSION_EVENTS = (
+    "before_flush",
+    "after_flush",
+    "after_flush_postexec",
+    "after_commit",
+    "after_rollback",
+    "after_soft_rollback",
+)
+
+
+def portal_side_effects() -> dict[str, object]:
+    """What the portal's listeners write or change: counted in the portal's own tables."""
+    from mooc_portal.caching import catalog_version
+    from mooc_portal.catalog.models import CatalogEntry
+    from mooc_portal.certificates.models import Certificate
+    from mooc_portal.federation.models import ChangeEntry
+    from mooc_portal.jobs.models import OutboxJob
+
+    counts: dict[str, object] = {
+        model.__name__: host_db.session.scalar(select(func.count()).select_from(model))
+        for model in (ChangeEntry, OutboxJob, Certificate, CatalogEntry)
+    }
+    counts["cache version"] = catalog_version()
+    return counts
+
+
+def test_another_session_in_the_host_process_is_left_alone(host, tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    OtherBase.metadata.create_all(engine)
+    other_session_class = sessionmaker(engine)
+    with host.app_context():
+        make_course("Mekong River Ecology", runs=1)
+        host_db.session.commit()
+        before = portal_side_effects()
+        with other_session_class() as other:
+            other.add(Note(text="nothing to do with the portal"))
+            other.flush()
+            other.commit()
+            note = other.scalars(select(Note)).one()
+            note.text = "changed"
+            other.commit()
+            other.delete(note)
+            other.flush()
+            other.rollback()
+            # The portal wrote nothing into the host's session and listens to none of its events.
+            assert other.info == {}
+            listeners = {name: len(getattr(other.dispatch, name)) for name in SESSION_EVENTS}
+            assert listeners == dict.fromkeys(SESSION_EVENTS, 0)
+        assert portal_side_effects() == before
+    engine.dispose()
+
+
+def test_the_portals_own_writes_in_the_host_still_feed_catalog_and_certificates(host):
+    from datetime import timedelta
+
+    from mooc_portal.catalog.models import CatalogEntry
+    from mooc_portal.certificates.models import Certificate
+    from mooc_portal.db import utcnow
+    from mooc_portal.enrollment import services as enrolment
+    from mooc_portal.federation.models import ChangeEntry
+    from tests.factories import make_account, make_run
+
+    with host.test_request_context():
+        course = make_course("Ocean Science", credential="certificate")
+        run = make_run(course, enrollment_start_at=utcnow() - timedelta(days=1))
+        learner = make_account(display_name="Min-ji Park")
+        enrollment = enrolment.enroll(run, learner, actor=learner)
+        enrolment.complete(enrollment, actor=None)
+        host_db.session.commit()
+        changes = host_db.session.scalars(select(ChangeEntry.resource_uuid)).all()
+        assert course.uuid in changes
+        assert host_db.session.scalar(select(CatalogEntry.course_id)) == course.id
+        certificate = host_db.session.scalars(select(Certificate)).one()
+        assert certificate.course_title == "Ocean Science"
+    found = host.test_client().get("/mooc/courses?q=Ocean")
+    assert found.status_code == 200 and "Ocean Science" in found.get_data(as_text=True)
+
+
+IMPORT_EVERYTHING = """
+import importlib, pkgutil, sys
+import flask_login
+from sqlalchemy.orm import Session
+import mooc_portal
+from mooc_portal import signals
+
+for module in pkgutil.walk_packages(mooc_portal.__path__, "mooc_portal."):
+    importlib.import_module(module.name)
+events = ("before_flush", "after_flush", "after_flush_postexec", "after_commit",
+          "after_rollback", "after_soft_rollback")
+any_session = Session()
+leaks = [f"Session.{name}" for name in events if len(getattr(any_session.dispatch, name))]
+named = [*vars(signals).items(), ("user_logged_in", flask_login.user_logged_in)]
+leaks += [name for name, signal in named if getattr(signal, "receivers", None)]
+print(" ".join(leaks) or "nothing")
+"""
+
+
+def test_importing_the_portal_installs_no_listener_and_no_receiver():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_EVERYTHING],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "MOOC_ENV": "testing"},
+    )
+    assert result.stdout.strip() == "nothing"
+
+
+# A host with its own frame, macros and filters ----------------------------------------------
+
+HOST_TEMPLATES = {
+    "base.html": "<!doctype html><title>HOST FRAME</title>{% block content %}{% endblock %}",
+    "_macros.html": (
+        "{% macro localized(text) %}HOST MACRO{% endmacro %}"
+        "{% macro field(f) %}HOST MACRO{% endmacro %}"
+        "{% macro lesson_content(lesson) %}HOST MACRO{% endmacro %}"
+    ),
+}
+HOST_NAMES = ("markdown", "datetime_tz", "language_name", "country_name", "json")
+
+
+def portal_host(database_url: str, root: Path | None) -> Flask:
+    """A host that leaves database and login to the portal; with ``root``, a host that has its
+    own ``base.html``, ``_macros.html`` and Jinja filters and globals of the common names."""
+    options = {"template_folder": str(root)} if root is not None else {}
+    app = Flask("decorated_host" if root else "plain_host", **options)
+    app.config.update(
+        SECRET_KEY="host-secret",
+        TESTING=True,
+        MOOC_ENV="testing",
+        MOOC_DATABASE_URL=database_url,
+    )
+    if root is not None:
+        root.mkdir(parents=True, exist_ok=True)
+        for name, text in HOST_TEMPLATES.items():
+            (root / name).write_text(text)
+        for name in HOST_NAMES:
+            app.add_template_filter(lambda *_args, **_kw: "HOST FILTER", name)
+        app.add_template_global(lambda: "xx", "current_language")
+    MoocPortal(app, url_prefix="/mooc")
+    return app
+
+
+def _create_database(backend: str, root: Path) -> tuple[str, str | None]:
+    if backend == "sqlite":
+        return f"sqlite:///{root / 'pages.sqlite3'}", None
+    reason = postgres_unavailable_reason()
+    if reason:
+        if os.environ.get("MOOC_REQUIRE_POSTGRES"):
+            pytest.fail(f"MOOC_REQUIRE_POSTGRES is set but {reason}")
+        pytest.skip(reason)
+    name = f"mooc_pages_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), name
+
+
+def describe_pages() -> dict[str, list[str]]:
+    """A path of every page type of the demo portal, by who looks at it."""
+    from mooc_portal.accounts.models import Account, Membership
+    from mooc_portal.catalog.models import Course
+    from mooc_portal.certificates.models import Certificate
+    from mooc_portal.demo import demo_email
+    from mooc_portal.enrollment.models import Enrollment
+    from mooc_portal.federation.models import FederatedOrigin
+    from mooc_portal.institutions.models import Institution
+    from mooc_portal.progress import services as progress
+
+    db = host_db_session()
+    harvested = set(db.scalars(select(FederatedOrigin.course_id)))
+    courses = [c for c in db.scalars(select(Course).order_by(Course.slug)) if c.is_public]
+    own = next(c for c in courses if c.id not in harvested)
+    peer = next(c for c in courses if c.id in harvested)
+    institution = db.scalar(select(Institution).where(Institution.id == own.institution_id))
+    code = db.scalar(select(Certificate.code).order_by(Certificate.id))
+    learner_paths: list[str] = []
+    for enrollment in db.scalars(
+        select(Enrollment).where(Enrollment.state == "enrolled").order_by(Enrollment.id)
+    ):
+        lessons = progress.outline_of(enrollment.course_id).lessons
+        if lessons and progress.has_started(enrollment.run):
+            learner = enrollment.account.email
+            learn = f"/learn/{enrollment.run.uuid}"
+            learner_paths = [learn, f"{learn}/lessons/{lessons[0].uuid}"]
+            break
+    membership = db.scalar(
+        select(Membership).where(Membership.role == "manager").order_by(Membership.id)
+    )
+    managed = db.scalar(
+        select(Course).where(Course.institution_id == membership.institution_id).order_by(Course.id)
+    )
+    return {
+        "": [
+            "/",
+            "/courses",
+            f"/courses?q={own.text('title', 'en').text.split()[0]}",
+            f"/courses/{own.slug}",
+            f"/courses/{peer.slug}",
+            "/courses/no-such-course",
+            "/institutions",
+            f"/institutions/{institution.slug}",
+            "/account/login",
+            "/account/register",
+            "/privacy",
+            f"/certificates/{code}",
+        ],
+        learner: [
+            "/my/learning",
+            "/my/enrolments",
+            "/account/",
+            "/account/my-data",
+            *learner_paths,
+        ],
+        db.get(Account, membership.account_id).email: [
+            "/partner/",
+            f"/partner/{membership.institution.slug}/",
+            f"/partner/courses/{managed.uuid}/",
+            f"/partner/courses/{managed.uuid}/preview",
+        ],
+        demo_email("admin"): ["/admin/", "/admin/institutions", "/admin/audit"],
+    }
+
+
+def host_db_session() -> Any:
+    from mooc_portal.db import session
+
+    return session
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def two_hosts(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Flask, Flask, dict[str, list[str]]]]:
+    """The demo portal's database, served by a plain host and by a host with its own frame."""
+    from mooc_portal.demo import load_demo_data
+
+    root = tmp_path_factory.mktemp(f"pages-{request.param}")
+    url, pg_name = _create_database(request.param, root)
+    plain = portal_host(url, None)
+    decorated = portal_host(url, root / "host_templates")
+    try:
+        with plain.test_request_context():
+            upgrade_database()
+            load_demo_data()
+            host_db_session().commit()
+            pages = describe_pages()
+        yield plain, decorated, pages
+    finally:
+        for app in (plain, decorated):
+            with app.app_context():
+                app.extensions["sqlalchemy"].engine.dispose()
+        if pg_name:
+            admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def logged_in(app: Flask, email: str) -> Any:
+    import re
+
+    from mooc_portal.demo import DEMO_PASSWORD
+
+    client = app.test_client()
+    if email:
+        form = client.get("/mooc/account/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form)
+        assert token
+        answer = client.post(
+            "/mooc/account/login",
+            data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token.group(1)},
+        )
+        assert answer.status_code == 302, f"could not log in as {email}"
+    return client
+
+
+def comparable(page: str) -> str:
+    """A page without what differs between two sessions (CSRF tokens, nonces)."""
+    import re
+
+    page = re.sub(r'(name="csrf_token" (?:type="hidden" )?value=")[^"]+"', r'\1"', page)
+    page = re.sub(r'(<meta name="csrf-token" content=")[^"]+"', r'\1"', page)
+    return re.sub(r'nonce="[^"]+"', 'nonce=""', page)
+
+
+def test_a_host_with_its_own_frame_macros_and_filters_renders_every_page_as_before(two_hosts):
+    plain, decorated, pages = two_hosts
+    seen = 0
+    for email, paths in pages.items():
+        clients = [logged_in(app, email) for app in (plain, decorated)]
+        for path in paths:
+            expected, answered = (client.get(f"/mooc{path}") for client in clients)
+            assert answered.status_code == expected.status_code, path
+            assert expected.status_code in (200, 302, 404), (path, expected.status_code)
+            page = answered.get_data(as_text=True)
+            assert "HOST" not in page, path
+            if answered.status_code != 302:
+                assert 'class="site-header"' in page, path
+            assert comparable(page) == comparable(expected.get_data(as_text=True)), path
+            seen += 1
+    assert seen >= 25
+
+
+def test_a_host_replaces_the_portals_frame_on_purpose(host, tmp_path):
+    frame = tmp_path / "host_templates" / "mooc_portal" / "base.html"
+    frame.parent.mkdir(parents=True)
+    frame.write_text(
+        "<!doctype html><title>{% block title %}{% endblock %}</title>"
+        "<header>The host's own frame</header><main>{% block main %}{% endblock %}</main>"
+    )
+    with host.app_context():
+        make_course("Mekong River Ecology", runs=1)
+        host_db.session.commit()
+    page = host.test_client().get("/mooc/courses").get_data(as_text=True)
+    assert "The host's own frame" in page and 'class="site-header"' not in page
+    assert "Mekong River Ecology" in page

@@ -26,6 +26,7 @@ from mooc_portal.accounts.forms import (
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.errors import PortalError, TooManyAttempts
 from mooc_portal.privacy.views import record_registration_notice
+from mooc_portal.transaction import no_commit
 from mooc_portal.web import require_csrf, safe_next_url
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -68,13 +69,15 @@ def login() -> Any:
                 form.email.data, form.password.data, remote_addr=request.remote_addr
             )
         except TooManyAttempts as error:
+            no_commit()
             form.password.errors.append(error.message)
             status = error.status
         else:
             if account is not None:
                 login_user(account, remember=form.remember.data)
                 return redirect(next_url)
-            # 200, not 4xx: the failed attempt must be committed to count towards throttling.
+            # The failed attempt authenticate() recorded is committed: it counts towards
+            # the throttle.
             form.password.errors.append(_("E-mail address or password is not correct."))
     return render_template("mooc_portal/accounts/login.html", form=form, next=_next_param()), status
 
@@ -289,7 +292,9 @@ def _validate(form: FlaskForm) -> tuple[bool, int]:
 
 
 def _show_error(form: FlaskForm, error: PortalError) -> int:
-    """Put a service's error at its field (or at the top of the form); return its status."""
+    """Put a service's error at its field (or at the top of the form); return its status.
+    Nothing of the refused attempt is committed."""
+    no_commit()
     target = getattr(form, error.field, None) if error.field else None
     if target is not None:
         target.errors.append(error.message)

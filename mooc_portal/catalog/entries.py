@@ -30,7 +30,6 @@ from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
     CourseRun,
-    CourseStatus,
     CourseSubject,
     LanguageKind,
 )
@@ -93,8 +92,7 @@ def _refresh(
         .join(Institution, Institution.id == Course.institution_id)
         .where(
             Course.id.in_([i for i in ids if i not in gone]),
-            Course.status == CourseStatus.PUBLISHED,
-            Institution.active.is_(True),
+            Course.is_public,
         )
     ).all()
     public = [c.id for c in courses]
@@ -258,13 +256,13 @@ def _after_flush(session: Session, _context: Any) -> None:
         refresh_entries(connection, ids)
 
 
-def install_entry_maintenance() -> None:
-    """Listen on every ORM session's flushes (idempotent; called by ``init_app``).
+def install_entry_maintenance(session_class: type[Session]) -> None:
+    """Listen on the flushes of the portal's sessions (idempotent; called by ``init_app``).
 
-    On the ``Session`` class, not one session object: a host's session, and the sessions tests
-    make per transaction, must keep the entries in step too. Only the portal's catalog objects
-    cause any work.
+    On the class of ``db.session``'s sessions (the host's Flask-SQLAlchemy session when the
+    portal is mounted in a host with one), so every request, job and command keeps the entries
+    in step, and a host's other sessions are left alone.
     """
-    if not event.contains(Session, "before_flush", _before_flush):
-        event.listen(Session, "before_flush", _before_flush)
-        event.listen(Session, "after_flush", _after_flush)
+    if not event.contains(session_class, "before_flush", _before_flush):
+        event.listen(session_class, "before_flush", _before_flush)
+        event.listen(session_class, "after_flush", _after_flush)

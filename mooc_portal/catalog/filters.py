@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from werkzeug.datastructures import MultiDict
 
 from mooc_portal.catalog.availability import PUBLIC_STATES
-from mooc_portal.catalog.models import Level, Pace
+from mooc_portal.catalog.models import AUDIENCES, Level, Pace
 from mooc_portal.catalog.search import FACETS, SORTS, CatalogFilters
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput
@@ -62,6 +62,7 @@ VALIDATORS: dict[str, Callable[[str], str | None]] = {
     "subject": lambda v: v if v in ISCED_F else None,
     "level": lambda v: v if v in {m.value for m in Level} else None,
     "pace": lambda v: v if v in {m.value for m in Pace} else None,
+    "audience": lambda v: v if v in AUDIENCES else None,
     "availability": lambda v: v if v in {s.slug for s in PUBLIC_STATES} else None,
 }
 

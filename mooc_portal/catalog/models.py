@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -9,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -16,7 +18,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.catalog.availability import Availability, course_availability, run_availability
@@ -54,9 +58,25 @@ class DeliveryMode(StrEnum):
     BLENDED = "blended"
 
 
+class Assessment(StrEnum):
+    """How a course's learning is assessed before its credential is given."""
+
+    NONE = "none"
+    AUTOMATED = "automated"
+    PROCTORED = "proctored"
+    SUPERVISED_ON_SITE = "supervised_on_site"
+
+
 class LanguageKind(StrEnum):
     TEACHING = "teaching"
     SUBTITLE = "subtitle"
+
+
+def course_is_public(status: str | None, institution_active: bool | None) -> bool:
+    """A course is public when it is published by an active institution (``None``: a new
+    institution's ``active`` before its flush gives it the default, true). Used through
+    :attr:`Course.is_public`; the change feed asks it of the values before a flush too."""
+    return status == CourseStatus.PUBLISHED and institution_active is not False
 
 
 def _values(enum: type[StrEnum]) -> str:
@@ -88,6 +108,15 @@ class CourseLanguagesMixin:
     def subtitle_languages(self) -> list[str]:
         languages = self.languages  # type: ignore[attr-defined]
         return [lang.language for lang in languages if lang.kind == LanguageKind.SUBTITLE]
+
+
+@dataclass(frozen=True, slots=True)
+class CourseOrigin:
+    """A harvested course's source: the peer portal's name, and its page there (enrol there;
+    never edited here). See :attr:`Course.origin`."""
+
+    peer_name: str
+    url: str | None
 
 
 class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
@@ -127,6 +156,8 @@ class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
     accessibility_statement: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=CourseStatus.DRAFT, index=True)
     published_at: Mapped[datetime | None]
+    # A harvested course's page on its own portal, where learners enrol (see ``origin``).
+    origin_url: Mapped[str | None] = mapped_column(String(500))
 
     institution: Mapped[Institution] = relationship(back_populates="courses", lazy="joined")
     translations: Mapped[list[CourseTranslation]] = relationship(
@@ -144,13 +175,36 @@ class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
         lazy="selectin",
         order_by="CourseRun.start_at",
     )
+    recognition: Mapped[CourseRecognition | None] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", uselist=False
+    )
 
     def text(self, field: str, language: str) -> LocalizedText:
         return localized(self.translations, field, language, self.original_language)
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
-        return self.status == CourseStatus.PUBLISHED and self.institution.active
+        """Whether visitors, search, enrolment and the change feed see the course: the one
+        definition, on an instance and in SQL (``select(Course).where(Course.is_public)``)."""
+        institution = self.institution
+        return institution is not None and course_is_public(self.status, institution.active)
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls) -> ColumnElement[bool]:
+        return and_(
+            cls.status == CourseStatus.PUBLISHED,
+            cls.institution.has(Institution.active.is_(True)),
+        )
+
+    @property
+    def origin(self) -> CourseOrigin | None:
+        """Where a harvested course comes from; None for this portal's own courses. A course
+        is harvested with its institution (``Institution.harvested_from``)."""
+        institution = self.institution
+        if institution is None or institution.harvested_from is None:
+            return None
+        return CourseOrigin(peer_name=institution.harvested_from, url=self.origin_url)
 
     def availability(self, now: datetime | None = None) -> Availability:
         """The state of the course's most useful run."""
@@ -178,6 +232,51 @@ class CourseTranslation(Base):
     learning_outcomes: Mapped[str | None] = mapped_column(Text)
 
     course: Mapped[Course] = relationship(back_populates="translations")
+
+
+class CourseRecognition(Base):
+    """What recognising a course's credential needs (the European approach to
+    micro-credentials, the ASEM recognition discussion), and whom the course is for.
+
+    ``workload_hours`` is the whole notional learning time; ECTS credits stay on the course
+    (with its credential). ``eqf_level`` is the European Qualifications Framework level (1-8);
+    ``national_framework`` names the national framework and the level in it (e.g. "Korean
+    Qualifications Framework, level 6"). ``quality_assurance`` names the body that reviewed the
+    course. ``stackable``: the credential counts toward a larger one. The marks ``tvet``,
+    ``lifelong_learning`` and ``with_industry`` say the course is technical and vocational, made
+    for lifelong learners, or made with industry partners.
+    """
+
+    __tablename__ = "mooc_course_recognition"
+    __table_args__ = (
+        CheckConstraint(f"assessment IN ({_values(Assessment)})", name="assessment"),
+        CheckConstraint("eqf_level IS NULL OR eqf_level BETWEEN 1 AND 8", name="eqf_level"),
+        CheckConstraint("workload_hours IS NULL OR workload_hours > 0", name="workload_positive"),
+    )
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_course.id", ondelete="CASCADE"), primary_key=True
+    )
+    workload_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    eqf_level: Mapped[int | None] = mapped_column(Integer)
+    national_framework: Mapped[str | None] = mapped_column(String(200))
+    assessment: Mapped[str] = mapped_column(String(20), default=Assessment.NONE)
+    identity_check: Mapped[bool] = mapped_column(Boolean, default=False)
+    quality_assurance: Mapped[str | None] = mapped_column(String(200))
+    prerequisites: Mapped[str | None] = mapped_column(Text)
+    stackable: Mapped[bool] = mapped_column(Boolean, default=False)
+    tvet: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    lifelong_learning: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    with_industry: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    @property
+    def audiences(self) -> list[str]:
+        """The audience and type marks set, in a fixed order."""
+        return [name for name in AUDIENCES if getattr(self, name)]
+
+
+AUDIENCES = ("tvet", "lifelong_learning", "with_industry")
+"""The audience and type marks of a course (columns of :class:`CourseRecognition`)."""
 
 
 class CourseLanguage(Base):

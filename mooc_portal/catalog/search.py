@@ -46,10 +46,12 @@ from mooc_portal.catalog.availability import (
 )
 from mooc_portal.catalog.entries import COUNT_KEY
 from mooc_portal.catalog.models import (
+    AUDIENCES,
     CatalogEntry,
     CatalogFacetCount,
     Course,
     CourseLanguage,
+    CourseRecognition,
     CourseRun,
     CourseSearchDocument,
     CourseSubject,
@@ -72,6 +74,7 @@ FACETS = (
     "subject",
     "level",
     "pace",
+    "audience",
     "availability",
 )
 MAX_TOKENS = 12
@@ -83,6 +86,11 @@ LEVEL_LABELS = {
 }
 PACE_LABELS = {Pace.SELF_PACED: _l("Self-paced"), Pace.INSTRUCTOR_LED: _l("Instructor-led")}
 REGION_LABELS = {Region.ASIA: _l("Asia"), Region.EUROPE: _l("Europe")}
+AUDIENCE_LABELS = {
+    "tvet": _l("Technical and vocational (TVET)"),
+    "lifelong_learning": _l("Lifelong learning"),
+    "with_industry": _l("Made with industry"),
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,7 @@ class CatalogFilters:
     subject: tuple[str, ...] = ()
     level: tuple[str, ...] = ()
     pace: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
     availability: tuple[str, ...] = ()
     sort: str = ""
 
@@ -377,6 +386,11 @@ def _conditions(columns: Any, filters: CatalogFilters) -> dict[str, Any]:
             CourseLanguage.kind == LanguageKind.TEACHING,
             CourseLanguage.language.in_(filters.language),
         )
+    if filters.audience:
+        conditions["audience"] = exists().where(
+            CourseRecognition.course_id == columns["id"],
+            or_(*(getattr(CourseRecognition, mark).is_(True) for mark in filters.audience)),
+        )
     if filters.subject:
         conditions["subject"] = exists().where(
             CourseSubject.course_id == columns["id"],
@@ -403,6 +417,9 @@ def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) 
     parts = []
     for name in facets:
         others = [c for facet, c in conditions.items() if facet != name]
+        if name == "audience":
+            parts.extend(_audience_counts(base, others))
+            continue
         value: Any
         if name in ("language", "subject") and "languages" in base.c:
             # PostgreSQL: the teaching languages and the broad fields (each once per course)
@@ -457,6 +474,32 @@ def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) 
             .group_by(value)
         )
     return parts
+
+
+def _audience_counts(base: Any, others: list[Any]) -> list[Any]:
+    """``(audience, mark, count)`` for each audience mark a match carries."""
+    return [
+        select(
+            literal("audience", String).label("facet"),
+            literal(mark, String).label("value"),
+            func.count().label("n"),
+            null().label("total"),
+            null().label("position"),
+        )
+        .select_from(
+            _CrossJoin(
+                base,
+                CourseRecognition,
+                and_(
+                    CourseRecognition.course_id == base.c.id,
+                    getattr(CourseRecognition, mark).is_(True),
+                ),
+            )
+        )
+        .where(*others)
+        .having(func.count() > 0)
+        for mark in AUDIENCES
+    ]
 
 
 def _count_columns() -> dict[str, Any]:
@@ -622,7 +665,7 @@ def search_courses(
         counts = [
             *_stored_counts(filters),
             _stored_total(filters),
-            *_facet_counts(base, {}, ("availability",)),
+            *_facet_counts(base, {}, ("availability", "audience")),
         ]
     else:
         counts = _facet_counts(base, conditions, FACETS)
@@ -739,6 +782,8 @@ def _facet_options(
             return str(LEVEL_LABELS.get(Level(value), value))
         if facet == "pace":
             return str(PACE_LABELS.get(Pace(value), value))
+        if facet == "audience":
+            return str(AUDIENCE_LABELS.get(value, value))
         return Availability.from_slug(value).label
 
     facets: dict[str, list[FacetOption]] = {}

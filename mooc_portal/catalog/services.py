@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from mooc_portal.catalog.availability import Availability
-from mooc_portal.catalog.models import CatalogEntry, Course, CourseSlugRedirect, CourseStatus
+from mooc_portal.catalog.models import CatalogEntry, Course, CourseSlugRedirect
 from mooc_portal.catalog.search import entry_availability_sql, next_start_sql
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import NotFound
@@ -17,11 +17,8 @@ from mooc_portal.institutions.models import Institution
 
 def public_courses() -> Select[tuple[Course]]:
     """Courses a visitor may see: published, of an active institution."""
-    return (
-        select(Course)
-        .join(Course.institution)
-        .where(Course.status == CourseStatus.PUBLISHED, Institution.active.is_(True))
-    )
+    # Joined to the institution: callers filter and sort on its columns (country, region).
+    return select(Course).join(Course.institution).where(Course.is_public)
 
 
 def catalog_figures() -> dict[str, int]:
@@ -74,7 +71,6 @@ def course_page(course: Course, *, preview: bool = False) -> dict[str, Any]:
     """What ``catalog/_course_page.html`` shows of a course: the one view of a course as
     learners see it, on its public page, in the partner's preview and in the admin review."""
     from mooc_portal.catalog.outline import course_modules
-    from mooc_portal.federation.services import course_origin
 
     now = utcnow()
     return {
@@ -82,6 +78,6 @@ def course_page(course: Course, *, preview: bool = False) -> dict[str, Any]:
         "now": now,
         "availability": course.availability(now),
         "modules": course_modules(course),
-        "origin": course_origin(course),
+        "origin": course.origin,
         "preview": preview,
     }

@@ -12,7 +12,6 @@ from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.search import FACETS, SORTS, search_courses
 from mooc_portal.catalog.services import course_page, current_slug, get_public_course
 from mooc_portal.errors import NotFound
-from mooc_portal.federation.services import federated_origins
 from mooc_portal.web import current_language
 
 bp = Blueprint("catalog", __name__)
@@ -41,7 +40,6 @@ def course_list() -> str:
         notices=notices,
         facet_names=FACETS,
         sorts=SORTS,
-        origins=federated_origins(result.courses),
         page_url=lambda page: _page_url(filters, page),
     )
 

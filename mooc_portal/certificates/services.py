@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import Flask, current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -122,7 +122,9 @@ def withdraw_certificate(enrollment: Enrollment) -> Certificate | None:
     return certificate
 
 
-enrolment_changed.connect(_on_enrolment_changed)
+def install_certificate_issuing(app: Flask) -> None:
+    """Issue the certificate when one of ``app``'s enrolments is completed (``init_app``)."""
+    enrolment_changed.connect(_on_enrolment_changed, sender=app)
 
 
 def get_certificate(code: str) -> Certificate:
@@ -186,6 +188,37 @@ def credential_language(course: Course) -> str:
     return language if language in current_app.config["MOOC_LANGUAGES"] else "en"
 
 
+def recognition_terms(course: Course) -> dict[str, Any]:
+    """What the achievement says for its recognition (Open Badges 3.0 ``Achievement`` terms):
+    the course code, its ISCED-F field, the ECTS credits, and tags for the workload, the EQF
+    and national levels, the form of assessment, the identity check, the quality assurance,
+    stacking and the audience marks. Tags are in English, as the vocabulary's values."""
+    terms: dict[str, Any] = {"humanCode": course.code}
+    if course.subjects:
+        terms["fieldOfStudy"] = f"ISCED-F {course.subjects[0].code}"
+    if course.credential == Credential.ECTS and course.ects_credits is not None:
+        terms["creditsAvailable"] = float(course.ects_credits)
+    recognition = course.recognition
+    if recognition is None:
+        return terms
+    tags = [f"assessment:{recognition.assessment}"]
+    if recognition.workload_hours is not None:
+        tags.append(f"workload-hours:{recognition.workload_hours.normalize():f}")
+    if recognition.eqf_level is not None:
+        tags.append(f"EQF level {recognition.eqf_level}")
+    if recognition.national_framework:
+        tags.append(f"national framework: {recognition.national_framework}")
+    if recognition.identity_check:
+        tags.append("identity-checked")
+    if recognition.quality_assurance:
+        tags.append(f"quality assured by: {recognition.quality_assurance}")
+    if recognition.stackable:
+        tags.append("stackable")
+    tags.extend(recognition.audiences)
+    terms["tag"] = tags
+    return terms
+
+
 def open_badge(certificate: Certificate) -> dict[str, Any]:
     """The certificate as an Open Badges 3.0 ``OpenBadgeCredential``, unsigned.
 
@@ -240,6 +273,7 @@ def open_badge(certificate: Certificate) -> dict[str, Any]:
                     "type": ["Profile"],
                     "name": certificate.institution_name,
                 },
+                **recognition_terms(course),
             },
         },
         "credentialStatus": status_entry(certificate),

@@ -53,6 +53,7 @@ from mooc_portal.demo.learning import add_learning
 from mooc_portal.demo.peer import add_demo_peer
 from mooc_portal.demo.pictures import add_pictures
 from mooc_portal.demo.privacy import add_privacy
+from mooc_portal.demo.recognition import add_recognition
 from mooc_portal.demo.xapi import add_xapi
 from mooc_portal.errors import Conflict
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
@@ -407,9 +408,10 @@ STEPS: tuple[Callable[[DemoContext], None], ...] = (
     add_learning,
     add_demo_peer,
     add_privacy,
-    add_enrolment_history,
+    add_recognition,
     add_xapi,
     add_pictures,
+    add_enrolment_history,  # last: it rebuilds the insights summaries from everything above
 )
 """The loader's steps, in order. Append a step to add demo data for a new feature."""
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import g, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -21,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.availability import Availability
-from mooc_portal.catalog.models import Course, CourseRun, CourseStatus
+from mooc_portal.catalog.models import Course, CourseOrigin, CourseRun
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import (
     ACTIVE_STATES,
@@ -33,9 +32,6 @@ from mooc_portal.enrollment.models import (
 )
 from mooc_portal.enrollment.notifications import notify
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from mooc_portal.federation.models import FederatedOrigin
-from mooc_portal.federation.services import course_origin
-from mooc_portal.institutions.models import Institution
 
 S = EnrollmentState
 
@@ -235,22 +231,23 @@ class RunAction:
     other_run_enrollment: Enrollment | None
     figures: RunFigures
     position: int | None
-    # A course harvested from a peer portal: the learner enrols there (``origin.origin_url``).
-    origin: FederatedOrigin | None = None
+    # A course harvested from a peer portal: the learner enrols there (``origin.url``).
+    origin: CourseOrigin | None = None
 
 
-def run_action(course: Course, run: CourseRun, account: Account | None) -> RunAction:
+def run_action(
+    course: Course,
+    run: CourseRun,
+    account: Account | None,
+    memo: dict[tuple[int, int | None], Any] | None = None,
+) -> RunAction:
     """The enrolment state of ``run`` for the course page, with a fixed number of queries.
 
     The first call for a course loads the figures of all its runs and the visitor's enrolments
-    in the course; later calls in the same request reuse them (kept on ``flask.g``, tagged
-    with the request because an app context may outlive one request).
+    in the course; later calls given the same ``memo`` (a dict the caller keeps for one page)
+    reuse them.
     """
-    current = request._get_current_object() if has_request_context() else None  # type: ignore[attr-defined]
-    tagged = g.get("mooc_run_actions")
-    if tagged is None or tagged[0] is not current:
-        tagged = g.mooc_run_actions = (current, {})
-    cache: dict[tuple[int, int | None], Any] = tagged[1]
+    cache = memo if memo is not None else {}
     key = (course.id, account.id if account is not None else None)
     if key not in cache:
         figures = run_figures(course.runs)
@@ -263,7 +260,7 @@ def run_action(course: Course, run: CourseRun, account: Account | None) -> RunAc
                     )
                 ).unique()
             )
-        cache[key] = (figures, mine, waitlist_positions(mine), course_origin(course))
+        cache[key] = (figures, mine, waitlist_positions(mine), course.origin)
     figures, mine, positions, origin = cache[key]
     in_run = [e for e in mine if e.run_id == run.id]
     current = next((e for e in in_run if e.is_active), in_run[-1] if in_run else None)
@@ -319,10 +316,10 @@ def check_enrollable(run: CourseRun, account: Account) -> None:
     availability = run.availability()
     if not _course_is_public(run.course_id):
         raise NotFound(_("No such course run."))
-    origin = course_origin(run.course)
+    origin = run.course.origin
     if origin is not None:
         raise EnrollmentClosed(
-            _("This course comes from %(peer)s: enrol there.", peer=origin.peer.name)
+            _("This course comes from %(peer)s: enrol there.", peer=origin.peer_name)
         )
     if availability is Availability.CANCELLED:
         raise EnrollmentClosed(_("This run has been cancelled."))
@@ -534,16 +531,10 @@ def decide_many(
 
 
 def _course_is_public(course_id: int) -> bool:
-    public = session.scalar(
-        select(Course.id)
-        .join(Institution, Institution.id == Course.institution_id)
-        .where(
-            Course.id == course_id,
-            Course.status == CourseStatus.PUBLISHED,
-            Institution.active.is_(True),
-        )
+    return (
+        session.scalar(select(Course.id).where(Course.id == course_id, Course.is_public))
+        is not None
     )
-    return public is not None
 
 
 def _seats_taken(run: CourseRun) -> int:

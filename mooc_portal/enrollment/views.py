@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -37,8 +47,14 @@ STATE_MESSAGES = {
 
 @bp.app_template_global("mooc_enrolment_action")
 def enrolment_action(course: Any, run: Any) -> services.RunAction:
-    """For ``enrollment/_run_action.html`` on the course page."""
-    return services.run_action(course, run, current_account())
+    """For ``enrollment/_run_action.html`` on the course page: the runs of one course cost
+    one set of queries per request (the memo is tagged with the request because an app
+    context may outlive one)."""
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    tagged = g.get("mooc_run_actions")
+    if tagged is None or tagged[0] is not current:
+        tagged = g.mooc_run_actions = (current, {})
+    return services.run_action(course, run, current_account(), memo=tagged[1])
 
 
 def course_page_url(run: Any) -> str:

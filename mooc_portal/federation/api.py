@@ -542,7 +542,7 @@ def _http_error(error: HTTPException) -> Response:
 
 def handle_unexpected_error(error: HTTPException) -> Response:
     """Anything unexpected is answered as JSON too (Flask has logged it; the request's
-    transaction is rolled back by ``commit_on_success``)."""
+    transaction is rolled back by ``mooc_portal.transaction.end_request``)."""
     return _error(500, "Something went wrong on our side.")
 
 

@@ -1,6 +1,6 @@
 """Recording changes of public resources into the change feed.
 
-The one mechanism: a ``before_flush`` listener on SQLAlchemy's ``Session`` class looks at the
+The one mechanism: a ``before_flush`` listener on the portal's session class looks at the
 institutions, courses and runs (and their translations, languages and subjects) the flush is
 about to write, compares whether each was public before and is public after, and adds
 ``ChangeEntry`` rows to the same flush. Whatever service changed the data, the feed follows,
@@ -23,6 +23,7 @@ from mooc_portal.catalog.models import (
     CourseStatus,
     CourseSubject,
     CourseTranslation,
+    course_is_public,
 )
 from mooc_portal.federation.models import ChangeEntry, ChangeKind, ResourceType
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
@@ -57,20 +58,10 @@ def _institution_was_active(institution: Institution) -> bool:
 
 
 def _course_was_public(course: Course) -> bool:
+    """``Course.is_public`` of the values the database holds before this flush."""
     if inspect(course).pending:
         return False
-    return _old(course, "status") == CourseStatus.PUBLISHED and _institution_was_active(
-        course.institution
-    )
-
-
-def _course_is_public(course: Course) -> bool:
-    institution = course.institution
-    return (
-        course.status == CourseStatus.PUBLISHED
-        and institution is not None
-        and institution.active is not False
-    )
+    return course_is_public(_old(course, "status"), _institution_was_active(course.institution))
 
 
 def _ensure_uuid(obj: Any) -> uuid.UUID:
@@ -177,7 +168,7 @@ def _institution_change(session: Session, institution: Institution, changes: _Ch
 
 
 def _course_change(session: Session, course: Course, changes: _Changes) -> None:
-    was, now = _course_was_public(course), _course_is_public(course)
+    was, now = _course_was_public(course), course.is_public
     if now and not was:
         changes.add(ResourceType.COURSE, course, ChangeKind.CREATED)
     elif was and not now:
@@ -188,7 +179,7 @@ def _course_change(session: Session, course: Course, changes: _Changes) -> None:
 
 def _run_change(session: Session, run: CourseRun, changes: _Changes) -> None:
     course = run.course
-    if course is None or not _course_is_public(course):
+    if course is None or not course.is_public:
         return
     if not _course_was_public(course):
         return  # the course's own creation entry carries its runs
@@ -198,12 +189,7 @@ def _run_change(session: Session, run: CourseRun, changes: _Changes) -> None:
         changes.add(ResourceType.RUN, run, ChangeKind.UPDATED)
 
 
-_installed = False
-
-
-def install_change_tracking() -> None:
-    """Listen to every session's flushes (idempotent; the portal calls it at start-up)."""
-    global _installed
-    if not _installed:
-        event.listen(Session, "before_flush", _track)
-        _installed = True
+def install_change_tracking(session_class: type[Session]) -> None:
+    """Listen to the flushes of the portal's sessions (``init_app`` calls it; idempotent)."""
+    if not event.contains(session_class, "before_flush", _track):
+        event.listen(session_class, "before_flush", _track)

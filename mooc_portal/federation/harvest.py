@@ -647,6 +647,7 @@ def _upsert_institution(state: _Run, record: dict[str, Any]) -> uuid.UUID:
             "website": data["website"],
             "logo": data["logo"],
             "active": True,
+            "harvested_from": state.peer.name,
         },
     )
     names = {_normalised_tag(k): v for k, v in data["name"].items()}
@@ -715,6 +716,7 @@ def _upsert_course(state: _Run, record: dict[str, Any]) -> uuid.UUID:
             "ects_credits": _decimal(data["ects_credits"]),
             "image": data["image"],
             "status": CourseStatus.PUBLISHED,
+            "origin_url": data["url"],
         },
     )
     if course.published_at is None:
@@ -836,6 +838,11 @@ def harvest_job(payload: dict[str, Any]) -> None:
     if peer is None or not peer.enabled:
         return
     harvest_peer(peer)
+
+
+def fail_interrupted_runs_job(payload: dict[str, Any]) -> int:
+    """The jobs' hook for a harvest job a dead worker left running (``ON_INTERRUPTED``)."""
+    return fail_interrupted_runs(int(payload["peer_id"]))
 
 
 def fail_interrupted_runs(peer_id: int) -> int:

@@ -109,12 +109,31 @@ def course_resource(course: Course, links: PageLinks) -> dict[str, Any]:
         "length_weeks": course.length_weeks,
         "credential": course.credential,
         "ects_credits": _number(course.ects_credits),
+        "recognition": recognition_resource(course),
         "image": course.image,
         "availability": course.availability().slug,
         "url": links.fill(links.course, course.slug),
         "published_at": _iso(course.published_at),
         "modified_at": _iso(course.modified_at),
         "runs": [run_resource(run, course_uuid) for run in course.runs],
+    }
+
+
+def recognition_resource(course: Course) -> dict[str, Any] | None:
+    """A course's recognition details and audience marks, or None when none were given."""
+    recognition = getattr(course, "recognition", None)  # the read model's rows have none
+    if recognition is None:
+        return None
+    return {
+        "workload_hours": _number(recognition.workload_hours),
+        "eqf_level": recognition.eqf_level,
+        "national_framework": recognition.national_framework,
+        "assessment": recognition.assessment,
+        "identity_check": recognition.identity_check,
+        "quality_assurance": recognition.quality_assurance,
+        "prerequisites": recognition.prerequisites,
+        "stackable": recognition.stackable,
+        "audiences": recognition.audiences,
     }
 
 

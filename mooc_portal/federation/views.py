@@ -12,14 +12,12 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.cors import allow_public_reads
 from mooc_portal.errors import PortalError
 from mooc_portal.federation.api import bp as api_bp
-from mooc_portal.federation.changes import install_change_tracking
 from mooc_portal.federation.discovery import course_json_ld, sitemap
 from mooc_portal.federation.forms import ApiTokenForm
 from mooc_portal.federation.ooapi import bp as ooapi_bp
 from mooc_portal.numbers import DB_ID
+from mooc_portal.transaction import no_commit
 from mooc_portal.web import require_csrf
-
-install_change_tracking()
 
 federation_bp = Blueprint("federation", __name__)
 federation_bp.register_blueprint(ooapi_bp)
@@ -69,6 +67,7 @@ def api_tokens(slug: str) -> Any:
         except PortalError as error:
             if error.field != "name":
                 raise
+            no_commit()
             form.name.errors.append(error.message)
         else:
             form = ApiTokenForm(formdata=None)

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import format_decimal
 from markupsafe import Markup
 
 from mooc_portal.accounts.permissions import login_required
@@ -21,12 +20,6 @@ from mooc_portal.web import current_language
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 about_bp = Blueprint("initiative", __name__)
-
-
-@bp.app_template_filter("mooc_number")
-def number_filter(value: float | int) -> str:
-    """A number in the visitor's locale (grouping, decimal sign)."""
-    return format_decimal(value)
 
 
 @bp.app_template_global("mooc_chart")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
@@ -19,6 +20,17 @@ def _in(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
+class InstitutionKind(StrEnum):
+    """What kind of organisation a partner is: the initiative engages business and industry
+    and vocational education too, not universities only."""
+
+    UNIVERSITY = "university"
+    VOCATIONAL = "vocational"
+    COMPANY = "company"
+    ASSOCIATION = "association"
+    OTHER = "other"
+
+
 class Institution(PublicIdMixin, TimestampMixin, Base):
     """A partner university or organisation that contributes courses."""
 
@@ -30,6 +42,7 @@ class Institution(PublicIdMixin, TimestampMixin, Base):
             name="asem_country_region",
         ),
         CheckConstraint("slug <> ''", name="slug_not_empty"),
+        CheckConstraint(f"kind IN ({_in(tuple(k.value for k in InstitutionKind))})", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +54,13 @@ class Institution(PublicIdMixin, TimestampMixin, Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     logo: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    kind: Mapped[str] = mapped_column(
+        String(20), default=InstitutionKind.UNIVERSITY, server_default="university"
+    )
+    # The name of the peer portal this institution (and so each of its courses) was harvested
+    # from; None for this portal's own partners. Federation writes it; everyone else only
+    # reads it (a harvested institution is changed on its own portal only).
+    harvested_from: Mapped[str | None] = mapped_column(String(200))
 
     translations: Mapped[list[InstitutionTranslation]] = relationship(
         back_populates="institution", cascade="all, delete-orphan", lazy="selectin"

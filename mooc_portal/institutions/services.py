@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
-from mooc_portal.catalog.models import Course, CourseStatus
+from mooc_portal.catalog.models import Course
 from mooc_portal.db import session
 from mooc_portal.errors import NotFound
 from mooc_portal.i18n import country_name
@@ -83,7 +83,7 @@ def list_public_institutions(filter_: InstitutionFilter | None = None) -> list[P
     filter_ = filter_ or InstitutionFilter()
     counts = (
         select(Course.institution_id, func.count(Course.id).label("course_count"))
-        .where(Course.status == CourseStatus.PUBLISHED)
+        .where(Course.is_public)
         .group_by(Course.institution_id)
         .subquery()
     )
@@ -152,7 +152,7 @@ def list_public_courses_of(institution: Institution) -> Sequence[Course]:
     profile page lists them all, so their languages and subjects are not loaded)."""
     return session.scalars(
         select(Course)
-        .where(Course.institution_id == institution.id, Course.status == CourseStatus.PUBLISHED)
+        .where(Course.institution_id == institution.id, Course.is_public)
         .order_by(Course.published_at.desc().nulls_last(), Course.id.desc())
         .options(lazyload(Course.languages), lazyload(Course.subjects))
     ).all()

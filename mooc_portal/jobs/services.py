@@ -45,6 +45,16 @@ HANDLERS: dict[str, str] = {
 }
 """Job kind -> ``module:function`` taking the row's payload. Imported when a job runs."""
 
+ON_INTERRUPTED: dict[str, str] = {
+    "harvest": "mooc_portal.federation.harvest:fail_interrupted_runs_job",
+}
+"""Job kind -> ``module:function`` taking the payload of a job a dead worker left running."""
+
+SCHEDULERS: tuple[str, ...] = ("mooc_portal.federation.harvest:schedule_due_harvests",)
+"""``module:function``s the relay calls each turn; each writes the jobs now due and returns
+how many. Named, not imported, as the handlers are: the queue sits below the domains whose
+work it runs."""
+
 ACTIVE = (JobState.PENDING, JobState.QUEUED, JobState.RUNNING)
 
 _NEW = "mooc_outbox_new"
@@ -101,19 +111,20 @@ def active_job(topic: str, kind: str) -> OutboxJob | None:
 # After the commit ---------------------------------------------------------------------------
 
 
-def install_outbox_listeners() -> None:
-    """Run work written in a transaction once that transaction commits (called by ``init_app``).
+def install_outbox_listeners(session_class: type[Session]) -> None:
+    """Run work written in a transaction once that transaction commits (``init_app`` calls it
+    with the portal's session class; idempotent).
 
     The listeners act only on sessions that :func:`enqueue` wrote to (they carry the new rows
-    in ``session.info``), so a host application's own sessions are left alone.
+    in ``session.info``).
     """
     for name, listener in (
         ("after_flush_postexec", _remember_flushed),
         ("after_commit", _dispatch_committed),
         ("after_soft_rollback", _forget_rolled_back),
     ):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
+        if not event.contains(session_class, name, listener):
+            event.listen(session_class, name, listener)
 
 
 def _remember_flushed(db_session: Session, _context: Any) -> None:
@@ -262,7 +273,12 @@ def _write(statement: Any) -> None:
 
 
 def _handler(kind: str) -> Callable[[dict[str, Any]], Any]:
-    module, _sep, name = HANDLERS[kind].partition(":")
+    return _function(HANDLERS[kind])
+
+
+def _function(reference: str) -> Callable[..., Any]:
+    """The function a ``module:function`` reference names."""
+    module, _sep, name = reference.partition(":")
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
@@ -307,10 +323,8 @@ def recover_stale(now: datetime | None = None) -> int:
     for job_id, kind, payload in stale:
         log.warning("Job %s (%s) was left running by a worker that stopped", job_id, kind)
         _record_failure(job_id, "The worker stopped during this job; it runs again.")
-        if kind == "harvest":
-            from mooc_portal.federation.harvest import fail_interrupted_runs
-
-            fail_interrupted_runs(int(payload["peer_id"]))
+        if kind in ON_INTERRUPTED:
+            _function(ON_INTERRUPTED[kind])(payload)
         session.commit()
     return len(stale)
 
@@ -344,12 +358,11 @@ def due_jobs(limit: int = 200) -> list[int]:
 
 def relay_once() -> RelayReport:
     """One turn of the relay: recover, schedule, hand over (or run here without a queue)."""
-    from mooc_portal.federation.harvest import schedule_due_harvests
     from mooc_portal.jobs import queue
 
     report = RelayReport(recovered=recover_stale())
     try:
-        report.scheduled = schedule_due_harvests()
+        report.scheduled = sum(int(_function(name)()) for name in SCHEDULERS)
         session.commit()
     except IntegrityError:  # another relay wrote the same scheduled harvest first
         session.rollback()

@@ -27,12 +27,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from mooc_portal.accounts.forms import strong_enough
-from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
+from mooc_portal.catalog.models import Assessment, Credential, DeliveryMode, Level, Pace
 from mooc_portal.catalog.outline import LessonKind
 from mooc_portal.errors import PortalError
 from mooc_portal.i18n import country_choices
+from mooc_portal.institutions.models import InstitutionKind
 from mooc_portal.publishing.validation import TEXT_LIMITS
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
+from mooc_portal.transaction import no_commit
 
 
 def choices(*pairs: tuple[str, object]) -> list[SelectChoice]:
@@ -71,7 +73,9 @@ ROLES = choices(
 
 
 def attach_error(form: FlaskForm, error: PortalError) -> None:
-    """Show a service's error at the field it names, else above the form."""
+    """Show a service's error at the field it names, else above the form; nothing of the
+    refused attempt is committed (:func:`mooc_portal.transaction.no_commit`)."""
+    no_commit()
     target = getattr(form, error.field, None) if error.field else None
     if target is not None and hasattr(target, "errors"):
         if not isinstance(target.errors, list):
@@ -233,10 +237,24 @@ class ImageForm(FlaskForm):
     image = FileField(_l("Course image (PNG, JPEG or WebP)"), validators=[FileRequired()])
 
 
+INSTITUTION_KINDS = choices(
+    (InstitutionKind.UNIVERSITY.value, _l("University or college")),
+    (InstitutionKind.VOCATIONAL.value, _l("Vocational education and training institution")),
+    (InstitutionKind.COMPANY.value, _l("Company")),
+    (InstitutionKind.ASSOCIATION.value, _l("Association")),
+    (InstitutionKind.OTHER.value, _l("Other organisation")),
+)
+
+
 class InstitutionForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
     country = SelectField(_l("Country"))
+    kind = SelectField(
+        _l("Kind of organisation"),
+        choices=INSTITUTION_KINDS,
+        default=InstitutionKind.UNIVERSITY.value,
+    )
     original_language = StringField(
         _l("Original language (language tag)"), default="en", validators=[DataRequired()]
     )
@@ -272,3 +290,44 @@ class SetPasswordForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV or JSON file"), validators=[FileRequired()])
     apply = BooleanField(_l("Apply the changes (leave unticked for a dry run)"))
+
+
+ASSESSMENTS = choices(
+    (Assessment.NONE.value, _l("No assessment")),
+    (Assessment.AUTOMATED.value, _l("Automated (quizzes, graded assignments)")),
+    (Assessment.PROCTORED.value, _l("Online with a proctor")),
+    (Assessment.SUPERVISED_ON_SITE.value, _l("Supervised on site")),
+)
+
+
+class RecognitionForm(FlaskForm):
+    """A course's recognition details and audience marks (``publishing.recognition``)."""
+
+    workload_hours = DecimalField(
+        _l("Workload (hours in total)"),
+        places=1,
+        validators=[Optional(), NumberRange(min=0.1, max=10000)],
+        description=_l("All the learning time the course asks for, study and assessment."),
+    )
+    eqf_level = IntegerField(
+        _l("EQF level (1-8)"),
+        validators=[Optional(), NumberRange(min=1, max=8)],
+        description=_l("The level of the European Qualifications Framework."),
+    )
+    national_framework = StringField(
+        _l("National qualifications framework and level"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("E.g. Korean Qualifications Framework, level 6."),
+    )
+    assessment = SelectField(_l("Form of assessment"), choices=ASSESSMENTS)
+    identity_check = BooleanField(_l("The learner's identity is checked at the assessment"))
+    quality_assurance = StringField(
+        _l("Quality assured by"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("The body that reviewed the course, e.g. a national quality agency."),
+    )
+    prerequisites = TextAreaField(_l("Prerequisites"), validators=[Optional(), Length(max=5000)])
+    stackable = BooleanField(_l("The credential counts toward a larger one (stackable)"))
+    tvet = BooleanField(_l("Technical and vocational education and training (TVET)"))
+    lifelong_learning = BooleanField(_l("Made for lifelong learners"))
+    with_industry = BooleanField(_l("Made with industry partners"))

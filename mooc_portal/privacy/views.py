@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -34,6 +35,7 @@ from mooc_portal.privacy.forms import (
     DeleteAccountForm,
     SharingForm,
 )
+from mooc_portal.transaction import no_commit
 from mooc_portal.web import current_language, safe_next_url
 
 bp = Blueprint("privacy", __name__)
@@ -141,9 +143,13 @@ def _check_at_login(_sender: Any, **_kwargs: Any) -> None:
 
 
 def install_privacy_checks(portal: Blueprint) -> None:
-    """Called by ``build_blueprint``: the notice check before each page, reset at log-in."""
+    """Called by ``build_blueprint``: the notice check before each page."""
     portal.before_request(require_current_notice)
-    user_logged_in.connect(_check_at_login)
+
+
+def install_login_check(app: Flask) -> None:
+    """Called by ``init_app``: the check is reset when someone logs in to ``app``."""
+    user_logged_in.connect(_check_at_login, sender=app)
 
 
 def registration_notice_version() -> int | None:
@@ -319,6 +325,7 @@ def delete_account() -> Any:
                 actor=account,
             )
         except PortalError as error:
+            no_commit()
             target = getattr(form, error.field, None) if error.field else None
             if target is not None:
                 target.errors = [*target.errors, error.message]

@@ -345,7 +345,7 @@ def import_courses(
     account given with ``--as``, or no one).
     """
     if from_command_line:
-        refuse_federated(institution.id)
+        refuse_federated(institution)
     else:
         actor = require_staff(actor, institution)
     existing = {

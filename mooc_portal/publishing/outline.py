@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import markdown
 import nh3
-from flask import has_request_context, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -48,30 +47,34 @@ LESSON_FIELDS = (
 _MEDIA_NAME = re.compile(r"[A-Za-z0-9_-]+\.[a-z]{3,4}")
 
 
-def _own_media_prefix() -> str | None:
-    """The path the portal serves its media under (``/partner/media/``); None outside a request,
-    where no image source is trusted."""
-    if not has_request_context():
-        return None
-    return url_for("portal.partner.course_image_file", name="x")[:-1]
+@dataclass(frozen=True)
+class OwnMedia:
+    """Where the portal serves its media: the path (``/partner/media/``) and the host name a
+    page is served from (its images may also be written as ``https://<host><path>...``)."""
+
+    prefix: str
+    host: str
 
 
-def own_media_image(src: str, prefix: str | None) -> bool:
-    """Whether ``src`` is one of the portal's own media files: a path under ``prefix``, or the
-    same on this host over https. Nothing else may be an image in authored content."""
-    if prefix is None:
+def own_media_image(src: str, media: OwnMedia | None) -> bool:
+    """Whether ``src`` is one of the portal's own media files: a path under ``media.prefix``,
+    or the same on ``media.host`` over https. Nothing else may be an image in authored
+    content; with no ``media`` (outside a request), nothing is."""
+    if media is None:
         return False
     parts = urlsplit(src)
     elsewhere = bool(parts.scheme or parts.netloc) and (
-        parts.scheme != "https" or parts.netloc != request.host
+        parts.scheme != "https" or parts.netloc != media.host
     )
     if elsewhere or parts.query or parts.fragment:
         return False
+    prefix = media.prefix
     return parts.path.startswith(prefix) and bool(_MEDIA_NAME.fullmatch(parts.path[len(prefix) :]))
 
 
-def render_markdown(text: str | None) -> Markup:
-    """Markdown to HTML safe to put in a page (see the module's docstring for what is kept)."""
+def render_markdown(text: str | None, media: OwnMedia | None = None) -> Markup:
+    """Markdown to HTML safe to put in a page (see the module's docstring for what is kept);
+    images only from ``media`` (the ``mooc_markdown`` filter gives the request's)."""
     if not text:
         return Markup("")
     # Headings start at <h3>: the page has its title (h1) and the lesson's own heading (h2).
@@ -81,10 +84,9 @@ def render_markdown(text: str | None) -> Markup:
         extension_configs={"toc": {"baselevel": 3}},
         output_format="html",
     )
-    prefix = _own_media_prefix()
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
-        if tag == "img" and attribute == "src" and not own_media_image(value, prefix):
+        if tag == "img" and attribute == "src" and not own_media_image(value, media):
             return None
         return value
 

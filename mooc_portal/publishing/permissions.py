@@ -24,16 +24,12 @@ __all__ = [
 ]
 
 
-def refuse_federated(institution_id: int) -> None:
+def refuse_federated(institution: Institution) -> None:
     """An institution harvested from a peer portal, and its courses (a harvested course always
     belongs to a harvested institution), are changed on that portal only, never here."""
-    from mooc_portal.federation.services import institution_origin
-
-    origin = institution_origin(institution_id)
-    if origin is not None:
-        raise Conflict(
-            _("This comes from %(peer)s and can only be changed there.", peer=origin.peer.name)
-        )
+    peer = institution.harvested_from
+    if peer is not None:
+        raise Conflict(_("This comes from %(peer)s and can only be changed there.", peer=peer))
 
 
 def require_account(actor: Account | None) -> Account:
@@ -46,7 +42,7 @@ def require_staff(actor: Account | None, institution: Institution) -> Account:
     """The actor is a member (editor or manager) of the institution, or an administrator."""
     actor = require_account(actor)
     if actor.may_act_for(institution.id):
-        refuse_federated(institution.id)
+        refuse_federated(institution)
         return actor
     raise NotFound(_("No such institution."))
 
@@ -63,6 +59,6 @@ def require_course_editor(actor: Account | None, course: Course) -> Account:
     """The actor may edit the course: staff of its institution, or an administrator."""
     actor = require_account(actor)
     if actor.may_act_for(course.institution_id):
-        refuse_federated(course.institution_id)
+        refuse_federated(course.institution)
         return actor
     raise NotFound(_("No such course."))

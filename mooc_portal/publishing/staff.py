@@ -21,14 +21,22 @@ from mooc_portal.catalog.search import index_course
 from mooc_portal.db import session
 from mooc_portal.errors import Conflict, InvalidInput, NotFound
 from mooc_portal.i18n import parse_language_tag
-from mooc_portal.institutions.models import Institution, InstitutionTranslation
+from mooc_portal.institutions.models import Institution, InstitutionKind, InstitutionTranslation
 from mooc_portal.mail import send_mail
 from mooc_portal.publishing.permissions import require_admin, require_manager, require_staff
 from mooc_portal.reference import ASEM_COUNTRIES, region_of
 from mooc_portal.slugs import slugify
 from mooc_portal.urls import external_url
 
-PROFILE_FIELDS = ("country", "region", "original_language", "website", "contact_email", "active")
+PROFILE_FIELDS = (
+    "country",
+    "region",
+    "original_language",
+    "website",
+    "contact_email",
+    "kind",
+    "active",
+)
 
 
 @dataclass
@@ -43,6 +51,7 @@ class InstitutionData:
     website: str | None = None
     contact_email: str | None = None
     slug: str | None = None
+    kind: str = InstitutionKind.UNIVERSITY.value
 
 
 def _profile(institution: Institution) -> dict[str, Any]:
@@ -73,6 +82,8 @@ def _clean_institution(data: InstitutionData) -> dict[str, Any]:
     email = normalize_email(data.contact_email or "") or None
     if email and ("@" not in email or len(email) > 254):
         raise InvalidInput(_("Enter a valid e-mail address."), field="contact_email")
+    if data.kind not in {k.value for k in InstitutionKind}:
+        raise InvalidInput(_("Choose a kind of organisation from the list."), field="kind")
     short_name = (data.short_name or "").strip() or None
     if short_name and len(short_name) > 40:
         raise InvalidInput(_("Use at most 40 characters."), field="short_name")
@@ -83,13 +94,14 @@ def _clean_institution(data: InstitutionData) -> dict[str, Any]:
         "original_language": language,
         "website": website,
         "contact_email": email,
+        "kind": data.kind,
         "short_name": short_name,
         "description": (data.description or "").strip() or None,
     }
 
 
 def _apply_institution(institution: Institution, clean: dict[str, Any]) -> None:
-    for name in ("country", "region", "original_language", "website", "contact_email"):
+    for name in ("country", "region", "original_language", "website", "contact_email", "kind"):
         setattr(institution, name, clean[name])
     translation = next(
         (t for t in institution.translations if t.language == clean["original_language"]), None

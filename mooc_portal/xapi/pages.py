@@ -17,6 +17,7 @@ from mooc_portal.errors import NotFound, PortalError
 from mooc_portal.progress.services import outline_of
 from mooc_portal.publishing.permissions import require_account
 from mooc_portal.publishing.staff import get_institution
+from mooc_portal.transaction import no_commit
 from mooc_portal.urls import external_url
 from mooc_portal.web import require_csrf
 from mooc_portal.xapi import credentials, services
@@ -35,6 +36,7 @@ def _attach(form: Any, error: PortalError) -> None:
     field = getattr(form, error.field or "", None)
     if field is None:
         raise error
+    no_commit()  # nothing of the refused attempt is kept
     field.errors.append(error.message)
 
 

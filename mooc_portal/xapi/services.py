@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
@@ -191,11 +192,11 @@ def on_enrolment_changed(
         progress.apply_waiting(enrollment.account)
 
 
-def install_receivers() -> None:
-    """Called by ``MoocPortal.init_app``: waiting statements follow new enrolments."""
+def install_receivers(app: Flask) -> None:
+    """Called by ``MoocPortal.init_app``: waiting statements follow ``app``'s new enrolments."""
     from mooc_portal.signals import enrolment_changed
 
-    enrolment_changed.connect(on_enrolment_changed)
+    enrolment_changed.connect(on_enrolment_changed, sender=app)
 
 
 def erase_learner(account: Account) -> int:

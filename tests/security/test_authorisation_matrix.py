@@ -159,6 +159,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/partner/courses/<course_uuid>/", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/courses/<course_uuid>/edit", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/courses/<course_uuid>/edit", "POST"): (302, 404, 400, 400, 404, 400),
+    # Recognition and audience (issue 14): the course's editors, managers and administrators.
+    ("/partner/courses/<course_uuid>/recognition", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<course_uuid>/recognition", "POST"): (302, 404, 400, 400, 404, 400),
     ("/partner/courses/<course_uuid>/preview", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/courses/<course_uuid>/transition", "POST"): (302, 404, 403, 403, 404, 409),
     ("/partner/courses/<course_uuid>/image", "GET"): (302, 404, 200, 200, 404, 200),
@@ -314,6 +317,18 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/insights/catalog", "GET"): (302, 403, 403, 200, 200, 200),
     ("/insights/<key>.csv", "GET"): (302, 403, 403, 200, 200, 200),
     ("/about", "GET"): (200, 200, 200, 200, 200, 200),
+    # Added by insights while merging (the statuses the walk observed, checked by reading
+    # the views): the import template is staff's; the data download is one's own.
+    ("/partner/<slug>/import/template.<any(csv, json):kind>", "GET"): (
+        302,
+        404,
+        200,
+        200,
+        404,
+        200,
+    ),
+    ("/account/my-data/prepare", "POST"): (302, 302, 302, 302, 302, 302),
+    ("/account/my-data/<token>.json", "GET"): (302, 404, 404, 404, 404, 404),
     # The LRS (tests/xapi): only an xAPI credential (HTTP Basic) opens it, never a session.
     ("/xapi/about", "GET"): (200, 200, 200, 200, 200, 200),
     **{
@@ -430,6 +445,7 @@ def url_values(world: dict[str, Any], endpoint: str) -> dict[str, Any]:
         "peer_id": world["peer"].id,
         "job_id": 2147483000,  # no such job
         "key": "flow",
+        "kind": "csv",
         "token_id": world["token"].id,
         "credential_id": world["credential"].id,
         "mapping_id": 2147483000,  # no such mapping

@@ -19,7 +19,6 @@ from mooc_portal.admin.forms import AuditFilterForm
 from mooc_portal.audit.services import AuditFilter, list_audit_entries
 from mooc_portal.catalog.services import course_page
 from mooc_portal.errors import InvalidInput, PortalError
-from mooc_portal.federation.services import institution_origins
 from mooc_portal.numbers import parse_whole_number
 from mooc_portal.partner.forms import (
     ActionForm,
@@ -139,7 +138,6 @@ def institutions() -> str:
     return render_template(
         "mooc_portal/admin/institutions.html",
         institutions=listed,
-        origins=institution_origins([i.id for i in listed]),
         confirm=ConfirmForm(),
     )
 

@@ -14,6 +14,7 @@ from mooc_portal.errors import PortalError
 from mooc_portal.federation.forms import PeerForm
 from mooc_portal.federation.services import peers as services
 from mooc_portal.numbers import DB_ID
+from mooc_portal.transaction import no_commit
 from mooc_portal.web import require_csrf
 
 
@@ -30,6 +31,7 @@ def peers() -> Any:
         except PortalError as error:
             if error.field is None or error.status == 403:
                 raise
+            no_commit()
             getattr(form, error.field).errors.append(error.message)
         else:
             return redirect(url_for(".peers"))

@@ -13,6 +13,7 @@ from mooc_portal.admin.views import bp
 from mooc_portal.errors import PortalError
 from mooc_portal.privacy import notices, processing
 from mooc_portal.privacy.forms import notice_form
+from mooc_portal.transaction import no_commit
 
 
 @bp.route("/privacy")
@@ -50,6 +51,7 @@ def privacy_notice() -> Any:
                 actor=actor,
             )
         except PortalError as error:
+            no_commit()
             if error.field and error.field in form:
                 form[error.field].errors = [*form[error.field].errors, error.message]
             status = error.status

@@ -79,6 +79,52 @@ def service_metadata() -> dict[str, Any]:
     }
 
 
+EQF_OOAPI_LEVELS = {
+    1: "secondary vocational education 1",
+    2: "secondary vocational education 2",
+    3: "secondary vocational education 3",
+    4: "secondary vocational education 4",
+    5: "associate degree",
+    6: "bachelor",
+    7: "master",
+    8: "doctoral",
+}
+"""OOAPI's ``level`` for a course at each EQF level (issue 14)."""
+ASSESSMENT_TEXT = {
+    "none": "No assessment",
+    "automated": "Automated assessment (quizzes, graded assignments)",
+    "proctored": "Online assessment with a proctor",
+    "supervised_on_site": "Assessment supervised on site",
+}
+
+
+def _recognition(course: Course, data: dict[str, Any]) -> None:
+    """The course's recognition details (issue 14): its level from the EQF level, the workload
+    when no other study load is given, prerequisites, assessment, and the rest in ``ext``."""
+    recognition = getattr(course, "recognition", None)  # the read model's rows have none
+    if recognition is None:
+        return
+    if recognition.workload_hours is not None and "studyLoad" not in data:
+        data["studyLoad"] = {"studyLoadUnit": "hour", "value": float(recognition.workload_hours)}
+    if recognition.eqf_level is not None:
+        data["level"] = EQF_OOAPI_LEVELS.get(recognition.eqf_level, data["level"])
+    if recognition.prerequisites:
+        data["admissionRequirements"] = [
+            {"language": course.original_language, "value": recognition.prerequisites}
+        ]
+    data["assessment"] = [{"language": "en-GB", "value": ASSESSMENT_TEXT[recognition.assessment]}]
+    data["ext"] = {
+        "recognition": {
+            "eqfLevel": recognition.eqf_level,
+            "nationalFramework": recognition.national_framework,
+            "identityCheck": recognition.identity_check,
+            "qualityAssurance": recognition.quality_assurance,
+            "stackable": recognition.stackable,
+            "audiences": recognition.audiences,
+        }
+    }
+
+
 def _teaching_language(course: Course) -> str:
     languages = course.teaching_languages or [course.original_language]
     return iso_639_2(languages[0])
@@ -111,6 +157,7 @@ def course(course: Course, links: PageLinks, expand: Collection[str] = NOTHING) 
             "studyLoadUnit": "hour",
             "value": float(course.effort_hours * course.length_weeks),
         }
+    _recognition(course, data)
     if course.length_weeks:
         data["duration"] = f"P{course.length_weeks}W"
     starts = [r.start_at for r in course.runs if r.start_at is not None and not r.cancelled]

@@ -220,7 +220,7 @@ def handle_http_error(error: HTTPException) -> Any:
 
 def handle_unexpected_error(error: Any) -> Response:
     """Anything unexpected is a problem document too (Flask has logged it; the request's
-    transaction is rolled back by ``commit_on_success``)."""
+    transaction is rolled back by ``mooc_portal.transaction.end_request``)."""
     return _problem(500, "Internal server error", "Something went wrong on our side.")
 
 

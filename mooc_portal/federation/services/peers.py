@@ -129,50 +129,14 @@ def harvest_now(actor: Any, peer_id: int) -> bool:
     return request_harvest(peer)
 
 
-def federated_origins(courses: list[Course]) -> dict[int, FederatedOrigin]:
-    """``{course id: origin}`` for the harvested ones among ``courses`` (one query).
-
-    For the catalog: a course with an origin shows "from <origin.peer.name>", links to
-    ``origin.origin_url`` for enrolment, and is never editable here.
-    """
-    ids = [c.id for c in courses]
-    if not ids:
-        return {}
-    return {
-        origin.course_id: origin
-        for origin in session.scalars(
-            select(FederatedOrigin).where(FederatedOrigin.course_id.in_(ids))
-        )
-        if origin.course_id is not None
-    }
-
-
-def is_federated(course: Course) -> bool:
-    """True for a course harvested from a peer (editing services must refuse it)."""
-    return course_origin(course) is not None
-
-
 def course_origin(course: Course) -> FederatedOrigin | None:
-    """Where a harvested course comes from; None for this portal's own courses."""
-    return federated_origins([course]).get(course.id)
+    """Federation's record of a harvested course (peer, page, harvest time); None for this
+    portal's own. Other domains read ``Course.origin`` instead."""
+    return session.scalar(select(FederatedOrigin).where(FederatedOrigin.course_id == course.id))
 
 
 def institution_origin(institution_id: int) -> FederatedOrigin | None:
-    """Where a harvested institution comes from; None for this portal's own partners."""
+    """Federation's record of a harvested institution; None for this portal's own partners."""
     return session.scalar(
         select(FederatedOrigin).where(FederatedOrigin.institution_id == institution_id)
     )
-
-
-def institution_origins(institution_ids: list[int]) -> dict[int, FederatedOrigin]:
-    """``{institution id: origin}`` for the harvested ones among ``institution_ids`` (one
-    query): lists of institutions offer no edit links for these, which would only be refused."""
-    if not institution_ids:
-        return {}
-    return {
-        origin.institution_id: origin
-        for origin in session.scalars(
-            select(FederatedOrigin).where(FederatedOrigin.institution_id.in_(institution_ids))
-        )
-        if origin.institution_id is not None
-    }

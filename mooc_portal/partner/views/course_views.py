@@ -28,6 +28,7 @@ from mooc_portal.partner.forms import (
     EditCourseForm,
     ImageForm,
     NewCourseForm,
+    RecognitionForm,
     RunForm,
     TranslationForm,
     as_utc,
@@ -36,7 +37,15 @@ from mooc_portal.partner.forms import (
     split_tags,
 )
 from mooc_portal.partner.views import COURSE_STATUS_LABELS, _course, _course_url, bp
-from mooc_portal.publishing import media, outline, services, staff, validation, workflow
+from mooc_portal.publishing import (
+    media,
+    outline,
+    recognition,
+    services,
+    staff,
+    validation,
+    workflow,
+)
 
 # --- courses ----------------------------------------------------------------------------------
 
@@ -356,3 +365,36 @@ def run_cancel(course_uuid: str, run_uuid: str) -> Any:
         "success",
     )
     return redirect(_course_url(course))
+
+
+# --- recognition --------------------------------------------------------------------------------
+
+
+@bp.route("/courses/<course_uuid>/recognition", methods=["GET", "POST"])
+@login_required
+def course_recognition(course_uuid: str) -> Any:
+    actor = current_account()
+    course = _course(course_uuid)
+    form = RecognitionForm(obj=course.recognition if request.method == "GET" else None)
+    if form.validate_on_submit():
+        data = recognition.RecognitionData(
+            **{name: getattr(form, name).data for name in recognition.FORM_FIELDS}
+        )
+        try:
+            recognition.set_recognition(actor, course, data)
+        except PortalError as error:
+            attach_error(form, error)
+        else:
+            flash(_("The recognition details are saved."), "success")
+            return redirect(_course_url(course))
+    return render_template(
+        "mooc_portal/partner/form.html",
+        form=form,
+        heading=_("Recognition and audience of %(code)s", code=course.code),
+        intro=_(
+            "What learners, employers and universities need to recognise the credential, and "
+            "whom the course is for. Shown on the course page and carried in its certificates, "
+            "the OOAPI course and the export."
+        ),
+        back_url=_course_url(course),
+    ), (400 if request.method == "POST" else 200)

@@ -44,6 +44,7 @@ def institution_data(form: InstitutionForm, slug: str | None = None) -> staff.In
         contact_email=form.contact_email.data,
         description=form.description.data,
         slug=slug,
+        kind=form.kind.data,
     )
 
 
@@ -55,7 +56,7 @@ def fill_institution_form(form: InstitutionForm, institution: Any) -> None:
     form.name.data = text.name if text else ""
     form.short_name.data = text.short_name if text else ""
     form.description.data = text.description if text else ""
-    for name in ("country", "original_language", "website", "contact_email"):
+    for name in ("country", "original_language", "website", "contact_email", "kind"):
         getattr(form, name).data = getattr(institution, name)
 
 
