@@ -50,6 +50,7 @@ run: install instance/secret_key instance/credential_key
 test: install-test node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	MOOC_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The fault suite (tests/faults, marked `faults`, left out of `make test`): private PostgreSQL
@@ -61,6 +62,7 @@ test-faults: install-test
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format:
 	$(BIN)/ruff format .

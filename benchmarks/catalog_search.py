@@ -57,8 +57,9 @@ from mooc_portal.db import utcnow
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.migrate import upgrade_database
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, region_of
+from tests.scratch_database import POSTGRES_URL
+from tests.scratch_database import scratch_database as scratch_postgres
 
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # Issue 16, at 100,000 courses: (median, p95) in ms; the text search may grow at most 2x from
 # 10,000 to 100,000 courses (the same share of the catalog matches).
 TARGETS = {"text": (30.0, 80.0), "browse": (60.0, None)}
@@ -282,18 +283,19 @@ def scratch_database(
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         return
-    name = f"mooc_bench_keep_{courses}" if keep else f"mooc_bench_{uuid.uuid4().hex[:8]}"
+    if not keep:
+        with scratch_postgres("mooc_bench", postgres_url) as url:
+            yield url
+        return
+    name = f"mooc_bench_keep_{courses}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        if not keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

@@ -33,8 +33,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select
 from werkzeug.security import generate_password_hash
 
 from mooc_portal import create_app
@@ -44,6 +43,7 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.migrate import upgrade_database
+from tests.scratch_database import POSTGRES_URL, create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "benchmark password 1"
@@ -172,17 +172,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get(
-            "MOOC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-        ),
+        default=POSTGRES_URL,
     )
     args = parser.parse_args()
 
-    database = f"mooc_bench_enrol_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
-    url = make_url(args.postgres_url).set(database=database).render_as_string(False)
+    database, url = create_database("mooc_bench_enrol", args.postgres_url)
     gunicorn = None
     try:
         run_uuid, emails = prepare(url, args.learners, args.seats)
@@ -258,9 +252,7 @@ def main() -> int:
         if gunicorn is not None:
             gunicorn.terminate()
             gunicorn.wait(timeout=30)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(database, args.postgres_url)
 
 
 if __name__ == "__main__":

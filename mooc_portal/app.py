@@ -10,7 +10,14 @@ from typing import Any
 from flask import Flask
 from flask_migrate import Migrate
 
+from mooc_portal import config as portal_config
 from mooc_portal.resources import resource_dir
+
+
+class PortalApp(Flask):
+    """The standalone portal's Flask: its config refuses undeclared ``MOOC_`` keys in testing."""
+
+    config_class = portal_config.DeclaredKeysConfig
 
 
 def create_app(config: dict[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
@@ -24,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     from mooc_portal.extension import MoocPortal
     from mooc_portal.web import install_app_error_pages
 
-    app = Flask("mooc_portal", instance_path=instance_path, instance_relative_config=True)
+    app = PortalApp("mooc_portal", instance_path=instance_path, instance_relative_config=True)
     app.config.from_pyfile("config.py", silent=True)
     secret_file = Path(app.instance_path) / "secret_key"
     if secret_file.is_file():
@@ -33,8 +40,9 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     if credential_file.is_file():
         app.config["MOOC_CREDENTIAL_KEY"] = credential_file.read_text()
     for key, value in os.environ.items():
-        if (key == "SECRET_KEY" or key.startswith("MOOC_")) and value:
-            app.config[key] = value if key == "SECRET_KEY" else _loads(value)
+        # Undeclared MOOC_ variables (the test suite's own, for instance) are not settings.
+        if value and (key == "SECRET_KEY" or key in portal_config.DEFAULTS):
+            app.config[key] = portal_config.parse_environment_value(key, value)
     app.config.update(config or {})
     if app.config.get("MOOC_ENV") == "testing":
         app.testing = True
@@ -46,7 +54,6 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
         secret_file.write_text(app.config["SECRET_KEY"] + "\n")
         secret_file.chmod(0o600)
         app.logger.warning("No SECRET_KEY: generated a development key into %s.", secret_file)
-    from mooc_portal import config as portal_config
     from mooc_portal.operations import configure_logging, install_host
 
     portal_config.apply_defaults(app.config)
@@ -95,13 +102,3 @@ def _secure_production(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-
-
-def _loads(value: str) -> Any:
-    """Environment values: JSON where they parse as JSON, else the plain string."""
-    import json
-
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value

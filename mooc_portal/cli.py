@@ -136,7 +136,7 @@ def reindex_command(background: bool) -> None:
     ids = session.scalars(select(Course.id).order_by(Course.id)).all()
     with click.progressbar(ids, label="Indexing courses") as bar:
         for course_id in bar:
-            index_course(session.get(Course, course_id))
+            index_course(session.get_one(Course, course_id))
     session.flush()
     public = rebuild_entries(session.connection())
     refresh_statistics()

@@ -1,9 +1,16 @@
-"""Configuration defaults. Every key the portal reads starts with ``MOOC_``.
+"""Configuration defaults. Every key the portal reads starts with ``MOOC_`` and is declared
+here, with a comment saying what it does.
 
-The extension sets these with ``app.config.setdefault`` so a host's values win.
+The extension sets these with ``app.config.setdefault`` so a host's values win. The standalone
+app reads ``MOOC_*`` environment variables by the type of their default
+(:func:`parse_environment_value`); in testing its config refuses to read an undeclared
+``MOOC_`` key (:class:`DeclaredKeysConfig`), so a key read without a default fails the suite.
 """
 
+import json
 from typing import Any
+
+from flask import Config
 
 DEFAULTS: dict[str, Any] = {
     # "production", "development" or "testing". Outside the last two a strong SECRET_KEY and
@@ -11,13 +18,15 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_ENV": "production",
     # Any SQLAlchemy URL; used only when the portal installs Flask-SQLAlchemy itself.
     "MOOC_DATABASE_URL": None,
+    # Where the portal's pages are mounted in the application ("" or "/mooc").
     "MOOC_URL_PREFIX": "",
+    # The site's name in pages, mail and credentials.
     "MOOC_SITE_NAME": "ASEM MOOC Portal",
+    # Interface languages offered by the switcher, and the one used when nothing else decides.
     "MOOC_LANGUAGES": ["en", "ko", "zh", "ja", "vi", "th", "id", "fr", "de", "es"],
     "MOOC_DEFAULT_LANGUAGE": "en",
-    "MOOC_DEFAULT_TIMEZONE": "UTC",
+    # Courses per catalog page.
     "MOOC_PAGE_SIZE": 20,
-    "MOOC_MAX_PAGE_SIZE": 100,
     # Mail: with no server configured, messages are written to the log.
     "MOOC_MAIL_SERVER": None,
     "MOOC_MAIL_PORT": 25,
@@ -45,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
     # Insights: the summaries are rebuilt in the background when a page finds them older than
     # this (seconds); `flask portal insights-refresh` rebuilds them at once.
     "MOOC_INSIGHTS_MAX_AGE": 900,
-    # Accounts
+    # Accounts: the shortest password accepted; how long a password-reset link works (seconds).
     "MOOC_PASSWORD_MIN_LENGTH": 10,
     "MOOC_PASSWORD_RESET_MAX_AGE": 3600,
     # An invitation to partner staff stays valid longer than a password reset: a week.
@@ -99,6 +108,7 @@ DEFAULTS: dict[str, Any] = {
     # The standalone portal answers cached pages to visitors without a session before Flask
     # runs (mooc_portal/early_cache.py): one Redis read per page.
     "MOOC_CACHE_EARLY": True,
+    # Where the rate limits count (default: the cache's Redis, else in the process); on or off.
     "MOOC_RATELIMIT_STORAGE_URL": None,
     "MOOC_RATELIMIT_ENABLED": True,
     # Per address (a campus behind one NAT address shares it: keep these generous), per
@@ -175,6 +185,63 @@ class ConfigurationError(RuntimeError):
 def apply_defaults(config: dict[str, Any]) -> None:
     for key, value in DEFAULTS.items():
         config.setdefault(key, value)
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def parse_environment_value(key: str, value: str) -> Any:
+    """An environment variable's text as the type of ``key``'s default: a whole number, a
+    number, true/false, a list (JSON, or comma-separated), else the text unchanged (secrets,
+    passwords and addresses stay strings, also when they look like numbers)."""
+    default = DEFAULTS.get(key)
+    try:
+        if isinstance(default, bool):
+            word = value.strip().lower()
+            if word not in _TRUE | _FALSE:
+                raise ValueError(value)
+            return word in _TRUE
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, list):
+            if value.lstrip().startswith("["):
+                parsed = json.loads(value)
+                if not isinstance(parsed, list):
+                    raise ValueError(value)
+                return parsed
+            return [part.strip() for part in value.split(",") if part.strip()]
+    except ValueError:
+        kind = type(default).__name__
+        raise ConfigurationError(
+            f"The environment variable {key}={value!r} is not a valid {kind} "
+            f"(its default is {default!r})."
+        ) from None
+    return value
+
+
+class DeclaredKeysConfig(Config):
+    """A Flask config that, in testing, refuses to read a ``MOOC_`` key with no default in
+    :data:`DEFAULTS`: code reading an undeclared key fails the test that runs it."""
+
+    def _check(self, key: Any) -> None:
+        if (
+            isinstance(key, str)
+            and key.startswith("MOOC_")
+            and key not in DEFAULTS
+            and dict.get(self, "MOOC_ENV") == "testing"
+        ):
+            raise KeyError(f"{key} is read but not declared in mooc_portal/config.py DEFAULTS")
+
+    def __getitem__(self, key: Any) -> Any:
+        self._check(key)
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._check(key)
+        return super().get(key, default)
 
 
 MIN_SECRET_KEY_LENGTH = 32

@@ -70,7 +70,8 @@ class TimestampMixin:
 
 def get_session() -> Session:
     """The current application's database session (the host's when the portal is a plugin)."""
-    return current_app.extensions["sqlalchemy"].session
+    found: Session = current_app.extensions["sqlalchemy"].session
+    return found
 
 
 session: Session = LocalProxy(get_session)  # type: ignore[assignment]

@@ -111,7 +111,7 @@ def own_language_name(tag: str) -> str:
 
 def country_name(code: str, in_locale: str) -> str:
     try:
-        return Locale.parse(in_locale, sep="-").territories.get(code, code)
+        return str(Locale.parse(in_locale, sep="-").territories.get(code, code))
     except (UnknownLocaleError, ValueError):
         return code
 

@@ -91,5 +91,5 @@ def deliver_mail(payload: dict[str, Any]) -> EmailMessage:
             smtp.send_message(message)
     else:
         log.info("Mail to %s: %s\n\n%s", payload["to"], payload["subject"], payload["body"])
-    mail_sent.send(current_app._get_current_object(), message=message)
+    mail_sent.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
     return message

@@ -68,7 +68,7 @@ def unavailable(message: str) -> Response:
     try:
         response = make_response(current_app.handle_user_exception(error))
     except ServiceUnavailable:  # no handler for 503 where the portal is mounted
-        response = error.get_response()
+        response = error.get_response()  # type: ignore[assignment]
     response.headers["Retry-After"] = str(retry_after)
     response.headers["Cache-Control"] = "no-store"
     return response

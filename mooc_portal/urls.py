@@ -36,7 +36,8 @@ def _adapter(app: Flask) -> MapAdapter:
             parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
         )
         cached = cache["public_url_adapter"] = (base, adapter)
-    return cached[1]
+    found: MapAdapter = cached[1]
+    return found
 
 
 def external_url(endpoint: str, **values: Any) -> str:

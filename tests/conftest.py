@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextvars
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,30 +19,21 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from mooc_portal import create_app
 from mooc_portal.db import portal_session_class
 from mooc_portal.migrate import upgrade_database
-
-POSTGRES_URL = os.environ.get(
-    "MOOC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from tests.scratch_database import (  # noqa: F401 (POSTGRES_URL: for other tests)
+    POSTGRES_URL,
+    create_database,
+    drop_database,
+    postgres_unavailable_reason,
 )
+
 BACKENDS = ("sqlite", "postgresql")
 TEST_SECRET = "test-secret-key-not-for-production"
-
-
-def postgres_unavailable_reason() -> str | None:
-    try:
-        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception as exc:  # any failure to connect means: skip, with the reason
-        return f"PostgreSQL not reachable at {make_url(POSTGRES_URL).render_as_string()}: {exc}"
-    return None
 
 
 class Databases:
@@ -68,16 +58,7 @@ class Databases:
                 if os.environ.get("MOOC_REQUIRE_POSTGRES"):
                     pytest.fail(f"MOOC_REQUIRE_POSTGRES is set but {self._pg_reason}")
                 pytest.skip(str(self._pg_reason))
-            self._pg_database = f"mooc_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-            admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{self._pg_database}"'))
-            admin.dispose()
-            url = (
-                make_url(POSTGRES_URL)
-                .set(database=self._pg_database)
-                .render_as_string(hide_password=False)
-            )
+            self._pg_database, url = create_database("mooc_test")
         self.urls[backend] = url
         return url
 
@@ -94,10 +75,7 @@ class Databases:
             with app.app_context():
                 app.extensions["sqlalchemy"].engine.dispose()
         if self._pg_database:
-            admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self._pg_database}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(self._pg_database)
 
 
 class IsolatedClient(FlaskClient):

@@ -70,8 +70,9 @@ def test_development_generates_a_key_once_into_the_instance_folder(clean_env, in
 
 
 def test_testing_starts_without_a_key_file(clean_env, instance):
-    app = start(instance, "testing", SECRET_KEY="given")
+    app = start(instance, "testing")
     assert app.testing
+    assert not app.config.get("SECRET_KEY")  # none given, none generated
     assert not (instance / "secret_key").exists()
 
 
@@ -187,3 +188,73 @@ def test_development_generates_a_credential_key_once_into_the_instance_folder(cl
     assert (instance / "credential_key").read_text() == first
     assert (instance / "credential_key").stat().st_mode & 0o077 == 0
     assert start(instance, "development").config["MOOC_CREDENTIAL_KEY"] == first
+
+
+# Issue 9: every key read is declared (and documented) in config.py; environment values are
+# read by the declared type.
+
+
+def test_environment_values_are_read_by_their_declared_type(clean_env, instance, monkeypatch):
+    for key, value in {
+        "MOOC_MAIL_PASSWORD": "12345",  # a password that looks like a number stays text
+        "MOOC_MAIL_USERNAME": "true",
+        "MOOC_PAGE_SIZE": "7",
+        "MOOC_HARVEST_TIMEOUT": "2.5",
+        "MOOC_RATELIMIT_ENABLED": "false",
+        "MOOC_LANGUAGES": "en, ko",
+        "MOOC_CREDENTIAL_RETIRED_KEYS": '["z6MkOld"]',
+    }.items():
+        monkeypatch.setenv(key, value)
+    config = start(instance, "testing").config
+    assert config["MOOC_MAIL_PASSWORD"] == "12345"
+    assert config["MOOC_MAIL_USERNAME"] == "true"
+    assert config["MOOC_PAGE_SIZE"] == 7
+    assert config["MOOC_HARVEST_TIMEOUT"] == 2.5
+    assert config["MOOC_RATELIMIT_ENABLED"] is False
+    assert config["MOOC_LANGUAGES"] == ["en", "ko"]
+    assert config["MOOC_CREDENTIAL_RETIRED_KEYS"] == ["z6MkOld"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("MOOC_PAGE_SIZE", "twenty"), ("MOOC_METRICS", "maybe")]
+)
+def test_an_environment_value_of_the_wrong_type_refuses_to_start(
+    clean_env, instance, monkeypatch, key, value
+):
+    monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigurationError, match=key):
+        start(instance, "testing")
+
+
+def test_reading_an_undeclared_key_fails_in_testing(clean_env, instance):
+    config = start(instance, "testing").config
+    for read in (lambda: config["MOOC_NOT_DECLARED"], lambda: config.get("MOOC_NOT_DECLARED")):
+        with pytest.raises(KeyError, match="not declared"):
+            read()
+    assert config.get("SOME_HOST_KEY") is None  # a host's own keys are its business
+
+
+def test_every_key_the_code_names_is_declared_and_every_default_is_used():
+    import ast
+
+    from mooc_portal.config import DEFAULTS
+
+    package = Path(__file__).resolve().parent.parent / "mooc_portal"
+    named: set[str] = set()
+    for path in package.rglob("*.py"):
+        if path == package / "config.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                named.update(re.findall(r"\bMOOC_[A-Z0-9_]+\b", node.value))
+    # f"MOOC_RETENTION_{what}": a prefix names the declared keys that start with it.
+    undeclared = {
+        name
+        for name in named
+        if name not in DEFAULTS
+        and not (name.endswith("_") and any(key.startswith(name) for key in DEFAULTS))
+    }
+    assert undeclared == set()
+    prefixes = tuple(name for name in named if name.endswith("_"))
+    unused = {key for key in DEFAULTS if key not in named and not key.startswith(prefixes)}
+    assert unused == set()

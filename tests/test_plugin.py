@@ -8,7 +8,6 @@ temporary SQLite file, and a new PostgreSQL database when a server is reachable.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,18 @@ from flask import Flask, redirect, request
 from flask_login import LoginManager, UserMixin, current_user, login_user
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from mooc_portal import MoocPortal
 from mooc_portal.accounts.models import Account
 from mooc_portal.migrate import upgrade_database
-from tests.conftest import POSTGRES_URL, postgres_unavailable_reason
 from tests.factories import make_course
+from tests.scratch_database import (
+    create_database,
+    drop_database,
+    postgres_unavailable_reason,
+    scratch_database,
+)
 
 
 class HostBase(DeclarativeBase):
@@ -92,16 +95,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         if os.environ.get("MOOC_REQUIRE_POSTGRES"):
             pytest.fail(f"MOOC_REQUIRE_POSTGRES is set but {reason}")
         pytest.skip(reason)
-    name = f"mooc_host_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("mooc_host") as url:
+        yield url
 
 
 @pytest.fixture
@@ -396,12 +391,8 @@ def _create_database(backend: str, root: Path) -> tuple[str, str | None]:
         if os.environ.get("MOOC_REQUIRE_POSTGRES"):
             pytest.fail(f"MOOC_REQUIRE_POSTGRES is set but {reason}")
         pytest.skip(reason)
-    name = f"mooc_pages_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), name
+    name, url = create_database("mooc_pages")
+    return url, name
 
 
 def describe_pages() -> dict[str, list[str]]:
@@ -499,10 +490,7 @@ def two_hosts(
             with app.app_context():
                 app.extensions["sqlalchemy"].engine.dispose()
         if pg_name:
-            admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(pg_name)
 
 
 def logged_in(app: Flask, email: str) -> Any:

@@ -62,7 +62,7 @@ def current_account() -> Account | None:
     """
     if not has_request_context():
         return None
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     # Cached per logged-in user object: an app context (and its ``g``) may outlive a request.
     cached = g.get("mooc_account")
     if cached is not None and cached[0] is user:

@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_url, login_user, logout_user
-from flask_wtf import FlaskForm
 
 from mooc_portal.accounts import services
 from mooc_portal.accounts.forms import (
@@ -25,6 +24,7 @@ from mooc_portal.accounts.forms import (
 )
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.errors import PortalError, TooManyAttempts
+from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.privacy.views import record_registration_notice
 from mooc_portal.transaction import no_commit
 from mooc_portal.web import require_csrf, safe_next_url
@@ -62,8 +62,8 @@ def login() -> Any:
     if services.current_account() is not None:
         return redirect(next_url)
     form = LoginForm()
-    valid, status = _validate(form)
-    if valid:
+    status = 200
+    if form.validate_on_submit():
         try:
             account = services.authenticate(
                 form.email.data, form.password.data, remote_addr=request.remote_addr
@@ -79,6 +79,8 @@ def login() -> Any:
             # The failed attempt authenticate() recorded is committed: it counts towards
             # the throttle.
             form.password.errors.append(_("E-mail address or password is not correct."))
+    else:
+        status = form_status(form)
     return render_template("mooc_portal/accounts/login.html", form=form, next=_next_param()), status
 
 
@@ -101,9 +103,8 @@ def register() -> Any:
     form = RegisterForm()
     if request.method == "GET":
         form.preferred_language.data = _page_language()
-    valid, status = _validate(form)
-    if valid:
-        try:
+    if form.validate_on_submit():
+        with service_errors_shown_on(form):
             account = services.request_registration(
                 form.email.data,
                 form.password.data,
@@ -112,9 +113,6 @@ def register() -> Any:
                 preferred_language=form.preferred_language.data,
                 remote_addr=request.remote_addr,
             )
-        except PortalError as error:
-            status = _show_error(form, error)
-        else:
             if account is not None:  # the notice version this new learner was shown
                 record_registration_notice(account)
             # The same answer whether or not the address already has an account.
@@ -127,7 +125,7 @@ def register() -> Any:
                 "success",
             )
             return redirect(url_for("portal.accounts.login", next=_next_param()))
-    return render_template("mooc_portal/accounts/register.html", form=form), status
+    return render_template("mooc_portal/accounts/register.html", form=form), form_status(form)
 
 
 @bp.route("/confirm/<token>")
@@ -172,9 +170,8 @@ def profile() -> Any:
     form = ProfileForm(obj=account)
     if request.method == "GET" and not account.preferred_language:
         form.preferred_language.data = _page_language()
-    valid, status = _validate(form)
-    if valid:
-        try:
+    if form.validate_on_submit():
+        with service_errors_shown_on(form):
             new_address = services.update_profile(
                 account,
                 actor=account,
@@ -185,9 +182,6 @@ def profile() -> Any:
                 timezone=form.timezone.data or None,
                 current_password=form.current_password.data,
             )
-        except PortalError as error:
-            status = _show_error(form, error)
-        else:
             flash(_("Your profile is saved."), "success")
             if new_address:
                 flash(
@@ -199,7 +193,9 @@ def profile() -> Any:
                     "success",
                 )
             return redirect(url_for("portal.accounts.profile"))
-    return render_template("mooc_portal/accounts/profile.html", form=form, account=account), status
+    return render_template(
+        "mooc_portal/accounts/profile.html", form=form, account=account
+    ), form_status(form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -210,25 +206,22 @@ def change_password() -> Any:
     if not account.password_hash:
         abort(404)
     form = ChangePasswordForm()
-    valid, status = _validate(form)
-    if valid:
-        try:
+    if form.validate_on_submit():
+        with service_errors_shown_on(form):
             services.change_password(account, form.current_password.data, form.password.data)
-        except PortalError as error:
-            status = _show_error(form, error)
-        else:
             # Every other session has ended; this one goes on under the new session version.
             login_user(account)
             flash(_("Your password is changed."), "success")
             return redirect(url_for("portal.accounts.profile"))
-    return render_template("mooc_portal/accounts/change_password.html", form=form), status
+    return render_template("mooc_portal/accounts/change_password.html", form=form), form_status(
+        form
+    )
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password() -> Any:
     form = ForgotPasswordForm()
-    valid, status = _validate(form)
-    if valid:
+    if form.validate_on_submit():
         services.request_password_reset(form.email.data, remote_addr=request.remote_addr)
         # The same answer whether or not the address has an account.
         flash(
@@ -239,7 +232,9 @@ def forgot_password() -> Any:
             "success",
         )
         return redirect(url_for("portal.accounts.login"))
-    return render_template("mooc_portal/accounts/forgot_password.html", form=form), status
+    return render_template("mooc_portal/accounts/forgot_password.html", form=form), form_status(
+        form
+    )
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -251,18 +246,14 @@ def reset_password(token: str) -> Any:
             "mooc_portal/accounts/reset_password.html", form=None, problem=error
         ), 400
     form = ResetPasswordForm()
-    valid, status = _validate(form)
-    if valid:
-        try:
+    if form.validate_on_submit():
+        with service_errors_shown_on(form):
             services.reset_password(token, form.password.data)
-        except PortalError as error:
-            status = _show_error(form, error)
-        else:
             flash(_("Your password is changed. Log in with it now."), "success")
             return redirect(url_for("portal.accounts.login"))
     return render_template(
         "mooc_portal/accounts/reset_password.html", form=form, problem=None
-    ), status
+    ), form_status(form)
 
 
 def _portal_owns_login() -> bool:
@@ -282,22 +273,3 @@ def _page_language() -> str:
     from mooc_portal.web import current_language
 
     return current_language()
-
-
-def _validate(form: FlaskForm) -> tuple[bool, int]:
-    """Whether a submitted form is valid, and the status to answer with if it is shown again:
-    400 when it was submitted with errors (a missing CSRF token included)."""
-    valid = form.validate_on_submit()
-    return valid, 400 if form.is_submitted() and not valid else 200
-
-
-def _show_error(form: FlaskForm, error: PortalError) -> int:
-    """Put a service's error at its field (or at the top of the form); return its status.
-    Nothing of the refused attempt is committed."""
-    no_commit()
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-    return error.status

@@ -69,7 +69,8 @@ def private_key() -> Ed25519PrivateKey:
         else:
             raise ConfigurationError("MOOC_CREDENTIAL_KEY is not set.")
         extras[_STATE_KEY] = key
-    return key
+    current: Ed25519PrivateKey = key
+    return current
 
 
 def retired_public_keys() -> list[Ed25519PublicKey]:

@@ -31,7 +31,7 @@ class ReviewFilter:
     until: datetime | None = None
 
 
-def review_query(actor: Account, filters: ReviewFilter, *, scope: str) -> Select[tuple[Enrollment]]:
+def review_query(actor: Account, filters: ReviewFilter, *, scope: str) -> Select[Enrollment]:
     """The enrolments ``actor`` may review, filtered, newest first.
 
     ``scope`` is ``admin`` (every run; administrators only) or ``partner`` (the runs of the

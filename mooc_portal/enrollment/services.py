@@ -108,15 +108,16 @@ WITH_COURSE = joinedload(Enrollment.run).joinedload(CourseRun.course)
 # -- reading ----------------------------------------------------------------------------------
 
 
-def get_run(run_uuid: uuid.UUID | str) -> CourseRun:
-    key = parse_uuid(run_uuid)
-    run = session.scalar(select(CourseRun).where(CourseRun.uuid == key)) if key else None
+def get_run(run_uuid: uuid.UUID) -> CourseRun:
+    """The run with this public id, else NotFound."""
+    run = session.scalar(select(CourseRun).where(CourseRun.uuid == run_uuid))
     if run is None:
         raise NotFound(_("No such course run."))
     return run
 
 
 def get_enrollment(enrollment_uuid: uuid.UUID | str) -> Enrollment:
+    """The enrolment with this public id (a string from a form too), else NotFound."""
     key = parse_uuid(enrollment_uuid)
     found = session.scalar(select(Enrollment).where(Enrollment.uuid == key)) if key else None
     if found is None:
@@ -124,7 +125,7 @@ def get_enrollment(enrollment_uuid: uuid.UUID | str) -> Enrollment:
     return found
 
 
-def get_own_enrollment(enrollment_uuid: uuid.UUID | str, account: Account) -> Enrollment:
+def get_own_enrollment(enrollment_uuid: uuid.UUID, account: Account) -> Enrollment:
     """The learner's own enrolment; another learner's looks as if it did not exist."""
     found = get_enrollment(enrollment_uuid)
     if found.account_id != account.id:
@@ -133,6 +134,7 @@ def get_own_enrollment(enrollment_uuid: uuid.UUID | str, account: Account) -> En
 
 
 def parse_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+    """A public id typed into a form or a filter (URLs use Werkzeug's ``uuid`` converter)."""
     if isinstance(value, uuid.UUID):
         return value
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 from flask import (
     Blueprint,
@@ -28,6 +29,7 @@ from mooc_portal.enrollment import review, services
 from mooc_portal.enrollment.forms import ActionForm, CapacityForm, DecisionForm, ReviewFilterForm
 from mooc_portal.enrollment.models import EnrollmentState
 from mooc_portal.errors import InvalidInput
+from mooc_portal.forms import show_service_error
 from mooc_portal.privacy import sharing
 from mooc_portal.web import safe_next_url
 
@@ -63,8 +65,8 @@ def course_page_url(run: Any) -> str:
     return url_for("portal.catalog.course_detail", slug=slug, _anchor=f"enrol-{run.uuid}")
 
 
-@bp.route("/runs/<run_uuid>/enrol", methods=["POST"])
-def enrol(run_uuid: str) -> Any:
+@bp.route("/runs/<uuid:run_uuid>/enrol", methods=["POST"])
+def enrol(run_uuid: UUID) -> Any:
     run = services.get_run(run_uuid)
     account = current_account()
     if account is None:
@@ -91,9 +93,9 @@ def my_enrolments() -> str:
     )
 
 
-@bp.route("/my/enrolments/<enrollment_uuid>/withdraw", methods=["GET", "POST"])
+@bp.route("/my/enrolments/<uuid:enrollment_uuid>/withdraw", methods=["GET", "POST"])
 @login_required
-def withdraw(enrollment_uuid: str) -> Any:
+def withdraw(enrollment_uuid: UUID) -> Any:
     account = current_account()
     enrollment = services.get_own_enrollment(enrollment_uuid, account)
     form = ActionForm()
@@ -146,11 +148,9 @@ def review_page(scope: str) -> Any:
         filters = _filters(form)
         statement = review.review_query(actor, filters, scope=scope)
     except InvalidInput as error:
-        if error.field and error.field in form:
-            form[error.field].errors = [*form[error.field].errors, error.message]
+        status = show_service_error(form, error)
         statement = review.review_query(actor, review.ReviewFilter(), scope=scope)
         statement = statement.where(false())
-        status = 400
     enrollments = session.scalars(statement.limit(REVIEW_PAGE_LIMIT + 1)).all()
     runs = review.reviewable_runs(actor, scope=scope)
     shown = enrollments[:REVIEW_PAGE_LIMIT]
@@ -209,9 +209,9 @@ def decide() -> Any:
     return redirect(safe_next_url(form.next.data, "portal.admin.enrolments"))
 
 
-@bp.route("/enrolments/<enrollment_uuid>/promote", methods=["POST"])
+@bp.route("/enrolments/<uuid:enrollment_uuid>/promote", methods=["POST"])
 @login_required
-def promote(enrollment_uuid: str) -> Any:
+def promote(enrollment_uuid: UUID) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     enrollment = services.get_enrollment(enrollment_uuid)
@@ -220,9 +220,9 @@ def promote(enrollment_uuid: str) -> Any:
     return redirect(safe_next_url(request.form.get("next"), "portal.admin.enrolments"))
 
 
-@bp.route("/runs/<run_uuid>/capacity", methods=["POST"])
+@bp.route("/runs/<uuid:run_uuid>/capacity", methods=["POST"])
 @login_required
-def set_capacity(run_uuid: str) -> Any:
+def set_capacity(run_uuid: UUID) -> Any:
     run = services.get_run(run_uuid)
     form = CapacityForm()
     if not form.validate_on_submit():

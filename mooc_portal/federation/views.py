@@ -10,13 +10,12 @@ from flask_babel import gettext as _
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.cors import allow_public_reads
-from mooc_portal.errors import PortalError
 from mooc_portal.federation.api import bp as api_bp
 from mooc_portal.federation.discovery import course_json_ld, sitemap
 from mooc_portal.federation.forms import ApiTokenForm
 from mooc_portal.federation.ooapi import bp as ooapi_bp
+from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.numbers import DB_ID
-from mooc_portal.transaction import no_commit
 from mooc_portal.web import require_csrf
 
 federation_bp = Blueprint("federation", __name__)
@@ -62,14 +61,8 @@ def api_tokens(slug: str) -> Any:
     form = ApiTokenForm()
     new_token = None
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             _, new_token = partner.create_api_token(actor, institution, form.name.data)
-        except PortalError as error:
-            if error.field != "name":
-                raise
-            no_commit()
-            form.name.errors.append(error.message)
-        else:
             form = ApiTokenForm(formdata=None)
     response = Response(
         render_template(
@@ -79,7 +72,7 @@ def api_tokens(slug: str) -> Any:
             form=form,
             new_token=new_token,
         ),
-        status=400 if form.errors else 200,
+        status=200 if new_token else form_status(form),
     )
     response.headers["Cache-Control"] = "no-store"  # the new token is shown once
     return response

@@ -29,16 +29,14 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from mooc_portal.accounts.forms import strong_enough
 from mooc_portal.catalog.models import Assessment, Credential, DeliveryMode, Level, Pace
 from mooc_portal.catalog.outline import LessonKind
-from mooc_portal.errors import PortalError
 from mooc_portal.i18n import country_choices
 from mooc_portal.institutions.models import InstitutionKind
 from mooc_portal.publishing.validation import TEXT_LIMITS
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
-from mooc_portal.transaction import no_commit
 
 
 def choices(*pairs: tuple[str, object]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 LEVELS = choices(
@@ -70,19 +68,6 @@ ROLES = choices(
     ("editor", _l("Editor: edits courses")),
     ("manager", _l("Manager: also staff and profile")),
 )
-
-
-def attach_error(form: FlaskForm, error: PortalError) -> None:
-    """Show a service's error at the field it names, else above the form; nothing of the
-    refused attempt is committed (:func:`mooc_portal.transaction.no_commit`)."""
-    no_commit()
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors"):
-        if not isinstance(target.errors, list):
-            target.errors = list(target.errors)
-        target.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
 
 
 def attach_field_errors(form: FlaskForm, errors: list[tuple[str, str]]) -> None:

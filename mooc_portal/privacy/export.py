@@ -81,7 +81,8 @@ def personal_data(account: Account) -> dict[str, Any]:
         "data_downloads": _data_downloads(account),
         "staff_actions": _staff_actions(account),
     }
-    return to_json(document)
+    exported: dict[str, Any] = to_json(document)
+    return exported
 
 
 def _account(account: Account) -> dict[str, Any]:

@@ -43,7 +43,7 @@ class Cookie:
 
 def _days(key: str) -> str:
     count = int(current_app.config[key])
-    return ngettext("%(num)d day", "%(num)d days", count)
+    return str(ngettext("%(num)d day", "%(num)d days", count))
 
 
 def processing_activities() -> list[Activity]:

@@ -85,7 +85,7 @@ def consent_for(account: Account, institution_id: int) -> SharingConsent | None:
 
 
 def run_institution_id(run: CourseRun) -> int:
-    return int(session.scalar(select(Course.institution_id).where(Course.id == run.course_id)))
+    return session.scalars(select(Course.institution_id).where(Course.id == run.course_id)).one()
 
 
 def needs_consent(account: Account, run: CourseRun) -> bool:

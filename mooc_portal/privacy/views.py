@@ -7,6 +7,7 @@ import gzip
 import json
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from flask import (
     Blueprint,
@@ -27,7 +28,7 @@ from flask_login import logout_user, user_logged_in
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.db import utcnow
-from mooc_portal.errors import PortalError
+from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.privacy import downloads, erasure, export, notices, processing, sharing
 from mooc_portal.privacy.forms import (
     AcknowledgeForm,
@@ -35,7 +36,6 @@ from mooc_portal.privacy.forms import (
     DeleteAccountForm,
     SharingForm,
 )
-from mooc_portal.transaction import no_commit
 from mooc_portal.web import current_language, safe_next_url
 
 bp = Blueprint("privacy", __name__)
@@ -100,8 +100,7 @@ def acknowledge() -> Any:
         return redirect(target)
     if request.method == "GET":
         form.next.data = request.args.get("next") or ""
-    status = 400 if form.is_submitted() else 200
-    return _notice_page(pending, form=form), status
+    return _notice_page(pending, form=form), form_status(form)
 
 
 NOTICE_CHECK_EXEMPT = (
@@ -170,9 +169,9 @@ def record_registration_notice(account: Any) -> None:
 # -- sharing with partner institutions --------------------------------------------------------
 
 
-@bp.route("/runs/<run_uuid>/sharing", methods=["GET", "POST"])
+@bp.route("/runs/<uuid:run_uuid>/sharing", methods=["GET", "POST"])
 @login_required
-def sharing_consent(run_uuid: str) -> Any:
+def sharing_consent(run_uuid: UUID) -> Any:
     from mooc_portal.enrollment import services as enrolment
     from mooc_portal.enrollment.views import STATE_MESSAGES, course_page_url
 
@@ -200,7 +199,7 @@ def sharing_consent(run_uuid: str) -> Any:
         required=[sharing.FIELD_LABELS[f] for f in sharing.REQUIRED_FIELDS],
         purposes=sharing.FIELD_PURPOSES,
         back=course_page_url(run),
-    ), (400 if form.is_submitted() else 200)
+    ), form_status(form)
 
 
 @bp.route("/account/sharing", methods=["GET", "POST"])
@@ -315,31 +314,19 @@ def my_data_json() -> Response:
 def delete_account() -> Any:
     account = current_account()
     form = DeleteAccountForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             erasure.delete_own_account(
                 account,
                 password=form.password.data,
                 certificates=form.certificates.data,
                 actor=account,
             )
-        except PortalError as error:
-            no_commit()
-            target = getattr(form, error.field, None) if error.field else None
-            if target is not None:
-                target.errors = [*target.errors, error.message]
-            else:
-                form.form_errors.append(error.message)
-            status = error.status
-        else:
             logout_user()
             session.clear()
             flash(_("Your account is deleted. Goodbye."), "success")
             return redirect(url_for("portal.web.home"))
-    elif form.is_submitted():
-        status = 400
     certificates = export.personal_data(account)["certificates"]
     return render_template(
         "mooc_portal/privacy/delete_account.html", form=form, certificates=certificates
-    ), status
+    ), form_status(form)

@@ -182,20 +182,17 @@ def learning_enrollment(run: CourseRun, account: Account) -> Enrollment:
     return enrollment
 
 
-def get_learning_enrollment(run_uuid: uuid.UUID | str, account: Account) -> Enrollment:
+def get_learning_enrollment(run_uuid: uuid.UUID, account: Account) -> Enrollment:
     return learning_enrollment(enrolment.get_run(run_uuid), account)
 
 
-def get_lesson(enrollment: Enrollment, lesson_uuid: uuid.UUID | str) -> Lesson:
+def get_lesson(enrollment: Enrollment, lesson_uuid: uuid.UUID) -> Lesson:
     """A lesson of the enrolment's course; any other lesson looks as if it did not exist."""
-    key = enrolment.parse_uuid(lesson_uuid)
-    lesson = None
-    if key is not None:
-        lesson = session.scalar(
-            select(Lesson)
-            .join(Module, Module.id == Lesson.module_id)
-            .where(Lesson.uuid == key, Module.course_id == enrollment.course_id)
-        )
+    lesson = session.scalar(
+        select(Lesson)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.uuid == lesson_uuid, Module.course_id == enrollment.course_id)
+    )
     if lesson is None:
         raise NotFound(_("No such lesson in this course."))
     return lesson

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -26,16 +27,16 @@ def my_learning() -> str:
     )
 
 
-@bp.route("/learn/<run_uuid>")
+@bp.route("/learn/<uuid:run_uuid>")
 @login_required
-def course_space(run_uuid: str) -> str:
+def course_space(run_uuid: UUID) -> str:
     enrollment = services.get_learning_enrollment(run_uuid, current_account())
     return _space(enrollment, None)
 
 
-@bp.route("/learn/<run_uuid>/lessons/<lesson_uuid>")
+@bp.route("/learn/<uuid:run_uuid>/lessons/<uuid:lesson_uuid>")
 @login_required
-def lesson(run_uuid: str, lesson_uuid: str) -> str:
+def lesson(run_uuid: UUID, lesson_uuid: UUID) -> str:
     account = current_account()
     enrollment = services.get_learning_enrollment(run_uuid, account)
     lesson = services.get_lesson(enrollment, lesson_uuid)
@@ -69,19 +70,19 @@ def _space(enrollment: Any, lesson: Any) -> str:
     )
 
 
-@bp.route("/learn/<run_uuid>/lessons/<lesson_uuid>/complete", methods=["POST"])
+@bp.route("/learn/<uuid:run_uuid>/lessons/<uuid:lesson_uuid>/complete", methods=["POST"])
 @login_required
-def mark_complete(run_uuid: str, lesson_uuid: str) -> Any:
+def mark_complete(run_uuid: UUID, lesson_uuid: UUID) -> Any:
     return _mark(run_uuid, lesson_uuid, done=True)
 
 
-@bp.route("/learn/<run_uuid>/lessons/<lesson_uuid>/incomplete", methods=["POST"])
+@bp.route("/learn/<uuid:run_uuid>/lessons/<uuid:lesson_uuid>/incomplete", methods=["POST"])
 @login_required
-def mark_incomplete(run_uuid: str, lesson_uuid: str) -> Any:
+def mark_incomplete(run_uuid: UUID, lesson_uuid: UUID) -> Any:
     return _mark(run_uuid, lesson_uuid, done=False)
 
 
-def _mark(run_uuid: str, lesson_uuid: str, *, done: bool) -> Any:
+def _mark(run_uuid: UUID, lesson_uuid: UUID, *, done: bool) -> Any:
     require_csrf()
     account = current_account()
     enrollment = services.get_learning_enrollment(run_uuid, account)
@@ -113,19 +114,19 @@ def _mark(run_uuid: str, lesson_uuid: str, *, done: bool) -> Any:
 # -- figures ----------------------------------------------------------------------------------
 
 
-@bp.route("/partner/runs/<run_uuid>/progress")
+@bp.route("/partner/runs/<uuid:run_uuid>/progress")
 @login_required
-def partner_run_progress(run_uuid: str) -> str:
+def partner_run_progress(run_uuid: UUID) -> str:
     return run_figures(run_uuid, "partner")
 
 
-@bp.route("/partner/runs/<run_uuid>/progress.csv")
+@bp.route("/partner/runs/<uuid:run_uuid>/progress.csv")
 @login_required
-def partner_run_progress_csv(run_uuid: str) -> Response:
+def partner_run_progress_csv(run_uuid: UUID) -> Response:
     return progress_csv(run_uuid, "partner")
 
 
-def run_figures(run_uuid: str, scope: str) -> str:
+def run_figures(run_uuid: UUID, scope: str) -> str:
     """The progress figures of a run, for an administrator or the run's partner staff."""
     run = enrolment.get_run(run_uuid)
     report = services.run_progress(run, actor=current_account(), scope=scope)
@@ -134,7 +135,7 @@ def run_figures(run_uuid: str, scope: str) -> str:
     )
 
 
-def progress_csv(run_uuid: str, scope: str) -> Response:
+def progress_csv(run_uuid: UUID, scope: str) -> Response:
     """The run's progress as CSV; the export is recorded (who saw whose data)."""
     run = enrolment.get_run(run_uuid)
     actor = current_account()

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import markdown
 import nh3
@@ -346,16 +347,18 @@ def translate_lesson(
     return translation
 
 
-def get_module(actor: Account | None, course: Course, module_uuid: str) -> Module:
+def get_module(actor: Account | None, course: Course, module_uuid: UUID) -> Module:
+    """A module of the course, for its editors (NotFound for anyone else)."""
     require_course_editor(actor, course)
-    module = next((m for m in course_modules(course) if str(m.uuid) == str(module_uuid)), None)
+    module = next((m for m in course_modules(course) if m.uuid == module_uuid), None)
     if module is None:
         raise NotFound(_("No such module."))
     return module
 
 
-def get_lesson(actor: Account | None, module: Module, lesson_uuid: str) -> Lesson:
-    lesson = next((item for item in module.lessons if str(item.uuid) == str(lesson_uuid)), None)
+def get_lesson(actor: Account | None, module: Module, lesson_uuid: UUID) -> Lesson:
+    """A lesson of the module (which :func:`get_module` gave the actor)."""
+    lesson = next((item for item in module.lessons if item.uuid == lesson_uuid), None)
     if lesson is None:
         raise NotFound(_("No such lesson."))
     return lesson

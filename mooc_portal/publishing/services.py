@@ -7,6 +7,7 @@ audit log and re-indexes the course for search. Edits to a published course are 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
@@ -297,15 +298,9 @@ def delete_translation(actor: Account | None, course: Course, language: str) -> 
     )
 
 
-def get_course_for_staff(actor: Account | None, course_uuid: str) -> Course:
+def get_course_for_staff(actor: Account | None, course_uuid: UUID) -> Course:
     """A course the actor may edit, by its public id; NotFound for anyone else."""
-    import uuid
-
-    try:
-        key = uuid.UUID(str(course_uuid))
-    except ValueError as exc:
-        raise NotFound(_("No such course.")) from exc
-    course = session.scalar(select(Course).where(Course.uuid == key))
+    course = session.scalar(select(Course).where(Course.uuid == course_uuid))
     if course is None:
         raise NotFound(_("No such course."))
     require_course_editor(actor, course)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -315,17 +316,20 @@ def _managers_left(institution: Institution, without: Membership) -> int:
     )
 
 
-def find_membership(institution: Institution, account_uuid: str) -> Membership:
-    for membership in session.scalars(
-        select(Membership).where(Membership.institution_id == institution.id)
-    ):
-        if str(membership.account.uuid) == str(account_uuid):
-            return membership
-    raise NotFound(_("No such staff member."))
+def find_membership(institution: Institution, account_uuid: UUID) -> Membership:
+    """The membership of the account with this public id in the institution, else NotFound."""
+    membership = session.scalar(
+        select(Membership)
+        .join(Account, Account.id == Membership.account_id)
+        .where(Membership.institution_id == institution.id, Account.uuid == account_uuid)
+    )
+    if membership is None:
+        raise NotFound(_("No such staff member."))
+    return membership
 
 
 def change_staff_role(
-    actor: Account | None, institution: Institution, account_uuid: str, role: str
+    actor: Account | None, institution: Institution, account_uuid: UUID, role: str
 ) -> Membership:
     actor = require_manager(actor, institution)
     if role not in {r.value for r in StaffRole}:
@@ -347,7 +351,7 @@ def change_staff_role(
     return membership
 
 
-def remove_staff(actor: Account | None, institution: Institution, account_uuid: str) -> None:
+def remove_staff(actor: Account | None, institution: Institution, account_uuid: UUID) -> None:
     actor = require_manager(actor, institution)
     membership = find_membership(institution, account_uuid)
     if (

@@ -142,7 +142,11 @@ def transition_course(
     )
     index_course(course)
     if transition.target == CourseStatus.PUBLISHED:
-        course_published.send(current_app._get_current_object(), course=course, actor=actor)
+        course_published.send(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            course=course,
+            actor=actor,
+        )
     return course
 
 

@@ -186,7 +186,8 @@ def _json_object(content: bytes, what: str) -> dict[str, Any]:
         value = None
     if not isinstance(value, dict):
         fail("", f"{what} is not a JSON object")
-    return value
+    document: dict[str, Any] = value
+    return document
 
 
 def _write(

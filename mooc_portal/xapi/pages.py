@@ -5,15 +5,17 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
+from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.models import CourseRun
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.errors import NotFound, PortalError
+from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.progress.services import outline_of
 from mooc_portal.publishing.permissions import require_account
 from mooc_portal.publishing.staff import get_institution
@@ -49,11 +51,8 @@ def credentials_page(slug: str) -> Any:
     form = CredentialForm()
     created = None
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             created = credentials.create_credential(actor, institution, form.name.data)
-        except PortalError as error:
-            _attach(form, error)
-        else:
             form = CredentialForm(formdata=None)
     response = Response(
         render_template(
@@ -64,7 +63,7 @@ def credentials_page(slug: str) -> Any:
             created=created,
             endpoint=endpoint_url(),
         ),
-        status=400 if form.errors else 200,
+        status=200 if created else form_status(form),
     )
     response.headers["Cache-Control"] = "no-store"  # the new secret is shown once
     return response
@@ -79,16 +78,16 @@ def revoke_credential(slug: str, credential_id: int) -> Any:
     return redirect(url_for(".credentials_page", slug=slug))
 
 
-def _run(slug: str, run_uuid: str) -> CourseRun:
+def _run(slug: str, run_uuid: UUID) -> CourseRun:
     run = enrolment.get_run(run_uuid)
     if run.course.institution.slug != slug:
         raise NotFound(_("No such run."))
     return run
 
 
-@bp.route("/runs/<run_uuid>", methods=["GET", "POST"])
+@bp.route("/runs/<uuid:run_uuid>", methods=["GET", "POST"])
 @login_required
-def run_page(slug: str, run_uuid: str) -> Any:
+def run_page(slug: str, run_uuid: UUID) -> Any:
     actor = require_account(current_account())
     run = _run(slug, run_uuid)
     mapping = services.run_mapping(run, actor=actor)
@@ -122,9 +121,9 @@ def run_page(slug: str, run_uuid: str) -> Any:
     ), (400 if form.errors else 200)
 
 
-@bp.route("/runs/<run_uuid>/mappings/<int:mapping_id>/delete", methods=["POST"])
+@bp.route("/runs/<uuid:run_uuid>/mappings/<int:mapping_id>/delete", methods=["POST"])
 @login_required
-def delete_mapping(slug: str, run_uuid: str, mapping_id: int) -> Any:
+def delete_mapping(slug: str, run_uuid: UUID, mapping_id: int) -> Any:
     require_csrf()
     services.remove_mapping(_run(slug, run_uuid), mapping_id, actor=current_account())
     return redirect(url_for(".run_page", slug=slug, run_uuid=run_uuid))

@@ -79,22 +79,18 @@ def test_out_of_range_page_shows_the_first_page(client):
     assert "Only One" in html
 
 
-def test_pagination_links_keep_the_filters(client, app):
-    app.config["MOOC_PAGE_SIZE"] = 2
-    try:
-        for n in range(5):
-            make_course(f"Paged {n}", level="advanced")
-        html = page(client, "/courses?level=advanced&page=2")
-        assert "Page 2 of 3" in html
-        assert "level=advanced&amp;page=3" in html
-        assert 'href="/courses?level=advanced" rel="prev"' in html
-        assert 'aria-current="page">2<' in html
-        assert (
-            '<link rel="canonical" href="http://localhost/courses?level=advanced&amp;page=2">'
-            in html
-        )
-    finally:
-        app.config["MOOC_PAGE_SIZE"] = 20
+def test_pagination_links_keep_the_filters(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MOOC_PAGE_SIZE", 2)
+    for n in range(5):
+        make_course(f"Paged {n}", level="advanced")
+    html = page(client, "/courses?level=advanced&page=2")
+    assert "Page 2 of 3" in html
+    assert "level=advanced&amp;page=3" in html
+    assert 'href="/courses?level=advanced" rel="prev"' in html
+    assert 'aria-current="page">2<' in html
+    assert (
+        '<link rel="canonical" href="http://localhost/courses?level=advanced&amp;page=2">' in html
+    )
 
 
 def test_unknown_and_unpublished_course_slugs_give_404(client):
@@ -236,7 +232,9 @@ def test_run_dates_name_utc_without_a_time_zone_cookie(client):
     assert "Mar 1, 2031, 11:30\u202fPM UTC" in html
 
 
-def test_catalog_page_query_count_does_not_depend_on_page_size(client, app, count_queries):
+def test_catalog_page_query_count_does_not_depend_on_page_size(
+    client, app, count_queries, monkeypatch
+):
     for n in range(12):
         course = make_course(
             f"Counted {n}", teaching_languages=("en", "ko"), subjects=("0613", "0411")
@@ -244,16 +242,13 @@ def test_catalog_page_query_count_does_not_depend_on_page_size(client, app, coun
         make_run(course)
         make_run(course, start=None)
     counts = []
-    try:
-        for size in (5, 50):
-            app.config["MOOC_PAGE_SIZE"] = size
-            portal_cache(app).clear()  # the rendering's queries, not the cache's, are counted
-            with count_queries() as counter:
-                html = page(client, "/courses?q=counted&level=introductory")
-            assert "12 courses found" in html
-            counts.append(counter.count)
-    finally:
-        app.config["MOOC_PAGE_SIZE"] = 20
+    for size in (5, 50):
+        monkeypatch.setitem(app.config, "MOOC_PAGE_SIZE", size)
+        portal_cache(app).clear()  # the rendering's queries, not the cache's, are counted
+        with count_queries() as counter:
+            html = page(client, "/courses?q=counted&level=introductory")
+        assert "12 courses found" in html
+        counts.append(counter.count)
     assert counts[0] == counts[1]
     assert counts[0] <= 15
 

@@ -7,13 +7,11 @@ database of their own (not the rolled-back fixture) which is removed afterwards.
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.catalog.models import CourseRun
@@ -21,8 +19,9 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services
 from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.migrate import upgrade_database
-from tests.conftest import POSTGRES_URL, make_test_app, postgres_unavailable_reason
+from tests.conftest import make_test_app
 from tests.factories import make_account, make_course, make_run
+from tests.scratch_database import create_database, drop_database, postgres_unavailable_reason
 
 THREADS = 12
 SEATS = 5
@@ -38,11 +37,7 @@ def committed_app(backend, tmp_path):
         reason = postgres_unavailable_reason()
         if reason:
             pytest.skip(reason)
-        pg_database = f"mooc_concurrency_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{pg_database}"'))
-        url = make_url(POSTGRES_URL).set(database=pg_database).render_as_string(False)
+        pg_database, url = create_database("mooc_concurrency")
     app = make_test_app(url)
     try:
         with app.app_context():
@@ -52,9 +47,7 @@ def committed_app(backend, tmp_path):
         with app.app_context():
             app.extensions["sqlalchemy"].engine.dispose()
         if pg_database:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(pg_database)
 
 
 def test_concurrent_enrolments_never_overbook(committed_app):

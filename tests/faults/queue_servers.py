@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
@@ -19,10 +18,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import POSTGRES_URL, postgres_unavailable_reason
+from tests.scratch_database import postgres_unavailable_reason, scratch_database
 
 
 def free_port() -> int:
@@ -116,16 +113,8 @@ def committed_postgres() -> Iterator[str]:
         if os.environ.get("MOOC_REQUIRE_POSTGRES"):
             pytest.fail(reason)
         pytest.skip(reason)
-    name = f"mooc_faults_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("mooc_faults") as url:
+        yield url
 
 
 def wait_for(condition: Any, *, timeout: float, message: str) -> None:

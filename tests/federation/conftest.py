@@ -56,15 +56,11 @@ def second_portal(second_portal_app: Flask) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def source_url(app: Flask) -> Iterator[str]:
+def source_url(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The ``app`` portal served over real HTTP, at its public URL (its links point there)."""
-    saved = app.config.get("MOOC_PUBLIC_URL")
     with live_server(app) as url:
-        app.config["MOOC_PUBLIC_URL"] = url
-        try:
-            yield url
-        finally:
-            app.config["MOOC_PUBLIC_URL"] = saved
+        monkeypatch.setitem(app.config, "MOOC_PUBLIC_URL", url)
+        yield url
 
 
 SPEC_PATH = Path(

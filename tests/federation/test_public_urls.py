@@ -18,11 +18,9 @@ EVIL = {"Host": "evil.example"}
 
 
 @pytest.fixture
-def public_url(app):
-    saved = app.config.get("MOOC_PUBLIC_URL")
-    app.config["MOOC_PUBLIC_URL"] = PUBLIC
-    yield PUBLIC
-    app.config["MOOC_PUBLIC_URL"] = saved
+def public_url(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MOOC_PUBLIC_URL", PUBLIC)
+    return PUBLIC
 
 
 @pytest.fixture
@@ -53,16 +51,12 @@ def test_a_forged_host_does_not_reach_the_reset_link(client, db_session, outbox,
 
 
 def test_the_cached_course_list_never_serves_a_forged_host(app, client, db_session, public_url):
-    app.config["MOOC_API_CACHE_SIZE"] = 8
-    try:
-        institution = make_institution()
-        for n in range(3):
-            make_course(f"Course {n}", institution=institution)
-        url = f"/api/v1/courses?institution={institution.uuid}&limit=2"
-        forged = client.get(url, headers=EVIL)
-        honest = client.get(url)
-    finally:
-        del app.config["MOOC_API_CACHE_SIZE"]
+    institution = make_institution()
+    for n in range(3):
+        make_course(f"Course {n}", institution=institution)
+    url = f"/api/v1/courses?institution={institution.uuid}&limit=2"
+    forged = client.get(url, headers=EVIL)  # cached first, under the forged Host
+    honest = client.get(url)
     for response in (forged, honest):
         assert response.status_code == 200
         assert "evil.example" not in response.get_data(as_text=True)

@@ -16,16 +16,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from mooc_portal import create_app
 from mooc_portal.catalog.models import CourseStatus
 from mooc_portal.db import session
 from mooc_portal.migrate import upgrade_database
-from tests.conftest import POSTGRES_URL, TEST_SECRET, postgres_unavailable_reason
+from tests.conftest import TEST_SECRET
 from tests.factories import make_account, make_course, make_institution, make_run
+from tests.scratch_database import create_database, drop_database, postgres_unavailable_reason
 
 REDIS_URL = os.environ.get("MOOC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -48,11 +48,7 @@ def hosts() -> Iterator[tuple[Flask, str, str]]:
             if os.environ.get("MOOC_REQUIRE_POSTGRES") or os.environ.get("MOOC_REQUIRE_REDIS"):
                 pytest.fail(reason)
             pytest.skip(reason)
-    name = f"mooc_hosts_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    name, url = create_database("mooc_hosts")
     prefix = f"mooc-test-{uuid.uuid4().hex[:12]}:"
     config = {
         "MOOC_ENV": "testing",
@@ -83,9 +79,7 @@ def hosts() -> Iterator[tuple[Flask, str, str]]:
         keys = list(client.scan_iter(match=f"{prefix}*", count=500))
         if keys:
             client.delete(*keys)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(name)
 
 
 def csrf(browser: httpx.Client, url: str) -> str:

@@ -13,18 +13,15 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture
-def media(app, tmp_path):
-    saved = {key: app.config.get(key) for key in ("MOOC_MEDIA_DIR", "MOOC_MAX_IMAGE_BYTES")}
-    app.config.update(MOOC_MEDIA_DIR=str(tmp_path), MOOC_MAX_IMAGE_BYTES=1024)
-    yield tmp_path
-    app.config.update(saved)
+def media(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MOOC_MEDIA_DIR", str(tmp_path))
+    monkeypatch.setitem(app.config, "MOOC_MAX_IMAGE_BYTES", 1024)
+    return tmp_path
 
 
 @pytest.fixture
-def disk_storage(app):
-    app.config["MOOC_MEDIA_STORAGE"] = "disk"
-    yield
-    app.config["MOOC_MEDIA_STORAGE"] = "database"
+def disk_storage(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MOOC_MEDIA_STORAGE", "disk")
 
 
 def upload(client, auth, course, data, filename):
@@ -112,14 +109,12 @@ def test_unknown_media_names_are_not_found(client, media):
     assert client.get("/partner/media/" + "a" * 32 + ".png").status_code == 404
 
 
-def test_a_request_body_over_the_limit_is_refused_unread(app, client, auth, home, media):
-    saved = app.config["MAX_CONTENT_LENGTH"]
-    app.config["MAX_CONTENT_LENGTH"] = 4096
-    try:
-        auth.login(home["editor"].email)
-        response = upload(client, auth, home["course"], PNG + b"\x00" * 8192, "big.png")
-    finally:
-        app.config["MAX_CONTENT_LENGTH"] = saved
+def test_a_request_body_over_the_limit_is_refused_unread(
+    app, client, auth, home, media, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+    auth.login(home["editor"].email)
+    response = upload(client, auth, home["course"], PNG + b"\x00" * 8192, "big.png")
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
     assert home["course"].image is None

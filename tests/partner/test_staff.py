@@ -114,8 +114,8 @@ def test_manager_edits_the_profile(client, auth, home):
 
 def test_the_last_manager_stays(home):
     with pytest.raises(Conflict):
-        staff.remove_staff(home["manager"], home["institution"], str(home["manager"].uuid))
-    staff.remove_staff(home["manager"], home["institution"], str(home["editor"].uuid))
+        staff.remove_staff(home["manager"], home["institution"], home["manager"].uuid)
+    staff.remove_staff(home["manager"], home["institution"], home["editor"].uuid)
     assert home["editor"].role_in(home["institution"].id) is None
 
 
@@ -130,11 +130,8 @@ def test_only_administrators_create_and_deactivate_institutions(home, admin):
 
 
 @pytest.fixture
-def short_reset_links(app):
-    saved = app.config["MOOC_PASSWORD_RESET_MAX_AGE"]
-    app.config["MOOC_PASSWORD_RESET_MAX_AGE"] = 1
-    yield
-    app.config["MOOC_PASSWORD_RESET_MAX_AGE"] = saved
+def short_reset_links(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MOOC_PASSWORD_RESET_MAX_AGE", 1)
 
 
 def test_an_invitation_outlives_a_password_reset_link(

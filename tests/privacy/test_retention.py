@@ -103,13 +103,10 @@ def test_progress_of_an_expired_enrolment_goes_with_it(app):
     assert left == []
 
 
-def test_the_periods_come_from_the_settings(app):
+def test_the_periods_come_from_the_settings(app, monkeypatch):
     session.add(LoginAttempt(email="b@example.org", at=utcnow() - timedelta(days=10)))
-    app.config["MOOC_RETENTION_LOGIN_ATTEMPT_DAYS"] = 7
-    try:
-        assert retention.apply_retention().login_attempts == 1
-    finally:
-        app.config["MOOC_RETENTION_LOGIN_ATTEMPT_DAYS"] = 30
+    monkeypatch.setitem(app.config, "MOOC_RETENTION_LOGIN_ATTEMPT_DAYS", 7)
+    assert retention.apply_retention().login_attempts == 1
 
 
 def test_the_command_for_the_scheduler(app, runner):

@@ -64,7 +64,7 @@ def test_other_institutions_cannot_touch_the_outline(setting):
     with pytest.raises(NotFound):
         outline.remove_module(stranger, module)
     with pytest.raises(NotFound):
-        outline.get_module(stranger, course, str(module.uuid))
+        outline.get_module(stranger, course, module.uuid)
 
 
 XSS_PAYLOADS = [

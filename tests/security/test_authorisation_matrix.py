@@ -71,7 +71,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/account/password/forgot", "POST"): (302, 302, 302, 302, 302, 302),
     ("/account/password/reset/<token>", "GET"): (400, 400, 400, 400, 400, 400),
     ("/account/password/reset/<token>", "POST"): (400, 400, 400, 400, 400, 400),
-    ("/runs/<run_uuid>/enrol", "POST"): (302, 409, 302, 302, 302, 302),
+    ("/runs/<uuid:run_uuid>/enrol", "POST"): (302, 409, 302, 302, 302, 302),
     # Privacy (issue 15): the notice is public (no version published in this world); the
     # sharing page enrols whoever may (the learner already is: 409); "my data" and deleting are
     # one's own (a junk form: 400); the records and the notice editor are administrators'.
@@ -79,8 +79,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/privacy/v<int:version>", "GET"): (404, 404, 404, 404, 404, 404),
     ("/privacy/acknowledge", "GET"): (302, 302, 302, 302, 302, 302),
     ("/privacy/acknowledge", "POST"): (302, 302, 302, 302, 302, 302),
-    ("/runs/<run_uuid>/sharing", "GET"): (302, 409, 200, 200, 200, 200),
-    ("/runs/<run_uuid>/sharing", "POST"): (302, 409, 302, 302, 302, 302),
+    ("/runs/<uuid:run_uuid>/sharing", "GET"): (302, 409, 200, 200, 200, 200),
+    ("/runs/<uuid:run_uuid>/sharing", "POST"): (302, 409, 302, 302, 302, 302),
     ("/account/sharing", "GET"): (302, 200, 200, 200, 200, 200),
     ("/account/sharing", "POST"): (302, 400, 400, 400, 400, 400),
     ("/account/my-data", "GET"): (302, 200, 200, 200, 200, 200),
@@ -91,15 +91,15 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/admin/privacy/notice", "GET"): (302, 403, 403, 403, 403, 200),
     ("/admin/privacy/notice", "POST"): (302, 403, 403, 403, 403, 400),
     ("/my/enrolments", "GET"): (302, 200, 200, 200, 200, 200),
-    ("/my/enrolments/<enrollment_uuid>/withdraw", "GET"): (302, 200, 404, 404, 404, 404),
-    ("/my/enrolments/<enrollment_uuid>/withdraw", "POST"): (302, 302, 404, 404, 404, 404),
+    ("/my/enrolments/<uuid:enrollment_uuid>/withdraw", "GET"): (302, 200, 404, 404, 404, 404),
+    ("/my/enrolments/<uuid:enrollment_uuid>/withdraw", "POST"): (302, 302, 404, 404, 404, 404),
     ("/admin/enrolments", "GET"): (302, 403, 403, 403, 403, 200),
     ("/partner/enrolments", "GET"): (302, 403, 403, 200, 200, 403),
     ("/admin/enrolments.csv", "GET"): (302, 403, 403, 403, 403, 200),
     ("/partner/enrolments.csv", "GET"): (302, 403, 403, 200, 200, 403),
     ("/enrolments/decide", "POST"): (302, 400, 400, 400, 400, 400),
-    ("/enrolments/<enrollment_uuid>/promote", "POST"): (302, 403, 403, 409, 403, 409),
-    ("/runs/<run_uuid>/capacity", "POST"): (302, 403, 403, 409, 403, 409),
+    ("/enrolments/<uuid:enrollment_uuid>/promote", "POST"): (302, 403, 403, 409, 403, 409),
+    ("/runs/<uuid:run_uuid>/capacity", "POST"): (302, 403, 403, 409, 403, 409),
     ("/certificates/<code>", "GET"): (200, 200, 200, 200, 200, 200),
     ("/certificates/<code>.json", "GET"): (200, 200, 200, 200, 200, 200),
     ("/certificates/<code>/revoke", "POST"): (302, 403, 403, 403, 403, 302),
@@ -156,18 +156,18 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/partner/<slug>/", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/<slug>/courses/new", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/<slug>/courses/new", "POST"): (302, 404, 400, 400, 404, 400),
-    ("/partner/courses/<course_uuid>/", "GET"): (302, 404, 200, 200, 404, 200),
-    ("/partner/courses/<course_uuid>/edit", "GET"): (302, 404, 200, 200, 404, 200),
-    ("/partner/courses/<course_uuid>/edit", "POST"): (302, 404, 400, 400, 404, 400),
+    ("/partner/courses/<uuid:course_uuid>/", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<uuid:course_uuid>/edit", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<uuid:course_uuid>/edit", "POST"): (302, 404, 400, 400, 404, 400),
     # Recognition and audience (issue 14): the course's editors, managers and administrators.
-    ("/partner/courses/<course_uuid>/recognition", "GET"): (302, 404, 200, 200, 404, 200),
-    ("/partner/courses/<course_uuid>/recognition", "POST"): (302, 404, 400, 400, 404, 400),
-    ("/partner/courses/<course_uuid>/preview", "GET"): (302, 404, 200, 200, 404, 200),
-    ("/partner/courses/<course_uuid>/transition", "POST"): (302, 404, 403, 403, 404, 409),
-    ("/partner/courses/<course_uuid>/image", "GET"): (302, 404, 200, 200, 404, 200),
-    ("/partner/courses/<course_uuid>/image", "POST"): (302, 404, 400, 400, 404, 400),
+    ("/partner/courses/<uuid:course_uuid>/recognition", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<uuid:course_uuid>/recognition", "POST"): (302, 404, 400, 400, 404, 400),
+    ("/partner/courses/<uuid:course_uuid>/preview", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<uuid:course_uuid>/transition", "POST"): (302, 404, 403, 403, 404, 409),
+    ("/partner/courses/<uuid:course_uuid>/image", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<uuid:course_uuid>/image", "POST"): (302, 404, 400, 400, 404, 400),
     ("/partner/media/<name>", "GET"): (404, 404, 404, 404, 404, 404),
-    ("/partner/courses/<course_uuid>/translations/<language>", "GET"): (
+    ("/partner/courses/<uuid:course_uuid>/translations/<language>", "GET"): (
         302,
         404,
         200,
@@ -175,7 +175,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         404,
         200,
     ),
-    ("/partner/courses/<course_uuid>/translations/<language>", "POST"): (
+    ("/partner/courses/<uuid:course_uuid>/translations/<language>", "POST"): (
         302,
         404,
         302,
@@ -183,9 +183,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         404,
         302,
     ),
-    ("/partner/courses/<course_uuid>/translations/new", "GET"): (302, 404, 200, 200, 404, 200),
-    ("/partner/courses/<course_uuid>/translations/new", "POST"): (302, 404, 302, 302, 404, 302),
-    ("/partner/courses/<course_uuid>/translations/<language>/delete", "POST"): (
+    ("/partner/courses/<uuid:course_uuid>/translations/new", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<uuid:course_uuid>/translations/new", "POST"): (
         302,
         404,
         302,
@@ -193,11 +192,33 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         404,
         302,
     ),
-    ("/partner/courses/<course_uuid>/runs/<run_uuid>", "GET"): (302, 404, 200, 200, 404, 200),
-    ("/partner/courses/<course_uuid>/runs/<run_uuid>", "POST"): (302, 404, 400, 400, 404, 400),
-    ("/partner/courses/<course_uuid>/runs/new", "GET"): (302, 404, 200, 200, 404, 200),
-    ("/partner/courses/<course_uuid>/runs/new", "POST"): (302, 404, 400, 400, 404, 400),
-    ("/partner/courses/<course_uuid>/runs/<run_uuid>/cancel", "POST"): (
+    ("/partner/courses/<uuid:course_uuid>/translations/<language>/delete", "POST"): (
+        302,
+        404,
+        302,
+        302,
+        404,
+        302,
+    ),
+    ("/partner/courses/<uuid:course_uuid>/runs/<uuid:run_uuid>", "GET"): (
+        302,
+        404,
+        200,
+        200,
+        404,
+        200,
+    ),
+    ("/partner/courses/<uuid:course_uuid>/runs/<uuid:run_uuid>", "POST"): (
+        302,
+        404,
+        400,
+        400,
+        404,
+        400,
+    ),
+    ("/partner/courses/<uuid:course_uuid>/runs/new", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<uuid:course_uuid>/runs/new", "POST"): (302, 404, 400, 400, 404, 400),
+    ("/partner/courses/<uuid:course_uuid>/runs/<uuid:run_uuid>/cancel", "POST"): (
         302,
         404,
         302,
@@ -207,9 +228,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ),
     ("/partner/<slug>/import", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/<slug>/import", "POST"): (302, 404, 400, 400, 404, 400),
-    ("/partner/courses/<course_uuid>/outline", "GET"): (302, 404, 200, 200, 404, 200),
-    ("/partner/courses/<course_uuid>/outline", "POST"): (302, 404, 302, 302, 404, 302),
-    ("/partner/courses/<course_uuid>/outline/<module_uuid>/<operation>", "POST"): (
+    ("/partner/courses/<uuid:course_uuid>/outline", "GET"): (302, 404, 200, 200, 404, 200),
+    ("/partner/courses/<uuid:course_uuid>/outline", "POST"): (302, 404, 302, 302, 404, 302),
+    ("/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/<operation>", "POST"): (
         302,
         404,
         302,
@@ -217,7 +238,10 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         404,
         302,
     ),
-    ("/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>", "GET"): (
+    (
+        "/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/<uuid:lesson_uuid>",
+        "GET",
+    ): (
         302,
         404,
         200,
@@ -225,7 +249,10 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         404,
         200,
     ),
-    ("/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>", "POST"): (
+    (
+        "/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/<uuid:lesson_uuid>",
+        "POST",
+    ): (
         302,
         404,
         400,
@@ -233,7 +260,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         404,
         400,
     ),
-    ("/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/new", "GET"): (
+    ("/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/new", "GET"): (
         302,
         404,
         200,
@@ -241,7 +268,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         404,
         200,
     ),
-    ("/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/new", "POST"): (
+    ("/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/new", "POST"): (
         302,
         404,
         400,
@@ -250,10 +277,13 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         400,
     ),
     (
-        "/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/<operation>",
+        "/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/<uuid:lesson_uuid>/<operation>",
         "POST",
     ): (302, 404, 302, 302, 404, 302),
-    ("/partner/courses/<course_uuid>/outline/<module_uuid>/translations/<language>", "GET"): (
+    (
+        "/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/translations/<language>",
+        "GET",
+    ): (
         302,
         404,
         200,
@@ -261,7 +291,10 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         404,
         200,
     ),
-    ("/partner/courses/<course_uuid>/outline/<module_uuid>/translations/<language>", "POST"): (
+    (
+        "/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/translations/<language>",
+        "POST",
+    ): (
         302,
         404,
         302,
@@ -270,23 +303,30 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         302,
     ),
     (
-        "/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/translations/<language>",
+        "/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/<uuid:lesson_uuid>/translations/<language>",
         "GET",
     ): (302, 404, 200, 200, 404, 200),
     (
-        "/partner/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/translations/<language>",
+        "/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/<uuid:lesson_uuid>/translations/<language>",
         "POST",
     ): (302, 404, 302, 302, 404, 302),
     ("/partner/<slug>/profile", "GET"): (302, 404, 403, 200, 404, 200),
     ("/partner/<slug>/profile", "POST"): (302, 404, 403, 400, 404, 400),
     ("/partner/<slug>/staff", "GET"): (302, 404, 200, 200, 404, 200),
     ("/partner/<slug>/staff", "POST"): (302, 404, 403, 302, 404, 302),
-    ("/partner/<slug>/staff/<account_uuid>/<operation>", "POST"): (302, 404, 403, 302, 404, 302),
+    ("/partner/<slug>/staff/<uuid:account_uuid>/<operation>", "POST"): (
+        302,
+        404,
+        403,
+        302,
+        404,
+        302,
+    ),
     ("/partner/invitation/<token>", "GET"): (400, 400, 400, 400, 400, 400),
     ("/partner/invitation/<token>", "POST"): (400, 400, 400, 400, 400, 400),
     ("/admin/", "GET"): (302, 403, 403, 403, 403, 200),
-    ("/admin/courses/<course_uuid>", "GET"): (302, 403, 403, 403, 403, 200),
-    ("/admin/courses/<course_uuid>/transition", "POST"): (302, 403, 403, 403, 403, 409),
+    ("/admin/courses/<uuid:course_uuid>", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/courses/<uuid:course_uuid>/transition", "POST"): (302, 403, 403, 403, 403, 409),
     ("/admin/audit", "GET"): (302, 403, 403, 403, 403, 200),
     ("/admin/institutions", "GET"): (302, 403, 403, 403, 403, 200),
     ("/admin/institutions/new", "GET"): (302, 403, 403, 403, 403, 200),
@@ -296,14 +336,28 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/admin/institutions/<slug>/staff", "POST"): (302, 403, 403, 403, 403, 302),
     ("/admin/institutions/<slug>/active", "POST"): (302, 403, 403, 403, 403, 302),
     ("/my/learning", "GET"): (302, 200, 200, 200, 200, 200),
-    ("/learn/<run_uuid>", "GET"): (302, 200, 403, 403, 403, 403),
-    ("/learn/<run_uuid>/lessons/<lesson_uuid>", "GET"): (302, 200, 403, 403, 403, 403),
-    ("/learn/<run_uuid>/lessons/<lesson_uuid>/complete", "POST"): (302, 302, 403, 403, 403, 403),
-    ("/learn/<run_uuid>/lessons/<lesson_uuid>/incomplete", "POST"): (302, 302, 403, 403, 403, 403),
-    ("/admin/runs/<run_uuid>/progress", "GET"): (302, 403, 403, 403, 403, 200),
-    ("/partner/runs/<run_uuid>/progress", "GET"): (302, 403, 403, 200, 403, 200),
-    ("/admin/runs/<run_uuid>/progress.csv", "GET"): (302, 403, 403, 403, 403, 200),
-    ("/partner/runs/<run_uuid>/progress.csv", "GET"): (302, 403, 403, 200, 403, 200),
+    ("/learn/<uuid:run_uuid>", "GET"): (302, 200, 403, 403, 403, 403),
+    ("/learn/<uuid:run_uuid>/lessons/<uuid:lesson_uuid>", "GET"): (302, 200, 403, 403, 403, 403),
+    ("/learn/<uuid:run_uuid>/lessons/<uuid:lesson_uuid>/complete", "POST"): (
+        302,
+        302,
+        403,
+        403,
+        403,
+        403,
+    ),
+    ("/learn/<uuid:run_uuid>/lessons/<uuid:lesson_uuid>/incomplete", "POST"): (
+        302,
+        302,
+        403,
+        403,
+        403,
+        403,
+    ),
+    ("/admin/runs/<uuid:run_uuid>/progress", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/partner/runs/<uuid:run_uuid>/progress", "GET"): (302, 403, 403, 200, 403, 200),
+    ("/admin/runs/<uuid:run_uuid>/progress.csv", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/partner/runs/<uuid:run_uuid>/progress.csv", "GET"): (302, 403, 403, 200, 403, 200),
     ("/account/confirm/<token>", "GET"): (400, 400, 400, 400, 400, 400),
     ("/account/confirm", "POST"): (302, 302, 302, 302, 302, 302),
     ("/account/sessions/end", "POST"): (302, 302, 302, 302, 302, 302),
@@ -356,9 +410,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ),
     # A run's xAPI page: managers of the run's institution (and administrators). The junk
     # form maps nothing (400); removing a mapping that is not there is 404.
-    ("/partner/<slug>/xapi/runs/<run_uuid>", "GET"): (302, 403, 403, 200, 403, 200),
-    ("/partner/<slug>/xapi/runs/<run_uuid>", "POST"): (302, 403, 403, 400, 403, 400),
-    ("/partner/<slug>/xapi/runs/<run_uuid>/mappings/<int:mapping_id>/delete", "POST"): (
+    ("/partner/<slug>/xapi/runs/<uuid:run_uuid>", "GET"): (302, 403, 403, 200, 403, 200),
+    ("/partner/<slug>/xapi/runs/<uuid:run_uuid>", "POST"): (302, 403, 403, 400, 403, 400),
+    ("/partner/<slug>/xapi/runs/<uuid:run_uuid>/mappings/<int:mapping_id>/delete", "POST"): (
         302,
         403,
         403,

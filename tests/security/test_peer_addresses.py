@@ -166,15 +166,15 @@ def test_connections_go_to_the_checked_address_with_the_peers_name(app, dns):
     assert sent.extensions["sni_hostname"] == "peer.example"
 
 
-def test_refused_addresses_and_closed_ports_read_the_same_in_harvest_errors(app, db_session):
+def test_refused_addresses_and_closed_ports_read_the_same_in_harvest_errors(
+    app, db_session, monkeypatch
+):
     for name, url in (("Closed", "http://127.0.0.1:9"), ("Metadata", "http://169.254.169.254")):
         db_session.add(Peer(name=name, base_url=url))
     db_session.commit()
-    app.config["MOOC_ALLOW_PRIVATE_PEERS"] = True  # the closed port is really tried
-    try:
-        [closed] = harvest_peers("Closed")
-    finally:
-        app.config["MOOC_ALLOW_PRIVATE_PEERS"] = False
+    monkeypatch.setitem(app.config, "MOOC_ALLOW_PRIVATE_PEERS", True)  # the port is tried
+    [closed] = harvest_peers("Closed")
+    monkeypatch.setitem(app.config, "MOOC_ALLOW_PRIVATE_PEERS", False)
     [metadata] = harvest_peers("Metadata", transport=Recorder())
     tail = " could not be reached (or its address is not a public one)."
     assert closed.error.endswith(tail) and metadata.error.endswith(tail)

@@ -9,6 +9,7 @@ actor is an administrator.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +20,7 @@ from mooc_portal.admin.forms import AuditFilterForm
 from mooc_portal.audit.services import AuditFilter, list_audit_entries
 from mooc_portal.catalog.services import course_page
 from mooc_portal.errors import InvalidInput, PortalError
+from mooc_portal.forms import form_status, service_errors_shown_on, show_service_error
 from mooc_portal.numbers import parse_whole_number
 from mooc_portal.partner.forms import (
     ActionForm,
@@ -26,12 +28,12 @@ from mooc_portal.partner.forms import (
     InstitutionForm,
     InviteForm,
     NewInstitutionForm,
-    attach_error,
 )
 from mooc_portal.partner.views import (
     COURSE_STATUS_LABELS,
     fill_institution_form,
     institution_data,
+    invite_from_form,
 )
 from mooc_portal.publishing import services, staff, workflow
 
@@ -59,16 +61,16 @@ def _review_page(course: Any, form: ActionForm) -> str:
     )
 
 
-@bp.route("/courses/<course_uuid>")
+@bp.route("/courses/<uuid:course_uuid>")
 @admin_required
-def review(course_uuid: str) -> str:
+def review(course_uuid: UUID) -> str:
     course = services.get_course_for_staff(current_account(), course_uuid)
     return _review_page(course, ActionForm())
 
 
-@bp.route("/courses/<course_uuid>/transition", methods=["POST"])
+@bp.route("/courses/<uuid:course_uuid>/transition", methods=["POST"])
 @admin_required
-def transition(course_uuid: str) -> Any:
+def transition(course_uuid: UUID) -> Any:
     actor = current_account()
     course = services.get_course_for_staff(actor, course_uuid)
     form = ActionForm()
@@ -79,7 +81,7 @@ def transition(course_uuid: str) -> Any:
     except PortalError as error:
         if error.field != "comment":
             raise
-        attach_error(form, error)
+        show_service_error(form, error)
         return _review_page(course, form), 400
     flash(_("Done: the course is now %(status)s.", status=COURSE_STATUS_LABELS[course.status]))
     return redirect(url_for(".review_queue"))
@@ -147,13 +149,10 @@ def institutions() -> str:
 def institution_new() -> Any:
     form = NewInstitutionForm()
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             institution = staff.create_institution(
                 current_account(), institution_data(form, form.slug.data)
             )
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The institution is created."), "success")
             return redirect(url_for(".institution_edit", slug=institution.slug))
     return render_template(
@@ -161,7 +160,7 @@ def institution_new() -> Any:
         form=form,
         heading=_("New institution"),
         back_url=url_for(".institutions"),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
 @bp.route("/institutions/<slug>", methods=["GET", "POST"])
@@ -173,11 +172,8 @@ def institution_edit(slug: str) -> Any:
     if request.method == "GET":
         fill_institution_form(form, institution)
     elif form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             staff.update_institution(actor, institution, institution_data(form))
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The institution is saved."), "success")
             return redirect(url_for(".institutions"))
     return render_template(
@@ -187,7 +183,7 @@ def institution_edit(slug: str) -> Any:
         invite=InviteForm(formdata=None),
         members=staff.institution_staff(actor, institution),
         confirm=ConfirmForm(),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
 @bp.route("/institutions/<slug>/staff", methods=["POST"])
@@ -196,20 +192,8 @@ def institution_assign(slug: str) -> Any:
     actor = current_account()
     institution = staff.get_institution(slug)
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            staff.invite_staff(
-                actor,
-                institution,
-                form.email.data,
-                form.role.data,
-                display_name=form.display_name.data,
-            )
-        except PortalError as error:
-            attach_error(form, error)
-        else:
-            flash(_("The invitation is sent."), "success")
-            return redirect(url_for(".institution_edit", slug=slug))
+    if invite_from_form(actor, institution, form):
+        return redirect(url_for(".institution_edit", slug=slug))
     fill = InstitutionForm(formdata=None)
     fill_institution_form(fill, institution)
     return render_template(

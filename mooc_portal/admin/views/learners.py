@@ -7,6 +7,7 @@ render both scopes.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import Response
 
@@ -28,13 +29,13 @@ def enrolments_csv() -> Response:
     return export_enrolments("admin")
 
 
-@bp.route("/runs/<run_uuid>/progress")
+@bp.route("/runs/<uuid:run_uuid>/progress")
 @admin_required
-def run_progress(run_uuid: str) -> str:
+def run_progress(run_uuid: UUID) -> str:
     return run_figures(run_uuid, "admin")
 
 
-@bp.route("/runs/<run_uuid>/progress.csv")
+@bp.route("/runs/<uuid:run_uuid>/progress.csv")
 @admin_required
-def run_progress_csv(run_uuid: str) -> Response:
+def run_progress_csv(run_uuid: UUID) -> Response:
     return progress_csv(run_uuid, "admin")

@@ -10,11 +10,10 @@ from flask_babel import gettext as _
 from mooc_portal.accounts.permissions import admin_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.admin.views import bp
-from mooc_portal.errors import PortalError
 from mooc_portal.federation.forms import PeerForm
 from mooc_portal.federation.services import peers as services
+from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.numbers import DB_ID
-from mooc_portal.transaction import no_commit
 from mooc_portal.web import require_csrf
 
 
@@ -24,24 +23,17 @@ def peers() -> Any:
     actor = current_account()
     form = PeerForm()
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             services.register_peer(
                 actor, name=form.name.data, base_url=form.base_url.data, enabled=form.enabled.data
             )
-        except PortalError as error:
-            if error.field is None or error.status == 403:
-                raise
-            no_commit()
-            getattr(form, error.field).errors.append(error.message)
-        else:
             return redirect(url_for(".peers"))
-    status = 400 if form.errors else 200
     return render_template(
         "mooc_portal/federation/peers.html",
         peers=services.list_peers(actor),
         form=form,
         title=_("Peer portals"),
-    ), status
+    ), form_status(form)
 
 
 @bp.route(f"/peers/<{DB_ID}:peer_id>/enabled", methods=["POST"])

@@ -7,13 +7,12 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from mooc_portal.accounts.permissions import admin_required
+from mooc_portal.accounts.permissions import admin_required, require_admin
 from mooc_portal.accounts.services import current_account
 from mooc_portal.admin.views import bp
-from mooc_portal.errors import PortalError
+from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.privacy import notices, processing
 from mooc_portal.privacy.forms import notice_form
-from mooc_portal.transaction import no_commit
 
 
 @bp.route("/privacy")
@@ -35,27 +34,20 @@ def privacy_records() -> str:
 @bp.route("/privacy/notice", methods=["GET", "POST"])
 @admin_required
 def privacy_notice() -> Any:
-    actor = current_account()
+    actor = require_admin(current_account())
     form = notice_form()
     current = notices.current_notice()
     if request.method == "GET" and current is not None:
         for text in current.texts:
             if f"body_{text.language}" in form:
                 form[f"body_{text.language}"].data = text.body
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             published = notices.publish_notice(
                 {f.name.removeprefix("body_"): f.data for f in form.bodies()},
                 changes=form.changes.data or "",
                 actor=actor,
             )
-        except PortalError as error:
-            no_commit()
-            if error.field and error.field in form:
-                form[error.field].errors = [*form[error.field].errors, error.message]
-            status = error.status
-        else:
             flash(
                 _(
                     "Version %(version)d is published; learners see it at their next log-in.",
@@ -64,8 +56,6 @@ def privacy_notice() -> Any:
                 "success",
             )
             return redirect(url_for(".privacy_notice"))
-    elif form.is_submitted():
-        status = 400
     return render_template(
         "mooc_portal/privacy/edit_notice.html", form=form, current=current
-    ), status
+    ), form_status(form)

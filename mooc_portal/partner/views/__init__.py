@@ -9,6 +9,7 @@ NotFound to staff of another institution.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
@@ -31,7 +32,7 @@ COURSE_STATUS_LABELS = {
 }
 
 
-def _course(course_uuid: str) -> Course:
+def _course(course_uuid: UUID) -> Course:
     return services.get_course_for_staff(current_account(), course_uuid)
 
 
@@ -99,6 +100,7 @@ from mooc_portal.partner.views import (  # noqa: E402
 from mooc_portal.partner.views.staff_views import (  # noqa: E402
     fill_institution_form,
     institution_data,
+    invite_from_form,
 )
 
 __all__ = [
@@ -108,6 +110,7 @@ __all__ = [
     "fill_institution_form",
     "import_views",
     "institution_data",
+    "invite_from_form",
     "outline_views",
     "staff_views",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import (
     abort,
@@ -21,7 +22,7 @@ from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.services import course_page
 from mooc_portal.enrollment import services as enrolment
-from mooc_portal.errors import PortalError
+from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.partner.forms import (
     ActionForm,
     ConfirmForm,
@@ -32,7 +33,6 @@ from mooc_portal.partner.forms import (
     RunForm,
     TranslationForm,
     as_utc,
-    attach_error,
     attach_field_errors,
     split_tags,
 )
@@ -100,11 +100,8 @@ def course_new(slug: str) -> Any:
         attach_field_errors(form, problems)
         valid = valid and not problems
     if valid:
-        try:
+        with service_errors_shown_on(form):
             course = services.create_course(actor, institution, data, translation)
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The course is saved as a draft."), "success")
             return redirect(_course_url(course))
     return render_template(
@@ -112,12 +109,12 @@ def course_new(slug: str) -> Any:
         form=form,
         heading=_("New course"),
         back_url=url_for(".dashboard", slug=slug),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
-@bp.route("/courses/<course_uuid>/")
+@bp.route("/courses/<uuid:course_uuid>/")
 @login_required
-def course_overview(course_uuid: str) -> str:
+def course_overview(course_uuid: UUID) -> str:
     actor = current_account()
     course = _course(course_uuid)
     return render_template(
@@ -135,9 +132,9 @@ def course_overview(course_uuid: str) -> str:
     )
 
 
-@bp.route("/courses/<course_uuid>/edit", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/edit", methods=["GET", "POST"])
 @login_required
-def course_edit(course_uuid: str) -> Any:
+def course_edit(course_uuid: UUID) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     form = EditCourseForm(obj=course if request.method == "GET" else None)
@@ -157,11 +154,8 @@ def course_edit(course_uuid: str) -> Any:
         attach_field_errors(form, problems)
         valid = valid and not problems
     if valid:
-        try:
+        with service_errors_shown_on(form):
             services.update_course(actor, course, data)
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The course is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
@@ -169,20 +163,20 @@ def course_edit(course_uuid: str) -> Any:
         form=form,
         heading=_("Edit course %(code)s", code=course.code),
         back_url=_course_url(course),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
-@bp.route("/courses/<course_uuid>/preview")
+@bp.route("/courses/<uuid:course_uuid>/preview")
 @login_required
-def course_preview(course_uuid: str) -> str:
+def course_preview(course_uuid: UUID) -> str:
     return render_template(
         "mooc_portal/partner/course_preview.html", **course_page(_course(course_uuid), preview=True)
     )
 
 
-@bp.route("/courses/<course_uuid>/transition", methods=["POST"])
+@bp.route("/courses/<uuid:course_uuid>/transition", methods=["POST"])
 @login_required
-def course_transition(course_uuid: str) -> Any:
+def course_transition(course_uuid: UUID) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     form = ActionForm()
@@ -195,19 +189,16 @@ def course_transition(course_uuid: str) -> Any:
     return redirect(_course_url(course))
 
 
-@bp.route("/courses/<course_uuid>/image", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/image", methods=["GET", "POST"])
 @login_required
-def course_image(course_uuid: str) -> Any:
+def course_image(course_uuid: UUID) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     form = ImageForm()
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             name = media.replace_image(form.image.data.stream, course.image)
             services.set_course_image(actor, course, name)
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The image is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
@@ -217,7 +208,7 @@ def course_image(course_uuid: str) -> Any:
         heading=_("Course image"),
         back_url=_course_url(course),
         submit_label=_("Upload"),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
 @bp.route("/media/<name>")
@@ -247,10 +238,10 @@ def _translation_data(form: TranslationForm, language: str) -> validation.Transl
     )
 
 
-@bp.route("/courses/<course_uuid>/translations/new", methods=["GET", "POST"])
-@bp.route("/courses/<course_uuid>/translations/<language>", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/translations/new", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/translations/<language>", methods=["GET", "POST"])
 @login_required
-def translation_edit(course_uuid: str, language: str | None = None) -> Any:
+def translation_edit(course_uuid: UUID, language: str | None = None) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     translation = None
@@ -263,13 +254,10 @@ def translation_edit(course_uuid: str, language: str | None = None) -> Any:
         form.language.data = translation.language
         form.language.render_kw = {"readonly": True}
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             services.save_translation(
                 actor, course, _translation_data(form, language or form.language.data)
             )
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The text is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
@@ -279,12 +267,12 @@ def translation_edit(course_uuid: str, language: str | None = None) -> Any:
         if language
         else _("Add a translation"),
         back_url=_course_url(course),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
-@bp.route("/courses/<course_uuid>/translations/<language>/delete", methods=["POST"])
+@bp.route("/courses/<uuid:course_uuid>/translations/<language>/delete", methods=["POST"])
 @login_required
-def translation_delete(course_uuid: str, language: str) -> Any:
+def translation_delete(course_uuid: UUID, language: str) -> Any:
     course = _course(course_uuid)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -316,23 +304,20 @@ def _run_form_errors(form: RunForm) -> bool:
     return not errors
 
 
-@bp.route("/courses/<course_uuid>/runs/new", methods=["GET", "POST"])
-@bp.route("/courses/<course_uuid>/runs/<run_uuid>", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/runs/new", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/runs/<uuid:run_uuid>", methods=["GET", "POST"])
 @login_required
-def run_edit(course_uuid: str, run_uuid: str | None = None) -> Any:
+def run_edit(course_uuid: UUID, run_uuid: UUID | None = None) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     run = services.get_run_for_staff(actor, course, run_uuid) if run_uuid else None
     form = RunForm(obj=run if request.method == "GET" else None)
     if form.validate_on_submit() and _run_form_errors(form):
-        try:
+        with service_errors_shown_on(form):
             if run is None:
                 services.create_run(actor, course, _run_data(form))
             else:
                 services.update_run(actor, run, _run_data(form))
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The run is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
@@ -340,12 +325,12 @@ def run_edit(course_uuid: str, run_uuid: str | None = None) -> Any:
         form=form,
         heading=_("Edit run") if run else _("New run"),
         back_url=_course_url(course),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
-@bp.route("/courses/<course_uuid>/runs/<run_uuid>/cancel", methods=["POST"])
+@bp.route("/courses/<uuid:course_uuid>/runs/<uuid:run_uuid>/cancel", methods=["POST"])
 @login_required
-def run_cancel(course_uuid: str, run_uuid: str) -> Any:
+def run_cancel(course_uuid: UUID, run_uuid: UUID) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     run = services.get_run_for_staff(actor, course, run_uuid)
@@ -370,9 +355,9 @@ def run_cancel(course_uuid: str, run_uuid: str) -> Any:
 # --- recognition --------------------------------------------------------------------------------
 
 
-@bp.route("/courses/<course_uuid>/recognition", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/recognition", methods=["GET", "POST"])
 @login_required
-def course_recognition(course_uuid: str) -> Any:
+def course_recognition(course_uuid: UUID) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     form = RecognitionForm(obj=course.recognition if request.method == "GET" else None)
@@ -380,11 +365,8 @@ def course_recognition(course_uuid: str) -> Any:
         data = recognition.RecognitionData(
             **{name: getattr(form, name).data for name in recognition.FORM_FIELDS}
         )
-        try:
+        with service_errors_shown_on(form):
             recognition.set_recognition(actor, course, data)
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The recognition details are saved."), "success")
             return redirect(_course_url(course))
     return render_template(

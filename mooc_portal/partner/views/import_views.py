@@ -13,9 +13,9 @@ from flask import (
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.errors import PortalError
+from mooc_portal.forms import show_service_error
 from mooc_portal.partner.forms import (
     ImportForm,
-    attach_error,
 )
 from mooc_portal.partner.views import bp
 from mooc_portal.publishing import importer, staff
@@ -44,7 +44,7 @@ def import_courses(slug: str) -> Any:
             except PortalError as error:
                 if error.status in (403, 404):
                     raise
-                attach_error(form, error)
+                show_service_error(form, error)
             else:
                 status = 200 if report.ok else 400
     return render_template(

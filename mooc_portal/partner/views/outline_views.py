@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from flask import (
     abort,
@@ -17,7 +19,8 @@ from flask_babel import gettext as _
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.models import Course
-from mooc_portal.errors import PortalError
+from mooc_portal.catalog.outline import course_modules
+from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
     ConfirmForm,
@@ -25,7 +28,6 @@ from mooc_portal.partner.forms import (
     LessonTranslationForm,
     ModuleForm,
     ModuleTranslationForm,
-    attach_error,
 )
 from mooc_portal.partner.views import _course, bp
 from mooc_portal.publishing import outline
@@ -38,35 +40,29 @@ def _outline_url(course: Course) -> str:
     return url_for(".outline_edit", course_uuid=course.uuid)
 
 
-@bp.route("/courses/<course_uuid>/outline", methods=["GET", "POST"])
+@bp.route("/courses/<uuid:course_uuid>/outline", methods=["GET", "POST"])
 @login_required
-def outline_edit(course_uuid: str) -> Any:
+def outline_edit(course_uuid: UUID) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     form = ModuleForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             outline.add_module(actor, course, form.title.data)
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             return redirect(_outline_url(course))
-    if request.method == "POST":
-        status = 400
     return render_template(
         "mooc_portal/partner/outline.html",
         course=course,
-        modules=outline.course_modules(course),
+        modules=course_modules(course),
         languages=outline.outline_languages(course),
         form=form,
         confirm=ConfirmForm(),
-    ), status
+    ), form_status(form)
 
 
-@bp.route("/courses/<course_uuid>/outline/<module_uuid>/<operation>", methods=["POST"])
+@bp.route("/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/<operation>", methods=["POST"])
 @login_required
-def module_change(course_uuid: str, module_uuid: str, operation: str) -> Any:
+def module_change(course_uuid: UUID, module_uuid: UUID, operation: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)
@@ -100,41 +96,41 @@ def _lesson_data(form: LessonForm) -> outline.LessonData:
     )
 
 
-@bp.route("/courses/<course_uuid>/outline/<module_uuid>/lessons/new", methods=["GET", "POST"])
 @bp.route(
-    "/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>", methods=["GET", "POST"]
+    "/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/new", methods=["GET", "POST"]
+)
+@bp.route(
+    "/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/<uuid:lesson_uuid>",
+    methods=["GET", "POST"],
 )
 @login_required
-def lesson_edit(course_uuid: str, module_uuid: str, lesson_uuid: str | None = None) -> Any:
+def lesson_edit(course_uuid: UUID, module_uuid: UUID, lesson_uuid: UUID | None = None) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)
     lesson = outline.get_lesson(actor, module, lesson_uuid) if lesson_uuid else None
     form = LessonForm(obj=lesson if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             if lesson is None:
                 outline.add_lesson(actor, module, _lesson_data(form))
             else:
                 outline.update_lesson(actor, lesson, _lesson_data(form))
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             return redirect(_outline_url(course))
     return render_template(
         "mooc_portal/partner/form.html",
         form=form,
         heading=_("Edit lesson") if lesson else _("New lesson in “%(m)s”", m=module.title),
         back_url=_outline_url(course),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
 @bp.route(
-    "/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/<operation>",
+    "/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/<uuid:lesson_uuid>/<operation>",
     methods=["POST"],
 )
 @login_required
-def lesson_change(course_uuid: str, module_uuid: str, lesson_uuid: str, operation: str) -> Any:
+def lesson_change(course_uuid: UUID, module_uuid: UUID, lesson_uuid: UUID, operation: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)
@@ -152,70 +148,73 @@ def lesson_change(course_uuid: str, module_uuid: str, lesson_uuid: str, operatio
     return redirect(_outline_url(course))
 
 
-def _translation_page(form: Any, heading: str, course: Course, original: list[str]) -> Any:
+def _translation_view(
+    course: Course,
+    translated: Any,
+    language: str,
+    form_class: type[ModuleTranslationForm] | type[LessonTranslationForm],
+    save: Callable[[Any], object],
+) -> Any:
+    """The translation form of a module or lesson (``translated``); ``save(form)`` stores it."""
+    if language not in outline.outline_languages(course):
+        abort(404)
+    existing = next((t for t in translated.translations if t.language == language), None)
+    form = form_class(obj=existing if request.method == "GET" else None)
+    if form.validate_on_submit():
+        with service_errors_shown_on(form):
+            save(form)
+            flash(_("The translation is saved."), "success")
+            return redirect(_outline_url(course))
+    heading = _(
+        "“%(title)s” in %(language)s",
+        title=translated.title,
+        language=language_name(language, current_language()),
+    )
     return render_template(
         "mooc_portal/partner/form.html",
         form=form,
         heading=heading,
-        intro=_("In the original language: %(text)s", text=" · ".join(original)),
+        intro=_("In the original language: %(text)s", text=translated.title),
         back_url=_outline_url(course),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
 
 
 @bp.route(
-    "/courses/<course_uuid>/outline/<module_uuid>/translations/<language>",
+    "/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/translations/<language>",
     methods=["GET", "POST"],
 )
 @login_required
-def module_translation(course_uuid: str, module_uuid: str, language: str) -> Any:
+def module_translation(course_uuid: UUID, module_uuid: UUID, language: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)
-    if language not in outline.outline_languages(course):
-        abort(404)
-    existing = next((t for t in module.translations if t.language == language), None)
-    form = ModuleTranslationForm(obj=existing if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            outline.translate_module(actor, module, language, form.title.data)
-        except PortalError as error:
-            attach_error(form, error)
-        else:
-            flash(_("The translation is saved."), "success")
-            return redirect(_outline_url(course))
-    heading = _(
-        "“%(title)s” in %(language)s",
-        title=module.title,
-        language=language_name(language, current_language()),
+    return _translation_view(
+        course,
+        module,
+        language,
+        ModuleTranslationForm,
+        lambda form: outline.translate_module(actor, module, language, form.title.data),
     )
-    return _translation_page(form, heading, course, [module.title])
 
 
 @bp.route(
-    "/courses/<course_uuid>/outline/<module_uuid>/lessons/<lesson_uuid>/translations/<language>",
+    "/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/lessons/<uuid:lesson_uuid>/translations/<language>",
     methods=["GET", "POST"],
 )
 @login_required
-def lesson_translation(course_uuid: str, module_uuid: str, lesson_uuid: str, language: str) -> Any:
+def lesson_translation(
+    course_uuid: UUID, module_uuid: UUID, lesson_uuid: UUID, language: str
+) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)
     lesson = outline.get_lesson(actor, module, lesson_uuid)
-    if language not in outline.outline_languages(course):
-        abort(404)
-    existing = next((t for t in lesson.translations if t.language == language), None)
-    form = LessonTranslationForm(obj=existing if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            outline.translate_lesson(actor, lesson, language, form.title.data, form.content.data)
-        except PortalError as error:
-            attach_error(form, error)
-        else:
-            flash(_("The translation is saved."), "success")
-            return redirect(_outline_url(course))
-    heading = _(
-        "“%(title)s” in %(language)s",
-        title=lesson.title,
-        language=language_name(language, current_language()),
+    return _translation_view(
+        course,
+        lesson,
+        language,
+        LessonTranslationForm,
+        lambda form: outline.translate_lesson(
+            actor, lesson, language, form.title.data, form.content.data
+        ),
     )
-    return _translation_page(form, heading, course, [lesson.title])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import (
     abort,
@@ -18,14 +19,13 @@ from mooc_portal.accounts import services as accounts
 from mooc_portal.accounts.models import StaffRole
 from mooc_portal.accounts.permissions import login_required, to_login_page
 from mooc_portal.accounts.services import current_account
-from mooc_portal.errors import PortalError
+from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.partner.forms import (
     ConfirmForm,
     InstitutionForm,
     InviteForm,
     RoleForm,
     SetPasswordForm,
-    attach_error,
 )
 from mooc_portal.partner.views import bp
 from mooc_portal.publishing import staff
@@ -70,11 +70,8 @@ def institution_profile(slug: str) -> Any:
     if request.method == "GET":
         fill_institution_form(form, institution)
     elif form.validate_on_submit():
-        try:
+        with service_errors_shown_on(form):
             staff.update_institution(actor, institution, institution_data(form))
-        except PortalError as error:
-            attach_error(form, error)
-        else:
             flash(_("The profile is saved."), "success")
             return redirect(url_for(".dashboard", slug=slug))
     return render_template(
@@ -82,7 +79,24 @@ def institution_profile(slug: str) -> Any:
         form=form,
         heading=_("Institution profile"),
         back_url=url_for(".dashboard", slug=slug),
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)
+
+
+def invite_from_form(actor: Any, institution: Any, form: InviteForm) -> bool:
+    """Send the invitation a submitted InviteForm asks for (partner managers and
+    administrators invite the same way); False, with the errors on the form, if not sent."""
+    if form.validate_on_submit():
+        with service_errors_shown_on(form):
+            staff.invite_staff(
+                actor,
+                institution,
+                form.email.data,
+                form.role.data,
+                display_name=form.display_name.data,
+            )
+            flash(_("The invitation is sent."), "success")
+            return True
+    return False
 
 
 @bp.route("/<slug>/staff", methods=["GET", "POST"])
@@ -92,25 +106,10 @@ def staff_list(slug: str) -> Any:
     institution = staff.get_institution_for_staff(actor, slug)
     members = staff.institution_staff(actor, institution)
     form = InviteForm()
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                staff.invite_staff(
-                    actor,
-                    institution,
-                    form.email.data,
-                    form.role.data,
-                    display_name=form.display_name.data,
-                )
-            except PortalError as error:
-                if error.status == 403:
-                    raise
-                attach_error(form, error)
-            else:
-                flash(_("The invitation is sent."), "success")
-                return redirect(url_for(".staff_list", slug=slug))
+    if form.is_submitted():
+        require_manager(actor, institution)  # editors see the list; managers invite
+    if invite_from_form(actor, institution, form):
+        return redirect(url_for(".staff_list", slug=slug))
     return render_template(
         "mooc_portal/partner/staff.html",
         institution=institution,
@@ -119,12 +118,12 @@ def staff_list(slug: str) -> Any:
         role_form=RoleForm(),
         confirm=ConfirmForm(),
         can_manage=actor is not None and actor.may_act_for(institution.id, StaffRole.MANAGER),
-    ), status
+    ), form_status(form)
 
 
-@bp.route("/<slug>/staff/<account_uuid>/<operation>", methods=["POST"])
+@bp.route("/<slug>/staff/<uuid:account_uuid>/<operation>", methods=["POST"])
 @login_required
-def staff_change(slug: str, account_uuid: str, operation: str) -> Any:
+def staff_change(slug: str, account_uuid: UUID, operation: str) -> Any:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)
     if operation == "role":
@@ -173,13 +172,8 @@ def accept_invitation(token: str) -> Any:
         heading, submit = _("Accept the invitation"), _("Accept")
     if form.validate_on_submit():
         password = form.password.data if isinstance(form, SetPasswordForm) else None
-        try:
+        with service_errors_shown_on(form):
             accounts.accept_invitation(token, actor=actor, password=password)
-        except PortalError as error:
-            if error.status == 403:
-                raise
-            attach_error(form, error)
-        else:
             if password is not None:
                 flash(_("Your password is set. Log in to continue."), "success")
                 return redirect(url_for("portal.accounts.login"))
@@ -191,4 +185,4 @@ def accept_invitation(token: str) -> Any:
         heading=heading,
         intro=intro,
         submit_label=submit,
-    ), (400 if request.method == "POST" else 200)
+    ), form_status(form)

@@ -1,0 +1,66 @@
+"""What every HTML form of the portal does the same way: show a service's error on the form,
+and answer with the right status.
+
+A view with a form reads::
+
+    form = InstitutionForm()
+    if form.validate_on_submit():
+        with service_errors_shown_on(form):
+            staff.update_institution(actor, institution, institution_data(form))
+            flash(_("The institution is saved."), "success")
+            return redirect(url_for(".institutions"))
+    return render_template("...", form=form), form_status(form)
+
+- :func:`service_errors_shown_on`: a :class:`~mooc_portal.errors.PortalError` raised in the
+  block is shown on the form (at the field it names, else above the form) and the view goes on
+  to render the form again. Whether the actor may use the page at all is checked before the
+  form (a decorator, or the service that loads the page's object), so those refusals reach the
+  error page.
+- :func:`form_status`: 200 for a form shown for the first time, 400 for a submission shown
+  again with its errors; 429 when the error shown says to wait (too many attempts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask_wtf import FlaskForm
+
+from mooc_portal.errors import PortalError
+from mooc_portal.transaction import no_commit
+
+_STATUS = "mooc_service_error_status"
+WAIT = 429
+"""The one service-error status a form page answers with (else 400): the visitor must wait."""
+
+
+def show_service_error(form: FlaskForm, error: PortalError) -> int:
+    """Show a service's error at the field it names, else above the form; its status. Nothing
+    of the refused attempt is committed (:func:`mooc_portal.transaction.no_commit`)."""
+    no_commit()
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None and hasattr(target, "errors"):
+        # WTForms leaves a field's errors a tuple until the field has been validated.
+        target.errors = [*target.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+    setattr(form, _STATUS, error.status)
+    return error.status
+
+
+@contextmanager
+def service_errors_shown_on(form: FlaskForm) -> Iterator[None]:
+    """Show a PortalError raised in the block on ``form`` (:func:`show_service_error`)."""
+    try:
+        yield
+    except PortalError as error:
+        show_service_error(form, error)
+
+
+def form_status(form: FlaskForm) -> int:
+    """200 for a form shown for the first time; 400 for a submission shown again (429 when the
+    error shown is too many attempts)."""
+    if not form.is_submitted():
+        return 200
+    return WAIT if getattr(form, _STATUS, None) == WAIT else 400
