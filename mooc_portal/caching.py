@@ -34,7 +34,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_app_context, make_response, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    make_response,
+    request,
+)
 from flask import session as http_session
 from flask_babel import get_timezone
 from flask_caching import Cache
@@ -95,13 +104,19 @@ def _feed_sequence() -> int:
     return session.scalar(select(func.max(ChangeEntry.sequence))) or 0
 
 
+VERSION_ENVIRON_KEY = "mooc_portal.catalog_version"
+"""Where the early page cache leaves the version it read for a request it passes on."""
+
+
 def catalog_version() -> str:
     """The public catalog's version: ``<feed sequence>.<generation>``.
 
     With Redis the generation (written after every catalog change, with the change feed's
     sequence in it) is the whole version: one small Redis read. Without Redis each process has
     its own cache, so the feed's sequence is read from the database, which every process
-    shares."""
+    shares, once a request: the early page cache's reading is reused."""
+    if has_request_context() and VERSION_ENVIRON_KEY in request.environ:
+        return str(request.environ[VERSION_ENVIRON_KEY])
     generation = portal_cache().get(GENERATION_KEY) or "0.0"
     if _shared():
         return generation

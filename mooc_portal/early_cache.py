@@ -85,7 +85,7 @@ class EarlyPageCache:
         if key is None:
             return self.wsgi_app(environ, start_response)
         try:
-            entry = self.lookup(key)
+            entry = self.lookup(key, environ)
         except Exception:  # Redis or the database out of reach: Flask answers and says so
             log.warning("early page cache unavailable", exc_info=True)
             return self.wsgi_app(environ, start_response)
@@ -149,8 +149,8 @@ class EarlyPageCache:
         cache = self.app.extensions["mooc_portal"].extras["cache"]
         return self.app.extensions["cache"][cache]
 
-    def lookup(self, key: str) -> dict[str, Any] | None:
-        from mooc_portal.caching import GENERATION_KEY, catalog_version
+    def lookup(self, key: str, environ: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        from mooc_portal.caching import GENERATION_KEY, VERSION_ENVIRON_KEY, catalog_version
 
         backend = self.backend()
         if not self.shared:
@@ -158,6 +158,10 @@ class EarlyPageCache:
             # read from the database every process shares.
             with self.app.app_context():
                 version = catalog_version()
+            if environ is not None:
+                # A miss goes on to Flask, whose page cache then uses this version rather
+                # than reading the feed's sequence a second time in the same request.
+                environ[VERSION_ENVIRON_KEY] = version
             entry = backend.get(key)
         elif (entry := self.local.get(key)) is not None:
             version = backend.get(GENERATION_KEY) or "0.0"
