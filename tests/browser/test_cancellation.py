@@ -20,7 +20,9 @@ from tests.factories import make_run
 
 pytestmark = pytest.mark.browser
 
-LEARNER = "learner.hanoi@asem-mooc.example"
+# A learner who reads the portal in English (hanoi, bangkok, paris and berlin use their own
+# languages).
+LEARNER = "learner.helsinki@asem-mooc.example"
 
 
 def _run_with_a_learner(app) -> tuple[str, str, str, str]:

@@ -28,7 +28,8 @@ def test_a_missing_page_searches_and_a_refused_one_leads_back(
         assert "/courses?q=" in page.url
         assert portal_server.course_title in page.locator("main").inner_text()
 
-        log_in(context, portal_server, "learner.paris@asem-mooc.example", DEMO_PASSWORD)
+        # learner.helsinki reads the portal in English (paris and berlin in French and German).
+        log_in(context, portal_server, "learner.helsinki@asem-mooc.example", DEMO_PASSWORD)
         page.goto(portal_server("/my/learning"))
         page.evaluate("window.location.assign('/admin/jobs')")  # a link a learner should not see
         page.wait_for_load_state("load")
