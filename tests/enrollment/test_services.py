@@ -251,7 +251,9 @@ def test_csv_export_neutralises_formulas(app):
     admin = make_account(is_admin=True)
     rows = session.scalars(review.review_query(admin, review.ReviewFilter(), scope="admin")).all()
     text = review.export_csv(rows, scope="admin")
-    assert text.splitlines()[0].startswith("enrolment,course,run")
+    # A UTF-8 BOM first, so spreadsheet programs read the names in every script (issue 12).
+    assert text.startswith("\ufeff")
+    assert text.removeprefix("\ufeff").splitlines()[0].startswith("enrolment,course,run")
     assert "'=HYPERLINK(1)" in text and learner.email in text
 
 
