@@ -19,6 +19,16 @@ from mooc_portal.urls import external_url
 _SLUG = "__mooc_slug__"
 
 
+def logo_link(logo: str | None) -> str | None:
+    """An institution's logo as an absolute URL: an uploaded one is served by the portal."""
+    from mooc_portal.publishing.media import is_media_name
+    from mooc_portal.urls import external_url
+
+    if is_media_name(logo):
+        return external_url("portal.partner.course_image_file", name=logo)
+    return logo
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
@@ -62,7 +72,7 @@ def institution_resource(institution: Institution, links: PageLinks) -> dict[str
         "country": institution.country,
         "region": institution.region,
         "website": institution.website,
-        "logo": institution.logo,
+        "logo": logo_link(institution.logo),
         "url": links.fill(links.institution, institution.slug),
         "modified_at": _iso(institution.modified_at),
     }

@@ -29,7 +29,7 @@ from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.db import utcnow
 from mooc_portal.forms import form_status, service_errors_shown_on
-from mooc_portal.privacy import downloads, erasure, export, notices, processing, sharing
+from mooc_portal.privacy import downloads, erasure, export, labels, notices, processing, sharing
 from mooc_portal.privacy.forms import (
     AcknowledgeForm,
     DataDownloadForm,
@@ -243,6 +243,12 @@ def my_sharing() -> Any:
 
 
 # -- my data ----------------------------------------------------------------------------------
+
+
+@bp.app_template_global("mooc_data_label")
+def data_label(key: str) -> str:
+    """For ``privacy/_value.html``: a field of "My data" named in the learner's language."""
+    return labels.data_label(key)
 
 
 @bp.route("/account/my-data")

@@ -220,3 +220,23 @@ def test_the_command_erases_on_a_request_received_by_mail(app, runner):
     assert gone is None
     request = session.scalars(select(PrivacyRequest).where(PrivacyRequest.kind == "erasure")).one()
     assert request.channel == "administrator"
+
+
+def test_an_erased_learner_is_named_in_the_viewers_language(client, auth):
+    """Issue 12: erased learners showed as "Erased learner" in English in enrolment lists."""
+    from flask_babel import force_locale
+
+    learner = make_full_learner()
+    run = learner.rejected.run
+    erasure.erase_account(learner.account, keep_certificates=False, channel="self-service")
+    session.commit()
+    with force_locale("ko"):
+        korean = str(erasure.PLACEHOLDER_NAMES["erasure"])
+    assert korean != erasure.ERASED_NAME
+    auth.login(learner.manager.email)
+    review = client.get(
+        "/partner/enrolments",
+        query_string={"run": str(run.uuid)},
+        headers={"Accept-Language": "ko"},
+    ).get_data(as_text=True)
+    assert korean in review and erasure.ERASED_NAME not in review
