@@ -31,8 +31,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from mooc_portal.catalog.models import (
+    AUDIENCES,
     Course,
     CourseLanguage,
+    CourseRecognition,
     CourseRun,
     CourseStatus,
     CourseSubject,
@@ -775,6 +777,7 @@ def _upsert_course(state: _Run, record: dict[str, Any]) -> uuid.UUID:
     if [s.code for s in course.subjects] != subjects:
         course.subjects = [CourseSubject(code=code) for code in subjects]
         changed = True
+    changed |= _store_recognition(course, data["recognition"])
     session.flush()
     wanted = {run["id"] for run in data["runs"]}
     for run in list(course.runs):
@@ -801,6 +804,32 @@ def _upsert_course(state: _Run, record: dict[str, Any]) -> uuid.UUID:
         search.index_course(course)
     _count(state, created, changed)
     return data["id"]
+
+
+def _store_recognition(course: Course, data: dict[str, Any] | None) -> bool:
+    """The course's recognition details as the peer publishes them (none: removed)."""
+    if data is None:
+        if course.recognition is None:
+            return False
+        course.recognition = None
+        return True
+    if course.recognition is None:
+        course.recognition = CourseRecognition()
+    audiences = set(data["audiences"])
+    return _assign(
+        course.recognition,
+        {
+            "workload_hours": _decimal(data["workload_hours"]),
+            "eqf_level": data["eqf_level"],
+            "national_framework": data["national_framework"],
+            "assessment": data["assessment"],
+            "identity_check": data["identity_check"],
+            "quality_assurance": data["quality_assurance"],
+            "prerequisites": data["prerequisites"],
+            "stackable": data["stackable"],
+            **{mark: mark in audiences for mark in AUDIENCES},
+        },
+    )
 
 
 def _store_run(course: Course, data: dict[str, Any]) -> bool:

@@ -1,4 +1,5 @@
 import time
+from decimal import Decimal
 
 from flask import Flask, jsonify
 from sqlalchemy import delete, func, select
@@ -14,7 +15,9 @@ from mooc_portal.federation.models import (
     Peer,
     RejectedRecord,
 )
-from tests.factories import make_course, make_institution, make_run
+from mooc_portal.federation.serialize import recognition_resource
+from mooc_portal.publishing.recognition import RecognitionData, set_recognition
+from tests.factories import make_account, make_course, make_institution, make_run
 from tests.federation.conftest import live_server
 
 
@@ -379,3 +382,63 @@ def test_a_400_that_is_not_about_the_cursor_fails_the_run(second_portal):
     assert run["status"] == "failed"
     assert "answered HTTP 400" in run["error"]
 
+
+def test_a_harvested_course_keeps_its_recognition(app, db_session, source_url, second_portal):
+    """Issue 14: the recognition details travel in the snapshot and the feed, and the
+    harvesting portal's course page shows them."""
+    course = make_course("Welding Robots", code="WR1", runs=1)
+    admin = make_account(is_admin=True)
+    set_recognition(
+        admin,
+        course,
+        RecognitionData(
+            workload_hours=Decimal(120),
+            eqf_level=6,
+            national_framework="Korean Qualifications Framework, level 6",
+            assessment="proctored",
+            identity_check=True,
+            quality_assurance="Korean Council for University Education",
+            prerequisites="Basic statistics.",
+            stackable=True,
+            tvet=True,
+        ),
+    )
+    db_session.commit()
+    add_peer(second_portal, "Recognising", source_url)
+    [first] = harvest(second_portal)
+    assert first["status"] == "succeeded" and first["rejected"] == 0
+
+    def harvested():
+        with second_portal.app_context():
+            copy = session.scalar(select(Course).where(Course.uuid == course.uuid))
+            return recognition_resource(copy), copy.slug
+
+    recognition, slug = harvested()
+    assert recognition == {
+        "workload_hours": 120.0,
+        "eqf_level": 6,
+        "national_framework": "Korean Qualifications Framework, level 6",
+        "assessment": "proctored",
+        "identity_check": True,
+        "quality_assurance": "Korean Council for University Education",
+        "prerequisites": "Basic statistics.",
+        "stackable": True,
+        "audiences": ["tvet"],
+    }
+    page = second_portal.test_client().get(f"/courses/{slug}", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Recognition" in text and "EQF level 6" in text
+    assert "Korean Council for University Education" in text
+    assert "Technical and vocational (TVET)" in text
+
+    # A change of it travels through the feed; nothing else is "updated" again.
+    set_recognition(admin, course, RecognitionData(eqf_level=7, lifelong_learning=True))
+    db_session.commit()
+    [update] = harvest(second_portal)
+    assert update["status"] == "succeeded" and update["updated"] == 1
+    recognition, _slug = harvested()
+    assert recognition["eqf_level"] == 7 and recognition["workload_hours"] is None
+    assert recognition["audiences"] == ["lifelong_learning"]
+    [again] = harvest(second_portal)
+    assert (again["created"], again["updated"]) == (0, 0)
