@@ -1,7 +1,7 @@
 """xapi: stored statements immutable in the database; documents name their agent for erasure
 
 Revision ID: 0022x
-Revises: 0015
+Revises: 0030
 
 A trigger refuses an UPDATE of a stored statement's content and a DELETE of a statement
 unless the transaction holds a row of ``mooc_xapi_erasure`` (erasure writes one for its own
@@ -17,7 +17,7 @@ from alembic import op
 import mooc_portal.db
 
 revision = "0022x"
-down_revision = "0015"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
