@@ -1,14 +1,14 @@
 """video lessons (video address and transcript), and the course picture's text alternative
 
-Revision ID: 0022
-Revises: 0015
+Revision ID: 0031
+Revises: 0022x
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022"
-down_revision = "0015"
+revision = "0031"
+down_revision = "0022x"
 branch_labels = None
 depends_on = None
 
