@@ -231,7 +231,7 @@ def test_my_learning_is_the_one_page_of_every_enrolment_state(client, auth):
     ]  # fmt: skip
 
     auth.login(learner.email)
-    old = client.get("/my/learning")
+    old = client.get("/my/enrolments")
     assert old.status_code == 301 and old.location == "/my/learning"
     page = client.get("/my/learning").get_data(as_text=True)
 
