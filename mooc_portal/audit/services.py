@@ -114,3 +114,18 @@ def list_audit_entries(
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     entries = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return list(entries), total
+
+
+def record_export(
+    actor: Account, *, what: str, learners: int, scope: str, institution_id: int | None = None
+) -> None:
+    """Write an export of learners' personal data to the audit log: who, when, how many."""
+    record_change(
+        actor,
+        "export",
+        what,
+        None,
+        institution_id=institution_id,
+        after={"learners": learners, "format": "csv", "scope": scope},
+        summary=f"CSV export of {learners} learners' personal data ({what})",
+    )

@@ -274,26 +274,9 @@ class StatementOutcome(Base):
     statement: Mapped[XapiStatement] = relationship(lazy="joined")
 
 
-class ReportedProgress(Base):
-    """The progress a partner platform last reported for an enrolment, and by whom."""
-
-    __tablename__ = "mooc_xapi_reported_progress"
-    __table_args__ = (CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enrollment_id: Mapped[int] = mapped_column(
-        ForeignKey("mooc_enrollment.id", ondelete="CASCADE"), unique=True
-    )
-    percent: Mapped[int] = mapped_column(Integer)
-    completed: Mapped[bool] = mapped_column(Boolean, default=False)
-    source: Mapped[str] = mapped_column(String(100))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 __all__ = [
     "ActivityMapping",
     "LearnerLink",
-    "ReportedProgress",
     "StatementOutcome",
     "XapiActivity",
     "XapiAttachment",
