@@ -26,13 +26,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, utcnow
+from mooc_portal.institutions.models import InstitutionCredentialMixin
 
 IRI_LENGTH = 2048
 KEY_LENGTH = 64
 """A SHA-256 in hex: long IRIs and agent identities are indexed by their hash."""
 
 
-class XapiCredential(Base):
+class XapiCredential(InstitutionCredentialMixin, Base):
     """A partner institution's HTTP Basic key and secret for ``/xapi``, one per client.
 
     Only a SHA-256 of the secret is stored (256 random bits: a fast hash is enough); the
@@ -40,25 +41,9 @@ class XapiCredential(Base):
     """
 
     __tablename__ = "mooc_xapi_credential"
-    __table_args__ = (CheckConstraint("name <> ''", name="name_not_empty"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    institution_id: Mapped[int] = mapped_column(
-        ForeignKey("mooc_institution.id", ondelete="CASCADE"), index=True
-    )
-    name: Mapped[str] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(40), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mooc_account.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_used_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
 
 
 class XapiStatement(Base):
