@@ -17,7 +17,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, utcnow
-from mooc_portal.i18n import FALLBACK_LANGUAGE
 
 
 class PrivacyNotice(Base):
@@ -42,12 +41,13 @@ class PrivacyNotice(Base):
         back_populates="notice", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    def text_in(self, language: str) -> PrivacyNoticeText | None:
-        """The text in ``language``, else in English, else in the first language it has."""
+    def text_in(self, language: str, default: str) -> PrivacyNoticeText | None:
+        """The text in ``language``, else in ``default`` (the portal's default language, the
+        one publishing requires: ``privacy.notices.notice_text``), else the first it has."""
         by_language = {text.language: text for text in self.texts}
         return (
             by_language.get(language)
-            or by_language.get(FALLBACK_LANGUAGE)
+            or by_language.get(default)
             or (self.texts[0] if self.texts else None)
         )
 

@@ -76,7 +76,7 @@ def _notice_page(shown: Any, *, form: AcknowledgeForm | None = None) -> str:
     return render_template(
         "mooc_portal/privacy/notice.html",
         notice=shown,
-        text=shown.text_in(language) if shown is not None else None,
+        text=notices.notice_text(shown, language) if shown is not None else None,
         versions=notices.all_notices(),
         activities=processing.processing_activities(),
         cookies=processing.cookies(),
