@@ -53,6 +53,7 @@ from mooc_portal.catalog.models import (
     CourseTranslation,
 )
 from mooc_portal.catalog.search import CatalogFilters, search_courses
+from mooc_portal.catalog.spelling import rebuild_words
 from mooc_portal.db import utcnow
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.migrate import upgrade_database
@@ -262,6 +263,7 @@ def build_catalog(session: Any, courses: int, seed: int = 2026) -> None:
     # (the ORM keeps them in step on every flush; bulk inserts bypass it). No ANALYZE: the
     # plans must not depend on statistics (on PostgreSQL autovacuum may analyse meanwhile).
     rebuild_entries(session.connection())
+    rebuild_words(session.connection())  # the spelling index ("did you mean")
     session.commit()
 
 

@@ -12,7 +12,7 @@ import math
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 
+from mooc_portal.catalog import spelling
 from mooc_portal.catalog.availability import (
     Availability,
     run_availability_sql,
@@ -139,6 +140,8 @@ class SearchResult:
     sort: str
     page_out_of_range: bool = False
     requested_page: int = 1
+    # "Did you mean ...?": a corrected query that finds courses, when this one found none.
+    suggestion: str | None = None
 
     @property
     def pages(self) -> int:
@@ -184,6 +187,7 @@ def index_course(course: Course) -> None:
     else:
         document.document = text_
     session.flush()
+    spelling.add_words(session.connection(), spelling.document_words(text_))
 
 
 def query_tokens(query: str) -> list[str]:
@@ -704,6 +708,8 @@ def search_courses(
     availability = {int(row.value): Availability(row.n) for row in hits}
 
     facets = _facet_options(counts, filters, language)
+    # Only a search that found nothing looks for a misspelling: the others cost what they did.
+    suggestion = suggest_query(filters, now=now) if total == 0 and tokens else None
     return SearchResult(
         courses=courses,
         availability=availability,
@@ -714,7 +720,23 @@ def search_courses(
         sort=sort,
         page_out_of_range=out_of_range,
         requested_page=requested_page,
+        suggestion=suggestion,
     )
+
+
+def suggest_query(filters: CatalogFilters, *, now: datetime | None = None) -> str | None:
+    """A corrected form of ``filters.query`` whose words are the catalog's own and which finds
+    public courses with the same filters ("Did you mean ...?"), or ``None``. For a search that
+    found nothing: it costs a few small queries."""
+    if not query_tokens(filters.query):
+        return None
+    for corrected in spelling.corrections(session.connection(), filters.query)[:3]:
+        found = session.scalar(
+            select(matching_course_ids(replace(filters, query=corrected), now=now).exists())
+        )
+        if found:
+            return corrected
+    return None
 
 
 @dataclass(frozen=True)
