@@ -93,7 +93,9 @@ def test_catalog_page_offers_did_you_mean_with_the_same_filters(client, catalog)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "No course matches your search" in html
-    link = re.search(r'<p class="did-you-mean">Did you mean <a href="([^"]+)"[^>]*>climate</a>\?', html)
+    link = re.search(
+        r'<p class="did-you-mean">Did you mean <a href="([^"]+)"[^>]*>climate</a>\?', html
+    )
     assert link, html
     href = link.group(1).replace("&amp;", "&")
     assert "q=climate" in href and "level=introductory" in href
