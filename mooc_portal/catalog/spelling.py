@@ -98,7 +98,7 @@ def rebuild_words(connection: Connection) -> int:
         words |= document_words(document)
     if connection.dialect.name != "postgresql":
         connection.execute(delete(SearchWordTrigram))
-    connection.execute(delete(SearchWord.__table__))
+    connection.execute(delete(SearchWord))
     add_words(connection, words)
     return len(words)
 
