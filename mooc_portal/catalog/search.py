@@ -355,10 +355,16 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
     elif len(conditions) > 1:
         failed = [case((condition, 0), else_=1) for condition in conditions]
         stmt = stmt.where(sum(failed[1:], failed[0]) <= 1)
-    if tokens and dialect != "sqlite":
-        # PostgreSQL: the GIN index first (a materialized CTE is computed on its own), then
-        # one primary-key lookup of the entry per match (a LATERAL subquery that OFFSET 0
-        # keeps from being flattened into a join the planner could turn around).
+    if tokens and dialect != "sqlite" and all(LETTERS.fullmatch(token) for token in tokens):
+        # PostgreSQL: the entry's lexeme ids (``words``, GIN-indexed) hold every token's
+        # prefix range of the vocabulary: the matches are read from the narrow entries
+        # alone. A lexeme range is what ``'token':*`` matches, for a token of letters.
+        stmt = stmt.where(*(ENTRY_WORDS.op("&&")(_lexeme_ids(token)) for token in tokens))
+    elif tokens and dialect != "sqlite":
+        # Tokens with digits (which the text parser may split): the GIN index of the documents
+        # first (a materialized CTE is computed on its own), then one primary-key lookup of
+        # the entry per match (a LATERAL subquery that OFFSET 0 keeps from being flattened
+        # into a join the planner could turn around).
         hits = (
             select(TSV.c.course_id)
             .where(TSV.c.document_tsv.op("@@")(_ts_query(tokens)))
@@ -368,6 +374,22 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
         entry = stmt.where(CatalogEntry.course_id == hits.c.course_id).offset(0).lateral("entry")
         stmt = select(*entry.c).select_from(hits).join(entry, true())
     return stmt
+
+
+# PostgreSQL (migration 0023): the vocabulary of the documents' lexemes (``C`` collation, so a
+# prefix is a range of its unique index), and each entry's lexeme ids, GIN-indexed.
+LEXEME = table("mooc_search_lexeme", column("id"), column("lexeme"))
+ENTRY_WORDS = literal_column("mooc_catalog_entry.words")
+LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _lexeme_ids(token: str) -> Any:
+    """The ids of the lexemes that start with ``token`` (an array; NULL when none does)."""
+    return (
+        select(func.array_agg(LEXEME.c.id))
+        .where(LEXEME.c.lexeme >= token, LEXEME.c.lexeme < token + "\U0010ffff")
+        .scalar_subquery()
+    )
 
 
 def _conditions(columns: Any, filters: CatalogFilters) -> dict[str, Any]:
