@@ -5,14 +5,14 @@ no such extension, with a table of each word's trigrams. The upgrade fills the w
 stored search documents (the same code ``flask portal reindex`` runs).
 
 Revision ID: 0022
-Revises: 0030
+Revises: 0022x
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0030"
+down_revision = "0022x"
 branch_labels = None
 depends_on = None
 
