@@ -38,7 +38,13 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.errors import InvalidInput, NotPermitted
 from mooc_portal.i18n import localized
 from mooc_portal.insights.charts import Chart
-from mooc_portal.insights.models import ALL_FIELDS, InsightActivity, InsightRun, InsightSnapshot
+from mooc_portal.insights.models import (
+    ALL_FIELDS,
+    InsightActivity,
+    InsightRun,
+    InsightSnapshot,
+    InsightTotal,
+)
 from mooc_portal.insights.refresh import ensure_fresh
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.reference import BROAD_FIELDS, Region, subject_label
@@ -234,13 +240,19 @@ def figures_as_of() -> InsightSnapshot:
 # -- the activity cube -------------------------------------------------------------------------
 
 
-def _activity(filters: InsightFilter, *group: Any) -> Select[Any]:
-    a = InsightActivity
+def _activity(filters: InsightFilter, *group: str) -> Select[Any]:
+    """Sums of the cube grouped by the named columns, for ``filters``: from the totals over
+    every partner when no partner is chosen and none is grouped by (administrators), else from
+    the cube of each partner."""
+    a: Any = InsightActivity
+    if filters.institution_ids is None and "institution_id" not in group:
+        a = InsightTotal
+    columns = [getattr(a, name) for name in group]
     query = (
-        select(*group, func.sum(a.enrolled), func.sum(a.completed), func.sum(a.certified))
+        select(*columns, func.sum(a.enrolled), func.sum(a.completed), func.sum(a.certified))
         .where(a.field == (filters.field or ALL_FIELDS))
         .where(a.month >= filters.since, a.month <= filters.until)
-        .group_by(*group)
+        .group_by(*columns)
     )
     if filters.region:
         query = query.where(a.offering_region == filters.region)
@@ -258,9 +270,9 @@ class Counts(NamedTuple):
 NO_COUNTS = Counts(0, 0, 0)
 
 
-def activity_by(filters: InsightFilter, *group: Any) -> dict[Any, Counts]:
-    """Enrolments, completions and certificates per value of the grouping columns of the
-    activity cube (a value, or a tuple of values for several columns), in one query."""
+def activity_by(filters: InsightFilter, *group: str) -> dict[Any, Counts]:
+    """Enrolments, completions and certificates per value of the named grouping columns of
+    the activity cube (a value, or a tuple of values for several columns), in one query."""
     found: dict[Any, Counts] = {}
     for row in session.execute(_activity(filters, *group)):
         key = row[0] if len(group) == 1 else tuple(row[: len(group)])
@@ -270,7 +282,7 @@ def activity_by(filters: InsightFilter, *group: Any) -> dict[Any, Counts]:
 
 def activity_over_time(filters: InsightFilter) -> Figure:
     """Enrolments, completions and certificates per month of the period."""
-    found = activity_by(filters, InsightActivity.month)
+    found = activity_by(filters, "month")
     months = _months(filters.since, filters.until)
     rows = [[m, *found.get(m, NO_COUNTS)] for m in months]
     names = [_("Enrolments"), _("Completions"), _("Certificates")]
@@ -293,8 +305,7 @@ def activity_over_time(filters: InsightFilter) -> Figure:
 
 def flows(filters: InsightFilter) -> dict[tuple[str, str], int]:
     """Enrolments per (learner region, offering region)."""
-    a = InsightActivity
-    found = activity_by(filters, a.learner_region, a.offering_region)
+    found = activity_by(filters, "learner_region", "offering_region")
     return {pair: counts.enrolled for pair, counts in found.items()}
 
 
@@ -348,10 +359,9 @@ def flow_matrix(filters: InsightFilter) -> tuple[Figure, float | None]:
 
 def flow_by_country(filters: InsightFilter) -> Figure:
     """Enrolments by the learners' country, split by the offering partners' region."""
-    a = InsightActivity
     per_country: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for (country, offering), counts in activity_by(
-        filters, a.learner_country, a.offering_region
+        filters, "learner_country", "offering_region"
     ).items():
         per_country[country][0 if offering == "asia" else 1] += counts.enrolled
     from mooc_portal.web import country_name_filter
@@ -439,10 +449,9 @@ def balance_by_region(filters: InsightFilter) -> Figure:
 def balance_by_partner(filters: InsightFilter, language: str) -> Figure:
     """Per partner: enrolments from its own region, the other region, elsewhere, the share
     from the other region."""
-    a = InsightActivity
     per_partner: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (institution_id, learner), counts in activity_by(
-        filters, a.institution_id, a.learner_region
+        filters, "institution_id", "learner_region"
     ).items():
         per_partner[institution_id][learner] += counts.enrolled
     institutions = {
@@ -782,7 +791,7 @@ def headline_figures() -> Headline:
     ).one()
     courses = session.scalar(select(func.count()).select_from(CatalogEntry)) or 0
     current = ensure_fresh()
-    a = InsightActivity
+    a = InsightTotal  # every partner
     completions = session.scalar(
         select(func.coalesce(func.sum(a.completed), 0)).where(a.field == ALL_FIELDS)
     )
