@@ -344,9 +344,9 @@ class ErrorSchema(Schema):
     )
 
 
-# An opaque cursor as this portal signs it (itsdangerous' URL-safe form); any other string is
-# refused, and so is one this portal did not sign (400).
-CURSOR = {"pattern": r"^[A-Za-z0-9_=-]+\.[A-Za-z0-9_-]+$", "example": "WyJrIiw0Ml0.zl3Rn1"}
+# An opaque cursor as this portal signs it (itsdangerous' URL-safe form), or empty (the start);
+# any other string is refused, and so is one this portal did not sign (400).
+CURSOR = {"pattern": r"^([A-Za-z0-9_=-]+\.[A-Za-z0-9_-]+)?$", "example": "WyJrIiw0Ml0.zl3Rn1"}
 
 
 class ListArgsSchema(Schema):
