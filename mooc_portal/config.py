@@ -156,6 +156,18 @@ DEFAULTS: dict[str, Any] = {
     # "My data" of an account with more rows than this (enrolments, lessons completed, log-in
     # attempts) is built by a background job and kept to download for MOOC_DATA_DOWNLOAD_DAYS.
     "MOOC_DATA_DOWNLOAD_INLINE_ROWS": 2000,
+    # The export (/api/v1/export) is built by a background job and served from the database:
+    # again at most MOOC_EXPORT_SNAPSHOT_DELAY seconds after a catalog change (changes within
+    # that time share one build), and at least every MOOC_EXPORT_SNAPSHOT_MAX_AGE seconds. While
+    # no snapshot is current, a catalog of at most MOOC_EXPORT_INLINE_COURSES public courses is
+    # streamed by the request itself; a larger one answers 503 with Retry-After until the job
+    # has built it.
+    "MOOC_EXPORT_SNAPSHOT_DELAY": 60,
+    "MOOC_EXPORT_SNAPSHOT_MAX_AGE": 24 * 3600,
+    "MOOC_EXPORT_INLINE_COURSES": 500,
+    # A course import (partner import page) of more rows than this is checked and applied by a
+    # background job; the import page shows its state and then its report.
+    "MOOC_IMPORT_INLINE_ROWS": 200,
     "MOOC_DATA_DOWNLOAD_DAYS": 7,
     "MOOC_RETENTION_LOGIN_ATTEMPT_DAYS": 30,
     "MOOC_RETENTION_AUDIT_DAYS": 2 * 365,
