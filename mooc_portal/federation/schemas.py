@@ -312,6 +312,14 @@ class InstitutionPageSchema(PageSchema):
 
 class CoursePageSchema(PageSchema):
     items = fields.List(fields.Nested(CourseSchema), required=True)
+    suggestion = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Only when a search text (q) found no course: a corrected text "
+            "made of the catalog's own words that finds courses with the same filters "
+            '("did you mean"), or null.'
+        },
+    )
 
 
 class SnapshotSchema(Schema):
