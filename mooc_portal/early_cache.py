@@ -23,6 +23,7 @@ goes to Flask, whose rules then apply as before.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import logging
@@ -77,6 +78,7 @@ class EarlyPageCache:
         self._languages_of: dict[str, str] = {}
         self._encodings_of: dict[str, tuple[bool, bool]] = {}
         self._tokens: tuple[URLSafeTimedSerializer, Any, str, dict[str, Any]] | None = None
+        self.watch = VersionWatch(app)
 
     # The request --------------------------------------------------------------------------
 
@@ -164,12 +166,14 @@ class EarlyPageCache:
                 environ[VERSION_ENVIRON_KEY] = version
             entry = backend.get(key)
         elif (entry := self.local.get(key)) is not None:
-            version = backend.get(GENERATION_KEY) or "0.0"
+            version = self.watch.current(backend)
+            if version is None:
+                version = self.watch.seen(backend.get(GENERATION_KEY) or "0.0")
             if entry["version"] != version or not self.fresh(entry):
                 entry = backend.get(key)  # another process may have made it again
         else:
             version, entry = backend.get_many(GENERATION_KEY, key)
-            version = version or "0.0"
+            version = self.watch.seen(version or "0.0")
         if entry is None or entry["version"] != version:
             return None
         if self.shared:
@@ -325,6 +329,76 @@ class EarlyPageCache:
         return mimetype in mimetypes and len(body) >= int(
             self.app.config.get("COMPRESS_MIN_SIZE", 500)
         )
+
+
+class VersionWatch:
+    """The catalog's version as Redis pushes it to this process, so that a cached page costs
+    no Redis round trip (on a loaded host, waiting for Redis to be scheduled was most of an
+    early hit's time).
+
+    Every new generation is published on a channel (``caching.bump_generation``). The watch
+    subscribes (once per process: gunicorn forks), reads the key once Redis has confirmed the
+    subscription (so no change falls between), and then only polls its socket, without
+    waiting, for new messages.
+    Redis writes the message to every subscriber before it answers the publisher, so a change
+    is known here before the request that made it has answered. The version it knows is
+    trusted for at most ``REFRESH`` seconds since it was last read or confirmed: then (and
+    whenever the subscription fails) the caller reads the key as before, so a writer that does
+    not publish, or a lost connection, can leave a page stale for a second at most.
+    """
+
+    REFRESH = 1.0
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.pid = 0
+        self.pubsub: Any = None
+        self.version: str | None = None
+        self.checked = 0.0
+
+    def current(self, backend: Any) -> str | None:
+        """The version, if known without asking Redis; None: read the key (then :meth:`seen`)."""
+        try:
+            if self.pid != os.getpid() or self.pubsub is None:
+                self._subscribe(backend)
+                return None
+            while (message := self.pubsub.get_message(timeout=0)) is not None:
+                if message["type"] == "message":
+                    self.version = message["data"].decode()
+        except Exception:  # Redis went away: read the key (which fails, and Flask answers)
+            self._close()
+            return None
+        if self.version is None or time.monotonic() - self.checked > self.REFRESH:
+            return None
+        return self.version
+
+    def seen(self, version: str) -> str:
+        """The version just read from the key: trusted again for ``REFRESH`` seconds."""
+        self.version = version
+        self.checked = time.monotonic()
+        return version
+
+    def _subscribe(self, backend: Any) -> None:
+        from mooc_portal.caching import generation_channel
+
+        self._close()
+        pubsub = backend._read_client.pubsub()
+        pubsub.subscribe(generation_channel(self.app))
+        # Subscribed once Redis confirms it: only then is reading the key safe (a change
+        # published after that read arrives as a message).
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            message = pubsub.get_message(timeout=0.1)
+            if message is not None and message["type"] == "subscribe":
+                self.pubsub, self.pid, self.version = pubsub, os.getpid(), None
+                return
+        pubsub.close()
+
+    def _close(self) -> None:
+        if self.pubsub is not None:
+            with contextlib.suppress(Exception):
+                self.pubsub.close()
+        self.pubsub, self.version = None, None
 
 
 def install_early_cache(app: Flask) -> None:

@@ -121,7 +121,7 @@ def course_resource(course: Course, links: PageLinks) -> dict[str, Any]:
 
 def recognition_resource(course: Course) -> dict[str, Any] | None:
     """A course's recognition details and audience marks, or None when none were given."""
-    recognition = getattr(course, "recognition", None)  # the read model's rows have none
+    recognition = course.recognition
     if recognition is None:
         return None
     return {
