@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     has_request_context,
+    make_response,
     redirect,
     render_template,
     request,
@@ -45,8 +46,27 @@ bp = Blueprint("web", __name__)
 
 
 @bp.route("/")
+def home() -> Any:
+    """The home page; as JSON (``Accept``), the portal's Open Badges issuer ``Profile``: the
+    ``url`` of its certificates' ``issuer`` dereferences to it, as the ``did:web`` ``id`` does
+    to the DID document with its keys."""
+    best = request.accept_mimetypes.best_match(
+        ["text/html", "application/ld+json", "application/json"]
+    )
+    if best in ("application/ld+json", "application/json"):
+        from mooc_portal.certificates.services import OB_CONTEXT, issuer_profile
+
+        response = current_app.json.response({"@context": OB_CONTEXT, **issuer_profile()})
+        response.mimetype = best
+        response.vary.add("Accept")
+        return response
+    response = make_response(_home_page())
+    response.vary.add("Accept")
+    return response
+
+
 @cached_page()
-def home() -> str:
+def _home_page() -> str:
     from mooc_portal.catalog.services import catalog_figures, open_courses
 
     return render_template(
