@@ -36,6 +36,7 @@ from mooc_portal.caching import cached_page, page_csrf_token
 from mooc_portal.db import session as db_session
 from mooc_portal.errors import PortalError
 from mooc_portal.i18n import LocalizedText, country_name, language_name, own_language_name
+from mooc_portal.pagination import PageRequest, page_request
 from mooc_portal.reference import subject_label
 from mooc_portal.resilience import database_down, handle_database_error
 from mooc_portal.transaction import end_request
@@ -112,6 +113,25 @@ def safe_next_url(target: str | None, default_endpoint: str = "portal.web.home")
 
 bp.add_app_template_global(external_url, "mooc_external_url")
 bp.add_app_template_global(absolute_url, "mooc_absolute_url")
+
+
+def list_page_request() -> PageRequest:
+    """The page of an administrators' or partners' list the query string asks for
+    (``?page=``, ``?size=``), bounded by ``MOOC_LIST_PAGE_SIZE_MAX``."""
+    return page_request(
+        request.args.get("page"),
+        request.args.get("size"),
+        default_size=current_app.config["MOOC_LIST_PAGE_SIZE"],
+        max_size=current_app.config["MOOC_LIST_PAGE_SIZE_MAX"],
+    )
+
+
+@bp.app_template_global("mooc_page_url")
+def page_url(number: int) -> str:
+    """This page's address with every query parameter kept and ``page`` set to ``number``."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(number)]
+    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
 
 
 @bp.app_template_global("mooc_current_language")
