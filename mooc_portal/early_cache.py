@@ -24,6 +24,7 @@ goes to Flask, whose rules then apply as before.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import hashlib
 import logging
@@ -39,7 +40,7 @@ from urllib.parse import unquote
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
-from werkzeug.datastructures import Accept, LanguageAccept
+from werkzeug.datastructures import Accept, LanguageAccept, MIMEAccept
 from werkzeug.http import dump_cookie, parse_accept_header, parse_cookie
 
 from mooc_portal.metrics import EARLY_CACHE_RESPONSES
@@ -108,6 +109,8 @@ class EarlyPageCache:
             return None
         if "HTTP_AUTHORIZATION" in environ:
             return None
+        if _prefers_json(environ.get("HTTP_ACCEPT", "")):
+            return None  # a page's JSON form (an institution's Profile) is Flask's to answer
         zone = ""
         if environ.get("HTTP_COOKIE"):
             cookies = parse_cookie(environ)
@@ -427,6 +430,18 @@ def _request_id(environ: dict[str, Any]) -> str:
 
     given = environ.get("HTTP_X_REQUEST_ID", "")
     return given if valid_request_id(given) else os.urandom(16).hex()
+
+
+@functools.lru_cache(maxsize=256)
+def _prefers_json(header: str) -> bool:
+    """Whether ``Accept`` prefers JSON to HTML (a verifier dereferencing a Profile): pages that
+    negotiate answer JSON then, which the cache of HTML pages must not answer for them."""
+    if "json" not in header:
+        return False
+    best = parse_accept_header(header, MIMEAccept).best_match(
+        ["text/html", "application/json", "application/ld+json"]
+    )
+    return best is not None and best != "text/html"
 
 
 def _vary(value: str) -> str:
