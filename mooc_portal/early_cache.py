@@ -24,6 +24,7 @@ goes to Flask, whose rules then apply as before.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import hashlib
 import logging
@@ -39,7 +40,7 @@ from urllib.parse import unquote
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
-from werkzeug.datastructures import Accept, LanguageAccept
+from werkzeug.datastructures import Accept, LanguageAccept, MIMEAccept
 from werkzeug.http import dump_cookie, parse_accept_header, parse_cookie
 
 from mooc_portal.metrics import EARLY_CACHE_RESPONSES
@@ -108,6 +109,8 @@ class EarlyPageCache:
             return None
         if "HTTP_AUTHORIZATION" in environ:
             return None
+        if _prefers_json(environ.get("HTTP_ACCEPT", "")):
+            return None  # a page's JSON form (an institution's Profile) is Flask's to answer
         zone = ""
         if environ.get("HTTP_COOKIE"):
             cookies = parse_cookie(environ)
@@ -348,6 +351,7 @@ class VersionWatch:
     """
 
     REFRESH = 1.0
+    RETRY = 30.0
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -355,18 +359,21 @@ class VersionWatch:
         self.pubsub: Any = None
         self.version: str | None = None
         self.checked = 0.0
+        self.retry_at = 0.0  # after a failed subscription, the key is read until then
 
     def current(self, backend: Any) -> str | None:
         """The version, if known without asking Redis; None: read the key (then :meth:`seen`)."""
         try:
             if self.pid != os.getpid() or self.pubsub is None:
-                self._subscribe(backend)
+                if time.monotonic() >= self.retry_at or self.pid != os.getpid():
+                    self._subscribe(backend)
                 return None
             while (message := self.pubsub.get_message(timeout=0)) is not None:
                 if message["type"] == "message":
                     self.version = message["data"].decode()
         except Exception:  # Redis went away: read the key (which fails, and Flask answers)
             self._close()
+            self.retry_at = time.monotonic() + self.RETRY
             return None
         if self.version is None or time.monotonic() - self.checked > self.REFRESH:
             return None
@@ -382,6 +389,8 @@ class VersionWatch:
         from mooc_portal.caching import generation_channel
 
         self._close()
+        self.pid = os.getpid()
+        self.retry_at = time.monotonic() + self.RETRY  # unless it succeeds
         pubsub = backend._read_client.pubsub()
         pubsub.subscribe(generation_channel(self.app))
         # Subscribed once Redis confirms it: only then is reading the key safe (a change
@@ -390,7 +399,7 @@ class VersionWatch:
         while time.monotonic() < deadline:
             message = pubsub.get_message(timeout=0.1)
             if message is not None and message["type"] == "subscribe":
-                self.pubsub, self.pid, self.version = pubsub, os.getpid(), None
+                self.pubsub, self.version = pubsub, None
                 return
         pubsub.close()
 
@@ -421,6 +430,18 @@ def _request_id(environ: dict[str, Any]) -> str:
 
     given = environ.get("HTTP_X_REQUEST_ID", "")
     return given if valid_request_id(given) else os.urandom(16).hex()
+
+
+@functools.lru_cache(maxsize=256)
+def _prefers_json(header: str) -> bool:
+    """Whether ``Accept`` prefers JSON to HTML (a verifier dereferencing a Profile): pages that
+    negotiate answer JSON then, which the cache of HTML pages must not answer for them."""
+    if "json" not in header:
+        return False
+    best = parse_accept_header(header, MIMEAccept).best_match(
+        ["text/html", "application/json", "application/ld+json"]
+    )
+    return best is not None and best != "text/html"
 
 
 def _vary(value: str) -> str:

@@ -105,6 +105,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("/my/enrolments", "GET"): SIGNED_IN,
     ("/my/enrolments/<uuid:enrollment_uuid>/withdraw", "GET"): (302, 200, 404, 404, 404, 404),
     ("/my/enrolments/<uuid:enrollment_uuid>/withdraw", "POST"): (302, 302, 404, 404, 404, 404),
+    ("/admin/certificates", "GET"): ADMIN_ONLY,
     ("/admin/enrolments", "GET"): ADMIN_ONLY,
     ("/partner/enrolments", "GET"): (302, 403, 403, 200, 200, 403),
     ("/admin/enrolments.csv", "GET"): ADMIN_ONLY,
