@@ -309,3 +309,12 @@ def test_korean_translated_demo_courses_show_a_korean_syllabus(client, db_sessio
         text = client.get(f"/courses/{course.slug}").get_data(as_text=True)
         assert "시작하기" not in text
         assert "<h3>Getting started</h3>" in text, course.slug  # English: translated or original
+
+
+def test_demo_admin_lists_have_more_than_one_page(client, auth, db_session):
+    load_demo_data()
+    auth.login("admin@asem-mooc.example", DEMO_PASSWORD)
+    for path in ("/admin/certificates", "/admin/institutions"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert 'rel="next"' in page.get_data(as_text=True), path

@@ -487,7 +487,7 @@ class _DocumentOnlyApi(Api):
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:
-    """The OpenAPI 3 document of ``/api/v1`` (built once per application)."""
+    """The OpenAPI 3.1 document of ``/api/v1`` (built once per application)."""
     extras = app.extensions["mooc_portal"].extras
     if "openapi" not in extras:
         api = _DocumentOnlyApi()
@@ -497,7 +497,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         api._init_spec(
             title=f"{app.config['MOOC_SITE_NAME']} API",
             version=__version__,
-            openapi_version="3.0.3",
+            openapi_version="3.1.0",
             info={"description": bp.description},
         )
         endpoint_prefix = next(
