@@ -31,6 +31,10 @@ DEFAULTS: dict[str, Any] = {
     # ["framatube.org"]). YouTube (youtube-nocookie.com) and Vimeo (dnt=1) are always allowed;
     # the Content Security Policy's frame-src lists exactly these origins.
     "MOOC_PEERTUBE_INSTANCES": [],
+    # Rows per page of the administrators' and partners' lists (?size= may ask for fewer or
+    # more, up to the maximum).
+    "MOOC_LIST_PAGE_SIZE": 25,
+    "MOOC_LIST_PAGE_SIZE_MAX": 200,
     # Mail: with no server configured, messages are written to the log.
     "MOOC_MAIL_SERVER": None,
     "MOOC_MAIL_PORT": 25,

@@ -100,12 +100,8 @@ def test_demo_has_an_account_for_every_role(db_session):
 
 def _check_privacy_demo(db_session):
     """A notice every demo account was shown, sharing choices, an access and an erasure."""
-    from mooc_portal.privacy.models import (
-        NoticeAcknowledgement,
-        PrivacyNotice,
-        PrivacyRequest,
-        SharingConsent,
-    )
+    from mooc_portal.enrollment.models import SharingConsent
+    from mooc_portal.privacy.models import NoticeAcknowledgement, PrivacyNotice, PrivacyRequest
 
     assert db_session.scalar(select(func.count()).select_from(PrivacyNotice)) == 1
     acknowledged = db_session.scalar(
@@ -163,15 +159,16 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     from mooc_portal.catalog.outline import Lesson, LessonKind, Module
     from mooc_portal.certificates.models import Certificate
     from mooc_portal.enrollment.models import Enrollment, EnrollmentState
+    from mooc_portal.privacy import export
     from mooc_portal.progress import services as progress
     from mooc_portal.progress.models import LessonVisit
+    from mooc_portal.progress.services import reported_progress
     from mooc_portal.xapi.models import (
         ActivityMapping,
         OutcomeStatus,
         StatementOutcome,
         XapiCredential,
     )
-    from mooc_portal.xapi.services import reported_progress
 
     load_demo_data()
     published = db_session.scalars(
@@ -218,6 +215,12 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
         )
         == 1
     )
+    # Moodle's state document about the learner at 65 % is in that learner's data download.
+    at_65 = next(i for i, r in reported.items() if r.percent == 65)
+    learner = db_session.get(Enrollment, at_65).account
+    assert [d["document_id"] for d in export.personal_data(learner)["platform_documents"]] == [
+        "bookmark"
+    ]
 
     certificates = db_session.scalars(select(Certificate)).all()
     assert sum(c.is_valid for c in certificates) >= 1
@@ -309,3 +312,12 @@ def test_korean_translated_demo_courses_show_a_korean_syllabus(client, db_sessio
         text = client.get(f"/courses/{course.slug}").get_data(as_text=True)
         assert "시작하기" not in text
         assert "<h3>Getting started</h3>" in text, course.slug  # English: translated or original
+
+
+def test_demo_admin_lists_have_more_than_one_page(client, auth, db_session):
+    load_demo_data()
+    auth.login("admin@asem-mooc.example", DEMO_PASSWORD)
+    for path in ("/admin/certificates", "/admin/institutions"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert 'rel="next"' in page.get_data(as_text=True), path

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import utcnow
 from mooc_portal.enrollment import services as enrolment
+from mooc_portal.progress.services import reported_progress
 from mooc_portal.xapi import services
 from mooc_portal.xapi.models import OutcomeStatus, StatementOutcome
 from mooc_portal.xapi.progress import default_activity_id
@@ -51,7 +52,7 @@ def test_progressed_sets_the_percentage_and_completed_issues_the_certificate(wor
     partner, enrollment = world["partner"], world["enrollment"]
     progressed = about_run(world, PROGRESSED, result={"extensions": {PROGRESS: 40}})
     assert partner.post(progressed).status_code == 200
-    reported = services.reported_progress([enrollment.id])[enrollment.id]
+    reported = reported_progress([enrollment.id])[enrollment.id]
     assert (reported.percent, reported.completed, reported.source) == (40, False, "LMS")
     assert certificate(db_session, enrollment) is None
 
@@ -59,7 +60,7 @@ def test_progressed_sets_the_percentage_and_completed_issues_the_certificate(wor
     db_session.refresh(enrollment)
     assert enrollment.state == "completed"
     assert certificate(db_session, enrollment).revoked_at is None
-    assert services.reported_progress([enrollment.id])[enrollment.id].percent == 100
+    assert reported_progress([enrollment.id])[enrollment.id].percent == 100
 
 
 def test_failed_and_voiding_undo_what_they_caused(world, db_session):
@@ -127,7 +128,7 @@ def test_a_learner_who_enrols_later_gets_what_waited(world, db_session):
     outcome = db_session.scalar(select(StatementOutcome))
     assert outcome.status == OutcomeStatus.NOT_ENROLLED
     enrollment = enrolment.enroll(run, late, actor=late)
-    assert services.reported_progress([enrollment.id])[enrollment.id].percent == 70
+    assert reported_progress([enrollment.id])[enrollment.id].percent == 70
 
 
 def test_a_mapped_iri_and_other_institutions_runs(world, db_session, other_partner):
@@ -147,3 +148,47 @@ def test_a_mapped_iri_and_other_institutions_runs(world, db_session, other_partn
     )
     db_session.refresh(enrollment)
     assert enrollment.state == "completed"
+
+
+def test_a_batch_costs_the_same_queries_whatever_its_size(
+    world, db_session, count_queries, backend
+):
+    partner, run = world["partner"], world["run"]
+    learners = [make_account(f"batch-{n}@example.org") for n in range(20)]
+    for learner in learners:
+        enrolment.enroll(run, learner, actor=learner)
+    db_session.commit()
+    activity = default_activity_id(run)
+
+    def batch(accounts, *percents):
+        return [
+            statement(
+                PROGRESSED,
+                mbox=f"mailto:{account.email}",
+                activity=activity,
+                result={"extensions": {PROGRESS: percent}},
+            )
+            for percent in percents
+            for account in accounts
+        ]
+
+    assert partner.post(batch(learners, 10)).status_code == 200  # every learner has a figure
+    two, all_three_times = batch(learners[:2], 20), batch(learners, 30, 45, 60)
+    with count_queries() as small:
+        assert partner.post(two).status_code == 200
+    with count_queries() as large:  # 20 learners, three statements each
+        assert partner.post(all_three_times).status_code == 200
+    if backend == "postgresql":  # SQLite (make run) inserts the statements one by one
+        assert large.count == small.count
+    # Applied once per enrolment: the batch's last figure about each learner is the one shown.
+    enrollment_ids = [e.id for e in enrolment_of(db_session, learners)]
+    figures = services.reported_progress(enrollment_ids)
+    assert {figures[e].percent for e in enrollment_ids} == {60}
+
+
+def enrolment_of(db_session, accounts):
+    from mooc_portal.enrollment.models import Enrollment
+
+    return db_session.scalars(
+        select(Enrollment).where(Enrollment.account_id.in_([a.id for a in accounts]))
+    ).all()

@@ -1,14 +1,14 @@
 """video lessons (video address and transcript), and the course picture's text alternative
 
-Revision ID: 0031
-Revises: 0022x
+Revision ID: 0032
+Revises: 0031
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0031"
-down_revision = "0022x"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
