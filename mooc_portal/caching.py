@@ -51,6 +51,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.early_cache import ENVIRON_ENTRY, ENVIRON_KEY
 
 CSRF_PLACEHOLDER = "__mooc_csrf_token__"
@@ -88,12 +89,13 @@ def install_caching(app: Flask) -> Cache:
 
 
 def portal_cache(app: Flask | None = None) -> Cache:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    return app.extensions["mooc_portal"].extras["cache"]
+    app = app or current_flask_app()
+    cache: Cache = app.extensions["mooc_portal"].extras["cache"]
+    return cache
 
 
 def _shared(app: Flask | None = None) -> bool:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_flask_app()
     return bool(app.config["MOOC_CACHE_REDIS_URL"])
 
 
@@ -135,7 +137,8 @@ def page_csrf_token() -> str:
     """The ``csrf_token()`` of templates: a placeholder while a page is rendered for the cache."""
     if g.get("mooc_caching_page"):
         return CSRF_PLACEHOLDER
-    return generate_csrf()
+    token: str = generate_csrf()
+    return token
 
 
 def _cacheable() -> bool:
@@ -177,12 +180,17 @@ def _lookup(cache: Cache, key: str) -> tuple[str, dict[str, Any] | None]:
 
 
 def _stale(entry: dict[str, Any]) -> bool:
-    return time.time() - entry.get("made_at", 0) > current_app.config["MOOC_CACHE_TIMEOUT"]
+    made_at: float = entry.get("made_at", 0)
+    timeout: float = current_app.config["MOOC_CACHE_TIMEOUT"]
+    return time.time() - made_at > timeout
 
 
 def _local_entries() -> OrderedDict[str, dict[str, Any]]:
     extras = current_app.extensions["mooc_portal"].extras
-    return extras.setdefault("cache_local_entries", OrderedDict())
+    entries: OrderedDict[str, dict[str, Any]] = extras.setdefault(
+        "cache_local_entries", OrderedDict()
+    )
+    return entries
 
 
 def _remember(local: OrderedDict[str, dict[str, Any]], key: str, entry: dict[str, Any]) -> None:

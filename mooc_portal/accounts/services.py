@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from mooc_portal.accounts import throttle, tokens
 from mooc_portal.accounts.models import Account, Membership, StaffRole
 from mooc_portal.accounts.tokens import password_reset_token  # noqa: F401 (public API)
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted, TooManyAttempts
 from mooc_portal.institutions.models import Institution
@@ -64,7 +65,7 @@ def current_account() -> Account | None:
         return None
     user = current_user._get_current_object()
     # Cached per logged-in user object: an app context (and its ``g``) may outlive a request.
-    cached = g.get("mooc_account")
+    cached: tuple[object, Account | None] | None = g.get("mooc_account")
     if cached is not None and cached[0] is user:
         return cached[1]
     account: Account | None = None
@@ -123,7 +124,7 @@ def register_account(
     )
     session.add(account)
     session.flush()
-    account_registered.send(current_app._get_current_object(), account=account)
+    account_registered.send(current_flask_app(), account=account)
     return account
 
 

@@ -6,6 +6,7 @@ import base64
 import gzip
 import hashlib
 import secrets
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, url_for
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from mooc_portal.accounts.models import Account
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.catalog.models import Course, Credential
 from mooc_portal.certificates import issuer, signing
 from mooc_portal.certificates.models import STATUS_LIST_LENGTH, Certificate
@@ -59,7 +61,7 @@ def issue_certificate(enrollment: Enrollment) -> Certificate | None:
     session.add(certificate)
     session.flush()
     _mail_certificate(certificate)
-    certificate_issued.send(current_app._get_current_object(), certificate=certificate)
+    certificate_issued.send(current_flask_app(), certificate=certificate)
     return certificate
 
 
@@ -67,7 +69,7 @@ def _mail_certificate(certificate: Certificate) -> None:
     """Tell the learner, in their language, once per certificate (the outbox dedupes it)."""
     account = certificate.enrollment.account
     language = account.preferred_language
-    if language not in current_app.config["MOOC_LANGUAGES"]:
+    if language is None or language not in current_app.config["MOOC_LANGUAGES"]:
         language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
     with force_locale(language):
         subject = _("Your certificate for %(course)s", course=certificate.course_title)
@@ -82,7 +84,7 @@ def _mail_certificate(certificate: Certificate) -> None:
 
 
 def _certificate_link(code: str) -> str:
-    base = current_app.config["MOOC_PUBLIC_URL"]
+    base: str | None = current_app.config["MOOC_PUBLIC_URL"]
     if base:
         with current_app.test_request_context():
             path = url_for("portal.certificates.certificate_detail", code=code)
@@ -160,7 +162,7 @@ def revoke_certificate(
 def _tell_the_learner(certificate: Certificate) -> None:
     account = certificate.enrollment.account
     language = account.preferred_language
-    if language not in current_app.config["MOOC_LANGUAGES"]:
+    if language is None or language not in current_app.config["MOOC_LANGUAGES"]:
         language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
     with force_locale(language):
         subject = _("Your certificate for %(course)s was revoked", course=certificate.course_title)
@@ -398,7 +400,7 @@ def revocation_notice(certificate: Certificate) -> dict[str, Any]:
     return notice
 
 
-def _iso(value: Any) -> str:
+def _iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

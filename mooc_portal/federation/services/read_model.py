@@ -30,7 +30,7 @@ def _federated_institution_ids() -> Any:
     return select(FederatedOrigin.institution_id).where(FederatedOrigin.institution_id.is_not(None))
 
 
-def own_public_institutions() -> Select[tuple[Institution]]:
+def own_public_institutions() -> Select[Institution]:
     """Active institutions of this portal (harvested ones are the peers' to publish)."""
     return select(Institution).where(
         Institution.active.is_(True),
@@ -38,14 +38,14 @@ def own_public_institutions() -> Select[tuple[Institution]]:
     )
 
 
-def own_public_courses() -> Select[tuple[Course]]:
+def own_public_courses() -> Select[Course]:
     """Public courses of this portal's own institutions."""
     return public_courses().where(
         ~exists().where(FederatedOrigin.institution_id == Course.institution_id)
     )
 
 
-def own_public_runs() -> Select[tuple[CourseRun]]:
+def own_public_runs() -> Select[CourseRun]:
     return select(CourseRun).where(
         CourseRun.course_id.in_(own_public_courses().with_only_columns(Course.id))
     )
