@@ -1,10 +1,10 @@
-"""The application of the current app context, as the real object (typed)."""
+"""The application and the request of the current context, as the real objects (typed)."""
 
 from __future__ import annotations
 
 from typing import cast
 
-from flask import Flask, current_app
+from flask import Flask, Request, current_app, request
 from werkzeug.local import LocalProxy
 
 
@@ -16,3 +16,8 @@ def current_flask_app() -> Flask:
     it is a ``LocalProxy``; the cast says what it is.
     """
     return cast("LocalProxy[Flask]", current_app)._get_current_object()
+
+
+def current_request() -> Request:
+    """The request behind ``request`` (the object, not the proxy): to tell requests apart."""
+    return cast("LocalProxy[Request]", request)._get_current_object()

@@ -62,6 +62,15 @@ def admin_required(view: F) -> F:
     return cast(F, wrapper)
 
 
+def logged_in_account() -> Account:
+    """The acting account of a view behind :func:`login_required` or :func:`admin_required`
+    (which run the view only when there is one), or of what such a view calls."""
+    account = current_account()
+    if account is None:
+        raise NotPermitted(_("Log in to continue."))
+    return account
+
+
 def require_admin(account: Account | None) -> Account:
     """``account`` when it is an administrator; else raise NotPermitted (403).
 

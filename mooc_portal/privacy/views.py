@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import logout_user, user_logged_in
 
-from mooc_portal.accounts.permissions import login_required
+from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.db import utcnow
 from mooc_portal.forms import form_status, service_errors_shown_on
@@ -87,7 +87,7 @@ def _notice_page(shown: Any, *, form: AcknowledgeForm | None = None) -> str:
 @bp.route("/privacy/acknowledge", methods=["GET", "POST"])
 @login_required
 def acknowledge() -> Any:
-    account = current_account()
+    account = logged_in_account()
     form = AcknowledgeForm()
     pending = notices.pending_notice(account)
     target = safe_next_url(form.next.data or request.args.get("next"))
@@ -175,7 +175,7 @@ def sharing_consent(run_uuid: UUID) -> Any:
     from mooc_portal.enrollment import services as enrolment
     from mooc_portal.enrollment.views import STATE_MESSAGES, course_page_url
 
-    account = current_account()
+    account = logged_in_account()
     run = enrolment.get_run(run_uuid)
     enrolment.check_enrollable(run, account)
     form = SharingForm()
@@ -205,7 +205,7 @@ def sharing_consent(run_uuid: UUID) -> Any:
 @bp.route("/account/sharing", methods=["GET", "POST"])
 @login_required
 def my_sharing() -> Any:
-    account = current_account()
+    account = logged_in_account()
     choices = sharing.my_sharing(account)
     if request.method == "POST":
         institution_id = request.form.get("institution", type=int)
@@ -248,7 +248,7 @@ def my_sharing() -> Any:
 @bp.route("/account/my-data")
 @login_required
 def my_data() -> Any:
-    account = current_account()
+    account = logged_in_account()
     background = downloads.built_in_background(account)
     document = None if background else export.personal_data(account)
     response = Response(
@@ -269,7 +269,7 @@ def my_data() -> Any:
 def prepare_my_data() -> Any:
     if not DataDownloadForm().validate_on_submit():
         abort(400)
-    downloads.request_data_download(current_account())
+    downloads.request_data_download(logged_in_account())
     flash(_("Your data is being prepared. We will send you an e-mail when it is ready."), "success")
     return redirect(url_for(".my_data"))
 
@@ -277,7 +277,7 @@ def prepare_my_data() -> Any:
 @bp.route("/account/my-data/<token>.json")
 @login_required
 def my_data_file(token: str) -> Response:
-    data = downloads.open_data_download(current_account(), token)
+    data = downloads.open_data_download(logged_in_account(), token)
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     response = Response(
         gzip.decompress(data),
@@ -291,7 +291,7 @@ def my_data_file(token: str) -> Response:
 @bp.route("/account/my-data.json")
 @login_required
 def my_data_json() -> Response:
-    account = current_account()
+    account = logged_in_account()
     if downloads.built_in_background(account):
         return redirect(url_for(".my_data"))  # type: ignore[return-value]
     document = export.personal_data(account)
@@ -312,7 +312,7 @@ def my_data_json() -> Response:
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
 def delete_account() -> Any:
-    account = current_account()
+    account = logged_in_account()
     form = DeleteAccountForm()
     if form.validate_on_submit():
         with service_errors_shown_on(form):
