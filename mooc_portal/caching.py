@@ -50,6 +50,7 @@ from flask_caching import Cache
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from mooc_portal.appctx import current_flask_app
 from mooc_portal.early_cache import ENVIRON_ENTRY, ENVIRON_KEY
@@ -259,7 +260,7 @@ def _entry(response: Response, version: str) -> dict[str, Any]:
     }
 
 
-def _serve(entry: dict[str, Any], shared: bool) -> Response:
+def _serve(entry: dict[str, Any], shared: bool) -> WerkzeugResponse:
     body: bytes = entry["body"]
     etag: str = entry["etag"]
     placeholder = CSRF_PLACEHOLDER.encode()

@@ -32,6 +32,12 @@ class LocalizedText:
         return bool(self.text)
 
 
+class Localized(Protocol):
+    """A model whose texts have translations (a course, an institution, a module...)."""
+
+    def text(self, field: str, language: str) -> LocalizedText: ...
+
+
 T = TypeVar("T", bound=Translation)
 
 

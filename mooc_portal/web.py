@@ -34,7 +34,13 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.caching import cached_page, page_csrf_token
 from mooc_portal.db import session as db_session
 from mooc_portal.errors import PortalError
-from mooc_portal.i18n import LocalizedText, country_name, language_name, own_language_name
+from mooc_portal.i18n import (
+    Localized,
+    LocalizedText,
+    country_name,
+    language_name,
+    own_language_name,
+)
 from mooc_portal.reference import subject_label
 from mooc_portal.resilience import database_down, handle_database_error
 from mooc_portal.transaction import end_request
@@ -99,7 +105,7 @@ def current_language() -> str:
     return str(get_locale() or current_app.config["MOOC_DEFAULT_LANGUAGE"])
 
 
-def localized_text(obj: Any, field: str) -> LocalizedText:
+def localized_text(obj: Localized, field: str) -> LocalizedText:
     return obj.text(field, current_language())
 
 

@@ -388,6 +388,8 @@ def verify_credential(credential: dict[str, Any]) -> bool:
 def revocation_notice(certificate: Certificate) -> dict[str, Any]:
     """What the credential's address answers once the certificate is revoked: when, and why
     when the administrator made the reason public."""
+    if certificate.revoked_at is None:
+        raise ValueError("The certificate is not revoked.")
     notice = {
         "status": 410,
         "message": "This certificate was revoked; it is no longer a valid credential.",

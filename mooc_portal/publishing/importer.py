@@ -476,4 +476,5 @@ def template_json() -> str:
 def json_like(value: dict[str, Any]) -> dict[str, Any]:
     from mooc_portal.audit.services import to_json
 
-    return to_json(value)
+    found: dict[str, Any] = to_json(value)
+    return found

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Select, exists, select
 
-from mooc_portal.catalog.availability import course_availability, run_availability
+from mooc_portal.catalog.availability import Availability, course_availability, run_availability
 from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
@@ -67,19 +68,19 @@ def get_own_public(resource_type: ResourceType, resource_uuid: Any) -> Any:
 
 @dataclass(slots=True)
 class RunRow:
-    uuid: Any
-    start_at: Any
-    end_at: Any
-    enrollment_start_at: Any
-    enrollment_end_at: Any
-    capacity: Any
-    requires_approval: Any
-    delivery_mode: Any
-    cancelled: Any
-    modified_at: Any
+    uuid: UUID
+    start_at: datetime | None
+    end_at: datetime | None
+    enrollment_start_at: datetime | None
+    enrollment_end_at: datetime | None
+    capacity: int | None
+    requires_approval: bool
+    delivery_mode: str
+    cancelled: bool
+    modified_at: datetime
 
-    def availability(self, now: datetime | None = None) -> Any:
-        return run_availability(self, now or utcnow())  # type: ignore[arg-type]
+    def availability(self, now: datetime | None = None) -> Availability:
+        return run_availability(self, now or utcnow())
 
 
 @dataclass(slots=True)
@@ -106,7 +107,7 @@ class CourseRow(CourseLanguagesMixin):
     subjects: list[Any] = field(default_factory=list)
     runs: list[RunRow] = field(default_factory=list)
 
-    def availability(self, now: datetime | None = None) -> Any:
+    def availability(self, now: datetime | None = None) -> Availability:
         return course_availability(self.runs, now or utcnow())
 
 
