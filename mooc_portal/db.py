@@ -74,7 +74,7 @@ def get_session() -> Session:
     return found
 
 
-session: Session = LocalProxy(get_session)  # type: ignore[assignment]
+session = cast(Session, LocalProxy(get_session))
 
 
 def portal_session_class(app: Flask) -> type[Session]:

@@ -32,7 +32,7 @@ import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from flask import Flask
@@ -76,7 +76,9 @@ class EarlyPageCache:
         self.local: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._languages_of: dict[str, str] = {}
         self._encodings_of: dict[str, tuple[bool, bool]] = {}
-        self._tokens: tuple[URLSafeTimedSerializer, Any, str, dict[str, Any]] | None = None
+        self._tokens: (
+            tuple[URLSafeTimedSerializer, URLSafeTimedSerializer, str, dict[str, Any]] | None
+        ) = None
 
     # The request --------------------------------------------------------------------------
 
@@ -243,8 +245,11 @@ class EarlyPageCache:
             secret: str | bytes | None = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
             if secret is None:
                 raise RuntimeError("CSRF tokens need a secret key (SECRET_KEY).")
-            interface = app.session_interface
-            signer = interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+            # Only Flask's own cookie sessions get here (keep() leaves the others to Flask).
+            interface = cast(SecureCookieSessionInterface, app.session_interface)
+            signer = interface.get_signing_serializer(app)
+            if signer is None:
+                raise RuntimeError("CSRF tokens need a secret key (SECRET_KEY).")
             cookie_attributes = {
                 "domain": interface.get_cookie_domain(app),
                 "path": interface.get_cookie_path(app),
@@ -335,7 +340,7 @@ class EarlyPageCache:
 def install_early_cache(app: Flask) -> None:
     """Answer cached anonymous pages before Flask (``MOOC_CACHE_EARLY``)."""
     if app.config["MOOC_CACHE_EARLY"]:
-        # Flask's documented way to add WSGI middleware: mypy sees a method replaced.
+        # Flask's documented way to add WSGI middleware; mypy sees a method replaced.
         app.wsgi_app = EarlyPageCache(app, app.wsgi_app)  # type: ignore[method-assign]
 
 

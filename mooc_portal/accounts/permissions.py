@@ -33,6 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def to_login_page() -> Any:
     """The answer that sends an anonymous visitor to the log-in page (and back here after)."""
+    # Flask-Login (untyped) sets app.login_manager, which Flask's type does not declare.
     return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from functools import cache
+from typing import Protocol
 from zoneinfo import available_timezones
 
 from flask import current_app, g, has_request_context
@@ -75,9 +76,15 @@ def current_account() -> Account | None:
     return account
 
 
-def account_for_host_user(user: object) -> Account:
+class HostUser(Protocol):
+    """A host application's logged-in user, as Flask-Login knows it."""
+
+    def get_id(self) -> object: ...
+
+
+def account_for_host_user(user: HostUser) -> Account:
     """The portal account linked to a host application's user, created on first visit."""
-    host_id = str(user.get_id())  # type: ignore[attr-defined]
+    host_id = str(user.get_id())
     account = session.scalar(select(Account).where(Account.host_user_id == host_id))
     if account is None:
         email = normalize_email(getattr(user, "email", "") or f"host-user-{host_id}@host.invalid")

@@ -281,7 +281,8 @@ def _handler(kind: str) -> Callable[[dict[str, Any]], Any]:
 def _function(reference: str) -> Callable[..., Any]:
     """The function a ``module:function`` reference names."""
     module, _sep, name = reference.partition(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
 
 
 def backoff(attempts: int) -> timedelta:

@@ -24,6 +24,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import logout_user, user_logged_in
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
@@ -290,10 +291,10 @@ def my_data_file(token: str) -> Response:
 
 @bp.route("/account/my-data.json")
 @login_required
-def my_data_json() -> Response:
+def my_data_json() -> WerkzeugResponse:
     account = logged_in_account()
     if downloads.built_in_background(account):
-        return redirect(url_for(".my_data"))  # type: ignore[return-value]
+        return redirect(url_for(".my_data"))
     document = export.personal_data(account)
     export.record_access_request(account, channel="self-service")
     stamp = datetime.now(UTC).strftime("%Y%m%d")
