@@ -1,36 +1,124 @@
 """10,000 xAPI statements in batches of 100, stored and applied, over real HTTP.
 
     python -m benchmarks.xapi_statements [--statements 10000] [--batch 100] [--learners 100]
-                                         [--backend postgresql|sqlite]
+                                         [--clients 2] [--workers 2]
+                                         [--backend postgresql|sqlite] [--in-process]
 
-A portal on a scratch database (PostgreSQL: created and dropped here) is served on a loopback
-port (werkzeug, threaded, in this process); one run of a certificate course has ``--learners``
-enrolled learners. One client posts the statements in batches, as Open edX's event-routing
-backends do with batching on: per learner, ``progressed`` statements with a rising cmi5
-progress figure, the last one ``completed``. Every statement is validated, stored, indexed and
-applied (the learner matched, the reported progress set; the completions complete the
-enrolments and issue the certificates). Target (issue 13): at least 1,000 statements/s on
-PostgreSQL on the project's machine. Exits non-zero when a batch is refused or the final
-state is wrong (every learner completed, with a certificate).
+A portal on a scratch database (PostgreSQL: created and dropped here) is served as in
+production: gunicorn (``--workers`` sync workers, the benchmarks' bare settings), MOOC_ENV
+production, jobs handed to Redis (a queue of this run's own, emptied and deleted at the end:
+the certificate mails are queued, not sent, as a worker would send them after). One run of a
+certificate course has ``--learners`` enrolled learners. ``--clients`` clients post the
+statements in batches, as Open edX's event-routing backends do with batching on (from their
+Celery workers, so more than one at a time): per learner, ``progressed`` statements with a
+rising cmi5 progress figure, the last one ``completed``. The completions are posted after every
+other batch is answered. Every statement is validated, stored, indexed and applied (the learner
+matched, the reported progress set; the completions complete the enrolments and issue the
+certificates). ``--in-process`` serves the portal from a werkzeug thread in this process
+instead (the earlier method; no Redis: the mails are sent in the request).
+
+Target (issue 13): at least 1,000 statements/s on PostgreSQL on the project's machine. Prints
+the load average before and after; exits non-zero when a batch is refused or the final state
+is wrong (every learner completed at 100 % reported, with a certificate).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
+import socket
+import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
 
-POSTGRES_URL = os.environ.get(
-    "MOOC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+ROOT = Path(__file__).resolve().parent.parent
 PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
+REDIS_URL = os.environ.get("MOOC_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited; see its output above")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start within 60 s")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes used so far (Linux ``/proc``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def database_pids(url: str, database: str) -> list[int]:
+    """The PostgreSQL server processes serving ``database`` (on this machine)."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        pids = connection.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": database},
+        ).scalars()
+        found = [int(pid) for pid in pids]
+    engine.dispose()
+    return found
+
+
+def make_statements(emails: list[str], activity: str, total: int) -> list[dict[str, Any]]:
+    per_learner = total // len(emails)
+    statements = []
+    for step in range(per_learner):
+        for email in emails:
+            last = step == per_learner - 1
+            statements.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "actor": {"objectType": "Agent", "mbox": f"mailto:{email}"},
+                    "verb": {
+                        "id": "http://adlnet.gov/expapi/verbs/"
+                        + ("completed" if last else "progressed")
+                    },
+                    "object": {"objectType": "Activity", "id": activity},
+                    "result": {"completion": True}
+                    if last
+                    else {"extensions": {PROGRESS: (step + 1) * 100 // per_learner}},
+                    "timestamp": "2026-12-03T12:00:00.000Z",
+                }
+            )
+    return statements
 
 
 def main() -> int:
@@ -38,96 +126,191 @@ def main() -> int:
     parser.add_argument("--statements", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--learners", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--in-process", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("MOOC_ENV", "testing")
 
+    from mooc_portal.certificates.issuer import generate_key_pem
     from mooc_portal.certificates.models import Certificate
     from mooc_portal.db import session, utcnow
     from mooc_portal.enrollment import services as enrolment
     from mooc_portal.enrollment.models import Enrollment
     from mooc_portal.mail import mail_suppressed
+    from mooc_portal.migrate import upgrade_database
+    from mooc_portal.xapi.credentials import create_credential
+    from mooc_portal.xapi.models import ReportedProgress
     from mooc_portal.xapi.progress import default_activity_id
-    from tests.factories import make_account, make_course, make_run
-    from tests.xapi.live import live_portal
+    from tests.conftest import make_test_app
+    from tests.factories import make_account, make_course, make_institution, make_run
+    from tests.scratch_database import create_database, drop_database
 
-    name = f"mooc_xapi_bench_{uuid.uuid4().hex[:8]}"
     if args.backend == "postgresql":
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        database, url = create_database("mooc_xapi_bench")
     else:
-        url = f"sqlite:////tmp/{name}.sqlite3"
-
-    def setup(institution):  # type: ignore[no-untyped-def]
-        course = make_course(institution=institution, credential="certificate")
-        start = utcnow() - timedelta(days=1)
-        run = make_run(course, start=start, enrollment_start_at=start - timedelta(days=3))
-        emails = []
-        with mail_suppressed():
+        database, url = "", f"sqlite:////tmp/mooc_xapi_bench_{uuid.uuid4().hex[:8]}.sqlite3"
+    port = free_port()
+    public_url = f"http://127.0.0.1:{port}"
+    queue_name = f"mooc-xapi-bench-{uuid.uuid4().hex[:8]}"
+    gunicorn: subprocess.Popen[bytes] | None = None
+    try:
+        app = make_test_app(url, MOOC_PUBLIC_URL=public_url)
+        with app.app_context():
+            upgrade_database()
+        with app.test_request_context(), mail_suppressed():
+            institution = make_institution("xAPI Partner University")
+            manager = make_account(is_admin=True)
+            credential, secret = create_credential(manager, institution, "Benchmark LRS client")
+            course = make_course(institution=institution, credential="certificate")
+            start = utcnow() - timedelta(days=1)
+            run = make_run(course, start=start, enrollment_start_at=start - timedelta(days=3))
+            emails = []
             for n in range(args.learners):
                 learner = make_account(f"bench{n}@example.org")
                 enrolment.enroll(run, learner, actor=learner)
                 emails.append(learner.email)
-        return {"activity": default_activity_id(run), "emails": emails, "run_id": run.id}
+            activity, run_id, key = default_activity_id(run), run.id, credential.key
+            session.commit()
 
-    try:
-        with live_portal(url, setup=setup) as portal:
-            emails, activity = portal.setup["emails"], portal.setup["activity"]
-            per_learner = args.statements // len(emails)
-            statements = []
-            for step in range(per_learner):
-                for email in emails:
-                    last = step == per_learner - 1
-                    statements.append(
-                        {
-                            "actor": {"objectType": "Agent", "mbox": f"mailto:{email}"},
-                            "verb": {
-                                "id": "http://adlnet.gov/expapi/verbs/"
-                                + ("completed" if last else "progressed")
-                            },
-                            "object": {"objectType": "Activity", "id": activity},
-                            "result": {"completion": True}
-                            if last
-                            else {"extensions": {PROGRESS: (step + 1) * 100 // per_learner}},
-                        }
-                    )
-            client = httpx.Client(
-                base_url=portal.endpoint,
-                auth=(portal.key, portal.secret),
+        if args.in_process:
+            import threading
+
+            from werkzeug.serving import make_server
+
+            server = make_server("127.0.0.1", port, app, threaded=True)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            how = "werkzeug in-process"
+        else:
+            env = {
+                **os.environ,
+                "MOOC_ENV": "production",
+                "SECRET_KEY": secrets.token_hex(32),
+                "MOOC_PUBLIC_URL": public_url,
+                "MOOC_DATABASE_URL": url,
+                "MOOC_CREDENTIAL_KEY": generate_key_pem(),
+                "MOOC_REDIS_URL": REDIS_URL,
+                "MOOC_QUEUE_NAME": queue_name,
+            }
+            gunicorn = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-c",
+                    str(ROOT / "benchmarks" / "gunicorn_bare.py"),
+                    "--workers",
+                    str(args.workers),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--log-level",
+                    "warning",
+                    "wsgi:app",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+            wait_for(port, gunicorn)
+            how = f"gunicorn, {args.workers} sync workers"
+
+        statements = make_statements(emails, activity, args.statements)
+        batches = [statements[at : at + args.batch] for at in range(0, len(statements), args.batch)]
+        final = [b for b in batches if b[-1]["verb"]["id"].endswith("/completed")]
+        first = [b for b in batches if b not in final]
+        clients = [
+            httpx.Client(
+                base_url=f"{public_url}/xapi",
+                auth=(key, secret),
                 headers={"X-Experience-API-Version": "1.0.3"},
                 timeout=120,
             )
-            started = time.perf_counter()
-            for at in range(0, len(statements), args.batch):
-                response = client.post("/statements", json=statements[at : at + args.batch])
-                if response.status_code != 200:
-                    print(f"batch at {at}: {response.status_code} {response.text[:500]}")
-                    return 1
-            elapsed = time.perf_counter() - started
-            with portal.app.app_context():
-                completed = session.scalar(
-                    select(func.count())
-                    .select_from(Enrollment)
-                    .where(Enrollment.run_id == portal.setup["run_id"])
-                    .where(Enrollment.state == "completed")
-                )
-                certificates = session.scalar(select(func.count()).select_from(Certificate))
-                session.remove()
-            load = os.getloadavg()
-            print(
-                f"{len(statements)} statements in batches of {args.batch} on {args.backend}: "
-                f"{elapsed:.1f} s, {len(statements) / elapsed:.0f} statements/s; "
-                f"{completed} of {len(emails)} learners completed, {certificates} certificates; "
-                f"load average {load[0]:.1f}"
-            )
-            return 0 if completed == len(emails) == certificates else 1
-    finally:
+            for _ in range(args.clients)
+        ]
+        clients[0].get("/about").raise_for_status()  # every worker has started
+        failures: list[str] = []
+
+        def post(numbered: tuple[int, list[dict[str, Any]]]) -> None:
+            n, batch = numbered
+            response = clients[n % len(clients)].post("/statements", json=batch)
+            if response.status_code != 200:
+                failures.append(f"batch {n}: {response.status_code} {response.text[:300]}")
+
+        processes: list[int] = []
+        if gunicorn is not None:
+            processes += worker_pids(gunicorn.pid)
         if args.backend == "postgresql":
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            processes += database_pids(url, database)
+        cpu_before = cpu_seconds(processes)
+        load_before = os.getloadavg()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.clients) as pool:
+            list(pool.map(post, enumerate(first)))
+            list(pool.map(post, enumerate(final, start=len(first))))
+        elapsed = time.perf_counter() - started
+        load_after = os.getloadavg()
+        cpu = {
+            "portal": cpu_seconds(worker_pids(gunicorn.pid)) if gunicorn is not None else 0.0,
+            "PostgreSQL": cpu_seconds(database_pids(url, database))
+            if args.backend == "postgresql"
+            else 0.0,
+        }
+        cpu_used = sum(cpu.values()) - cpu_before
+        for failure in failures[:5]:
+            print(failure)
+
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            completed = connection.scalar(
+                select(func.count())
+                .select_from(Enrollment)
+                .where(Enrollment.run_id == run_id, Enrollment.state == "completed")
+            )
+            certificates = connection.scalar(select(func.count()).select_from(Certificate))
+            at_100 = connection.scalar(
+                select(func.count())
+                .select_from(ReportedProgress)
+                .where(ReportedProgress.percent == 100, ReportedProgress.completed.is_(True))
+            )
+        engine.dispose()
+        ok = not failures and completed == len(emails) == certificates == at_100
+        print(
+            f"{len(statements)} statements in batches of {args.batch} on {args.backend} "
+            f"({how}, {args.clients} clients): {elapsed:.1f} s, "
+            f"{len(statements) / elapsed:.0f} statements/s; {completed} of {len(emails)} "
+            f"learners completed, {certificates} certificates, {at_100} reported at 100 %; "
+            f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
+            f"({os.cpu_count()} cores). {'OK' if ok else 'FAILED'}"
+        )
+        if processes:
+            # What the machine's load cannot inflate: the CPU the server side used.
+            print(
+                f"CPU used by the gunicorn workers and the database's PostgreSQL processes: "
+                f"{cpu_used:.1f} s ({cpu_used / len(statements) * 1000:.2f} ms per statement; "
+                f"by the end, in all: "
+                + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu.items())
+                + ")"
+            )
+        return 0 if ok else 1
+    finally:
+        if gunicorn is not None:
+            gunicorn.terminate()
+            gunicorn.wait(timeout=30)
+            _delete_queue(queue_name)
+        if args.backend == "postgresql":
+            drop_database(database)
+
+
+def _delete_queue(name: str) -> None:
+    """The certificate mails this run queued: nobody sends them."""
+    from redis import Redis
+    from rq import Queue
+
+    redis = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        Queue(name, connection=redis).delete(delete_jobs=True)
+    except Exception as error:  # Redis gone: nothing was queued there either
+        print(f"Could not delete the queue {name}: {error}")
 
 
 if __name__ == "__main__":

@@ -75,10 +75,23 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_MAIL_REQUEST_WINDOW": 3600,
     # How long "keep me logged in" lasts, in days.
     "MOOC_REMEMBER_COOKIE_DAYS": 14,
-    # Course images: "database" (default: every host serves them) or "disk" (MOOC_MEDIA_DIR,
-    # default <instance>/media: one host only); at most MOOC_MAX_IMAGE_BYTES each.
+    # Course images: "database" (default: every host serves them), "s3" (an S3-compatible
+    # object store, below: every host serves them) or "disk" (MOOC_MEDIA_DIR, default
+    # <instance>/media: one host only); at most MOOC_MAX_IMAGE_BYTES each.
     "MOOC_MEDIA_STORAGE": "database",
     "MOOC_MEDIA_DIR": None,
+    # The object store of MOOC_MEDIA_STORAGE = "s3": the bucket (required), the endpoint URL
+    # (None: AWS itself; https://s3.example.org for MinIO, Ceph, Garage...), the region, the
+    # access key (None: boto3's own chain: environment, instance profile), a key prefix, and
+    # the public base URL the bucket is readable at, if any (images are then redirected there;
+    # without it the portal serves them from the store).
+    "MOOC_MEDIA_S3_BUCKET": None,
+    "MOOC_MEDIA_S3_ENDPOINT_URL": None,
+    "MOOC_MEDIA_S3_REGION": None,
+    "MOOC_MEDIA_S3_ACCESS_KEY_ID": None,
+    "MOOC_MEDIA_S3_SECRET_ACCESS_KEY": None,
+    "MOOC_MEDIA_S3_PREFIX": "media/",
+    "MOOC_MEDIA_S3_PUBLIC_URL": None,
     "MOOC_MAX_IMAGE_BYTES": 2 * 1024 * 1024,
     # The public address of the site (https://mooc.example.org, with a path if mounted under
     # one). Every absolute URL (mail, API, feeds, exports, credentials, sitemap) is built on it,
@@ -143,6 +156,18 @@ DEFAULTS: dict[str, Any] = {
     # "My data" of an account with more rows than this (enrolments, lessons completed, log-in
     # attempts) is built by a background job and kept to download for MOOC_DATA_DOWNLOAD_DAYS.
     "MOOC_DATA_DOWNLOAD_INLINE_ROWS": 2000,
+    # The export (/api/v1/export) is built by a background job and served from the database:
+    # again at most MOOC_EXPORT_SNAPSHOT_DELAY seconds after a catalog change (changes within
+    # that time share one build), and at least every MOOC_EXPORT_SNAPSHOT_MAX_AGE seconds. While
+    # no snapshot is current, a catalog of at most MOOC_EXPORT_INLINE_COURSES public courses is
+    # streamed by the request itself; a larger one answers 503 with Retry-After until the job
+    # has built it.
+    "MOOC_EXPORT_SNAPSHOT_DELAY": 60,
+    "MOOC_EXPORT_SNAPSHOT_MAX_AGE": 24 * 3600,
+    "MOOC_EXPORT_INLINE_COURSES": 500,
+    # A course import (partner import page) of more rows than this is checked and applied by a
+    # background job; the import page shows its state and then its report.
+    "MOOC_IMPORT_INLINE_ROWS": 200,
     "MOOC_DATA_DOWNLOAD_DAYS": 7,
     "MOOC_RETENTION_LOGIN_ATTEMPT_DAYS": 30,
     "MOOC_RETENTION_AUDIT_DAYS": 2 * 365,

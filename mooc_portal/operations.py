@@ -115,7 +115,7 @@ def _configured_limit(app: Flask, key: str) -> Callable[[], str]:
 
 
 def _keep_unavailable_retry_after(response: Any) -> Any:
-    if response.status_code == 503:
+    if response.status_code == 503 and g.get("mooc_database_down", False):
         response.headers["Retry-After"] = str(int(current_app.config["MOOC_RETRY_AFTER"]))
     return response
 

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, url_for
+from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -84,15 +84,9 @@ def _mail_certificate(certificate: Certificate) -> None:
 
 
 def _certificate_link(code: str) -> str:
-    base: str | None = current_app.config["MOOC_PUBLIC_URL"]
-    if base:
-        with current_app.test_request_context():
-            path = url_for("portal.certificates.certificate_detail", code=code)
-        return base.rstrip("/") + path
-    if has_request_context():
-        return url_for("portal.certificates.certificate_detail", code=code, _external=True)
-    with current_app.test_request_context():
-        return url_for("portal.certificates.certificate_detail", code=code)
+    # From MOOC_PUBLIC_URL (never a made-up request: in production TRUSTED_HOSTS refuses one
+    # for "localhost", and building the link failed with a 500 in the completing request).
+    return external_url("portal.certificates.certificate_detail", code=code)
 
 
 COMPLETION_WITHDRAWN = "The completion was withdrawn by the platform that reported it."

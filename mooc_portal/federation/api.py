@@ -25,12 +25,14 @@ from flask import (
     request,
     stream_with_context,
 )
+from flask_babel import gettext as _
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from flask_smorest.utils import PrefixedMappingProxy
 from sqlalchemy import Select
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import is_resource_modified
 
 from mooc_portal import __version__
 from mooc_portal.caching import cached_page
@@ -54,8 +56,9 @@ from mooc_portal.federation.serialize import (
     institution_resource,
     run_resource,
 )
+from mooc_portal.federation.services import snapshot as snapshot_service
 from mooc_portal.federation.services.cursors import decode_cursor, encode_cursor
-from mooc_portal.federation.services.feed import changes_since, latest_change
+from mooc_portal.federation.services.feed import changes_since, latest_change, latest_sequence
 from mooc_portal.federation.services.read_model import (
     course_rows,
     get_own_public,
@@ -406,9 +409,60 @@ def changes(args: dict[str, Any]) -> Response:
 
 @bp.route("/export")
 @bp.response(200, schemas.SnapshotSchema)
+@bp.alt_response(
+    503, schema=schemas.ErrorSchema, description="Being built; ask again after Retry-After."
+)
 def export() -> Response:
-    """The whole public catalog in one streamed document, with the feed cursor to follow."""
-    return Response(stream_with_context(export_catalog()), mimetype="application/json")
+    """The whole public catalog in one document, with the feed cursor to follow.
+
+    Served as the background job last built it (gzip or brotli, ``ETag``, ``Last-Modified``,
+    304); it may be a little behind the catalog: its cursor replays what changed since. While
+    no snapshot is current, a small catalog is streamed at once and a large one answers 503
+    with ``Retry-After`` until the job has built it.
+    """
+    snapshot = snapshot_service.current_snapshot()
+    latest = latest_sequence()
+    if snapshot is not None and (
+        snapshot.sequence >= latest or not snapshot_service.small_enough_to_export_inline()
+    ):
+        return _stored_export(snapshot)
+    if snapshot_service.small_enough_to_export_inline():
+        return Response(stream_with_context(export_catalog()), mimetype="application/json")
+    snapshot_service.request_snapshot()
+    response = _error(503, _("The export is being prepared. Ask again in a minute."))
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+def _stored_export(snapshot: Any) -> Response:
+    etag = f"snapshot-{snapshot.etag}"
+    headers = {
+        "Cache-Control": "public, no-cache",
+        "Vary": "Accept-Encoding",
+        "X-Snapshot-Built-At": snapshot.built_at.isoformat().replace("+00:00", "Z"),
+    }
+    if not is_resource_modified(
+        request.environ, etag=etag, last_modified=snapshot.built_at.replace(microsecond=0)
+    ):
+        response = Response(status=304, headers=headers)
+    else:
+        accepted = request.accept_encodings
+        encoding = next((e for e in ("br", "gzip") if accepted[e] > 0), None)
+        if encoding is not None:
+            response = Response(
+                snapshot_service.snapshot_body(snapshot.id, encoding),
+                mimetype="application/json",
+                headers={**headers, "Content-Encoding": encoding},
+            )
+        else:
+            response = Response(
+                stream_with_context(snapshot_service.snapshot_text(snapshot.id)),
+                mimetype="application/json",
+                headers=headers,
+            )
+    response.set_etag(etag, weak=True)  # the same document in every encoding
+    response.last_modified = snapshot.built_at
+    return response
 
 
 @bp.route("/<path:unknown>", methods=CATCH_ALL_METHODS)

@@ -1,8 +1,8 @@
 """Recording changes of public resources into the change feed.
 
 The one mechanism: a ``before_flush`` listener on the portal's session class looks at the
-institutions, courses and runs (and their translations, languages and subjects) the flush is
-about to write, compares whether each was public before and is public after, and adds
+institutions, courses and runs (and their translations, languages, subjects and recognition)
+the flush is about to write, compares whether each was public before and is public after, and adds
 ``ChangeEntry`` rows to the same flush. Whatever service changed the data, the feed follows,
 in the same transaction. Harvested (federated) records are not recorded: the feed carries the
 portal's own catalog only.
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
+    CourseRecognition,
     CourseRun,
     CourseStatus,
     CourseSubject,
@@ -123,7 +124,10 @@ def _collect(session: Session, changes: _Changes) -> None:
             courses.add(obj)
         elif isinstance(obj, CourseTranslation) and obj.course is not None:
             courses.add(obj.course)
-        elif isinstance(obj, (CourseLanguage, CourseSubject)) and obj.course_id is not None:
+        elif (
+            isinstance(obj, (CourseLanguage, CourseSubject, CourseRecognition))
+            and obj.course_id is not None
+        ):
             course = session.get(Course, obj.course_id)
             if course is not None:
                 courses.add(course)
@@ -134,6 +138,10 @@ def _collect(session: Session, changes: _Changes) -> None:
             parent = getattr(obj, "institution", None) or getattr(obj, "course", None)
             if parent is not None and parent not in session.deleted:
                 (institutions if isinstance(parent, Institution) else courses).add(parent)
+        elif isinstance(obj, CourseRecognition):
+            course = session.get(Course, obj.course_id)
+            if course is not None and course not in session.deleted:
+                courses.add(course)
 
     for institution in institutions:
         _institution_change(session, institution, changes)

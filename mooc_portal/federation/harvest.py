@@ -1,6 +1,7 @@
 """Harvesting peer portals: their snapshot, then their change feed, into federated records.
 
-Each peer is pulled from its stored cursor (the snapshot on the first run or after a 410).
+Each peer is pulled from its stored cursor; its snapshot is taken on the first run, after a 410
+(the feed no longer reaches back) and after a 400 on the cursor (a peer restored from a backup).
 Every record is applied in its own savepoint: a record that fails validation or a database
 constraint is rolled back alone and recorded as rejected, with its reason; the rest of the batch
 is kept. A batch is committed together with the cursor after it, so the cursor never runs ahead
@@ -30,8 +31,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from mooc_portal.catalog.models import (
+    AUDIENCES,
     Course,
     CourseLanguage,
+    CourseRecognition,
     CourseRun,
     CourseStatus,
     CourseSubject,
@@ -70,6 +73,12 @@ class HarvestError(Exception):
 
 class FeedExpired(HarvestError):
     """The peer no longer keeps changes after our cursor (410): take its snapshot again."""
+
+
+class CursorRefused(FeedExpired):
+    """The peer refused our feed cursor (400 naming ``after``): it lies beyond the peer's feed
+    (the peer was restored from an older backup) or the peer no longer accepts its signature
+    (its secret key changed). Either way only its snapshot tells what it publishes now."""
 
 
 class Rejected(Exception):
@@ -111,6 +120,8 @@ def fetch(
         ):
             if response.status_code == 410:
                 raise FeedExpired("The peer no longer keeps changes this far back.")
+            if response.status_code == 400 and params and "after" in params:
+                _raise_if_cursor_refused(response)
             if response.status_code != 200:
                 raise HarvestError(f"{url} answered HTTP {response.status_code}.")
             size = 0
@@ -137,6 +148,26 @@ def fetch(
         raise
     body.seek(0)
     return body
+
+
+def _raise_if_cursor_refused(response: httpx.Response) -> None:
+    """A 400 whose JSON error names the ``after`` field is the peer refusing our cursor."""
+    body = b""
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > 64 * 1024:
+            return  # not one of the API's short errors
+    try:
+        error = json.loads(body)
+    except ValueError:
+        return
+    if isinstance(error, dict) and error.get("field") == "after":
+        message = error.get("message")
+        raise CursorRefused(
+            f"The peer refused the feed cursor: {message}"
+            if isinstance(message, str)
+            else "The peer refused the feed cursor."
+        )
 
 
 @dataclass
@@ -386,11 +417,14 @@ def _follow_feed(state: _Run) -> None:
         sent = state.peer.cursor
         try:
             page = state.client.get("/api/v1/changes", {"after": sent or "", "limit": BATCH})
-        except FeedExpired:
+        except FeedExpired as expired:
+            # 410 (the feed no longer reaches back to the cursor) or 400 on the cursor (a peer
+            # restored from a backup): a full re-sync, which withdraws what it lacks.
             if state.run.snapshot:
                 raise HarvestError(
-                    "The peer's feed expired again right after its snapshot."
+                    f"The peer's feed refused the cursor of its own snapshot ({expired})."
                 ) from None
+            log.info("Harvesting %s: %s Taking its snapshot again.", state.peer.name, expired)
             state.run.snapshot = True
             _apply_snapshot(state)
             continue
@@ -743,6 +777,7 @@ def _upsert_course(state: _Run, record: dict[str, Any]) -> uuid.UUID:
     if [s.code for s in course.subjects] != subjects:
         course.subjects = [CourseSubject(code=code) for code in subjects]
         changed = True
+    changed |= _store_recognition(course, data["recognition"])
     session.flush()
     wanted = {run["id"] for run in data["runs"]}
     for run in list(course.runs):
@@ -769,6 +804,32 @@ def _upsert_course(state: _Run, record: dict[str, Any]) -> uuid.UUID:
         search.index_course(course)
     _count(state, created, changed)
     return data["id"]
+
+
+def _store_recognition(course: Course, data: dict[str, Any] | None) -> bool:
+    """The course's recognition details as the peer publishes them (none: removed)."""
+    if data is None:
+        if course.recognition is None:
+            return False
+        course.recognition = None
+        return True
+    if course.recognition is None:
+        course.recognition = CourseRecognition()
+    audiences = set(data["audiences"])
+    return _assign(
+        course.recognition,
+        {
+            "workload_hours": _decimal(data["workload_hours"]),
+            "eqf_level": data["eqf_level"],
+            "national_framework": data["national_framework"],
+            "assessment": data["assessment"],
+            "identity_check": data["identity_check"],
+            "quality_assurance": data["quality_assurance"],
+            "prerequisites": data["prerequisites"],
+            "stackable": data["stackable"],
+            **{mark: mark in audiences for mark in AUDIENCES},
+        },
+    )
 
 
 def _store_run(course: Course, data: dict[str, Any]) -> bool:

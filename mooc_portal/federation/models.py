@@ -7,7 +7,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, utcnow
@@ -227,3 +236,21 @@ class ApiToken(Base):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class ExportSnapshot(Base):
+    """The export (``/api/v1/export``) built by a background job, so that every host serves it
+    without building it inside a request: the document gzipped and in brotli, the change
+    feed's ``sequence`` it was built at, and a hash of it for the ``ETag``. Only the newest is
+    kept."""
+
+    __tablename__ = "mooc_export_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+    courses: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    etag: Mapped[str] = mapped_column(String(64))
+    gzip_data: Mapped[bytes] = mapped_column(LargeBinary)
+    brotli_data: Mapped[bytes] = mapped_column(LargeBinary)

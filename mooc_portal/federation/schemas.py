@@ -11,7 +11,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from mooc_portal.catalog.availability import PUBLIC_STATES, Availability
 from mooc_portal.catalog.filters import MAX_QUERY_LENGTH, MAX_VALUES
-from mooc_portal.catalog.models import Credential, DeliveryMode, Level, Pace
+from mooc_portal.catalog.models import AUDIENCES, Assessment, Credential, DeliveryMode, Level, Pace
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.publishing.validation import RunData, validate_run
 from mooc_portal.reference import (
@@ -162,6 +162,61 @@ class InstitutionSchema(Schema):
     modified_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
+class RecognitionSchema(Schema):
+    """What recognising a course's credential needs, and whom the course is for (issue 14)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    workload_hours = fields.Float(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, min_inclusive=False, max=10000),
+        metadata={
+            "description": "The whole notional learning time, in hours.",
+            "exclusiveMinimum": True,
+        },
+    )
+    eqf_level = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=1, max=8),
+        metadata={"description": "European Qualifications Framework level."},
+    )
+    national_framework = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "The national framework and the level in it."},
+    )
+    assessment = fields.String(
+        load_default=Assessment.NONE.value,
+        validate=validate.OneOf([a.value for a in Assessment]),
+    )
+    identity_check = fields.Boolean(load_default=False)
+    quality_assurance = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "The body that reviewed the course."},
+    )
+    prerequisites = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=20000)
+    )
+    stackable = fields.Boolean(
+        load_default=False,
+        metadata={"description": "The credential counts toward a larger one."},
+    )
+    audiences = fields.List(
+        fields.String(validate=validate.OneOf(AUDIENCES)),
+        load_default=list,
+        metadata={
+            "description": "Technical and vocational (TVET), lifelong learning, made with "
+            "industry partners."
+        },
+    )
+
+
 class CourseSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -196,6 +251,12 @@ class CourseSchema(Schema):
         allow_none=True,
         load_default=None,
         validate=validate.Range(min=0, min_inclusive=False, max=999),
+    )
+    recognition = fields.Nested(
+        RecognitionSchema,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "Recognition details and audience marks; null when none."},
     )
     image = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
     availability = fields.String(dump_only=True, validate=validate.OneOf(_availability))

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from mooc_portal.catalog.availability import Availability, RunSchedule
+from mooc_portal.catalog.models import CourseRecognition
 from mooc_portal.institutions.models import Institution
 from mooc_portal.urls import external_url
 
@@ -87,6 +88,8 @@ class CourseFacts(Protocol):
     def modified_at(self) -> datetime: ...
     @property
     def runs(self) -> Iterable[RunFacts]: ...
+    @property
+    def recognition(self) -> CourseRecognition | None: ...
     def availability(self, now: datetime | None = None) -> Availability: ...
 
 
@@ -192,7 +195,7 @@ def course_resource(course: CourseFacts, links: PageLinks) -> dict[str, Any]:
 
 def recognition_resource(course: CourseFacts) -> dict[str, Any] | None:
     """A course's recognition details and audience marks, or None when none were given."""
-    recognition = getattr(course, "recognition", None)  # the read model's rows have none
+    recognition = course.recognition
     if recognition is None:
         return None
     return {

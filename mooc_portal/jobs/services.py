@@ -43,6 +43,8 @@ HANDLERS: dict[str, str] = {
     "reindex": "mooc_portal.catalog.search:reindex_job",
     "data_download": "mooc_portal.privacy.downloads:build_data_download",
     "insights": "mooc_portal.insights.refresh:refresh_job",
+    "export_snapshot": "mooc_portal.federation.services.snapshot:build_snapshot_job",
+    "course_import": "mooc_portal.publishing.importer:course_import_job",
 }
 """Job kind -> ``module:function`` taking the row's payload. Imported when a job runs."""
 
@@ -51,7 +53,10 @@ ON_INTERRUPTED: dict[str, str] = {
 }
 """Job kind -> ``module:function`` taking the payload of a job a dead worker left running."""
 
-SCHEDULERS: tuple[str, ...] = ("mooc_portal.federation.harvest:schedule_due_harvests",)
+SCHEDULERS: tuple[str, ...] = (
+    "mooc_portal.federation.harvest:schedule_due_harvests",
+    "mooc_portal.federation.services.snapshot:schedule_export_snapshot",
+)
 """``module:function``s the relay calls each turn; each writes the jobs now due and returns
 how many. Named, not imported, as the handlers are: the queue sits below the domains whose
 work it runs."""

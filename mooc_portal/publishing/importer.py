@@ -4,6 +4,10 @@
 field; only a file without errors is applied, and then entirely (all-or-nothing: the caller
 commits once). Courses are matched by their code within the institution, so importing the
 same file twice changes nothing the second time.
+
+A file of more rows than ``MOOC_IMPORT_INLINE_ROWS`` is checked (and applied) by a background
+job instead (:func:`import_in_background`): the same ``import_courses`` on the same rows, its
+report kept for the import page.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -33,9 +39,10 @@ from mooc_portal.catalog.models import (
 )
 from mooc_portal.catalog.search import index_course
 from mooc_portal.csv_export import write_csv
-from mooc_portal.db import session
-from mooc_portal.errors import InvalidInput
+from mooc_portal.db import session, utcnow
+from mooc_portal.errors import InvalidInput, PortalError
 from mooc_portal.institutions.models import Institution
+from mooc_portal.publishing.models import CourseImport
 from mooc_portal.publishing.permissions import refuse_federated, require_staff
 from mooc_portal.publishing.services import apply_course_fields, course_snapshot
 from mooc_portal.publishing.validation import (
@@ -426,6 +433,115 @@ def _apply_plan(
         summary=course.code,
     )
     index_course(course)
+
+
+# -- large files: in the background ------------------------------------------------------------
+
+
+def runs_in_background(rows: list[dict[str, Any]]) -> bool:
+    """Whether a file of these rows is too large to check while a request waits."""
+    return len(rows) > int(current_app.config["MOOC_IMPORT_INLINE_ROWS"])
+
+
+def import_in_background(
+    actor: Account | None,
+    institution: Institution,
+    data: bytes,
+    filename: str,
+    rows: int,
+    *,
+    apply: bool,
+) -> CourseImport:
+    """Keep the uploaded file and ask the worker to import it (check only unless ``apply``);
+    the job runs once the transaction commits. Flushes. Raises what ``require_staff`` raises."""
+    from mooc_portal.jobs.services import enqueue
+
+    actor = require_staff(actor, institution)
+    record = CourseImport(
+        institution_id=institution.id,
+        account_id=actor.id,
+        filename=filename[:200],
+        apply=apply,
+        rows=rows,
+        state="pending",
+        data=data,
+    )
+    session.add(record)
+    session.flush()
+    enqueue(
+        "course_import",
+        {"import_id": record.id},
+        dedupe_key=f"course-import:{record.id}",
+        topic=f"institution:{institution.id}",
+    )
+    return record
+
+
+def course_import_job(payload: dict[str, Any]) -> None:
+    """The ``course_import`` job: ``import_courses`` on the kept file, as the partner who
+    uploaded it, its messages in that partner's language; keeps the report and drops the file."""
+    record = session.get(CourseImport, int(payload["import_id"]))
+    if record is None or record.state != "pending":
+        return
+    actor = session.get(Account, record.account_id) if record.account_id else None
+    institution = session.get_one(Institution, record.institution_id)
+    config = current_app.config
+    language = actor.preferred_language if actor is not None else None
+    if language is None or language not in config["MOOC_LANGUAGES"]:
+        language = config["MOOC_DEFAULT_LANGUAGE"]
+    with force_locale(language):
+        try:
+            with session.begin_nested():  # a refused file leaves nothing behind
+                rows = parse_file(record.data or b"", record.filename)
+                report = import_courses(actor, institution, rows, apply=record.apply)
+        except PortalError as error:  # no longer staff, or the file cannot be read
+            report = ImportReport(file_error=str(error.message))
+    record.report = report_to_json(report)
+    record.state = "done"
+    record.data = None
+    record.finished_at = utcnow()
+    session.flush()
+
+
+def latest_background_import(
+    actor: Account | None, institution: Institution
+) -> CourseImport | None:
+    """The actor's latest background import into the institution, if any."""
+    if actor is None:
+        return None
+    return session.scalar(
+        select(CourseImport)
+        .where(CourseImport.institution_id == institution.id, CourseImport.account_id == actor.id)
+        .order_by(CourseImport.id.desc())
+        .limit(1)
+    )
+
+
+def report_to_json(report: ImportReport) -> dict[str, Any]:
+    return {
+        "applied": report.applied,
+        "file_error": report.file_error,
+        "rows": [
+            {"row": r.row, "code": r.code, "action": r.action, "errors": r.errors}
+            for r in report.rows
+        ],
+    }
+
+
+def report_from_json(stored: dict[str, Any]) -> ImportReport:
+    return ImportReport(
+        rows=[
+            RowResult(
+                row=int(r["row"]),
+                code=str(r["code"]),
+                action=str(r["action"]),
+                errors=[(str(f), str(m)) for f, m in r["errors"]],
+            )
+            for r in stored.get("rows", [])
+        ],
+        applied=bool(stored.get("applied")),
+        file_error=stored.get("file_error"),
+    )
 
 
 # -- the template offered on the import page ----------------------------------------------------

@@ -1,10 +1,11 @@
 """Course images: checked for type (by their bytes, not their name) and size before storing.
 
 Where they live is ``MOOC_MEDIA_STORAGE``: ``"database"`` (the default: in ``mooc_media_file``,
-so every host of the portal serves them) or ``"disk"`` (``MOOC_MEDIA_DIR``, default
-``<instance>/media``: one host only, for a single-host installation). Each image has a random
-name that is never reused, so its bytes never change and it can be cached for a year. An
-S3-compatible object store is not supported (docs/deployment.md).
+so every host of the portal serves them), ``"s3"`` (an S3-compatible object store through
+boto3, ``MOOC_MEDIA_S3_*``: every host serves them, or the store itself at
+``MOOC_MEDIA_S3_PUBLIC_URL``) or ``"disk"`` (``MOOC_MEDIA_DIR``, default ``<instance>/media``:
+one host only, for a single-host installation). Each image has a random name that is never
+reused, so its bytes never change and it can be cached for a year.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ SIGNATURES = {
     "webp": (b"RIFF",),
 }
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
-STORAGES = ("database", "disk")
+STORAGES = ("database", "disk", "s3")
+IMMUTABLE = "public, max-age=31536000, immutable"
+"""A name's bytes never change: browsers, proxies and the object store may keep them a year."""
 
 
 def media_dir() -> Path:
@@ -45,6 +48,50 @@ def _storage() -> str:
     if storage not in STORAGES:
         raise RuntimeError(f"MOOC_MEDIA_STORAGE must be one of {', '.join(STORAGES)}.")
     return storage
+
+
+def s3_client() -> Any:
+    """The app's boto3 S3 client, made once per application and settings (boto3 clients are
+    thread-safe)."""
+    config = current_app.config
+    if not config.get("MOOC_MEDIA_S3_BUCKET"):
+        raise RuntimeError('MOOC_MEDIA_STORAGE = "s3" needs MOOC_MEDIA_S3_BUCKET.')
+    settings = tuple(
+        config.get(f"MOOC_MEDIA_S3_{name}") or None
+        for name in ("ENDPOINT_URL", "REGION", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
+    )
+    extras = current_app.extensions["mooc_portal"].extras
+    made = extras.get("s3")
+    if made is None or made[0] != settings:
+        import boto3
+        from botocore.config import Config
+
+        endpoint, region, key, secret = settings
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            config=Config(
+                connect_timeout=5, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}
+            ),
+        )
+        made = extras["s3"] = (settings, client)
+    return made[1]
+
+
+def _s3_key(name: str) -> str:
+    return f"{current_app.config.get('MOOC_MEDIA_S3_PREFIX') or ''}{name}"
+
+
+def public_image_url(name: str) -> str | None:
+    """Where the object store itself serves the image ``name`` (``MOOC_MEDIA_S3_PUBLIC_URL``),
+    if the portal is configured to send visitors there; None otherwise."""
+    base = current_app.config.get("MOOC_MEDIA_S3_PUBLIC_URL")
+    if _storage() != "s3" or not base or not is_media_name(name):
+        return None
+    return f"{str(base).rstrip('/')}/{_s3_key(name)}"
 
 
 def image_type(head: bytes) -> str | None:
@@ -78,9 +125,18 @@ def _save(name: str, data: bytes) -> None:
     from mooc_portal.publishing.models import MediaFile
 
     content_type = CONTENT_TYPES[name.rpartition(".")[2]]
-    if _storage() == "database":
+    storage = _storage()
+    if storage == "database":
         session.add(MediaFile(name=name, content_type=content_type, size=len(data), data=data))
         session.flush()
+    elif storage == "s3":
+        s3_client().put_object(
+            Bucket=current_app.config["MOOC_MEDIA_S3_BUCKET"],
+            Key=_s3_key(name),
+            Body=data,
+            ContentType=content_type,
+            CacheControl=IMMUTABLE,
+        )
     else:
         (media_dir() / name).write_bytes(data)
 
@@ -95,7 +151,8 @@ def replace_image(stream: IO[bytes], old: str | None) -> str:
     """Store an uploaded image that replaces the course image ``old``; returns its name.
 
     In the database the old image's row goes in the same transaction (``delete_image``, called
-    when the course is changed). A file on disk cannot take part in the transaction: once it
+    when the course is changed). A file on disk or in the object store cannot take part in the
+    transaction: once it
     commits, ``old`` is deleted (unless another course still shows it); should it roll back
     instead, the new file is deleted, so neither way leaves a file no course refers to.
     """
@@ -107,13 +164,19 @@ def replace_image(stream: IO[bytes], old: str | None) -> str:
     )
     _when_transaction_ends(
         on_commit=old if is_media_name(old) and shared <= 1 else None,
-        on_rollback=name if _storage() == "disk" else None,
+        on_rollback=name if _storage() in ("disk", "s3") else None,
     )
     return name
 
 
 def _delete(name: str | None) -> None:
-    if is_media_name(name):
+    if not is_media_name(name):
+        return
+    if _storage() == "s3":
+        s3_client().delete_object(
+            Bucket=current_app.config["MOOC_MEDIA_S3_BUCKET"], Key=_s3_key(str(name))
+        )
+    else:
         (media_dir() / str(name)).unlink(missing_ok=True)
 
 
@@ -146,13 +209,18 @@ def _when_transaction_ends(*, on_commit: str | None, on_rollback: str | None) ->
 def image_data(name: str) -> tuple[bytes, str]:
     """The stored image's bytes and content type; NotFound for any other name.
 
-    Looked up in the database first, then on disk (images stored on disk, and those uploaded
-    before the database storage until ``flask portal media-to-database`` copies them)."""
+    Looked up in the object store first when that is the storage, then in the database, then on
+    disk (images stored on disk, and those uploaded before the database storage until
+    ``flask portal media-to-database`` copies them)."""
     from mooc_portal.publishing.models import MediaFile
 
     if not is_media_name(name):
         raise NotFound(_("No such image."))
     content_type = CONTENT_TYPES[name.rpartition(".")[2]]
+    if _storage() == "s3":
+        stored = _s3_read(name)
+        if stored is not None:
+            return stored, content_type
     data = session.scalar(select(MediaFile.data).where(MediaFile.name == name))
     if data is not None:
         return data, content_type
@@ -160,6 +228,20 @@ def image_data(name: str) -> tuple[bytes, str]:
     if path.is_file():
         return path.read_bytes(), content_type
     raise NotFound(_("No such image."))
+
+
+def _s3_read(name: str) -> bytes | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        found = s3_client().get_object(
+            Bucket=current_app.config["MOOC_MEDIA_S3_BUCKET"], Key=_s3_key(name)
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+    return found["Body"].read()  # type: ignore[no-any-return]
 
 
 IMAGE_WIDTHS = (320, 640, 960)

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.accounts.models import Account
@@ -43,3 +53,28 @@ class MediaFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CourseImport(Base):
+    """A course import too large to check or apply while a request waits
+    (``MOOC_IMPORT_INLINE_ROWS``): the uploaded file, kept until a background job has run
+    ``import_courses`` on it, then the job's report (the rows as the import page shows them)."""
+
+    __tablename__ = "mooc_course_import"
+    __table_args__ = (CheckConstraint("state IN ('pending', 'done', 'failed')", name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_institution.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mooc_account.id", ondelete="SET NULL"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    apply: Mapped[bool] = mapped_column(Boolean)
+    rows: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

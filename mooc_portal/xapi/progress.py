@@ -29,7 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.catalog.models import Course, CourseRun
@@ -38,6 +39,7 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.urls import external_url
+from mooc_portal.xapi import bulk
 from mooc_portal.xapi.models import (
     ActivityMapping,
     LearnerLink,
@@ -47,7 +49,12 @@ from mooc_portal.xapi.models import (
     XapiCredential,
     XapiStatement,
 )
-from mooc_portal.xapi.statements import activity_hash, agent_hash, digest
+from mooc_portal.xapi.statements import (
+    StoredStatement,
+    activity_hash,
+    agent_hash,
+    digest,
+)
 
 S = EnrollmentState
 LEARNING_STATES = (S.ENROLLED, S.COMPLETED)
@@ -156,31 +163,73 @@ def account_agent_hashes(account: Account) -> set[str]:
     return hashes
 
 
-def _learners_of(run_ids: Iterable[int]) -> dict[tuple[int, str], Enrollment]:
-    """(run id, agent hash) → the learning enrolment it names."""
-    enrollments = session.scalars(
-        select(Enrollment).where(
-            Enrollment.run_id.in_(list(run_ids)), Enrollment.state.in_(LEARNING_STATES)
+@dataclass(frozen=True)
+class _Learner:
+    enrollment_id: int
+    state: str
+
+
+def _learners_named(
+    run_ids: Iterable[int], actors: Iterable[dict[str, Any]]
+) -> dict[tuple[int, str], _Learner]:
+    """(run id, agent hash) → the learning enrolment in those runs that ``actors`` name.
+
+    Looked up by what the statements say (the e-mail of an ``mbox``, a linked platform
+    ``account``), not by loading every learner of the runs; only an ``mbox_sha1sum`` (which
+    cannot be turned back into an address) makes it hash the addresses of the runs' learners.
+    """
+    run_ids = list(run_ids)
+    emails: set[str] = set()
+    accounts: set[str] = set()
+    hashed = False
+    for actor in actors:
+        mbox = actor.get("mbox")
+        if isinstance(mbox, str):
+            emails.add(mbox.lower().removeprefix("mailto:"))
+        elif "mbox_sha1sum" in actor:
+            hashed = True
+        elif "account" in actor and (key := agent_hash(actor)):
+            accounts.add(key)
+    found: dict[tuple[int, str], _Learner] = {}
+    learning = (Enrollment.run_id.in_(run_ids), Enrollment.state.in_(LEARNING_STATES))
+    if emails or hashed:
+        query = (
+            select(Enrollment.id, Enrollment.run_id, Enrollment.state, Account.email)
+            .join(Account, Account.id == Enrollment.account_id)
+            .where(*learning)
         )
-    ).all()
-    links: dict[int, list[str]] = defaultdict(list)
-    if enrollments:
-        for account_id, key in session.execute(
-            select(LearnerLink.account_id, LearnerLink.agent_hash).where(
-                LearnerLink.account_id.in_({e.account_id for e in enrollments})
-            )
+        if not hashed:
+            query = query.where(Account.email.in_(emails))
+        for enrollment_id, run_id, state, email in session.execute(query):
+            for key in email_agent_hashes(email):
+                found[(run_id, key)] = _Learner(enrollment_id, state)
+    if accounts:
+        for enrollment_id, run_id, state, key in session.execute(
+            select(Enrollment.id, Enrollment.run_id, Enrollment.state, LearnerLink.agent_hash)
+            .join(LearnerLink, LearnerLink.account_id == Enrollment.account_id)
+            .where(*learning, LearnerLink.agent_hash.in_(accounts))
         ):
-            links[account_id].append(key)
-    found: dict[tuple[int, str], Enrollment] = {}
-    for enrollment in enrollments:
-        for key in (*email_agent_hashes(enrollment.account.email), *links[enrollment.account_id]):
-            found[(enrollment.run_id, key)] = enrollment
+            found[(run_id, key)] = _Learner(enrollment_id, state)
     return found
 
 
-def apply_statements(rows: Sequence[XapiStatement]) -> None:
+@dataclass(frozen=True)
+class _Applied:
+    enrollment_id: int
+    lesson_id: int | None
+    effect: str
+    percent: int | None
+
+
+def apply_statements(rows: Sequence[StoredStatement]) -> None:
     """Record and apply what newly stored statements say about mapped runs; undo what the
-    statements that voiding statements among them target had done."""
+    statements that voiding statements among them target had done.
+
+    A batch costs a fixed number of queries: its outcomes are one INSERT, the reported
+    figures of its learners one upsert (once per enrolment, whatever the number of its
+    statements in the batch); only completions, ``failed``, lessons and voiding go through
+    the enrolment services one enrolment at a time.
+    """
     if not rows:
         return
     institution_id = rows[0].institution_id
@@ -192,142 +241,239 @@ def apply_statements(rows: Sequence[XapiStatement]) -> None:
             )
         ).all()
     )
-    parsed: list[tuple[XapiStatement, dict[str, Any], Effect]] = []
+    parsed: list[tuple[StoredStatement, Effect]] = []
     voided_targets: list[uuid.UUID] = []
     for row in rows:
         if row.voiding:
             voided_targets.append(row.target_id)  # type: ignore[arg-type]
             continue
-        document = json.loads(row.document)
-        if document["object"].get("objectType", "Activity") != "Activity":
+        if row.document["object"].get("objectType", "Activity") != "Activity":
             continue
-        effect = effect_of(document)
+        effect = effect_of(row.document)
         if effect is not None:
-            parsed.append((row, document, effect))
+            parsed.append((row, effect))
     touched: set[int] = set()
-    applied: list[StatementOutcome] = []
+    applied: list[_Applied] = []
+    states: dict[int, str] = {}
     if parsed:
-        targets = resolve_targets(institution_id, {d["object"]["id"] for _, d, _ in parsed})
-        learners = _learners_of({t.run_id for t in targets.values()})
-        outcomes = []
-        for row, document, effect in parsed:
-            target = targets.get(document["object"]["id"])
-            if target is None:
-                continue
-            key = agent_hash(document["actor"]) or ""
-            enrollment = learners.get((target.run_id, key))
-            outcome = StatementOutcome(
-                statement_pk=row.id,
-                institution_id=institution_id,
-                run_id=target.run_id,
-                lesson_id=target.lesson_id,
-                enrollment_id=enrollment.id if enrollment else None,
-                agent_hash=key,
-                agent=json.dumps(document["actor"], ensure_ascii=False),
-                effect=effect.kind,
-                percent=effect.percent,
-                status=OutcomeStatus.APPLIED if enrollment else _waiting_status(document),
-            )
+        targets = resolve_targets(institution_id, {r.document["object"]["id"] for r, _ in parsed})
+        relevant = [
+            (row, effect, target)
+            for row, effect in parsed
+            if (target := targets.get(row.document["object"]["id"])) is not None
+        ]
+        learners = _learners_named(
+            {t.run_id for t in targets.values()}, [r.document["actor"] for r, _, _ in relevant]
+        )
+        outcomes: list[dict[str, Any]] = []
+        waiting: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        now = utcnow()
+        for row, effect, target in relevant:
+            actor = row.document["actor"]
+            key = agent_hash(actor) or ""
+            learner = learners.get((target.run_id, key))
+            outcome = {
+                "statement_pk": row.id,
+                "institution_id": institution_id,
+                "run_id": target.run_id,
+                "lesson_id": target.lesson_id,
+                "enrollment_id": learner.enrollment_id if learner else None,
+                "agent_hash": key,
+                "agent": json.dumps(actor, ensure_ascii=False),
+                "effect": effect.kind,
+                "percent": effect.percent,
+                "status": OutcomeStatus.APPLIED,
+                "at": now,
+            }
             outcomes.append(outcome)
-            if enrollment is not None:
-                touched.add(enrollment.id)
-        session.add_all(outcomes)
-        session.flush()
-        applied = [o for o in outcomes if o.status == OutcomeStatus.APPLIED]
-        for outcome in outcomes:
-            if outcome.status == OutcomeStatus.APPLIED and outcome.lesson_id is not None:
-                _apply_lesson(outcome)
+            if learner is None:
+                waiting.append((outcome, actor))
+                continue
+            touched.add(learner.enrollment_id)
+            states[learner.enrollment_id] = learner.state
+            applied.append(
+                _Applied(learner.enrollment_id, target.lesson_id, effect.kind, effect.percent)
+            )
+        _set_waiting_status(waiting)
+        if outcomes:
+            bulk.insert_rows(StatementOutcome, outcomes)
+        for item in applied:
+            if item.lesson_id is not None:
+                _apply_lesson(item.enrollment_id, item.lesson_id, item.effect)
     if voided_targets:
         touched |= _undo(institution_id, voided_targets)
     elif parsed:
         source = sources.get(rows[0].credential_id or 0)
-        touched = _report_forward(touched, applied, source)
+        touched = _report_forward(touched, applied, source, states)
     for enrollment_id in sorted(touched):
         recompute(session.get_one(Enrollment, enrollment_id), sources=sources)
 
 
 def _report_forward(
-    touched: set[int], applied: list[StatementOutcome], source: str | None
+    touched: set[int], applied: list[_Applied], source: str | None, states: dict[int, str]
 ) -> set[int]:
     """The common case, without recomputing from the whole history: statements that only
-    move progress forward (progressed, completed) update the reported figure in place.
-    Returns the enrolments that still need :func:`recompute` (a completion to record, a
-    ``failed``, a lesson)."""
-    by_enrollment: dict[int, list[StatementOutcome]] = defaultdict(list)
-    for outcome in applied:
-        by_enrollment[outcome.enrollment_id].append(outcome)  # type: ignore[index]
+    move progress forward (progressed, completed) update the reported figure in place (one
+    upsert for the batch), and a completion completes the enrolment directly. Returns the
+    enrolments that still need :func:`recompute` (a ``failed``, a lesson, a completion
+    reported before that the enrolment does not show)."""
+    by_enrollment: dict[int, list[_Applied]] = defaultdict(list)
+    for item in applied:
+        by_enrollment[item.enrollment_id].append(item)
     slow = {
         e
-        for e, outcomes in by_enrollment.items()
-        if any(o.effect == FAILED or o.lesson_id is not None for o in outcomes)
+        for e, items in by_enrollment.items()
+        if any(i.effect == FAILED or i.lesson_id is not None for i in items)
     }
     fast = set(by_enrollment) - slow
     if not fast:
         return touched
     reports = {
-        r.enrollment_id: r
-        for r in session.scalars(
-            select(ReportedProgress).where(ReportedProgress.enrollment_id.in_(fast))
-        )
-    }
-    states: dict[int, str] = {
-        row.id: row.state
-        for row in session.execute(
-            select(Enrollment.id, Enrollment.state).where(Enrollment.id.in_(fast))
+        enrollment_id: (percent, completed, known_source)
+        for enrollment_id, percent, completed, known_source in session.execute(
+            select(
+                ReportedProgress.enrollment_id,
+                ReportedProgress.percent,
+                ReportedProgress.completed,
+                ReportedProgress.source,
+            ).where(ReportedProgress.enrollment_id.in_(fast))
         )
     }
     now = utcnow()
-    for enrollment_id in fast:
-        report = reports.get(enrollment_id)
-        completed = report.completed if report else False
-        percent = report.percent if report else 0
-        for outcome in by_enrollment[enrollment_id]:
-            if outcome.effect == COMPLETED:
-                completed, percent = True, 100
-            elif outcome.percent is not None:
-                percent = outcome.percent
+    values: list[dict[str, Any]] = []
+    completing: list[int] = []
+    for enrollment_id in sorted(fast):
+        percent, completed, known_source = reports.get(enrollment_id, (0, False, ""))
+        completes_now = False
+        for item in by_enrollment[enrollment_id]:
+            if item.effect == COMPLETED:
+                completed, percent, completes_now = True, 100, True
+            elif item.percent is not None:
+                percent = item.percent
         if completed and states[enrollment_id] != S.COMPLETED:
-            slow.add(enrollment_id)  # the enrolment completes: through recompute
+            if completes_now:
+                completing.append(enrollment_id)
+            else:
+                slow.add(enrollment_id)  # a completion the enrolment does not show: recompute
             continue
-        if report is None:
-            report = ReportedProgress(enrollment_id=enrollment_id, source="")
-            session.add(report)
-        report.percent = 100 if completed else percent
-        report.completed = completed
-        report.source = source if source is not None else report.source
-        report.updated_at = now
-    session.flush()
+        values.append(
+            {
+                "enrollment_id": enrollment_id,
+                "percent": 100 if completed else percent,
+                "completed": completed,
+                "source": source if source is not None else known_source,
+                "updated_at": now,
+            }
+        )
+    # The enrolments that complete, locked and loaded in one query; their courses are held
+    # here so that issuing each certificate finds its course in the session.
+    locked = enrolment.lock_enrollments(completing)
+    courses = session.scalars(
+        select(Course).where(Course.id.in_({e.course_id for e in locked}))
+    ).all()
+    for enrollment in locked:
+        enrollment_id = enrollment.id
+        if enrollment.state != S.ENROLLED:
+            slow.add(enrollment_id)  # changed meanwhile: recompute decides
+            continue
+        enrolment.complete(enrollment)
+        values.append(
+            {
+                "enrollment_id": enrollment_id,
+                "percent": 100,
+                "completed": True,
+                "source": source or "",
+                "updated_at": now,
+            }
+        )
+    _save_reports(values)
+    del courses
     return (touched - fast) | slow
 
 
-def _waiting_status(document: dict[str, Any]) -> str:
-    actor = document["actor"]
-    mbox = actor.get("mbox")
-    if isinstance(mbox, str):
-        known = session.scalar(
-            select(Account.id).where(Account.email == mbox.removeprefix("mailto:").lower())
+def _save_reports(values: list[dict[str, Any]]) -> None:
+    """Insert or update the reported figures of several enrolments in one statement.
+
+    Forward only, also against a batch about the same learners committed meanwhile: a
+    completion stays (only :func:`recompute`, under the enrolment's lock, takes one back).
+    """
+    if not values:
+        return
+    if bulk.on_postgresql():
+        session.execute(
+            text(
+                "INSERT INTO mooc_xapi_reported_progress AS r"
+                " (enrollment_id, percent, completed, source, updated_at)"
+                " SELECT * FROM unnest(CAST(:enrollment_id AS integer[]),"
+                " CAST(:percent AS integer[]), CAST(:completed AS boolean[]),"
+                " CAST(:source AS text[]), CAST(:updated_at AS timestamptz[]))"
+                " ON CONFLICT (enrollment_id) DO UPDATE SET"
+                " completed = r.completed OR excluded.completed,"
+                " percent = CASE WHEN r.completed OR excluded.completed THEN 100"
+                " ELSE excluded.percent END,"
+                " source = excluded.source, updated_at = excluded.updated_at"
+            ),
+            {name: [v[name] for v in values] for name in values[0]},
         )
-        if known is not None:
-            return OutcomeStatus.NOT_ENROLLED
-    elif "account" in actor:
-        known = session.scalar(
-            select(LearnerLink.id).where(LearnerLink.agent_hash == agent_hash(actor))
-        )
-        if known is not None:
-            return OutcomeStatus.NOT_ENROLLED
-    return OutcomeStatus.UNKNOWN_LEARNER
+        return
+    upsert = sqlite_insert(ReportedProgress)
+    completed = or_(ReportedProgress.completed, upsert.excluded.completed)
+    statement = upsert.on_conflict_do_update(
+        index_elements=["enrollment_id"],
+        set_={
+            "completed": completed,
+            "percent": case((completed, 100), else_=upsert.excluded.percent),
+            "source": upsert.excluded.source,
+            "updated_at": upsert.excluded.updated_at,
+        },
+    )
+    session.execute(statement, values)
 
 
-def _apply_lesson(outcome: StatementOutcome) -> None:
+def _set_waiting_status(waiting: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """Why each statement waits: its learner has a portal account (by e-mail or a linked
+    platform account) but is not enrolled, or is unknown. Two queries for the batch."""
+    if not waiting:
+        return
+    emails = {
+        mbox.lower().removeprefix("mailto:")
+        for _, actor in waiting
+        if isinstance(mbox := actor.get("mbox"), str)
+    }
+    linked = {agent_hash(actor) for _, actor in waiting if "account" in actor}
+    known_emails = (
+        set(session.scalars(select(Account.email).where(Account.email.in_(emails))))
+        if emails
+        else set()
+    )
+    known_links = (
+        set(
+            session.scalars(
+                select(LearnerLink.agent_hash).where(LearnerLink.agent_hash.in_(linked))
+            )
+        )
+        if linked
+        else set()
+    )
+    for outcome, actor in waiting:
+        mbox = actor.get("mbox")
+        if isinstance(mbox, str):
+            known = mbox.lower().removeprefix("mailto:") in known_emails
+        else:
+            known = "account" in actor and agent_hash(actor) in known_links
+        outcome["status"] = OutcomeStatus.NOT_ENROLLED if known else OutcomeStatus.UNKNOWN_LEARNER
+
+
+def _apply_lesson(enrollment_id: int, lesson_id: int, effect: str) -> None:
     from mooc_portal.progress import services as progress
 
-    enrollment = session.get_one(Enrollment, outcome.enrollment_id)
-    lesson = session.get(Lesson, outcome.lesson_id)
+    enrollment = session.get_one(Enrollment, enrollment_id)
+    lesson = session.get(Lesson, lesson_id)
     if lesson is None or enrollment.state not in LEARNING_STATES:
         return
-    if outcome.effect == COMPLETED:
+    if effect == COMPLETED:
         progress.mark_complete(enrollment, lesson, actor=enrollment.account)
-    elif outcome.effect == FAILED:
+    elif effect == FAILED:
         progress.mark_incomplete(enrollment, lesson, actor=enrollment.account)
 
 
@@ -447,7 +593,7 @@ def apply_waiting(account: Account) -> int:
         applied += 1
         session.flush()
         if outcome.lesson_id is not None:
-            _apply_lesson(outcome)
+            _apply_lesson(enrollment.id, outcome.lesson_id, outcome.effect)
         else:
             touched.add(enrollment.id)
     session.flush()

@@ -6,7 +6,6 @@ reads only its own institution's statements: each institution sees its own LRS.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import uuid
@@ -15,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, insert, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import Conflict, NotFound
 from mooc_portal.urls import public_base_url
-from mooc_portal.xapi import validation
+from mooc_portal.xapi import bulk, validation
 from mooc_portal.xapi.models import (
     LinkKind,
     XapiActivity,
@@ -34,6 +33,16 @@ from mooc_portal.xapi.validation import VOIDED, StatementInvalid, fail
 
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 MAX_PAGE = 500
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of parsed JSON (objects, arrays, scalars): ``copy.deepcopy`` without its
+    bookkeeping, which was the largest cost of storing a batch."""
+    if isinstance(value, dict):
+        return {key: copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_json(item) for item in value]
+    return value
 
 
 def digest(text: str) -> str:
@@ -85,6 +94,19 @@ def authority_of(credential: XapiCredential) -> dict[str, Any]:
 class Attachment:
     content_type: str
     content: bytes
+
+
+@dataclass
+class StoredStatement:
+    """A statement just stored, with what applying it needs (``document`` as stored)."""
+
+    id: int
+    institution_id: int
+    credential_id: int | None
+    statement_id: uuid.UUID
+    voiding: bool
+    target_id: uuid.UUID | None
+    document: dict[str, Any]
 
 
 @dataclass
@@ -153,7 +175,7 @@ def _comparable(statement: dict[str, Any], *, keep_timestamp: bool) -> dict[str,
 def _same_statement(stored: dict[str, Any], received: dict[str, Any]) -> bool:
     keep = "timestamp" in received
     return _comparable(stored, keep_timestamp=keep) == _comparable(
-        _normalize(copy.deepcopy(received)), keep_timestamp=keep
+        _normalize(copy_json(received)), keep_timestamp=keep
     )
 
 
@@ -208,14 +230,18 @@ def store_statements(
     if unused:
         fail("attachments", "a part of the request is no statement's attachment")
 
-    existing = existing_statements(institution_id, seen)
+    # Only ids the client chose can be stored already (the portal's own are new uuid4s).
+    existing = existing_statements(institution_id, {i for s, i in prepared if "id" in s})
     targets = existing_statements(
         institution_id,
         {uuid.UUID(s["object"]["id"]) for s, _ in prepared if s["verb"]["id"] == VOIDED},
     )
     stored_at = utcnow()
     stored_text = iso(stored_at)
-    rows: list[XapiStatement] = []
+    authority = authority_of(credential)
+    stored_version = "1.0.0" if version.startswith("1.") else "2.0.0"
+    rows: list[dict[str, Any]] = []
+    new: list[StoredStatement] = []
     links_by_row: list[_Links] = []
     for statement, statement_id in prepared:
         found = existing.get(statement_id)
@@ -223,42 +249,56 @@ def store_statements(
             if not _same_statement(json.loads(found.document), statement):
                 raise Conflict(f"A different statement with the id {statement_id} is stored.")
             continue
-        if statement["verb"]["id"] == VOIDED:
+        voiding = statement["verb"]["id"] == VOIDED
+        if voiding:
             target = targets.get(uuid.UUID(statement["object"]["id"]))
             if target is not None and target.voiding:
                 fail("object", "a voiding statement cannot be voided")
-        document = _normalize(copy.deepcopy(statement))
+        document = _normalize(copy_json(statement))
         document["id"] = str(statement_id)
         document["stored"] = stored_text
         document.setdefault("timestamp", stored_text)
-        document["authority"] = authority_of(credential)
-        document.setdefault("version", "1.0.0" if version.startswith("1.") else "2.0.0")
+        document["authority"] = copy_json(authority)
+        document.setdefault("version", stored_version)
         obj = document["object"]
         target_id = uuid.UUID(obj["id"]) if obj.get("objectType") == "StatementRef" else None
         registration = (document.get("context") or {}).get("registration")
         links = _Links()
         _collect(document, links, direct=True)
-        links.agent(document["authority"], False)
+        links.agent(authority, False)
         rows.append(
-            XapiStatement(
+            {
+                "institution_id": institution_id,
+                "credential_id": credential.id,
+                "statement_id": statement_id,
+                "stored": stored_at,
+                "verb_hash": digest(document["verb"]["id"]),
+                "registration": uuid.UUID(registration) if registration else None,
+                "target_id": target_id,
+                "voiding": voiding,
+                "document": json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+            }
+        )
+        new.append(
+            StoredStatement(
+                id=0,
                 institution_id=institution_id,
                 credential_id=credential.id,
                 statement_id=statement_id,
-                stored=stored_at,
-                verb_hash=digest(document["verb"]["id"]),
-                registration=uuid.UUID(registration) if registration else None,
+                voiding=voiding,
                 target_id=target_id,
-                voiding=document["verb"]["id"] == VOIDED,
-                document=json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+                document=document,
             )
         )
         links_by_row.append(links)
     if rows:
-        session.add_all(rows)
-        session.flush()
+        # One INSERT for the batch (insertmanyvalues), its keys back in the batch's order.
+        keys = bulk.insert_rows_returning_ids(XapiStatement, rows)
+        for stored, key in zip(new, keys, strict=True):
+            stored.id = key
         link_rows = [
-            {"statement_pk": row.id, "kind": kind, "key_hash": key, "direct": direct}
-            for row, links in zip(rows, links_by_row, strict=True)
+            {"statement_pk": stored.id, "kind": kind, "key_hash": key, "direct": direct}
+            for stored, links in zip(new, links_by_row, strict=True)
             for kind, found_links in (
                 (LinkKind.AGENT, links.agents),
                 (LinkKind.ACTIVITY, links.activities),
@@ -266,7 +306,7 @@ def store_statements(
             for key, direct in found_links.items()
         ]
         if link_rows:
-            session.execute(insert(XapiStatementLink), link_rows)
+            bulk.insert_rows(XapiStatementLink, link_rows)
         definitions: dict[str, dict[str, Any]] = {}
         for links in links_by_row:
             for activity_id, definition in links.definitions.items():
@@ -277,7 +317,7 @@ def store_statements(
         _store_attachments(institution_id, attachments)
         from mooc_portal.xapi.progress import apply_statements
 
-        apply_statements(rows)
+        apply_statements(new)
     return [str(statement_id) for _, statement_id in prepared]
 
 

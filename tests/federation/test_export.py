@@ -1,8 +1,11 @@
 import json
+from decimal import Decimal
 
 from mooc_portal.catalog.models import CourseStatus
 from mooc_portal.federation.services import decode_cursor
-from tests.factories import make_course, make_institution
+from mooc_portal.publishing.recognition import RecognitionData, set_recognition
+from tests.factories import make_account, make_course, make_institution
+from tests.federation.openapi_check import check, openapi
 
 
 def test_export_streams_the_public_catalog_with_a_cursor(client, db_session):
@@ -42,3 +45,49 @@ def test_flask_portal_export_writes_the_same_document(runner, db_session, tmp_pa
     snapshot = json.loads(target.read_text())
     assert str(course.uuid) in {c["id"] for c in snapshot["courses"]}
     assert "Exported" in result.output
+
+
+def test_the_export_and_the_api_carry_a_courses_recognition(client, db_session):
+    """Issue 14: the recognition details are in the snapshot and the API pages (read with
+    plain rows), as the OpenAPI document declares them; a course without any says null."""
+    recognised = make_course("Welding Robots", runs=1)
+    plain = make_course("Plain Course")
+    admin = make_account(is_admin=True)
+    set_recognition(
+        admin,
+        recognised,
+        RecognitionData(
+            workload_hours=Decimal("37.5"),
+            eqf_level=5,
+            national_framework="Korean Qualifications Framework, level 5",
+            assessment="supervised_on_site",
+            identity_check=True,
+            quality_assurance="Korean Council for University Education",
+            prerequisites="Basic welding.",
+            stackable=True,
+            tvet=True,
+            with_industry=True,
+        ),
+    )
+    db_session.commit()
+    expected = {
+        "workload_hours": 37.5,
+        "eqf_level": 5,
+        "national_framework": "Korean Qualifications Framework, level 5",
+        "assessment": "supervised_on_site",
+        "identity_check": True,
+        "quality_assurance": "Korean Council for University Education",
+        "prerequisites": "Basic welding.",
+        "stackable": True,
+        "audiences": ["tvet", "with_industry"],
+    }
+    api = openapi(client.get("/api/v1/openapi.json").get_json())
+    exported = check(api, client.get("/api/v1/export"))
+    courses = {c["id"]: c for c in json.loads(exported.get_data(as_text=True))["courses"]}
+    assert courses[str(recognised.uuid)]["recognition"] == expected
+    assert courses[str(plain.uuid)]["recognition"] is None
+    page = check(api, client.get("/api/v1/courses"))
+    listed = {c["id"]: c for c in page.get_json()["items"]}
+    assert listed[str(recognised.uuid)]["recognition"] == expected
+    one = check(api, client.get(f"/api/v1/courses/{recognised.uuid}"))
+    assert one.get_json()["recognition"] == expected

@@ -1,7 +1,8 @@
 import time
+from decimal import Decimal
 
 from flask import Flask, jsonify
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from mooc_portal.catalog.models import Course, CourseStatus
 from mooc_portal.catalog.services import public_courses
@@ -14,7 +15,9 @@ from mooc_portal.federation.models import (
     Peer,
     RejectedRecord,
 )
-from tests.factories import make_course, make_institution, make_run
+from mooc_portal.federation.serialize import recognition_resource
+from mooc_portal.publishing.recognition import RecognitionData, set_recognition
+from tests.factories import make_account, make_course, make_institution, make_run
 from tests.federation.conftest import live_server
 
 
@@ -310,3 +313,132 @@ def test_flask_portal_harvest_reports_each_peer(second_portal):
     assert result.exit_code == 1
     assert "Unreachable: failed" in result.output
     assert "could not be reached" in result.output
+
+
+def test_a_restored_peer_is_resynchronised_from_its_snapshot(
+    app, db_session, source_url, second_portal
+):
+    """A peer restored from an older backup refuses our cursor (400, beyond its feed's head):
+    the harvester takes its snapshot again, so what the backup lacks is withdrawn and what it
+    holds is as the backup has it."""
+    institution = make_institution("Restored University")
+    kept = make_course("Kept Course", institution=institution, code="KC1", runs=1)
+    db_session.commit()
+    with app.app_context():
+        backup_head = session.scalar(select(func.max(ChangeEntry.sequence)))
+    add_peer(second_portal, "Restored", source_url)
+    [first] = harvest(second_portal)
+    assert first["status"] == "succeeded"
+
+    lost = make_course("Lost Course", institution=institution, code="LC1")
+    kept.translations[0].title = "Kept Course, revised"
+    db_session.commit()
+    [second] = harvest(second_portal)
+    assert second["status"] == "succeeded" and second["created"] == 1
+    assert set(federated_catalog(second_portal)) == {"KC1", "LC1"}
+
+    # The peer is restored from the backup taken before: no Lost Course, the old title, and a
+    # change feed that ends before the harvester's cursor.
+    db_session.delete(lost)
+    kept.translations[0].title = "Kept Course"
+    db_session.flush()
+    db_session.execute(delete(ChangeEntry).where(ChangeEntry.sequence > backup_head))
+    db_session.commit()
+
+    [resync] = harvest(second_portal)
+    assert resync["status"] == "succeeded", resync["error"]
+    assert resync["error"] is None
+    assert resync["withdrawn"] == 1
+    assert resync["updated"] >= 1
+    catalog = federated_catalog(second_portal)
+    assert set(catalog) == {"KC1"}
+    assert catalog["KC1"]["title"] == "Kept Course"
+    with second_portal.app_context():
+        assert session.scalar(select(HarvestRun).order_by(HarvestRun.id.desc())).snapshot
+        peer = session.scalar(select(Peer).where(Peer.name == "Restored"))
+        assert peer.last_error is None
+    # From the new snapshot's cursor, the feed is followed as usual.
+    make_course("After The Restore", institution=institution, code="AR1")
+    db_session.commit()
+    [after] = harvest(second_portal)
+    assert after["status"] == "succeeded" and after["created"] == 1
+    assert set(federated_catalog(second_portal)) == {"KC1", "AR1"}
+
+
+def test_a_400_that_is_not_about_the_cursor_fails_the_run(second_portal):
+    peer = Flask("picky")
+
+    @peer.route("/api/v1/export")
+    def export():
+        return jsonify({"cursor": "Yzo1", "institutions": [], "courses": []})
+
+    @peer.route("/api/v1/changes")
+    def changes():
+        return jsonify({"status": 400, "message": "limit: too big", "field": "limit"}), 400
+
+    with live_server(peer) as url:
+        add_peer(second_portal, "Picky", url)
+        [run] = harvest(second_portal)
+    assert run["status"] == "failed"
+    assert "answered HTTP 400" in run["error"]
+
+
+def test_a_harvested_course_keeps_its_recognition(app, db_session, source_url, second_portal):
+    """Issue 14: the recognition details travel in the snapshot and the feed, and the
+    harvesting portal's course page shows them."""
+    course = make_course("Welding Robots", code="WR1", runs=1)
+    admin = make_account(is_admin=True)
+    set_recognition(
+        admin,
+        course,
+        RecognitionData(
+            workload_hours=Decimal(120),
+            eqf_level=6,
+            national_framework="Korean Qualifications Framework, level 6",
+            assessment="proctored",
+            identity_check=True,
+            quality_assurance="Korean Council for University Education",
+            prerequisites="Basic statistics.",
+            stackable=True,
+            tvet=True,
+        ),
+    )
+    db_session.commit()
+    add_peer(second_portal, "Recognising", source_url)
+    [first] = harvest(second_portal)
+    assert first["status"] == "succeeded" and first["rejected"] == 0
+
+    def harvested():
+        with second_portal.app_context():
+            copy = session.scalar(select(Course).where(Course.uuid == course.uuid))
+            return recognition_resource(copy), copy.slug
+
+    recognition, slug = harvested()
+    assert recognition == {
+        "workload_hours": 120.0,
+        "eqf_level": 6,
+        "national_framework": "Korean Qualifications Framework, level 6",
+        "assessment": "proctored",
+        "identity_check": True,
+        "quality_assurance": "Korean Council for University Education",
+        "prerequisites": "Basic statistics.",
+        "stackable": True,
+        "audiences": ["tvet"],
+    }
+    page = second_portal.test_client().get(f"/courses/{slug}", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Recognition" in text and "EQF level 6" in text
+    assert "Korean Council for University Education" in text
+    assert "Technical and vocational (TVET)" in text
+
+    # A change of it travels through the feed; nothing else is "updated" again.
+    set_recognition(admin, course, RecognitionData(eqf_level=7, lifelong_learning=True))
+    db_session.commit()
+    [update] = harvest(second_portal)
+    assert update["status"] == "succeeded" and update["updated"] == 1
+    recognition, _slug = harvested()
+    assert recognition["eqf_level"] == 7 and recognition["workload_hours"] is None
+    assert recognition["audiences"] == ["lifelong_learning"]
+    [again] = harvest(second_portal)
+    assert (again["created"], again["updated"]) == (0, 0)

@@ -133,3 +133,42 @@ def test_a_learners_data_is_built_by_the_worker_and_downloaded_from_another_host
     download = other.get(link)
     assert download.status_code == 200
     assert download.get_json()["account"]["email"] == "ana@example.org"
+
+
+def test_the_export_snapshot_is_built_by_the_worker_and_served_by_another_host(instances):
+    """Issue 10: a large catalog's export is asked for on one host, built by a worker in
+    another process, and served (gzip, ETag) by a third instance."""
+    import gzip
+    import json
+
+    from tests.factories import make_course
+
+    first, second, settings = instances
+    for app in (first, second):
+        app.config["MOOC_EXPORT_INLINE_COURSES"] = 0  # every catalog counts as large
+    with first.app_context():
+        make_course("Exported Across Hosts", runs=1)
+        session.commit()
+
+    waiting = first.test_client().get("/api/v1/export")
+    assert waiting.status_code == 503  # queued on Redis, not built by the web host
+    assert second.test_client().get("/api/v1/export").status_code == 503
+
+    worker = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "portal", "worker", "--burst"],
+        cwd=ROOT,
+        env={**os.environ, "MOOC_ENV": "testing", "SECRET_KEY": TEST_SECRET, **settings},
+        capture_output=True,
+        timeout=120,
+    )
+    assert worker.returncode == 0, worker.stderr.decode()[-2000:]
+
+    served = second.test_client().get("/api/v1/export", headers={"Accept-Encoding": "gzip"})
+    assert served.status_code == 200
+    assert served.headers["Content-Encoding"] == "gzip"
+    document = json.loads(gzip.decompress(served.data))
+    assert [c["title"]["en"] for c in document["courses"]] == ["Exported Across Hosts"]
+    again = first.test_client().get(
+        "/api/v1/export", headers={"If-None-Match": served.headers["ETag"]}
+    )
+    assert again.status_code == 304

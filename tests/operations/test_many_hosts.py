@@ -63,6 +63,8 @@ def hosts() -> Iterator[tuple[Flask, str, str]]:
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
     for thread in threads:
         thread.start()
+    apps[0].extensions["test_hosts"] = apps
+    apps[0].extensions["test_hosts_prefix"] = prefix
     try:
         with apps[0].app_context():
             upgrade_database()
@@ -76,7 +78,7 @@ def hosts() -> Iterator[tuple[Flask, str, str]]:
         import redis
 
         client = redis.Redis.from_url(REDIS_URL)
-        keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+        keys = list(client.scan_iter(match=f"*{prefix}*", count=500))
         if keys:
             client.delete(*keys)
         drop_database(name)
@@ -166,3 +168,55 @@ def test_two_hosts_share_sessions_images_the_catalog_and_rate_limits(hosts):
             for base in (second, first, second, first)
         ]
     assert statuses == [200, 200, 429, 429]
+
+
+def test_an_image_in_the_object_store_uploaded_on_one_host_is_served_by_the_other(hosts):
+    """``MOOC_MEDIA_STORAGE = "s3"``: a real S3-compatible server on 127.0.0.1."""
+    from tests.object_store import object_store
+
+    app, first, second = hosts
+    with app.app_context():
+        institution = make_institution(name="Object Store University")
+        make_account(
+            "s3-editor@example.org", memberships={institution: "editor"}, display_name="S3 Editor"
+        )
+        course = make_course("Stored Elsewhere", slug="stored-elsewhere", institution=institution)
+        session.commit()
+        course_uuid = course.uuid
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)  # the log-in limit the test above used up
+    keys = list(client.scan_iter(match=f"*{app.extensions['test_hosts_prefix']}*", count=500))
+    if keys:
+        client.delete(*keys)
+    with object_store() as store:
+        for each in app.extensions["test_hosts"]:
+            each.config.update(store.config())
+        try:
+            with httpx.Client(timeout=10) as editor:
+                log_in(editor, first, "s3-editor@example.org", "correct horse battery")
+                upload_url = f"{first}/partner/courses/{course_uuid}/image"
+                uploaded = editor.post(
+                    upload_url,
+                    data={"csrf_token": csrf(editor, upload_url)},
+                    files={"image": ("photo.png", PNG, "image/png")},
+                )
+                assert uploaded.status_code == 302
+            with app.app_context():
+                name = session.scalar(
+                    text("SELECT image FROM mooc_course WHERE slug = 'stored-elsewhere'")
+                )
+                assert (
+                    session.scalar(
+                        text("SELECT count(*) FROM mooc_media_file WHERE name = :n"), {"n": name}
+                    )
+                    == 0
+                )
+            assert store.keys() == [f"media/{name}"]
+            image = httpx.get(f"{second}/partner/media/{name}", timeout=10)
+            assert image.status_code == 200
+            assert image.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+            assert image.content == PNG
+        finally:
+            for each in app.extensions["test_hosts"]:
+                each.config["MOOC_MEDIA_STORAGE"] = "database"

@@ -180,3 +180,101 @@ def test_pictures_show_on_cards_home_and_institution_pages_in_every_size(client,
         assert Image.open(io.BytesIO(served.data)).width == width
     assert client.get(f"{src}?w=123").status_code == 404  # only the offered sizes
     assert client.get(src).data == session.get(MediaFile, course.image).data
+
+
+@pytest.fixture
+def s3_storage(app, monkeypatch):
+    from tests.object_store import object_store
+
+    with object_store() as store:
+        for key, value in store.config().items():
+            monkeypatch.setitem(app.config, key, value)
+        yield store
+
+
+def test_s3_storage_keeps_the_image_in_the_object_store(client, auth, home, media, s3_storage):
+    auth.login(home["editor"].email)
+    assert upload(client, auth, home["course"], PNG, "photo.png").status_code == 302
+    name = home["course"].image
+    assert s3_storage.keys() == [f"media/{name}"]
+    stored = s3_storage.client().get_object(Bucket=s3_storage.bucket, Key=f"media/{name}")
+    assert stored["Body"].read() == PNG
+    assert stored["ContentType"] == "image/png"
+    assert stored["CacheControl"] == "public, max-age=31536000, immutable"
+    assert session.get(MediaFile, name) is None
+    assert list(media.iterdir()) == []
+    auth.logout()
+    served = client.get(f"/partner/media/{name}")
+    assert served.status_code == 200
+    assert served.headers["Content-Type"] == "image/png"
+    assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert served.data == PNG
+    again = client.get(f"/partner/media/{name}", headers={"If-None-Match": served.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_s3_storage_deletes_a_replaced_image_and_a_refused_one_leaves_nothing(
+    client, auth, home, media, s3_storage
+):
+    auth.login(home["editor"].email)
+    assert upload(client, auth, home["course"], PNG, "first.png").status_code == 302
+    first = home["course"].image
+    assert upload(client, auth, home["course"], b"not an image", "x.png").status_code == 400
+    assert s3_storage.keys() == [f"media/{first}"]
+    assert upload(client, auth, home["course"], PNG + b"2", "second.png").status_code == 302
+    second = home["course"].image
+    assert s3_storage.keys() == [f"media/{second}"]
+    assert client.get(f"/partner/media/{first}").status_code == 404
+    assert client.get(f"/partner/media/{second}").data == PNG + b"2"
+
+
+def test_s3_storage_with_a_public_url_redirects_there_for_a_year(
+    app, client, auth, home, media, s3_storage, monkeypatch
+):
+    import json
+
+    s3_storage.client().put_bucket_policy(  # what an operator does for a public bucket
+        Bucket=s3_storage.bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{s3_storage.bucket}/*",
+                    }
+                ],
+            }
+        ),
+    )
+    monkeypatch.setitem(
+        app.config, "MOOC_MEDIA_S3_PUBLIC_URL", f"{s3_storage.endpoint_url}/{s3_storage.bucket}/"
+    )
+    auth.login(home["editor"].email)
+    picture = _jpeg(200, 100)
+    assert upload(client, auth, home["course"], picture, "photo.jpg").status_code == 302
+    name = home["course"].image
+    served = client.get(f"/partner/media/{name}")
+    assert served.status_code == 301
+    assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    location = served.headers["Location"]
+    assert location == f"{s3_storage.endpoint_url}/{s3_storage.bucket}/media/{name}"
+    import httpx
+
+    assert httpx.get(location, timeout=10).content == picture  # the store serves it itself
+    smaller = client.get(f"/partner/media/{name}?w=320")  # the sizes: the portal makes them
+    assert smaller.status_code == 200
+    assert smaller.data == picture  # narrower than 320 already: not scaled up
+
+
+def test_images_in_the_database_are_still_served_with_s3_storage(
+    client, auth, home, media, s3_storage, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MOOC_MEDIA_STORAGE", "database")
+    auth.login(home["editor"].email)
+    assert upload(client, auth, home["course"], PNG, "photo.png").status_code == 302
+    name = home["course"].image
+    monkeypatch.setitem(app.config, "MOOC_MEDIA_STORAGE", "s3")
+    assert client.get(f"/partner/media/{name}").data == PNG

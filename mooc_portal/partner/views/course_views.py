@@ -218,6 +218,11 @@ def course_image(course_uuid: UUID) -> Any:
 @bp.route("/media/<name>")
 def course_image_file(name: str) -> Any:
     width = request.args.get("w", type=int)
+    public = media.public_image_url(name) if width is None else None
+    if public is not None:  # the object store serves it to every visitor itself
+        moved = redirect(public, 301)
+        moved.headers["Cache-Control"] = media.IMMUTABLE
+        return moved
     if width is None:
         data, content_type = media.image_data(name)
     else:  # one of the smaller sizes of the srcset
@@ -225,7 +230,7 @@ def course_image_file(name: str) -> Any:
     # A name is never reused for other bytes: caches may keep it for a year without asking.
     response = current_app.response_class(data, mimetype=content_type)
     response.set_etag(name)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Cache-Control"] = media.IMMUTABLE
     return response.make_conditional(request)
 
 

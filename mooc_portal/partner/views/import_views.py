@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import (
     Response,
+    redirect,
     render_template,
     request,
+    url_for,
 )
 
 from mooc_portal.accounts.permissions import login_required
@@ -31,13 +33,21 @@ def import_courses(slug: str) -> Any:
     institution = staff.get_institution_for_staff(actor, slug)
     form = ImportForm()
     report = None
+    filename = ""
     status = 200
     if request.method == "POST":
         status = 400
         if form.validate_on_submit():
             upload = form.file.data
+            filename = upload.filename or ""
             try:
-                rows = importer.parse_file(upload.read(), upload.filename or "")
+                data = upload.read()
+                rows = importer.parse_file(data, filename)
+                if importer.runs_in_background(rows):
+                    importer.import_in_background(
+                        actor, institution, data, filename, len(rows), apply=bool(form.apply.data)
+                    )
+                    return redirect(url_for(".import_courses", slug=slug))
                 report = importer.import_courses(
                     actor, institution, rows, apply=bool(form.apply.data)
                 )
@@ -47,12 +57,17 @@ def import_courses(slug: str) -> Any:
                 show_service_error(form, error)
             else:
                 status = 200 if report.ok else 400
+    background = importer.latest_background_import(actor, institution) if report is None else None
+    if background is not None and background.report is not None:
+        report = importer.report_from_json(background.report)
+        filename = background.filename
     return render_template(
         "mooc_portal/partner/import.html",
         institution=institution,
         form=form,
         report=report,
-        is_csv=report is not None and not form.file.data.filename.lower().endswith(".json"),
+        background=background,
+        is_csv=report is not None and not filename.lower().endswith(".json"),
         field_label=lambda key: importer.field_label(key, language_name_filter),
     ), status
 
