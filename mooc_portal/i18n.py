@@ -12,7 +12,8 @@ from babel import Locale, UnknownLocaleError
 
 
 class Translation(Protocol):
-    language: str
+    @property
+    def language(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from enum import IntEnum
 from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, or_
+from sqlalchemy import ColumnElement, and_, case, or_
 
 
 class Availability(IntEnum):
@@ -182,7 +182,9 @@ def course_timeline(runs: Iterable[RunSchedule]) -> Timeline:
     )
 
 
-def timeline_availability_sql(entry: Any, now: datetime, overflow: Any) -> Any:
+def timeline_availability_sql(
+    entry: Any, now: datetime, overflow: ColumnElement[int]
+) -> ColumnElement[int]:
     """A course's availability from its stored :class:`Timeline` columns (``entry``: the
     ``CatalogEntry`` entity or a selectable with its columns); ``overflow`` is the expression
     used for a course with more windows than are stored (its runs, read as before)."""

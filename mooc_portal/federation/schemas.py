@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 from babel import Locale
 from babel.localedata import locale_identifiers
@@ -355,6 +355,13 @@ class ListArgsSchema(Schema):
         metadata={"description": "The `next` cursor of the previous page.", **CURSOR}
     )
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ArgumentsLocation(TypedDict):
+    """Where ``Blueprint.arguments`` reads a schema's values, and the status of a refusal."""
+
+    location: str
+    error_status_code: int
 
 
 class InstitutionFilterSchema(ListArgsSchema):

@@ -212,7 +212,8 @@ def activity_over_time(filters: InsightFilter) -> Figure:
     """Enrolments, completions and certificates per month of the period."""
     found = {row[0]: row[1:] for row in session.execute(_activity(filters, InsightActivity.month))}
     months = _months(filters.since, filters.until)
-    rows = [[m, *(int(v) for v in found.get(m, (0, 0, 0)))] for m in months]
+    counts = {m: [int(v) for v in found.get(m, (0, 0, 0))] for m in months}
+    rows = [[m, *counts[m]] for m in months]
     names = [_("Enrolments"), _("Completions"), _("Certificates")]
     return Figure(
         key="activity",
@@ -226,7 +227,9 @@ def activity_over_time(filters: InsightFilter) -> Figure:
         columns=[_("Month"), *names],
         rows=rows,
         chart=Chart(
-            "lines", months, [(name, [r[i + 1] for r in rows]) for i, name in enumerate(names)]
+            "lines",
+            months,
+            [(name, [counts[m][i] for m in months]) for i, name in enumerate(names)],
         ),
     )
 
@@ -257,7 +260,8 @@ def flow_matrix(filters: InsightFilter) -> tuple[Figure, float | None]:
     for learner in LEARNER_REGIONS:
         asia, europe = counts.get((learner, "asia"), 0), counts.get((learner, "europe"), 0)
         rows.append([str(REGION_NAMES[learner]), asia, europe, asia + europe])
-    labels, values = [], []
+    labels: list[str] = []
+    values: list[int] = []
     for learner in LEARNER_REGIONS:
         for offering in REGIONS:
             labels.append(
@@ -300,12 +304,13 @@ def flow_by_country(filters: InsightFilter) -> Figure:
         per_country[country][0 if offering == "asia" else 1] += int(enrolled)
     from mooc_portal.web import country_name_filter
 
-    rows = []
+    counted: list[tuple[str, str, int, int, int]] = []
     for country, (asia, europe) in per_country.items():
         name = country_name_filter(country) if country else _("Not given")
-        rows.append([name, country, asia, europe, asia + europe])
-    rows.sort(key=lambda r: (-r[4], r[0]))
-    top = rows[:CHART_LIMIT]
+        counted.append((name, country, asia, europe, asia + europe))
+    counted.sort(key=lambda r: (-r[4], r[0]))
+    rows = [list(r) for r in counted]
+    top = counted[:CHART_LIMIT]
     return Figure(
         key="flow-countries",
         title=_("Learners' countries and the partners they learn from"),
@@ -346,20 +351,21 @@ def balance_by_region(filters: InsightFilter) -> Figure:
     """Per offering region: enrolments from its own region, from the other, from elsewhere,
     and the share from the other region."""
     counts = flows(filters)
-    rows = []
+    counted: list[tuple[str, int, int, int, float | None]] = []
     for offering in REGIONS:
         other = "europe" if offering == "asia" else "asia"
         own, cross = counts.get((offering, offering), 0), counts.get((other, offering), 0)
         elsewhere = counts.get(("other", offering), 0)
-        rows.append(
-            [
+        counted.append(
+            (
                 str(REGION_NAMES[offering]),
                 own,
                 cross,
                 elsewhere,
                 _share(cross, own + cross + elsewhere),
-            ]
+            )
         )
+    rows = [list(r) for r in counted]
     return Figure(
         key="balance-regions",
         title=_("Balance per region"),
@@ -374,8 +380,8 @@ def balance_by_region(filters: InsightFilter) -> Figure:
         rows=rows,
         chart=Chart(
             "bars",
-            [r[0] for r in rows],
-            [(_balance_columns()[3], [r[4] or 0 for r in rows])],
+            [r[0] for r in counted],
+            [(_balance_columns()[3], [r[4] or 0 for r in counted])],
         ),
     )
 
@@ -392,14 +398,14 @@ def balance_by_partner(filters: InsightFilter, language: str) -> Figure:
     institutions = {
         i.id: i for i in session.scalars(select(Institution).where(Institution.id.in_(per_partner)))
     }
-    rows = []
+    counted: list[tuple[str, str, str, int, int, int, float | None]] = []
     for institution_id, counts in per_partner.items():
         institution = institutions[institution_id]
         own_region = institution.region
         other = "europe" if own_region == "asia" else "asia"
         own, cross, elsewhere = counts[own_region], counts[other], counts["other"]
-        rows.append(
-            [
+        counted.append(
+            (
                 str(institution.text("name", language)),
                 institution.country,
                 str(REGION_NAMES[own_region]),
@@ -407,10 +413,11 @@ def balance_by_partner(filters: InsightFilter, language: str) -> Figure:
                 cross,
                 elsewhere,
                 _share(cross, own + cross + elsewhere),
-            ]
+            )
         )
-    rows.sort(key=lambda r: (-(r[3] + r[4] + r[5]), r[0]))
-    top = rows[:CHART_LIMIT]
+    counted.sort(key=lambda r: (-(r[3] + r[4] + r[5]), r[0]))
+    rows = [list(r) for r in counted]
+    top = counted[:CHART_LIMIT]
     return Figure(
         key="balance-partners",
         title=_("Balance per partner"),
@@ -478,9 +485,9 @@ def completion_funnel(filters: InsightFilter) -> Figure:
         _runs(filters, *(func.coalesce(func.sum(getattr(r, s)), 0) for s in STAGES))
     ).one()
     values = [int(v) for v in totals]
+    names = stage_names()
     rows = [
-        [name, value, _share(value, values[0])]
-        for name, value in zip(stage_names(), values, strict=True)
+        [name, value, _share(value, values[0])] for name, value in zip(names, values, strict=True)
     ]
     return Figure(
         key="funnel",
@@ -494,7 +501,7 @@ def completion_funnel(filters: InsightFilter) -> Figure:
         ),
         columns=[_("Stage"), _("Learners"), _("Share of enrolled (%)")],
         rows=rows,
-        chart=Chart("bars", [r[0] for r in rows], [(_("Learners"), values)]),
+        chart=Chart("bars", names, [(_("Learners"), values)]),
     )
 
 
@@ -572,19 +579,20 @@ def waitlist_pressure(
     query = _runs(filters, r).where(full | (r.waiting > 0)).order_by(r.waiting.desc(), r.run_id)
     if limit is not None:
         query = query.limit(limit)
-    rows = []
+    listed: list[tuple[str, str, str, int | None, int, int]] = []
     for run, course in _run_rows(query, language):
-        rows.append(
-            [
+        listed.append(
+            (
                 str(course.text("title", language)),
                 str(course.institution.text("name", language)),
                 run.start_month or "",
                 run.capacity,
                 run.seats_taken,
                 run.waiting,
-            ]
+            )
         )
-    top = rows[:CHART_LIMIT]
+    rows = [list(r) for r in listed]
+    top = listed[:CHART_LIMIT]
     figure = Figure(
         key="waitlists",
         title=_("Waiting lists"),
@@ -638,7 +646,9 @@ def _coverage_figure(key: str, title: str, heading: str, pairs: list[tuple[str, 
         ),
         columns=[heading, _("Courses")],
         rows=rows,
-        chart=Chart("bars", [r[0] for r in rows], [(_("Courses"), [r[1] for r in rows])]),
+        chart=Chart(
+            "bars", [label for label, _n in pairs], [(_("Courses"), [n for _l, n in pairs])]
+        ),
     )
 
 
@@ -653,7 +663,7 @@ def catalog_coverage(filters: InsightFilter) -> list[Figure]:
         .join(CourseSubject, CourseSubject.course_id == CatalogEntry.course_id)
         .group_by(broad)
     ).all()
-    by_level = dict(
+    by_level: dict[str, int] = dict(
         session.execute(
             _public_courses(filters, CatalogEntry.level, func.count()).group_by(CatalogEntry.level)
         ).all()
@@ -664,7 +674,7 @@ def catalog_coverage(filters: InsightFilter) -> list[Figure]:
         .where(CourseLanguage.kind == LanguageKind.TEACHING.value)
         .group_by(CourseLanguage.language)
     ).all()
-    by_credential = dict(
+    by_credential: dict[str, int] = dict(
         session.execute(
             _public_courses(filters, Course.credential, func.count())
             .join(Course, Course.id == CatalogEntry.course_id)
@@ -796,7 +806,7 @@ def build_page(
     place = f"{as_of.refreshed_at.isoformat()}|{name}|{scope}|{filters}|{language}"
     key = "insights-page:" + hashlib.sha256(place.encode()).hexdigest()[:32]
     cache = portal_cache()
-    page = cache.get(key)
+    page: InsightPage | None = cache.get(key)
     if page is None:
         page = _build(name, PAGES[name], filters, language, TABLE_LIMIT)
         cache.set(key, page, timeout=CACHE_SECONDS)
