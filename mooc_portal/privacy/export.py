@@ -8,6 +8,7 @@ document to a file (for large accounts, or to answer a request received by post)
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from flask import current_app
@@ -39,6 +40,7 @@ from mooc_portal.xapi.models import (
     StatementOutcome,
     XapiCredential,
 )
+from mooc_portal.xapi.services import learner_documents
 
 FORMAT_VERSION = 1
 
@@ -72,6 +74,7 @@ def personal_data(account: Account) -> dict[str, Any]:
         "enrolments": [_enrollment(e, courses[e.course_id]) for e in enrollments],
         "progress": _progress(ids),
         "platform_accounts": _platform_accounts(account),
+        "platform_documents": _platform_documents(account),
         "certificates": _certificates(ids),
         "consents": _consents(account),
         "notices_shown": _notices_shown(account),
@@ -219,6 +222,29 @@ def _platform_accounts(account: Account) -> list[dict[str, Any]]:
         select(LearnerLink).where(LearnerLink.account_id == account.id).order_by(LearnerLink.id)
     )
     return [{"home_page": r.home_page, "name": r.name, "linked_at": r.created_at} for r in rows]
+
+
+def _platform_documents(account: Account) -> list[dict[str, Any]]:
+    """The xAPI state and agent profile documents partner platforms stored about the learner:
+    the content as text when it is text, else in base64."""
+    found = []
+    for document in learner_documents(account):
+        try:
+            content, encoding = document.content.decode(), "text"
+        except UnicodeDecodeError:
+            content, encoding = base64.b64encode(document.content).decode(), "base64"
+        found.append(
+            {
+                "kind": document.kind,
+                "activity": document.activity_id,
+                "document_id": document.document_id,
+                "content_type": document.content_type,
+                "content": content,
+                "content_encoding": encoding,
+                "updated_at": document.updated,
+            }
+        )
+    return found
 
 
 def _certificates(enrollment_ids: list[int]) -> list[dict[str, Any]]:

@@ -74,6 +74,12 @@ BY_EMAIL_TABLES: dict[tuple[str, str], str] = {
 }
 """Tables that name a learner by e-mail address, without a foreign key."""
 
+BY_AGENT_HASH_TABLES: dict[tuple[str, str], str] = {
+    ("mooc_xapi_document", "agent_hash"): "platform_documents",
+}
+"""Tables that name a learner by the hash of an xAPI identity (``mbox``, ``mbox_sha1sum`` or
+a linked platform account: ``xapi.progress.account_agent_hashes``), without a foreign key."""
+
 
 def reference(table: str, column: str) -> AccountReference | None:
     return next((r for r in ACCOUNT_REFERENCES if r.table == table and r.column == column), None)

@@ -205,6 +205,8 @@ def _write(
             scope_hash=scope.hash,
             key_hash=scope.key(document_id),
             document_id=document_id,
+            agent_hash=digest(scope.agent) if scope.agent else None,
+            activity_id=scope.activity_id or None,
         )
         session.add(document)
     document.content = content

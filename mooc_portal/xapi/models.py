@@ -3,7 +3,9 @@ statements did to enrolments.
 
 Statements are immutable: a row is written once and never updated. Whether a statement is
 voided is a fact about *another* row (the voiding statement that targets it), so voiding
-writes a new row too.
+writes a new row too. The database enforces it (migration 0022x): a trigger refuses an UPDATE
+of a statement's content, and a DELETE unless the transaction is an erasure (it holds a row
+of ``mooc_xapi_erasure``, see ``xapi.services.erase_learner``).
 """
 
 from __future__ import annotations
@@ -147,7 +149,9 @@ class XapiDocument(Base):
     """A state, activity profile or agent profile document.
 
     ``scope_hash`` identifies the set a multiple GET lists (kind, activity, agent,
-    registration); ``key_hash`` adds the document's id to it.
+    registration); ``key_hash`` adds the document's id to it. ``agent_hash`` is the agent's
+    identity (as ``statements.agent_hash``) for state and agent profile documents: what
+    erasure and the data download find a learner's documents by.
     """
 
     __tablename__ = "mooc_xapi_document"
@@ -169,6 +173,18 @@ class XapiDocument(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     etag: Mapped[str] = mapped_column(String(64))
     updated: Mapped[datetime] = mapped_column(default=utcnow)
+    agent_hash: Mapped[str | None] = mapped_column(String(KEY_LENGTH), index=True)
+    activity_id: Mapped[str | None] = mapped_column(Text)
+
+
+class XapiErasure(Base):
+    """Present only inside an erasure's transaction: the statement trigger lets a DELETE of
+    stored statements through while the transaction holds such a row."""
+
+    __tablename__ = "mooc_xapi_erasure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class XapiActivity(Base):
@@ -299,6 +315,7 @@ __all__ = [
     "XapiAttachment",
     "XapiCredential",
     "XapiDocument",
+    "XapiErasure",
     "XapiStatement",
     "XapiStatementLink",
 ]

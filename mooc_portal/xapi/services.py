@@ -22,6 +22,8 @@ from mooc_portal.xapi.models import (
     OutcomeStatus,
     ReportedProgress,
     StatementOutcome,
+    XapiDocument,
+    XapiErasure,
     XapiStatement,
     XapiStatementLink,
 )
@@ -201,7 +203,8 @@ def install_receivers(app: Flask) -> None:
 
 def erase_learner(account: Account) -> int:
     """Erasure: delete every statement about the learner (named by any of their identities,
-    or holding their e-mail address anywhere), with what it indexed and what it caused.
+    or holding their e-mail address anywhere), with what it indexed and what it caused, and
+    the state and agent profile documents stored under their identities.
     The only time a stored statement goes; the progress figures already reported stay.
     Returns how many statements were deleted."""
     hashes = progress.account_agent_hashes(account)
@@ -221,7 +224,27 @@ def erase_learner(account: Account) -> int:
         ids = list(doomed)
         session.execute(delete(StatementOutcome).where(StatementOutcome.statement_pk.in_(ids)))
         session.execute(delete(XapiStatementLink).where(XapiStatementLink.statement_pk.in_(ids)))
+        # The database lets a statement go only inside an erasure (migration 0022x).
+        marker = XapiErasure()
+        session.add(marker)
+        session.flush()
         session.execute(delete(XapiStatement).where(XapiStatement.id.in_(ids)))
+        session.delete(marker)
+    # The state and agent profile documents platforms keep about the learner.
+    session.execute(delete(XapiDocument).where(XapiDocument.agent_hash.in_(hashes)))
     session.execute(delete(LearnerLink).where(LearnerLink.account_id == account.id))
     session.flush()
     return len(doomed)
+
+
+def learner_documents(account: Account) -> list[XapiDocument]:
+    """The state and agent profile documents partner platforms stored about ``account``
+    (under any of its identities), oldest first."""
+    hashes = progress.account_agent_hashes(account)
+    return list(
+        session.scalars(
+            select(XapiDocument)
+            .where(XapiDocument.agent_hash.in_(hashes))
+            .order_by(XapiDocument.id)
+        )
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,10 +20,12 @@ from mooc_portal.federation.partner import create_api_token
 from mooc_portal.privacy import downloads, export, notices, sharing
 from mooc_portal.progress import services as progress
 from mooc_portal.publishing.models import ReviewEvent
+from mooc_portal.xapi import documents
 from mooc_portal.xapi import services as xapi_services
 from mooc_portal.xapi.credentials import create_credential
+from mooc_portal.xapi.models import DocumentKind
 from mooc_portal.xapi.progress import PROGRESS_EXTENSIONS, default_activity_id
-from mooc_portal.xapi.statements import store_statements
+from mooc_portal.xapi.statements import agent_identity, store_statements
 from tests.factories import make_account, make_course, make_institution, make_run
 from tests.progress.conftest import Space, build_space
 
@@ -122,6 +125,32 @@ def make_full_learner() -> FullLearner:
                 "result": {"extensions": {PROGRESS_EXTENSIONS[0]: 90}},
             }
         ],
+    )
+    # The platform keeps a state document (by e-mail) and an agent profile (by the linked
+    # account) about the learner: stored under a hash of the identity, they name the learner.
+    documents.put_document(
+        institution.id,
+        documents.Scope(
+            DocumentKind.STATE,
+            activity_id=default_activity_id(space.run),
+            agent=agent_identity({"mbox": f"mailto:{EMAIL}"}),
+        ),
+        "bookmark",
+        json.dumps({"learner": EMAIL, "page": 7}).encode(),
+        "application/json",
+    )
+    documents.put_document(
+        institution.id,
+        documents.Scope(
+            DocumentKind.AGENT_PROFILE,
+            agent=agent_identity(
+                {"account": {"homePage": "https://moodle.example.org", "name": "erika-p"}}
+            ),
+        ),
+        "preferences",
+        f"contact: {EMAIL}".encode(),
+        "text/plain",
+        if_none_match="*",
     )
     export.record_access_request(learner, channel="self-service")
     downloads.request_data_download(learner)

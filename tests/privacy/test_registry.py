@@ -14,14 +14,17 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 import mooc_portal.models  # noqa: F401  (every table on the metadata)
+from mooc_portal.accounts.models import Account
 from mooc_portal.db import Base, session
 from mooc_portal.privacy import export
 from mooc_portal.privacy.registry import (
     ACCOUNT_REFERENCES,
     ACCOUNT_TABLE,
+    BY_AGENT_HASH_TABLES,
     BY_EMAIL_TABLES,
     DEPENDENT_TABLES,
 )
+from mooc_portal.xapi.progress import account_agent_hashes
 
 
 def references_to_accounts() -> set[tuple[str, str]]:
@@ -95,6 +98,7 @@ DOCUMENT_COUNTS: dict[str, Callable[[dict[str, Any]], int]] = {
     "mooc_login_attempt": lambda d: len(d["login_history"]["failed_attempts"]),
     "mooc_xapi_credential": lambda d: len(d["staff_actions"]["xapi_credentials_created"]),
     "mooc_xapi_learner_link": lambda d: len(d["platform_accounts"]),
+    "mooc_xapi_document": lambda d: len(d["platform_documents"]),
     "mooc_xapi_outcome": lambda d: sum(len(p["platform_statements"]) for p in d["progress"]),
     "mooc_xapi_reported_progress": lambda d: sum(
         1 for p in d["progress"] if p["reported_by_platform"]
@@ -121,6 +125,10 @@ def learner_rows(table_name: str, account_id: int, email: str) -> int:
     for (name, column_name), _section in BY_EMAIL_TABLES.items():
         if name == table_name:
             conditions.append(table.c[column_name] == email)
+    for (name, column_name), _section in BY_AGENT_HASH_TABLES.items():
+        if name == table_name:
+            hashes = account_agent_hashes(session.get_one(Account, account_id))
+            conditions.append(table.c[column_name].in_(hashes))
     return session.scalar(select(func.count()).select_from(table).where(or_(*conditions)))
 
 
@@ -132,6 +140,7 @@ def test_the_download_holds_every_row_of_every_learner_table(full_learner):
         {t for t, _c in references_to_accounts()}
         | {t for t, _c in references_through_owned_rows()}
         | {t for t, _c in BY_EMAIL_TABLES}
+        | {t for t, _c in BY_AGENT_HASH_TABLES}
     ) - PLACEHOLDER_ONLY
     assert tables == set(DOCUMENT_COUNTS), "a learner table is not counted in the download"
     for table in sorted(tables):

@@ -96,3 +96,21 @@ def test_a_learner_links_a_platform_account(client, auth, world):
         data={"home_page": "https://lms.example.org", "name": "ji-ho-7", "csrf_token": csrf(page)},
     )
     assert again.status_code == 400 and "already linked" in again.text
+
+
+def test_only_who_may_use_the_run_page_sees_the_xapi_link(client, auth, world, db_session):
+    partner, run, course = world["partner"], world["run"], world["course"]
+    editor = make_account(memberships={partner.institution: "editor"})
+    db_session.commit()
+    run_page = f"/partner/{partner.institution.slug}/xapi/runs/{run.uuid}"
+    overview = f"/partner/courses/{course.uuid}/"
+    auth.login(editor.email)
+    page = client.get(overview)
+    assert page.status_code == 200  # the editor works on the course...
+    assert run_page not in page.text  # ...without a link to a page that refuses them
+    assert client.get(run_page).status_code == 403
+    auth.logout()
+    auth.login(partner.manager.email)
+    page = client.get(overview)
+    assert page.status_code == 200 and run_page in page.text
+    assert client.get(run_page).status_code == 200

@@ -129,6 +129,8 @@ def course_overview(course_uuid: UUID) -> str:
         confirm=ConfirmForm(),
         action_form=ActionForm(),
         run_figures=enrolment.run_figures(course.runs),
+        # The runs' xAPI pages are for who manages the runs (editors would be refused).
+        xapi_runs={run.id for run in course.runs if enrolment.can_manage_run(actor, run)},
     )
 
 
