@@ -241,7 +241,8 @@ def _s3_read(name: str) -> bytes | None:
         if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
             return None
         raise
-    return found["Body"].read()  # type: ignore[no-any-return]
+    body: bytes = found["Body"].read()
+    return body
 
 
 IMAGE_WIDTHS = (320, 640, 960)
