@@ -236,12 +236,16 @@ def main() -> int:
             if response.status_code != 200:
                 failures.append(f"batch {n}: {response.status_code} {response.text[:300]}")
 
-        processes: list[int] = []
-        if gunicorn is not None:
-            processes += worker_pids(gunicorn.pid)
-        if args.backend == "postgresql":
-            processes += database_pids(url, database)
-        cpu_before = cpu_seconds(processes)
+        def server_cpu() -> dict[str, float]:
+            """CPU seconds the gunicorn workers and this database's PostgreSQL processes used."""
+            return {
+                "portal": cpu_seconds(worker_pids(gunicorn.pid)) if gunicorn is not None else 0.0,
+                "PostgreSQL": cpu_seconds(database_pids(url, database))
+                if args.backend == "postgresql"
+                else 0.0,
+            }
+
+        cpu_before = server_cpu()
         load_before = os.getloadavg()
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
@@ -249,13 +253,7 @@ def main() -> int:
             list(pool.map(post, enumerate(final, start=len(first))))
         elapsed = time.perf_counter() - started
         load_after = os.getloadavg()
-        cpu = {
-            "portal": cpu_seconds(worker_pids(gunicorn.pid)) if gunicorn is not None else 0.0,
-            "PostgreSQL": cpu_seconds(database_pids(url, database))
-            if args.backend == "postgresql"
-            else 0.0,
-        }
-        cpu_used = sum(cpu.values()) - cpu_before
+        cpu = {name: used - cpu_before[name] for name, used in server_cpu().items()}
         for failure in failures[:5]:
             print(failure)
 
@@ -282,12 +280,12 @@ def main() -> int:
             f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
             f"({os.cpu_count()} cores). {'OK' if ok else 'FAILED'}"
         )
-        if processes:
+        if not args.in_process:
             # What the machine's load cannot inflate: the CPU the server side used.
+            used = sum(cpu.values())
             print(
-                f"CPU used by the gunicorn workers and the database's PostgreSQL processes: "
-                f"{cpu_used:.1f} s ({cpu_used / len(statements) * 1000:.2f} ms per statement; "
-                f"by the end, in all: "
+                f"CPU used while timed by the gunicorn workers and the database's PostgreSQL "
+                f"processes: {used:.1f} s ({used / len(statements) * 1000:.2f} ms per statement: "
                 + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu.items())
                 + ")"
             )

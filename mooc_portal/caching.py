@@ -27,6 +27,7 @@ fills with the visitor's own token.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import uuid
 from collections import OrderedDict
@@ -56,6 +57,8 @@ from mooc_portal.appctx import current_flask_app
 from mooc_portal.early_cache import ENVIRON_ENTRY, ENVIRON_KEY
 
 CSRF_PLACEHOLDER = "__mooc_csrf_token__"
+log = logging.getLogger(__name__)
+
 GENERATION_KEY = "catalog-generation"
 _LOCAL_ENTRIES = 256
 # How many MOOC_CACHE_TIMEOUTs an entry is kept to be served while one request remakes it.
@@ -131,7 +134,23 @@ def bump_generation(app: Flask | None = None, sequence: int | None = None) -> No
     cache = portal_cache(app)
     if sequence is None:
         sequence = int(str(cache.get(GENERATION_KEY) or "0").split(".", 1)[0] or 0)
-    cache.set(GENERATION_KEY, f"{sequence}.{uuid.uuid4().hex[:12]}", timeout=0)
+    generation = f"{sequence}.{uuid.uuid4().hex[:12]}"
+    cache.set(GENERATION_KEY, generation, timeout=0)
+    if _shared(app):
+        # Tell every process's early page cache at once (early_cache.VersionWatch); one that
+        # misses it reads the key again within a second.
+        target = app or current_app._get_current_object()  # type: ignore[attr-defined]
+        try:
+            redis = target.extensions["cache"][cache]._write_client
+            redis.publish(generation_channel(target), generation)
+        except Exception:  # Redis away: the key's set failed too, the pages miss
+            log.warning("Could not publish the catalog's new generation", exc_info=True)
+
+
+def generation_channel(app: Flask | None = None) -> str:
+    """The Redis channel on which every new catalog generation is published."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return f"{app.config['MOOC_CACHE_KEY_PREFIX']}{GENERATION_KEY}"
 
 
 def page_csrf_token() -> str:

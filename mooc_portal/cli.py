@@ -132,6 +132,7 @@ def reindex_command(background: bool) -> None:
     from mooc_portal.catalog.entries import rebuild_entries
     from mooc_portal.catalog.models import Course
     from mooc_portal.catalog.search import index_course
+    from mooc_portal.catalog.spelling import rebuild_words
 
     ids = session.scalars(select(Course.id).order_by(Course.id)).all()
     with click.progressbar(ids, label="Indexing courses") as bar:
@@ -139,6 +140,7 @@ def reindex_command(background: bool) -> None:
             index_course(session.get_one(Course, course_id))
     session.flush()
     public = rebuild_entries(session.connection())
+    rebuild_words(session.connection())  # drops the words no document holds any more
     refresh_statistics()
     click.echo(f"{len(ids)} courses indexed.")
     click.echo(f"{public} public courses in the catalog.")

@@ -27,6 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_DEFAULT_LANGUAGE": "en",
     # Courses per catalog page.
     "MOOC_PAGE_SIZE": 20,
+    # Rows per page of the administrators' and partners' lists (?size= may ask for fewer or
+    # more, up to the maximum).
+    "MOOC_LIST_PAGE_SIZE": 25,
+    "MOOC_LIST_PAGE_SIZE_MAX": 200,
     # Mail: with no server configured, messages are written to the log.
     "MOOC_MAIL_SERVER": None,
     "MOOC_MAIL_PORT": 25,

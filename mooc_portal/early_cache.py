@@ -23,6 +23,8 @@ goes to Flask, whose rules then apply as before.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import gzip
 import hashlib
 import logging
@@ -38,7 +40,7 @@ from urllib.parse import unquote
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
-from werkzeug.datastructures import Accept, LanguageAccept
+from werkzeug.datastructures import Accept, LanguageAccept, MIMEAccept
 from werkzeug.http import dump_cookie, parse_accept_header, parse_cookie
 
 from mooc_portal.metrics import EARLY_CACHE_RESPONSES
@@ -79,6 +81,7 @@ class EarlyPageCache:
         self._tokens: (
             tuple[URLSafeTimedSerializer, URLSafeTimedSerializer, str, dict[str, Any]] | None
         ) = None
+        self.watch = VersionWatch(app)
 
     # The request --------------------------------------------------------------------------
 
@@ -108,6 +111,8 @@ class EarlyPageCache:
             return None
         if "HTTP_AUTHORIZATION" in environ:
             return None
+        if _prefers_json(environ.get("HTTP_ACCEPT", "")):
+            return None  # a page's JSON form (an institution's Profile) is Flask's to answer
         zone = ""
         if environ.get("HTTP_COOKIE"):
             cookies = parse_cookie(environ)
@@ -167,12 +172,15 @@ class EarlyPageCache:
                 environ[VERSION_ENVIRON_KEY] = version
             entry = backend.get(key)
         elif (entry := self.local.get(key)) is not None:
-            version = backend.get(GENERATION_KEY) or "0.0"
+            watched = self.watch.current(backend)
+            if watched is None:
+                watched = self.watch.seen(backend.get(GENERATION_KEY) or "0.0")
+            version = watched
             if entry["version"] != version or not self.fresh(entry):
                 entry = backend.get(key)  # another process may have made it again
         else:
             version, entry = backend.get_many(GENERATION_KEY, key)
-            version = version or "0.0"
+            version = self.watch.seen(version or "0.0")
         if entry is None or entry["version"] != version:
             return None
         if self.shared:
@@ -337,6 +345,82 @@ class EarlyPageCache:
         )
 
 
+class VersionWatch:
+    """The catalog's version as Redis pushes it to this process, so that a cached page costs
+    no Redis round trip (on a loaded host, waiting for Redis to be scheduled was most of an
+    early hit's time).
+
+    Every new generation is published on a channel (``caching.bump_generation``). The watch
+    subscribes (once per process: gunicorn forks), reads the key once Redis has confirmed the
+    subscription (so no change falls between), and then only polls its socket, without
+    waiting, for new messages.
+    Redis writes the message to every subscriber before it answers the publisher, so a change
+    is known here before the request that made it has answered. The version it knows is
+    trusted for at most ``REFRESH`` seconds since it was last read or confirmed: then (and
+    whenever the subscription fails) the caller reads the key as before, so a writer that does
+    not publish, or a lost connection, can leave a page stale for a second at most.
+    """
+
+    REFRESH = 1.0
+    RETRY = 30.0
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.pid = 0
+        self.pubsub: Any = None
+        self.version: str | None = None
+        self.checked = 0.0
+        self.retry_at = 0.0  # after a failed subscription, the key is read until then
+
+    def current(self, backend: Any) -> str | None:
+        """The version, if known without asking Redis; None: read the key (then :meth:`seen`)."""
+        try:
+            if self.pid != os.getpid() or self.pubsub is None:
+                if time.monotonic() >= self.retry_at or self.pid != os.getpid():
+                    self._subscribe(backend)
+                return None
+            while (message := self.pubsub.get_message(timeout=0)) is not None:
+                if message["type"] == "message":
+                    self.version = message["data"].decode()
+        except Exception:  # Redis went away: read the key (which fails, and Flask answers)
+            self._close()
+            self.retry_at = time.monotonic() + self.RETRY
+            return None
+        if self.version is None or time.monotonic() - self.checked > self.REFRESH:
+            return None
+        return self.version
+
+    def seen(self, version: str) -> str:
+        """The version just read from the key: trusted again for ``REFRESH`` seconds."""
+        self.version = version
+        self.checked = time.monotonic()
+        return version
+
+    def _subscribe(self, backend: Any) -> None:
+        from mooc_portal.caching import generation_channel
+
+        self._close()
+        self.pid = os.getpid()
+        self.retry_at = time.monotonic() + self.RETRY  # unless it succeeds
+        pubsub = backend._read_client.pubsub()
+        pubsub.subscribe(generation_channel(self.app))
+        # Subscribed once Redis confirms it: only then is reading the key safe (a change
+        # published after that read arrives as a message).
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            message = pubsub.get_message(timeout=0.1)
+            if message is not None and message["type"] == "subscribe":
+                self.pubsub, self.version = pubsub, None
+                return
+        pubsub.close()
+
+    def _close(self) -> None:
+        if self.pubsub is not None:
+            with contextlib.suppress(Exception):
+                self.pubsub.close()
+        self.pubsub, self.version = None, None
+
+
 def install_early_cache(app: Flask) -> None:
     """Answer cached anonymous pages before Flask (``MOOC_CACHE_EARLY``)."""
     if app.config["MOOC_CACHE_EARLY"]:
@@ -358,6 +442,18 @@ def _request_id(environ: dict[str, Any]) -> str:
 
     given = environ.get("HTTP_X_REQUEST_ID", "")
     return given if valid_request_id(given) else os.urandom(16).hex()
+
+
+@functools.lru_cache(maxsize=256)
+def _prefers_json(header: str) -> bool:
+    """Whether ``Accept`` prefers JSON to HTML (a verifier dereferencing a Profile): pages that
+    negotiate answer JSON then, which the cache of HTML pages must not answer for them."""
+    if "json" not in header:
+        return False
+    best = parse_accept_header(header, MIMEAccept).best_match(
+        ["text/html", "application/json", "application/ld+json"]
+    )
+    return best is not None and best != "text/html"
 
 
 def _vary(value: str) -> str:

@@ -16,6 +16,11 @@ UNMAPPED = {
     "ix_mooc_course_search_tsv",
     "document_tsv",
     "ix_mooc_catalog_entry_newest",
+    "mooc_search_trigram",
+    "ix_mooc_search_word_trgm",
+    "mooc_search_lexeme",
+    "words",
+    "ix_mooc_catalog_entry_words",
 }
 
 

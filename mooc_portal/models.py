@@ -10,6 +10,7 @@ from mooc_portal.catalog.models import (
     CourseSearchDocument,
     CourseSubject,
     CourseTranslation,
+    SearchWord,
     SubjectArea,
 )
 from mooc_portal.catalog.outline import Lesson, LessonTranslation, Module, ModuleTranslation
@@ -94,6 +95,7 @@ __all__ = [
     "RejectedRecord",
     "ReportedProgress",
     "ReviewEvent",
+    "SearchWord",
     "SharingConsent",
     "StatementOutcome",
     "SubjectArea",

@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     has_request_context,
+    make_response,
     redirect,
     render_template,
     request,
@@ -41,6 +42,7 @@ from mooc_portal.i18n import (
     language_name,
     own_language_name,
 )
+from mooc_portal.pagination import PageRequest, page_request
 from mooc_portal.reference import subject_label
 from mooc_portal.resilience import database_down, handle_database_error
 from mooc_portal.transaction import end_request
@@ -50,8 +52,27 @@ bp = Blueprint("web", __name__)
 
 
 @bp.route("/")
+def home() -> Any:
+    """The home page; as JSON (``Accept``), the portal's Open Badges issuer ``Profile``: the
+    ``url`` of its certificates' ``issuer`` dereferences to it, as the ``did:web`` ``id`` does
+    to the DID document with its keys."""
+    best = request.accept_mimetypes.best_match(
+        ["text/html", "application/ld+json", "application/json"]
+    )
+    if best in ("application/ld+json", "application/json"):
+        from mooc_portal.certificates.services import OB_CONTEXT, issuer_profile
+
+        response = current_app.json.response({"@context": OB_CONTEXT, **issuer_profile()})
+        response.mimetype = best
+        response.vary.add("Accept")
+        return response
+    response = make_response(_home_page())
+    response.vary.add("Accept")
+    return response
+
+
 @cached_page()
-def home() -> str:
+def _home_page() -> str:
     from mooc_portal.catalog.services import catalog_figures, open_courses
 
     return render_template(
@@ -98,6 +119,25 @@ def safe_next_url(target: str | None, default_endpoint: str = "portal.web.home")
 
 bp.add_app_template_global(external_url, "mooc_external_url")
 bp.add_app_template_global(absolute_url, "mooc_absolute_url")
+
+
+def list_page_request() -> PageRequest:
+    """The page of an administrators' or partners' list the query string asks for
+    (``?page=``, ``?size=``), bounded by ``MOOC_LIST_PAGE_SIZE_MAX``."""
+    return page_request(
+        request.args.get("page"),
+        request.args.get("size"),
+        default_size=current_app.config["MOOC_LIST_PAGE_SIZE"],
+        max_size=current_app.config["MOOC_LIST_PAGE_SIZE_MAX"],
+    )
+
+
+@bp.app_template_global("mooc_page_url")
+def page_url(number: int) -> str:
+    """This page's address with every query parameter kept and ``page`` set to ``number``."""
+    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args["page"] = [str(number)]
+    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
 
 
 @bp.app_template_global("mooc_current_language")

@@ -163,6 +163,7 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     from mooc_portal.catalog.outline import Lesson, LessonKind, Module
     from mooc_portal.certificates.models import Certificate
     from mooc_portal.enrollment.models import Enrollment, EnrollmentState
+    from mooc_portal.privacy import export
     from mooc_portal.progress import services as progress
     from mooc_portal.progress.models import LessonVisit
     from mooc_portal.xapi.models import (
@@ -218,6 +219,12 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
         )
         == 1
     )
+    # Moodle's state document about the learner at 65 % is in that learner's data download.
+    at_65 = next(i for i, r in reported.items() if r.percent == 65)
+    learner = db_session.get(Enrollment, at_65).account
+    assert [d["document_id"] for d in export.personal_data(learner)["platform_documents"]] == [
+        "bookmark"
+    ]
 
     certificates = db_session.scalars(select(Certificate)).all()
     assert sum(c.is_valid for c in certificates) >= 1
@@ -309,3 +316,12 @@ def test_korean_translated_demo_courses_show_a_korean_syllabus(client, db_sessio
         text = client.get(f"/courses/{course.slug}").get_data(as_text=True)
         assert "시작하기" not in text
         assert "<h3>Getting started</h3>" in text, course.slug  # English: translated or original
+
+
+def test_demo_admin_lists_have_more_than_one_page(client, auth, db_session):
+    load_demo_data()
+    auth.login("admin@asem-mooc.example", DEMO_PASSWORD)
+    for path in ("/admin/certificates", "/admin/institutions"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert 'rel="next"' in page.get_data(as_text=True), path

@@ -32,6 +32,7 @@ class AuditFilterForm(FlaskForm):
     entity = SelectField(_l("What"), choices=ENTITIES, validators=[Optional()])
     action = StringField(_l("Action"), validators=[Optional()])
     actor = EmailField(_l("Who (e-mail)"), validators=[Optional()])
-    institution = StringField(_l("Institution (slug)"), validators=[Optional()])
+    # Offered by name (the view fills the choices); the address carries the slug.
+    institution = SelectField(_l("Institution"), validators=[Optional()], validate_choice=False)
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])

@@ -10,12 +10,13 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.audit.models import AuditEntry
 from mooc_portal.db import session
 from mooc_portal.errors import NotPermitted
+from mooc_portal.pagination import Page, PageRequest, paginate
 
 
 def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
@@ -104,13 +105,8 @@ def audit_entries_query(filters: AuditFilter) -> Select[AuditEntry]:
     return query
 
 
-def list_audit_entries(
-    actor: Account, filters: AuditFilter, *, page: int = 1, per_page: int = 50
-) -> tuple[list[AuditEntry], int]:
-    """A page of the log, newest first, and the total number of matching entries (admins)."""
+def list_audit_entries(actor: Account, filters: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
+    """A page of the log, newest first, with the total number of matching entries (admins)."""
     if not actor.is_admin:
         raise NotPermitted("Only administrators may read the audit log.")
-    query = audit_entries_query(filters)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    entries = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return list(entries), total
+    return paginate(audit_entries_query(filters), page)

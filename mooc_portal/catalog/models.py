@@ -383,6 +383,21 @@ class CourseSearchDocument(Base):
     document: Mapped[str] = mapped_column(Text, default="")
 
 
+class SearchWord(Base):
+    """A word of the catalog's search documents, for "Did you mean ...?" (``catalog/spelling``).
+
+    PostgreSQL finds near words with a ``pg_trgm`` GIN index on it; SQLite with a table of each
+    word's trigrams (``mooc_search_trigram``, made by the migration). The ``C`` collation on
+    PostgreSQL makes a range of the primary key a prefix search.
+    """
+
+    __tablename__ = "mooc_search_word"
+
+    word: Mapped[str] = mapped_column(
+        String(40).with_variant(String(40, collation="C"), "postgresql"), primary_key=True
+    )
+
+
 class CatalogEntry(Base):
     """A public course as the catalog search filters and counts it: one narrow row per public
     course (none for drafts, withdrawn courses or those of inactive institutions).

@@ -12,12 +12,13 @@ import math
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     Join,
     ScalarSelect,
@@ -40,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 
+from mooc_portal.catalog import spelling
 from mooc_portal.catalog.availability import (
     Availability,
     run_availability_sql,
@@ -140,6 +142,8 @@ class SearchResult:
     sort: str
     page_out_of_range: bool = False
     requested_page: int = 1
+    # "Did you mean ...?": a corrected query that finds courses, when this one found none.
+    suggestion: str | None = None
 
     @property
     def pages(self) -> int:
@@ -185,6 +189,7 @@ def index_course(course: Course) -> None:
     else:
         document.document = text_
     session.flush()
+    spelling.add_words(session.connection(), spelling.document_words(text_))
 
 
 def query_tokens(query: str) -> list[str]:
@@ -354,10 +359,16 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
     elif len(conditions) > 1:
         failed = [case((condition, 0), else_=1) for condition in conditions]
         stmt = stmt.where(sum(failed[1:], failed[0]) <= 1)
-    if tokens and dialect != "sqlite":
-        # PostgreSQL: the GIN index first (a materialized CTE is computed on its own), then
-        # one primary-key lookup of the entry per match (a LATERAL subquery that OFFSET 0
-        # keeps from being flattened into a join the planner could turn around).
+    if tokens and dialect != "sqlite" and all(LETTERS.fullmatch(token) for token in tokens):
+        # PostgreSQL: the entry's lexeme ids (``words``, GIN-indexed) hold every token's
+        # prefix range of the vocabulary: the matches are read from the narrow entries
+        # alone. A lexeme range is what ``'token':*`` matches, for a token of letters.
+        stmt = stmt.where(*(ENTRY_WORDS.op("&&")(_lexeme_ids(token)) for token in tokens))
+    elif tokens and dialect != "sqlite":
+        # Tokens with digits (which the text parser may split): the GIN index of the documents
+        # first (a materialized CTE is computed on its own), then one primary-key lookup of
+        # the entry per match (a LATERAL subquery that OFFSET 0 keeps from being flattened
+        # into a join the planner could turn around).
         hits = (
             select(TSV.c.course_id)
             .where(TSV.c.document_tsv.op("@@")(_ts_query(tokens)))
@@ -367,6 +378,22 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
         entry = stmt.where(CatalogEntry.course_id == hits.c.course_id).offset(0).lateral("entry")
         stmt = select(*entry.c).select_from(hits).join(entry, true())
     return stmt
+
+
+# PostgreSQL (migration 0023): the vocabulary of the documents' lexemes (``C`` collation, so a
+# prefix is a range of its unique index), and each entry's lexeme ids, GIN-indexed.
+LEXEME = table("mooc_search_lexeme", column("id"), column("lexeme"))
+ENTRY_WORDS: ColumnClause[list[int]] = literal_column("mooc_catalog_entry.words")
+LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _lexeme_ids(token: str) -> Any:
+    """The ids of the lexemes that start with ``token`` (an array; NULL when none does)."""
+    return (
+        select(func.array_agg(LEXEME.c.id))
+        .where(LEXEME.c.lexeme >= token, LEXEME.c.lexeme < token + "\U0010ffff")
+        .scalar_subquery()
+    )
 
 
 def _conditions(columns: Any, filters: CatalogFilters) -> dict[str, Any]:
@@ -415,11 +442,19 @@ def matching_course_ids(filters: CatalogFilters, *, now: datetime | None = None)
 PAGE_ROWS = "_page"
 
 
-def _facet_counts(base: Any, conditions: dict[str, Any], facets: Sequence[str]) -> list[Any]:
-    """``(facet, value, count)`` for each of ``facets``, each with the other facets' filters."""
+def _facet_counts(
+    matches: Any, conditions: dict[str, Any], facets: Sequence[str], passing: Any = None
+) -> list[Any]:
+    """``(facet, value, count)`` for each of ``facets``, each with the other facets' filters.
+
+    ``passing``, when given, holds the matches that pass every filter: a facet the visitor did
+    not filter on counts those (a few rows) instead of filtering all the matches again."""
     parts = []
     for name in facets:
+        base = matches
         others = [c for facet, c in conditions.items() if facet != name]
+        if passing is not None and name not in conditions:
+            base, others = passing, []
         if name == "audience":
             parts.extend(_audience_counts(base, others))
             continue
@@ -649,6 +684,13 @@ def search_courses(
     if rank_documents:
         listing = listing.join(TSV, TSV.c.course_id == base.c.id)
     listing = listing.where(*conditions.values()).order_by(*order)
+    # The matches that pass every filter, materialised once: most facets count these (the
+    # visitor filtered on few of them), instead of filtering every match again per facet.
+    passing = None
+    if conditions:
+        passing = (
+            select(*base.c).where(*conditions.values()).cte("passing").prefix_with("MATERIALIZED")
+        )
 
     def page_of(number: int) -> Any:
         if stored and sort == "newest":
@@ -671,7 +713,7 @@ def search_courses(
             *_facet_counts(base, {}, ("availability", "audience")),
         ]
     else:
-        counts = _facet_counts(base, conditions, FACETS)
+        counts = _facet_counts(base, conditions, FACETS, passing)
     if dialect == "postgresql":
         # For this transaction only (``set_config(..., true)`` is ``SET LOCAL``):
         # - no JIT compilation: the availability's fallback subquery (for the rare course with
@@ -707,6 +749,8 @@ def search_courses(
     availability = {int(row.value): Availability(row.n) for row in hits}
 
     facets = _facet_options(counts, filters, language)
+    # Only a search that found nothing looks for a misspelling: the others cost what they did.
+    suggestion = suggest_query(filters, now=now) if total == 0 and tokens else None
     return SearchResult(
         courses=courses,
         availability=availability,
@@ -717,7 +761,23 @@ def search_courses(
         sort=sort,
         page_out_of_range=out_of_range,
         requested_page=requested_page,
+        suggestion=suggestion,
     )
+
+
+def suggest_query(filters: CatalogFilters, *, now: datetime | None = None) -> str | None:
+    """A corrected form of ``filters.query`` whose words are the catalog's own and which finds
+    public courses with the same filters ("Did you mean ...?"), or ``None``. For a search that
+    found nothing: it costs a few small queries."""
+    if not query_tokens(filters.query):
+        return None
+    for corrected in spelling.corrections(session.connection(), filters.query)[:3]:
+        found = session.scalar(
+            select(matching_course_ids(replace(filters, query=corrected), now=now).exists())
+        )
+        if found:
+            return corrected
+    return None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -41,6 +42,9 @@ def course_list() -> str:
         facet_names=FACETS,
         sorts=SORTS,
         page_url=lambda page: _page_url(filters, page),
+        suggestion_url=(
+            _page_url(replace(filters, query=result.suggestion), 1) if result.suggestion else None
+        ),
     )
 
 

@@ -114,6 +114,18 @@ def canned_snapshot(now: datetime) -> dict[str, Any]:
                 "How the Arctic is warming, and what it means for the rest of the planet.",
                 ["0521", "0532"],
                 [_run("arctic-climate-science", now, 7, 6)],
+                # Its recognition travels with it (issue 14): the course page shows it.
+                recognition={
+                    "workload_hours": 27,
+                    "eqf_level": 6,
+                    "national_framework": "Finnish National Qualifications Framework, level 6",
+                    "assessment": "automated",
+                    "identity_check": False,
+                    "quality_assurance": "Finnish Education Evaluation Centre",
+                    "prerequisites": None,
+                    "stackable": True,
+                    "audiences": ["lifelong_learning"],
+                },
             ),
             _course(
                 "elements-of-ai-ethics",

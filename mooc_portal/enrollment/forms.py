@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,6 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
+from mooc_portal.catalog.models import CourseRun
 from mooc_portal.enrollment.models import STATE_LABELS, EnrollmentState
 
 
@@ -28,8 +33,14 @@ class ReviewFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    course = StringField(_l("Course (slug)"), validators=[Optional(), Length(max=120)])
-    run = StringField(_l("Run (identifier)"), validators=[Optional(), Length(max=36)])
+    # The choices are the courses and runs the reviewer has enrolments in
+    # (:func:`name_review_choices`); their values stay the course's slug and the run's
+    # identifier, so links that carry them keep working, and a value not offered (another
+    # institution's course) is not refused here: it matches nothing the reviewer may see.
+    course = SelectField(
+        _l("Course"), validators=[Optional(), Length(max=120)], validate_choice=False
+    )
+    run = SelectField(_l("Run"), validators=[Optional(), Length(max=36)], validate_choice=False)
     state = SelectField(
         _l("State"),
         choices=[
@@ -44,6 +55,48 @@ class ReviewFilterForm(FlaskForm):
     )
     since = DateField(_l("Enrolled from"), validators=[Optional()])
     until = DateField(_l("Enrolled until"), validators=[Optional()])
+
+
+def name_review_choices(form: ReviewFilterForm, runs: Iterable[CourseRun], language: str) -> None:
+    """Offer the courses and runs of ``runs`` by their names in ``language`` (a run by its
+    course's title and its start), in order of those names."""
+    runs = list(runs)
+    courses = {run.course.slug: run.course for run in runs}
+    form.course.choices = [
+        SelectChoice("", _l("Any course")),
+        *sorted(
+            (
+                SelectChoice(slug, f"{course.text('title', language).text} ({course.code})")
+                for slug, course in courses.items()
+            ),
+            key=lambda choice: str(choice.label).casefold(),
+        ),
+    ]
+    form.run.choices = [
+        SelectChoice("", _l("Any run")),
+        *(
+            SelectChoice(
+                str(run.uuid),
+                _(
+                    "%(course)s, starting %(date)s",
+                    course=run.course.text("title", language).text,
+                    date=format_date(run.start_at, "medium"),
+                )
+                if run.start_at
+                else _(
+                    "%(course)s, date to be set", course=run.course.text("title", language).text
+                ),
+            )
+            for run in sorted(
+                runs,
+                key=lambda r: (
+                    r.course.text("title", language).text.casefold(),
+                    r.start_at is None,
+                    r.start_at.isoformat() if r.start_at else "",
+                ),
+            )
+        ),
+    ]
 
 
 class DecisionForm(FlaskForm):

@@ -27,16 +27,22 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.appctx import current_request
 from mooc_portal.db import session
 from mooc_portal.enrollment import review, services
-from mooc_portal.enrollment.forms import ActionForm, CapacityForm, DecisionForm, ReviewFilterForm
+from mooc_portal.enrollment.forms import (
+    ActionForm,
+    CapacityForm,
+    DecisionForm,
+    ReviewFilterForm,
+    name_review_choices,
+)
 from mooc_portal.enrollment.models import EnrollmentState
 from mooc_portal.errors import InvalidInput
 from mooc_portal.forms import show_service_error
+from mooc_portal.pagination import paginate
 from mooc_portal.privacy import sharing
-from mooc_portal.web import safe_next_url
+from mooc_portal.web import current_language, list_page_request, safe_next_url
 
 bp = Blueprint("enrollment", __name__)
 
-REVIEW_PAGE_LIMIT = 500
 EXPORT_ENDPOINTS = {
     "admin": "portal.admin.enrolments_csv",
     "partner": "portal.enrollment.partner_export",
@@ -144,6 +150,8 @@ def review_page(scope: str) -> Any:
     """The enrolments an administrator (``scope="admin"``) or partner staff may review."""
     actor = logged_in_account()
     form = ReviewFilterForm(formdata=request.args)
+    runs = review.reviewable_runs(actor, scope=scope)
+    name_review_choices(form, runs, current_language())
     status = 200
     try:
         filters = _filters(form)
@@ -152,18 +160,16 @@ def review_page(scope: str) -> Any:
         status = show_service_error(form, error)
         statement = review.review_query(actor, review.ReviewFilter(), scope=scope)
         statement = statement.where(false())
-    enrollments = session.scalars(statement.limit(REVIEW_PAGE_LIMIT + 1)).all()
-    runs = review.reviewable_runs(actor, scope=scope)
-    shown = enrollments[:REVIEW_PAGE_LIMIT]
+    page = paginate(statement, list_page_request())
     filter_args: dict[str, Any] = request.args.to_dict()
-    page = render_template(
+    html = render_template(
         "mooc_portal/enrollment/review.html",
         scope=scope,
         form=form,
-        enrollments=shown,
-        shared=sharing.sharing_for(shown, scope=scope),
-        truncated=len(enrollments) > REVIEW_PAGE_LIMIT,
-        positions=services.waitlist_positions(enrollments),
+        page=page,
+        enrollments=page.items,
+        shared=sharing.sharing_for(page.items, scope=scope),
+        positions=services.waitlist_positions(page.items),
         figures=services.run_figures(runs),
         decision_form=DecisionForm(formdata=None),
         capacity_form=CapacityForm(formdata=None),
@@ -171,7 +177,7 @@ def review_page(scope: str) -> Any:
         page_url=request.full_path,
         export_url=url_for(EXPORT_ENDPOINTS[scope], **filter_args),
     )
-    return page, status
+    return html, status
 
 
 def export_enrolments(scope: str) -> Response:

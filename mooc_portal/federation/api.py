@@ -39,7 +39,7 @@ from mooc_portal.appctx import current_flask_app
 from mooc_portal.caching import cached_page
 from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.models import Course, CourseRun
-from mooc_portal.catalog.search import FACETS, CatalogFilters, matching_course_ids
+from mooc_portal.catalog.search import FACETS, CatalogFilters, matching_course_ids, suggest_query
 from mooc_portal.cors import allow_public_reads
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput, NotFound, PortalError, Unprocessable
@@ -141,9 +141,12 @@ def _page(
     next_cursor: str | None,
     last_modified: Any,
     encoded: tuple[bytes, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     response = json_response(
-        {"items": items, "next": next_cursor}, last_modified=last_modified, encoded=encoded
+        {"items": items, "next": next_cursor, **(extra or {})},
+        last_modified=last_modified,
+        encoded=encoded,
     )
     if next_cursor is not None:
         args = request.args.to_dict()
@@ -230,7 +233,11 @@ def course_list(args: dict[str, Any]) -> Response:
     filters = course_filters()
     _sequence, changed_at = latest_change()
     items, next_cursor, modified = _course_page(filters, args)
-    return _page(items, next_cursor, _latest(modified, changed_at))
+    extra = None
+    if not items and filters.query.strip() and not args.get("cursor"):
+        # A search that found nothing: "did you mean", as on the catalog page.
+        extra = {"suggestion": suggest_query(filters)}
+    return _page(items, next_cursor, _latest(modified, changed_at), extra=extra)
 
 
 def _course_page(
@@ -483,7 +490,7 @@ class _DocumentOnlyApi(Api):
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:
-    """The OpenAPI 3 document of ``/api/v1`` (built once per application)."""
+    """The OpenAPI 3.1 document of ``/api/v1`` (built once per application)."""
     extras = app.extensions["mooc_portal"].extras
     if "openapi" not in extras:
         api = _DocumentOnlyApi()
@@ -493,7 +500,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         api._init_spec(
             title=f"{app.config['MOOC_SITE_NAME']} API",
             version=__version__,
-            openapi_version="3.0.3",
+            openapi_version="3.1.0",
             info={"description": bp.description},
         )
         endpoint_prefix = next(

@@ -122,6 +122,12 @@ def fetch(
                 raise FeedExpired("The peer no longer keeps changes this far back.")
             if response.status_code == 400 and params and "after" in params:
                 _raise_if_cursor_refused(response)
+            if response.status_code == 503 and response.headers.get("Retry-After"):
+                # A peer building its export snapshot: the next scheduled run asks again.
+                raise HarvestError(
+                    f"{url} is not ready (HTTP 503, retry after "
+                    f"{response.headers['Retry-After'][:40]}); the next run asks again."
+                )
             if response.status_code != 200:
                 raise HarvestError(f"{url} answered HTTP {response.status_code}.")
             size = 0

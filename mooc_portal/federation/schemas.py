@@ -13,7 +13,7 @@ from mooc_portal.catalog.availability import PUBLIC_STATES, Availability
 from mooc_portal.catalog.filters import MAX_QUERY_LENGTH, MAX_VALUES
 from mooc_portal.catalog.models import AUDIENCES, Assessment, Credential, DeliveryMode, Level, Pace
 from mooc_portal.i18n import parse_language_tag
-from mooc_portal.publishing.validation import RunData, validate_run
+from mooc_portal.publishing.validation import MAX_CAPACITY, RunData, validate_run
 from mooc_portal.reference import (
     ASEM_COUNTRIES,
     ASIA_COUNTRIES,
@@ -240,6 +240,7 @@ class CourseSchema(Schema):
         allow_none=True,
         load_default=None,
         validate=validate.Range(min=0, min_inclusive=False, max=9999),
+        metadata={"exclusiveMinimum": True},
     )
     length_weeks = fields.Integer(
         allow_none=True, load_default=None, validate=validate.Range(min=1, max=520)
@@ -251,6 +252,7 @@ class CourseSchema(Schema):
         allow_none=True,
         load_default=None,
         validate=validate.Range(min=0, min_inclusive=False, max=999),
+        metadata={"exclusiveMinimum": True},
     )
     recognition = fields.Nested(
         RecognitionSchema,
@@ -310,6 +312,14 @@ class InstitutionPageSchema(PageSchema):
 
 class CoursePageSchema(PageSchema):
     items = fields.List(fields.Nested(CourseSchema), required=True)
+    suggestion = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Only when a search text (q) found no course: a corrected text "
+            "made of the catalog's own words that finds courses with the same filters "
+            '("did you mean"), or null.'
+        },
+    )
 
 
 class SnapshotSchema(Schema):
@@ -342,9 +352,9 @@ class ErrorSchema(Schema):
     )
 
 
-# An opaque cursor as this portal signs it (itsdangerous' URL-safe form); any other string is
-# refused, and so is one this portal did not sign (400).
-CURSOR = {"pattern": r"^[A-Za-z0-9_=-]+\.[A-Za-z0-9_-]+$", "example": "WyJrIiw0Ml0.zl3Rn1"}
+# An opaque cursor as this portal signs it (itsdangerous' URL-safe form), or empty (the start);
+# any other string is refused, and so is one this portal did not sign (400).
+CURSOR = {"pattern": r"^([A-Za-z0-9_=-]+\.[A-Za-z0-9_-]+)?$", "example": "WyJrIiw0Ml0.zl3Rn1"}
 
 
 class ListArgsSchema(Schema):
@@ -468,6 +478,16 @@ def _explain(field: fields.Field[Any]) -> None:
         field.strict = True  # 2.5 weeks is refused, not stored as 2
 
 
+class WholeNumber(fields.Integer):
+    """A whole number, given as ``3`` or ``3.0`` (JSON Schema's ``integer`` is any number whose
+    fraction is zero); ``2.5`` is refused, not stored as 2."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
 class _WriteSchema(Schema):
     """A body a partner's system sends: its messages say what to send instead."""
 
@@ -509,7 +529,7 @@ class CourseWriteSchema(_WriteSchema):
         validate=validate.Range(min=0, min_inclusive=False, max=999),
         metadata={"exclusiveMinimum": True},
     )
-    length_weeks = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=520))
+    length_weeks = WholeNumber(allow_none=True, validate=validate.Range(min=1, max=520))
     credential = fields.String(
         validate=validate.OneOf([v.value for v in Credential]),
         metadata={"description": "`ects` needs `ects_credits`, the others none (else 422)."},
@@ -526,7 +546,7 @@ class CourseWriteSchema(_WriteSchema):
         metadata={
             "format": "uri",
             "pattern": r"^[hH][tT][tT][pP][sS]?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-            r"\.)+[A-Za-z]{2,6}(:[0-9]{1,5})?([/?][^\s]*)?$",
+            r"\.)+[A-Za-z]{2,6}(:[0-9]{1,5})?([/?][^\s\x00]*)?$",
         },
     )
     submit = fields.Boolean(
@@ -551,7 +571,7 @@ class RunWriteSchema(_WriteSchema):
     end_at = fields.AwareDateTime(allow_none=True)
     enrollment_start_at = fields.AwareDateTime(allow_none=True)
     enrollment_end_at = fields.AwareDateTime(allow_none=True)
-    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    capacity = WholeNumber(allow_none=True, validate=validate.Range(min=0, max=MAX_CAPACITY))
     requires_approval = fields.Boolean()
     delivery_mode = fields.String(validate=validate.OneOf([m.value for m in DeliveryMode]))
     cancelled = fields.Boolean()
@@ -578,9 +598,10 @@ class RunUpdateSchema(RunWriteSchema):
 
 
 def declare_language_tags(document: dict[str, Any]) -> None:
-    """Say in the OpenAPI document which language tags a write accepts, as it enforces them:
-    one ``LanguageTag`` enum (Babel's tags) for the tag fields. (A text map's keys are the same
-    tags; OpenAPI 3.0 has no ``propertyNames`` to say so, its description does.)"""
+    """Say in the OpenAPI 3.1 document what the API enforces that marshmallow's fields do not
+    tell apispec: one ``LanguageTag`` enum (Babel's tags) for the tag fields and the keys of a
+    write's text maps (``propertyNames``), a text map's tag pattern in answers, a title that is
+    not blank, and the exclusive lower bounds (a number in JSON Schema 2020-12)."""
     components = document["components"]["schemas"]
     components["LanguageTag"] = {
         "type": "string",
@@ -593,8 +614,77 @@ def declare_language_tags(document: dict[str, Any]) -> None:
         properties["original_language"] = tag
         for field in ("teaching_languages", "subtitle_languages"):
             properties[field]["items"] = tag
-        for field in ("title", "summary", "description", "learning_outcomes"):
+        for field in TEXT_MAPS:
+            properties[field]["propertyNames"] = tag
             properties[field]["description"] = (
                 "Text per language tag: each key one of `LanguageTag`'s values."
             )
         properties["title"]["minProperties"] = 1
+        # The codes the portal knows (another code of the right form is a 422).
+        properties["subjects"]["items"]["enum"] = list(ISCED_F)
+        # Not blank: a character other than white space (what ``str.strip`` removes).
+        properties["title"]["additionalProperties"]["pattern"] = r"^[^\x00]*[^\s\x00][^\x00]*$"
+    # The rule across fields a new course keeps: ``ects`` with a number of ECTS credits, any
+    # other credential (or none given) without. (A change is checked with the stored values:
+    # a 422 there, as the description says.)
+    components["CourseWrite"]["anyOf"] = [
+        {
+            "properties": {"credential": {"const": "ects"}, "ects_credits": {"type": "number"}},
+            "required": ["credential", "ects_credits"],
+        },
+        {
+            "properties": {
+                "credential": {"enum": [c.value for c in Credential if c != Credential.ECTS]},
+                "ects_credits": {"type": "null"},
+            }
+        },
+    ]
+    for name in ("CourseWrite", "CourseUpdate"):
+        for field in ("effort_hours", "ects_credits"):
+            # Stored to a tenth (half to even): 0.05 and below would be 0.
+            components[name]["properties"][field].pop("minimum", None)
+            components[name]["properties"][field]["exclusiveMinimum"] = 0.05
+    for name, fields_ in (("Course", TEXT_MAPS), ("Institution", INSTITUTION_TEXT_MAPS)):
+        for field in fields_:
+            components[name]["properties"][field]["propertyNames"] = {"pattern": _TAG.pattern}
+    _exclusive_bounds(document)
+    for name in ("CourseWrite", "CourseUpdate", "RunWrite", "RunUpdate"):
+        _no_nul(components[name])
+
+
+TEXT_MAPS = ("title", "summary", "description", "learning_outcomes")
+INSTITUTION_TEXT_MAPS = ("name", "short_name", "description")
+
+
+NO_NUL = r"^[^\x00]*$"
+"""No text of a request may hold a NUL character (``security.check_request``: a 400)."""
+
+
+def _no_nul(node: Any) -> None:
+    """Say so of every free text of a write's schema (enums and patterns already exclude it)."""
+    if isinstance(node, dict):
+        types = node.get("type")
+        is_text = types == "string" or (isinstance(types, list) and "string" in types)
+        if is_text and "enum" not in node and "pattern" not in node:
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            _no_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul(value)
+
+
+def _exclusive_bounds(node: Any) -> None:
+    """apispec writes ``Range(min_inclusive=False)`` as ``minimum`` and leaves the metadata's
+    ``exclusiveMinimum: true`` (OpenAPI 3.0's form); 3.1 wants ``exclusiveMinimum: <bound>``."""
+    if isinstance(node, dict):
+        for bound in ("Minimum", "Maximum"):
+            if node.get(f"exclusive{bound}") is True:
+                node[f"exclusive{bound}"] = node.pop(bound.lower())
+        if node.get("type") == "object" and "minLength" in node:  # marshmallow's Length
+            node["minProperties"] = node.pop("minLength")
+        for value in node.values():
+            _exclusive_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _exclusive_bounds(value)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import get_timezone_name
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -25,11 +29,12 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from mooc_portal.accounts.forms import strong_enough
 from mooc_portal.catalog.models import Assessment, Credential, DeliveryMode, Level, Pace
 from mooc_portal.catalog.outline import LessonKind
-from mooc_portal.i18n import country_choices
+from mooc_portal.i18n import country_choices, language_name
 from mooc_portal.institutions.models import InstitutionKind
 from mooc_portal.publishing.validation import TEXT_LIMITS
 from mooc_portal.reference import ASEM_COUNTRIES, ISCED_F, subject_label
@@ -89,8 +94,92 @@ def split_tags(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").replace(";", ",").split(",") if part.strip()]
 
 
-def as_utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None else None
+def as_utc(value: datetime | None, zone: str = "UTC") -> datetime | None:
+    """A date and time a person entered in ``zone`` (naive, from the form), in UTC.
+
+    A time that does not exist in the zone (the hour skipped when summer time begins) is read
+    as the zone's offset before the change; a repeated one as its first occurrence.
+    """
+    if value is None:
+        return None
+    return value.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def as_local(value: datetime | None, zone: str = "UTC") -> datetime | None:
+    """A stored UTC date and time as the naive local time a form in ``zone`` shows."""
+    if value is None:
+        return None
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+# Languages a course is commonly taught or subtitled in: those of the ASEM countries, and a few
+# more learners ask for. A course's own tags outside the list are offered too.
+COURSE_LANGUAGES = (
+    "ar", "bg", "bn", "cs", "da", "de", "el", "en", "es", "et", "fi", "fil", "fr", "ga", "hi",
+    "hr", "hu", "id", "is", "it", "ja", "kk", "km", "ko", "lo", "lt", "lv", "mn", "ms", "mt",
+    "my", "nb", "nl", "pl", "pt", "ro", "ru", "sk", "sl", "sv", "th", "tr", "uk", "ur", "vi",
+    "zh", "zh-Hans", "zh-Hant",
+)  # fmt: skip
+
+
+def language_choices(language: str, extra: list[str] | tuple[str, ...] = ()) -> list[SelectChoice]:
+    """The course languages (and ``extra`` tags) named in ``language``, sorted by name; a tag
+    Babel cannot name is shown as typed."""
+    tags = list(dict.fromkeys([*COURSE_LANGUAGES, *(t for t in extra if t)]))
+    named = [(tag, language_name(tag, language)) for tag in tags]
+    named.sort(key=lambda pair: unicodedata.normalize("NFKD", pair[1]).casefold())
+    return [SelectChoice(tag, f"{name} ({tag})") for tag, name in named]
+
+
+def _visitor_language() -> str:
+    from mooc_portal.web import current_language
+
+    return current_language()
+
+
+class LanguageField(SelectField):
+    """One language, chosen by its name; posts its tag. Any posted tag reaches the services'
+    validation (which says what is wrong at the field), and is offered back as it was."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, **kwargs)
+
+    def iter_choices(self) -> Any:
+        current = [self.data] if isinstance(self.data, str) and self.data else []
+        self.choices = language_choices(_visitor_language(), current)
+        return super().iter_choices()
+
+
+class LanguageTagsField(SelectMultipleField):
+    """Several languages, ticked by their names; posts their tags. A comma-separated list in
+    one value ("en, ko", as the import and older clients send) is read as its tags."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = [tag for value in valuelist for tag in split_tags(value)]
+
+    def process_data(self, value: Any) -> None:
+        self.data = split_tags(value) if isinstance(value, str) else list(value or [])
+
+    def iter_choices(self) -> Any:
+        self.choices = language_choices(_visitor_language(), list(self.data or []))
+        return super().iter_choices()
+
+
+class SubjectsField(SelectMultipleField):
+    """ISCED-F subject areas as a list of checkboxes: ``static/js/portal.js`` adds a box that
+    narrows the list to the areas whose name or code contains what is typed."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class CourseForm(FlaskForm):
@@ -116,14 +205,12 @@ class CourseForm(FlaskForm):
     ects_credits = DecimalField(
         _l("ECTS credits"), places=1, validators=[Optional(), NumberRange(min=0.1)]
     )
-    teaching_languages = StringField(
-        _l("Teaching languages (language tags, comma-separated, e.g. en, ko)"),
-        validators=[DataRequired(), Length(max=300)],
+    teaching_languages = LanguageTagsField(
+        _l("Teaching languages"),
+        validators=[DataRequired(message=_l("Choose at least one language."))],
     )
-    subtitle_languages = StringField(
-        _l("Subtitle languages (comma-separated)"), validators=[Optional(), Length(max=300)]
-    )
-    subjects = SelectMultipleField(
+    subtitle_languages = LanguageTagsField(_l("Subtitle languages"), validators=[Optional()])
+    subjects = SubjectsField(
         _l("Subject areas (ISCED-F 2013)"),
         choices=lambda: [SelectChoice(code, f"{code} {subject_label(code)}") for code in ISCED_F],
     )
@@ -134,8 +221,8 @@ class CourseForm(FlaskForm):
 
 
 class NewCourseForm(CourseForm):
-    original_language = StringField(
-        _l("Original language (language tag)"), default="en", validators=[DataRequired()]
+    original_language = LanguageField(
+        _l("Original language"), default="en", validators=[DataRequired()]
     )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TEXT_LIMITS["title"])])
     summary = TextAreaField(
@@ -157,7 +244,7 @@ class EditCourseForm(CourseForm):
 
 
 class TranslationForm(FlaskForm):
-    language = StringField(_l("Language (language tag, e.g. ko)"), validators=[DataRequired()])
+    language = LanguageField(_l("Language"), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TEXT_LIMITS["title"])])
     summary = TextAreaField(
         _l("Summary"), validators=[Optional(), Length(max=TEXT_LIMITS["summary"])]
@@ -173,11 +260,57 @@ class TranslationForm(FlaskForm):
     )
 
 
+def zone_name(zone: str) -> str:
+    """A time zone as people know it in the visitor's language, with its identifier:
+    "Korean Time (Asia/Seoul)"; "UTC" alone."""
+    if zone in ("UTC", "Etc/UTC"):
+        return "UTC"
+    try:
+        name = get_timezone_name(ZoneInfo(zone), locale=_visitor_language())
+    except (LookupError, ValueError):
+        return zone
+    return f"{name} ({zone})"
+
+
+def zone_description(zone: str) -> str:
+    return str(_("Time zone: %(zone)s", zone=zone_name(zone)))
+
+
+def zone_intro(zone: str, *, from_profile: bool) -> str:
+    """What the run form says about the zone its dates are in, and where it comes from."""
+    if from_profile:
+        return str(
+            _(
+                "Dates and times are in your profile's time zone, %(zone)s, and learners see "
+                "them in their own.",
+                zone=zone_name(zone),
+            )
+        )
+    return str(
+        _(
+            "Dates and times are in %(zone)s, and learners see them in their own time zone. "
+            "Choose your time zone in your profile to enter them in it.",
+            zone=zone_name(zone),
+        )
+    )
+
+
+RUN_DATES = ("start_at", "end_at", "enrollment_start_at", "enrollment_end_at")
+# What a datetime-local input sends and shows ("2031-03-02T09:00"), then older spellings.
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
 class RunForm(FlaskForm):
-    start_at = DateTimeLocalField(_l("Starts (UTC)"), validators=[Optional()])
-    end_at = DateTimeLocalField(_l("Ends (UTC)"), validators=[Optional()])
-    enrollment_start_at = DateTimeLocalField(_l("Enrolment opens (UTC)"), validators=[Optional()])
-    enrollment_end_at = DateTimeLocalField(_l("Enrolment closes (UTC)"), validators=[Optional()])
+    """A run's dates are entered in the partner's time zone (``in_zone``) and stored in UTC."""
+
+    start_at = DateTimeLocalField(_l("Starts"), validators=[Optional()], format=LOCAL_FORMATS)
+    end_at = DateTimeLocalField(_l("Ends"), validators=[Optional()], format=LOCAL_FORMATS)
+    enrollment_start_at = DateTimeLocalField(
+        _l("Enrolment opens"), validators=[Optional()], format=LOCAL_FORMATS
+    )
+    enrollment_end_at = DateTimeLocalField(
+        _l("Enrolment closes"), validators=[Optional()], format=LOCAL_FORMATS
+    )
     capacity = IntegerField(_l("Capacity (empty: unlimited)"), validators=[Optional()])
     requires_approval = BooleanField(_l("Enrolment needs approval"))
     delivery_mode = SelectField(_l("Delivery mode"), choices=DELIVERY_MODES)
@@ -240,8 +373,8 @@ class InstitutionForm(FlaskForm):
         choices=INSTITUTION_KINDS,
         default=InstitutionKind.UNIVERSITY.value,
     )
-    original_language = StringField(
-        _l("Original language (language tag)"), default="en", validators=[DataRequired()]
+    original_language = LanguageField(
+        _l("Original language"), default="en", validators=[DataRequired()]
     )
     website = URLField(_l("Website"), validators=[Optional(), Length(max=300)])
     contact_email = EmailField(

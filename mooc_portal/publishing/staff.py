@@ -23,7 +23,9 @@ from mooc_portal.db import session
 from mooc_portal.errors import Conflict, InvalidInput, NotFound
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution, InstitutionKind, InstitutionTranslation
+from mooc_portal.institutions.services import InstitutionFilter
 from mooc_portal.mail import send_mail
+from mooc_portal.pagination import Page, PageRequest, paginate
 from mooc_portal.publishing.permissions import require_admin, require_manager, require_staff
 from mooc_portal.reference import ASEM_COUNTRIES, region_of
 from mooc_portal.slugs import slugify
@@ -191,6 +193,20 @@ def list_institutions(actor: Account | None) -> list[Institution]:
     return list(session.scalars(select(Institution).order_by(Institution.slug)))
 
 
+def institutions_page(
+    actor: Account | None, filter_: InstitutionFilter, page: PageRequest
+) -> Page[Institution]:
+    """One page of every institution, active or not, in the chosen region and country, by
+    country and then web address name (administrators only)."""
+    require_admin(actor)
+    statement = select(Institution).order_by(Institution.country, Institution.slug)
+    if filter_.region is not None:
+        statement = statement.where(Institution.region == filter_.region.value)
+    if filter_.country is not None:
+        statement = statement.where(Institution.country == filter_.country)
+    return paginate(statement, page)
+
+
 def get_institution(slug: str) -> Institution:
     institution = session.scalar(select(Institution).where(Institution.slug == slug))
     if institution is None:
@@ -214,6 +230,20 @@ def institution_staff(actor: Account | None, institution: Institution) -> list[M
             .order_by(Account.email)
         )
     )
+
+
+def institution_staff_page(
+    actor: Account | None, institution: Institution, page: PageRequest
+) -> Page[Membership]:
+    """One page of the institution's staff, by e-mail address (its staff and administrators)."""
+    require_staff(actor, institution)
+    statement = (
+        select(Membership)
+        .join(Membership.account)
+        .where(Membership.institution_id == institution.id)
+        .order_by(Account.email, Membership.id)
+    )
+    return paginate(statement, page)
 
 
 def _audit_staff(

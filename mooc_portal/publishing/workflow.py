@@ -28,6 +28,7 @@ from mooc_portal.catalog.models import Course, CourseStatus, Pace
 from mooc_portal.catalog.search import index_course
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import Conflict, InvalidInput, NotPermitted
+from mooc_portal.pagination import Page, PageRequest, paginate
 from mooc_portal.publishing.models import ReviewEvent
 from mooc_portal.publishing.permissions import require_account, require_course_editor
 from mooc_portal.signals import course_published
@@ -201,15 +202,14 @@ def quality_checklist(course: Course) -> list[Criterion]:
     ]
 
 
-def review_queue(actor: Account | None) -> list[Course]:
-    """Courses waiting for review, oldest submission first (administrators)."""
+def review_queue(actor: Account | None, page: PageRequest | None = None) -> Page[Course]:
+    """A page of the courses waiting for review, oldest submission first (administrators)."""
     actor = require_account(actor)
     if not actor.is_admin:
         raise NotPermitted(_("Only administrators may review courses."))
-    return list(
-        session.scalars(
-            select(Course)
-            .where(Course.status == CourseStatus.IN_REVIEW)
-            .order_by(Course.modified_at)
-        )
+    statement = (
+        select(Course)
+        .where(Course.status == CourseStatus.IN_REVIEW)
+        .order_by(Course.modified_at, Course.id)
     )
+    return paginate(statement, page or PageRequest())

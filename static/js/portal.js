@@ -27,6 +27,9 @@
         narrow.addEventListener("change", function (event) { if (!event.matches) { panel.open = true; } });
       }
     }
+    // A long list of checkboxes (languages, subject areas) gets a box that narrows it to the
+    // entries containing what is typed, whatever the case and accents; ticked entries stay.
+    document.querySelectorAll(".choice-list[data-filter-label]").forEach(enhanceChoiceList);
     // Ask before a form marked data-confirm is sent.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
@@ -34,4 +37,50 @@
       });
     });
   });
+
+  function fold(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function enhanceChoiceList(list) {
+    var items = Array.prototype.slice.call(list.querySelectorAll("li"));
+    var id = list.id + "-filter";
+    var box = document.createElement("div");
+    box.className = "choice-filter";
+    var label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = list.getAttribute("data-filter-label");
+    var input = document.createElement("input");
+    input.type = "search";
+    input.id = id;
+    input.autocomplete = "off";
+    input.setAttribute("aria-controls", list.id);
+    var status = document.createElement("p");
+    status.className = "choice-filter-status meta";
+    status.id = id + "-status";
+    status.setAttribute("aria-live", "polite");
+    input.setAttribute("aria-describedby", status.id);
+    box.appendChild(label);
+    box.appendChild(input);
+    box.appendChild(status);
+    list.parentNode.insertBefore(box, list);
+    var template = list.getAttribute("data-filter-status") || "{shown} / {total}";
+    var texts = items.map(function (item) { return fold(item.textContent); });
+    function apply() {
+      var wanted = fold(input.value.trim());
+      var shown = 0;
+      items.forEach(function (item, i) {
+        var ticked = item.querySelector("input:checked") !== null;
+        var visible = !wanted || ticked || texts[i].indexOf(wanted) !== -1;
+        item.hidden = !visible;
+        if (visible) { shown += 1; }
+      });
+      status.textContent = wanted ? template.replace("{shown}", shown).replace("{total}", items.length) : "";
+    }
+    input.addEventListener("input", apply);
+    // Enter in the box must not send the form: it only narrows the list.
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); }
+    });
+  }
 })();

@@ -161,3 +161,23 @@ def test_an_open_runs_closing_date_stays_on_the_line_it_belongs_to(page, portal_
         " || 1.2 * parseFloat(getComputedStyle(el).fontSize)})"
     )
     assert heights["box"] < 1.5 * heights["line"], heights
+
+
+def test_visitor_misspells_a_word_and_follows_did_you_mean(page, page_problems, portal_server):
+    word = portal_server.search_word.lower()
+    # Two neighbouring letters typed the wrong way round (after the first letter).
+    i = next(i for i in range(1, len(word) - 1) if word[i] != word[i + 1])
+    typo = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    page.goto(portal_server("/"))
+    page.get_by_role("searchbox", name="Search courses").fill(typo)
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_text("No course matches your search").is_visible()
+    suggestion = page.locator(".did-you-mean")
+    assert suggestion.inner_text().strip() == f"Did you mean {word}?"
+    suggestion.get_by_role("link", name=word).click()
+    page.wait_for_load_state()
+    assert f"q={word}" in page.url
+    assert page.get_by_role("link", name=portal_server.course_title).first.is_visible()
+    assert page.locator(".did-you-mean").count() == 0
+    assert page_problems.messages == []

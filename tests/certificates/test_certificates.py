@@ -2,12 +2,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from mooc_portal.certificates import services
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.errors import InvalidInput, NotPermitted
+from mooc_portal.jobs.models import OutboxJob
 from mooc_portal.signals import certificate_issued
 from tests.factories import make_account, make_course, make_run
 
@@ -139,3 +141,17 @@ def test_a_revoked_certificate_has_no_credential(client):
     page = client.get(f"/certificates/{certificate.code}").get_data(as_text=True)
     assert "was revoked on" in page
     assert f"{certificate.code}.json" not in page and "Open Badge" not in page
+
+
+def test_in_production_the_mailed_link_is_on_the_public_site(app, monkeypatch):
+    # Production answers only its public host (TRUSTED_HOSTS): the certificate's link used to
+    # be built in a made-up "localhost" request, which that refused, and completing failed.
+    monkeypatch.setitem(app.config, "MOOC_PUBLIC_URL", "https://mooc.example.org")
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["mooc.example.org"])
+    enrollment = completed()
+    enrolment.complete(enrollment)
+    certificate = session.query(Certificate).one()
+    mail = session.scalars(
+        select(OutboxJob).where(OutboxJob.dedupe_key == f"mail:certificate:{certificate.id}")
+    ).one()
+    assert f"https://mooc.example.org/certificates/{certificate.code}" in mail.payload["body"]

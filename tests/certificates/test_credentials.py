@@ -193,6 +193,21 @@ def test_an_institution_page_answers_json_with_its_profile(client):
     assert html.mimetype == "text/html" and "Accept" in html.headers["Vary"]
 
 
+def test_the_issuers_address_answers_json_with_its_profile(client):
+    """The credential's ``issuer``: its ``id`` is the portal's did:web (the DID document holds
+    the keys), its ``url`` the home page, which answers the issuer Profile as JSON."""
+    certificate = issued()
+    issuer_ = client.get(f"/certificates/{certificate.code}.json").get_json()["issuer"]
+    path = issuer_["url"].removeprefix("http://localhost")
+    profile = client.get(path, headers={"Accept": "application/ld+json"})
+    assert profile.mimetype == "application/ld+json" and "Accept" in profile.headers["Vary"]
+    assert {k: profile.get_json()[k] for k in issuer_} == issuer_
+    did = client.get("/.well-known/did.json").get_json()
+    assert did["id"] == issuer_["id"]
+    html = client.get(path, headers={"Accept": "text/html,application/xhtml+xml"})
+    assert html.mimetype == "text/html" and "Accept" in html.headers["Vary"]
+
+
 def test_the_pdf_speaks_the_visitors_language_in_its_own_script(client):
     """Issue 14: a Thai or Vietnamese visitor's PDF is printed in their language, with a font
     that has its letters (not boxes or question marks)."""

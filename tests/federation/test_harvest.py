@@ -442,3 +442,20 @@ def test_a_harvested_course_keeps_its_recognition(app, db_session, source_url, s
     assert recognition["audiences"] == ["lifelong_learning"]
     [again] = harvest(second_portal)
     assert (again["created"], again["updated"]) == (0, 0)
+
+
+def test_a_peer_still_building_its_export_fails_the_run_with_a_clear_reason(second_portal):
+    peer = Flask("building")
+
+    @peer.route("/api/v1/export")
+    def export():
+        body = {"status": 503, "message": "The export is being prepared.", "field": None}
+        return jsonify(body), 503, {"Retry-After": "60"}
+
+    with live_server(peer) as url:
+        add_peer(second_portal, "Building", url)
+        [run] = harvest(second_portal)
+    assert run["status"] == "failed"
+    assert "not ready (HTTP 503, retry after 60)" in run["error"]
+    with second_portal.app_context():
+        assert session.scalar(select(Peer).where(Peer.name == "Building")).cursor is None

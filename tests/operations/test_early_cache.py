@@ -13,7 +13,7 @@ import brotli
 from mooc_portal.catalog.models import CourseStatus
 from mooc_portal.db import session
 from mooc_portal.metrics import EARLY_CACHE_RESPONSES
-from tests.factories import make_account, make_course, make_run
+from tests.factories import make_account, make_course, make_institution, make_run
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 # A page's ETag also names its visitor's token (the same in both ways of answering).
@@ -194,3 +194,20 @@ def test_an_expired_entry_is_made_again_by_one_request_while_others_get_it(app):
     assert early_responses() == before + 1
     assert middleware.fresh(middleware.backend().get(key))
     assert not middleware.backend().has(f"lock:{key}")
+
+
+def test_a_verifier_asking_for_json_is_not_served_the_cached_html(app):
+    """An institution's page answers its Open Badges Profile to ``Accept: application/ld+json``
+    (a verifier dereferencing a credential's ``creator``): once the HTML page is cached, that
+    request still reaches Flask and gets the JSON."""
+    make_institution("Early Institute", slug="early-institute")
+    session.commit()
+    url = "/institutions/early-institute"
+    visitor(app).get(url)
+    assert visitor(app).get(url).mimetype == "text/html"
+    for accept in ("application/ld+json", "application/json", "application/json, text/html;q=0.5"):
+        profile = visitor(app).get(url, headers={"Accept": accept})
+        assert profile.mimetype in ("application/ld+json", "application/json"), accept
+        assert profile.get_json()["type"] == ["Profile"]
+    browser = visitor(app).get(url, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.mimetype == "text/html"

@@ -61,3 +61,38 @@ def test_with_redis_a_page_is_answered_early_until_the_catalog_changes(app, coun
     make_course("Second Redis Early Course")
     session.commit()
     assert "Second Redis Early Course" in visitor(app).get("/courses").get_data(as_text=True)
+
+
+def test_a_hit_asks_redis_nothing_and_a_change_on_another_instance_is_pushed_at_once(
+    app, databases, backend
+):
+    """Issue 10: the catalog's version is pushed to every process (Redis pub/sub): a hit costs
+    no Redis round trip, and a change written by another instance misses at the next request."""
+    from mooc_portal.caching import bump_generation
+
+    make_course("Pushed Course", slug="pushed")
+    session.commit()
+    visitor(app).get("/courses")  # made and cached by Flask
+    visitor(app).get("/courses")  # an early hit: the watch subscribes and reads the version
+    backend_cache = app.wsgi_app.backend()  # the early cache's own Redis backend
+    reads = []
+    original_get = backend_cache.get
+    backend_cache.get = lambda key: reads.append(key) or original_get(key)
+    try:
+        before = early_responses()
+        visitor(app).get("/courses")
+        assert early_responses() == before + 1
+        assert reads == []  # the version came from the subscription, not a Redis read
+
+        other = make_test_app(
+            databases.url(backend),
+            MOOC_CACHE_REDIS_URL=REDIS_URL,
+            MOOC_CACHE_KEY_PREFIX=app.config["MOOC_CACHE_KEY_PREFIX"],
+        )
+        with other.app_context():
+            bump_generation()  # a catalog change committed on another host
+        before = early_responses()
+        visitor(app).get("/courses")
+        assert early_responses() == before  # not served from the old version: Flask made it
+    finally:
+        backend_cache.get = original_get

@@ -93,6 +93,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("/my/enrolments", "GET"): (302, 200, 200, 200, 200, 200),
     ("/my/enrolments/<uuid:enrollment_uuid>/withdraw", "GET"): (302, 200, 404, 404, 404, 404),
     ("/my/enrolments/<uuid:enrollment_uuid>/withdraw", "POST"): (302, 302, 404, 404, 404, 404),
+    ("/admin/certificates", "GET"): (302, 403, 403, 403, 403, 200),
     ("/admin/enrolments", "GET"): (302, 403, 403, 403, 403, 200),
     ("/partner/enrolments", "GET"): (302, 403, 403, 200, 200, 403),
     ("/admin/enrolments.csv", "GET"): (302, 403, 403, 403, 403, 200),

@@ -20,9 +20,10 @@ from mooc_portal.admin.forms import AuditFilterForm
 from mooc_portal.audit.services import AuditFilter, list_audit_entries
 from mooc_portal.catalog.models import CourseStatus
 from mooc_portal.catalog.services import course_page
-from mooc_portal.errors import InvalidInput, PortalError
+from mooc_portal.errors import PortalError
 from mooc_portal.forms import form_status, service_errors_shown_on, show_service_error
-from mooc_portal.numbers import parse_whole_number
+from mooc_portal.i18n import country_choices
+from mooc_portal.institutions.services import parse_institution_filter, region_label
 from mooc_portal.partner.forms import (
     ActionForm,
     ConfirmForm,
@@ -37,6 +38,8 @@ from mooc_portal.partner.views import (
     invite_from_form,
 )
 from mooc_portal.publishing import services, staff, workflow
+from mooc_portal.reference import ASEM_COUNTRIES, Region
+from mooc_portal.web import current_language, list_page_request
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -45,7 +48,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @admin_required
 def review_queue() -> str:
     return render_template(
-        "mooc_portal/admin/queue.html", courses=workflow.review_queue(logged_in_account())
+        "mooc_portal/admin/queue.html",
+        page=workflow.review_queue(current_account(), list_page_request()),
     )
 
 
@@ -97,6 +101,15 @@ def transition(course_uuid: UUID) -> Any:
 @admin_required
 def audit_log() -> Any:
     form = AuditFilterForm(request.args)
+    language = current_language()
+    named = sorted(
+        (
+            (institution.slug, institution.text("name", language).text)
+            for institution in staff.list_institutions(current_account())
+        ),
+        key=lambda pair: pair[1].casefold(),
+    )
+    form.institution.choices = [("", _("Any institution")), *named]
     filters = AuditFilter()
     notice = None
     if form.validate():
@@ -117,35 +130,23 @@ def audit_log() -> Any:
         )
     else:
         notice = _("Some filters were not valid and are ignored.")
-    page = request.args.get("page", "1")
-    try:
-        page_number = parse_whole_number(page, field="page", minimum=1)
-    except InvalidInput:
-        page_number = 1
-        notice = _(
-            'The page number "%(value)s" is not valid; showing the first page.', value=page[:40]
-        )
-    entries, total = list_audit_entries(logged_in_account(), filters, page=page_number)
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template(
-        "mooc_portal/admin/audit.html",
-        form=form,
-        entries=entries,
-        total=total,
-        page=page_number,
-        per_page=50,
-        args=args,
-        notice=notice,
-    )
+    page = list_audit_entries(logged_in_account(), filters, list_page_request())
+    return render_template("mooc_portal/admin/audit.html", form=form, page=page, notice=notice)
 
 
 @bp.route("/institutions")
 @admin_required
 def institutions() -> str:
-    listed = staff.list_institutions(logged_in_account())
+    chosen = parse_institution_filter(request.args.get("region"), request.args.get("country"))
+    page = staff.institutions_page(current_account(), chosen, list_page_request())
+    language = current_language()
     return render_template(
         "mooc_portal/admin/institutions.html",
-        institutions=listed,
+        page=page,
+        chosen=chosen,
+        regions=list(Region),
+        region_label=region_label,
+        countries=[code for code, _name in country_choices(ASEM_COUNTRIES, language)],
         confirm=ConfirmForm(),
     )
 
@@ -235,7 +236,7 @@ def jobs() -> str:
     actor = logged_in_account()
     return render_template(
         "mooc_portal/admin/jobs.html",
-        jobs=jobs.recent_jobs(actor),
+        page=jobs.jobs_page(actor, list_page_request()),
         mail=jobs.waiting_mail(actor),
     )
 
@@ -253,6 +254,6 @@ def job_retry(job_id: int) -> Any:
 
 
 # The pages of each part register on ``bp`` when their module is imported.
-from mooc_portal.admin.views import learners, peers, privacy  # noqa: E402
+from mooc_portal.admin.views import certificates, learners, peers, privacy  # noqa: E402
 
-__all__ = ["bp", "learners", "peers", "privacy"]
+__all__ = ["bp", "certificates", "learners", "peers", "privacy"]

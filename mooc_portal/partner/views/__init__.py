@@ -18,6 +18,8 @@ from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.models import Course, CourseStatus
 from mooc_portal.db import utcnow
+from mooc_portal.enrollment import services as enrolment
+from mooc_portal.enrollment.models import EnrollmentState
 from mooc_portal.publishing import services, staff, workflow
 from mooc_portal.publishing.permissions import require_account
 
@@ -80,13 +82,32 @@ def dashboard(slug: str) -> str:
         for course in by_status[CourseStatus.DRAFT]
         if (event := workflow.latest_change_request(course)) is not None
     ]
+    # Enrolments waiting for a decision, run by run: what a manager comes to the dashboard for.
+    runs = [run for course in courses for run in course.runs if not run.cancelled]
+    figures = enrolment.run_figures(runs)
+    pending = sorted(
+        (
+            (run, figures[run.id].count(EnrollmentState.PENDING))
+            for run in runs
+            if figures[run.id].count(EnrollmentState.PENDING)
+        ),
+        key=lambda pair: (pair[0].start_at is None, pair[0].start_at or now),
+    )
+    role = actor.role_in(institution.id) if actor else None
     return render_template(
         "mooc_portal/partner/dashboard.html",
         institution=institution,
         by_status=by_status,
         upcoming=upcoming,
         change_requests=requests,
-        role=actor.role_in(institution.id) if actor else None,
+        pending=pending,
+        # Only managers (and administrators) review enrolments; editors see what waits.
+        review_endpoint="portal.enrollment.partner_review"
+        if role == "manager"
+        else "portal.admin.enrolments"
+        if actor is not None and actor.is_admin
+        else None,
+        role=role,
     )
 
 

@@ -14,9 +14,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from wtforms import SelectChoice
 
 from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.catalog.models import CourseStatus
@@ -24,7 +23,9 @@ from mooc_portal.catalog.outline import course_modules
 from mooc_portal.catalog.services import course_page
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.forms import form_status, service_errors_shown_on
+from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
+    RUN_DATES,
     ActionForm,
     ConfirmForm,
     EditCourseForm,
@@ -33,9 +34,12 @@ from mooc_portal.partner.forms import (
     RecognitionForm,
     RunForm,
     TranslationForm,
+    as_local,
     as_utc,
     attach_field_errors,
-    split_tags,
+    language_choices,
+    zone_description,
+    zone_intro,
 )
 from mooc_portal.partner.views import COURSE_STATUS_LABELS, _course, _course_url, bp
 from mooc_portal.publishing import (
@@ -46,6 +50,7 @@ from mooc_portal.publishing import (
     validation,
     workflow,
 )
+from mooc_portal.web import current_language
 
 # --- courses ----------------------------------------------------------------------------------
 
@@ -61,8 +66,8 @@ def _course_data(form: Any, original_language: str) -> validation.CourseData:
         length_weeks=form.length_weeks.data,
         credential=form.credential.data,
         ects_credits=form.ects_credits.data,
-        teaching_languages=split_tags(form.teaching_languages.data),
-        subtitle_languages=split_tags(form.subtitle_languages.data),
+        teaching_languages=list(form.teaching_languages.data or []),
+        subtitle_languages=list(form.subtitle_languages.data or []),
         subjects=list(form.subjects.data or []),
         accessibility_statement=form.accessibility_statement.data,
     )
@@ -143,11 +148,15 @@ def course_edit(course_uuid: UUID) -> Any:
     if course.published_at is not None:  # in shared links: shown, no longer changed
         form.slug.render_kw = {"readonly": True}
     form.original_language.choices = [
-        SelectChoice(t.language) for t in sorted(course.translations, key=lambda t: t.language)
+        choice
+        for choice in language_choices(
+            current_language(), [t.language for t in course.translations]
+        )
+        if choice.value in {t.language for t in course.translations}
     ]
     if request.method == "GET":
-        form.teaching_languages.data = ", ".join(course.teaching_languages)
-        form.subtitle_languages.data = ", ".join(course.subtitle_languages)
+        form.teaching_languages.data = list(course.teaching_languages)
+        form.subtitle_languages.data = list(course.subtitle_languages)
         form.subjects.data = [s.code for s in course.subjects]
     valid = form.validate_on_submit()
     if request.method == "POST":
@@ -263,7 +272,7 @@ def translation_edit(course_uuid: UUID, language: str | None = None) -> Any:
     form = TranslationForm(obj=translation if request.method == "GET" else None)
     if translation is not None:
         form.language.data = translation.language
-        form.language.render_kw = {"readonly": True}
+        form.language.render_kw = {"disabled": True}  # the address says which text this is
     if form.validate_on_submit():
         with service_errors_shown_on(form):
             services.save_translation(
@@ -274,7 +283,9 @@ def translation_edit(course_uuid: UUID, language: str | None = None) -> Any:
     return render_template(
         "mooc_portal/partner/form.html",
         form=form,
-        heading=_("Course text in %(language)s", language=language)
+        heading=_(
+            "Course text in %(language)s", language=language_name(language, current_language())
+        )
         if language
         else _("Add a translation"),
         back_url=_course_url(course),
@@ -295,21 +306,21 @@ def translation_delete(course_uuid: UUID, language: str) -> Any:
 # --- runs -------------------------------------------------------------------------------------
 
 
-def _run_data(form: RunForm) -> validation.RunData:
+def _run_data(form: RunForm, zone: str) -> validation.RunData:
     return validation.RunData(
-        start_at=as_utc(form.start_at.data),
-        end_at=as_utc(form.end_at.data),
-        enrollment_start_at=as_utc(form.enrollment_start_at.data),
-        enrollment_end_at=as_utc(form.enrollment_end_at.data),
+        start_at=as_utc(form.start_at.data, zone),
+        end_at=as_utc(form.end_at.data, zone),
+        enrollment_start_at=as_utc(form.enrollment_start_at.data, zone),
+        enrollment_end_at=as_utc(form.enrollment_end_at.data, zone),
         capacity=form.capacity.data,
         requires_approval=bool(form.requires_approval.data),
         delivery_mode=form.delivery_mode.data,
     )
 
 
-def _run_form_errors(form: RunForm) -> bool:
+def _run_form_errors(form: RunForm, zone: str) -> bool:
     """Report every date rule at its field; True when there was none."""
-    errors = validation.validate_run(_run_data(form))
+    errors = validation.validate_run(_run_data(form, zone))
     for field_name, message in errors:
         getattr(form, field_name).errors.append(message)
     return not errors
@@ -322,19 +333,28 @@ def run_edit(course_uuid: UUID, run_uuid: UUID | None = None) -> Any:
     actor = logged_in_account()
     course = _course(course_uuid)
     run = services.get_run_for_staff(actor, course, run_uuid) if run_uuid else None
+    # Dates are entered and shown in the partner's time zone (their profile's, else their
+    # browser's, else UTC) and stored in UTC.
+    zone = str(get_timezone() or "UTC")
     form = RunForm(obj=run if request.method == "GET" else None)
-    if form.validate_on_submit() and _run_form_errors(form):
+    if request.method == "GET":
+        for name in RUN_DATES:
+            form[name].data = as_local(form[name].data, zone)
+    for name in RUN_DATES:
+        form[name].description = zone_description(zone)
+    if form.validate_on_submit() and _run_form_errors(form, zone):
         with service_errors_shown_on(form):
             if run is None:
-                services.create_run(actor, course, _run_data(form))
+                services.create_run(actor, course, _run_data(form, zone))
             else:
-                services.update_run(actor, run, _run_data(form))
+                services.update_run(actor, run, _run_data(form, zone))
             flash(_("The run is saved."), "success")
             return redirect(_course_url(course))
     return render_template(
         "mooc_portal/partner/form.html",
         form=form,
         heading=_("Edit run") if run else _("New run"),
+        intro=zone_intro(zone, from_profile=bool(actor and actor.timezone)),
         back_url=_course_url(course),
     ), form_status(form)
 
