@@ -351,6 +351,7 @@ class VersionWatch:
     """
 
     REFRESH = 1.0
+    RETRY = 30.0
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -358,18 +359,21 @@ class VersionWatch:
         self.pubsub: Any = None
         self.version: str | None = None
         self.checked = 0.0
+        self.retry_at = 0.0  # after a failed subscription, the key is read until then
 
     def current(self, backend: Any) -> str | None:
         """The version, if known without asking Redis; None: read the key (then :meth:`seen`)."""
         try:
             if self.pid != os.getpid() or self.pubsub is None:
-                self._subscribe(backend)
+                if time.monotonic() >= self.retry_at or self.pid != os.getpid():
+                    self._subscribe(backend)
                 return None
             while (message := self.pubsub.get_message(timeout=0)) is not None:
                 if message["type"] == "message":
                     self.version = message["data"].decode()
         except Exception:  # Redis went away: read the key (which fails, and Flask answers)
             self._close()
+            self.retry_at = time.monotonic() + self.RETRY
             return None
         if self.version is None or time.monotonic() - self.checked > self.REFRESH:
             return None
@@ -385,6 +389,8 @@ class VersionWatch:
         from mooc_portal.caching import generation_channel
 
         self._close()
+        self.pid = os.getpid()
+        self.retry_at = time.monotonic() + self.RETRY  # unless it succeeds
         pubsub = backend._read_client.pubsub()
         pubsub.subscribe(generation_channel(self.app))
         # Subscribed once Redis confirms it: only then is reading the key safe (a change
@@ -393,7 +399,7 @@ class VersionWatch:
         while time.monotonic() < deadline:
             message = pubsub.get_message(timeout=0.1)
             if message is not None and message["type"] == "subscribe":
-                self.pubsub, self.pid, self.version = pubsub, os.getpid(), None
+                self.pubsub, self.version = pubsub, None
                 return
         pubsub.close()
 

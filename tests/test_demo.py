@@ -163,6 +163,7 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     from mooc_portal.catalog.outline import Lesson, LessonKind, Module
     from mooc_portal.certificates.models import Certificate
     from mooc_portal.enrollment.models import Enrollment, EnrollmentState
+    from mooc_portal.privacy import export
     from mooc_portal.progress import services as progress
     from mooc_portal.progress.models import LessonVisit
     from mooc_portal.xapi.models import (
@@ -218,6 +219,12 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
         )
         == 1
     )
+    # Moodle's state document about the learner at 65 % is in that learner's data download.
+    at_65 = next(i for i, r in reported.items() if r.percent == 65)
+    learner = db_session.get(Enrollment, at_65).account
+    assert [d["document_id"] for d in export.personal_data(learner)["platform_documents"]] == [
+        "bookmark"
+    ]
 
     certificates = db_session.scalars(select(Certificate)).all()
     assert sum(c.is_valid for c in certificates) >= 1

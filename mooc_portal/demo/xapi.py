@@ -6,11 +6,13 @@ the run, one demo learner whose progress (65 %) came from a ``progressed`` state
 whose completion (and so the certificate) came from a ``completed`` statement, and one
 statement about a learner the portal does not know, waiting on the run's xAPI page. The
 statements go through the real store (``xapi.statements.store_statements``), as a
-platform's would.
+platform's would. Moodle also keeps a state document (where the 65 % learner stopped) under
+that learner's identity: it is in their data download and goes when they erase their account.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +22,11 @@ from mooc_portal.catalog.models import CourseRun, CourseStatus, Credential
 from mooc_portal.db import session
 from mooc_portal.demo.learning import _try_enrol
 from mooc_portal.institutions.models import Institution
+from mooc_portal.xapi import documents
 from mooc_portal.xapi.credentials import create_credential
+from mooc_portal.xapi.models import DocumentKind
 from mooc_portal.xapi.services import add_mapping
-from mooc_portal.xapi.statements import store_statements
+from mooc_portal.xapi.statements import agent_identity, store_statements
 
 if TYPE_CHECKING:
     from mooc_portal.demo import DemoContext
@@ -101,4 +105,13 @@ def add_xapi(context: DemoContext) -> None:
         _statement("unknown", "mailto:someone.else@moodle.example", "completed", activity)
     )
     store_statements(credential, statements)
+    if enrolled:
+        learner = {"objectType": "Agent", "mbox": f"mailto:{enrolled[0].account.email}"}
+        documents.put_document(
+            institution.id,
+            documents.Scope(DocumentKind.STATE, activity, agent_identity(learner) or ""),
+            "bookmark",
+            json.dumps({"module": 3, "page": 7}).encode(),
+            "application/json",
+        )
     session.flush()

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.catalog.models import Course, CourseRun
@@ -81,7 +82,13 @@ def review_query(actor: Account, filters: ReviewFilter, *, scope: str) -> Select
 
 def reviewable_runs(actor: Account, *, scope: str) -> list[CourseRun]:
     """The runs with enrolments or a capacity that ``actor`` manages in ``scope``."""
-    statement = select(CourseRun).join(CourseRun.course)
+    # The page names every run by its course's title: courses and their texts come with the
+    # runs, not one query per run.
+    statement = (
+        select(CourseRun)
+        .join(CourseRun.course)
+        .options(contains_eager(CourseRun.course).selectinload(Course.translations))
+    )
     if scope == "admin":
         if not actor.is_admin:
             raise NotPermitted(_("Only administrators may review every enrolment."))

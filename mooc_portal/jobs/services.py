@@ -33,6 +33,7 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.errors import Conflict, NotFound
 from mooc_portal.jobs.models import JobState, OutboxJob
 from mooc_portal.metrics import count_job
+from mooc_portal.pagination import Page, PageRequest, paginate
 
 log = logging.getLogger(__name__)
 
@@ -404,6 +405,12 @@ def recent_jobs(actor: Any, *, limit: int = 100) -> list[OutboxJob]:
     """The latest jobs, newest first (administrators only)."""
     require_admin(actor)
     return list(session.scalars(select(OutboxJob).order_by(OutboxJob.id.desc()).limit(limit)))
+
+
+def jobs_page(actor: Any, page: PageRequest) -> Page[OutboxJob]:
+    """One page of every job, newest first (administrators only)."""
+    require_admin(actor)
+    return paginate(select(OutboxJob).order_by(OutboxJob.id.desc()), page)
 
 
 def waiting_mail(actor: Any, *, limit: int = 100) -> list[OutboxJob]:

@@ -232,6 +232,20 @@ def institution_staff(actor: Account | None, institution: Institution) -> list[M
     )
 
 
+def institution_staff_page(
+    actor: Account | None, institution: Institution, page: PageRequest
+) -> Page[Membership]:
+    """One page of the institution's staff, by e-mail address (its staff and administrators)."""
+    require_staff(actor, institution)
+    statement = (
+        select(Membership)
+        .join(Membership.account)
+        .where(Membership.institution_id == institution.id)
+        .order_by(Account.email, Membership.id)
+    )
+    return paginate(statement, page)
+
+
 def _audit_staff(
     actor: Account, action: str, institution: Institution, email: str, **kw: Any
 ) -> None:

@@ -163,3 +163,23 @@ def test_review_queue_and_audit_log_page(client, auth, admin):
     assert len(rows(queue)) == 2 and shown(1, 2, 3) in queue and 'rel="next"' in queue
     second = client.get("/admin/?size=2&page=2").get_data(as_text=True)
     assert len(rows(second)) == 1 and 'rel="prev"' in second
+
+
+def test_partner_staff_and_jobs_lists_page(client, auth, admin):
+    home = make_institution(slug="home-u")
+    manager = make_account("a-manager@home.example", memberships={home: "manager"})
+    for n in range(4):
+        make_account(f"editor{n}@home.example", memberships={home: "editor"})
+    auth.login(manager.email)
+    first = client.get("/partner/home-u/staff?size=2").get_data(as_text=True)
+    assert shown(1, 2, 5) in first and "a-manager@home.example" in first
+    last = client.get("/partner/home-u/staff?size=2&page=3").get_data(as_text=True)
+    assert len(rows(last)) == 1 and "editor3@home.example" in last
+    bad = client.get("/partner/home-u/staff?page=%C2%B2")
+    assert bad.status_code == 200 and "is not valid; showing the first page." in bad.get_data(
+        as_text=True
+    )
+    auth.logout()
+    auth.login(admin.email)
+    jobs = client.get("/admin/jobs?page=7")
+    assert jobs.status_code == 200

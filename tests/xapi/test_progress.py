@@ -147,3 +147,47 @@ def test_a_mapped_iri_and_other_institutions_runs(world, db_session, other_partn
     )
     db_session.refresh(enrollment)
     assert enrollment.state == "completed"
+
+
+def test_a_batch_costs_the_same_queries_whatever_its_size(
+    world, db_session, count_queries, backend
+):
+    partner, run = world["partner"], world["run"]
+    learners = [make_account(f"batch-{n}@example.org") for n in range(20)]
+    for learner in learners:
+        enrolment.enroll(run, learner, actor=learner)
+    db_session.commit()
+    activity = default_activity_id(run)
+
+    def batch(accounts, *percents):
+        return [
+            statement(
+                PROGRESSED,
+                mbox=f"mailto:{account.email}",
+                activity=activity,
+                result={"extensions": {PROGRESS: percent}},
+            )
+            for percent in percents
+            for account in accounts
+        ]
+
+    assert partner.post(batch(learners, 10)).status_code == 200  # every learner has a figure
+    two, all_three_times = batch(learners[:2], 20), batch(learners, 30, 45, 60)
+    with count_queries() as small:
+        assert partner.post(two).status_code == 200
+    with count_queries() as large:  # 20 learners, three statements each
+        assert partner.post(all_three_times).status_code == 200
+    if backend == "postgresql":  # SQLite (make run) inserts the statements one by one
+        assert large.count == small.count
+    # Applied once per enrolment: the batch's last figure about each learner is the one shown.
+    enrollment_ids = [e.id for e in enrolment_of(db_session, learners)]
+    figures = services.reported_progress(enrollment_ids)
+    assert {figures[e].percent for e in enrollment_ids} == {60}
+
+
+def enrolment_of(db_session, accounts):
+    from mooc_portal.enrollment.models import Enrollment
+
+    return db_session.scalars(
+        select(Enrollment).where(Enrollment.account_id.in_([a.id for a in accounts]))
+    ).all()

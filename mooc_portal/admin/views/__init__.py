@@ -230,7 +230,7 @@ def jobs() -> str:
     actor = current_account()
     return render_template(
         "mooc_portal/admin/jobs.html",
-        jobs=jobs.recent_jobs(actor),
+        page=jobs.jobs_page(actor, list_page_request()),
         mail=jobs.waiting_mail(actor),
     )
 

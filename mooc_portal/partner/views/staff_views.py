@@ -30,6 +30,7 @@ from mooc_portal.partner.forms import (
 from mooc_portal.partner.views import bp
 from mooc_portal.publishing import staff
 from mooc_portal.publishing.permissions import require_manager
+from mooc_portal.web import list_page_request
 
 # --- institution profile and staff ------------------------------------------------------------
 
@@ -104,7 +105,7 @@ def invite_from_form(actor: Any, institution: Any, form: InviteForm) -> bool:
 def staff_list(slug: str) -> Any:
     actor = current_account()
     institution = staff.get_institution_for_staff(actor, slug)
-    members = staff.institution_staff(actor, institution)
+    members = staff.institution_staff_page(actor, institution, list_page_request())
     form = InviteForm()
     if form.is_submitted():
         require_manager(actor, institution)  # editors see the list; managers invite
