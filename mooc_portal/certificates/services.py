@@ -21,13 +21,10 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from mooc_portal.i18n import primary_subtag
-from mooc_portal.institutions.models import Institution
 from mooc_portal.mail import send_mail
+from mooc_portal.openbadges import OB_CONTEXT
 from mooc_portal.signals import certificate_issued, enrolment_changed
 from mooc_portal.urls import external_url
-
-OB_CONTEXT = [signing.VC_V2, signing.OB_303]
-"""Open Badges 3.0 (3.0.3) on the Verifiable Credentials Data Model 2.0."""
 
 
 def issue_certificate(enrollment: Enrollment) -> Certificate | None:
@@ -296,22 +293,6 @@ def issuer_profile() -> dict[str, Any]:
         "name": current_app.config["MOOC_SITE_NAME"],
         "url": external_url("portal.web.home"),
     }
-
-
-def institution_profile(institution: Institution) -> dict[str, Any]:
-    """An institution as an Open Badges 3.0 ``Profile`` (JSON-LD), at its page's address."""
-    profile: dict[str, Any] = {
-        "@context": OB_CONTEXT,
-        "id": external_url("portal.institutions.institution_detail", slug=institution.slug),
-        "type": ["Profile"],
-        "name": institution.text("name", institution.original_language).text,
-    }
-    description = institution.text("description", institution.original_language).text
-    if description:
-        profile["description"] = description
-    if institution.website:
-        profile["url"] = institution.website
-    return profile
 
 
 def status_entry(certificate: Certificate) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from mooc_portal.accounts.models import Account
 from mooc_portal.catalog.models import Course, CourseRun
 from mooc_portal.csv_export import write_csv
 from mooc_portal.db import session
+from mooc_portal.enrollment import sharing
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.enrollment.services import WITH_COURSE, managed_institution_ids, parse_uuid
 from mooc_portal.errors import InvalidInput, NotPermitted
-from mooc_portal.privacy import sharing
 
 
 @dataclass

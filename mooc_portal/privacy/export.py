@@ -22,7 +22,7 @@ from mooc_portal.catalog.models import Course, CourseRun
 from mooc_portal.catalog.outline import Lesson
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import session, utcnow
-from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition
+from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition, SharingConsent
 from mooc_portal.federation.models import ApiToken
 from mooc_portal.institutions.models import Institution
 from mooc_portal.privacy.models import (
@@ -30,13 +30,11 @@ from mooc_portal.privacy.models import (
     NoticeAcknowledgement,
     PrivacyNotice,
     PrivacyRequest,
-    SharingConsent,
 )
-from mooc_portal.progress.models import LessonCompletion, LessonVisit
+from mooc_portal.progress.models import LessonCompletion, LessonVisit, ReportedProgress
 from mooc_portal.publishing.models import CourseImport, ReviewEvent
 from mooc_portal.xapi.models import (
     LearnerLink,
-    ReportedProgress,
     StatementOutcome,
     XapiCredential,
 )
