@@ -140,8 +140,8 @@ def main() -> int:
     from mooc_portal.enrollment.models import Enrollment
     from mooc_portal.mail import mail_suppressed
     from mooc_portal.migrate import upgrade_database
+    from mooc_portal.progress.models import ReportedProgress
     from mooc_portal.xapi.credentials import create_credential
-    from mooc_portal.xapi.models import ReportedProgress
     from mooc_portal.xapi.progress import default_activity_id
     from tests.conftest import make_test_app
     from tests.factories import make_account, make_course, make_institution, make_run

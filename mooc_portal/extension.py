@@ -230,6 +230,7 @@ def build_blueprint() -> Blueprint:
     """The ``portal`` blueprint with every domain's blueprint nested in it."""
     from mooc_portal.accounts.views import bp as accounts_bp
     from mooc_portal.admin.views import bp as admin_bp
+    from mooc_portal.catalog.institution_pages import bp as institutions_bp
     from mooc_portal.catalog.views import bp as catalog_bp
     from mooc_portal.certificates.views import bp as certificates_bp
     from mooc_portal.certificates.views import issuer_bp as credentials_bp
@@ -238,7 +239,6 @@ def build_blueprint() -> Blueprint:
     from mooc_portal.health import bp as health_bp
     from mooc_portal.insights.views import about_bp
     from mooc_portal.insights.views import bp as insights_bp
-    from mooc_portal.institutions.views import bp as institutions_bp
     from mooc_portal.partner.views import bp as partner_bp
     from mooc_portal.privacy.views import bp as privacy_bp
     from mooc_portal.privacy.views import install_privacy_checks

@@ -15,7 +15,7 @@ from mooc_portal.catalog.models import (
 )
 from mooc_portal.catalog.outline import Lesson, LessonTranslation, Module, ModuleTranslation
 from mooc_portal.certificates.models import Certificate
-from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition
+from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition, SharingConsent
 from mooc_portal.federation.models import (
     ApiToken,
     ChangeEntry,
@@ -34,14 +34,12 @@ from mooc_portal.privacy.models import (
     PrivacyNoticeText,
     PrivacyRequest,
     Pseudonym,
-    SharingConsent,
 )
-from mooc_portal.progress.models import LessonCompletion, LessonVisit
+from mooc_portal.progress.models import LessonCompletion, LessonVisit, ReportedProgress
 from mooc_portal.publishing.models import MediaFile, ReviewEvent
 from mooc_portal.xapi.models import (
     ActivityMapping,
     LearnerLink,
-    ReportedProgress,
     StatementOutcome,
     XapiActivity,
     XapiAttachment,

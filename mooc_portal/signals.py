@@ -10,6 +10,10 @@ course_published = _signals.signal("course-published")
 account_registered = _signals.signal("account-registered")
 """A learner registered. Sender: the Flask app. Keyword args: ``account``."""
 
+registration_submitted = _signals.signal("registration-submitted")
+"""A visitor registered through the portal's form (in that request, after ``account_registered``;
+the privacy notice shown is recorded on it). Sender: the app. Keyword args: ``account``."""
+
 mail_sent = _signals.signal("mail-sent")
 """A message left the portal (to SMTP or the log). Sender: the app. Keyword args: ``message``."""
 

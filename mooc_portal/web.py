@@ -60,7 +60,8 @@ def home() -> Any:
         ["text/html", "application/ld+json", "application/json"]
     )
     if best in ("application/ld+json", "application/json"):
-        from mooc_portal.certificates.services import OB_CONTEXT, issuer_profile
+        from mooc_portal.certificates.services import issuer_profile
+        from mooc_portal.openbadges import OB_CONTEXT
 
         response = current_app.json.response({"@context": OB_CONTEXT, **issuer_profile()})
         response.mimetype = best

@@ -6,9 +6,9 @@ imports under ``if TYPE_CHECKING:`` (annotations, never run) do not.
 
 ``LAYERS`` is the order of the domains, lowest first: a domain may import the domains below it,
 never one above. An upward import closes a cycle (the one above already imports, directly or
-not, the one below) and fails the test, except the few in ``KNOWN_UPWARD`` that are still to be
-cut (docs/architecture.md says which and why); cutting one fails the test until it is taken off
-the list, so the list only shrinks.
+not, the one below) and fails the test; there are no exceptions. A lower domain that must react
+to a higher one offers a signal or a hook the higher one connects in ``init_app``
+(docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -37,19 +37,6 @@ LAYERS = (
     "admin",
     "demo",
 )
-KNOWN_UPWARD = {
-    # accounts.views records the privacy notice a new learner was shown at registration.
-    ("accounts", "privacy"),
-    # The staff's review of enrolments and of progress shows what learners chose to share.
-    ("enrollment", "privacy"),
-    ("progress", "privacy"),
-    # The partner pages list public courses, and serve the Open Badges issuer profile.
-    ("institutions", "catalog"),
-    ("institutions", "certificates"),
-    # Came with xAPI (issue 13): progress reports the figure an xAPI statement set, and xAPI
-    # pages read the outline from progress.
-    ("progress", "xapi"),
-}
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +76,9 @@ def test_domains_import_only_the_layers_below_them(graph):
         for pair, lines in domain_imports(graph).items()
         if rank[pair[1]] > rank[pair[0]]
     }
-    new = {pair: lines for pair, lines in upward.items() if pair not in KNOWN_UPWARD}
-    assert not new, "imports from a domain to one above it (an import cycle):\n" + "\n".join(
-        line for lines in new.values() for line in lines
+    assert not upward, "imports from a domain to one above it (an import cycle):\n" + "\n".join(
+        line for lines in upward.values() for line in lines
     )
-    assert set(upward) == KNOWN_UPWARD, "cut from the code: take them off KNOWN_UPWARD"
 
 
 SERVICE_MODULES = ("services.py", "outline.py", "review.py", "sharing.py", "workflow.py")

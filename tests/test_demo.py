@@ -100,12 +100,8 @@ def test_demo_has_an_account_for_every_role(db_session):
 
 def _check_privacy_demo(db_session):
     """A notice every demo account was shown, sharing choices, an access and an erasure."""
-    from mooc_portal.privacy.models import (
-        NoticeAcknowledgement,
-        PrivacyNotice,
-        PrivacyRequest,
-        SharingConsent,
-    )
+    from mooc_portal.enrollment.models import SharingConsent
+    from mooc_portal.privacy.models import NoticeAcknowledgement, PrivacyNotice, PrivacyRequest
 
     assert db_session.scalar(select(func.count()).select_from(PrivacyNotice)) == 1
     acknowledged = db_session.scalar(
@@ -166,13 +162,13 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     from mooc_portal.privacy import export
     from mooc_portal.progress import services as progress
     from mooc_portal.progress.models import LessonVisit
+    from mooc_portal.progress.services import reported_progress
     from mooc_portal.xapi.models import (
         ActivityMapping,
         OutcomeStatus,
         StatementOutcome,
         XapiCredential,
     )
-    from mooc_portal.xapi.services import reported_progress
 
     load_demo_data()
     published = db_session.scalars(

@@ -25,7 +25,7 @@ from mooc_portal.accounts.forms import (
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.errors import PortalError, TooManyAttempts
 from mooc_portal.forms import form_status, service_errors_shown_on
-from mooc_portal.privacy.views import record_registration_notice
+from mooc_portal.signals import registration_submitted
 from mooc_portal.transaction import no_commit
 from mooc_portal.web import require_csrf, safe_next_url
 
@@ -114,8 +114,8 @@ def register() -> Any:
                 preferred_language=form.preferred_language.data,
                 remote_addr=request.remote_addr,
             )
-            if account is not None:  # the notice version this new learner was shown
-                record_registration_notice(account)
+            if account is not None:  # privacy records the notice this new learner was shown
+                registration_submitted.send(current_app._get_current_object(), account=account)  # type: ignore[attr-defined]
             # The same answer whether or not the address already has an account.
             flash(
                 _(

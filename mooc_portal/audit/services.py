@@ -110,3 +110,18 @@ def list_audit_entries(actor: Account, filters: AuditFilter, page: PageRequest) 
     if not actor.is_admin:
         raise NotPermitted("Only administrators may read the audit log.")
     return paginate(audit_entries_query(filters), page)
+
+
+def record_export(
+    actor: Account, *, what: str, learners: int, scope: str, institution_id: int | None = None
+) -> None:
+    """Write an export of learners' personal data to the audit log: who, when, how many."""
+    record_change(
+        actor,
+        "export",
+        what,
+        None,
+        institution_id=institution_id,
+        after={"learners": learners, "format": "csv", "scope": scope},
+        summary=f"CSV export of {learners} learners' personal data ({what})",
+    )

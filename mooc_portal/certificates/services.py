@@ -23,13 +23,10 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from mooc_portal.i18n import primary_subtag
-from mooc_portal.institutions.models import Institution
 from mooc_portal.mail import send_mail
+from mooc_portal.openbadges import OB_CONTEXT, VC_V2
 from mooc_portal.signals import certificate_issued, enrolment_changed
 from mooc_portal.urls import external_url
-
-OB_CONTEXT = [signing.VC_V2, signing.OB_303]
-"""Open Badges 3.0 (3.0.3) on the Verifiable Credentials Data Model 2.0."""
 
 
 def issue_certificate(enrollment: Enrollment) -> Certificate | None:
@@ -300,22 +297,6 @@ def issuer_profile() -> dict[str, Any]:
     }
 
 
-def institution_profile(institution: Institution) -> dict[str, Any]:
-    """An institution as an Open Badges 3.0 ``Profile`` (JSON-LD), at its page's address."""
-    profile: dict[str, Any] = {
-        "@context": OB_CONTEXT,
-        "id": external_url("portal.institutions.institution_detail", slug=institution.slug),
-        "type": ["Profile"],
-        "name": institution.text("name", institution.original_language).text,
-    }
-    description = institution.text("description", institution.original_language).text
-    if description:
-        profile["description"] = description
-    if institution.website:
-        profile["url"] = institution.website
-    return profile
-
-
 def status_entry(certificate: Certificate) -> dict[str, Any]:
     list_url = external_url(
         "portal.certificates.status_list", number=certificate.status_list_number
@@ -353,7 +334,7 @@ def status_list_credential(number: int) -> dict[str, Any]:
     encoded = base64.urlsafe_b64encode(gzip.compress(bytes(bits), mtime=0)).rstrip(b"=")
     list_url = external_url("portal.certificates.status_list", number=number)
     credential = {
-        "@context": [signing.VC_V2],
+        "@context": [VC_V2],
         "id": list_url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer.did(),

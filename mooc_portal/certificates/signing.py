@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pyld import jsonld
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-OB_303 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+from mooc_portal.openbadges import OB_303, VC_V2
+
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 CRYPTOSUITE = "eddsa-rdfc-2022"
 

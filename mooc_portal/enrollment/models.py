@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.accounts.models import Account
@@ -153,6 +153,35 @@ class EnrollmentTransition(Base):
         return EnrollmentState(self.to_state).label
 
 
+class SharingConsent(Base):
+    """What a learner agreed a partner institution receives about them.
+
+    Name and e-mail are always shared with the institution whose course the learner joins (it
+    runs the course); country, progress and completion only when agreed here. A change is a new
+    row: the latest row of an (account, institution) pair is in force, older rows are the
+    history. ``enrollment_id`` is the enrolment the agreement was given for.
+    """
+
+    __tablename__ = "mooc_sharing_consent"
+    __table_args__ = (
+        Index("ix_mooc_sharing_consent_account_institution", "account_id", "institution_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("mooc_account.id", ondelete="CASCADE"))
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_institution.id", ondelete="CASCADE"), index=True
+    )
+    enrollment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mooc_enrollment.id", ondelete="SET NULL"), index=True
+    )
+    share_country: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_progress: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_completion: Mapped[bool] = mapped_column(Boolean, default=False)
+    notice_version: Mapped[int | None] = mapped_column(Integer)
+    agreed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "ACTIVE_STATES",
     "CANCELLABLE_STATES",
@@ -160,4 +189,5 @@ __all__ = [
     "Enrollment",
     "EnrollmentState",
     "EnrollmentTransition",
+    "SharingConsent",
 ]

@@ -8,15 +8,16 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.catalog.models import Course, CourseRun
 from mooc_portal.csv_export import write_csv
 from mooc_portal.db import session
+from mooc_portal.enrollment import sharing
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.enrollment.services import WITH_COURSE, managed_institution_ids, parse_uuid
 from mooc_portal.errors import InvalidInput, NotPermitted
-from mooc_portal.privacy import sharing
 
 
 @dataclass
@@ -81,7 +82,13 @@ def review_query(actor: Account, filters: ReviewFilter, *, scope: str) -> Select
 
 def reviewable_runs(actor: Account, *, scope: str) -> list[CourseRun]:
     """The runs with enrolments or a capacity that ``actor`` manages in ``scope``."""
-    statement = select(CourseRun).join(CourseRun.course)
+    # The page names every run by its course's title: courses and their texts come with the
+    # runs, not one query per run.
+    statement = (
+        select(CourseRun)
+        .join(CourseRun.course)
+        .options(contains_eager(CourseRun.course).selectinload(Course.translations))
+    )
     if scope == "admin":
         if not actor.is_admin:
             raise NotPermitted(_("Only administrators may review every enrolment."))

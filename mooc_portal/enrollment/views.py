@@ -25,8 +25,9 @@ from sqlalchemy import false
 from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.appctx import current_request
+from mooc_portal.audit.services import record_export
 from mooc_portal.db import session
-from mooc_portal.enrollment import review, services
+from mooc_portal.enrollment import review, services, sharing
 from mooc_portal.enrollment.forms import (
     ActionForm,
     CapacityForm,
@@ -38,7 +39,6 @@ from mooc_portal.enrollment.models import EnrollmentState
 from mooc_portal.errors import InvalidInput
 from mooc_portal.forms import show_service_error
 from mooc_portal.pagination import paginate
-from mooc_portal.privacy import sharing
 from mooc_portal.web import current_language, list_page_request, safe_next_url
 
 bp = Blueprint("enrollment", __name__)
@@ -189,7 +189,7 @@ def export_enrolments(scope: str) -> Response:
     rows = list(session.scalars(statement))
     body = review.export_csv(rows, scope=scope)
     learners = len({e.account_id for e in rows})
-    sharing.record_export(actor, what="enrolments", learners=learners, scope=scope)
+    record_export(actor, what="enrolments", learners=learners, scope=scope)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     return Response(
         body,

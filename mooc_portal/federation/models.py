@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, utcnow
+from mooc_portal.institutions.models import InstitutionCredentialMixin
 
 
 class ResourceType(StrEnum):
@@ -209,7 +210,7 @@ class FederatedOrigin(Base):
     peer: Mapped[Peer] = relationship(lazy="joined")
 
 
-class ApiToken(Base):
+class ApiToken(InstitutionCredentialMixin, Base):
     """A partner institution's key to write its own courses and runs through ``/api/v1``.
 
     Only a SHA-256 hash is stored (the token is 256 random bits, so a fast hash is enough); the
@@ -217,25 +218,9 @@ class ApiToken(Base):
     """
 
     __tablename__ = "mooc_api_token"
-    __table_args__ = (CheckConstraint("name <> ''", name="name_not_empty"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    institution_id: Mapped[int] = mapped_column(
-        ForeignKey("mooc_institution.id", ondelete="CASCADE"), index=True
-    )
-    name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mooc_account.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_used_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
 
 
 class ExportSnapshot(Base):

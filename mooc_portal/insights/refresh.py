@@ -39,6 +39,7 @@ from mooc_portal.insights.models import (
     InsightActivity,
     InsightRun,
     InsightSnapshot,
+    InsightTotal,
 )
 from mooc_portal.institutions.models import Institution
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
@@ -75,8 +76,10 @@ def refresh_insights(now: datetime | None = None) -> InsightSnapshot:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     session.execute(delete(InsightActivity))
+    session.execute(delete(InsightTotal))
     session.execute(delete(InsightRun))
     _build_activity()
+    _build_totals()
     _build_runs()
     snapshot = _build_snapshot(now)
     session.flush()
@@ -172,6 +175,29 @@ def _build_activity() -> None:
                 "certified",
             ],
             query,
+        )
+    )
+
+
+def _build_totals() -> None:
+    """The cube summed over the partners (read by the figures of every partner)."""
+    a = InsightActivity
+    keys = (a.month, a.field, a.learner_country, a.offering_region, a.learner_region)
+    session.execute(
+        insert(InsightTotal).from_select(
+            [
+                "month",
+                "field",
+                "learner_country",
+                "offering_region",
+                "learner_region",
+                "enrolled",
+                "completed",
+                "certified",
+            ],
+            select(
+                *keys, func.sum(a.enrolled), func.sum(a.completed), func.sum(a.certified)
+            ).group_by(*keys),
         )
     )
 

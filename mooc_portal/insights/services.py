@@ -12,15 +12,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import lazyload
 
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.models import (
@@ -28,6 +28,7 @@ from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
     CourseSubject,
+    CourseTranslation,
     Credential,
     LanguageKind,
     Level,
@@ -35,10 +36,17 @@ from mooc_portal.catalog.models import (
 from mooc_portal.catalog.search import LEVEL_LABELS
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import InvalidInput, NotPermitted
+from mooc_portal.i18n import localized
 from mooc_portal.insights.charts import Chart
-from mooc_portal.insights.models import ALL_FIELDS, InsightActivity, InsightRun, InsightSnapshot
+from mooc_portal.insights.models import (
+    ALL_FIELDS,
+    InsightActivity,
+    InsightRun,
+    InsightSnapshot,
+    InsightTotal,
+)
 from mooc_portal.insights.refresh import ensure_fresh
-from mooc_portal.institutions.models import Institution
+from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.reference import BROAD_FIELDS, Region, subject_label
 
 REGIONS = (Region.ASIA.value, Region.EUROPE.value)
@@ -122,12 +130,51 @@ def insight_scope(actor: Account | None) -> frozenset[int] | None:
 def partner_choices(actor: Account | None, language: str) -> list[tuple[str, str]]:
     """``(slug, name)`` of the institutions the actor may filter by, sorted by name."""
     scope = insight_scope(actor)
-    query = select(Institution)
+    query = select(Institution.id, Institution.slug)
     if scope is not None:
         query = query.where(Institution.id.in_(scope))
-    institutions = session.scalars(query).all()
-    named = [(i.slug, str(i.text("name", language))) for i in institutions]
+    slugs: dict[int, str] = {row[0]: row[1] for row in session.execute(query)}
+    names = institution_names(scope, language)
+    named = [(slug, names[institution_id]) for institution_id, slug in slugs.items()]
     return sorted(named, key=lambda pair: pair[1].casefold())
+
+
+def _names(
+    model: Any, translation: Any, key: Any, field: str, ids: Any, language: str
+) -> dict[int, str]:
+    """``field`` of each ``model`` row (of ``ids``, None: every one) in ``language`` by the
+    portal's fallback rule (:func:`mooc_portal.i18n.localized`), read as plain columns: the
+    tables of the insights pages name thousands of courses and partners."""
+    originals = select(model.id, model.original_language)
+    texts = select(key.label("owner"), translation.language, getattr(translation, field))
+    if ids is not None:
+        ids = list(ids)
+        originals = originals.where(model.id.in_(ids))
+        texts = texts.where(key.in_(ids))
+    by_owner: dict[int, list[Any]] = defaultdict(list)
+    for row in session.execute(texts):
+        by_owner[row.owner].append(row)
+    return {
+        owner: str(localized(by_owner[owner], field, language, original))
+        for owner, original in session.execute(originals)
+    }
+
+
+def institution_names(ids: Any, language: str) -> dict[int, str]:
+    """Institution id -> its name in ``language`` (``ids`` None: every institution)."""
+    return _names(
+        Institution,
+        InstitutionTranslation,
+        InstitutionTranslation.institution_id,
+        "name",
+        ids,
+        language,
+    )
+
+
+def course_titles(ids: Any, language: str) -> dict[int, str]:
+    """Course id -> its title in ``language``."""
+    return _names(Course, CourseTranslation, CourseTranslation.course_id, "title", ids, language)
 
 
 def _month_shift(month: str, months: int) -> str:
@@ -193,13 +240,19 @@ def figures_as_of() -> InsightSnapshot:
 # -- the activity cube -------------------------------------------------------------------------
 
 
-def _activity(filters: InsightFilter, *group: Any) -> Select[Any]:
-    a = InsightActivity
+def _activity(filters: InsightFilter, *group: str) -> Select[Any]:
+    """Sums of the cube grouped by the named columns, for ``filters``: from the totals over
+    every partner when no partner is chosen and none is grouped by (administrators), else from
+    the cube of each partner."""
+    a: Any = InsightActivity
+    if filters.institution_ids is None and "institution_id" not in group:
+        a = InsightTotal
+    columns = [getattr(a, name) for name in group]
     query = (
-        select(*group, func.sum(a.enrolled), func.sum(a.completed), func.sum(a.certified))
+        select(*columns, func.sum(a.enrolled), func.sum(a.completed), func.sum(a.certified))
         .where(a.field == (filters.field or ALL_FIELDS))
         .where(a.month >= filters.since, a.month <= filters.until)
-        .group_by(*group)
+        .group_by(*columns)
     )
     if filters.region:
         query = query.where(a.offering_region == filters.region)
@@ -208,12 +261,30 @@ def _activity(filters: InsightFilter, *group: Any) -> Select[Any]:
     return query
 
 
+class Counts(NamedTuple):
+    enrolled: int
+    completed: int
+    certified: int
+
+
+NO_COUNTS = Counts(0, 0, 0)
+
+
+def activity_by(filters: InsightFilter, *group: str) -> dict[Any, Counts]:
+    """Enrolments, completions and certificates per value of the named grouping columns of
+    the activity cube (a value, or a tuple of values for several columns), in one query."""
+    found: dict[Any, Counts] = {}
+    for row in session.execute(_activity(filters, *group)):
+        key = row[0] if len(group) == 1 else tuple(row[: len(group)])
+        found[key] = Counts(*(int(v or 0) for v in row[len(group) :]))
+    return found
+
+
 def activity_over_time(filters: InsightFilter) -> Figure:
     """Enrolments, completions and certificates per month of the period."""
-    found = {row[0]: row[1:] for row in session.execute(_activity(filters, InsightActivity.month))}
+    found = activity_by(filters, "month")
     months = _months(filters.since, filters.until)
-    counts = {m: [int(v) for v in found.get(m, (0, 0, 0))] for m in months}
-    rows = [[m, *counts[m]] for m in months]
+    rows = [[m, *found.get(m, NO_COUNTS)] for m in months]
     names = [_("Enrolments"), _("Completions"), _("Certificates")]
     return Figure(
         key="activity",
@@ -227,22 +298,15 @@ def activity_over_time(filters: InsightFilter) -> Figure:
         columns=[_("Month"), *names],
         rows=rows,
         chart=Chart(
-            "lines",
-            months,
-            [(name, [counts[m][i] for m in months]) for i, name in enumerate(names)],
+            "lines", months, [(name, [r[i + 1] for r in rows]) for i, name in enumerate(names)]
         ),
     )
 
 
 def flows(filters: InsightFilter) -> dict[tuple[str, str], int]:
     """Enrolments per (learner region, offering region)."""
-    a = InsightActivity
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for learner, offering, enrolled, _completed, _certified in session.execute(
-        _activity(filters, a.learner_region, a.offering_region)
-    ):
-        counts[(learner, offering)] += int(enrolled)
-    return counts
+    found = activity_by(filters, "learner_region", "offering_region")
+    return {pair: counts.enrolled for pair, counts in found.items()}
 
 
 def balance_index(asia_to_europe: int, europe_to_asia: int) -> float | None:
@@ -260,8 +324,7 @@ def flow_matrix(filters: InsightFilter) -> tuple[Figure, float | None]:
     for learner in LEARNER_REGIONS:
         asia, europe = counts.get((learner, "asia"), 0), counts.get((learner, "europe"), 0)
         rows.append([str(REGION_NAMES[learner]), asia, europe, asia + europe])
-    labels: list[str] = []
-    values: list[int] = []
+    labels, values = [], []
     for learner in LEARNER_REGIONS:
         for offering in REGIONS:
             labels.append(
@@ -296,21 +359,19 @@ def flow_matrix(filters: InsightFilter) -> tuple[Figure, float | None]:
 
 def flow_by_country(filters: InsightFilter) -> Figure:
     """Enrolments by the learners' country, split by the offering partners' region."""
-    a = InsightActivity
     per_country: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for country, offering, enrolled, _c, _d in session.execute(
-        _activity(filters, a.learner_country, a.offering_region)
-    ):
-        per_country[country][0 if offering == "asia" else 1] += int(enrolled)
+    for (country, offering), counts in activity_by(
+        filters, "learner_country", "offering_region"
+    ).items():
+        per_country[country][0 if offering == "asia" else 1] += counts.enrolled
     from mooc_portal.web import country_name_filter
 
-    counted: list[tuple[str, str, int, int, int]] = []
+    rows = []
     for country, (asia, europe) in per_country.items():
         name = country_name_filter(country) if country else _("Not given")
-        counted.append((name, country, asia, europe, asia + europe))
-    counted.sort(key=lambda r: (-r[4], r[0]))
-    rows = [list(r) for r in counted]
-    top = counted[:CHART_LIMIT]
+        rows.append([name, country, asia, europe, asia + europe])
+    rows.sort(key=lambda r: (-r[4], r[0]))
+    top = rows[:CHART_LIMIT]
     return Figure(
         key="flow-countries",
         title=_("Learners' countries and the partners they learn from"),
@@ -351,21 +412,20 @@ def balance_by_region(filters: InsightFilter) -> Figure:
     """Per offering region: enrolments from its own region, from the other, from elsewhere,
     and the share from the other region."""
     counts = flows(filters)
-    counted: list[tuple[str, int, int, int, float | None]] = []
+    rows = []
     for offering in REGIONS:
         other = "europe" if offering == "asia" else "asia"
         own, cross = counts.get((offering, offering), 0), counts.get((other, offering), 0)
         elsewhere = counts.get(("other", offering), 0)
-        counted.append(
-            (
+        rows.append(
+            [
                 str(REGION_NAMES[offering]),
                 own,
                 cross,
                 elsewhere,
                 _share(cross, own + cross + elsewhere),
-            )
+            ]
         )
-    rows = [list(r) for r in counted]
     return Figure(
         key="balance-regions",
         title=_("Balance per region"),
@@ -380,8 +440,8 @@ def balance_by_region(filters: InsightFilter) -> Figure:
         rows=rows,
         chart=Chart(
             "bars",
-            [r[0] for r in counted],
-            [(_balance_columns()[3], [r[4] or 0 for r in counted])],
+            [r[0] for r in rows],
+            [(_balance_columns()[3], [r[4] or 0 for r in rows])],
         ),
     )
 
@@ -389,23 +449,22 @@ def balance_by_region(filters: InsightFilter) -> Figure:
 def balance_by_partner(filters: InsightFilter, language: str) -> Figure:
     """Per partner: enrolments from its own region, the other region, elsewhere, the share
     from the other region."""
-    a = InsightActivity
     per_partner: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for institution_id, learner, enrolled, _c, _d in session.execute(
-        _activity(filters, a.institution_id, a.learner_region)
-    ):
-        per_partner[institution_id][learner] += int(enrolled)
+    for (institution_id, learner), counts in activity_by(
+        filters, "institution_id", "learner_region"
+    ).items():
+        per_partner[institution_id][learner] += counts.enrolled
     institutions = {
         i.id: i for i in session.scalars(select(Institution).where(Institution.id.in_(per_partner)))
     }
-    counted: list[tuple[str, str, str, int, int, int, float | None]] = []
+    rows = []
     for institution_id, counts in per_partner.items():
         institution = institutions[institution_id]
         own_region = institution.region
         other = "europe" if own_region == "asia" else "asia"
         own, cross, elsewhere = counts[own_region], counts[other], counts["other"]
-        counted.append(
-            (
+        rows.append(
+            [
                 str(institution.text("name", language)),
                 institution.country,
                 str(REGION_NAMES[own_region]),
@@ -413,11 +472,10 @@ def balance_by_partner(filters: InsightFilter, language: str) -> Figure:
                 cross,
                 elsewhere,
                 _share(cross, own + cross + elsewhere),
-            )
+            ]
         )
-    counted.sort(key=lambda r: (-(r[3] + r[4] + r[5]), r[0]))
-    rows = [list(r) for r in counted]
-    top = counted[:CHART_LIMIT]
+    rows.sort(key=lambda r: (-(r[3] + r[4] + r[5]), r[0]))
+    top = rows[:CHART_LIMIT]
     return Figure(
         key="balance-partners",
         title=_("Balance per partner"),
@@ -485,9 +543,9 @@ def completion_funnel(filters: InsightFilter) -> Figure:
         _runs(filters, *(func.coalesce(func.sum(getattr(r, s)), 0) for s in STAGES))
     ).one()
     values = [int(v) for v in totals]
-    names = stage_names()
     rows = [
-        [name, value, _share(value, values[0])] for name, value in zip(names, values, strict=True)
+        [name, value, _share(value, values[0])]
+        for name, value in zip(stage_names(), values, strict=True)
     ]
     return Figure(
         key="funnel",
@@ -501,23 +559,16 @@ def completion_funnel(filters: InsightFilter) -> Figure:
         ),
         columns=[_("Stage"), _("Learners"), _("Share of enrolled (%)")],
         rows=rows,
-        chart=Chart("bars", names, [(_("Learners"), values)]),
+        chart=Chart("bars", [r[0] for r in rows], [(_("Learners"), values)]),
     )
 
 
-def _run_rows(query: Select[Any], language: str) -> list[tuple[InsightRun, Course]]:
-    """The runs of ``query`` with their courses: translations and institution only (a
-    course's runs, languages and subjects are not needed here)."""
-    rows = session.execute(query).all()
-    courses = {
-        c.id: c
-        for c in session.scalars(
-            select(Course)
-            .where(Course.id.in_({r.course_id for (r,) in rows}))
-            .options(lazyload(Course.runs), lazyload(Course.languages), lazyload(Course.subjects))
-        )
-    }
-    return [(r, courses[r.course_id]) for (r,) in rows]
+def _run_rows(query: Select[Any], language: str) -> list[tuple[InsightRun, str, str]]:
+    """The runs of ``query`` with their course's title and partner's name in ``language``."""
+    runs = session.scalars(query).all()
+    titles = course_titles({r.course_id for r in runs}, language)
+    partners = institution_names({r.institution_id for r in runs}, language)
+    return [(r, titles[r.course_id], partners[r.institution_id]) for r in runs]
 
 
 def funnel_per_run(
@@ -529,11 +580,11 @@ def funnel_per_run(
     if limit is not None:
         query = query.limit(limit)
     rows = []
-    for run, course in _run_rows(query, language):
+    for run, title, partner in _run_rows(query, language):
         rows.append(
             [
-                str(course.text("title", language)),
-                str(course.institution.text("name", language)),
+                title,
+                partner,
                 run.start_month or "",
                 *(getattr(run, s) for s in STAGES),
                 _share(run.completed, run.enrolled),
@@ -579,20 +630,19 @@ def waitlist_pressure(
     query = _runs(filters, r).where(full | (r.waiting > 0)).order_by(r.waiting.desc(), r.run_id)
     if limit is not None:
         query = query.limit(limit)
-    listed: list[tuple[str, str, str, int | None, int, int]] = []
-    for run, course in _run_rows(query, language):
-        listed.append(
-            (
-                str(course.text("title", language)),
-                str(course.institution.text("name", language)),
+    rows = []
+    for run, title, partner in _run_rows(query, language):
+        rows.append(
+            [
+                title,
+                partner,
                 run.start_month or "",
                 run.capacity,
                 run.seats_taken,
                 run.waiting,
-            )
+            ]
         )
-    rows = [list(r) for r in listed]
-    top = listed[:CHART_LIMIT]
+    top = rows[:CHART_LIMIT]
     figure = Figure(
         key="waitlists",
         title=_("Waiting lists"),
@@ -636,6 +686,23 @@ def _public_courses(filters: InsightFilter, *columns: Any) -> Select[Any]:
     return query
 
 
+def courses_by(
+    filters: InsightFilter,
+    column: Any,
+    *,
+    join: tuple[Any, Any] | None = None,
+    where: Any = None,
+) -> dict[Any, int]:
+    """Public courses per value of the grouping ``column`` (of ``CatalogEntry``, or of the
+    table ``join`` adds: ``(table, on)``), a course counted once per value, in one query."""
+    query = _public_courses(filters, column, func.count(func.distinct(CatalogEntry.course_id)))
+    if join is not None:
+        query = query.join(*join)
+    if where is not None:
+        query = query.where(where)
+    return {value: int(n) for value, n in session.execute(query.group_by(column))}
+
+
 def _coverage_figure(key: str, title: str, heading: str, pairs: list[tuple[str, int]]) -> Figure:
     rows = [[label, n] for label, n in pairs]
     return Figure(
@@ -646,9 +713,7 @@ def _coverage_figure(key: str, title: str, heading: str, pairs: list[tuple[str, 
         ),
         columns=[heading, _("Courses")],
         rows=rows,
-        chart=Chart(
-            "bars", [label for label, _n in pairs], [(_("Courses"), [n for _l, n in pairs])]
-        ),
+        chart=Chart("bars", [r[0] for r in rows], [(_("Courses"), [r[1] for r in rows])]),
     )
 
 
@@ -658,32 +723,22 @@ def catalog_coverage(filters: InsightFilter) -> list[Figure]:
     from mooc_portal.web import language_name_filter
 
     broad = func.substr(CourseSubject.code, 1, 2)
-    by_field = session.execute(
-        _public_courses(filters, broad, func.count(func.distinct(CatalogEntry.course_id)))
-        .join(CourseSubject, CourseSubject.course_id == CatalogEntry.course_id)
-        .group_by(broad)
-    ).all()
-    by_level: dict[str, int] = dict(
-        session.execute(
-            _public_courses(filters, CatalogEntry.level, func.count()).group_by(CatalogEntry.level)
-        ).all()
+    by_field = courses_by(
+        filters, broad, join=(CourseSubject, CourseSubject.course_id == CatalogEntry.course_id)
     )
-    by_language = session.execute(
-        _public_courses(filters, CourseLanguage.language, func.count())
-        .join(CourseLanguage, CourseLanguage.course_id == CatalogEntry.course_id)
-        .where(CourseLanguage.kind == LanguageKind.TEACHING.value)
-        .group_by(CourseLanguage.language)
-    ).all()
-    by_credential: dict[str, int] = dict(
-        session.execute(
-            _public_courses(filters, Course.credential, func.count())
-            .join(Course, Course.id == CatalogEntry.course_id)
-            .group_by(Course.credential)
-        ).all()
+    by_level = courses_by(filters, CatalogEntry.level)
+    by_language = courses_by(
+        filters,
+        CourseLanguage.language,
+        join=(CourseLanguage, CourseLanguage.course_id == CatalogEntry.course_id),
+        where=CourseLanguage.kind == LanguageKind.TEACHING.value,
     )
-    fields = sorted(((subject_label(code), int(n)) for code, n in by_field), key=lambda p: -p[1])
+    by_credential = courses_by(
+        filters, Course.credential, join=(Course, Course.id == CatalogEntry.course_id)
+    )
+    fields = sorted(((subject_label(code), n) for code, n in by_field.items()), key=lambda p: -p[1])
     languages = sorted(
-        ((language_name_filter(tag), int(n)) for tag, n in by_language), key=lambda p: -p[1]
+        ((language_name_filter(tag), n) for tag, n in by_language.items()), key=lambda p: -p[1]
     )
     return [
         _coverage_figure("coverage-fields", _("Courses by field of education"), _("Field"), fields),
@@ -736,7 +791,7 @@ def headline_figures() -> Headline:
     ).one()
     courses = session.scalar(select(func.count()).select_from(CatalogEntry)) or 0
     current = ensure_fresh()
-    a = InsightActivity
+    a = InsightTotal  # every partner
     completions = session.scalar(
         select(func.coalesce(func.sum(a.completed), 0)).where(a.field == ALL_FIELDS)
     )
@@ -789,28 +844,56 @@ class InsightPage:
     waiting: dict[str, int] | None = None
 
 
-def build_page(
-    name: str, filters: InsightFilter, language: str, as_of: InsightSnapshot
-) -> InsightPage:
-    """The figures of page ``name`` (the tables of long figures cut at ``TABLE_LIMIT`` rows;
-    their CSV files have every row).
-
-    Kept in the portal's cache until the summaries are rebuilt: the key holds the snapshot's
-    time, so a rebuild makes every entry unreachable. It also holds the institutions in scope
-    (the filters were checked against the actor before): an entry is only found by somebody
-    who may see it.
-    """
+def _kept(
+    what: str, filters: InsightFilter, language: str, as_of: InsightSnapshot, make: Any
+) -> str:
+    """``make()`` (a text), kept in the portal's cache until the summaries are rebuilt: the key
+    holds the snapshot's time, so a rebuild makes every entry unreachable. It also holds the
+    institutions in scope (the filters were checked against the actor before), so an entry is
+    only found by somebody who may see it, and the language."""
     from mooc_portal.caching import portal_cache
 
     scope = "all" if filters.institution_ids is None else sorted(filters.institution_ids)
-    place = f"{as_of.refreshed_at.isoformat()}|{name}|{scope}|{filters}|{language}"
-    key = "insights-page:" + hashlib.sha256(place.encode()).hexdigest()[:32]
+    place = f"{as_of.refreshed_at.isoformat()}|{what}|{scope}|{filters}|{language}"
+    key = "insights:" + hashlib.sha256(place.encode()).hexdigest()[:32]
     cache = portal_cache()
-    page: InsightPage | None = cache.get(key)
-    if page is None:
-        page = _build(name, PAGES[name], filters, language, TABLE_LIMIT)
-        cache.set(key, page, timeout=CACHE_SECONDS)
-    return page
+    text = cache.get(key)
+    if text is None:
+        text = make()
+        cache.set(key, text, timeout=CACHE_SECONDS)
+    return str(text)
+
+
+def build_page(
+    name: str,
+    filters: InsightFilter,
+    language: str,
+    as_of: InsightSnapshot,
+    render: Callable[[InsightPage], str],
+) -> Markup:
+    """The figures of page ``name`` as ``render`` writes them (HTML; the tables of long figures
+    cut at ``TABLE_LIMIT`` rows, their CSV files have every row), kept until the next rebuild
+    (:func:`_kept`): the figures are the same for everybody who may see them, and writing their
+    tables (thousands of numbers in the visitor's notation) costs more than reading them."""
+    html = _kept(
+        f"page|{name}",
+        filters,
+        language,
+        as_of,
+        lambda: render(_build(name, PAGES[name], filters, language, TABLE_LIMIT)),
+    )
+    return Markup(html)  # rendered by the caller's template, which escaped every text
+
+
+def figure_csv(key: str, filters: InsightFilter, language: str, as_of: InsightSnapshot) -> str:
+    """One figure with every row as a CSV document, kept until the next rebuild."""
+    from mooc_portal.csv_export import write_csv
+
+    def make() -> str:
+        figure = build_figure(key, filters, language)
+        return write_csv(figure.columns, figure.rows)
+
+    return _kept(f"csv|{key}", filters, language, as_of, make)
 
 
 def build_figure(key: str, filters: InsightFilter, language: str) -> Figure:

@@ -12,7 +12,6 @@ from markupsafe import Markup
 from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.caching import cached_page
-from mooc_portal.csv_export import write_csv
 from mooc_portal.insights import services
 from mooc_portal.insights.charts import cached_svg
 from mooc_portal.reference import BROAD_FIELDS
@@ -41,7 +40,16 @@ def _page(name: str) -> str:
     language = current_language()
     return render_template(
         "mooc_portal/insights/page.html",
-        page=services.build_page(name, filters, language, as_of),
+        page_name=name,
+        figures=services.build_page(
+            name,
+            filters,
+            language,
+            as_of,
+            lambda page: render_template(
+                "mooc_portal/insights/_figures.html", page=page, filters=filters
+            ),
+        ),
         filters=filters,
         as_of=as_of,
         partners=services.partner_choices(actor, language),
@@ -80,11 +88,10 @@ def figure_csv(key: str) -> Response:
     if key not in services.FIGURE_KEYS:
         abort(404)
     filters = services.parse_filter(current_account(), request.args)
-    services.figures_as_of()
-    figure = services.build_figure(key, filters, current_language())
+    as_of = services.figures_as_of()
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     return Response(
-        write_csv(figure.columns, figure.rows),
+        services.figure_csv(key, filters, current_language(), as_of),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{key}-{stamp}.csv"'},
     )

@@ -2,18 +2,46 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from mooc_portal.db import Base, PublicIdMixin, TimestampMixin
+from mooc_portal.db import Base, PublicIdMixin, TimestampMixin, utcnow
 from mooc_portal.i18n import LocalizedText, localized
 from mooc_portal.reference import ASIA_COUNTRIES, EUROPE_COUNTRIES, Region
 
 if TYPE_CHECKING:
     from mooc_portal.catalog.models import Course
+
+
+class InstitutionCredentialMixin:
+    """A secret a partner institution's own system presents (a partner API token, an xAPI key):
+    named by a manager, shown once when created, stored only as a hash, revoked, never deleted.
+
+    The class adds what tells its secret apart (the hash, a key or prefix shown again)."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[CheckConstraint, ...]:
+        return (CheckConstraint("name <> ''", name="name_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_institution.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mooc_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
 
 
 def _in(values: tuple[str, ...]) -> str:

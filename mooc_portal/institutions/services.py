@@ -1,20 +1,22 @@
-"""The public side of partner institutions: who they are, where, and what they offer."""
+"""The public side of partner institutions: who they are and where (what they offer is the
+catalog's: ``catalog.institutions``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import select
 
-from mooc_portal.catalog.models import Course
 from mooc_portal.db import session
 from mooc_portal.errors import NotFound
 from mooc_portal.i18n import country_name
 from mooc_portal.institutions.models import Institution
+from mooc_portal.openbadges import OB_CONTEXT
 from mooc_portal.reference import ASEM_COUNTRIES, Region, region_of
+from mooc_portal.urls import external_url
 
 
 @dataclass(frozen=True)
@@ -77,29 +79,6 @@ def parse_institution_filter(region: str | None, country: str | None) -> Institu
     return InstitutionFilter(chosen_region, chosen_country, tuple(notices))
 
 
-def list_public_institutions(filter_: InstitutionFilter | None = None) -> list[PartnerEntry]:
-    """Active institutions with their number of public courses, in two queries whatever
-    their number (institutions with counts, then their translations)."""
-    filter_ = filter_ or InstitutionFilter()
-    counts = (
-        select(Course.institution_id, func.count(Course.id).label("course_count"))
-        .where(Course.is_public)
-        .group_by(Course.institution_id)
-        .subquery()
-    )
-    query = (
-        select(Institution, func.coalesce(counts.c.course_count, 0))
-        .outerjoin(counts, counts.c.institution_id == Institution.id)
-        .where(Institution.active.is_(True))
-        .order_by(Institution.country, Institution.slug)
-    )
-    if filter_.region is not None:
-        query = query.where(Institution.region == filter_.region.value)
-    if filter_.country is not None:
-        query = query.where(Institution.country == filter_.country)
-    return [PartnerEntry(institution, count) for institution, count in session.execute(query)]
-
-
 def group_by_region(entries: Iterable[PartnerEntry], language: str) -> list[RegionGroup]:
     """Entries by region (Asia, then Europe) and by country, countries in order of their
     name in ``language`` and institutions in order of their name there."""
@@ -147,12 +126,18 @@ def get_public_institution(slug: str) -> Institution:
     return institution
 
 
-def list_public_courses_of(institution: Institution) -> Sequence[Course]:
-    """The institution's published courses, newest first (with their texts and runs: the
-    profile page lists them all, so their languages and subjects are not loaded)."""
-    return session.scalars(
-        select(Course)
-        .where(Course.institution_id == institution.id, Course.is_public)
-        .order_by(Course.published_at.desc().nulls_last(), Course.id.desc())
-        .options(lazyload(Course.languages), lazyload(Course.subjects))
-    ).all()
+def institution_profile(institution: Institution) -> dict[str, Any]:
+    """An institution as an Open Badges 3.0 ``Profile`` (JSON-LD), at its page's address: the
+    ``creator`` of the achievements in the portal's certificates dereferences to it."""
+    profile: dict[str, Any] = {
+        "@context": OB_CONTEXT,
+        "id": external_url("portal.institutions.institution_detail", slug=institution.slug),
+        "type": ["Profile"],
+        "name": institution.text("name", institution.original_language).text,
+    }
+    description = institution.text("description", institution.original_language).text
+    if description:
+        profile["description"] = description
+    if institution.website:
+        profile["url"] = institution.website
+    return profile

@@ -22,7 +22,7 @@ from mooc_portal.catalog.models import Course, CourseRun
 from mooc_portal.catalog.outline import Lesson
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import session, utcnow
-from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition
+from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition, SharingConsent
 from mooc_portal.federation.models import ApiToken
 from mooc_portal.institutions.models import Institution
 from mooc_portal.privacy.models import (
@@ -30,13 +30,11 @@ from mooc_portal.privacy.models import (
     NoticeAcknowledgement,
     PrivacyNotice,
     PrivacyRequest,
-    SharingConsent,
 )
-from mooc_portal.progress.models import LessonCompletion, LessonVisit
-from mooc_portal.publishing.models import ReviewEvent
+from mooc_portal.progress.models import LessonCompletion, LessonVisit, ReportedProgress
+from mooc_portal.publishing.models import CourseImport, ReviewEvent
 from mooc_portal.xapi.models import (
     LearnerLink,
-    ReportedProgress,
     StatementOutcome,
     XapiCredential,
 )
@@ -390,6 +388,11 @@ def _staff_actions(account: Account) -> dict[str, Any]:
     notices = session.scalars(
         select(PrivacyNotice.version).where(PrivacyNotice.published_by_id == account.id)
     )
+    imports = session.scalars(
+        select(CourseImport)
+        .where(CourseImport.account_id == account.id)
+        .order_by(CourseImport.requested_at)
+    )
     return {
         "enrolment_decisions": [{"to": state, "at": at} for state, at in decisions],
         "course_reviews": [{"action": r.action, "at": r.at} for r in reviews],
@@ -399,6 +402,10 @@ def _staff_actions(account: Account) -> dict[str, Any]:
         ],
         "certificates_revoked": list(revoked),
         "privacy_notices_published": list(notices),
+        "course_imports_requested": [
+            {"file": i.filename, "rows": i.rows, "state": i.state, "requested_at": i.requested_at}
+            for i in imports
+        ],
     }
 
 

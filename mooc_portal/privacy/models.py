@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -18,7 +17,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, utcnow
-from mooc_portal.i18n import FALLBACK_LANGUAGE
 
 
 class PrivacyNotice(Base):
@@ -43,12 +41,13 @@ class PrivacyNotice(Base):
         back_populates="notice", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    def text_in(self, language: str) -> PrivacyNoticeText | None:
-        """The text in ``language``, else in English, else in the first language it has."""
+    def text_in(self, language: str, default: str) -> PrivacyNoticeText | None:
+        """The text in ``language``, else in ``default`` (the portal's default language, the
+        one publishing requires: ``privacy.notices.notice_text``), else the first it has."""
         by_language = {text.language: text for text in self.texts}
         return (
             by_language.get(language)
-            or by_language.get(FALLBACK_LANGUAGE)
+            or by_language.get(default)
             or (self.texts[0] if self.texts else None)
         )
 
@@ -89,35 +88,6 @@ class NoticeAcknowledgement(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     notice: Mapped[PrivacyNotice] = relationship(lazy="joined")
-
-
-class SharingConsent(Base):
-    """What a learner agreed a partner institution receives about them.
-
-    Name and e-mail are always shared with the institution whose course the learner joins (it
-    runs the course); country, progress and completion only when agreed here. A change is a new
-    row: the latest row of an (account, institution) pair is in force, older rows are the
-    history. ``enrollment_id`` is the enrolment the agreement was given for.
-    """
-
-    __tablename__ = "mooc_sharing_consent"
-    __table_args__ = (
-        Index("ix_mooc_sharing_consent_account_institution", "account_id", "institution_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("mooc_account.id", ondelete="CASCADE"))
-    institution_id: Mapped[int] = mapped_column(
-        ForeignKey("mooc_institution.id", ondelete="CASCADE"), index=True
-    )
-    enrollment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mooc_enrollment.id", ondelete="SET NULL"), index=True
-    )
-    share_country: Mapped[bool] = mapped_column(Boolean, default=False)
-    share_progress: Mapped[bool] = mapped_column(Boolean, default=False)
-    share_completion: Mapped[bool] = mapped_column(Boolean, default=False)
-    notice_version: Mapped[int | None] = mapped_column(Integer)
-    agreed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PrivacyRequest(Base):
@@ -166,7 +136,6 @@ __all__ = [
     "PrivacyNoticeText",
     "PrivacyRequest",
     "Pseudonym",
-    "SharingConsent",
 ]
 
 

@@ -42,6 +42,17 @@ def all_notices() -> list[PrivacyNotice]:
     return list(session.scalars(select(PrivacyNotice).order_by(PrivacyNotice.version.desc())))
 
 
+def default_language() -> str:
+    """The one language every notice has a text in (publishing requires it), and so the text a
+    learner whose own language has none reads: the portal's ``MOOC_DEFAULT_LANGUAGE``."""
+    return str(current_app.config["MOOC_DEFAULT_LANGUAGE"])
+
+
+def notice_text(notice: PrivacyNotice, language: str) -> PrivacyNoticeText | None:
+    """The notice's text for a reader of ``language``: theirs, else the default language's."""
+    return notice.text_in(language, default_language())
+
+
 def publish_notice(texts: dict[str, str], *, changes: str, actor: Account) -> PrivacyNotice:
     """Publish a new version with its text in the interface languages (administrators only).
 
@@ -52,7 +63,7 @@ def publish_notice(texts: dict[str, str], *, changes: str, actor: Account) -> Pr
     """
     if not actor.is_admin:
         raise NotPermitted(_("Only administrators may publish the privacy notice."))
-    default = current_app.config["MOOC_DEFAULT_LANGUAGE"]
+    default = default_language()
     cleaned: dict[str, str] = {}
     for language in current_app.config["MOOC_LANGUAGES"]:
         body = (texts.get(language) or "").strip()

@@ -17,9 +17,10 @@ from sqlalchemy import select
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.db import session
+from mooc_portal.enrollment.sharing import OPTIONAL_FIELDS
 from mooc_portal.errors import NotPermitted
 from mooc_portal.privacy.models import PrivacyRequest
-from mooc_portal.privacy.sharing import FIELD_LABELS, FIELD_PURPOSES, OPTIONAL_FIELDS
+from mooc_portal.privacy.sharing import FIELD_LABELS, FIELD_PURPOSES
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,15 @@ from mooc_portal.audit.models import AuditEntry
 from mooc_portal.audit.services import record_change
 from mooc_portal.catalog.models import CourseRun
 from mooc_portal.db import rowcount, session, utcnow
-from mooc_portal.enrollment.models import Enrollment, EnrollmentState, EnrollmentTransition
+from mooc_portal.enrollment.models import (
+    Enrollment,
+    EnrollmentState,
+    EnrollmentTransition,
+    SharingConsent,
+)
 from mooc_portal.privacy.downloads import delete_expired_downloads
 from mooc_portal.privacy.erasure import erase_account, new_placeholder
-from mooc_portal.privacy.models import Pseudonym, SharingConsent
+from mooc_portal.privacy.models import Pseudonym
 from mooc_portal.progress.models import LessonCompletion, LessonVisit
 
 EXPIRED_REASON = "Removed after the retention period."

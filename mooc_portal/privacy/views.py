@@ -29,6 +29,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.db import utcnow
+from mooc_portal.enrollment.sharing import REQUIRED_FIELDS, Sharing
+from mooc_portal.enrollment.sharing import visible_state as visible_state_of
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.privacy import downloads, erasure, export, notices, processing, sharing
 from mooc_portal.privacy.forms import (
@@ -37,6 +39,7 @@ from mooc_portal.privacy.forms import (
     DeleteAccountForm,
     SharingForm,
 )
+from mooc_portal.signals import registration_submitted
 from mooc_portal.web import current_language, safe_next_url
 
 bp = Blueprint("privacy", __name__)
@@ -54,9 +57,9 @@ def current_privacy_notice() -> Any:
 
 
 @bp.app_template_global("mooc_visible_state")
-def visible_state(enrollment: Any, shared: sharing.Sharing) -> Any:
+def visible_state(enrollment: Any, shared: Sharing) -> Any:
     """For partner pages: the enrolment's state as the institution may see it."""
-    return sharing.visible_state(enrollment, shared)
+    return visible_state_of(enrollment, shared)
 
 
 @bp.route("/privacy")
@@ -74,7 +77,7 @@ def _notice_page(shown: Any, *, form: AcknowledgeForm | None = None) -> str:
     return render_template(
         "mooc_portal/privacy/notice.html",
         notice=shown,
-        text=shown.text_in(language) if shown is not None else None,
+        text=notices.notice_text(shown, language) if shown is not None else None,
         versions=notices.all_notices(),
         activities=processing.processing_activities(),
         cookies=processing.cookies(),
@@ -148,8 +151,14 @@ def install_privacy_checks(portal: Blueprint) -> None:
 
 
 def install_login_check(app: Flask) -> None:
-    """Called by ``init_app``: the check is reset when someone logs in to ``app``."""
+    """Called by ``init_app``: the check is reset when someone logs in to ``app``, and the
+    notice a visitor was shown is recorded when they register there."""
     user_logged_in.connect(_check_at_login, sender=app)
+    registration_submitted.connect(_record_at_registration, sender=app)
+
+
+def _record_at_registration(_sender: Flask, account: Any, **_extra: Any) -> None:
+    record_registration_notice(account)
 
 
 def registration_notice_version() -> int | None:
@@ -197,7 +206,7 @@ def sharing_consent(run_uuid: UUID) -> Any:
         course=run.course,
         institution=institution,
         form=form,
-        required=[sharing.FIELD_LABELS[f] for f in sharing.REQUIRED_FIELDS],
+        required=[sharing.FIELD_LABELS[f] for f in REQUIRED_FIELDS],
         purposes=sharing.FIELD_PURPOSES,
         back=course_page_url(run),
     ), form_status(form)
@@ -239,7 +248,7 @@ def my_sharing() -> Any:
         "mooc_portal/privacy/my_sharing.html",
         choices=choices,
         forms=forms,
-        required=[sharing.FIELD_LABELS[f] for f in sharing.REQUIRED_FIELDS],
+        required=[sharing.FIELD_LABELS[f] for f in REQUIRED_FIELDS],
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mooc_portal.db import Base, utcnow
@@ -45,3 +45,22 @@ class LessonVisit(Base):
 
 
 __all__ = ["LessonCompletion", "LessonVisit"]
+
+
+class ReportedProgress(Base):
+    """The progress a partner platform last reported for an enrolment, and by whom.
+
+    Written by ``xapi`` from the statements a platform sends; read by progress's reports (the
+    table keeps its ``mooc_xapi_`` name)."""
+
+    __tablename__ = "mooc_xapi_reported_progress"
+    __table_args__ = (CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_enrollment.id", ondelete="CASCADE"), unique=True
+    )
+    percent: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -30,12 +30,10 @@ from mooc_portal.csv_export import write_csv
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
+from mooc_portal.enrollment.sharing import REQUIRED_ONLY, Sharing, sharing_for, visible_state
 from mooc_portal.errors import Conflict, NotFound, NotPermitted
-from mooc_portal.privacy.sharing import REQUIRED_ONLY, Sharing, sharing_for, visible_state
-from mooc_portal.progress.models import LessonCompletion, LessonVisit
+from mooc_portal.progress.models import LessonCompletion, LessonVisit, ReportedProgress
 from mooc_portal.signals import course_completed, lesson_completed
-from mooc_portal.xapi.models import ReportedProgress
-from mooc_portal.xapi.services import reported_progress
 
 S = EnrollmentState
 LEARNING_STATES = (S.ENROLLED, S.COMPLETED)
@@ -528,3 +526,15 @@ def _csv_row(row: LearnerProgress, report: RunProgress) -> list[object]:
         visible_state(e, allowed),
         *progress,
     ]
+
+
+def reported_progress(enrollment_ids: list[int]) -> dict[int, ReportedProgress]:
+    """The progress partner platforms reported, by enrolment (one query)."""
+    if not enrollment_ids:
+        return {}
+    return {
+        r.enrollment_id: r
+        for r in session.scalars(
+            select(ReportedProgress).where(ReportedProgress.enrollment_id.in_(enrollment_ids))
+        )
+    }

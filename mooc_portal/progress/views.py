@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 
 from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
+from mooc_portal.audit.services import record_export
 from mooc_portal.enrollment import services as enrolment
-from mooc_portal.privacy.sharing import record_export
 from mooc_portal.progress import services
 from mooc_portal.web import require_csrf
 

@@ -28,13 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, utcnow
+from mooc_portal.institutions.models import InstitutionCredentialMixin
 
 IRI_LENGTH = 2048
 KEY_LENGTH = 64
 """A SHA-256 in hex: long IRIs and agent identities are indexed by their hash."""
 
 
-class XapiCredential(Base):
+class XapiCredential(InstitutionCredentialMixin, Base):
     """A partner institution's HTTP Basic key and secret for ``/xapi``, one per client.
 
     Only a SHA-256 of the secret is stored (256 random bits: a fast hash is enough); the
@@ -42,25 +43,9 @@ class XapiCredential(Base):
     """
 
     __tablename__ = "mooc_xapi_credential"
-    __table_args__ = (CheckConstraint("name <> ''", name="name_not_empty"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    institution_id: Mapped[int] = mapped_column(
-        ForeignKey("mooc_institution.id", ondelete="CASCADE"), index=True
-    )
-    name: Mapped[str] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(40), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mooc_account.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_used_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
 
 
 class XapiStatement(Base):
@@ -290,26 +275,9 @@ class StatementOutcome(Base):
     statement: Mapped[XapiStatement] = relationship(lazy="joined")
 
 
-class ReportedProgress(Base):
-    """The progress a partner platform last reported for an enrolment, and by whom."""
-
-    __tablename__ = "mooc_xapi_reported_progress"
-    __table_args__ = (CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enrollment_id: Mapped[int] = mapped_column(
-        ForeignKey("mooc_enrollment.id", ondelete="CASCADE"), unique=True
-    )
-    percent: Mapped[int] = mapped_column(Integer)
-    completed: Mapped[bool] = mapped_column(Boolean, default=False)
-    source: Mapped[str] = mapped_column(String(100))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 __all__ = [
     "ActivityMapping",
     "LearnerLink",
-    "ReportedProgress",
     "StatementOutcome",
     "XapiActivity",
     "XapiAttachment",

@@ -38,13 +38,13 @@ from mooc_portal.catalog.outline import Lesson, Module
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
+from mooc_portal.progress.models import ReportedProgress
 from mooc_portal.urls import external_url
 from mooc_portal.xapi import bulk
 from mooc_portal.xapi.models import (
     ActivityMapping,
     LearnerLink,
     OutcomeStatus,
-    ReportedProgress,
     StatementOutcome,
     XapiCredential,
     XapiStatement,

@@ -20,7 +20,6 @@ from mooc_portal.xapi.models import (
     ActivityMapping,
     LearnerLink,
     OutcomeStatus,
-    ReportedProgress,
     StatementOutcome,
     XapiDocument,
     XapiErasure,
@@ -150,18 +149,6 @@ def unlink_platform_account(account: Account, link_id: int) -> None:
 
 
 # -- what the platforms reported ---------------------------------------------------------------
-
-
-def reported_progress(enrollment_ids: list[int]) -> dict[int, ReportedProgress]:
-    """The progress partner platforms reported, by enrolment (one query)."""
-    if not enrollment_ids:
-        return {}
-    return {
-        r.enrollment_id: r
-        for r in session.scalars(
-            select(ReportedProgress).where(ReportedProgress.enrollment_id.in_(enrollment_ids))
-        )
-    }
 
 
 def waiting_statements(

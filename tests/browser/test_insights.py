@@ -51,6 +51,52 @@ def test_insights_pages_show_charts_beside_tables_and_fit_the_screen(
         page.close()
 
 
+@pytest.fixture(scope="module", params=[DESKTOP, PHONE], ids=["desktop", "phone"])
+def german_admin_context(request: Any, browser: Any, portal_server: Any) -> Any:
+    context = browser.new_context(viewport=request.param, locale="de-DE", bypass_csp=True)
+    log_in(context, portal_server, demo_email("admin"), DEMO_PASSWORD)
+    yield context
+    context.close()
+
+
+TABLES_CUT_OFF = """() => [...document.querySelectorAll('.insight-figure table')].filter(table => {
+    const box = table.parentElement;
+    return table.scrollWidth > box.clientWidth + 1;
+}).map(table => table.querySelector('caption').textContent)"""
+
+LABEL_SIZES = """() => [...document.querySelectorAll('svg.mooc-chart')].map(svg => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    const sizes = [...svg.querySelectorAll('text[font-size]')].map(
+        text => parseFloat(text.getAttribute('font-size')) * scale);
+    return Math.min(...sizes);
+})"""
+
+
+@pytest.mark.parametrize("path", INSIGHTS)
+def test_insights_in_german_fit_the_screen_with_whole_tables_and_legible_charts(
+    german_admin_context, axe_source, portal_server, path
+):
+    """German's long words and headings: the page never scrolls sideways; on a desktop every
+    table is shown whole (none cut to a scrolling box), on a phone a wide table or chart
+    scrolls in its own box; chart labels are at least 12 px on the screen at both widths."""
+    page = german_admin_context.new_page()
+    try:
+        page.goto(portal_server(path))
+        assert page.evaluate("document.documentElement.lang") == "de"
+        width = page.viewport_size["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+        if width >= DESKTOP["width"]:
+            assert page.evaluate(TABLES_CUT_OFF) == []
+        else:
+            for box in page.locator(".insight-table, .insight-chart").all():
+                assert box.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+        sizes = page.evaluate(LABEL_SIZES)
+        assert sizes and min(sizes) >= 12, sizes
+    finally:
+        page.close()
+    check_page(german_admin_context, axe_source, portal_server(path), 200)
+
+
 def test_insights_run_under_the_strict_csp(browser, page_problems, portal_server):
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     try:

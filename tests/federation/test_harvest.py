@@ -19,6 +19,12 @@ from mooc_portal.federation.serialize import recognition_resource
 from mooc_portal.publishing.recognition import RecognitionData, set_recognition
 from tests.factories import make_account, make_course, make_institution, make_run
 from tests.federation.conftest import live_server
+from tests.federation.peer_snapshots import (
+    hostile_peer,
+    peer_course,
+    peer_institution,
+    peer_snapshot,
+)
 
 
 def add_peer(portal, name, url):
@@ -203,50 +209,22 @@ def test_a_peer_that_is_down_slow_or_malformed_fails_alone(
         assert peers["B down peer"].cursor is None
 
 
-def hostile_peer(snapshot):
-    peer = Flask("hostile")
-
-    @peer.route("/api/v1/export")
-    def export():
-        return jsonify(snapshot)
-
-    @peer.route("/api/v1/changes")
-    def changes():
-        return jsonify({"changes": [], "next": snapshot["cursor"], "has_more": False})
-
-    return peer
-
-
 def test_hostile_records_are_rejected_one_by_one(second_portal):
     institution_id = "7b0e7a8e-1111-4c1e-9a55-000000000001"
-    good = {
-        "id": "7b0e7a8e-2222-4c1e-9a55-000000000001",
-        "institution": institution_id,
-        "code": "OK1",
-        "slug": "fine-course",
-        "title": {"en": "A fine course"},
-        "original_language": "en",
-        "level": "introductory",
-        "pace": "self_paced",
-        "subjects": ["0613"],
-        "teaching_languages": ["en"],
-        "runs": [],
-    }
-    snapshot = {
-        "format": "asem-mooc-portal/snapshot",
-        "cursor": "Yzo5",
-        "institutions": [
-            {
-                "id": institution_id,
-                "slug": "far-away",
-                "name": {"en": "Far Away University"},
-                "original_language": "en",
-                "country": "JP",
-            },
+    good = peer_course(
+        "7b0e7a8e-2222-4c1e-9a55-000000000001",
+        institution_id,
+        "OK1",
+        "fine-course",
+        "A fine course",
+    )
+    snapshot = peer_snapshot(
+        [
+            peer_institution(institution_id, "far-away", "Far Away University"),
             {"id": "not-a-uuid", "name": {}, "country": "US"},
             "<script>alert(1)</script>",
         ],
-        "courses": [
+        [
             good,
             {**good, "id": "7b0e7a8e-2222-4c1e-9a55-000000000002", "code": "X" * 500},
             {**good, "id": "7b0e7a8e-2222-4c1e-9a55-000000000003", "title": {"en": ""}},
@@ -258,7 +236,7 @@ def test_hostile_records_are_rejected_one_by_one(second_portal):
             },
             {**good, "id": "7b0e7a8e-2222-4c1e-9a55-000000000006", "code": "OK1"},
         ],
-    }
+    )
     with live_server(hostile_peer(snapshot)) as url:
         add_peer(second_portal, "Hostile", url)
         [run] = harvest(second_portal)

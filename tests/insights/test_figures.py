@@ -44,6 +44,32 @@ def test_enrolments_and_completions_per_month(world: World) -> None:
     ]
 
 
+@pytest.mark.parametrize("args", [{}, {"field": "06"}, {"region": "europe"}])
+def test_every_partner_s_figures_are_the_sum_of_each_partner_s(
+    world: World, args: dict[str, str]
+) -> None:
+    """Every partner's figures come from totals summed at the rebuild: the same counts as
+    adding up each partner's own figures (the cube the managers' pages read)."""
+
+    def table(**more: str) -> list[list[Any]]:
+        chosen = filters(world, **args, **more)
+        return [
+            *services.activity_over_time(chosen).rows,
+            *services.flow_matrix(chosen)[0].rows,
+            *services.flow_by_country(chosen).rows,
+        ]
+
+    every = table()
+    each = [table(partner=world.seoul.slug), table(partner=world.berlin.slug)]
+    by_label: dict[str, list[int]] = {}
+    for rows in each:
+        for row in rows:
+            numbers = [v for v in row[1:] if isinstance(v, int)]
+            sums = by_label.setdefault(str(row[0]), [0] * len(numbers))
+            by_label[str(row[0])] = [a + b for a, b in zip(sums, numbers, strict=True)]
+    assert {str(row[0]): [v for v in row[1:] if isinstance(v, int)] for row in every} == by_label
+
+
 def test_the_asia_europe_flow_and_its_balance(world: World) -> None:
     figure, balance = services.flow_matrix(filters(world))
     # Learners from: Asian partners' courses, European partners' courses, total

@@ -14,7 +14,12 @@ from mooc_portal.federation.models import Peer
 from mooc_portal.mail import send_mail
 from tests.conftest import make_test_app, reset_shared_state, rolled_back
 from tests.federation.conftest import live_server
-from tests.federation.test_harvest import hostile_peer
+from tests.federation.peer_snapshots import (
+    hostile_peer,
+    peer_course,
+    peer_institution,
+    peer_snapshot,
+)
 
 
 @pytest.fixture
@@ -83,33 +88,17 @@ def test_nothing_is_counted_for_work_rolled_back(app):
 
 def test_harvest_runs_and_their_records_are_counted_per_peer(app):
     institution = "7b0e7a8e-1111-4c1e-9a55-0000000000aa"
-    course = {
-        "id": "7b0e7a8e-2222-4c1e-9a55-0000000000aa",
-        "institution": institution,
-        "code": "M1",
-        "slug": "metric-course",
-        "title": {"en": "A counted course"},
-        "original_language": "en",
-        "level": "introductory",
-        "pace": "self_paced",
-        "subjects": ["0613"],
-        "teaching_languages": ["en"],
-        "runs": [],
-    }
-    snapshot = {
-        "format": "asem-mooc-portal/snapshot",
-        "cursor": "Yzo5",
-        "institutions": [
-            {
-                "id": institution,
-                "slug": "counted-university",
-                "name": {"en": "Counted University"},
-                "original_language": "en",
-                "country": "JP",
-            }
-        ],
-        "courses": [course, {**course, "id": "not-a-uuid"}],
-    }
+    course = peer_course(
+        "7b0e7a8e-2222-4c1e-9a55-0000000000aa",
+        institution,
+        "M1",
+        "metric-course",
+        "A counted course",
+    )
+    snapshot = peer_snapshot(
+        [peer_institution(institution, "counted-university", "Counted University")],
+        [course, {**course, "id": "not-a-uuid"}],
+    )
     before = figures(app)
     with live_server(hostile_peer(snapshot)) as url:
         session.add(Peer(name="Counted peer", base_url=url))

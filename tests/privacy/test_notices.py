@@ -81,6 +81,24 @@ def test_the_notice_page_in_each_language_with_the_settings(client, app):
     assert re.search(r'<div class="notice-body" lang="en">\s*<h\d[^>]*>Our promise<', japanese)
 
 
+def test_a_language_without_text_reads_the_default_language_publishing_requires(
+    client, app, monkeypatch
+):
+    """One rule: the language publishing requires is the one a missing translation falls back
+    to, whatever the portal's default language is (here French, with an English text too)."""
+    monkeypatch.setitem(app.config, "MOOC_DEFAULT_LANGUAGE", "fr")
+    admin = make_account(is_admin=True)
+    with pytest.raises(InvalidInput) as missing:
+        notices.publish_notice({"en": "## Our promise"}, changes="", actor=admin)
+    assert missing.value.field == "body_fr"
+    notices.publish_notice(
+        {"en": "## Our promise", "fr": "## Notre promesse"}, changes="", actor=admin
+    )
+    session.commit()
+    japanese = client.get("/privacy", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert re.search(r'<div class="notice-body" lang="fr">\s*<h\d[^>]*>Notre promesse<', japanese)
+
+
 def test_registration_records_the_version_shown(client, auth):
     publish()
     session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import utcnow
 from mooc_portal.enrollment import services as enrolment
+from mooc_portal.progress.services import reported_progress
 from mooc_portal.xapi import services
 from mooc_portal.xapi.models import OutcomeStatus, StatementOutcome
 from mooc_portal.xapi.progress import default_activity_id
@@ -51,7 +52,7 @@ def test_progressed_sets_the_percentage_and_completed_issues_the_certificate(wor
     partner, enrollment = world["partner"], world["enrollment"]
     progressed = about_run(world, PROGRESSED, result={"extensions": {PROGRESS: 40}})
     assert partner.post(progressed).status_code == 200
-    reported = services.reported_progress([enrollment.id])[enrollment.id]
+    reported = reported_progress([enrollment.id])[enrollment.id]
     assert (reported.percent, reported.completed, reported.source) == (40, False, "LMS")
     assert certificate(db_session, enrollment) is None
 
@@ -59,7 +60,7 @@ def test_progressed_sets_the_percentage_and_completed_issues_the_certificate(wor
     db_session.refresh(enrollment)
     assert enrollment.state == "completed"
     assert certificate(db_session, enrollment).revoked_at is None
-    assert services.reported_progress([enrollment.id])[enrollment.id].percent == 100
+    assert reported_progress([enrollment.id])[enrollment.id].percent == 100
 
 
 def test_failed_and_voiding_undo_what_they_caused(world, db_session):
@@ -127,7 +128,7 @@ def test_a_learner_who_enrols_later_gets_what_waited(world, db_session):
     outcome = db_session.scalar(select(StatementOutcome))
     assert outcome.status == OutcomeStatus.NOT_ENROLLED
     enrollment = enrolment.enroll(run, late, actor=late)
-    assert services.reported_progress([enrollment.id])[enrollment.id].percent == 70
+    assert reported_progress([enrollment.id])[enrollment.id].percent == 70
 
 
 def test_a_mapped_iri_and_other_institutions_runs(world, db_session, other_partner):

@@ -18,8 +18,8 @@ from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment
+from mooc_portal.progress.services import reported_progress
 from mooc_portal.xapi.progress import default_activity_id
-from mooc_portal.xapi.services import reported_progress
 from tests.factories import make_account, make_course, make_run
 from tests.xapi.live import live_portal
 

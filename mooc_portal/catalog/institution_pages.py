@@ -1,4 +1,5 @@
-"""Partner pages: the institutions by region and country, and each institution's profile."""
+"""Partner pages: the institutions by region and country, and each institution's profile with
+its public courses (the catalog's pages: institutions know nothing of courses)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from flask import Blueprint, jsonify, make_response, render_template, request
 
 from mooc_portal.caching import cached_page
+from mooc_portal.catalog import institutions as catalog
 from mooc_portal.institutions import services
 from mooc_portal.reference import Region
 from mooc_portal.web import current_language
@@ -20,7 +22,7 @@ def institution_list() -> str:
     chosen = services.parse_institution_filter(
         request.args.get("region"), request.args.get("country")
     )
-    entries = services.list_public_institutions(chosen)
+    entries = catalog.list_public_institutions(chosen)
     language = current_language()
     return render_template(
         "mooc_portal/institutions/institution_list.html",
@@ -42,9 +44,7 @@ def institution_detail(slug: str) -> Any:
     ``creator`` of the achievements in the portal's certificates dereferences to it."""
     best = request.accept_mimetypes.best_match(["text/html", *JSON_TYPES])
     if best in JSON_TYPES:
-        from mooc_portal.certificates.services import institution_profile
-
-        response = jsonify(institution_profile(services.get_public_institution(slug)))
+        response = jsonify(services.institution_profile(services.get_public_institution(slug)))
         response.mimetype = best
         response.vary.add("Accept")
         return response
@@ -61,7 +61,7 @@ def _institution_page(slug: str) -> Any:
         render_template(
             "mooc_portal/institutions/institution_detail.html",
             institution=institution,
-            courses=services.list_public_courses_of(institution),
+            courses=catalog.list_public_courses_of(institution),
             region_label=services.region_label(institution.region_enum),
         )
     )
