@@ -15,6 +15,7 @@ from mooc_portal.certificates import issuer, services
 from mooc_portal.certificates.forms import RevokeForm
 from mooc_portal.certificates.pdf import certificate_pdf
 from mooc_portal.cors import allow_public_reads
+from mooc_portal.numbers import DB_ID
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 issuer_bp = Blueprint("credentials", __name__)
@@ -79,7 +80,7 @@ def certificate_pdf_view(code: str) -> Any:
     )
 
 
-@bp.route("/status/<int:number>")
+@bp.route(f"/status/<{DB_ID}:number>")
 def status_list(number: int) -> Any:
     """The signed revocation status list (Bitstring Status List) of the given number."""
     response = _json(services.status_list_credential(number), "application/vc+ld+json")

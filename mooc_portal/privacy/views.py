@@ -32,6 +32,7 @@ from mooc_portal.db import utcnow
 from mooc_portal.enrollment.sharing import REQUIRED_FIELDS, Sharing
 from mooc_portal.enrollment.sharing import visible_state as visible_state_of
 from mooc_portal.forms import form_status, service_errors_shown_on
+from mooc_portal.numbers import DB_ID
 from mooc_portal.privacy import downloads, erasure, export, notices, processing, sharing
 from mooc_portal.privacy.forms import (
     AcknowledgeForm,
@@ -67,7 +68,7 @@ def notice() -> str:
     return _notice_page(notices.current_notice())
 
 
-@bp.route("/privacy/v<int:version>")
+@bp.route(f"/privacy/v<{DB_ID}:version>")
 def notice_version(version: int) -> str:
     return _notice_page(notices.get_notice(version))
 
