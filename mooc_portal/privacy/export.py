@@ -33,7 +33,7 @@ from mooc_portal.privacy.models import (
     PrivacyRequest,
 )
 from mooc_portal.progress.models import LessonCompletion, LessonVisit, ReportedProgress
-from mooc_portal.publishing.models import ReviewEvent
+from mooc_portal.publishing.models import CourseImport, ReviewEvent
 from mooc_portal.xapi.models import (
     LearnerLink,
     StatementOutcome,
@@ -204,6 +204,8 @@ def _progress(enrollment_ids: list[int]) -> list[dict[str, Any]]:
         .where(StatementOutcome.enrollment_id.in_(enrollment_ids))
         .order_by(StatementOutcome.statement_pk)
     ):
+        if outcome.enrollment_id is None:
+            continue  # never: the query asks for these enrolments' outcomes
         entry(outcome.enrollment_id)["platform_statements"].append(
             {
                 "statement": outcome.statement.statement_id,
@@ -389,6 +391,11 @@ def _staff_actions(account: Account) -> dict[str, Any]:
     notices = session.scalars(
         select(PrivacyNotice.version).where(PrivacyNotice.published_by_id == account.id)
     )
+    imports = session.scalars(
+        select(CourseImport)
+        .where(CourseImport.account_id == account.id)
+        .order_by(CourseImport.requested_at)
+    )
     return {
         "enrolment_decisions": [{"to": state, "at": at} for state, at in decisions],
         "course_reviews": [{"action": r.action, "at": r.at} for r in reviews],
@@ -398,6 +405,10 @@ def _staff_actions(account: Account) -> dict[str, Any]:
         ],
         "certificates_revoked": list(revoked),
         "privacy_notices_published": list(notices),
+        "course_imports_requested": [
+            {"file": i.filename, "rows": i.rows, "state": i.state, "requested_at": i.requested_at}
+            for i in imports
+        ],
     }
 
 

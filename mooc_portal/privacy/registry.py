@@ -50,6 +50,7 @@ ACCOUNT_REFERENCES: tuple[AccountReference, ...] = (
     AccountReference("mooc_data_download", "account_id", "delete", "data_downloads", owned=True),
     AccountReference("mooc_pseudonym", "account_id", "placeholder", "none"),
     AccountReference("mooc_xapi_credential", "created_by_id", "null", "staff_actions"),
+    AccountReference("mooc_course_import", "account_id", "null", "staff_actions"),
     AccountReference(
         "mooc_xapi_learner_link", "account_id", "delete", "platform_accounts", owned=True
     ),

@@ -16,6 +16,7 @@ from mooc_portal.catalog.models import CourseRun
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.errors import NotFound, PortalError
 from mooc_portal.forms import form_status, service_errors_shown_on
+from mooc_portal.numbers import DB_ID
 from mooc_portal.progress.services import outline_of
 from mooc_portal.publishing.permissions import require_account
 from mooc_portal.publishing.staff import get_institution
@@ -69,7 +70,7 @@ def credentials_page(slug: str) -> Any:
     return response
 
 
-@bp.route("/credentials/<int:credential_id>/revoke", methods=["POST"])
+@bp.route(f"/credentials/<{DB_ID}:credential_id>/revoke", methods=["POST"])
 @login_required
 def revoke_credential(slug: str, credential_id: int) -> Any:
     require_csrf()
@@ -121,7 +122,7 @@ def run_page(slug: str, run_uuid: UUID) -> Any:
     ), (400 if form.errors else 200)
 
 
-@bp.route("/runs/<uuid:run_uuid>/mappings/<int:mapping_id>/delete", methods=["POST"])
+@bp.route(f"/runs/<uuid:run_uuid>/mappings/<{DB_ID}:mapping_id>/delete", methods=["POST"])
 @login_required
 def delete_mapping(slug: str, run_uuid: UUID, mapping_id: int) -> Any:
     require_csrf()
@@ -157,7 +158,7 @@ def platform_accounts() -> Any:
     ), (400 if form.errors else 200)
 
 
-@learner_bp.route("/my/platform-accounts/<int:link_id>/delete", methods=["POST"])
+@learner_bp.route(f"/my/platform-accounts/<{DB_ID}:link_id>/delete", methods=["POST"])
 @login_required
 def unlink_platform_account(link_id: int) -> Any:
     require_csrf()

@@ -19,6 +19,7 @@ from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.federation.partner import create_api_token
 from mooc_portal.privacy import downloads, export, notices, sharing
 from mooc_portal.progress import services as progress
+from mooc_portal.publishing.importer import import_in_background
 from mooc_portal.publishing.models import ReviewEvent
 from mooc_portal.xapi import documents
 from mooc_portal.xapi import services as xapi_services
@@ -115,6 +116,8 @@ def make_full_learner() -> FullLearner:
     create_credential(learner, other, "Learner's own LRS client")
     platform, _secret = create_credential(manager, institution, "Moodle")
     xapi_services.link_platform_account(learner, "https://moodle.example.org", "erika-p")
+    # As a manager the learner uploaded a course import large enough to run as a job.
+    import_in_background(learner, other, b"code;title\n", "courses.csv", 1, apply=False)
     store_statements(
         platform,
         [

@@ -97,6 +97,7 @@ DOCUMENT_COUNTS: dict[str, Callable[[dict[str, Any]], int]] = {
     "mooc_data_download": lambda d: len(d["data_downloads"]),
     "mooc_login_attempt": lambda d: len(d["login_history"]["failed_attempts"]),
     "mooc_xapi_credential": lambda d: len(d["staff_actions"]["xapi_credentials_created"]),
+    "mooc_course_import": lambda d: len(d["staff_actions"]["course_imports_requested"]),
     "mooc_xapi_learner_link": lambda d: len(d["platform_accounts"]),
     "mooc_xapi_document": lambda d: len(d["platform_documents"]),
     "mooc_xapi_outcome": lambda d: sum(len(p["platform_statements"]) for p in d["progress"]),
