@@ -51,7 +51,9 @@ from flask_caching import Cache
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
 
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.early_cache import ENVIRON_ENTRY, ENVIRON_KEY
 
 CSRF_PLACEHOLDER = "__mooc_csrf_token__"
@@ -91,12 +93,13 @@ def install_caching(app: Flask) -> Cache:
 
 
 def portal_cache(app: Flask | None = None) -> Cache:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    return app.extensions["mooc_portal"].extras["cache"]
+    app = app or current_flask_app()
+    cache: Cache = app.extensions["mooc_portal"].extras["cache"]
+    return cache
 
 
 def _shared(app: Flask | None = None) -> bool:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_flask_app()
     return bool(app.config["MOOC_CACHE_REDIS_URL"])
 
 
@@ -154,7 +157,8 @@ def page_csrf_token() -> str:
     """The ``csrf_token()`` of templates: a placeholder while a page is rendered for the cache."""
     if g.get("mooc_caching_page"):
         return CSRF_PLACEHOLDER
-    return generate_csrf()
+    token: str = generate_csrf()
+    return token
 
 
 def _cacheable() -> bool:
@@ -196,12 +200,17 @@ def _lookup(cache: Cache, key: str) -> tuple[str, dict[str, Any] | None]:
 
 
 def _stale(entry: dict[str, Any]) -> bool:
-    return time.time() - entry.get("made_at", 0) > current_app.config["MOOC_CACHE_TIMEOUT"]
+    made_at: float = entry.get("made_at", 0)
+    timeout: float = current_app.config["MOOC_CACHE_TIMEOUT"]
+    return time.time() - made_at > timeout
 
 
 def _local_entries() -> OrderedDict[str, dict[str, Any]]:
     extras = current_app.extensions["mooc_portal"].extras
-    return extras.setdefault("cache_local_entries", OrderedDict())
+    entries: OrderedDict[str, dict[str, Any]] = extras.setdefault(
+        "cache_local_entries", OrderedDict()
+    )
+    return entries
 
 
 def _remember(local: OrderedDict[str, dict[str, Any]], key: str, entry: dict[str, Any]) -> None:
@@ -270,7 +279,7 @@ def _entry(response: Response, version: str) -> dict[str, Any]:
     }
 
 
-def _serve(entry: dict[str, Any], shared: bool) -> Response:
+def _serve(entry: dict[str, Any], shared: bool) -> WerkzeugResponse:
     body: bytes = entry["body"]
     etag: str = entry["etag"]
     placeholder = CSRF_PLACEHOLDER.encode()

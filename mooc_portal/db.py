@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, MetaData, Uuid
+from sqlalchemy import DateTime, MetaData, Table, Uuid
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
@@ -55,6 +55,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # every portal model maps one table
 
 
 class PublicIdMixin:
@@ -74,14 +76,24 @@ def get_session() -> Session:
     return found
 
 
-session: Session = LocalProxy(get_session)  # type: ignore[assignment]
+session = cast(Session, LocalProxy(get_session))
 
 
 def portal_session_class(app: Flask) -> type[Session]:
     """The class of the sessions ``app``'s ``db.session`` makes: what the portal's event
     listeners are bound to (``sessionmaker`` gives each factory a class of its own)."""
     scoped = app.extensions["sqlalchemy"].session
-    return scoped.session_factory.class_  # type: ignore[no-any-return]
+    found: type[Session] = scoped.session_factory.class_
+    return found
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows the UPDATE or DELETE that gave ``result`` matched.
+
+    ``Session.execute`` is typed to return a ``Result``; what it returns for an UPDATE or a
+    DELETE is a ``CursorResult``, which has the count.
+    """
+    return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
 
 
 def refresh_statistics() -> None:

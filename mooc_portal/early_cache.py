@@ -34,7 +34,7 @@ import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from flask import Flask
@@ -78,7 +78,9 @@ class EarlyPageCache:
         self.local: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._languages_of: dict[str, str] = {}
         self._encodings_of: dict[str, tuple[bool, bool]] = {}
-        self._tokens: tuple[URLSafeTimedSerializer, Any, str, dict[str, Any]] | None = None
+        self._tokens: (
+            tuple[URLSafeTimedSerializer, URLSafeTimedSerializer, str, dict[str, Any]] | None
+        ) = None
         self.watch = VersionWatch(app)
 
     # The request --------------------------------------------------------------------------
@@ -158,6 +160,7 @@ class EarlyPageCache:
         from mooc_portal.caching import GENERATION_KEY, VERSION_ENVIRON_KEY, catalog_version
 
         backend = self.backend()
+        entry: dict[str, Any] | None
         if not self.shared:
             # Each process has its own cache: the version includes the change feed's sequence,
             # read from the database every process shares.
@@ -169,9 +172,10 @@ class EarlyPageCache:
                 environ[VERSION_ENVIRON_KEY] = version
             entry = backend.get(key)
         elif (entry := self.local.get(key)) is not None:
-            version = self.watch.current(backend)
-            if version is None:
-                version = self.watch.seen(backend.get(GENERATION_KEY) or "0.0")
+            watched = self.watch.current(backend)
+            if watched is None:
+                watched = self.watch.seen(backend.get(GENERATION_KEY) or "0.0")
+            version = watched
             if entry["version"] != version or not self.fresh(entry):
                 entry = backend.get(key)  # another process may have made it again
         else:
@@ -191,7 +195,8 @@ class EarlyPageCache:
             return True
 
     def fresh(self, entry: dict[str, Any]) -> bool:
-        return time.time() - entry["made_at"] <= self.timeout
+        made_at: float = entry["made_at"]
+        return time.time() - made_at <= self.timeout
 
     def answer(
         self, entry: dict[str, Any], environ: dict[str, Any], start_response: Any
@@ -245,10 +250,15 @@ class EarlyPageCache:
         """A new session's CSRF token and its session cookie, as Flask-WTF and Flask make them."""
         if self._tokens is None:
             app = self.app
-            secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
-            interface = app.session_interface
-            signer = interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-            cookie = {
+            secret: str | bytes | None = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+            if secret is None:
+                raise RuntimeError("CSRF tokens need a secret key (SECRET_KEY).")
+            # Only Flask's own cookie sessions get here (keep() leaves the others to Flask).
+            interface = cast(SecureCookieSessionInterface, app.session_interface)
+            signer = interface.get_signing_serializer(app)
+            if signer is None:
+                raise RuntimeError("CSRF tokens need a secret key (SECRET_KEY).")
+            cookie_attributes = {
                 "domain": interface.get_cookie_domain(app),
                 "path": interface.get_cookie_path(app),
                 "httponly": interface.get_cookie_httponly(app),
@@ -261,7 +271,7 @@ class EarlyPageCache:
                 URLSafeTimedSerializer(secret, salt="wtf-csrf-token"),
                 signer,
                 name,
-                cookie,
+                cookie_attributes,
             )
         tokens, signer, name, attributes = self._tokens
         field = self.app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
@@ -279,10 +289,11 @@ class EarlyPageCache:
             return start_response(status, headers, exc_info)
 
         result = self.wsgi_app(environ, capture)
-        made = environ.get(ENVIRON_ENTRY)
+        made: tuple[dict[str, Any], bool] | None = environ.get(ENVIRON_ENTRY)
         if made is not None and captured and captured[0].startswith("200"):
+            entry, shared = made
             try:
-                self.keep(key, *made, captured[1])
+                self.keep(key, entry, shared, captured[1])
             except Exception:
                 log.warning("early page cache: entry not kept", exc_info=True)
         return result
@@ -413,6 +424,7 @@ class VersionWatch:
 def install_early_cache(app: Flask) -> None:
     """Answer cached anonymous pages before Flask (``MOOC_CACHE_EARLY``)."""
     if app.config["MOOC_CACHE_EARLY"]:
+        # Flask's documented way to add WSGI middleware; mypy sees a method replaced.
         app.wsgi_app = EarlyPageCache(app, app.wsgi_app)  # type: ignore[method-assign]
 
 

@@ -191,11 +191,12 @@ def select_locale() -> str:
 
     languages = current_app.config["MOOC_LANGUAGES"]
     chosen = session.get("mooc_language")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     account = None if database_down() else current_account()
-    if account is not None and account.preferred_language in languages:
-        return account.preferred_language
+    preferred = account.preferred_language if account is not None else None
+    if preferred is not None and preferred in languages:
+        return preferred
     return request.accept_languages.best_match(languages) or languages[0]
 
 

@@ -12,7 +12,8 @@ from babel import Locale, UnknownLocaleError
 
 
 class Translation(Protocol):
-    language: str
+    @property
+    def language(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,12 @@ class LocalizedText:
 
     def __bool__(self) -> bool:
         return bool(self.text)
+
+
+class Localized(Protocol):
+    """A model whose texts have translations (a course, an institution, a module...)."""
+
+    def text(self, field: str, language: str) -> LocalizedText: ...
 
 
 T = TypeVar("T", bound=Translation)

@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import current_app
 
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.signals import mail_sent
 
 log = logging.getLogger("mooc_portal.mail")
@@ -91,5 +92,5 @@ def deliver_mail(payload: dict[str, Any]) -> EmailMessage:
             smtp.send_message(message)
     else:
         log.info("Mail to %s: %s\n\n%s", payload["to"], payload["subject"], payload["body"])
-    mail_sent.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
+    mail_sent.send(current_flask_app(), message=message)
     return message

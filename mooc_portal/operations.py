@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,13 +94,24 @@ def _install_limiter(app: Flask) -> Limiter:
         view = app.view_functions.get(endpoint)
         if view is None:
             continue
-        app.view_functions[endpoint] = limiter.limit(
-            lambda key=config_key: app.config[key],
+        limited: Callable[..., Any] = limiter.limit(
+            _configured_limit(app, config_key),
             key_func=_KEYS[key_name],
             methods=["POST", "PATCH"],
             scope=endpoint,
         )(view)
+        app.view_functions[endpoint] = limited
     return limiter
+
+
+def _configured_limit(app: Flask, key: str) -> Callable[[], str]:
+    """The limit in ``app``'s configuration under ``key``, read when a request is counted."""
+
+    def limit() -> str:
+        value: str = app.config[key]
+        return value
+
+    return limit
 
 
 def _keep_unavailable_retry_after(response: Any) -> Any:
@@ -199,6 +211,7 @@ def install_host(app: Flask) -> None:
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
+        # Flask's documented way to add WSGI middleware; mypy sees a method replaced.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0
         )

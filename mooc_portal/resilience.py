@@ -68,6 +68,7 @@ def unavailable(message: str) -> Response:
     try:
         response = make_response(current_app.handle_user_exception(error))
     except ServiceUnavailable:  # no handler for 503 where the portal is mounted
+        # Werkzeug makes a Response of its own: the same headers and body Flask would send.
         response = error.get_response()  # type: ignore[assignment]
     response.headers["Retry-After"] = str(retry_after)
     response.headers["Cache-Control"] = "no-store"

@@ -14,15 +14,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask
 from werkzeug.routing import MapAdapter
+
+from mooc_portal.appctx import current_flask_app
 
 DEVELOPMENT_URL = "http://localhost"
 
 
 def public_base_url(app: Flask | None = None) -> str:
     """The configured public URL of the portal's site, without a trailing slash."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_flask_app()
     return str(app.config.get("MOOC_PUBLIC_URL") or DEVELOPMENT_URL).rstrip("/")
 
 
@@ -43,7 +45,7 @@ def _adapter(app: Flask) -> MapAdapter:
 def external_url(endpoint: str, **values: Any) -> str:
     """The absolute URL of ``endpoint`` on the public site (``url_for(..., _external=True)``
     without trusting the request). Works outside a request too (commands, the harvester)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     values = {k: v for k, v in values.items() if v is not None}
     app.inject_url_defaults(endpoint, values)
     return _adapter(app).build(endpoint, values, force_external=True)

@@ -35,7 +35,13 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.caching import cached_page, page_csrf_token
 from mooc_portal.db import session as db_session
 from mooc_portal.errors import PortalError
-from mooc_portal.i18n import LocalizedText, country_name, language_name, own_language_name
+from mooc_portal.i18n import (
+    Localized,
+    LocalizedText,
+    country_name,
+    language_name,
+    own_language_name,
+)
 from mooc_portal.pagination import PageRequest, page_request
 from mooc_portal.reference import subject_label
 from mooc_portal.resilience import database_down, handle_database_error
@@ -54,7 +60,8 @@ def home() -> Any:
         ["text/html", "application/ld+json", "application/json"]
     )
     if best in ("application/ld+json", "application/json"):
-        from mooc_portal.certificates.services import OB_CONTEXT, issuer_profile
+        from mooc_portal.certificates.services import issuer_profile
+        from mooc_portal.openbadges import OB_CONTEXT
 
         response = current_app.json.response({"@context": OB_CONTEXT, **issuer_profile()})
         response.mimetype = best
@@ -129,7 +136,7 @@ def list_page_request() -> PageRequest:
 @bp.app_template_global("mooc_page_url")
 def page_url(number: int) -> str:
     """This page's address with every query parameter kept and ``page`` set to ``number``."""
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     args["page"] = [str(number)]
     return url_for(str(request.endpoint), **(request.view_args or {}), **args)
 
@@ -139,7 +146,7 @@ def current_language() -> str:
     return str(get_locale() or current_app.config["MOOC_DEFAULT_LANGUAGE"])
 
 
-def localized_text(obj: Any, field: str) -> LocalizedText:
+def localized_text(obj: Localized, field: str) -> LocalizedText:
     return obj.text(field, current_language())
 
 

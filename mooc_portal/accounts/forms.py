@@ -11,6 +11,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import get_timezone, get_timezone_location
 from flask import current_app
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
@@ -22,7 +23,7 @@ from mooc_portal.i18n import country_choices, language_name
 from mooc_portal.reference import ASEM_COUNTRIES
 
 
-def _country_choices(locale: str) -> list[tuple[str, str]]:
+def _country_choices(locale: str) -> list[tuple[str, str | LazyString]]:
     return [("", _l("Prefer not to say")), *country_choices(ASEM_COUNTRIES, locale)]
 
 
@@ -68,7 +69,7 @@ def _timezone_labels(locale: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(labels.items(), key=lambda item: (item[1].casefold(), item[0])))
 
 
-def _timezone_choices(locale: str) -> list[tuple[str, str]]:
+def _timezone_choices(locale: str) -> list[tuple[str, str | LazyString]]:
     return [("", _l("As reported by my browser")), *_timezone_labels(locale)]
 
 

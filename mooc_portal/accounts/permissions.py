@@ -33,6 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def to_login_page() -> Any:
     """The answer that sends an anonymous visitor to the log-in page (and back here after)."""
+    # Flask-Login (untyped) sets app.login_manager, which Flask's type does not declare.
     return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
 
 
@@ -60,6 +61,15 @@ def admin_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
+
+
+def logged_in_account() -> Account:
+    """The acting account of a view behind :func:`login_required` or :func:`admin_required`
+    (which run the view only when there is one), or of what such a view calls."""
+    account = current_account()
+    if account is None:
+        raise NotPermitted(_("Log in to continue."))
+    return account
 
 
 def require_admin(account: Account | None) -> Account:

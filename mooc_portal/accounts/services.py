@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from functools import cache
+from typing import Protocol
 from zoneinfo import available_timezones
 
 from flask import current_app, g, has_request_context
@@ -17,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from mooc_portal.accounts import throttle, tokens
 from mooc_portal.accounts.models import Account, Membership, StaffRole
 from mooc_portal.accounts.tokens import password_reset_token  # noqa: F401 (public API)
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted, TooManyAttempts
 from mooc_portal.institutions.models import Institution
@@ -64,7 +66,7 @@ def current_account() -> Account | None:
         return None
     user = current_user._get_current_object()
     # Cached per logged-in user object: an app context (and its ``g``) may outlive a request.
-    cached = g.get("mooc_account")
+    cached: tuple[object, Account | None] | None = g.get("mooc_account")
     if cached is not None and cached[0] is user:
         return cached[1]
     account: Account | None = None
@@ -74,9 +76,15 @@ def current_account() -> Account | None:
     return account
 
 
-def account_for_host_user(user: object) -> Account:
+class HostUser(Protocol):
+    """A host application's logged-in user, as Flask-Login knows it."""
+
+    def get_id(self) -> object: ...
+
+
+def account_for_host_user(user: HostUser) -> Account:
     """The portal account linked to a host application's user, created on first visit."""
-    host_id = str(user.get_id())  # type: ignore[attr-defined]
+    host_id = str(user.get_id())
     account = session.scalar(select(Account).where(Account.host_user_id == host_id))
     if account is None:
         email = normalize_email(getattr(user, "email", "") or f"host-user-{host_id}@host.invalid")
@@ -123,7 +131,7 @@ def register_account(
     )
     session.add(account)
     session.flush()
-    account_registered.send(current_app._get_current_object(), account=account)
+    account_registered.send(current_flask_app(), account=account)
     return account
 
 

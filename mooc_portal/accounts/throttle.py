@@ -23,7 +23,7 @@ import math
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 
 from mooc_portal.accounts.models import LoginAttempt, MailRequest
 from mooc_portal.db import session, utcnow
@@ -45,10 +45,10 @@ def login_delay(email: str, remote_addr: str | None) -> int:
     return max(waits)
 
 
-def _backoff(condition: object, since: datetime, free: int) -> int:
+def _backoff(condition: ColumnElement[bool], since: datetime, free: int) -> int:
     count, last = session.execute(
         select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(
-            condition,  # type: ignore[arg-type]
+            condition,
             LoginAttempt.at >= since,
         )
     ).one()
@@ -96,13 +96,13 @@ def take_mail_allowance(kind: str, email: str, remote_addr: str | None) -> bool:
     return allowed
 
 
-def _mail_requests(kind: str, condition: object) -> int:
+def _mail_requests(kind: str, condition: ColumnElement[bool]) -> int:
     since = utcnow() - timedelta(seconds=current_app.config["MOOC_MAIL_REQUEST_WINDOW"])
     return (
         session.scalar(
             select(func.count(MailRequest.id)).where(
                 MailRequest.kind == kind,
-                condition,  # type: ignore[arg-type]
+                condition,
                 MailRequest.at >= since,
             )
         )

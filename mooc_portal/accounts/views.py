@@ -47,6 +47,7 @@ def defer_to_host_login() -> Any:
         return None
     view = request.endpoint.rsplit(".", 1)[-1]
     if view in ("login", "register"):
+        # Flask-Login (untyped) sets app.login_manager, which Flask's type does not declare.
         host_login = current_app.login_manager.login_view  # type: ignore[attr-defined]
         if not host_login:
             abort(404)

@@ -86,7 +86,7 @@ class AuditFilter:
     until: date | None = None
 
 
-def audit_entries_query(filters: AuditFilter) -> Select[tuple[AuditEntry]]:
+def audit_entries_query(filters: AuditFilter) -> Select[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if filters.entity:
         query = query.where(AuditEntry.entity == filters.entity)

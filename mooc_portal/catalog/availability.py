@@ -10,13 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, or_
-
-if TYPE_CHECKING:
-    from mooc_portal.catalog.models import CourseRun
+from sqlalchemy import ColumnElement, and_, case, or_
 
 
 class Availability(IntEnum):
@@ -54,7 +51,23 @@ LABELS = {
 PUBLIC_STATES = tuple(a for a in Availability if a is not Availability.CANCELLED)
 
 
-def run_availability(run: CourseRun, now: datetime) -> Availability:
+class RunSchedule(Protocol):
+    """What a run's availability is decided from: a ``CourseRun``, or a row of one read with
+    plain SQL (federation's read model)."""
+
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def start_at(self) -> datetime | None: ...
+    @property
+    def end_at(self) -> datetime | None: ...
+    @property
+    def enrollment_start_at(self) -> datetime | None: ...
+    @property
+    def enrollment_end_at(self) -> datetime | None: ...
+
+
+def run_availability(run: RunSchedule, now: datetime) -> Availability:
     if run.cancelled:
         return Availability.CANCELLED
     if run.start_at is None:
@@ -71,7 +84,7 @@ def run_availability(run: CourseRun, now: datetime) -> Availability:
     return Availability.IN_PROGRESS
 
 
-def course_availability(runs: Iterable[CourseRun], now: datetime) -> Availability:
+def course_availability(runs: Iterable[RunSchedule], now: datetime) -> Availability:
     """The state of the most useful run; a course with no live run is to be scheduled."""
     states = [run_availability(run, now) for run in runs]
     live = [s for s in states if s is not Availability.CANCELLED]
@@ -143,7 +156,7 @@ class RunDates:
     cancelled: bool
 
 
-def course_timeline(runs: Iterable[Any]) -> Timeline:
+def course_timeline(runs: Iterable[RunSchedule]) -> Timeline:
     """The :class:`Timeline` of a course with ``runs`` (objects with a run's date attributes)."""
     live = [run for run in runs if not run.cancelled]
     scheduled = [run for run in live if run.start_at is not None]
@@ -161,13 +174,17 @@ def course_timeline(runs: Iterable[Any]) -> Timeline:
             merged.append((start, end))
     return Timeline(
         windows=tuple(merged),
-        upcoming_until=max((run.start_at for run in scheduled), default=NEVER),
+        upcoming_until=max(
+            (begin for run in scheduled if (begin := run.start_at) is not None), default=NEVER
+        ),
         running_until=max((run.end_at or FOREVER for run in scheduled), default=NEVER),
         unscheduled=len(scheduled) < len(live) or not live,
     )
 
 
-def timeline_availability_sql(entry: Any, now: datetime, overflow: Any) -> Any:
+def timeline_availability_sql(
+    entry: Any, now: datetime, overflow: ColumnElement[int]
+) -> ColumnElement[int]:
     """A course's availability from its stored :class:`Timeline` columns (``entry``: the
     ``CatalogEntry`` entity or a selectable with its columns); ``overflow`` is the expression
     used for a course with more windows than are stored (its runs, read as before)."""

@@ -116,7 +116,7 @@ def _refresh(
         ):
             if code[:2] not in fields[course_id]:
                 fields[course_id].append(code[:2])
-        for row in connection.execute(
+        for run in connection.execute(
             select(
                 CourseRun.course_id,
                 CourseRun.start_at,
@@ -126,9 +126,9 @@ def _refresh(
                 CourseRun.cancelled,
             ).where(CourseRun.course_id.in_(public))
         ):
-            runs[row.course_id].append(RunDates(*row[1:]))
+            runs[run.course_id].append(RunDates(*run[1:]))
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for course in courses:
         timeline = course_timeline(runs[course.id])
         windows = list(timeline.windows[:TIMELINE_WINDOWS])
@@ -169,7 +169,9 @@ class _Row:
 
 def _add_counts(connection: Connection, deltas: Counter[Cell]) -> None:
     names = (*COUNT_KEY, "facet", "value")
-    changes = [dict(zip(names, cell, strict=True), n=n) for cell, n in sorted(deltas.items()) if n]
+    changes: list[dict[str, Any]] = [
+        dict(zip(names, cell, strict=True), n=n) for cell, n in sorted(deltas.items()) if n
+    ]
     table = CatalogFacetCount.__table__
     # A count taken back exists already; SQLite checks ``n >= 0`` before it sees a conflict,
     # so decreases are plain updates and only increases may insert.
@@ -215,8 +217,10 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     for obj in session.deleted:
         if isinstance(obj, Course) and obj.id is not None:
             deleted.append(obj.id)
-        elif isinstance(obj, WATCHED) and getattr(obj, "course_id", None) is not None:
-            pending.append(obj.course_id)
+        elif (
+            isinstance(obj, WATCHED) and (course_id := getattr(obj, "course_id", None)) is not None
+        ):
+            pending.append(course_id)
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Institution):
             # Only what the entries repeat: not its names, nor a course added to its list.

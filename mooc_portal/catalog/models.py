@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import (
     Boolean,
@@ -99,15 +101,27 @@ class CourseLanguagesMixin:
 
     __slots__ = ()
 
+    if TYPE_CHECKING:  # what the class using the mixin has
+
+        @property
+        def languages(self) -> Sequence[_LanguageRow]: ...
+
     @property
     def teaching_languages(self) -> list[str]:
-        languages = self.languages  # type: ignore[attr-defined]
-        return [lang.language for lang in languages if lang.kind == LanguageKind.TEACHING]
+        return [lang.language for lang in self.languages if lang.kind == LanguageKind.TEACHING]
 
     @property
     def subtitle_languages(self) -> list[str]:
-        languages = self.languages  # type: ignore[attr-defined]
-        return [lang.language for lang in languages if lang.kind == LanguageKind.SUBTITLE]
+        return [lang.language for lang in self.languages if lang.kind == LanguageKind.SUBTITLE]
+
+
+class _LanguageRow(Protocol):
+    """A course's language: a ``CourseLanguage``, or a row of one."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def language(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

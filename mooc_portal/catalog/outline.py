@@ -29,7 +29,8 @@ def _outline_text(obj: Module | Lesson, field: str, language: str, original: str
     for wanted in (language, FALLBACK_LANGUAGE):
         if primary_subtag(wanted) == primary_subtag(original):
             break  # the original column is in this language
-        best = translation_in(list(obj.translations), wanted)
+        translations: list[ModuleTranslation | LessonTranslation] = list(obj.translations)
+        best = translation_in(translations, wanted)
         if best is not None and getattr(best, field):
             return LocalizedText(getattr(best, field), best.language)
     return LocalizedText(getattr(obj, field) or "", original)

@@ -18,8 +18,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     Join,
+    ScalarSelect,
     Select,
     String,
     and_,
@@ -157,8 +159,8 @@ def search_document(course: Course) -> str:
             translation.summary or "",
             translation.description or "",
         ]
-    for translation in course.institution.translations:
-        parts += [translation.name, translation.short_name or ""]
+    for names in course.institution.translations:
+        parts += [names.name, names.short_name or ""]
     text_ = "\n".join(p for p in parts if p)
     grams = [gram for run in UNSPACED.findall(text_) if len(run) > 2 for gram in bigrams(run)]
     return f"{text_}\n{' '.join(grams)}" if grams else text_
@@ -235,7 +237,7 @@ def entry_availability_sql(now: datetime) -> ColumnElement[int]:
     )
 
 
-def next_start_sql(now: datetime) -> ColumnElement[datetime]:
+def next_start_sql(now: datetime) -> ScalarSelect[datetime | None]:
     return (
         select(func.min(CourseRun.start_at))
         .where(
@@ -288,13 +290,15 @@ class _CrossJoin(Join):
 
 @compiles(_CrossJoin)
 def _compile_join(element: _CrossJoin, compiler: Any, **kw: Any) -> str:
-    return compiler.visit_join(element, **kw)  # PostgreSQL: its planner needs no such hint
+    sql: str = compiler.visit_join(element, **kw)  # PostgreSQL: its planner needs no such hint
+    return sql
 
 
 @compiles(_CrossJoin, "sqlite")
 def _compile_cross_join(element: _CrossJoin, compiler: Any, **kw: Any) -> str:
     # The left side is a table or a CTE's name: it holds no " JOIN ".
-    return compiler.visit_join(element, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
+    sql: str = compiler.visit_join(element, **kw)
+    return sql.replace(" JOIN ", " CROSS JOIN ", 1)
 
 
 # The facets whose values are the entry's own columns: the stored facet counts can answer them.
@@ -340,7 +344,7 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
     if tokens and dialect == "sqlite":
         # FTS5 gives the bm25 score with the match; it costs a read per row, so only the rows
         # that pass every filter (the ones the listing sorts) are scored.
-        score = func.bm25(literal_column("mooc_course_fts"))
+        score: ColumnElement[float] = func.bm25(literal_column("mooc_course_fts"))
         if conditions:
             score = case((and_(*conditions), score), else_=null())
         stmt = (
@@ -379,7 +383,7 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
 # PostgreSQL (migration 0023): the vocabulary of the documents' lexemes (``C`` collation, so a
 # prefix is a range of its unique index), and each entry's lexeme ids, GIN-indexed.
 LEXEME = table("mooc_search_lexeme", column("id"), column("lexeme"))
-ENTRY_WORDS = literal_column("mooc_catalog_entry.words")
+ENTRY_WORDS: ColumnClause[list[int]] = literal_column("mooc_catalog_entry.words")
 LETTERS = re.compile(r"[^\W\d_]+")
 
 

@@ -15,7 +15,7 @@ from mooc_portal.errors import NotFound
 from mooc_portal.institutions.models import Institution
 
 
-def public_courses() -> Select[tuple[Course]]:
+def public_courses() -> Select[Course]:
     """Courses a visitor may see: published, of an active institution."""
     # Joined to the institution: callers filter and sort on its columns (country, region).
     return select(Course).join(Course.institution).where(Course.is_public)

@@ -6,6 +6,7 @@ import base64
 import gzip
 import hashlib
 import secrets
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from mooc_portal.accounts.models import Account
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.catalog.models import Course, Credential
 from mooc_portal.certificates import issuer, signing
 from mooc_portal.certificates.models import STATUS_LIST_LENGTH, Certificate
@@ -22,7 +24,7 @@ from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from mooc_portal.i18n import primary_subtag
 from mooc_portal.mail import send_mail
-from mooc_portal.openbadges import OB_CONTEXT
+from mooc_portal.openbadges import OB_CONTEXT, VC_V2
 from mooc_portal.signals import certificate_issued, enrolment_changed
 from mooc_portal.urls import external_url
 
@@ -56,7 +58,7 @@ def issue_certificate(enrollment: Enrollment) -> Certificate | None:
     session.add(certificate)
     session.flush()
     _mail_certificate(certificate)
-    certificate_issued.send(current_app._get_current_object(), certificate=certificate)
+    certificate_issued.send(current_flask_app(), certificate=certificate)
     return certificate
 
 
@@ -64,7 +66,7 @@ def _mail_certificate(certificate: Certificate) -> None:
     """Tell the learner, in their language, once per certificate (the outbox dedupes it)."""
     account = certificate.enrollment.account
     language = account.preferred_language
-    if language not in current_app.config["MOOC_LANGUAGES"]:
+    if language is None or language not in current_app.config["MOOC_LANGUAGES"]:
         language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
     with force_locale(language):
         subject = _("Your certificate for %(course)s", course=certificate.course_title)
@@ -151,7 +153,7 @@ def revoke_certificate(
 def _tell_the_learner(certificate: Certificate) -> None:
     account = certificate.enrollment.account
     language = account.preferred_language
-    if language not in current_app.config["MOOC_LANGUAGES"]:
+    if language is None or language not in current_app.config["MOOC_LANGUAGES"]:
         language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
     with force_locale(language):
         subject = _("Your certificate for %(course)s was revoked", course=certificate.course_title)
@@ -332,7 +334,7 @@ def status_list_credential(number: int) -> dict[str, Any]:
     encoded = base64.urlsafe_b64encode(gzip.compress(bytes(bits), mtime=0)).rstrip(b"=")
     list_url = external_url("portal.certificates.status_list", number=number)
     credential = {
-        "@context": [signing.VC_V2],
+        "@context": [VC_V2],
         "id": list_url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer.did(),
@@ -361,6 +363,8 @@ def verify_credential(credential: dict[str, Any]) -> bool:
 def revocation_notice(certificate: Certificate) -> dict[str, Any]:
     """What the credential's address answers once the certificate is revoked: when, and why
     when the administrator made the reason public."""
+    if certificate.revoked_at is None:
+        raise ValueError("The certificate is not revoked.")
     notice = {
         "status": 410,
         "message": "This certificate was revoked; it is no longer a valid credential.",
@@ -373,7 +377,7 @@ def revocation_notice(certificate: Certificate) -> dict[str, Any]:
     return notice
 
 
-def _iso(value: Any) -> str:
+def _iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

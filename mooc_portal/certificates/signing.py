@@ -48,7 +48,10 @@ class ProofError(ValueError):
 
 @cache
 def _context(url: str) -> dict[str, Any]:
-    return json.loads((_CONTEXT_DIR / _CONTEXT_FILES[url]).read_text(encoding="utf-8"))
+    context: dict[str, Any] = json.loads(
+        (_CONTEXT_DIR / _CONTEXT_FILES[url]).read_text(encoding="utf-8")
+    )
+    return context
 
 
 def document_loader(url: str, _options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -61,7 +64,7 @@ def document_loader(url: str, _options: dict[str, Any] | None = None) -> dict[st
 def canonicalize(document: dict[str, Any]) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document."""
     try:
-        return jsonld.normalize(
+        canonical: str = jsonld.normalize(
             document,
             {
                 "algorithm": "URDNA2015",
@@ -71,6 +74,7 @@ def canonicalize(document: dict[str, Any]) -> str:
         )
     except jsonld.JsonLdError as error:
         raise ProofError(f"The document is not valid JSON-LD: {error}") from error
+    return canonical
 
 
 def multibase_base58btc(data: bytes) -> str:

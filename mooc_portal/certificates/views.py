@@ -8,14 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
-from mooc_portal.accounts.permissions import login_required
+from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.certificates import issuer, services
+from mooc_portal.certificates.forms import RevokeForm
 from mooc_portal.certificates.pdf import certificate_pdf
 from mooc_portal.cors import allow_public_reads
 from mooc_portal.numbers import DB_ID
@@ -26,17 +23,6 @@ issuer_bp = Blueprint("credentials", __name__)
 # document from another origin.
 allow_public_reads(bp, endpoints={"certificate_badge", "certificate_download", "status_list"})
 allow_public_reads(issuer_bp)
-
-
-class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=2000)])
-    reason_public = BooleanField(
-        _l("Show the reason publicly"),
-        description=_l(
-            "Unchecked, only the learner (by mail) and administrators see the reason; anyone "
-            "who checks the certificate sees only that it was revoked, and when."
-        ),
-    )
 
 
 def _json(document: Any, mimetype: str = "application/json") -> Response:
@@ -118,7 +104,7 @@ def revoke(code: str) -> Any:
     services.revoke_certificate(
         certificate,
         form.reason.data,
-        actor=current_account(),
+        actor=logged_in_account(),
         reason_public=bool(form.reason_public.data),
     )
     flash(_("The certificate is revoked."), "success")

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from mooc_portal.accounts.models import Account
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Course, CourseRun, CourseTranslation
 from mooc_portal.db import session
@@ -44,7 +45,7 @@ def forget_mail_to(address: str) -> None:
 def notify(enrollment: Enrollment, previous: str | None, actor: Account | None) -> None:
     """Queue the learner's mail about the decision and send ``enrolment_changed``."""
     language = enrollment.account.preferred_language
-    if language in current_app.config["MOOC_LANGUAGES"]:
+    if language is not None and language in current_app.config["MOOC_LANGUAGES"]:
         with force_locale(language):
             message = _mail_text(enrollment, previous)
     else:
@@ -52,7 +53,7 @@ def notify(enrollment: Enrollment, previous: str | None, actor: Account | None) 
     if message is not None:
         send_mail(enrollment.account.email, *message)
     enrolment_changed.send(
-        current_app._get_current_object(),
+        current_flask_app(),
         enrollment=enrollment,
         previous_state=previous,
         actor=actor,

@@ -196,10 +196,12 @@ def waitlist_positions(enrollments: Iterable[Enrollment]) -> dict[int, int]:
     )
     numbers: dict[int, list[int]] = {}
     for run_id, number in session.execute(other):
-        numbers.setdefault(run_id, []).append(number)
+        if number is not None:  # never: a waitlisted enrolment has a number (a constraint)
+            numbers.setdefault(run_id, []).append(number)
     return {
-        e.id: 1 + sum(1 for n in numbers.get(e.run_id, []) if n < e.waitlist_number)
+        e.id: 1 + sum(1 for n in numbers.get(e.run_id, []) if n < own)
         for e in waiting
+        if (own := e.waitlist_number) is not None
     }
 
 

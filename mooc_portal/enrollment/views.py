@@ -22,8 +22,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import false
 
-from mooc_portal.accounts.permissions import login_required
+from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
+from mooc_portal.appctx import current_request
 from mooc_portal.audit.services import record_export
 from mooc_portal.db import session
 from mooc_portal.enrollment import review, services, sharing
@@ -58,7 +59,7 @@ def enrolment_action(course: Any, run: Any) -> services.RunAction:
     """For ``enrollment/_run_action.html`` on the course page: the runs of one course cost
     one set of queries per request (the memo is tagged with the request because an app
     context may outlive one)."""
-    current = request._get_current_object()  # type: ignore[attr-defined]
+    current = current_request()
     tagged = g.get("mooc_run_actions")
     if tagged is None or tagged[0] is not current:
         tagged = g.mooc_run_actions = (current, {})
@@ -91,7 +92,7 @@ def enrol(run_uuid: UUID) -> Any:
 @bp.route("/my/enrolments")
 @login_required
 def my_enrolments() -> str:
-    enrollments = services.account_enrollments(current_account())
+    enrollments = services.account_enrollments(logged_in_account())
     return render_template(
         "mooc_portal/enrollment/my_enrolments.html",
         enrollments=enrollments,
@@ -102,7 +103,7 @@ def my_enrolments() -> str:
 @bp.route("/my/enrolments/<uuid:enrollment_uuid>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(enrollment_uuid: UUID) -> Any:
-    account = current_account()
+    account = logged_in_account()
     enrollment = services.get_own_enrollment(enrollment_uuid, account)
     form = ActionForm()
     if form.validate_on_submit():
@@ -147,7 +148,7 @@ def _filters(form: ReviewFilterForm) -> review.ReviewFilter:
 
 def review_page(scope: str) -> Any:
     """The enrolments an administrator (``scope="admin"``) or partner staff may review."""
-    actor = current_account()
+    actor = logged_in_account()
     form = ReviewFilterForm(formdata=request.args)
     runs = review.reviewable_runs(actor, scope=scope)
     name_review_choices(form, runs, current_language())
@@ -160,6 +161,7 @@ def review_page(scope: str) -> Any:
         statement = review.review_query(actor, review.ReviewFilter(), scope=scope)
         statement = statement.where(false())
     page = paginate(statement, list_page_request())
+    filter_args: dict[str, Any] = request.args.to_dict()
     html = render_template(
         "mooc_portal/enrollment/review.html",
         scope=scope,
@@ -173,14 +175,14 @@ def review_page(scope: str) -> Any:
         capacity_form=CapacityForm(formdata=None),
         action_form=ActionForm(formdata=None),
         page_url=request.full_path,
-        export_url=url_for(EXPORT_ENDPOINTS[scope], **request.args),
+        export_url=url_for(EXPORT_ENDPOINTS[scope], **filter_args),
     )
     return html, status
 
 
 def export_enrolments(scope: str) -> Response:
     """The reviewed enrolments as CSV; the export is recorded (who saw whose data)."""
-    actor = current_account()
+    actor = logged_in_account()
     statement = review.review_query(
         actor, _filters(ReviewFilterForm(formdata=request.args)), scope=scope
     )
@@ -205,7 +207,7 @@ def decide() -> Any:
     chosen = services.decide_many(
         form.enrollments.data or [],
         form.decision.data,
-        actor=current_account(),
+        actor=logged_in_account(),
         reason=form.reason.data or "",
     )
     flash(
@@ -221,7 +223,7 @@ def promote(enrollment_uuid: UUID) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     enrollment = services.get_enrollment(enrollment_uuid)
-    services.promote_from_waitlist(enrollment, actor=current_account())
+    services.promote_from_waitlist(enrollment, actor=logged_in_account())
     flash(_("%(name)s is enrolled.", name=enrollment.account.display_name), "success")
     return redirect(safe_next_url(request.form.get("next"), "portal.admin.enrolments"))
 
@@ -234,7 +236,7 @@ def set_capacity(run_uuid: UUID) -> Any:
     if not form.validate_on_submit():
         message = " ".join(form.capacity.errors) or _("The form has expired; try again.")
         raise InvalidInput(message, field="capacity")
-    promoted = services.set_capacity(run, form.capacity.data, actor=current_account())
+    promoted = services.set_capacity(run, form.capacity.data, actor=logged_in_account())
     flash(
         ngettext(
             "Capacity saved; %(num)d learner promoted from the waitlist.",

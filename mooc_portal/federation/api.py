@@ -19,8 +19,8 @@ from uuid import UUID
 from flask import (
     Flask,
     Response,
-    current_app,
     g,
+    jsonify,
     render_template,
     request,
     stream_with_context,
@@ -35,6 +35,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import is_resource_modified
 
 from mooc_portal import __version__
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.caching import cached_page
 from mooc_portal.catalog.filters import parse_catalog_args
 from mooc_portal.catalog.models import Course, CourseRun
@@ -50,6 +51,7 @@ from mooc_portal.federation.http import (
     unmatched,
 )
 from mooc_portal.federation.models import ResourceType
+from mooc_portal.federation.schemas import ArgumentsLocation
 from mooc_portal.federation.serialize import (
     PageLinks,
     course_resource,
@@ -99,7 +101,7 @@ bp = _Blueprint(
 ERROR_CODES = (400, 401, 403, 404, 405, 409, 410, 415, 422, 429, 503)
 allow_public_reads(bp)
 answer_options_exactly(bp)
-QUERY = {"location": "query", "error_status_code": 400}
+QUERY: ArgumentsLocation = {"location": "query", "error_status_code": 400}
 
 
 # Responses ------------------------------------------------------------------------------
@@ -121,7 +123,8 @@ def json_response(
     if last_modified is not None:
         response.last_modified = last_modified
     response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # a 304 when the client has it; returns the response
+    return response
 
 
 def _latest(*values: datetime | None) -> datetime | None:
@@ -276,8 +279,8 @@ def run_detail(run_id: str) -> Response:
 
 # Partner writes (API tokens) --------------------------------------------------------------
 
-BEARER = [{"bearerAuth": []}]
-JSON_BODY = {"location": "json", "error_status_code": 400}
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+JSON_BODY: ArgumentsLocation = {"location": "json", "error_status_code": 400}
 
 
 class Unauthorized(PortalError):
@@ -326,7 +329,7 @@ def _token() -> Any:
 
 
 def _written_course(course: Course, status: int) -> Response:
-    response = current_app.json.response(
+    response = jsonify(
         {"id": str(course.uuid), "status": course.status, "code": course.code, "slug": course.slug}
     )
     response.status_code = status
@@ -334,7 +337,7 @@ def _written_course(course: Course, status: int) -> Response:
 
 
 def _written_run(run: CourseRun, status: int) -> Response:
-    response = current_app.json.response({"id": str(run.uuid), "course": str(run.course.uuid)})
+    response = jsonify({"id": str(run.uuid), "course": str(run.course.uuid)})
     response.status_code = status
     return response
 
@@ -521,17 +524,18 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         document["tags"] = [{"name": "catalog", "description": bp.description}]
         schemas.declare_language_tags(document)
         extras["openapi"] = document
-    return extras["openapi"]
+    found: dict[str, Any] = extras["openapi"]
+    return found
 
 
 @bp.route("/openapi.json")
 def openapi_json() -> Response:
-    return json_response(openapi_document(current_app._get_current_object()))
+    return json_response(openapi_document(current_flask_app()))
 
 
 @bp.route("/docs")
 def docs() -> str:
-    document = openapi_document(current_app._get_current_object())
+    document = openapi_document(current_flask_app())
     return render_template("mooc_portal/federation/api_docs.html", document=document)
 
 
@@ -542,7 +546,7 @@ def _error(status: int, message: str, field: str | None = None, errors: Any = No
     payload: dict[str, Any] = {"status": status, "message": message, "field": field}
     if errors:
         payload["errors"] = errors
-    response = current_app.json.response(payload)
+    response = jsonify(payload)
     response.status_code = status
     return response
 
@@ -588,17 +592,18 @@ def handle_http_error(error: HTTPException) -> Any:
 
 
 def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500  # (every error raised here has its code)
     data = getattr(error, "data", None) or {}
     errors: dict[str, list[str]] = {}
     for by_field in (data.get("messages") or {}).values():  # per location (json, query)
         errors.update(_flat_messages(by_field))
     path = next(iter(errors), None)
     if path is None:
-        return _error(error.code, error.description or error.name)
+        return _error(status, error.description or error.name)
     if path == "_schema":  # a rule across fields without one to name
-        return _error(error.code, " ".join(errors[path]), None, errors)
+        return _error(status, " ".join(errors[path]), None, errors)
     field = path.split(".", 1)[0]
-    return _error(error.code, f"{path}: {' '.join(errors[path])}", field, errors)
+    return _error(status, f"{path}: {' '.join(errors[path])}", field, errors)
 
 
 def handle_unexpected_error(error: HTTPException) -> Response:

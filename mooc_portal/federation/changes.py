@@ -26,6 +26,7 @@ from mooc_portal.catalog.models import (
     CourseTranslation,
     course_is_public,
 )
+from mooc_portal.db import Base, PublicIdMixin
 from mooc_portal.federation.models import ChangeEntry, ChangeKind, ResourceType
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 
@@ -52,6 +53,11 @@ def _old(obj: Any, attribute: str) -> Any:
     return getattr(obj, attribute)
 
 
+def _pending(obj: Base) -> bool:
+    """Added to the session and not flushed yet."""
+    return inspect(obj).pending
+
+
 def _institution_was_active(institution: Institution) -> bool:
     if inspect(institution).pending:
         return False
@@ -65,7 +71,7 @@ def _course_was_public(course: Course) -> bool:
     return course_is_public(_old(course, "status"), _institution_was_active(course.institution))
 
 
-def _ensure_uuid(obj: Any) -> uuid.UUID:
+def _ensure_uuid(obj: PublicIdMixin) -> uuid.UUID:
     if obj.uuid is None:
         obj.uuid = uuid.uuid4()
     return obj.uuid
@@ -77,7 +83,7 @@ class _Changes:
     def __init__(self) -> None:
         self.kinds: dict[tuple[str, uuid.UUID], ChangeKind] = {}
 
-    def add(self, resource_type: ResourceType, obj: Any, kind: ChangeKind) -> None:
+    def add(self, resource_type: ResourceType, obj: PublicIdMixin, kind: ChangeKind) -> None:
         key = (resource_type.value, _ensure_uuid(obj))
         current = self.kinds.get(key)
         if current is None or current is ChangeKind.UPDATED or kind.is_tombstone:
@@ -107,7 +113,7 @@ def _collect(session: Session, changes: _Changes) -> None:
     runs: set[CourseRun] = set()
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, (Institution, Course)) and not (
-            inspect(obj).pending or session.is_modified(obj)
+            _pending(obj) or session.is_modified(obj)
         ):
             continue
         if isinstance(obj, Institution):

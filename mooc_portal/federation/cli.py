@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 import click
 from flask.cli import with_appcontext
 
@@ -11,7 +13,7 @@ from mooc_portal.db import refresh_statistics, session
 @click.command("export")
 @click.argument("file", type=click.File("w", encoding="utf-8", lazy=False))
 @with_appcontext
-def export_command(file: click.utils.LazyFile) -> None:
+def export_command(file: IO[str]) -> None:
     """Write the public catalog snapshot (the same document as /api/v1/export) to FILE."""
     from mooc_portal.federation.services.snapshot import count_export, export_catalog
 

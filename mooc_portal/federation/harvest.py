@@ -326,7 +326,7 @@ def _state(peer: Peer, run: HarvestRun, client: PeerClient | None) -> _Run:
     return _Run(
         peer=peer,
         run=run,
-        client=client,  # type: ignore[arg-type]
+        client=client,  # type: ignore[arg-type]  # None only for a snapshot in hand: no fetch
         slug_prefix=slugify(peer.name, 30).strip("-") or f"peer-{peer.id}",
         subjects=set(session.scalars(select(SubjectArea.code))),
         max_rejects=int(config["MOOC_HARVEST_MAX_REJECTS"]),
@@ -523,7 +523,7 @@ def _batches(records: Iterable[Any]) -> Iterator[list[Any]]:
         yield batch
 
 
-def _upsert_for(kind: str) -> Any:
+def _upsert_for(kind: str) -> Callable[[_Run, dict[str, Any]], uuid.UUID]:
     return {"institution": _upsert_institution, "course": _upsert_course, "run": _upsert_run}[kind]
 
 
@@ -542,7 +542,9 @@ def _apply_change(state: _Run, change: Any) -> None:
         _reject(state, change["type"], change, f"Unknown kind of change: {kind!r}.")
 
 
-def _apply_record(state: _Run, kind: str, record: Any, apply: Any) -> uuid.UUID | None:
+def _apply_record(
+    state: _Run, kind: str, record: Any, apply: Callable[[_Run, Any], uuid.UUID | None]
+) -> uuid.UUID | None:
     """Apply one record in a savepoint; on failure roll it back alone and record why."""
     try:
         with session.begin_nested():
@@ -668,7 +670,7 @@ def _upsert_institution(state: _Run, record: dict[str, Any]) -> uuid.UUID:
         raise Rejected("This id is an institution of this portal.")
     institution = session.get(Institution, origin.institution_id) if origin else None
     created = institution is None
-    if created:
+    if institution is None:
         slug = unique_slug(
             Institution,
             f"{state.slug_prefix}-{slugify(data['slug'])}",
@@ -714,7 +716,8 @@ def _upsert_institution(state: _Run, record: dict[str, Any]) -> uuid.UUID:
     changed |= _assign(origin, {"origin_url": data["url"]})
     session.flush()
     _count(state, created, changed)
-    return data["id"]
+    resource_id: uuid.UUID = data["id"]
+    return resource_id
 
 
 def _decimal(value: float | None) -> Decimal | None:
@@ -735,7 +738,7 @@ def _upsert_course(state: _Run, record: dict[str, Any]) -> uuid.UUID:
     institution = session.get(Institution, institution_origin.institution_id)
     course = session.get(Course, origin.course_id) if origin else None
     created = course is None
-    if created:
+    if course is None:
         slug = unique_slug(
             Course, f"{state.slug_prefix}-{slugify(data['slug'])}", limit=120, fallback="record"
         )
@@ -809,7 +812,8 @@ def _upsert_course(state: _Run, record: dict[str, Any]) -> uuid.UUID:
 
         search.index_course(course)
     _count(state, created, changed)
-    return data["id"]
+    resource_id: uuid.UUID = data["id"]
+    return resource_id
 
 
 def _store_recognition(course: Course, data: dict[str, Any] | None) -> bool:
@@ -855,11 +859,12 @@ def _upsert_run(state: _Run, record: dict[str, Any]) -> uuid.UUID:
     origin = _origin(state, ResourceType.COURSE, data["course"])
     if origin is None:
         raise Rejected("The run's course has not been harvested from this peer.")
-    course = session.get(Course, origin.course_id)
+    course = session.get_one(Course, origin.course_id)
     created = not any(r.uuid == data["id"] for r in course.runs)
     changed = _store_run(course, data)
     _count(state, created, changed)
-    return data["id"]
+    resource_id: uuid.UUID = data["id"]
+    return resource_id
 
 
 def _withdraw(state: _Run, change: dict[str, Any]) -> uuid.UUID | None:

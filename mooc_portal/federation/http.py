@@ -22,11 +22,13 @@ CATCH_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "TRACE", "QUERY", 
 def allowed_methods() -> list[str]:
     """The methods the routes for this request's path answer, the API's catch-all left out."""
     adapter = request_ctx.url_adapter
+    if adapter is None:  # never: a request being answered was matched with one
+        return []
     catch_all = f"{request.blueprint}.unknown_endpoint"
     allowed = set()
     for method in METHODS:
         try:
-            endpoint, _args = adapter.match(request.path, method=method)  # type: ignore[union-attr]
+            endpoint, _args = adapter.match(request.path, method=method)
         except HTTPException:
             continue
         if endpoint != catch_all:

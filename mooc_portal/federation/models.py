@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -120,6 +121,10 @@ class Peer(Base):
         order_by="HarvestRun.id.desc()",
         lazy="raise",
     )
+
+    if TYPE_CHECKING:  # not columns: set by services.peers.list_peers for the admin page
+        latest_run: HarvestRun | None
+        latest_rejections: list[RejectedRecord]
 
     def __repr__(self) -> str:
         return f"<Peer {self.name}>"

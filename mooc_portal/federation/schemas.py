@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 from babel import Locale
 from babel.localedata import locale_identifiers
@@ -367,12 +367,19 @@ class ListArgsSchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+class ArgumentsLocation(TypedDict):
+    """Where ``Blueprint.arguments`` reads a schema's values, and the status of a refusal."""
+
+    location: str
+    error_status_code: int
+
+
 class InstitutionFilterSchema(ListArgsSchema):
     country = fields.String(validate=validate.OneOf(EUROPE_COUNTRIES + ASIA_COUNTRIES))
     region = fields.String(validate=validate.OneOf([r.value for r in Region]))
 
 
-def _facet(name: str, description: str, values: Any = None, **metadata: Any) -> fields.List:
+def _facet(name: str, description: str, values: Any = None, **metadata: Any) -> fields.List[str]:
     """A catalog filter: repeatable, each value one of ``values`` (or matching ``metadata``'s
     pattern), exactly as the catalog's parser accepts it; an empty value is ignored."""
     refused = f'The filter {name}="{{input}}" is not valid: give one of the documented values.'
@@ -437,7 +444,7 @@ class ChangesArgsSchema(Schema):
 
 
 # What a partner's developer reads when a value has the wrong type (more specific types first).
-_TYPE_MESSAGES: list[tuple[type[fields.Field], dict[str, str]]] = [
+_TYPE_MESSAGES: list[tuple[type[fields.Field[Any]], dict[str, str]]] = [
     (
         fields.AwareDateTime,
         {
@@ -454,7 +461,7 @@ _TYPE_MESSAGES: list[tuple[type[fields.Field], dict[str, str]]] = [
 ]
 
 
-def _explain(field: fields.Field) -> None:
+def _explain(field: fields.Field[Any]) -> None:
     if isinstance(field, fields.Dict):
         return  # text maps carry their own messages
     if isinstance(field, fields.List):
@@ -466,7 +473,7 @@ def _explain(field: fields.Field) -> None:
             break
     for validator in field.validators:
         if isinstance(validator, validate.URL):  # made with the message in Url.__init__
-            validator.error = field.error_messages["invalid"]
+            validator.error = str(field.error_messages["invalid"])
     if isinstance(field, fields.Integer):
         field.strict = True  # 2.5 weeks is refused, not stored as 2
 
@@ -478,7 +485,7 @@ class WholeNumber(fields.Integer):
     def _validated(self, value: Any) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        return super()._validated(value)  # type: ignore[no-any-return]
+        return super()._validated(value)
 
 
 class _WriteSchema(Schema):
@@ -486,7 +493,7 @@ class _WriteSchema(Schema):
 
     error_messages = {"unknown": "Not a field of this API (see /api/v1/docs)."}
 
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
         _explain(field_obj)
 
 

@@ -10,13 +10,87 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
+from uuid import UUID
 
-from mooc_portal.catalog.models import Course, CourseRun
+from mooc_portal.catalog.availability import Availability, RunSchedule
+from mooc_portal.catalog.models import CourseRecognition
 from mooc_portal.institutions.models import Institution
 from mooc_portal.urls import external_url
 
 _SLUG = "__mooc_slug__"
+
+
+class RunFacts(RunSchedule, Protocol):
+    """What :func:`run_resource` reads: a ``CourseRun``, or the read model's ``RunRow``."""
+
+    @property
+    def uuid(self) -> UUID: ...
+    @property
+    def capacity(self) -> int | None: ...
+    @property
+    def requires_approval(self) -> bool: ...
+    @property
+    def delivery_mode(self) -> str: ...
+    @property
+    def modified_at(self) -> datetime: ...
+    def availability(self, now: datetime | None = None) -> Availability: ...
+
+
+class _Identified(Protocol):
+    @property
+    def uuid(self) -> UUID: ...
+
+
+class _Subject(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+class CourseFacts(Protocol):
+    """What :func:`course_resource` reads: a ``Course``, or the read model's ``CourseRow``."""
+
+    @property
+    def uuid(self) -> UUID: ...
+    @property
+    def institution(self) -> _Identified: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def translations(self) -> Iterable[Any]: ...
+    @property
+    def original_language(self) -> str: ...
+    @property
+    def subjects(self) -> Iterable[_Subject]: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def pace(self) -> str: ...
+    @property
+    def teaching_languages(self) -> list[str]: ...
+    @property
+    def subtitle_languages(self) -> list[str]: ...
+    @property
+    def effort_hours(self) -> Decimal | None: ...
+    @property
+    def length_weeks(self) -> int | None: ...
+    @property
+    def credential(self) -> str: ...
+    @property
+    def ects_credits(self) -> Decimal | None: ...
+    @property
+    def image(self) -> str | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def modified_at(self) -> datetime: ...
+    @property
+    def runs(self) -> Iterable[RunFacts]: ...
+    @property
+    def recognition(self) -> CourseRecognition | None: ...
+    def availability(self, now: datetime | None = None) -> Availability: ...
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -68,7 +142,7 @@ def institution_resource(institution: Institution, links: PageLinks) -> dict[str
     }
 
 
-def run_resource(run: CourseRun, course_uuid: str) -> dict[str, Any]:
+def run_resource(run: RunFacts, course_uuid: str) -> dict[str, Any]:
     return {
         "type": "run",
         "id": str(run.uuid),
@@ -86,7 +160,7 @@ def run_resource(run: CourseRun, course_uuid: str) -> dict[str, Any]:
     }
 
 
-def course_resource(course: Course, links: PageLinks) -> dict[str, Any]:
+def course_resource(course: CourseFacts, links: PageLinks) -> dict[str, Any]:
     translations = course.translations
     course_uuid = str(course.uuid)
     return {
@@ -119,7 +193,7 @@ def course_resource(course: Course, links: PageLinks) -> dict[str, Any]:
     }
 
 
-def recognition_resource(course: Course) -> dict[str, Any] | None:
+def recognition_resource(course: CourseFacts) -> dict[str, Any] | None:
     """A course's recognition details and audience marks, or None when none were given."""
     recognition = course.recognition
     if recognition is None:

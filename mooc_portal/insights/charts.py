@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -34,7 +35,7 @@ class Chart:
 
     kind: Literal["bars", "lines"]
     labels: list[str]
-    series: list[tuple[str, list[float]]] = field(default_factory=list)
+    series: list[tuple[str, Sequence[float]]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:

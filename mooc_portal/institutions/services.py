@@ -94,12 +94,12 @@ def group_by_region(entries: Iterable[PartnerEntry], language: str) -> list[Regi
     for region in (Region.ASIA, Region.EUROPE):
         if region not in by_region:
             continue
-        countries = sorted(
+        ordered = sorted(
             by_region[region].values(), key=lambda g: country_name(g.country, language)
         )
-        for group in countries:
+        for group in ordered:
             group.entries.sort(key=lambda e: e.institution.text("name", language).text.casefold())
-        groups.append(RegionGroup(region, countries))
+        groups.append(RegionGroup(region, ordered))
     return groups
 
 

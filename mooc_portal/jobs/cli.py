@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
+
+from mooc_portal.appctx import current_flask_app
 
 
 @click.command("worker")
@@ -17,5 +18,5 @@ def worker_command(burst: bool, no_relay: bool) -> None:
     MOOC_REDIS_URL it runs due jobs itself."""
     from mooc_portal.jobs.queue import run_worker
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     run_worker(app, burst=burst, relay=not no_relay)

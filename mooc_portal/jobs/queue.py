@@ -36,7 +36,7 @@ def configured() -> bool:
 def connection() -> Redis:
     """The app's Redis connection (short timeouts: a lost Redis must not hold up a request)."""
     extras = current_app.extensions["mooc_portal"].extras
-    redis = extras.get("redis")
+    redis: Redis | None = extras.get("redis")
     if redis is None:
         redis = Redis.from_url(
             current_app.config["MOOC_REDIS_URL"],
@@ -45,7 +45,7 @@ def connection() -> Redis:
             health_check_interval=30,
         )
         extras["redis"] = redis
-    return redis  # type: ignore[no-any-return]
+    return redis
 
 
 def check_queue() -> None:

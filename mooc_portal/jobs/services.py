@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +29,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from mooc_portal.accounts.permissions import require_admin
-from mooc_portal.db import session, utcnow
+from mooc_portal.appctx import current_flask_app
+from mooc_portal.db import rowcount, session, utcnow
 from mooc_portal.errors import Conflict, NotFound
 from mooc_portal.jobs.models import JobState, OutboxJob
 from mooc_portal.metrics import count_job
@@ -85,7 +86,8 @@ def enqueue(
     """
     if kind not in HANDLERS:
         raise ValueError(f"No handler for jobs of kind {kind!r}.")
-    for job in session.info.get(_NEW, ()):
+    new_jobs: Iterable[OutboxJob] = session.info.get(_NEW, ())
+    for job in new_jobs:
         if job.dedupe_key == dedupe_key:
             return job
     existing = session.scalar(select(OutboxJob).where(OutboxJob.dedupe_key == dedupe_key))
@@ -153,7 +155,7 @@ def _dispatch_committed(db_session: Session) -> None:
     for kind in db_session.info.pop(_COMMITTED_KINDS, ()):
         count_job(kind, "enqueued")
     if ids:
-        dispatch(current_app._get_current_object(), ids)  # type: ignore[attr-defined]
+        dispatch(current_flask_app(), ids)
 
 
 def _forget_rolled_back(db_session: Session, previous: SessionTransaction) -> None:
@@ -285,7 +287,8 @@ def _handler(kind: str) -> Callable[[dict[str, Any]], Any]:
 def _function(reference: str) -> Callable[..., Any]:
     """The function a ``module:function`` reference names."""
     module, _sep, name = reference.partition(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
 
 
 def backoff(attempts: int) -> timedelta:
@@ -389,11 +392,13 @@ def relay_once() -> RelayReport:
 def prune_finished() -> int:
     """Forget finished jobs older than MOOC_JOB_KEEP_DAYS; commits."""
     cutoff = utcnow() - timedelta(days=int(current_app.config["MOOC_JOB_KEEP_DAYS"]))
-    removed = session.execute(
-        delete(OutboxJob)
-        .where(OutboxJob.state == JobState.DONE, OutboxJob.finished_at < cutoff)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    removed = rowcount(
+        session.execute(
+            delete(OutboxJob)
+            .where(OutboxJob.state == JobState.DONE, OutboxJob.finished_at < cutoff)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.commit()
     return int(removed or 0)
 

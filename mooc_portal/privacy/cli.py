@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 
 from mooc_portal.db import session
 
+if TYPE_CHECKING:
+    from mooc_portal.accounts.models import Account
 
-def _account(email: str):  # type: ignore[no-untyped-def]
+
+def _account(email: str) -> Account:
     from mooc_portal.accounts.services import find_account_by_email
 
     account = find_account_by_email(email)

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from mooc_portal.accounts.models import Account, LoginAttempt
-from mooc_portal.db import session, utcnow
+from mooc_portal.db import rowcount, session, utcnow
 from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.errors import NotFound
 from mooc_portal.privacy.models import DataDownload
@@ -97,7 +97,7 @@ def build_data_download(payload: dict[str, int]) -> None:
     download.expires_at = now + timedelta(days=int(current_app.config["MOOC_DATA_DOWNLOAD_DAYS"]))
     record_access_request(account, channel="download")
     language = account.preferred_language
-    if language not in current_app.config["MOOC_LANGUAGES"]:
+    if language is None or language not in current_app.config["MOOC_LANGUAGES"]:
         language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
     from mooc_portal.urls import external_url
 
@@ -146,4 +146,4 @@ def open_data_download(account: Account, token: str, now: datetime | None = None
 def delete_expired_downloads(now: datetime | None = None) -> int:
     """Delete the downloads past their expiry (retention); flushes. Returns how many."""
     now = now or utcnow()
-    return session.execute(delete(DataDownload).where(DataDownload.expires_at < now)).rowcount  # type: ignore[attr-defined,no-any-return]
+    return rowcount(session.execute(delete(DataDownload).where(DataDownload.expires_at < now)))

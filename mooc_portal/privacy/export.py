@@ -201,6 +201,8 @@ def _progress(enrollment_ids: list[int]) -> list[dict[str, Any]]:
         .where(StatementOutcome.enrollment_id.in_(enrollment_ids))
         .order_by(StatementOutcome.statement_pk)
     ):
+        if outcome.enrollment_id is None:
+            continue  # never: the query asks for these enrolments' outcomes
         entry(outcome.enrollment_id)["platform_statements"].append(
             {
                 "statement": outcome.statement.statement_id,

@@ -23,7 +23,7 @@ from mooc_portal.accounts.models import Account, LoginAttempt
 from mooc_portal.audit.models import AuditEntry
 from mooc_portal.audit.services import record_change
 from mooc_portal.catalog.models import CourseRun
-from mooc_portal.db import session, utcnow
+from mooc_portal.db import rowcount, session, utcnow
 from mooc_portal.enrollment.models import (
     Enrollment,
     EnrollmentState,
@@ -60,14 +60,18 @@ def apply_retention(now: datetime | None = None) -> RetentionReport:
     """Apply every retention rule once; flushes, the caller commits."""
     now = now or utcnow()
     report = RetentionReport()
-    report.login_attempts = session.execute(
-        delete(LoginAttempt).where(
-            LoginAttempt.at < now - days("MOOC_RETENTION_LOGIN_ATTEMPT_DAYS")
+    report.login_attempts = rowcount(
+        session.execute(
+            delete(LoginAttempt).where(
+                LoginAttempt.at < now - days("MOOC_RETENTION_LOGIN_ATTEMPT_DAYS")
+            )
         )
-    ).rowcount
-    report.audit_entries = session.execute(
-        delete(AuditEntry).where(AuditEntry.at < now - days("MOOC_RETENTION_AUDIT_DAYS"))
-    ).rowcount
+    )
+    report.audit_entries = rowcount(
+        session.execute(
+            delete(AuditEntry).where(AuditEntry.at < now - days("MOOC_RETENTION_AUDIT_DAYS"))
+        )
+    )
     report.enrolments = _expire_enrolments(now - days("MOOC_RETENTION_CLOSED_ENROLMENT_DAYS"))
     report.accounts = _expire_unverified(
         now - days("MOOC_RETENTION_UNVERIFIED_ACCOUNT_DAYS"), report

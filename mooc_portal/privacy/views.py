@@ -24,8 +24,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import logout_user, user_logged_in
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from mooc_portal.accounts.permissions import login_required
+from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.db import utcnow
 from mooc_portal.enrollment.sharing import REQUIRED_FIELDS, Sharing
@@ -91,7 +92,7 @@ def _notice_page(shown: Any, *, form: AcknowledgeForm | None = None) -> str:
 @bp.route("/privacy/acknowledge", methods=["GET", "POST"])
 @login_required
 def acknowledge() -> Any:
-    account = current_account()
+    account = logged_in_account()
     form = AcknowledgeForm()
     pending = notices.pending_notice(account)
     target = safe_next_url(form.next.data or request.args.get("next"))
@@ -185,7 +186,7 @@ def sharing_consent(run_uuid: UUID) -> Any:
     from mooc_portal.enrollment import services as enrolment
     from mooc_portal.enrollment.views import STATE_MESSAGES, course_page_url
 
-    account = current_account()
+    account = logged_in_account()
     run = enrolment.get_run(run_uuid)
     enrolment.check_enrollable(run, account)
     form = SharingForm()
@@ -215,7 +216,7 @@ def sharing_consent(run_uuid: UUID) -> Any:
 @bp.route("/account/sharing", methods=["GET", "POST"])
 @login_required
 def my_sharing() -> Any:
-    account = current_account()
+    account = logged_in_account()
     choices = sharing.my_sharing(account)
     if request.method == "POST":
         institution_id = request.form.get("institution", type=int)
@@ -258,7 +259,7 @@ def my_sharing() -> Any:
 @bp.route("/account/my-data")
 @login_required
 def my_data() -> Any:
-    account = current_account()
+    account = logged_in_account()
     background = downloads.built_in_background(account)
     document = None if background else export.personal_data(account)
     response = Response(
@@ -279,7 +280,7 @@ def my_data() -> Any:
 def prepare_my_data() -> Any:
     if not DataDownloadForm().validate_on_submit():
         abort(400)
-    downloads.request_data_download(current_account())
+    downloads.request_data_download(logged_in_account())
     flash(_("Your data is being prepared. We will send you an e-mail when it is ready."), "success")
     return redirect(url_for(".my_data"))
 
@@ -287,7 +288,7 @@ def prepare_my_data() -> Any:
 @bp.route("/account/my-data/<token>.json")
 @login_required
 def my_data_file(token: str) -> Response:
-    data = downloads.open_data_download(current_account(), token)
+    data = downloads.open_data_download(logged_in_account(), token)
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     response = Response(
         gzip.decompress(data),
@@ -300,10 +301,10 @@ def my_data_file(token: str) -> Response:
 
 @bp.route("/account/my-data.json")
 @login_required
-def my_data_json() -> Response:
-    account = current_account()
+def my_data_json() -> WerkzeugResponse:
+    account = logged_in_account()
     if downloads.built_in_background(account):
-        return redirect(url_for(".my_data"))  # type: ignore[return-value]
+        return redirect(url_for(".my_data"))
     document = export.personal_data(account)
     export.record_access_request(account, channel="self-service")
     stamp = datetime.now(UTC).strftime("%Y%m%d")
@@ -322,7 +323,7 @@ def my_data_json() -> Response:
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
 def delete_account() -> Any:
-    account = current_account()
+    account = logged_in_account()
     form = DeleteAccountForm()
     if form.validate_on_submit():
         with service_errors_shown_on(form):

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
@@ -23,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mooc_portal.accounts.models import Account, StaffRole
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.catalog.models import CourseRun, Pace
 from mooc_portal.catalog.outline import Lesson, Module
 from mooc_portal.certificates.models import Certificate
@@ -253,12 +253,12 @@ def mark_complete(enrollment: Enrollment, lesson: Lesson, *, actor: Account) -> 
             pass  # marked by a parallel request of the same learner: done all the same
         else:
             lesson_completed.send(
-                current_app._get_current_object(), enrollment=enrollment, lesson=lesson, actor=actor
+                current_flask_app(), enrollment=enrollment, lesson=lesson, actor=actor
             )
     progress = progress_of(enrollment)
     if progress.finished and enrollment.state == S.ENROLLED:
         enrolment.complete(enrollment, actor=actor)
-        course_completed.send(current_app._get_current_object(), enrollment=enrollment, actor=actor)
+        course_completed.send(current_flask_app(), enrollment=enrollment, actor=actor)
     return progress
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from mooc_portal.accounts.permissions import login_required
+from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.audit.services import record_export
 from mooc_portal.enrollment import services as enrolment
@@ -23,21 +23,21 @@ bp = Blueprint("progress", __name__)
 @login_required
 def my_learning() -> str:
     return render_template(
-        "mooc_portal/progress/my_learning.html", learning=services.my_learning(current_account())
+        "mooc_portal/progress/my_learning.html", learning=services.my_learning(logged_in_account())
     )
 
 
 @bp.route("/learn/<uuid:run_uuid>")
 @login_required
 def course_space(run_uuid: UUID) -> str:
-    enrollment = services.get_learning_enrollment(run_uuid, current_account())
+    enrollment = services.get_learning_enrollment(run_uuid, logged_in_account())
     return _space(enrollment, None)
 
 
 @bp.route("/learn/<uuid:run_uuid>/lessons/<uuid:lesson_uuid>")
 @login_required
 def lesson(run_uuid: UUID, lesson_uuid: UUID) -> str:
-    account = current_account()
+    account = logged_in_account()
     enrollment = services.get_learning_enrollment(run_uuid, account)
     lesson = services.get_lesson(enrollment, lesson_uuid)
     services.record_visit(enrollment, lesson, actor=account)
@@ -84,7 +84,7 @@ def mark_incomplete(run_uuid: UUID, lesson_uuid: UUID) -> Any:
 
 def _mark(run_uuid: UUID, lesson_uuid: UUID, *, done: bool) -> Any:
     require_csrf()
-    account = current_account()
+    account = logged_in_account()
     enrollment = services.get_learning_enrollment(run_uuid, account)
     lesson = services.get_lesson(enrollment, lesson_uuid)
     was_completed = enrollment.state == "completed"
@@ -138,7 +138,7 @@ def run_figures(run_uuid: UUID, scope: str) -> str:
 def progress_csv(run_uuid: UUID, scope: str) -> Response:
     """The run's progress as CSV; the export is recorded (who saw whose data)."""
     run = enrolment.get_run(run_uuid)
-    actor = current_account()
+    actor = logged_in_account()
     report = services.run_progress(run, actor=actor, scope=scope)
     record_export(
         actor,

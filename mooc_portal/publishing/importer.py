@@ -487,7 +487,7 @@ def course_import_job(payload: dict[str, Any]) -> None:
     institution = session.get_one(Institution, record.institution_id)
     config = current_app.config
     language = actor.preferred_language if actor is not None else None
-    if language not in config["MOOC_LANGUAGES"]:
+    if language is None or language not in config["MOOC_LANGUAGES"]:
         language = config["MOOC_DEFAULT_LANGUAGE"]
     with force_locale(language):
         try:
@@ -592,4 +592,5 @@ def template_json() -> str:
 def json_like(value: dict[str, Any]) -> dict[str, Any]:
     from mooc_portal.audit.services import to_json
 
-    return to_json(value)
+    found: dict[str, Any] = to_json(value)
+    return found

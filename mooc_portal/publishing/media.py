@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import scoped_session
 
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.db import get_session, session
 from mooc_portal.errors import InvalidInput, NotFound
 
@@ -184,7 +185,7 @@ def _when_transaction_ends(*, on_commit: str | None, on_rollback: str | None) ->
     target: Any = get_session()
     if isinstance(target, scoped_session):
         target = target()  # listen on this request's own Session
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     done = False  # listeners cannot be removed while the event runs: they retire themselves
 
     def committed(_session: object) -> None:
@@ -240,7 +241,8 @@ def _s3_read(name: str) -> bytes | None:
         if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
             return None
         raise
-    return found["Body"].read()  # type: ignore[no-any-return]
+    body: bytes = found["Body"].read()
+    return body
 
 
 IMAGE_WIDTHS = (320, 640, 960)

@@ -373,7 +373,7 @@ def cancel_run(actor: Account | None, run: CourseRun) -> list[Enrollment]:
     return ended
 
 
-def get_run_for_staff(actor: Account | None, course: Course, run_uuid: str) -> CourseRun:
+def get_run_for_staff(actor: Account | None, course: Course, run_uuid: UUID | str) -> CourseRun:
     run = next((r for r in course.runs if str(r.uuid) == str(run_uuid)), None)
     if run is None:
         raise NotFound(_("No such run."))

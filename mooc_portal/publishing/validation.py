@@ -93,7 +93,7 @@ class TranslationData:
     """A course's texts in one language."""
 
     language: str
-    title: str
+    title: str | None
     summary: str | None = None
     description: str | None = None
     learning_outcomes: str | None = None

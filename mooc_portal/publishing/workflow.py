@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from mooc_portal.accounts.models import Account, StaffRole
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.audit.services import record_change
 from mooc_portal.catalog.models import Course, CourseStatus, Pace
 from mooc_portal.catalog.search import index_course
@@ -144,7 +144,7 @@ def transition_course(
     index_course(course)
     if transition.target == CourseStatus.PUBLISHED:
         course_published.send(
-            current_app._get_current_object(),  # type: ignore[attr-defined]
+            current_flask_app(),
             course=course,
             actor=actor,
         )

@@ -7,8 +7,9 @@ the reported figures with one upsert from arrays; elsewhere (SQLite, ``make run`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from psycopg import sql
 from sqlalchemy import insert, text
 
@@ -21,12 +22,13 @@ def on_postgresql() -> bool:
 
 def _copy(table: str, rows: list[dict[str, Any]]) -> None:
     columns = list(rows[0])
-    raw = session.connection().connection.dbapi_connection
+    # Only PostgreSQL copies (insert_rows): its driver is psycopg 3, which has COPY.
+    raw = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
     assert raw is not None
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     )
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([row[c] for c in columns])
 

@@ -245,7 +245,8 @@ def apply_statements(rows: Sequence[StoredStatement]) -> None:
     voided_targets: list[uuid.UUID] = []
     for row in rows:
         if row.voiding:
-            voided_targets.append(row.target_id)  # type: ignore[arg-type]
+            if row.target_id is not None:  # (a voiding statement always names its target)
+                voided_targets.append(row.target_id)
             continue
         if row.document["object"].get("objectType", "Activity") != "Activity":
             continue

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.catalog.models import CourseRun
-from mooc_portal.db import session
+from mooc_portal.db import rowcount, session
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.errors import Conflict, InvalidInput, NotFound
 from mooc_portal.xapi import progress, validation
@@ -144,7 +144,7 @@ def unlink_platform_account(account: Account, link_id: int) -> None:
     deleted = session.execute(
         delete(LearnerLink).where(LearnerLink.id == link_id, LearnerLink.account_id == account.id)
     )
-    if not deleted.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(deleted):
         raise NotFound(_("No such linked account."))
 
 

@@ -30,6 +30,7 @@ def check_signature(statement: dict[str, Any], attachment: Any, declared: dict[s
     ``statement``."""
     import jwt
     from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
     if declared.get("contentType") != "application/octet-stream":
         fail("attachments", "a signature's contentType is application/octet-stream")
@@ -45,7 +46,10 @@ def check_signature(statement: dict[str, Any], attachment: Any, declared: dict[s
     try:
         if chain:
             certificate = x509.load_der_x509_certificate(base64.b64decode(chain[0]))
-            payload = jwt.decode(token, certificate.public_key(), algorithms=[algorithm])
+            key = certificate.public_key()
+            if not isinstance(key, rsa.RSAPublicKey):  # RS256/384/512 verify with RSA keys only
+                fail("attachments", "the signature does not verify")
+            payload = jwt.decode(token, key, algorithms=[algorithm])
         else:
             payload = jwt.decode(token, options={"verify_signature": False})
     except (jwt.PyJWTError, ValueError):

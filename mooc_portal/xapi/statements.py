@@ -498,7 +498,7 @@ def query_statements(
             _filtered_alias(institution_id, query, target),
         )
         matching = or_(matching, and_(XapiStatement.institution_id == institution_id, referencing))
-    stmt: Select[tuple[XapiStatement]] = select(XapiStatement).where(matching, ~_voided_by())
+    stmt: Select[XapiStatement] = select(XapiStatement).where(matching, ~_voided_by())
     if query.since is not None:
         stmt = stmt.where(XapiStatement.stored > query.since)
     if query.until is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from mooc_portal.errors import InvalidInput
 
@@ -65,7 +65,7 @@ class StatementInvalid(InvalidInput):
     """A statement (or agent, activity, document parameter) that breaks an xAPI rule."""
 
 
-def fail(path: str, message: str) -> None:
+def fail(path: str, message: str) -> NoReturn:
     raise StatementInvalid(f"{path}: {message}" if path else message, field=path or None)
 
 

@@ -16,6 +16,7 @@ import json
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +28,7 @@ from mooc_portal.db import session
 from mooc_portal.errors import PortalError
 from mooc_portal.xapi import documents, statements, validation
 from mooc_portal.xapi.credentials import authenticate
-from mooc_portal.xapi.models import DocumentKind, XapiCredential
+from mooc_portal.xapi.models import DocumentKind, XapiCredential, XapiDocument
 from mooc_portal.xapi.statements import Attachment, StatementQuery
 from mooc_portal.xapi.validation import StatementInvalid, fail
 
@@ -67,6 +68,13 @@ class XapiRequest:
     allowed_extra: set[str] = field(default_factory=set)
 
     @property
+    def authenticated(self) -> XapiCredential:
+        """The credential of a request past ``read_request`` (every resource but /about)."""
+        if self.credential is None:
+            raise Unauthorized("Send an xAPI key and secret of your institution (HTTP Basic).")
+        return self.credential
+
+    @property
     def content_type(self) -> str:
         return self.headers.get("Content-Type", "")
 
@@ -76,7 +84,8 @@ class XapiRequest:
 
 
 def current() -> XapiRequest:
-    return g.xapi_request  # type: ignore[no-any-return]
+    found: XapiRequest = g.xapi_request
+    return found
 
 
 # -- request handling ----------------------------------------------------------------------
@@ -229,7 +238,7 @@ def _agent_param(xreq: XapiRequest, name: str = "agent") -> dict[str, Any]:
     if text is None:
         fail(name, "is required")
     try:
-        agent = json.loads(text)
+        agent: dict[str, Any] = json.loads(text)
     except ValueError:
         fail(name, "must be an Agent as JSON")
     validation.check_actor(agent, name)
@@ -319,7 +328,7 @@ def _read_multipart(xreq: XapiRequest) -> tuple[Any, dict[str, Attachment]]:
     first = parts[0]
     if first.get_content_type() != "application/json":
         fail("", "the first part holds the statements as application/json")
-    body = _parse_json(first.get_payload(decode=True) or b"")
+    body = _parse_json(_part_content(first))
     attachments: dict[str, Attachment] = {}
     for part in parts[1:]:
         sha2 = part.get("X-Experience-API-Hash")
@@ -327,11 +336,17 @@ def _read_multipart(xreq: XapiRequest) -> tuple[Any, dict[str, Attachment]]:
             fail("X-Experience-API-Hash", "each attachment part names its SHA-256")
         if (part.get("Content-Transfer-Encoding") or "").lower() != "binary":
             fail("Content-Transfer-Encoding", "attachment parts are sent binary")
-        content = part.get_payload(decode=True) or b""
+        content = _part_content(part)
         if hashlib.sha256(content).hexdigest() != sha2.strip().lower():
             fail("X-Experience-API-Hash", "does not match the part's content")
         attachments[sha2.strip()] = Attachment(part.get_content_type(), content)
     return body, attachments
+
+
+def _part_content(part: Message) -> bytes:
+    """A leaf part's decoded body (``get_payload`` gives None for an empty one)."""
+    content = part.get_payload(decode=True)
+    return content if isinstance(content, bytes) else b""
 
 
 def _put_statement(xreq: XapiRequest) -> Response:
@@ -344,7 +359,7 @@ def _put_statement(xreq: XapiRequest) -> Response:
     if "id" in statement and str(statement["id"]).lower() != statement_id.lower():
         fail("id", "differs from the statementId parameter")
     statement = {**statement, "id": statement_id}
-    statements.store_statements(xreq.credential, [statement], attachments, version=xreq.version)
+    statements.store_statements(xreq.authenticated, [statement], attachments, version=xreq.version)
     return Response(status=204)
 
 
@@ -354,13 +369,13 @@ def _post_statements(xreq: XapiRequest) -> Response:
     batch = body if isinstance(body, list) else [body]
     if not batch:
         fail("", "the batch is empty")
-    ids = statements.store_statements(xreq.credential, batch, attachments, version=xreq.version)
+    ids = statements.store_statements(xreq.authenticated, batch, attachments, version=xreq.version)
     return _json(ids)
 
 
 def _get_statements(xreq: XapiRequest) -> Response:
     _only(xreq, GET_PARAMS)
-    institution_id = xreq.credential.institution_id
+    institution_id = xreq.authenticated.institution_id
     fmt = xreq.args.get("format", "exact")
     if fmt not in ("exact", "ids", "canonical"):
         fail("format", "must be exact, ids or canonical")
@@ -408,7 +423,8 @@ def _formatted(document: dict[str, Any], fmt: str, xreq: XapiRequest) -> dict[st
             for part in xreq.headers.get("Accept-Language", "").split(",")
             if part.strip()
         ]
-        return statements.canonical_format(document, languages)
+        canonical: dict[str, Any] = statements.canonical_format(document, languages)
+        return canonical
     return document
 
 
@@ -471,7 +487,7 @@ def _parse_query(xreq: XapiRequest) -> StatementQuery:
 # -- documents -----------------------------------------------------------------------------
 
 
-def _document_response(document: documents.XapiDocument) -> Response:
+def _document_response(document: XapiDocument) -> Response:
     response = Response(document.content, mimetype=None)
     response.headers["Content-Type"] = document.content_type
     response.headers["ETag"] = f'"{document.etag}"'
@@ -491,7 +507,7 @@ def _document_handlers(
     params: set[str],
 ) -> dict[str, Callable[[XapiRequest], Response]]:
     def institution(xreq: XapiRequest) -> int:
-        return xreq.credential.institution_id
+        return xreq.authenticated.institution_id
 
     def get(xreq: XapiRequest) -> Response:
         _only(xreq, params | {id_name, "since"})
@@ -504,7 +520,7 @@ def _document_handlers(
             )
         return _json(documents.document_ids(institution(xreq), scope, _since(xreq)))
 
-    def write(xreq: XapiRequest, action: Callable[..., documents.XapiDocument]) -> Response:
+    def write(xreq: XapiRequest, action: Callable[..., XapiDocument]) -> Response:
         _only(xreq, params | {id_name})
         scope = scope_of(xreq)
         document_id = _required(xreq, id_name)
@@ -580,7 +596,7 @@ def activities_resource() -> Response:
     def get(xreq: XapiRequest) -> Response:
         _only(xreq, {"activityId"})
         activity_id = _required(xreq, "activityId")
-        return _json(statements.get_activity(xreq.credential.institution_id, activity_id))
+        return _json(statements.get_activity(xreq.authenticated.institution_id, activity_id))
 
     return _dispatch({"GET": get})
 

@@ -14,10 +14,11 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from mooc_portal.accounts.permissions import admin_required
+from mooc_portal.accounts.permissions import admin_required, logged_in_account
 from mooc_portal.accounts.services import current_account
 from mooc_portal.admin.forms import AuditFilterForm
 from mooc_portal.audit.services import AuditFilter, list_audit_entries
+from mooc_portal.catalog.models import CourseStatus
 from mooc_portal.catalog.services import course_page
 from mooc_portal.errors import PortalError
 from mooc_portal.forms import form_status, service_errors_shown_on, show_service_error
@@ -68,14 +69,14 @@ def _review_page(course: Any, form: ActionForm) -> str:
 @bp.route("/courses/<uuid:course_uuid>")
 @admin_required
 def review(course_uuid: UUID) -> str:
-    course = services.get_course_for_staff(current_account(), course_uuid)
+    course = services.get_course_for_staff(logged_in_account(), course_uuid)
     return _review_page(course, ActionForm())
 
 
 @bp.route("/courses/<uuid:course_uuid>/transition", methods=["POST"])
 @admin_required
 def transition(course_uuid: UUID) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     course = services.get_course_for_staff(actor, course_uuid)
     form = ActionForm()
     if not form.validate_on_submit():
@@ -87,7 +88,12 @@ def transition(course_uuid: UUID) -> Any:
             raise
         show_service_error(form, error)
         return _review_page(course, form), 400
-    flash(_("Done: the course is now %(status)s.", status=COURSE_STATUS_LABELS[course.status]))
+    flash(
+        _(
+            "Done: the course is now %(status)s.",
+            status=COURSE_STATUS_LABELS[CourseStatus(course.status)],
+        )
+    )
     return redirect(url_for(".review_queue"))
 
 
@@ -124,7 +130,7 @@ def audit_log() -> Any:
         )
     else:
         notice = _("Some filters were not valid and are ignored.")
-    page = list_audit_entries(current_account(), filters, list_page_request())
+    page = list_audit_entries(logged_in_account(), filters, list_page_request())
     return render_template("mooc_portal/admin/audit.html", form=form, page=page, notice=notice)
 
 
@@ -152,7 +158,7 @@ def institution_new() -> Any:
     if form.validate_on_submit():
         with service_errors_shown_on(form):
             institution = staff.create_institution(
-                current_account(), institution_data(form, form.slug.data)
+                logged_in_account(), institution_data(form, form.slug.data)
             )
             flash(_("The institution is created."), "success")
             return redirect(url_for(".institution_edit", slug=institution.slug))
@@ -167,7 +173,7 @@ def institution_new() -> Any:
 @bp.route("/institutions/<slug>", methods=["GET", "POST"])
 @admin_required
 def institution_edit(slug: str) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     institution = staff.get_institution(slug)
     form = InstitutionForm()
     if request.method == "GET":
@@ -190,7 +196,7 @@ def institution_edit(slug: str) -> Any:
 @bp.route("/institutions/<slug>/staff", methods=["POST"])
 @admin_required
 def institution_assign(slug: str) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     institution = staff.get_institution(slug)
     form = InviteForm()
     if invite_from_form(actor, institution, form):
@@ -214,7 +220,7 @@ def institution_active(slug: str) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
-    staff.set_institution_active(current_account(), institution, active)
+    staff.set_institution_active(logged_in_account(), institution, active)
     flash(
         _("The institution is active.") if active else _("The institution is deactivated."),
         "success",
@@ -227,7 +233,7 @@ def institution_active(slug: str) -> Any:
 def jobs() -> str:
     from mooc_portal.jobs import services as jobs
 
-    actor = current_account()
+    actor = logged_in_account()
     return render_template(
         "mooc_portal/admin/jobs.html",
         page=jobs.jobs_page(actor, list_page_request()),
@@ -242,7 +248,7 @@ def job_retry(job_id: int) -> Any:
     from mooc_portal.web import require_csrf
 
     require_csrf()
-    jobs.retry_job(current_account(), job_id)
+    jobs.retry_job(logged_in_account(), job_id)
     flash(_("The job will run again."))
     return redirect(url_for("portal.admin.jobs"))
 

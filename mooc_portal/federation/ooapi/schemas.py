@@ -24,7 +24,7 @@ LEVELS = (
 ORGANIZATION_TYPES = ("root", "institute", "department", "faculty", "branch", "academy", "school")
 
 
-class CommaList(fields.List):
+class CommaList(fields.List[str]):
     """An OOAPI array parameter in both forms consumers send: ``sort=a,b`` and
     ``sort=a&sort=b``."""
 

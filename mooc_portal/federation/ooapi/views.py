@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
-from flask import Response, current_app
+from flask import Response, jsonify
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
@@ -29,17 +29,18 @@ from mooc_portal.federation.http import (
 )
 from mooc_portal.federation.ooapi import schemas
 from mooc_portal.federation.ooapi import serialize as ooapi
+from mooc_portal.federation.schemas import ArgumentsLocation
 from mooc_portal.federation.serialize import PageLinks
 from mooc_portal.federation.services import ooapi as services
 
 bp = Blueprint("ooapi", __name__, url_prefix="/ooapi/v5")
-QUERY = {"location": "query", "error_status_code": 400}
+QUERY: ArgumentsLocation = {"location": "query", "error_status_code": 400}
 allow_public_reads(bp)
 answer_options_exactly(bp)
 
 
 def _json(payload: Any, status: int = 200) -> Response:
-    response = current_app.json.response(payload)
+    response = jsonify(payload)
     response.status_code = status
     return response
 
@@ -59,7 +60,12 @@ def _q(args: dict[str, Any]) -> str | None:
     return args.get("q") or args.get("search")
 
 
-def _paging(args: dict[str, Any]) -> dict[str, int]:
+class _Paging(TypedDict):
+    size: int
+    number: int
+
+
+def _paging(args: dict[str, Any]) -> _Paging:
     return {"size": args["pageSize"], "number": args["pageNumber"]}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from mooc_portal.catalog.models import Course, CourseRun
-from mooc_portal.db import session, utcnow
+from mooc_portal.db import rowcount, session, utcnow
 from mooc_portal.errors import InvalidInput, PortalError
 from mooc_portal.federation.models import ChangeEntry, ChangeFeedHorizon, ChangeKind, ResourceType
 from mooc_portal.federation.serialize import (
@@ -113,7 +114,7 @@ def changes_since(cursor: str | None, *, limit: int) -> ChangesPage:
     return ChangesPage(changes=changes, cursor=encode_cursor("c", last), has_more=has_more)
 
 
-def _current_resources(entries: list[ChangeEntry]) -> dict[tuple[str, str], dict[str, Any]]:
+def _current_resources(entries: Sequence[ChangeEntry]) -> dict[tuple[str, str], dict[str, Any]]:
     wanted: dict[str, set[Any]] = {t.value: set() for t in ResourceType}
     for entry in entries:
         if not entry.is_tombstone:
@@ -148,7 +149,7 @@ def prune_changes(now: datetime | None = None) -> int:
     )
     if highest is None:
         return 0
-    removed = session.execute(delete(ChangeEntry).where(ChangeEntry.sequence <= highest)).rowcount
+    removed = rowcount(session.execute(delete(ChangeEntry).where(ChangeEntry.sequence <= highest)))
     horizon = session.get(ChangeFeedHorizon, 1)
     if horizon is None:
         session.add(ChangeFeedHorizon(id=1, pruned_through=highest))

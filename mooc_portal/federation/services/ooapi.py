@@ -187,8 +187,8 @@ def organization_page(
             .limit(size - int(root_on_page))
         )
     )
-    if root_on_page:
-        rows.insert(root_at - start, root_id())  # type: ignore[operator]
+    if root_on_page and root_at is not None:  # (root_on_page says root_at is given)
+        rows.insert(root_at - start, root_id())
     return Page(rows, size, number, count + int(with_root))
 
 

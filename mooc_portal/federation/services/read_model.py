@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Select, exists, select
 
-from mooc_portal.catalog.availability import course_availability, run_availability
+from mooc_portal.catalog.availability import Availability, course_availability, run_availability
 from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
@@ -31,7 +32,7 @@ def _federated_institution_ids() -> Any:
     return select(FederatedOrigin.institution_id).where(FederatedOrigin.institution_id.is_not(None))
 
 
-def own_public_institutions() -> Select[tuple[Institution]]:
+def own_public_institutions() -> Select[Institution]:
     """Active institutions of this portal (harvested ones are the peers' to publish)."""
     return select(Institution).where(
         Institution.active.is_(True),
@@ -39,14 +40,14 @@ def own_public_institutions() -> Select[tuple[Institution]]:
     )
 
 
-def own_public_courses() -> Select[tuple[Course]]:
+def own_public_courses() -> Select[Course]:
     """Public courses of this portal's own institutions."""
     return public_courses().where(
         ~exists().where(FederatedOrigin.institution_id == Course.institution_id)
     )
 
 
-def own_public_runs() -> Select[tuple[CourseRun]]:
+def own_public_runs() -> Select[CourseRun]:
     return select(CourseRun).where(
         CourseRun.course_id.in_(own_public_courses().with_only_columns(Course.id))
     )
@@ -68,19 +69,19 @@ def get_own_public(resource_type: ResourceType, resource_uuid: Any) -> Any:
 
 @dataclass(slots=True)
 class RunRow:
-    uuid: Any
-    start_at: Any
-    end_at: Any
-    enrollment_start_at: Any
-    enrollment_end_at: Any
-    capacity: Any
-    requires_approval: Any
-    delivery_mode: Any
-    cancelled: Any
-    modified_at: Any
+    uuid: UUID
+    start_at: datetime | None
+    end_at: datetime | None
+    enrollment_start_at: datetime | None
+    enrollment_end_at: datetime | None
+    capacity: int | None
+    requires_approval: bool
+    delivery_mode: str
+    cancelled: bool
+    modified_at: datetime
 
-    def availability(self, now: datetime | None = None) -> Any:
-        return run_availability(self, now or utcnow())  # type: ignore[arg-type]
+    def availability(self, now: datetime | None = None) -> Availability:
+        return run_availability(self, now or utcnow())
 
 
 @dataclass(slots=True)
@@ -108,7 +109,7 @@ class CourseRow(CourseLanguagesMixin):
     runs: list[RunRow] = field(default_factory=list)
     recognition: Any = None
 
-    def availability(self, now: datetime | None = None) -> Any:
+    def availability(self, now: datetime | None = None) -> Availability:
         return course_availability(self.runs, now or utcnow())
 
 

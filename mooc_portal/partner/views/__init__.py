@@ -14,7 +14,7 @@ from uuid import UUID
 from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
-from mooc_portal.accounts.permissions import login_required
+from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.models import Course, CourseStatus
 from mooc_portal.db import utcnow
@@ -23,7 +23,7 @@ from mooc_portal.enrollment.models import EnrollmentState
 from mooc_portal.publishing import services, staff, workflow
 from mooc_portal.publishing.permissions import require_account
 
-bp = Blueprint("partner", __name__, url_prefix="/partner")
+bp: Blueprint = Blueprint("partner", __name__, url_prefix="/partner")
 
 # The course states in words, for messages (templates/partner/_status.html has the same labels).
 COURSE_STATUS_LABELS = {
@@ -48,7 +48,7 @@ def _course_url(course: Course) -> str:
 @bp.route("/")
 @login_required
 def index() -> Any:
-    actor = require_account(current_account())
+    actor = require_account(logged_in_account())
     institutions = [m.institution for m in actor.active_memberships]
     if len(institutions) == 1:
         return redirect(url_for(".dashboard", slug=institutions[0].slug))
@@ -58,10 +58,10 @@ def index() -> Any:
 @bp.route("/<slug>/")
 @login_required
 def dashboard(slug: str) -> str:
-    actor = current_account()
+    actor = logged_in_account()
     institution = staff.get_institution_for_staff(actor, slug)
     courses = services.institution_courses(institution)
-    by_status = {status.value: [] for status in CourseStatus}
+    by_status: dict[str, list[Course]] = {status.value: [] for status in CourseStatus}
     for course in courses:
         by_status[course.status].append(course)
     # Runs that have not started yet, of courses still offered: a withdrawn course's runs and
@@ -75,7 +75,7 @@ def dashboard(slug: str) -> str:
             for run in course.runs
             if not run.cancelled and run.start_at is not None and run.start_at > now
         ),
-        key=lambda pair: pair[0].start_at,
+        key=lambda pair: pair[0].start_at or now,  # (all have a start: see above)
     )
     requests = [
         (course, event)

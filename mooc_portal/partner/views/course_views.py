@@ -17,8 +17,9 @@ from flask import (
 from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 
-from mooc_portal.accounts.permissions import login_required
-from mooc_portal.accounts.services import current_account
+from mooc_portal.accounts.permissions import logged_in_account, login_required
+from mooc_portal.catalog.models import CourseStatus
+from mooc_portal.catalog.outline import course_modules
 from mooc_portal.catalog.services import course_page
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.forms import form_status, service_errors_shown_on
@@ -43,7 +44,6 @@ from mooc_portal.partner.forms import (
 from mooc_portal.partner.views import COURSE_STATUS_LABELS, _course, _course_url, bp
 from mooc_portal.publishing import (
     media,
-    outline,
     recognition,
     services,
     staff,
@@ -88,7 +88,7 @@ def _course_problems(
 @bp.route("/<slug>/courses/new", methods=["GET", "POST"])
 @login_required
 def course_new(slug: str) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     institution = staff.get_institution_for_staff(actor, slug)
     form = NewCourseForm()
     valid = form.validate_on_submit()
@@ -120,7 +120,7 @@ def course_new(slug: str) -> Any:
 @bp.route("/courses/<uuid:course_uuid>/")
 @login_required
 def course_overview(course_uuid: UUID) -> str:
-    actor = current_account()
+    actor = logged_in_account()
     course = _course(course_uuid)
     return render_template(
         "mooc_portal/partner/course.html",
@@ -130,7 +130,7 @@ def course_overview(course_uuid: UUID) -> str:
         history=workflow.review_history(course),
         change_request=workflow.latest_change_request(course),
         checklist=workflow.quality_checklist(course),
-        modules=outline.course_modules(course),
+        modules=course_modules(course),
         confirm=ConfirmForm(),
         action_form=ActionForm(),
         run_figures=enrolment.run_figures(course.runs),
@@ -142,7 +142,7 @@ def course_overview(course_uuid: UUID) -> str:
 @bp.route("/courses/<uuid:course_uuid>/edit", methods=["GET", "POST"])
 @login_required
 def course_edit(course_uuid: UUID) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     course = _course(course_uuid)
     form = EditCourseForm(obj=course if request.method == "GET" else None)
     if course.published_at is not None:  # in shared links: shown, no longer changed
@@ -188,14 +188,18 @@ def course_preview(course_uuid: UUID) -> str:
 @bp.route("/courses/<uuid:course_uuid>/transition", methods=["POST"])
 @login_required
 def course_transition(course_uuid: UUID) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     course = _course(course_uuid)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
     workflow.transition_course(actor, course, form.action.data, comment=form.comment.data)
     flash(
-        _("The course is now: %(status)s.", status=COURSE_STATUS_LABELS[course.status]), "success"
+        _(
+            "The course is now: %(status)s.",
+            status=COURSE_STATUS_LABELS[CourseStatus(course.status)],
+        ),
+        "success",
     )
     return redirect(_course_url(course))
 
@@ -203,7 +207,7 @@ def course_transition(course_uuid: UUID) -> Any:
 @bp.route("/courses/<uuid:course_uuid>/image", methods=["GET", "POST"])
 @login_required
 def course_image(course_uuid: UUID) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     course = _course(course_uuid)
     form = ImageForm()
     if form.validate_on_submit():
@@ -258,7 +262,7 @@ def _translation_data(form: TranslationForm, language: str) -> validation.Transl
 @bp.route("/courses/<uuid:course_uuid>/translations/<language>", methods=["GET", "POST"])
 @login_required
 def translation_edit(course_uuid: UUID, language: str | None = None) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     course = _course(course_uuid)
     translation = None
     if language is not None:
@@ -294,7 +298,7 @@ def translation_delete(course_uuid: UUID, language: str) -> Any:
     course = _course(course_uuid)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.delete_translation(current_account(), course, language)
+    services.delete_translation(logged_in_account(), course, language)
     flash(_("The translation is removed."), "success")
     return redirect(_course_url(course))
 
@@ -326,7 +330,7 @@ def _run_form_errors(form: RunForm, zone: str) -> bool:
 @bp.route("/courses/<uuid:course_uuid>/runs/<uuid:run_uuid>", methods=["GET", "POST"])
 @login_required
 def run_edit(course_uuid: UUID, run_uuid: UUID | None = None) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     course = _course(course_uuid)
     run = services.get_run_for_staff(actor, course, run_uuid) if run_uuid else None
     # Dates are entered and shown in the partner's time zone (their profile's, else their
@@ -358,7 +362,7 @@ def run_edit(course_uuid: UUID, run_uuid: UUID | None = None) -> Any:
 @bp.route("/courses/<uuid:course_uuid>/runs/<uuid:run_uuid>/cancel", methods=["POST"])
 @login_required
 def run_cancel(course_uuid: UUID, run_uuid: UUID) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     course = _course(course_uuid)
     run = services.get_run_for_staff(actor, course, run_uuid)
     if not ConfirmForm().validate_on_submit():
@@ -385,7 +389,7 @@ def run_cancel(course_uuid: UUID, run_uuid: UUID) -> Any:
 @bp.route("/courses/<uuid:course_uuid>/recognition", methods=["GET", "POST"])
 @login_required
 def course_recognition(course_uuid: UUID) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     course = _course(course_uuid)
     form = RecognitionForm(obj=course.recognition if request.method == "GET" else None)
     if form.validate_on_submit():

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from mooc_portal.accounts import services as accounts
 from mooc_portal.accounts.models import StaffRole
-from mooc_portal.accounts.permissions import login_required, to_login_page
+from mooc_portal.accounts.permissions import logged_in_account, login_required, to_login_page
 from mooc_portal.accounts.services import current_account
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.partner.forms import (
@@ -64,7 +64,7 @@ def fill_institution_form(form: InstitutionForm, institution: Any) -> None:
 @bp.route("/<slug>/profile", methods=["GET", "POST"])
 @login_required
 def institution_profile(slug: str) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     institution = staff.get_institution_for_staff(actor, slug)
     require_manager(actor, institution)
     form = InstitutionForm()
@@ -103,7 +103,7 @@ def invite_from_form(actor: Any, institution: Any, form: InviteForm) -> bool:
 @bp.route("/<slug>/staff", methods=["GET", "POST"])
 @login_required
 def staff_list(slug: str) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     institution = staff.get_institution_for_staff(actor, slug)
     members = staff.institution_staff_page(actor, institution, list_page_request())
     form = InviteForm()
@@ -125,7 +125,7 @@ def staff_list(slug: str) -> Any:
 @bp.route("/<slug>/staff/<uuid:account_uuid>/<operation>", methods=["POST"])
 @login_required
 def staff_change(slug: str, account_uuid: UUID, operation: str) -> Any:
-    actor = current_account()
+    actor = logged_in_account()
     institution = staff.get_institution_for_staff(actor, slug)
     if operation == "role":
         form = RoleForm()
