@@ -25,10 +25,33 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import wtforms
 from flask_wtf import FlaskForm
+from wtforms.validators import StopValidation
 
 from mooc_portal.errors import PortalError
 from mooc_portal.transaction import no_commit
+
+
+class _SaysOnlyThatItCannotRead:
+    """A number field whose text is not a number says only that: its other checks (a range,
+    say) would see no value and add a second, misleading message ("Not a valid decimal value.
+    Number must be at least 0.1.")."""
+
+    process_errors: list[str]
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.process_errors:
+            raise StopValidation()
+
+
+class DecimalField(_SaysOnlyThatItCannotRead, wtforms.DecimalField):
+    """The portal's decimal field (see :class:`_SaysOnlyThatItCannotRead`)."""
+
+
+class IntegerField(_SaysOnlyThatItCannotRead, wtforms.IntegerField):
+    """The portal's whole-number field (see :class:`_SaysOnlyThatItCannotRead`)."""
+
 
 _STATUS = "mooc_service_error_status"
 WAIT = 429

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -21,6 +20,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 
 from mooc_portal.catalog.models import CourseRun
 from mooc_portal.enrollment.models import STATE_LABELS, EnrollmentState
+from mooc_portal.forms import IntegerField
 
 
 class ActionForm(FlaskForm):

@@ -16,10 +16,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    DecimalField,
     EmailField,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -34,6 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from mooc_portal.accounts.forms import strong_enough
 from mooc_portal.catalog.models import Assessment, Credential, DeliveryMode, Level, Pace
 from mooc_portal.catalog.outline import LessonKind
+from mooc_portal.forms import DecimalField, IntegerField
 from mooc_portal.i18n import country_choices, language_name
 from mooc_portal.institutions.models import InstitutionKind
 from mooc_portal.publishing.validation import TEXT_LIMITS

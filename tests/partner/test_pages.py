@@ -76,6 +76,22 @@ def test_bad_values_are_shown_at_their_field(client, auth, home):
     assert session.scalar(select(Course).where(Course.code == "NEW1")) is None
 
 
+def test_a_number_that_is_not_one_gets_one_message(client, auth, home):
+    """Text in a number field is reported as not a number, and only that: not also as out of
+    range, which the field's range check would say of the value it could not read."""
+    auth.login(home["editor"].email)
+    url = f"/partner/{home['institution'].slug}/courses/new"
+    form = course_form(effort_hours="abc", length_weeks="five")
+    response = client.post(url, data={**form, "csrf_token": auth.csrf_token(url)})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    effort = re.search(r'id="effort_hours-error">(.*?)</', page, re.S).group(1)
+    weeks = re.search(r'id="length_weeks-error">(.*?)</', page, re.S).group(1)
+    assert effort.strip() == "Not a valid decimal value."
+    assert weeks.strip() == "Not a valid integer value."
+    assert session.scalar(select(Course).where(Course.code == "NEW1")) is None
+
+
 def test_the_course_form_shows_every_problem_at_once(client, auth, home):
     """The form's own checks (an empty title) and the services' (a bad language tag, ECTS
     without credits, a negative effort) answer together, each at its field."""
