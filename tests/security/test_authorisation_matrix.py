@@ -88,7 +88,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     # sharing page enrols whoever may (the learner already is: 409); "my data" and deleting are
     # one's own (a junk form: 400); the records and the notice editor are administrators'.
     ("/privacy", "GET"): OPEN,
-    ("/privacy/v<int:version>", "GET"): NOWHERE,
+    ("/privacy/v<int(max=2147483647):version>", "GET"): NOWHERE,
     ("/privacy/acknowledge", "GET"): REDIRECTED,
     ("/privacy/acknowledge", "POST"): REDIRECTED,
     ("/runs/<uuid:run_uuid>/sharing", "GET"): (302, 409, 200, 200, 200, 200),
@@ -119,7 +119,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("/certificates/<code>/revoke", "POST"): (302, 403, 403, 403, 403, 302),
     ("/certificates/<code>/download", "GET"): OPEN,
     ("/certificates/<code>.pdf", "GET"): OPEN,
-    ("/certificates/status/<int:number>", "GET"): OPEN,
+    ("/certificates/status/<int(max=2147483647):number>", "GET"): OPEN,
     ("/.well-known/did.json", "GET"): OPEN,
     ("/did.json", "GET"): OPEN,
     ("/sitemap.xml", "GET"): OPEN,
@@ -432,7 +432,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     # xAPI credentials: the institution's managers (and administrators) only.
     ("/partner/<slug>/xapi/credentials", "GET"): MANAGERS,
     ("/partner/<slug>/xapi/credentials", "POST"): MANAGERS,
-    ("/partner/<slug>/xapi/credentials/<int:credential_id>/revoke", "POST"): (
+    ("/partner/<slug>/xapi/credentials/<int(max=2147483647):credential_id>/revoke", "POST"): (
         302,
         403,
         403,
@@ -444,7 +444,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     # form maps nothing (400); removing a mapping that is not there is 404.
     ("/partner/<slug>/xapi/runs/<uuid:run_uuid>", "GET"): MANAGERS,
     ("/partner/<slug>/xapi/runs/<uuid:run_uuid>", "POST"): (302, 403, 403, 400, 403, 400),
-    ("/partner/<slug>/xapi/runs/<uuid:run_uuid>/mappings/<int:mapping_id>/delete", "POST"): (
+    (
+        "/partner/<slug>/xapi/runs/<uuid:run_uuid>/mappings/<int(max=2147483647):mapping_id>/delete",
+        "POST",
+    ): (
         302,
         403,
         403,
@@ -455,7 +458,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     # A learner's own linked platform accounts.
     ("/my/platform-accounts", "GET"): SIGNED_IN,
     ("/my/platform-accounts", "POST"): (302, 400, 400, 400, 400, 400),
-    ("/my/platform-accounts/<int:link_id>/delete", "POST"): (302, 404, 404, 404, 404, 404),
+    ("/my/platform-accounts/<int(max=2147483647):link_id>/delete", "POST"): (
+        302,
+        404,
+        404,
+        404,
+        404,
+        404,
+    ),
 }
 ENDS_SESSIONS = ("/account/sessions/end", "/account/logout")
 
