@@ -27,6 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_DEFAULT_LANGUAGE": "en",
     # Courses per catalog page.
     "MOOC_PAGE_SIZE": 20,
+    # Video lessons: the PeerTube instances whose videos lessons may embed (host names, e.g.
+    # ["framatube.org"]). YouTube (youtube-nocookie.com) and Vimeo (dnt=1) are always allowed;
+    # the Content Security Policy's frame-src lists exactly these origins.
+    "MOOC_PEERTUBE_INSTANCES": [],
     # Rows per page of the administrators' and partners' lists (?size= may ask for fewer or
     # more, up to the maximum).
     "MOOC_LIST_PAGE_SIZE": 25,

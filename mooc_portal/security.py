@@ -13,19 +13,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
 
 from mooc_portal.errors import InvalidInput
+from mooc_portal.video import frame_origins
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 )
 SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
@@ -183,10 +184,20 @@ def is_private_page() -> bool:
     )
 
 
+def content_security_policy(peertube_instances: Iterable[str]) -> str:
+    """The portal's CSP: no inline script or style; frames only from the video providers that
+    lessons embed (:func:`mooc_portal.video.frame_origins`)."""
+    return f"{CONTENT_SECURITY_POLICY}; frame-src {' '.join(frame_origins(peertube_instances))}"
+
+
 def response_headers(response: Response) -> Response:
     """The security headers on every portal response; ``no-store`` on personal data."""
     if not _is_portal_request():
         return response
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        content_security_policy(current_app.config["MOOC_PEERTUBE_INSTANCES"]),
+    )
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if is_private_page() or response.mimetype == "text/csv":

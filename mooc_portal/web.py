@@ -141,6 +141,22 @@ def page_url(number: int) -> str:
     return url_for(str(request.endpoint), **(request.view_args or {}), **args)
 
 
+@bp.app_template_global("mooc_logo_url")
+def logo_url(institution: Any) -> str | None:
+    """Where an institution's logo is served: an uploaded one from the media store (its
+    smallest size), a path on this site as it is; None without one (or a logo elsewhere,
+    which the CSP's img-src would refuse)."""
+    from mooc_portal.publishing.media import IMAGE_WIDTHS, is_media_name
+
+    logo = institution.logo
+    if is_media_name(logo):
+        path = url_for("portal.partner.course_image_file", name=logo)
+        return f"{path}?w={IMAGE_WIDTHS[0]}"
+    if logo and logo.startswith("/") and not logo.startswith("//"):
+        return str(logo)
+    return None
+
+
 @bp.app_template_global("mooc_current_language")
 def current_language() -> str:
     return str(get_locale() or current_app.config["MOOC_DEFAULT_LANGUAGE"])

@@ -72,12 +72,12 @@ def test_an_expired_form_says_what_to_do(client, auth):
         response = client.post(
             action,
             data={"csrf_token": "stale", "language": "ko"},
-            headers={"Referer": SITE + "/my/enrolments"},
+            headers={"Referer": SITE + "/my/learning"},
         )
         page = response.get_data(as_text=True)
         assert response.status_code == 400, action
         assert "The form had expired" in page and "reload the page and send it again" in page
-        assert 'href="/my/enrolments" rel="prev">Back to the form' in page
+        assert 'href="/my/learning" rel="prev">Back to the form' in page
 
 
 def test_a_foreign_referrer_is_not_offered_as_the_way_back(client):

@@ -446,9 +446,9 @@ def describe_pages() -> dict[str, list[str]]:
         ],
         learner: [
             "/my/learning",
-            "/my/enrolments",
             "/account/",
             "/account/my-data",
+            "/account/sharing",
             *learner_paths,
         ],
         db.get(Account, membership.account_id).email: [

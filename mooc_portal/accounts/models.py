@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -18,6 +19,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, PublicIdMixin, TimestampMixin, utcnow
 from mooc_portal.institutions.models import Institution
+
+PLACEHOLDER_DOMAIN = "erased.invalid"
+"""The address domain of the accounts that stand in for erased or expired learners."""
+
+PLACEHOLDER_NAMES = {"erasure": _l("Erased learner"), "retention": _l("Expired records")}
+"""What a placeholder account is called, by the reason in its address (``<reason>-<random>@``)."""
 
 
 class StaffRole(StrEnum):
@@ -76,6 +83,17 @@ class Account(PublicIdMixin, TimestampMixin, Base):
         # The session version makes a stored session or remember-me cookie stop working once
         # the account logs out, changes or resets its password, or logs out everywhere.
         return f"{self.uuid}.{self.session_version}"
+
+    @property
+    def shown_name(self) -> str:
+        """The name to show: a placeholder standing in for an erased (or expired) learner is
+        named in the viewer's language, whatever English name it was stored with."""
+        local, _at, domain = self.email.partition("@")
+        if domain == PLACEHOLDER_DOMAIN:
+            label = PLACEHOLDER_NAMES.get(local.partition("-")[0])
+            if label is not None:
+                return str(label)
+        return self.display_name
 
     @property
     def email_verified(self) -> bool:

@@ -167,6 +167,8 @@ class Course(CourseLanguagesMixin, PublicIdMixin, TimestampMixin, Base):
     credential: Mapped[str] = mapped_column(String(20), default=Credential.NONE)
     ects_credits: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
     image: Mapped[str | None] = mapped_column(String(300))
+    # What the picture shows, for those who cannot see it (empty: the course's title is said).
+    image_alt: Mapped[str | None] = mapped_column(String(300))
     accessibility_statement: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=CourseStatus.DRAFT, index=True)
     published_at: Mapped[datetime | None]

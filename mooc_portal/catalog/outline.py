@@ -121,6 +121,10 @@ class Lesson(PublicIdMixin, TimestampMixin, Base):
     counts_toward_completion: Mapped[bool] = mapped_column(Boolean, default=True)
     content: Mapped[str | None] = mapped_column(Text)
     external_url: Mapped[str | None] = mapped_column(String(500))
+    # A video played in the page (YouTube, Vimeo or an allowed PeerTube instance:
+    # mooc_portal.video) and its transcript, shown under it (plain text).
+    video_url: Mapped[str | None] = mapped_column(String(500))
+    transcript: Mapped[str | None] = mapped_column(Text)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     translations: Mapped[list[LessonTranslation]] = relationship(

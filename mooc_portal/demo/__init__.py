@@ -51,7 +51,7 @@ from mooc_portal.demo.data import (
 from mooc_portal.demo.history import add_enrolment_history
 from mooc_portal.demo.learning import add_learning
 from mooc_portal.demo.peer import add_demo_peer
-from mooc_portal.demo.pictures import add_pictures
+from mooc_portal.demo.pictures import add_logos, add_pictures
 from mooc_portal.demo.privacy import add_privacy
 from mooc_portal.demo.recognition import add_recognition
 from mooc_portal.demo.xapi import add_xapi
@@ -411,6 +411,7 @@ STEPS: tuple[Callable[[DemoContext], None], ...] = (
     add_recognition,
     add_xapi,
     add_pictures,
+    add_logos,
     add_enrolment_history,  # last: it rebuilds the insights summaries from everything above
 )
 """The loader's steps, in order. Append a step to add demo data for a new feature."""

@@ -113,6 +113,24 @@ KOREAN_CONTENT = """이 레슨은 *{title}*에서 다음 레슨들의 바탕이 
 일정과 교수진은 [강좌 페이지]({course_url})에서 볼 수 있습니다.
 """
 
+# The teaching team's interview plays in the page (YouTube in privacy-enhanced mode), with its
+# transcript under it. (Blender's open film: a video anyone may show.)
+INTERVIEW = "Interview with the teaching team"
+INTERVIEW_VIDEO = "https://www.youtube.com/watch?v=aqz-KE-bpKQ"
+TRANSCRIPT = """[Music]
+Welcome to the interview with the teaching team of {title}.
+We asked the team why they teach this course together from Asia and Europe.
+"Because the same question is answered differently in each place, and comparing the answers
+is where learning starts."
+In the next lessons you will try this yourself with open data from both regions.
+"""
+KOREAN_TRANSCRIPT = """[음악]
+{title} 교수진 인터뷰에 오신 것을 환영합니다.
+교수진에게 왜 아시아와 유럽이 함께 이 강좌를 가르치는지 물었습니다.
+"같은 질문에도 곳곳마다 답이 다르고, 그 답을 비교하는 데서 배움이 시작되기 때문입니다."
+다음 레슨에서는 두 지역의 오픈 데이터로 직접 해 봅니다.
+"""
+
 REJECTION_REASON = "The run is reserved for students of partner universities this time."
 REVOCATION_REASON = "Issued in error: the final assignment had not been assessed."
 
@@ -178,6 +196,13 @@ def _add_outline(course: Course) -> None:
                         title=name if in_korean else korean_name,
                         content=content if in_korean else korean_content,
                     )
+                )
+            if pattern == INTERVIEW:
+                lesson.video_url = INTERVIEW_VIDEO
+                lesson.transcript = (
+                    KOREAN_TRANSCRIPT.format(title=korean_title)
+                    if in_korean
+                    else TRANSCRIPT.format(title=title)
                 )
             if kind == LessonKind.EXTERNAL:
                 lesson.external_url = f"{base}/mooc/{course.slug}/lab"

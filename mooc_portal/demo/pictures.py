@@ -1,4 +1,5 @@
-"""Demo step: pictures for the published courses, drawn here (no file to ship, no network).
+"""Demo steps: pictures for the published courses and partners' logos, drawn here (no file
+to ship, no network).
 
 Each picture is a landscape of soft bands and circles in a palette chosen by the course's
 first subject, stored through the same path as an upload (``media.store_image``), so the
@@ -36,7 +37,34 @@ def add_pictures(context: DemoContext) -> None:
         subject = course.subjects[0].code if course.subjects else "00"
         palette = PALETTES[sum(map(ord, subject)) % len(PALETTES)]
         course.image = media.store_image(BytesIO(_draw(palette, context.rng.random())))
+        course.image_alt = "A drawing of green hills under a low sun"
     session.flush()
+
+
+def add_logos(context: DemoContext) -> None:
+    """A logo for every partner institution: its initials on a round badge in its own colour,
+    stored like an uploaded logo (the institution pages, the list and course pages show it)."""
+    for n, institution in enumerate(context.institutions.values()):
+        name = institution.text("name", "en").text
+        initials = "".join(w[0] for w in name.split() if w[:1].isalpha() and w[0].isupper())[:3]
+        palette = PALETTES[n % len(PALETTES)]
+        institution.logo = media.store_image(BytesIO(_draw_logo(palette, initials or "U")))
+    session.flush()
+
+
+def _draw_logo(palette: tuple[tuple[int, int, int], ...], initials: str) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
+
+    dark, middle, light = palette
+    size = 256
+    image = Image.new("RGB", (size, size), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((8, 8, size - 8, size - 8), fill=dark, outline=middle, width=12)
+    font = ImageFont.load_default(size=96 if len(initials) < 3 else 72)
+    draw.text((size / 2, size / 2), initials, fill=light, font=font, anchor="mm")
+    out = BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
 
 
 def _draw(palette: tuple[tuple[int, int, int], ...], seed: float) -> bytes:

@@ -130,7 +130,7 @@ def export_csv(enrollments: Iterable[Enrollment], *, scope: str) -> str:
                 e.run.course.code,
                 e.run.uuid,
                 e.run.start_at.isoformat() if e.run.start_at else "",
-                e.account.display_name,
+                e.account.shown_name,
                 e.account.email,
                 (e.account.country or "") if shared[e.id].country else "",
                 sharing.visible_state(e, shared[e.id]),

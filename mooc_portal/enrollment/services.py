@@ -487,6 +487,30 @@ def alternative_runs(run: CourseRun) -> list[CourseRun]:
     return sorted(found, key=lambda r: (r.start_at is None, r.start_at or now, r.id))
 
 
+def alternative_runs_of(runs: Iterable[CourseRun]) -> dict[int, list[CourseRun]]:
+    """``alternative_runs`` for many runs in one query: run id -> the other runs of its course
+    that a learner can still join or wait for, soonest first."""
+    runs = list(runs)
+    if not runs:
+        return {}
+    wanted = (Availability.OPEN, Availability.UPCOMING)
+    candidates = session.scalars(
+        select(CourseRun).where(
+            CourseRun.course_id.in_({r.course_id for r in runs}),
+            CourseRun.cancelled.is_(False),
+        )
+    ).all()
+    now = utcnow()
+    open_runs = sorted(
+        (r for r in candidates if r.availability(now) in wanted),
+        key=lambda r: (r.start_at is None, r.start_at or now, r.id),
+    )
+    return {
+        run.id: [r for r in open_runs if r.course_id == run.course_id and r.id != run.id]
+        for run in runs
+    }
+
+
 def complete(enrollment: Enrollment, *, actor: Account | None = None) -> Enrollment:
     """Mark an enrolled learner's run as completed (called by progress tracking)."""
     if enrollment.state != S.ENROLLED:

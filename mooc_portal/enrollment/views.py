@@ -91,13 +91,9 @@ def enrol(run_uuid: UUID) -> Any:
 
 @bp.route("/my/enrolments")
 @login_required
-def my_enrolments() -> str:
-    enrollments = services.account_enrollments(logged_in_account())
-    return render_template(
-        "mooc_portal/enrollment/my_enrolments.html",
-        enrollments=enrollments,
-        positions=services.waitlist_positions(enrollments),
-    )
+def my_enrolments() -> Any:
+    # One page for the learner's enrolments, whatever their state: My learning.
+    return redirect(url_for("portal.progress.my_learning"), 301)
 
 
 @bp.route("/my/enrolments/<uuid:enrollment_uuid>/withdraw", methods=["GET", "POST"])
@@ -109,7 +105,7 @@ def withdraw(enrollment_uuid: UUID) -> Any:
     if form.validate_on_submit():
         services.withdraw(enrollment, actor=account)
         flash(_("You have withdrawn."), "success")
-        return redirect(url_for(".my_enrolments"))
+        return redirect(url_for("portal.progress.my_learning"))
     if request.method == "POST":
         abort(400)
     return render_template(
@@ -224,7 +220,7 @@ def promote(enrollment_uuid: UUID) -> Any:
         abort(400)
     enrollment = services.get_enrollment(enrollment_uuid)
     services.promote_from_waitlist(enrollment, actor=logged_in_account())
-    flash(_("%(name)s is enrolled.", name=enrollment.account.display_name), "success")
+    flash(_("%(name)s is enrolled.", name=enrollment.account.shown_name), "success")
     return redirect(safe_next_url(request.form.get("next"), "portal.admin.enrolments"))
 
 

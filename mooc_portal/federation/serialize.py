@@ -21,6 +21,16 @@ from mooc_portal.urls import external_url
 _SLUG = "__mooc_slug__"
 
 
+def logo_link(logo: str | None) -> str | None:
+    """An institution's logo as an absolute URL: an uploaded one is served by the portal."""
+    from mooc_portal.publishing.media import is_media_name
+    from mooc_portal.urls import external_url
+
+    if is_media_name(logo):
+        return external_url("portal.partner.course_image_file", name=logo)
+    return logo
+
+
 class RunFacts(RunSchedule, Protocol):
     """What :func:`run_resource` reads: a ``CourseRun``, or the read model's ``RunRow``."""
 
@@ -136,7 +146,7 @@ def institution_resource(institution: Institution, links: PageLinks) -> dict[str
         "country": institution.country,
         "region": institution.region,
         "website": institution.website,
-        "logo": institution.logo,
+        "logo": logo_link(institution.logo),
         "url": links.fill(links.institution, institution.slug),
         "modified_at": _iso(institution.modified_at),
     }

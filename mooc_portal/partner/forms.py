@@ -339,6 +339,16 @@ class LessonForm(FlaskForm):
     counts_toward_completion = BooleanField(_l("Counts toward completion"), default=True)
     content = TextAreaField(_l("Content (Markdown)"), validators=[Optional(), Length(max=100000)])
     external_url = URLField(_l("External web address"), validators=[Optional(), Length(max=500)])
+    video_url = URLField(
+        _l("Video address (YouTube, Vimeo or PeerTube)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("The video plays in the lesson page, in privacy-enhanced mode."),
+    )
+    transcript = TextAreaField(
+        _l("Transcript of the video"),
+        validators=[Optional(), Length(max=100000)],
+        description=_l("Shown under the video, for learners who cannot or prefer not to listen."),
+    )
 
 
 class ModuleTranslationForm(FlaskForm):
@@ -351,7 +361,18 @@ class LessonTranslationForm(FlaskForm):
 
 
 class ImageForm(FlaskForm):
-    image = FileField(_l("Course image (PNG, JPEG or WebP)"), validators=[FileRequired()])
+    image = FileField(_l("Course image (PNG, JPEG or WebP)"))
+    image_alt = StringField(
+        _l("What the picture shows (text alternative)"),
+        validators=[Optional(), Length(max=300)],
+        description=_l(
+            "Said to learners who cannot see the picture. Left empty, the course's title is said."
+        ),
+    )
+
+
+class LogoForm(FlaskForm):
+    image = FileField(_l("Logo (PNG, JPEG or WebP)"), validators=[FileRequired()])
 
 
 INSTITUTION_KINDS = choices(

@@ -87,7 +87,11 @@ def build_data_download(payload: dict[str, int]) -> None:
     if download is None or download.state != "pending":
         return
     account = session.get_one(Account, download.account_id)
-    document = personal_data(account)
+    language = account.preferred_language
+    if language is None or language not in current_app.config["MOOC_LANGUAGES"]:
+        language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
+    with force_locale(language):  # the field names in the learner's language
+        document = personal_data(account)
     data = gzip.compress(json.dumps(document, ensure_ascii=False, indent=2).encode())
     now = utcnow()
     download.data = data
@@ -96,9 +100,6 @@ def build_data_download(payload: dict[str, int]) -> None:
     download.ready_at = now
     download.expires_at = now + timedelta(days=int(current_app.config["MOOC_DATA_DOWNLOAD_DAYS"]))
     record_access_request(account, channel="download")
-    language = account.preferred_language
-    if language is None or language not in current_app.config["MOOC_LANGUAGES"]:
-        language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
     from mooc_portal.urls import external_url
 
     with force_locale(language):

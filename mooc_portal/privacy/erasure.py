@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Text, cast, delete, func, or_, select, update
 from werkzeug.security import check_password_hash
 
-from mooc_portal.accounts.models import Account, LoginAttempt
+from mooc_portal.accounts.models import PLACEHOLDER_DOMAIN, Account, LoginAttempt
 from mooc_portal.audit.models import AuditEntry
 from mooc_portal.audit.services import record_change
 from mooc_portal.certificates.models import Certificate
@@ -34,7 +34,6 @@ from mooc_portal.xapi.services import erase_learner
 
 KEEP = "keep"
 REVOKE = "revoke"
-PLACEHOLDER_DOMAIN = "erased.invalid"
 ERASED_NAME = "Erased learner"
 EXPIRED_NAME = "Expired records"
 REVOKED_ON_ERASURE = "Revoked at the holder's request when they deleted their account."

@@ -25,6 +25,7 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition, SharingConsent
 from mooc_portal.federation.models import ApiToken
 from mooc_portal.institutions.models import Institution
+from mooc_portal.privacy.labels import field_names
 from mooc_portal.privacy.models import (
     DataDownload,
     NoticeAcknowledgement,
@@ -83,6 +84,8 @@ def personal_data(account: Account) -> dict[str, Any]:
         "staff_actions": _staff_actions(account),
     }
     exported: dict[str, Any] = to_json(document)
+    # The keys stay a stable format; their names in the learner's language travel with them.
+    exported["field_names"] = field_names(exported)
     return exported
 
 

@@ -33,7 +33,7 @@ from mooc_portal.enrollment.sharing import REQUIRED_FIELDS, Sharing
 from mooc_portal.enrollment.sharing import visible_state as visible_state_of
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.numbers import DB_ID
-from mooc_portal.privacy import downloads, erasure, export, notices, processing, sharing
+from mooc_portal.privacy import downloads, erasure, export, labels, notices, processing, sharing
 from mooc_portal.privacy.forms import (
     AcknowledgeForm,
     DataDownloadForm,
@@ -254,6 +254,12 @@ def my_sharing() -> Any:
 
 
 # -- my data ----------------------------------------------------------------------------------
+
+
+@bp.app_template_global("mooc_data_label")
+def data_label(key: str) -> str:
+    """For ``privacy/_value.html``: a field of "My data" named in the learner's language."""
+    return labels.data_label(key)
 
 
 @bp.route("/account/my-data")

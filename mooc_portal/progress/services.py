@@ -305,7 +305,7 @@ def _lock(enrollment: Enrollment) -> Enrollment:
 
 @dataclass
 class LearningItem:
-    """One enrolment on "My learning"."""
+    """One enrolment on "My learning", whatever its state."""
 
     enrollment: Enrollment
     progress: Progress
@@ -315,27 +315,36 @@ class LearningItem:
     certificate: Certificate | None = None
     # What the partner's own platform reported through xAPI (percent, source), if anything.
     reported: ReportedProgress | None = None
+    # For an enrolment that ended (rejected, withdrawn, run cancelled) while the learner holds
+    # no other enrolment in the course: the course's runs they can join instead.
+    alternatives: list[CourseRun] = field(default_factory=list)
+    # The learner holds another (active) enrolment in this course.
+    superseded: bool = False
 
 
 @dataclass
 class Learning:
+    """Every enrolment of a learner, in three groups: current (pending, enrolled,
+    waitlisted), completed, and ended (rejected, withdrawn, run cancelled)."""
+
     current: list[LearningItem] = field(default_factory=list)
     completed: list[LearningItem] = field(default_factory=list)
+    ended: list[LearningItem] = field(default_factory=list)
     positions: dict[int, int] = field(default_factory=dict)
-    # Enrolments ended by a cancelled run, while the learner has not joined another run of the
-    # course, each with the runs they can join instead.
-    cancelled: list[tuple[Enrollment, list[CourseRun]]] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.current or self.completed or self.ended)
+
+
+ENDED_STATES = (S.REJECTED, S.WITHDRAWN, S.CANCELLED)
 
 
 def my_learning(account: Account) -> Learning:
-    """The learner's current and completed enrolments with their progress, in fixed queries;
-    runs cancelled under them, with the course's other runs."""
-    everything = enrolment.account_enrollments(account)
-    enrollments = [
-        e for e in everything if e.state in (S.PENDING, S.ENROLLED, S.WAITLISTED, S.COMPLETED)
-    ]
-    held = {e.course_id for e in enrollments}
-    cancelled = [e for e in everything if e.state == S.CANCELLED and e.course_id not in held]
+    """Every enrolment of the learner with its progress, next step and certificate, in a fixed
+    number of queries; an ended one with the course's runs the learner can join instead."""
+    enrollments = enrolment.account_enrollments(account)
+    held = {e.course_id for e in enrollments if e.is_active}
     ids = [e.id for e in enrollments]
     course_outlines = outlines({e.course_id for e in enrollments})
     done = completed_lesson_ids(ids)
@@ -357,12 +366,13 @@ def my_learning(account: Account) -> Learning:
             ).unique()
         }
     reported = reported_progress(ids)
+    # The newest ended enrolment of a course the learner no longer holds offers its other runs.
+    latest_ended: dict[int, Enrollment] = {}
+    for e in enrollments:  # newest first
+        if e.state in ENDED_STATES and e.course_id not in held:
+            latest_ended.setdefault(e.course_id, e)
+    alternatives = enrolment.alternative_runs_of(e.run for e in latest_ended.values())
     learning = Learning(positions=enrolment.waitlist_positions(enrollments))
-    seen: set[int] = set()
-    for e in cancelled:
-        if e.course_id not in seen:  # the latest cancelled run of a course is enough
-            seen.add(e.course_id)
-            learning.cancelled.append((e, enrolment.alternative_runs(e.run)))
     now = utcnow()
     for e in enrollments:
         outline = course_outlines[e.course_id]
@@ -375,8 +385,17 @@ def my_learning(account: Account) -> Learning:
             started=has_started(e.run, now),
             certificate=certificates.get(e.id),
             reported=reported.get(e.id),
+            alternatives=alternatives.get(e.run_id, [])
+            if latest_ended.get(e.course_id) is e
+            else [],
+            superseded=e.state in ENDED_STATES and e.course_id in held,
         )
-        (learning.completed if e.state == S.COMPLETED else learning.current).append(item)
+        if e.state == S.COMPLETED:
+            learning.completed.append(item)
+        elif e.state in ENDED_STATES:
+            learning.ended.append(item)
+        else:
+            learning.current.append(item)
     return learning
 
 
@@ -520,7 +539,7 @@ def _csv_row(row: LearnerProgress, report: RunProgress) -> list[object]:
         ]
     return [
         e.uuid,
-        e.account.display_name,
+        e.account.shown_name,
         e.account.email,
         (e.account.country or "") if allowed.country else "",
         visible_state(e, allowed),

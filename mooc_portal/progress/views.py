@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from mooc_portal.accounts.permissions import logged_in_account, login_required
@@ -14,9 +14,22 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.audit.services import record_export
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.progress import services
+from mooc_portal.video import NotAVideo, Video, parse_video
 from mooc_portal.web import require_csrf
 
 bp = Blueprint("progress", __name__)
+
+
+@bp.app_template_global("mooc_lesson_video")
+def lesson_video(lesson: Any) -> Video | None:
+    """For the course space: the lesson's video to embed, None without one (or when its site
+    is no longer allowed: the page then links to it)."""
+    if not lesson.video_url:
+        return None
+    try:
+        return parse_video(lesson.video_url, current_app.config["MOOC_PEERTUBE_INSTANCES"])
+    except NotAVideo:
+        return None
 
 
 @bp.route("/my/learning")

@@ -1,4 +1,5 @@
-"""Course images: checked for type (by their bytes, not their name) and size before storing.
+"""Course images and institution logos: checked for type (by their bytes, not their name) and
+size before storing.
 
 Where they live is ``MOOC_MEDIA_STORAGE``: ``"database"`` (the default: in ``mooc_media_file``,
 so every host of the portal serves them), ``"s3"`` (an S3-compatible object store through
@@ -293,11 +294,14 @@ def delete_image(name: str | None) -> None:
     """Forget a replaced image stored in the database, unless a course still shows it (flushed
     with the change; a file on disk goes when the transaction commits: ``replace_image``)."""
     from mooc_portal.catalog.models import Course
+    from mooc_portal.institutions.models import Institution
     from mooc_portal.publishing.models import MediaFile
 
     if not is_media_name(name):
         return
     if session.scalar(select(Course.id).where(Course.image == name).limit(1)) is not None:
+        return
+    if session.scalar(select(Institution.id).where(Institution.logo == name).limit(1)):
         return
     stored = session.get(MediaFile, name)
     if stored is not None:

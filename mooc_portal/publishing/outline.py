@@ -16,6 +16,7 @@ from uuid import UUID
 
 import markdown
 import nh3
+from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -33,6 +34,7 @@ from mooc_portal.catalog.outline import (
 from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput, NotFound
 from mooc_portal.publishing.permissions import require_course_editor
+from mooc_portal.video import NotAVideo, parse_video, peertube_hosts
 
 LESSON_FIELDS = (
     "title",
@@ -41,6 +43,8 @@ LESSON_FIELDS = (
     "counts_toward_completion",
     "content",
     "external_url",
+    "video_url",
+    "transcript",
     "position",
 )
 
@@ -109,6 +113,8 @@ class LessonData:
     counts_toward_completion: bool = True
     content: str | None = None
     external_url: str | None = None
+    video_url: str | None = None
+    transcript: str | None = None
 
 
 def validate_lesson(data: LessonData) -> dict[str, Any]:
@@ -128,6 +134,31 @@ def validate_lesson(data: LessonData) -> dict[str, Any]:
             )
     if data.kind == LessonKind.EXTERNAL and url is None:
         raise InvalidInput(_("An external activity needs its web address."), field="external_url")
+    video_url = (data.video_url or "").strip() or None
+    if video_url is not None:
+        instances = current_app.config["MOOC_PEERTUBE_INSTANCES"]
+        try:
+            parse_video(video_url, instances)
+        except NotAVideo:
+            hosts = ", ".join(sorted(peertube_hosts(instances)))
+            raise InvalidInput(
+                _(
+                    "Enter the address of a video on YouTube, Vimeo or one of these PeerTube "
+                    "sites: %(sites)s (for example https://www.youtube.com/watch?v=...).",
+                    sites=hosts,
+                )
+                if hosts
+                else _(
+                    "Enter the address of a video on YouTube or Vimeo "
+                    "(for example https://www.youtube.com/watch?v=...)."
+                ),
+                field="video_url",
+            ) from None
+        if len(video_url) > 500:
+            raise InvalidInput(_("The address is longer than 500 characters."), field="video_url")
+    transcript = (data.transcript or "").strip() or None
+    if transcript is not None and video_url is None:
+        raise InvalidInput(_("A transcript goes with a video: add its address."), field="video_url")
     return {
         "title": title,
         "kind": data.kind,
@@ -135,6 +166,8 @@ def validate_lesson(data: LessonData) -> dict[str, Any]:
         "counts_toward_completion": bool(data.counts_toward_completion),
         "content": (data.content or "").strip() or None,
         "external_url": url,
+        "video_url": video_url,
+        "transcript": transcript,
     }
 
 

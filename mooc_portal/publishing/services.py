@@ -235,10 +235,15 @@ def update_course(actor: Account | None, course: Course, data: CourseData) -> Co
     return course
 
 
-def set_course_image(actor: Account | None, course: Course, filename: str | None) -> None:
+def set_course_image(
+    actor: Account | None, course: Course, filename: str | None, *, alt: str | None = None
+) -> None:
+    """Show ``filename`` as the course's picture, described by ``alt`` for those who cannot
+    see it (empty: the course's title is said)."""
     actor = require_course_editor(actor, course)
-    before = {"image": course.image}
+    before = {"image": course.image, "image_alt": course.image_alt}
     course.image = filename
+    course.image_alt = (alt or "").strip()[:300] or None
     if before["image"] != filename:
         from mooc_portal.publishing.media import delete_image
 
@@ -248,7 +253,7 @@ def set_course_image(actor: Account | None, course: Course, filename: str | None
         course,
         "update",
         before=before,
-        after={"image": filename},
+        after={"image": filename, "image_alt": course.image_alt},
     )
 
 

@@ -164,6 +164,29 @@ def update_institution(
     return institution
 
 
+def set_institution_logo(actor: Account | None, institution: Institution, name: str) -> None:
+    """Show the stored image ``name`` (``media.replace_image``) as the institution's logo (its
+    managers, or administrators); the replaced logo is no longer served."""
+    from mooc_portal.publishing.media import delete_image
+
+    actor = require_manager(actor, institution)
+    before = {"logo": institution.logo}
+    institution.logo = name
+    session.flush()
+    if before["logo"] != name:
+        delete_image(before["logo"])
+    record_change(
+        actor,
+        "update",
+        "institution",
+        institution.id,
+        before=before,
+        after={"logo": name},
+        institution_id=institution.id,
+        summary=institution.slug,
+    )
+
+
 def _reindex(institution: Institution) -> None:
     for course in session.scalars(select(Course).where(Course.institution_id == institution.id)):
         index_course(course)

@@ -82,7 +82,7 @@ def test_manager_cancels_and_the_learner_is_shown_the_way_on(browser, portal_ser
         log_in(learner, portal_server, LEARNER, DEMO_PASSWORD)
         page = learner.new_page()
         page.goto(portal_server("/my/learning"))
-        section = page.locator("section", has=page.get_by_role("heading", name="Cancelled runs"))
+        section = page.locator("section", has=page.get_by_role("heading", name="Ended enrolments"))
         assert "The organisers cancelled this run on" in section.inner_text()
         page.screenshot(path=str(tmp_path / "my-learning-cancelled.png"), full_page=True)
         section.locator(f"a[href$='#enrol-{other_uuid}']").click()

@@ -32,7 +32,6 @@ VISITOR = [
 ]
 LEARNER = [
     "/my/learning",
-    "/my/enrolments",
     "{learn}",
     "{lesson}",
     "/account/",

@@ -191,7 +191,7 @@ def test_partner_cancels_and_the_learner_sees_where_to_go(
 
     auth.login(c["enrolled"].account.email)
     learning = client.get("/my/learning").get_data(as_text=True)
-    assert "Cancelled runs" in learning and "Run cancelled" in learning
+    assert "Ended enrolments" in learning and "Run cancelled" in learning
     assert "The organisers cancelled this run on" in learning
     assert f"#enrol-{c['other'].uuid}" in learning
     assert "Next lesson" not in learning

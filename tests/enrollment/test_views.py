@@ -38,7 +38,7 @@ def test_enrol_through_the_web(client, auth):
     sent = []
     with mail_sent.connected_to(lambda sender, message: sent.append(message)):
         response = client.post(
-            f"/runs/{run.uuid}/enrol", data={"csrf_token": token(client, "/my/enrolments")}
+            f"/runs/{run.uuid}/enrol", data={"csrf_token": token(client, "/my/learning")}
         )
         # First enrolment with the institution: the learner sees what it receives and agrees.
         assert response.status_code == 302
@@ -52,7 +52,7 @@ def test_enrol_through_the_web(client, auth):
     enrollment = session.scalar(select(Enrollment).where(Enrollment.account_id == learner.id))
     assert enrollment.state == "enrolled"
     assert sent and sent[0]["To"] == learner.email
-    page = client.get("/my/enrolments").get_data(as_text=True)
+    page = client.get("/my/learning").get_data(as_text=True)
     assert "Enrolled" in page and "History" in page
 
 
@@ -76,7 +76,7 @@ def test_anonymous_enrol_goes_to_login_and_comes_back(client, auth):
 def test_enrolling_twice_or_in_closed_or_cancelled_run_is_refused(client, auth):
     learner = make_account()
     auth.login(learner.email)
-    csrf = token(client, "/my/enrolments")
+    csrf = token(client, "/my/learning")
     run = open_run()
     assert client.post(f"/runs/{run.uuid}/sharing", data={"csrf_token": csrf}).status_code == 302
     twice = client.post(f"/runs/{run.uuid}/enrol", data={"csrf_token": csrf})
@@ -100,7 +100,7 @@ def test_withdraw_with_confirmation_promotes_the_waitlist(client, auth):
     mine = services.enroll(run, learner, actor=learner)
     theirs = services.enroll(run, waiting, actor=waiting)
     auth.login(learner.email)
-    page = client.get("/my/enrolments").get_data(as_text=True)
+    page = client.get("/my/learning").get_data(as_text=True)
     confirm_url = f"/my/enrolments/{mine.uuid}/withdraw"
     assert confirm_url in page
     confirm = client.get(confirm_url)
@@ -119,7 +119,7 @@ def test_withdrawing_another_learners_enrolment_is_refused(client, auth):
     auth.login(attacker.email)
     path = f"/my/enrolments/{enrollment.uuid}/withdraw"
     assert client.get(path).status_code == 404
-    csrf = token(client, "/my/enrolments")
+    csrf = token(client, "/my/learning")
     assert client.post(path, data={"csrf_token": csrf}).status_code == 404
     session.expire_all()
     assert enrollment.state == "enrolled" and len(enrollment.transitions) == 1
@@ -131,7 +131,7 @@ def test_waitlisted_learner_sees_position(client, auth):
     learner = make_account()
     services.enroll(run, learner, actor=learner)
     auth.login(learner.email)
-    page = client.get("/my/enrolments").get_data(as_text=True)
+    page = client.get("/my/learning").get_data(as_text=True)
     assert "You are number 1 on the waitlist." in page
 
 
@@ -339,10 +339,10 @@ def test_my_enrolments_page_issues_a_fixed_number_of_queries(client, auth, count
 
     add(2)
     with count_queries() as few:
-        assert client.get("/my/enrolments").status_code == 200
+        assert client.get("/my/learning").status_code == 200
     add(8)
     with count_queries() as many:
-        page = client.get("/my/enrolments").get_data(as_text=True)
+        page = client.get("/my/learning").get_data(as_text=True)
     assert page.count("enrolment-item") == 10
     assert many.count == few.count
 
@@ -353,13 +353,13 @@ def test_review_link_in_the_partner_and_admin_areas_not_the_header(client, auth,
     auth.login(review_setup["manager"].email)
     dashboard = client.get(f"/partner/{slug}/").get_data(as_text=True)
     assert '<a href="/partner/enrolments">Review enrolments</a>' in dashboard
-    assert "Review enrolments" not in client.get("/my/enrolments").get_data(as_text=True)
+    assert "Review enrolments" not in client.get("/my/learning").get_data(as_text=True)
     auth.logout()
     auth.login(admin_email)
     queue = client.get("/admin/").get_data(as_text=True)
     assert '<a href="/admin/enrolments">Enrolments</a>' in queue
     assert '<a href="/admin/peers">Peer portals</a>' in queue
-    assert "Review enrolments" not in client.get("/my/enrolments").get_data(as_text=True)
+    assert "Review enrolments" not in client.get("/my/learning").get_data(as_text=True)
     auth.logout()
     auth.login(make_account().email)
-    assert "Review enrolments" not in client.get("/my/enrolments").get_data(as_text=True)
+    assert "Review enrolments" not in client.get("/my/learning").get_data(as_text=True)

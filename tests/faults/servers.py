@@ -412,7 +412,7 @@ class Visitor:
             data={"email": self.email or "", "password": password, "csrf_token": token.group(1)},
         )
         assert answer.status_code == 302, f"login of {self.email} answered {answer.status_code}"
-        page = self.get("/my/enrolments")
+        page = self.get("/my/learning")
         token = CSRF.search(page.text)
         assert page.status_code == 200 and token, f"my enrolments answered {page.status_code}"
         self.csrf = token.group(1)

@@ -90,7 +90,7 @@ def test_connections_ended_between_requests_cost_no_request(portal, shared_clust
     assert shared_cluster.terminate_backends(database) >= 1
 
     assert client.get("/courses").status_code == 200
-    token = AuthActions(client).csrf_token("/my/enrolments")
+    token = AuthActions(client).csrf_token("/my/learning")
     response = client.post(f"/runs/{data.runs[0]}/enrol", data={"csrf_token": token})
     assert response.status_code == 302
     assert (data.learners[0], data.runs[0]) in stored(url)["enrol"]
@@ -113,7 +113,7 @@ def test_a_write_whose_connection_dies_before_commit_says_try_again_and_stores_n
     client = app.test_client()
     auth = AuthActions(client)
     auth.login(data.learners[0])
-    token = auth.csrf_token("/my/enrolments")
+    token = auth.csrf_token("/my/learning")
     enrol = f"/runs/{data.runs[0]}/enrol"
     with terminate_backend_at(
         app, shared_cluster, lambda s: s.startswith("INSERT INTO mooc_enrollment ")
@@ -139,7 +139,7 @@ def test_a_write_whose_connection_dies_at_commit_asks_to_check_and_stores_nothin
     client = app.test_client()
     auth = AuthActions(client)
     auth.login(data.learners[1])
-    token = auth.csrf_token("/my/enrolments")
+    token = auth.csrf_token("/my/learning")
     with terminate_backend_at(app, shared_cluster, lambda _s: True, at_commit=True) as killed:
         response = client.post(f"/runs/{data.runs[1]}/enrol", data={"csrf_token": token})
     assert killed, "the fault was not injected"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 import mooc_portal.models  # noqa: F401
-from mooc_portal.accounts.models import Account
+from mooc_portal.accounts.models import PLACEHOLDER_NAMES, Account
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import Base, session
 from mooc_portal.enrollment import services as enrolment
@@ -220,3 +220,29 @@ def test_the_command_erases_on_a_request_received_by_mail(app, runner):
     assert gone is None
     request = session.scalars(select(PrivacyRequest).where(PrivacyRequest.kind == "erasure")).one()
     assert request.channel == "administrator"
+
+
+def test_an_erased_learner_is_named_in_the_viewers_language(client, auth):
+    """Issue 12: erased learners showed as "Erased learner" in English in enrolment lists."""
+    from flask_babel import force_locale
+
+    from tests.factories import make_institution
+    from tests.progress.conftest import build_space, enrol
+
+    institution = make_institution()
+    manager = make_account(memberships={institution: "manager"})
+    run = build_space(institution=institution).run
+    enrollment = enrol(run)
+    # What erasure does to the enrolment: it moves to a placeholder that names nobody.
+    enrollment.account = erasure.new_placeholder("erasure")
+    session.commit()
+    with force_locale("ko"):
+        korean = str(PLACEHOLDER_NAMES["erasure"])
+    assert korean != erasure.ERASED_NAME
+    auth.login(manager.email)
+    review = client.get(
+        "/partner/enrolments",
+        query_string={"run": str(run.uuid)},
+        headers={"Accept-Language": "ko"},
+    ).get_data(as_text=True)
+    assert korean in review and erasure.ERASED_NAME not in review

@@ -47,3 +47,52 @@ def test_command_writes_the_same_document(app, runner, tmp_path):
     assert EMAIL in target.read_text()
     missing = runner.invoke(args=["portal", "export-personal-data", "nobody@example.org"])
     assert missing.exit_code != 0 and "No account" in missing.output
+
+
+def test_every_field_of_my_data_is_named_in_the_learners_language(client, auth):
+    """Issue 12: My data and its download named its fields with raw English keys."""
+    import html
+    import re
+
+    from flask_babel import force_locale
+
+    from mooc_portal.privacy import export
+    from mooc_portal.privacy.labels import DATA_LABELS, RECORD_CONTENTS
+
+    learner = make_full_learner()
+    learner.account.preferred_language = "fr"
+    session.commit()
+    document = export.personal_data(learner.account)
+
+    def keys(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield key
+                if key not in RECORD_CONTENTS:
+                    yield from keys(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from keys(item)
+
+    unnamed = {k for k in keys(document) if k not in DATA_LABELS}
+    assert not unnamed, f"fields of My data without a label: {sorted(unnamed)}"
+
+    auth.login(EMAIL)
+    with force_locale("fr"):
+        french = {key: str(label) for key, label in DATA_LABELS.items()}
+    assert french["preferred_language"] != "Preferred language"  # translated
+    text = client.get("/account/my-data").get_data(as_text=True)
+    shown = {html.unescape(dt) for dt in re.findall(r"<dt>([^<]*)</dt>", text)}
+    # An audit entry's before and after are stored records: their own column names.
+    recorded = {
+        key
+        for entry in document["audit_entries"]
+        for side in RECORD_CONTENTS
+        for key in (entry[side] or {})
+    }
+    assert f"<dt>{french['preferred_language']}</dt>" in text
+    assert "preferred language" not in text and "name on certificate" not in text
+    assert shown <= set(french.values()) | recorded
+    download = client.get("/account/my-data.json").get_json()
+    assert download["field_names"]["preferred_language"] == french["preferred_language"]
+    assert download["account"]["preferred_language"] == "fr"  # the keys stay the format

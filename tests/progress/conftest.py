@@ -28,7 +28,8 @@ class Space:
 
 def build_space(*, credential: str = "certificate", start_days_ago: int = 1, **course) -> Space:
     editor = make_account(is_admin=True)
-    course = make_course(credential=credential, title="Ocean Science", **course)
+    course.setdefault("title", "Ocean Science")
+    course = make_course(credential=credential, **course)
     start = utcnow() - timedelta(days=start_days_ago)
     run = make_run(course, start=start, enrollment_start_at=start - timedelta(days=10))
     first = add_module(editor, course, "Waves")

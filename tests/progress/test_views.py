@@ -179,13 +179,80 @@ def test_my_learning_lists_states_progress_and_next_lesson(client, auth, space, 
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'href="/my/learning"' in page  # the header links here
-    assert 'href="/my/enrolments"' in page
     assert "Ocean Science" in page and "Full Course" in page
-    assert "Left Course" not in page  # withdrawn: on /my/enrolments only
     assert '<progress max="100" value="33" aria-label="Progress in Ocean Science"' in page
     assert f'href="{lesson_url(space, space.lessons[1])}">Wave video</a>' in page
     assert "You are number 1 on the waitlist." in page
     assert "You have not completed a course yet." in page
+    # A withdrawal is listed too, with what the learner can do next.
+    ended = page.split('id="ended-heading"')[1]
+    assert "Left Course" in ended and "You withdrew from this run." in ended
+    assert "No other run of this course is open at the moment." in ended
+
+
+def test_my_learning_is_the_one_page_of_every_enrolment_state(client, auth):
+    """Issue 12, "The way back in": My learning and My enrolments are one page; every state is
+    shown with its next step, progress and certificate."""
+    from mooc_portal.publishing import services as publishing
+
+    learner = make_account()
+    home = make_institution()
+    manager = make_account(memberships={home: "manager"})
+
+    def course_run(title, **fields):
+        course = make_course(title, institution=home, credential="certificate")
+        start = utcnow() - timedelta(days=2)
+        return make_run(course, start=start, enrollment_start_at=start - timedelta(5), **fields)
+
+    enrolled = enrol(course_run("Enrolled Course"), learner)
+    waiting = enrol(course_run("Waiting Course", capacity=0), learner)
+    pending = enrol(course_run("Pending Course", requires_approval=True), learner)
+    refused = enrol(course_run("Refused Course", requires_approval=True), learner)
+    enrolment.reject(refused, "The course is for staff only.", actor=manager)
+    left = enrol(course_run("Withdrawn Course"), learner)
+    enrolment.withdraw(left, actor=learner)
+    done_space = build_space(institution=home, title="Finished Course")
+    finished = enrol(done_space.run, learner)
+    for lesson in done_space.lessons:
+        if lesson.counts_toward_completion:
+            services.mark_complete(finished, lesson, actor=learner)
+    cancelled_space = build_space(institution=home, title="Cancelled Course")
+    cancelled = enrol(cancelled_space.run, learner)
+    services.mark_complete(cancelled, cancelled_space.lessons[0], actor=learner)
+    later = make_run(
+        cancelled_space.course,
+        start=utcnow() + timedelta(days=30),
+        enrollment_start_at=utcnow() - timedelta(days=1),
+    )
+    publishing.cancel_run(cancelled_space.editor, cancelled_space.run)
+    session.commit()
+    assert [e.state for e in (enrolled, waiting, pending, refused, left, finished, cancelled)] == [
+        "enrolled", "waitlisted", "pending", "rejected", "withdrawn", "completed", "cancelled"
+    ]  # fmt: skip
+
+    auth.login(learner.email)
+    old = client.get("/my/enrolments")
+    assert old.status_code == 301 and old.location == "/my/learning"
+    page = client.get("/my/learning").get_data(as_text=True)
+
+    def item(enrollment):
+        return page.split(f'id="enrolment-{enrollment.uuid}"')[1].split("</li>\n</ul>")[0]
+
+    assert page.count('class="learning-item enrolment-item"') == 7
+    assert "Progress in Enrolled Course" in item(enrolled) and "Withdraw" in item(enrolled)
+    assert "You are number 1 on the waitlist." in item(waiting)
+    assert "Withdraw" in item(waiting)
+    assert "Pending approval" in item(pending)
+    assert "The organisers have not decided on your enrolment yet." in item(pending)
+    assert "Reason: The course is for staff only." in item(refused)
+    assert "You withdrew from this run." in item(left)
+    assert "Withdraw<" not in item(left)
+    code = session.scalar(select(Certificate.code).where(Certificate.enrollment_id == finished.id))
+    assert f'href="/certificates/{code}"' in item(finished)
+    assert "Run cancelled" in item(cancelled)
+    assert "33% complete (1 of 3 lessons)" in item(cancelled)  # the marks stay on record
+    assert f"#enrol-{later.uuid}" in item(cancelled)  # the next step: another run
+    assert "History" in item(cancelled) and "Withdrawn" in item(left)
 
 
 def test_my_learning_issues_a_fixed_number_of_queries(client, auth, count_queries):

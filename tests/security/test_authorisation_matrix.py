@@ -102,7 +102,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("/admin/privacy", "GET"): ADMIN_ONLY,
     ("/admin/privacy/notice", "GET"): ADMIN_ONLY,
     ("/admin/privacy/notice", "POST"): (302, 403, 403, 403, 403, 400),
-    ("/my/enrolments", "GET"): SIGNED_IN,
+    # One page for every enrolment: My learning (a permanent redirect there).
+    ("/my/enrolments", "GET"): (302, 301, 301, 301, 301, 301),
     ("/my/enrolments/<uuid:enrollment_uuid>/withdraw", "GET"): (302, 200, 404, 404, 404, 404),
     ("/my/enrolments/<uuid:enrollment_uuid>/withdraw", "POST"): (302, 302, 404, 404, 404, 404),
     ("/admin/certificates", "GET"): ADMIN_ONLY,
@@ -339,6 +340,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ): (302, 404, 302, 302, 404, 302),
     ("/partner/<slug>/profile", "GET"): (302, 404, 403, 200, 404, 200),
     ("/partner/<slug>/profile", "POST"): (302, 404, 403, 400, 404, 400),
+    ("/partner/<slug>/logo", "GET"): (302, 404, 403, 200, 404, 200),
+    ("/partner/<slug>/logo", "POST"): (302, 404, 403, 400, 404, 400),
     ("/partner/<slug>/staff", "GET"): OWN_STAFF,
     ("/partner/<slug>/staff", "POST"): (302, 404, 403, 302, 404, 302),
     ("/partner/<slug>/staff/<uuid:account_uuid>/<operation>", "POST"): (
@@ -361,6 +364,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("/admin/institutions/<slug>", "GET"): ADMIN_ONLY,
     ("/admin/institutions/<slug>", "POST"): (302, 403, 403, 403, 403, 400),
     ("/admin/institutions/<slug>/staff", "POST"): (302, 403, 403, 403, 403, 302),
+    ("/admin/institutions/<slug>/logo", "GET"): (302, 403, 403, 403, 403, 200),
+    ("/admin/institutions/<slug>/logo", "POST"): (302, 403, 403, 403, 403, 400),
     ("/admin/institutions/<slug>/active", "POST"): (302, 403, 403, 403, 403, 302),
     ("/my/learning", "GET"): SIGNED_IN,
     ("/learn/<uuid:run_uuid>", "GET"): (302, 200, 403, 403, 403, 403),

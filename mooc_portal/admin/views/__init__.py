@@ -193,6 +193,15 @@ def institution_edit(slug: str) -> Any:
     ), form_status(form)
 
 
+@bp.route("/institutions/<slug>/logo", methods=["GET", "POST"])
+@admin_required
+def institution_logo(slug: str) -> Any:
+    from mooc_portal.partner.views.logo_views import logo_page
+
+    institution = staff.get_institution(slug)
+    return logo_page(institution, url_for(".institution_edit", slug=slug))
+
+
 @bp.route("/institutions/<slug>/staff", methods=["POST"])
 @admin_required
 def institution_assign(slug: str) -> Any:

@@ -9,7 +9,7 @@ from flask import current_app
 
 from mooc_portal.catalog.models import Course, CourseRun, Credential, DeliveryMode, Level
 from mooc_portal.federation.languages import iso_639_2
-from mooc_portal.federation.serialize import PageLinks
+from mooc_portal.federation.serialize import PageLinks, logo_link
 from mooc_portal.federation.services import ooapi as services
 from mooc_portal.institutions.models import Institution
 from mooc_portal.urls import external_url
@@ -63,7 +63,7 @@ def organization(institution: Institution, expand_parent: bool = False) -> dict[
     if institution.website:
         data["link"] = institution.website
     if institution.logo:
-        data["logo"] = institution.logo
+        data["logo"] = logo_link(institution.logo)
     return data
 
 

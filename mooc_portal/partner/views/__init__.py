@@ -115,6 +115,7 @@ def dashboard(slug: str) -> str:
 from mooc_portal.partner.views import (  # noqa: E402
     course_views,
     import_views,
+    logo_views,
     outline_views,
     staff_views,
 )
@@ -132,6 +133,7 @@ __all__ = [
     "import_views",
     "institution_data",
     "invite_from_form",
+    "logo_views",
     "outline_views",
     "staff_views",
 ]

@@ -22,6 +22,7 @@ from mooc_portal.catalog.models import CourseStatus
 from mooc_portal.catalog.outline import course_modules
 from mooc_portal.catalog.services import course_page
 from mooc_portal.enrollment import services as enrolment
+from mooc_portal.errors import InvalidInput
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
@@ -209,11 +210,15 @@ def course_transition(course_uuid: UUID) -> Any:
 def course_image(course_uuid: UUID) -> Any:
     actor = logged_in_account()
     course = _course(course_uuid)
-    form = ImageForm()
+    form = ImageForm(obj=course if request.method == "GET" else None)
     if form.validate_on_submit():
         with service_errors_shown_on(form):
-            name = media.replace_image(form.image.data.stream, course.image)
-            services.set_course_image(actor, course, name)
+            name = course.image
+            if form.image.data:
+                name = media.replace_image(form.image.data.stream, course.image)
+            elif not name:
+                raise InvalidInput(_("Choose an image to upload."), field="image")
+            services.set_course_image(actor, course, name, alt=form.image_alt.data)
             flash(_("The image is saved."), "success")
             return redirect(_course_url(course))
     return render_template(

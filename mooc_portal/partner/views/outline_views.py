@@ -93,6 +93,8 @@ def _lesson_data(form: LessonForm) -> outline.LessonData:
         counts_toward_completion=bool(form.counts_toward_completion.data),
         content=form.content.data,
         external_url=form.external_url.data,
+        video_url=form.video_url.data,
+        transcript=form.transcript.data,
     )
 
 
