@@ -139,6 +139,8 @@ def bump_generation(app: Flask | None = None, sequence: int | None = None) -> No
     if _shared(app):
         # Tell every process's early page cache at once (early_cache.VersionWatch); one that
         # misses it reads the key again within a second.
+        # Flask declares current_app as Flask, not as the LocalProxy it is: mypy does not
+        # know the proxy's _get_current_object (the app itself, for the Redis client below).
         target = app or current_app._get_current_object()  # type: ignore[attr-defined]
         try:
             redis = target.extensions["cache"][cache]._write_client
@@ -149,6 +151,7 @@ def bump_generation(app: Flask | None = None, sequence: int | None = None) -> No
 
 def generation_channel(app: Flask | None = None) -> str:
     """The Redis channel on which every new catalog generation is published."""
+    # current_app is a LocalProxy that Flask declares as Flask: see bump_generation above.
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     return f"{app.config['MOOC_CACHE_KEY_PREFIX']}{GENERATION_KEY}"
 

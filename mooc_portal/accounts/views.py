@@ -115,6 +115,8 @@ def register() -> Any:
                 remote_addr=request.remote_addr,
             )
             if account is not None:  # privacy records the notice this new learner was shown
+                # Flask declares current_app as Flask, not as the LocalProxy it is: mypy does not
+                # know _get_current_object (the app itself, the signal's sender).
                 registration_submitted.send(current_app._get_current_object(), account=account)  # type: ignore[attr-defined]
             # The same answer whether or not the address already has an account.
             flash(

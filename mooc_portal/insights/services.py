@@ -12,15 +12,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, SQLColumnExpression, case, func, select
 
 from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.catalog.models import (
@@ -94,6 +94,15 @@ class InsightFilter:
         return args
 
 
+Cell: TypeAlias = str | int | float | None
+"""One cell of a figure's table and CSV file: a label, a count, a share (None: no share)."""
+
+
+def _table(rows: Iterable[tuple[Cell, ...]]) -> list[list[Cell]]:
+    """The typed rows of a figure as the rows of its table."""
+    return [list(row) for row in rows]
+
+
 @dataclass
 class Figure:
     """One figure: its table (``columns``, ``rows``) and the chart drawn from it."""
@@ -102,7 +111,7 @@ class Figure:
     title: str
     description: str
     columns: list[str]
-    rows: list[list[Any]]
+    rows: list[list[Cell]]
     chart: Chart | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -140,7 +149,7 @@ def partner_choices(actor: Account | None, language: str) -> list[tuple[str, str
 
 
 def _names(
-    model: Any, translation: Any, key: Any, field: str, ids: Any, language: str
+    model: Any, translation: Any, key: Any, field: str, ids: Iterable[int] | None, language: str
 ) -> dict[int, str]:
     """``field`` of each ``model`` row (of ``ids``, None: every one) in ``language`` by the
     portal's fallback rule (:func:`mooc_portal.i18n.localized`), read as plain columns: the
@@ -148,9 +157,9 @@ def _names(
     originals = select(model.id, model.original_language)
     texts = select(key.label("owner"), translation.language, getattr(translation, field))
     if ids is not None:
-        ids = list(ids)
-        originals = originals.where(model.id.in_(ids))
-        texts = texts.where(key.in_(ids))
+        wanted = list(ids)
+        originals = originals.where(model.id.in_(wanted))
+        texts = texts.where(key.in_(wanted))
     by_owner: dict[int, list[Any]] = defaultdict(list)
     for row in session.execute(texts):
         by_owner[row.owner].append(row)
@@ -160,7 +169,7 @@ def _names(
     }
 
 
-def institution_names(ids: Any, language: str) -> dict[int, str]:
+def institution_names(ids: Iterable[int] | None, language: str) -> dict[int, str]:
     """Institution id -> its name in ``language`` (``ids`` None: every institution)."""
     return _names(
         Institution,
@@ -172,7 +181,7 @@ def institution_names(ids: Any, language: str) -> dict[int, str]:
     )
 
 
-def course_titles(ids: Any, language: str) -> dict[int, str]:
+def course_titles(ids: Iterable[int] | None, language: str) -> dict[int, str]:
     """Course id -> its title in ``language``."""
     return _names(Course, CourseTranslation, CourseTranslation.course_id, "title", ids, language)
 
@@ -184,7 +193,8 @@ def _month_shift(month: str, months: int) -> str:
 
 
 def _months(since: str, until: str) -> list[str]:
-    months, current = [], since
+    months: list[str] = []
+    current = since
     while current <= until:
         months.append(current)
         current = _month_shift(current, 1)
@@ -280,11 +290,85 @@ def activity_by(filters: InsightFilter, *group: str) -> dict[Any, Counts]:
     return found
 
 
+class FlowRow(NamedTuple):
+    """A row of the flow matrix: enrolments of one learners' region by offering region."""
+
+    learners: str
+    asia: int
+    europe: int
+    total: int
+
+
+class CountryRow(NamedTuple):
+    """A row of the learners' countries: enrolments by offering region."""
+
+    country: str
+    code: str
+    asia: int
+    europe: int
+    total: int
+
+
+class RegionBalanceRow(NamedTuple):
+    """A row of the balance per region (``other_share`` in percent, None: no enrolment)."""
+
+    region: str
+    own: int
+    other: int
+    elsewhere: int
+    other_share: float | None
+
+
+class PartnerBalanceRow(NamedTuple):
+    """A row of the balance per partner (``other_share`` as in :class:`RegionBalanceRow`)."""
+
+    partner: str
+    country: str
+    region: str
+    own: int
+    other: int
+    elsewhere: int
+    other_share: float | None
+
+
+class StageRow(NamedTuple):
+    """A row of the completion funnel: a stage, its learners and their share of enrolled."""
+
+    stage: str
+    learners: int
+    share: float | None
+
+
+class RunFunnelRow(NamedTuple):
+    """A row of the funnel per run (``completion`` in percent, None: nobody enrolled)."""
+
+    course: str
+    partner: str
+    starts: str
+    enrolled: int
+    started: int
+    halfway: int
+    completed: int
+    certified: int
+    completion: float | None
+
+
+class WaitlistRow(NamedTuple):
+    """A row of the waiting lists (``places`` None: no limit)."""
+
+    course: str
+    partner: str
+    starts: str
+    places: int | None
+    taken: int
+    waiting: int
+
+
 def activity_over_time(filters: InsightFilter) -> Figure:
     """Enrolments, completions and certificates per month of the period."""
     found = activity_by(filters, "month")
     months = _months(filters.since, filters.until)
-    rows = [[m, *found.get(m, NO_COUNTS)] for m in months]
+    per_month = [found.get(m, NO_COUNTS) for m in months]
     names = [_("Enrolments"), _("Completions"), _("Certificates")]
     return Figure(
         key="activity",
@@ -296,9 +380,9 @@ def activity_over_time(filters: InsightFilter) -> Figure:
             until=filters.until,
         ),
         columns=[_("Month"), *names],
-        rows=rows,
+        rows=_table((m, *c) for m, c in zip(months, per_month, strict=True)),
         chart=Chart(
-            "lines", months, [(name, [r[i + 1] for r in rows]) for i, name in enumerate(names)]
+            "lines", months, [(name, [c[i] for c in per_month]) for i, name in enumerate(names)]
         ),
     )
 
@@ -320,11 +404,12 @@ def flow_matrix(filters: InsightFilter) -> tuple[Figure, float | None]:
     """Who learns from whom: learners' region against the offering partner's region, and the
     balance index of the two cross-regional flows."""
     counts = flows(filters)
-    rows = []
+    rows: list[FlowRow] = []
     for learner in LEARNER_REGIONS:
         asia, europe = counts.get((learner, "asia"), 0), counts.get((learner, "europe"), 0)
-        rows.append([str(REGION_NAMES[learner]), asia, europe, asia + europe])
-    labels, values = [], []
+        rows.append(FlowRow(str(REGION_NAMES[learner]), asia, europe, asia + europe))
+    labels: list[str] = []
+    values: list[int] = []
     for learner in LEARNER_REGIONS:
         for offering in REGIONS:
             labels.append(
@@ -351,7 +436,7 @@ def flow_matrix(filters: InsightFilter) -> tuple[Figure, float | None]:
             _("Courses of European partners"),
             _("Total"),
         ],
-        rows=rows,
+        rows=_table(rows),
         chart=Chart("bars", labels, [(_("Enrolments"), values)]),
     )
     return figure, index
@@ -366,11 +451,11 @@ def flow_by_country(filters: InsightFilter) -> Figure:
         per_country[country][0 if offering == "asia" else 1] += counts.enrolled
     from mooc_portal.web import country_name_filter
 
-    rows = []
+    rows: list[CountryRow] = []
     for country, (asia, europe) in per_country.items():
         name = country_name_filter(country) if country else _("Not given")
-        rows.append([name, country, asia, europe, asia + europe])
-    rows.sort(key=lambda r: (-r[4], r[0]))
+        rows.append(CountryRow(name, country, asia, europe, asia + europe))
+    rows.sort(key=lambda r: (-r.total, r.country))
     top = rows[:CHART_LIMIT]
     return Figure(
         key="flow-countries",
@@ -390,8 +475,8 @@ def flow_by_country(filters: InsightFilter) -> Figure:
             _("Courses of European partners"),
             _("Total"),
         ],
-        rows=rows,
-        chart=Chart("bars", [r[0] for r in top], [(_("Enrolments"), [r[4] for r in top])]),
+        rows=_table(rows),
+        chart=Chart("bars", [r.country for r in top], [(_("Enrolments"), [r.total for r in top])]),
     )
 
 
@@ -412,19 +497,19 @@ def balance_by_region(filters: InsightFilter) -> Figure:
     """Per offering region: enrolments from its own region, from the other, from elsewhere,
     and the share from the other region."""
     counts = flows(filters)
-    rows = []
+    rows: list[RegionBalanceRow] = []
     for offering in REGIONS:
         other = "europe" if offering == "asia" else "asia"
         own, cross = counts.get((offering, offering), 0), counts.get((other, offering), 0)
         elsewhere = counts.get(("other", offering), 0)
         rows.append(
-            [
+            RegionBalanceRow(
                 str(REGION_NAMES[offering]),
                 own,
                 cross,
                 elsewhere,
                 _share(cross, own + cross + elsewhere),
-            ]
+            )
         )
     return Figure(
         key="balance-regions",
@@ -437,11 +522,11 @@ def balance_by_region(filters: InsightFilter) -> Figure:
             _("Partners in"),
             *_balance_columns(),
         ],
-        rows=rows,
+        rows=_table(rows),
         chart=Chart(
             "bars",
-            [r[0] for r in rows],
-            [(_balance_columns()[3], [r[4] or 0 for r in rows])],
+            [r.region for r in rows],
+            [(_balance_columns()[3], [r.other_share or 0 for r in rows])],
         ),
     )
 
@@ -457,14 +542,14 @@ def balance_by_partner(filters: InsightFilter, language: str) -> Figure:
     institutions = {
         i.id: i for i in session.scalars(select(Institution).where(Institution.id.in_(per_partner)))
     }
-    rows = []
-    for institution_id, counts in per_partner.items():
+    rows: list[PartnerBalanceRow] = []
+    for institution_id, by_region in per_partner.items():
         institution = institutions[institution_id]
         own_region = institution.region
         other = "europe" if own_region == "asia" else "asia"
-        own, cross, elsewhere = counts[own_region], counts[other], counts["other"]
+        own, cross, elsewhere = by_region[own_region], by_region[other], by_region["other"]
         rows.append(
-            [
+            PartnerBalanceRow(
                 str(institution.text("name", language)),
                 institution.country,
                 str(REGION_NAMES[own_region]),
@@ -472,9 +557,9 @@ def balance_by_partner(filters: InsightFilter, language: str) -> Figure:
                 cross,
                 elsewhere,
                 _share(cross, own + cross + elsewhere),
-            ]
+            )
         )
-    rows.sort(key=lambda r: (-(r[3] + r[4] + r[5]), r[0]))
+    rows.sort(key=lambda r: (-(r.own + r.other + r.elsewhere), r.partner))
     top = rows[:CHART_LIMIT]
     return Figure(
         key="balance-partners",
@@ -491,11 +576,11 @@ def balance_by_partner(filters: InsightFilter, language: str) -> Figure:
             _("Region"),
             *_balance_columns(),
         ],
-        rows=rows,
+        rows=_table(rows),
         chart=Chart(
             "bars",
-            [r[0] for r in top],
-            [(_balance_columns()[3], [r[6] or 0 for r in top])],
+            [r.partner for r in top],
+            [(_balance_columns()[3], [r.other_share or 0 for r in top])],
         ),
     )
 
@@ -544,7 +629,7 @@ def completion_funnel(filters: InsightFilter) -> Figure:
     ).one()
     values = [int(v) for v in totals]
     rows = [
-        [name, value, _share(value, values[0])]
+        StageRow(name, value, _share(value, values[0]))
         for name, value in zip(stage_names(), values, strict=True)
     ]
     return Figure(
@@ -558,8 +643,8 @@ def completion_funnel(filters: InsightFilter) -> Figure:
             until=filters.until,
         ),
         columns=[_("Stage"), _("Learners"), _("Share of enrolled (%)")],
-        rows=rows,
-        chart=Chart("bars", [r[0] for r in rows], [(_("Learners"), values)]),
+        rows=_table(rows),
+        chart=Chart("bars", [r.stage for r in rows], [(_("Learners"), values)]),
     )
 
 
@@ -579,17 +664,20 @@ def funnel_per_run(
     query = _runs(filters, r).where(r.enrolled > 0).order_by(r.enrolled.desc(), r.run_id)
     if limit is not None:
         query = query.limit(limit)
-    rows = []
-    for run, title, partner in _run_rows(query, language):
-        rows.append(
-            [
-                title,
-                partner,
-                run.start_month or "",
-                *(getattr(run, s) for s in STAGES),
-                _share(run.completed, run.enrolled),
-            ]
+    rows = [
+        RunFunnelRow(
+            title,
+            partner,
+            run.start_month or "",
+            run.enrolled,
+            run.started,
+            run.halfway,
+            run.completed,
+            run.certified,
+            _share(run.completed, run.enrolled),
         )
+        for run, title, partner in _run_rows(query, language)
+    ]
     return Figure(
         key="funnel-runs",
         title=_("Completion funnel per run"),
@@ -603,7 +691,7 @@ def funnel_per_run(
             *stage_names(),
             _("Completion rate (%)"),
         ],
-        rows=rows,
+        rows=_table(rows),
     )
 
 
@@ -630,18 +718,12 @@ def waitlist_pressure(
     query = _runs(filters, r).where(full | (r.waiting > 0)).order_by(r.waiting.desc(), r.run_id)
     if limit is not None:
         query = query.limit(limit)
-    rows = []
-    for run, title, partner in _run_rows(query, language):
-        rows.append(
-            [
-                title,
-                partner,
-                run.start_month or "",
-                run.capacity,
-                run.seats_taken,
-                run.waiting,
-            ]
+    rows = [
+        WaitlistRow(
+            title, partner, run.start_month or "", run.capacity, run.seats_taken, run.waiting
         )
+        for run, title, partner in _run_rows(query, language)
+    ]
     top = rows[:CHART_LIMIT]
     figure = Figure(
         key="waitlists",
@@ -660,8 +742,10 @@ def waitlist_pressure(
             _("Places taken"),
             _("Learners waiting"),
         ],
-        rows=rows,
-        chart=Chart("bars", [r[0] for r in top], [(_("Learners waiting"), [r[5] for r in top])]),
+        rows=_table(rows),
+        chart=Chart(
+            "bars", [r.course for r in top], [(_("Learners waiting"), [r.waiting for r in top])]
+        ),
     )
     return figure, totals
 
@@ -688,11 +772,11 @@ def _public_courses(filters: InsightFilter, *columns: Any) -> Select[Any]:
 
 def courses_by(
     filters: InsightFilter,
-    column: Any,
+    column: SQLColumnExpression[str],
     *,
     join: tuple[Any, Any] | None = None,
     where: Any = None,
-) -> dict[Any, int]:
+) -> dict[str, int]:
     """Public courses per value of the grouping ``column`` (of ``CatalogEntry``, or of the
     table ``join`` adds: ``(table, on)``), a course counted once per value, in one query."""
     query = _public_courses(filters, column, func.count(func.distinct(CatalogEntry.course_id)))
@@ -704,7 +788,6 @@ def courses_by(
 
 
 def _coverage_figure(key: str, title: str, heading: str, pairs: list[tuple[str, int]]) -> Figure:
-    rows = [[label, n] for label, n in pairs]
     return Figure(
         key=key,
         title=title,
@@ -712,8 +795,10 @@ def _coverage_figure(key: str, title: str, heading: str, pairs: list[tuple[str, 
             "Published courses by %(what)s (a course may count under several).", what=heading
         ),
         columns=[heading, _("Courses")],
-        rows=rows,
-        chart=Chart("bars", [r[0] for r in rows], [(_("Courses"), [r[1] for r in rows])]),
+        rows=_table(pairs),
+        chart=Chart(
+            "bars", [label for label, _n in pairs], [(_("Courses"), [n for _label, n in pairs])]
+        ),
     )
 
 
@@ -845,7 +930,11 @@ class InsightPage:
 
 
 def _kept(
-    what: str, filters: InsightFilter, language: str, as_of: InsightSnapshot, make: Any
+    what: str,
+    filters: InsightFilter,
+    language: str,
+    as_of: InsightSnapshot,
+    make: Callable[[], str],
 ) -> str:
     """``make()`` (a text), kept in the portal's cache until the summaries are rebuilt: the key
     holds the snapshot's time, so a rebuild makes every entry unreachable. It also holds the
