@@ -185,7 +185,8 @@ def recognition_terms(course: Course) -> dict[str, Any]:
     """What the achievement says for its recognition (Open Badges 3.0 ``Achievement`` terms):
     the course code, its ISCED-F field, the ECTS credits, and tags for the workload, the EQF
     and national levels, the form of assessment, the identity check, the quality assurance,
-    stacking and the audience marks. Tags are in English, as the vocabulary's values."""
+    the prerequisites, stacking and the audience marks. Tags are in English, as the
+    vocabulary's values."""
     terms: dict[str, Any] = {"humanCode": course.code}
     if course.subjects:
         terms["fieldOfStudy"] = f"ISCED-F {course.subjects[0].code}"
@@ -205,6 +206,9 @@ def recognition_terms(course: Course) -> dict[str, Any]:
         tags.append("identity-checked")
     if recognition.quality_assurance:
         tags.append(f"quality assured by: {recognition.quality_assurance}")
+    if recognition.prerequisites:
+        # Open Badges 3.0 has no term for admission requirements: a tag, like the levels.
+        tags.append(f"prerequisites: {recognition.prerequisites}")
     if recognition.stackable:
         tags.append("stackable")
     tags.extend(recognition.audiences)

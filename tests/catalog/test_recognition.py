@@ -144,5 +144,6 @@ def test_ooapi_export_and_open_badge_carry_it(client, place, ooapi_spec):
         terms["tag"]
     )
     assert "lifelong_learning" in terms["tag"]
+    assert "prerequisites: None." in terms["tag"]
     assert recognition_resource(place["plain"]) is None
     check(ooapi_spec, response)  # still what the OOAPI v5 specification allows
