@@ -515,7 +515,7 @@ def comparable(page: str) -> str:
     """A page without what differs between two sessions (CSRF tokens, nonces)."""
     import re
 
-    page = re.sub(r'(name="csrf_token" (?:type="hidden" )?value=")[^"]+"', r'\1"', page)
+    page = re.sub(r'(name="(?:\w+-)?csrf_token" (?:type="hidden" )?value=")[^"]+"', r'\1"', page)
     page = re.sub(r'(<meta name="csrf-token" content=")[^"]+"', r'\1"', page)
     return re.sub(r'nonce="[^"]+"', 'nonce=""', page)
 

@@ -234,7 +234,13 @@ class PageProblems:
     def watch(self, page: Any) -> None:
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.messages.append(f"script error: {error}"))
-        page.on("requestfailed", lambda req: self.messages.append(f"failed: {req.url}"))
+        page.on("requestfailed", self._request_failed)
+
+    def _request_failed(self, request: Any) -> None:
+        # A load the browser itself gave up because the page navigated away (an image or the
+        # icon still coming when the visitor clicked on) is no failure of the portal's.
+        if request.failure != "net::ERR_ABORTED":
+            self.messages.append(f"failed: {request.url} ({request.failure})")
 
     def _console(self, message: Any) -> None:
         # A 404 page's own status is reported as a console error; it is what the test asked for.

@@ -12,18 +12,8 @@ from mooc_portal.catalog.models import Course, CourseRun
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from tests.factories import make_account, make_run
+from tests.page_reading import checkbox_labels
 from tests.partner.test_pages import course_form
-
-
-def checkbox_labels(page: str, name: str) -> dict[str, str]:
-    """value -> label text of the checkboxes named ``name``."""
-    found = {}
-    for match in re.finditer(
-        rf'<input[^>]*id="([^"]+)"[^>]*name="{name}"[^>]*value="([^"]*)"[^>]*>', page
-    ):
-        label = re.search(rf'<label for="{match.group(1)}">([^<]*)</label>', page)
-        found[match.group(2)] = label.group(1) if label else ""
-    return found
 
 
 def test_languages_are_chosen_by_name_and_post_their_tags(client, auth, home):

@@ -182,7 +182,7 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(
         assert large.count == small.count
     # Applied once per enrolment: the batch's last figure about each learner is the one shown.
     enrollment_ids = [e.id for e in enrolment_of(db_session, learners)]
-    figures = services.reported_progress(enrollment_ids)
+    figures = reported_progress(enrollment_ids)
     assert {figures[e].percent for e in enrollment_ids} == {60}
 
 
