@@ -206,9 +206,13 @@ def test_under_load_with_connections_ended_every_half_second_nothing_fails(share
         (a.path, a.status) for a in reads if a.status != 200
     ]
     writes = [a for a in load.answers if a.kind not in ("read", "ready")]
-    assert all(a.status == 302 or (a.status == 503 and a.retry_after) for a in writes)
+    # A write is acknowledged (302), or refused with Retry-After (503) and sent again; a 409 only
+    # answers the resend of a write whose commit could not be confirmed and did happen (the
+    # load counts it as settled, and reports any other 409 as unexpected, checked above).
+    assert all(a.status in (302, 409) or (a.status == 503 and a.retry_after) for a in writes)
     kept = stored(url)
     for kind, count in (("enrol", 24), ("complete", 24), ("publish", 4)):
         acknowledged = load.acknowledged.get(kind, set())
-        assert len(acknowledged) == count, (kind, len(acknowledged))
-        assert acknowledged <= kept[kind], (kind, acknowledged - kept[kind])
+        settled = load.settled.get(kind, set())  # "could not confirm", then found done
+        assert len(acknowledged | settled) == count, (kind, len(acknowledged), len(settled))
+        assert acknowledged | settled <= kept[kind], (kind, (acknowledged | settled) - kept[kind])

@@ -96,6 +96,11 @@ def outbox(app: Flask) -> list[tuple[str, str, int]]:
         ]
 
 
+def mail_jobs(app: Flask) -> list[tuple[str, str, int]]:
+    """The outbox's mail jobs (a public course also brings an export snapshot job)."""
+    return [job for job in outbox(app) if job[0] == "mail"]
+
+
 def to(mailbox: Mailbox, address: str) -> list[Any]:
     return [m for m in mailbox.messages if m["To"] == address]
 
@@ -193,7 +198,7 @@ def test_worker_killed_mid_job_the_job_runs_again_once(portal, settings, mailbox
     second = start_worker(settings)
     try:
         wait_for(
-            lambda: outbox(portal) and outbox(portal)[-1][1] == "done",
+            lambda: mail_jobs(portal) and mail_jobs(portal)[-1][1] == "done",
             timeout=60,
             message="the job did not run again after its worker was killed",
         )
@@ -203,10 +208,10 @@ def test_worker_killed_mid_job_the_job_runs_again_once(portal, settings, mailbox
 
     [message] = to(mailbox, "minji@example.org")
     assert "Your certificate for Ocean Science" in message["Subject"]
-    assert outbox(portal) == [("mail", "done", 2)]
+    assert mail_jobs(portal) == [("mail", "done", 2)]
     with portal.app_context():
         assert session.scalar(select(func.count(Certificate.id))) == 1
         enrollment = session.get(Enrollment, enrollment_id)
         issue_certificate(enrollment)  # issued again: the same certificate, no second mail
         session.commit()
-    assert outbox(portal) == [("mail", "done", 2)]
+    assert mail_jobs(portal) == [("mail", "done", 2)]
