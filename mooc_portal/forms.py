@@ -34,6 +34,9 @@ from wtforms.validators import StopValidation
 from mooc_portal.errors import PortalError
 from mooc_portal.transaction import no_commit
 
+NOT_A_DECIMAL = "Not a valid decimal value."
+"""WTForms' own message, translated by its own catalogues (Flask-WTF's i18n), as its field's."""
+
 
 class _PortalNumber:
     """What every number field of the portal does the same way.
@@ -58,7 +61,7 @@ class _PortalNumber:
         super().process_formdata(valuelist)  # type: ignore[misc]
         if isinstance(self.data, Decimal) and not self.data.is_finite():
             self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))  # type: ignore[attr-defined]
+            raise ValueError(self.gettext(NOT_A_DECIMAL))  # type: ignore[attr-defined]
 
     def pre_validate(self, form: FlaskForm) -> None:
         if self.process_errors:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    g,
     has_request_context,
     make_response,
     redirect,
@@ -28,6 +30,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
@@ -122,24 +125,57 @@ bp.add_app_template_global(external_url, "mooc_external_url")
 bp.add_app_template_global(absolute_url, "mooc_absolute_url")
 
 
-def list_page_request(default_size: int | None = None) -> PageRequest:
-    """The page of a list the query string asks for (``?page=``, ``?size=``), of
+def list_page_request(
+    default_size: int | None = None, args: Mapping[str, str] | None = None
+) -> PageRequest:
+    """The page of a list the query string (or ``args``) asks for (``?page=``, ``?size=``), of
     ``default_size`` rows unless asked (``MOOC_LIST_PAGE_SIZE`` when not given), bounded by
     ``MOOC_LIST_PAGE_SIZE_MAX``."""
+    args = request.args if args is None else args
     return page_request(
-        request.args.get("page"),
-        request.args.get("size"),
+        args.get("page"),
+        args.get("size"),
         default_size=default_size or current_app.config["MOOC_LIST_PAGE_SIZE"],
         max_size=current_app.config["MOOC_LIST_PAGE_SIZE_MAX"],
     )
 
 
+_SHOWN_AT = "mooc_shown_at"
+
+
+def show_as_page_at(
+    endpoint: str, args: MultiDict[str, str] | None = None, **view_args: Any
+) -> str:
+    """Answer this request with the page ``endpoint`` shows for the query ``args``: an action
+    that only takes POSTs (a decision on the enrolment review, a staff member's role) and
+    shows its list again with the refused submission gives the list's pager and language
+    switch the list's address, not its own. Returns that address (path and query)."""
+    g.setdefault(_SHOWN_AT, (endpoint, view_args, MultiDict() if args is None else args))
+    return here()
+
+
+@bp.app_template_global("mooc_here")
+def here() -> str:
+    """The address (path and query) of the page shown, to come back to: the request's own, or
+    the one :func:`show_as_page_at` set."""
+    shown = g.get(_SHOWN_AT)
+    if shown is None:
+        return request.full_path
+    endpoint, view_args, args = shown
+    return url_for(endpoint, **view_args, **args.to_dict(flat=False))
+
+
 @bp.app_template_global("mooc_page_url")
 def page_url(number: int) -> str:
     """This page's address with every query parameter kept and ``page`` set to ``number``."""
-    args: dict[str, Any] = request.args.to_dict(flat=False)
+    shown = g.get(_SHOWN_AT)
+    if shown is None:
+        endpoint, view_args, query = str(request.endpoint), request.view_args or {}, request.args
+    else:
+        endpoint, view_args, query = shown
+    args: dict[str, Any] = query.to_dict(flat=False)
     args["page"] = [str(number)]
-    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
+    return url_for(endpoint, **view_args, **args)
 
 
 @bp.app_template_global("mooc_logo_url")

@@ -15,6 +15,8 @@ from mooc_portal.certificates import issuer, services
 from mooc_portal.certificates.forms import RevokeForm
 from mooc_portal.certificates.pdf import certificate_pdf
 from mooc_portal.cors import allow_public_reads
+from mooc_portal.errors import Conflict, InvalidInput
+from mooc_portal.forms import service_errors_shown_on, shown_error_status
 from mooc_portal.numbers import DB_ID
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
@@ -93,22 +95,25 @@ def status_list(number: int) -> Any:
 def revoke(code: str) -> Any:
     certificate = services.get_certificate(code)
     form = RevokeForm()
-    if not form.validate_on_submit():
-        return render_template(
-            "mooc_portal/certificates/certificate.html",
-            certificate=certificate,
-            form=form,
-            linkedin_url=services.linkedin_url(certificate),
-            show_reason=True,
-        ), 400
-    services.revoke_certificate(
-        certificate,
-        form.reason.data,
-        actor=logged_in_account(),
-        reason_public=bool(form.reason_public.data),
-    )
-    flash(_("The certificate is revoked."), "success")
-    return redirect(url_for(".certificate_detail", code=code))
+    if form.validate_on_submit():
+        # A reason left empty, or a certificate revoked meanwhile: the page again, with the
+        # message at the reason or above the form; who may not revoke meets the error page.
+        with service_errors_shown_on(form, (InvalidInput, Conflict)):
+            services.revoke_certificate(
+                certificate,
+                form.reason.data,
+                actor=logged_in_account(),
+                reason_public=bool(form.reason_public.data),
+            )
+            flash(_("The certificate is revoked."), "success")
+            return redirect(url_for(".certificate_detail", code=code))
+    return render_template(
+        "mooc_portal/certificates/certificate.html",
+        certificate=certificate,
+        form=form,
+        linkedin_url=services.linkedin_url(certificate),
+        show_reason=True,
+    ), shown_error_status(form) or 400
 
 
 @issuer_bp.route("/.well-known/did.json")

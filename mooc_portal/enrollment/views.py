@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 from uuid import UUID
 
 from flask import (
@@ -21,6 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import false
+from werkzeug.datastructures import MultiDict
 
 from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
@@ -36,10 +39,11 @@ from mooc_portal.enrollment.forms import (
     name_review_choices,
 )
 from mooc_portal.enrollment.models import EnrollmentState
-from mooc_portal.errors import InvalidInput
-from mooc_portal.forms import show_service_error
+from mooc_portal.errors import Conflict, InvalidInput, NotPermitted
+from mooc_portal.forms import service_errors_shown_on, show_service_error, shown_error_status
 from mooc_portal.pagination import paginate
-from mooc_portal.web import current_language, list_page_request, safe_next_url
+from mooc_portal.transaction import no_commit
+from mooc_portal.web import current_language, list_page_request, safe_next_url, show_as_page_at
 
 bp = Blueprint("enrollment", __name__)
 
@@ -142,13 +146,45 @@ def _filters(form: ReviewFilterForm) -> review.ReviewFilter:
     )
 
 
-def review_page(scope: str) -> Any:
-    """The enrolments an administrator (``scope="admin"``) or partner staff may review."""
+REVIEW_ENDPOINTS = {
+    "admin": "portal.admin.enrolments",
+    "partner": "portal.enrollment.partner_review",
+}
+REFUSALS = (InvalidInput, Conflict)
+"""The service errors a review page shows again with what was entered; a refusal of the actor
+(NotPermitted) or of a missing enrolment (NotFound) reaches the error page."""
+
+
+@dataclass
+class Refused:
+    """A submission from the review page that was refused, shown again on the page with what
+    was entered: the decision with the ticked enrolments, or one run's capacity, or a
+    promotion (its message above the enrolments). ``status`` is the page's answer: the
+    refusing error's (400, or 409 for a conflict such as a full run)."""
+
+    status: int = 400
+    decision_form: DecisionForm | None = None
+    capacity_form: CapacityForm | None = None
+    capacity_run: UUID | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+def review_page(
+    scope: str, args: MultiDict[str, str] | None = None, refused: Refused | None = None
+) -> Any:
+    """The enrolments an administrator (``scope="admin"``) or partner staff may review.
+
+    ``args`` is the list's query (its filters and page) when a POST shows the page again with
+    a ``refused`` submission.
+    """
     actor = logged_in_account()
-    form = ReviewFilterForm(formdata=request.args)
+    args = request.args if args is None else args
+    endpoint = REVIEW_ENDPOINTS[scope]
     runs = review.reviewable_runs(actor, scope=scope)
+    page_url = request.full_path if refused is None else show_as_page_at(endpoint, args)
+    form = ReviewFilterForm(formdata=args)
     name_review_choices(form, runs, current_language())
-    status = 200
+    status = 200 if refused is None else refused.status
     try:
         filters = _filters(form)
         statement = review.review_query(actor, filters, scope=scope)
@@ -156,8 +192,17 @@ def review_page(scope: str) -> Any:
         status = show_service_error(form, error)
         statement = review.review_query(actor, review.ReviewFilter(), scope=scope)
         statement = statement.where(false())
-    page = paginate(statement, list_page_request())
-    filter_args: dict[str, Any] = request.args.to_dict()
+    page = paginate(statement, list_page_request(args=args))
+    filter_args: dict[str, Any] = args.to_dict()
+    refused = refused or Refused()
+    decision_form = refused.decision_form or DecisionForm(formdata=None)
+    capacity_form = refused.capacity_form or CapacityForm(formdata=None)
+    error_summary: list[tuple[str | None, str]] = [(None, m) for m in refused.messages]
+    for shown in (decision_form.decision, decision_form.reason):
+        error_summary += [(shown.id, str(m)) for m in shown.errors]
+    if refused.capacity_run is not None:
+        anchor = f"capacity-{refused.capacity_run}"
+        error_summary += [(anchor, str(m)) for m in capacity_form.capacity.errors]
     html = render_template(
         "mooc_portal/enrollment/review.html",
         scope=scope,
@@ -167,13 +212,42 @@ def review_page(scope: str) -> Any:
         shared=sharing.sharing_for(page.items, scope=scope),
         positions=services.waitlist_positions(page.items),
         figures=services.run_figures(runs),
-        decision_form=DecisionForm(formdata=None),
-        capacity_form=CapacityForm(formdata=None),
+        decision_form=decision_form,
+        ticked=set(decision_form.enrollments.data or []),
+        capacity_form=capacity_form,
+        error_summary=error_summary,
+        capacity_run=refused.capacity_run,
+        refused_messages=refused.messages,
         action_form=ActionForm(formdata=None),
-        page_url=request.full_path,
+        review_url=url_for(endpoint),
+        review_endpoint=endpoint,
+        page_url=page_url,
         export_url=url_for(EXPORT_ENDPOINTS[scope], **filter_args),
     )
     return html, status
+
+
+def back_to_review(next_url: str | None, refused: Refused) -> Any:
+    """The review page a refused submission came from (its ``next`` address), shown again
+    with what was entered and the messages at their fields. Someone who may review no
+    enrolments gets the bare error page with the refusal's status."""
+    # The list shows what is stored: a decision on several enrolments refused half-way has
+    # changed the first ones in the session; nothing of the attempt stays.
+    no_commit()
+    session.rollback()
+    actor = logged_in_account()
+    parts = urlsplit(next_url or "")
+    if parts.scheme or parts.netloc:
+        parts = urlsplit("")
+    if parts.path in (url_for(REVIEW_ENDPOINTS["admin"]), url_for(REVIEW_ENDPOINTS["partner"])):
+        scope = "admin" if parts.path == url_for(REVIEW_ENDPOINTS["admin"]) else "partner"
+        args: MultiDict[str, str] = MultiDict(parse_qsl(parts.query))
+    else:
+        scope, args = ("admin" if actor.is_admin else "partner"), MultiDict()
+    try:
+        return review_page(scope, args, refused)
+    except NotPermitted:
+        abort(refused.status)
 
 
 def export_enrolments(scope: str) -> Response:
@@ -194,34 +268,49 @@ def export_enrolments(scope: str) -> Response:
     )
 
 
+EXPIRED = _l("The form has expired; try again.")
+
+
 @bp.route("/enrolments/decide", methods=["POST"])
 @login_required
 def decide() -> Any:
     form = DecisionForm()
-    if not form.validate_on_submit():
-        raise InvalidInput(_("Choose a decision and tick at least one enrolment."))
-    chosen = services.decide_many(
-        form.enrollments.data or [],
-        form.decision.data,
-        actor=logged_in_account(),
-        reason=form.reason.data or "",
-    )
-    flash(
-        ngettext("%(num)d enrolment updated.", "%(num)d enrolments updated.", len(chosen)),
-        "success",
-    )
-    return redirect(safe_next_url(form.next.data, "portal.admin.enrolments"))
+    if form.validate_on_submit():
+        with service_errors_shown_on(form, REFUSALS):
+            chosen = services.decide_many(
+                form.enrollments.data or [],
+                form.decision.data,
+                actor=logged_in_account(),
+                reason=form.reason.data or "",
+            )
+            flash(
+                ngettext("%(num)d enrolment updated.", "%(num)d enrolments updated.", len(chosen)),
+                "success",
+            )
+            return redirect(safe_next_url(form.next.data, "portal.admin.enrolments"))
+    messages = [*form.form_errors, *form.enrollments.errors]
+    if form.csrf_token.errors:
+        messages.append(str(EXPIRED))
+    refused = Refused(shown_error_status(form) or 400, decision_form=form, messages=messages)
+    return back_to_review(form.next.data, refused)
 
 
 @bp.route("/enrolments/<uuid:enrollment_uuid>/promote", methods=["POST"])
 @login_required
 def promote(enrollment_uuid: UUID) -> Any:
+    next_url = request.form.get("next")
     if not ActionForm().validate_on_submit():
-        abort(400)
+        return back_to_review(next_url, Refused(messages=[str(EXPIRED)]))
     enrollment = services.get_enrollment(enrollment_uuid)
-    services.promote_from_waitlist(enrollment, actor=logged_in_account())
-    flash(_("%(name)s is enrolled.", name=enrollment.account.shown_name), "success")
-    return redirect(safe_next_url(request.form.get("next"), "portal.admin.enrolments"))
+    name = enrollment.account.shown_name
+    try:
+        services.promote_from_waitlist(enrollment, actor=logged_in_account())
+    except REFUSALS as error:
+        no_commit()
+        message = _("%(name)s: %(message)s", name=name, message=error.message)
+        return back_to_review(next_url, Refused(error.status, messages=[message]))
+    flash(_("%(name)s is enrolled.", name=name), "success")
+    return redirect(safe_next_url(next_url, "portal.admin.enrolments"))
 
 
 @bp.route("/runs/<uuid:run_uuid>/capacity", methods=["POST"])
@@ -229,16 +318,24 @@ def promote(enrollment_uuid: UUID) -> Any:
 def set_capacity(run_uuid: UUID) -> Any:
     run = services.get_run(run_uuid)
     form = CapacityForm()
-    if not form.validate_on_submit():
-        message = " ".join(form.capacity.errors) or _("The form has expired; try again.")
-        raise InvalidInput(message, field="capacity")
-    promoted = services.set_capacity(run, form.capacity.data, actor=logged_in_account())
-    flash(
-        ngettext(
-            "Capacity saved; %(num)d learner promoted from the waitlist.",
-            "Capacity saved; %(num)d learners promoted from the waitlist.",
-            len(promoted),
-        ),
-        "success",
+    if form.validate_on_submit():
+        with service_errors_shown_on(form, REFUSALS):
+            promoted = services.set_capacity(run, form.capacity.data, actor=logged_in_account())
+            flash(
+                ngettext(
+                    "Capacity saved; %(num)d learner promoted from the waitlist.",
+                    "Capacity saved; %(num)d learners promoted from the waitlist.",
+                    len(promoted),
+                ),
+                "success",
+            )
+            return redirect(safe_next_url(form.next.data, "portal.admin.enrolments"))
+    if form.csrf_token.errors:
+        form.capacity.errors = [*form.capacity.errors, str(EXPIRED)]
+    refused = Refused(
+        shown_error_status(form) or 400,
+        capacity_form=form,
+        capacity_run=run.uuid,
+        messages=list(form.form_errors),
     )
-    return redirect(safe_next_url(form.next.data, "portal.admin.enrolments"))
+    return back_to_review(form.next.data, refused)

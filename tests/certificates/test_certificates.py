@@ -92,6 +92,29 @@ def test_only_admins_revoke_with_a_reason(client, auth):
     assert "was revoked on" in client.get(path).get_data(as_text=True)
 
 
+def test_a_refused_revocation_stays_on_the_certificate_page(client, auth):
+    """Issue 12, defect 5: a blank reason is shown at the field, and a certificate revoked
+    meanwhile says so on its page (409), not on a bare error page."""
+    enrollment = completed()
+    enrolment.complete(enrollment)
+    certificate = session.query(Certificate).one()
+    admin = make_account(is_admin=True)
+    session.commit()
+    auth.login(admin.email)
+    path = f"/certificates/{certificate.code}"
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).text)
+    blank = client.post(f"{path}/revoke", data={"csrf_token": token.group(1), "reason": "   "})
+    assert blank.status_code == 400
+    assert re.search(r'id="reason-error">[^<]*(reason|required)', blank.get_data(as_text=True))
+    services.revoke_certificate(certificate, "Plagiarism", actor=admin)
+    session.commit()
+    again = client.post(f"{path}/revoke", data={"csrf_token": token.group(1), "reason": "Twice"})
+    assert again.status_code == 409
+    page = again.get_data(as_text=True)
+    assert '<div class="form-errors" role="alert">' in page
+    assert "This certificate is already revoked." in page and "was revoked on" in page
+
+
 def test_the_credential_reads_the_same_in_every_interface_language(client):
     enrollment = completed()
     enrolment.complete(enrollment)

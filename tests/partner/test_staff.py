@@ -170,3 +170,34 @@ def test_the_country_menu_lists_names_in_the_visitors_language_in_order(
     assert len(labels) == 51 and before in labels and after in labels
     assert ">KR<" not in menu  # names, not ISO codes
     assert labels == sorted(labels, key=lambda name: unicodedata.normalize("NFKD", name).casefold())
+
+
+def test_demoting_the_last_manager_shows_the_staff_list_with_the_message_at_the_role(
+    client, auth, home, db_session
+):
+    """Issue 12, defect 5: the refusal comes back on the staff list, at the member's role,
+    with the chosen role kept, not on a bare 409 page."""
+    manager = home["manager"]
+    auth.login(manager.email)
+    url = f"/partner/{home['institution'].slug}/staff"
+    response = client.post(
+        f"{url}/{manager.uuid}/role", data={"csrf_token": auth.csrf_token(url), "role": "editor"}
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Staff of Home University" in page
+    row = re.search(rf'<td id="member-{manager.uuid}">(.*?)</tr>', page, re.S).group(1)
+    select = re.search(r'<select id="(role-\d+)" name="role" aria-invalid="true"[^>]*>', row)
+    assert select, row
+    assert re.search(r'<option value="editor" selected>', row)
+    error = re.search(rf'id="{select.group(1)}-error">(.*?)</p>', row).group(1)
+    assert error == "An institution keeps at least one manager."
+    assert 'role="alert"' in page and 'name="email"' in page  # the invitation form too
+    session.expire_all()
+    assert manager.role_in(home["institution"].id) == "manager"
+    response = client.post(
+        f"{url}/{manager.uuid}/remove", data={"csrf_token": auth.csrf_token(url)}
+    )
+    assert response.status_code == 409
+    assert "An institution keeps at least one manager." in response.get_data(as_text=True)
+    assert "Staff of Home University" in response.get_data(as_text=True)

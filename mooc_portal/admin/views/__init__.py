@@ -20,7 +20,7 @@ from mooc_portal.admin.forms import AuditFilterForm
 from mooc_portal.audit.services import AuditFilter, list_audit_entries
 from mooc_portal.catalog.models import CourseStatus
 from mooc_portal.catalog.services import course_page
-from mooc_portal.errors import PortalError
+from mooc_portal.errors import Conflict, InvalidInput, PortalError
 from mooc_portal.forms import form_status, service_errors_shown_on, show_service_error
 from mooc_portal.i18n import country_choices
 from mooc_portal.institutions.services import parse_institution_filter, region_label
@@ -83,11 +83,10 @@ def transition(course_uuid: UUID) -> Any:
         abort(400)
     try:
         workflow.transition_course(actor, course, form.action.data, comment=form.comment.data)
-    except PortalError as error:
-        if error.field != "comment":
-            raise
-        show_service_error(form, error)
-        return _review_page(course, form), 400
+    except (InvalidInput, Conflict) as error:
+        # The review page again, the message at the comment or above the buttons.
+        status = show_service_error(form, error)
+        return _review_page(course, form), status
     flash(
         _(
             "Done: the course is now %(status)s.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -10,11 +11,40 @@ from flask_babel import gettext as _
 from mooc_portal.accounts.permissions import admin_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.admin.views import bp
+from mooc_portal.db import session
+from mooc_portal.errors import Conflict, InvalidInput, PortalError
 from mooc_portal.federation.forms import PeerForm
 from mooc_portal.federation.services import peers as services
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.numbers import DB_ID
-from mooc_portal.web import require_csrf
+from mooc_portal.transaction import no_commit
+from mooc_portal.web import require_csrf, show_as_page_at
+
+
+@dataclass
+class RefusedPeerChange:
+    """A peer's interval or harvest the services refused, shown again at the peer's row."""
+
+    peer_id: int
+    message: str
+    interval: str | None = None
+
+
+def _peers_page(actor: Any, form: PeerForm, refused: RefusedPeerChange | None = None) -> str:
+    return render_template(
+        "mooc_portal/federation/peers.html",
+        peers=services.list_peers(actor),
+        form=form,
+        title=_("Peer portals"),
+        refused=refused,
+    )
+
+
+def _refused(actor: Any, refused: RefusedPeerChange, error: PortalError) -> Any:
+    no_commit()
+    session.rollback()
+    show_as_page_at(".peers")
+    return _peers_page(actor, PeerForm(formdata=None), refused), error.status
 
 
 @bp.route("/peers", methods=["GET", "POST"])
@@ -28,12 +58,7 @@ def peers() -> Any:
                 actor, name=form.name.data, base_url=form.base_url.data, enabled=form.enabled.data
             )
             return redirect(url_for(".peers"))
-    return render_template(
-        "mooc_portal/federation/peers.html",
-        peers=services.list_peers(actor),
-        form=form,
-        title=_("Peer portals"),
-    ), form_status(form)
+    return _peers_page(actor, form), form_status(form)
 
 
 @bp.route(f"/peers/<{DB_ID}:peer_id>/enabled", methods=["POST"])
@@ -48,7 +73,12 @@ def peer_enabled(peer_id: int) -> Any:
 @admin_required
 def peer_interval(peer_id: int) -> Any:
     require_csrf()
-    services.set_harvest_interval(current_account(), peer_id, request.form.get("interval", ""))
+    actor = current_account()
+    minutes = request.form.get("interval", "")
+    try:
+        services.set_harvest_interval(actor, peer_id, minutes)
+    except (InvalidInput, Conflict) as error:
+        return _refused(actor, RefusedPeerChange(peer_id, error.message, minutes), error)
     flash(_("The harvest interval is saved."))
     return redirect(url_for(".peers"))
 
@@ -57,7 +87,12 @@ def peer_interval(peer_id: int) -> Any:
 @admin_required
 def peer_harvest(peer_id: int) -> Any:
     require_csrf()
-    if services.harvest_now(current_account(), peer_id):
+    actor = current_account()
+    try:
+        queued = services.harvest_now(actor, peer_id)
+    except (InvalidInput, Conflict) as error:
+        return _refused(actor, RefusedPeerChange(peer_id, error.message), error)
+    if queued:
         flash(_("The harvest is queued; its run appears here when the worker has done it."))
     else:
         flash(_("A harvest of this peer already waits or runs."))

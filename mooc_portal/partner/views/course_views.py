@@ -21,8 +21,9 @@ from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.catalog.models import CourseStatus
 from mooc_portal.catalog.outline import course_modules
 from mooc_portal.catalog.services import course_page
+from mooc_portal.db import session
 from mooc_portal.enrollment import services as enrolment
-from mooc_portal.errors import InvalidInput
+from mooc_portal.errors import Conflict, InvalidInput, PortalError
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
@@ -51,7 +52,8 @@ from mooc_portal.publishing import (
     validation,
     workflow,
 )
-from mooc_portal.web import current_language
+from mooc_portal.transaction import no_commit
+from mooc_portal.web import current_language, show_as_page_at
 
 # --- courses ----------------------------------------------------------------------------------
 
@@ -121,11 +123,14 @@ def course_new(slug: str) -> Any:
 @bp.route("/courses/<uuid:course_uuid>/")
 @login_required
 def course_overview(course_uuid: UUID) -> str:
-    actor = logged_in_account()
-    course = _course(course_uuid)
+    return _overview(logged_in_account(), _course(course_uuid))
+
+
+def _overview(actor: Any, course: Any, refusal: str | None = None) -> str:
     return render_template(
         "mooc_portal/partner/course.html",
         course=course,
+        refusal=refusal,
         actions=workflow.allowed_actions(actor, course),
         action_labels=workflow.ACTION_LABELS,
         history=workflow.review_history(course),
@@ -186,15 +191,36 @@ def course_preview(course_uuid: UUID) -> str:
     )
 
 
+REFUSALS = (InvalidInput, Conflict)
+"""The service errors the course overview shows on itself; a refusal of the actor
+(NotPermitted, NotFound) reaches the error page."""
+
+
+def _refused_on_overview(actor: Any, course: Any, error: PortalError) -> Any:
+    """The course overview again, with the refusal of one of its buttons (submit, remove a
+    translation, cancel a run) above its sections, answering with the refusal's status."""
+    no_commit()
+    session.rollback()
+    show_as_page_at(".course_overview", course_uuid=course.uuid)
+    return _overview(actor, course, error.message), error.status
+
+
+def _expired() -> InvalidInput:
+    return InvalidInput(_("The form has expired; try again."))
+
+
 @bp.route("/courses/<uuid:course_uuid>/transition", methods=["POST"])
 @login_required
 def course_transition(course_uuid: UUID) -> Any:
     actor = logged_in_account()
     course = _course(course_uuid)
     form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    workflow.transition_course(actor, course, form.action.data, comment=form.comment.data)
+    try:
+        if not form.validate_on_submit():
+            raise _expired()
+        workflow.transition_course(actor, course, form.action.data, comment=form.comment.data)
+    except REFUSALS as error:
+        return _refused_on_overview(actor, course, error)
     flash(
         _(
             "The course is now: %(status)s.",
@@ -300,10 +326,14 @@ def translation_edit(course_uuid: UUID, language: str | None = None) -> Any:
 @bp.route("/courses/<uuid:course_uuid>/translations/<language>/delete", methods=["POST"])
 @login_required
 def translation_delete(course_uuid: UUID, language: str) -> Any:
+    actor = logged_in_account()
     course = _course(course_uuid)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    services.delete_translation(logged_in_account(), course, language)
+    try:
+        if not ConfirmForm().validate_on_submit():
+            raise _expired()
+        services.delete_translation(actor, course, language)
+    except REFUSALS as error:
+        return _refused_on_overview(actor, course, error)
     flash(_("The translation is removed."), "success")
     return redirect(_course_url(course))
 
@@ -370,9 +400,12 @@ def run_cancel(course_uuid: UUID, run_uuid: UUID) -> Any:
     actor = logged_in_account()
     course = _course(course_uuid)
     run = services.get_run_for_staff(actor, course, run_uuid)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    ended = services.cancel_run(actor, run)
+    try:
+        if not ConfirmForm().validate_on_submit():
+            raise _expired()
+        ended = services.cancel_run(actor, run)
+    except REFUSALS as error:
+        return _refused_on_overview(actor, course, error)
     flash(
         ngettext(
             "The run is cancelled. %(num)d learner was told by mail and offered the course's "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +20,8 @@ from mooc_portal.accounts import services as accounts
 from mooc_portal.accounts.models import StaffRole
 from mooc_portal.accounts.permissions import logged_in_account, login_required, to_login_page
 from mooc_portal.accounts.services import current_account
+from mooc_portal.db import session
+from mooc_portal.errors import Conflict, InvalidInput
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.partner.forms import (
     ConfirmForm,
@@ -30,7 +33,8 @@ from mooc_portal.partner.forms import (
 from mooc_portal.partner.views import bp
 from mooc_portal.publishing import staff
 from mooc_portal.publishing.permissions import require_manager
-from mooc_portal.web import list_page_request
+from mooc_portal.transaction import no_commit
+from mooc_portal.web import list_page_request, show_as_page_at
 
 # --- institution profile and staff ------------------------------------------------------------
 
@@ -100,6 +104,36 @@ def invite_from_form(actor: Any, institution: Any, form: InviteForm) -> bool:
     return False
 
 
+@dataclass
+class RefusedStaffChange:
+    """A role change or removal a service refused, shown again at the member's row."""
+
+    account_uuid: UUID
+    message: str
+    role: str | None = None
+
+
+def staff_page(
+    actor: Any,
+    institution: Any,
+    form: InviteForm,
+    members: Any = None,
+    refused: RefusedStaffChange | None = None,
+) -> str:
+    if members is None:
+        members = staff.institution_staff_page(actor, institution, list_page_request())
+    return render_template(
+        "mooc_portal/partner/staff.html",
+        institution=institution,
+        members=members,
+        form=form,
+        role_form=RoleForm(),
+        confirm=ConfirmForm(),
+        can_manage=actor is not None and actor.may_act_for(institution.id, StaffRole.MANAGER),
+        refused=refused,
+    )
+
+
 @bp.route("/<slug>/staff", methods=["GET", "POST"])
 @login_required
 def staff_list(slug: str) -> Any:
@@ -111,15 +145,7 @@ def staff_list(slug: str) -> Any:
         require_manager(actor, institution)  # editors see the list; managers invite
     if invite_from_form(actor, institution, form):
         return redirect(url_for(".staff_list", slug=slug))
-    return render_template(
-        "mooc_portal/partner/staff.html",
-        institution=institution,
-        members=members,
-        form=form,
-        role_form=RoleForm(),
-        confirm=ConfirmForm(),
-        can_manage=actor is not None and actor.may_act_for(institution.id, StaffRole.MANAGER),
-    ), form_status(form)
+    return staff_page(actor, institution, form, members), form_status(form)
 
 
 @bp.route("/<slug>/staff/<uuid:account_uuid>/<operation>", methods=["POST"])
@@ -127,17 +153,30 @@ def staff_list(slug: str) -> Any:
 def staff_change(slug: str, account_uuid: UUID, operation: str) -> Any:
     actor = logged_in_account()
     institution = staff.get_institution_for_staff(actor, slug)
-    if operation == "role":
-        form = RoleForm()
-        if not form.validate_on_submit():
-            abort(400)
-        staff.change_staff_role(actor, institution, account_uuid, form.role.data)
-    elif operation == "remove":
-        if not ConfirmForm().validate_on_submit():
-            abort(400)
-        staff.remove_staff(actor, institution, account_uuid)
-    else:
-        abort(404)
+    role = None
+    try:
+        if operation == "role":
+            form = RoleForm()
+            role = form.role.data
+            if not form.validate_on_submit():
+                expired = _("The form has expired; try again.")
+                raise InvalidInput(" ".join(form.role.errors) or expired, field="role")
+            staff.change_staff_role(actor, institution, account_uuid, role)
+        elif operation == "remove":
+            if not ConfirmForm().validate_on_submit():
+                raise InvalidInput(_("The form has expired; try again."))
+            staff.remove_staff(actor, institution, account_uuid)
+        else:
+            abort(404)
+    except (InvalidInput, Conflict) as error:
+        # The staff list again, the refusal at the member's row, the chosen role kept.
+        no_commit()
+        session.rollback()
+        show_as_page_at(".staff_list", slug=slug)
+        refused = RefusedStaffChange(account_uuid, error.message, role)
+        return staff_page(
+            actor, institution, InviteForm(formdata=None), refused=refused
+        ), error.status
     flash(_("The staff list is saved."), "success")
     return redirect(url_for(".staff_list", slug=slug))
 
