@@ -10,6 +10,7 @@ address can ask for the whole table at once.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -120,6 +121,33 @@ def paginate(statement: Select[Any], request: PageRequest) -> Page[Any]:
     """
     counted = select(func.count()).select_from(statement.order_by(None).subquery())
     total = session.scalar(counted) or 0
+    number, notices = _page_number(total, request)
+    rows = session.scalars(statement.limit(request.size).offset((number - 1) * request.size))
+    return Page(
+        items=list(rows.unique()),
+        total=total,
+        number=number,
+        size=request.size,
+        notices=notices,
+    )
+
+
+def paginate_items(items: Sequence[T], request: PageRequest) -> Page[T]:
+    """The requested page of a list already in memory and in order (a page past the last
+    shows the last one, with a notice, as :func:`paginate` does)."""
+    number, notices = _page_number(len(items), request)
+    start = (number - 1) * request.size
+    return Page(
+        items=list(items[start : start + request.size]),
+        total=len(items),
+        number=number,
+        size=request.size,
+        notices=notices,
+    )
+
+
+def _page_number(total: int, request: PageRequest) -> tuple[int, tuple[str, ...]]:
+    """The page to show of ``total`` rows and the notices to show with it."""
     pages = max(1, math.ceil(total / request.size))
     notices = list(request.notices)
     number = request.number
@@ -132,11 +160,4 @@ def paginate(statement: Select[Any], request: PageRequest) -> Page[Any]:
             )
         )
         number = pages
-    rows = session.scalars(statement.limit(request.size).offset((number - 1) * request.size))
-    return Page(
-        items=list(rows.unique()),
-        total=total,
-        number=number,
-        size=request.size,
-        notices=tuple(notices),
-    )
+    return number, tuple(notices)

@@ -244,6 +244,6 @@ def lesson_translation(
         language,
         LessonTranslationForm,
         lambda form: outline.translate_lesson(
-            actor, lesson, language, form.title.data, form.content.data
+            actor, lesson, language, form.title.data, form.content.data, form.transcript.data
         ),
     )
