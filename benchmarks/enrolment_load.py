@@ -18,11 +18,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -30,12 +26,12 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, func, select
 from werkzeug.security import generate_password_hash
 
+from benchmarks.server import free_port, production_env, start_gunicorn
 from mooc_portal import create_app
 from mooc_portal.accounts.models import Account
 from mooc_portal.catalog.models import Course, CourseRun, CourseTranslation
@@ -43,9 +39,9 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.migrate import upgrade_database
+from mooc_portal.privacy.sharing import record_consent
 from tests.scratch_database import POSTGRES_URL, create_database, drop_database
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "benchmark password 1"
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -91,16 +87,10 @@ class Learner:
             {"email": self.email, "password": PASSWORD, "csrf_token": token.group(1)},
         )
         assert status == 302, f"login of {self.email} answered {status}"
-        status, page = self.request(port, "GET", "/my/enrolments")
+        status, page = self.request(port, "GET", "/my/learning")
         token = CSRF.search(page)
-        assert status == 200 and token, f"my enrolments: {status}"
+        assert status == 200 and token, f"my learning: {status}"
         self.csrf = token.group(1)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def prepare(url: str, learners: int, seats: int) -> tuple[str, list[str]]:
@@ -129,9 +119,22 @@ def prepare(url: str, learners: int, seats: int) -> tuple[str, list[str]]:
         session.add_all([institution, course, run])
         hashed = generate_password_hash(PASSWORD)
         emails = [f"learner{n:04d}@load.example" for n in range(learners)]
-        session.add_all(
+        accounts = [
             Account(email=e, display_name=e.split("@")[0], password_hash=hashed) for e in emails
-        )
+        ]
+        session.add_all(accounts)
+        session.flush()
+        for account in accounts:
+            # What the institution receives was chosen before (a first enrolment with it asks
+            # first): the timed POST enrols.
+            record_consent(
+                account,
+                institution.id,
+                country=False,
+                progress=False,
+                completion=False,
+                actor=account,
+            )
         session.commit()
         run_uuid = str(run.uuid)
         app.extensions["sqlalchemy"].engine.dispose()
@@ -152,19 +155,6 @@ def count_states(url: str, run_uuid: str) -> Counter[str]:
     return counts
 
 
-def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited; see its output above")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start within 30 s")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--learners", type=int, default=500)
@@ -181,32 +171,14 @@ def main() -> int:
     try:
         run_uuid, emails = prepare(url, args.learners, args.seats)
         port = free_port()
-        env = {
-            **os.environ,
-            "MOOC_ENV": "production",
-            "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
-            "MOOC_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "MOOC_DATABASE_URL": url,
-        }
-        gunicorn = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(args.workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--backlog",
-                "2048",
-                "--log-level",
-                "warning",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
+        # Room in the listen queue for every learner's connection at once.
+        gunicorn = start_gunicorn(
+            "wsgi:app",
+            port,
+            production_env(port, url),
+            workers=args.workers,
+            options=["--backlog", "2048"],
         )
-        wait_for(port, gunicorn)
 
         learners = [Learner(email) for email in emails]
         started = time.perf_counter()

@@ -24,7 +24,6 @@ import argparse
 import os
 import re
 import subprocess
-import sys
 import time
 import uuid
 from contextlib import ExitStack
@@ -34,38 +33,11 @@ from urllib.request import urlopen
 from sqlalchemy import text
 
 from benchmarks.catalog_search import POSTGRES_URL, build_catalog, scratch_database
-from benchmarks.enrolment_load import free_port, wait_for
+from benchmarks.server import ROOT, free_port, production_env, start_gunicorn
 from mooc_portal import create_app
-from mooc_portal.certificates.issuer import generate_key_pem
 from mooc_portal.migrate import upgrade_database
 
 TARGET_SHARE = 0.25
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def gunicorn(
-    module: str, port: int, env: dict[str, str], cwd: Path = ROOT
-) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(ROOT / "benchmarks" / "gunicorn_bare.py"),
-            "-w",
-            "2",
-            "-k",
-            "sync",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            module,
-        ],
-        cwd=cwd,
-        env={**env, "PYTHONPATH": str(cwd)},
-    )
 
 
 def wrk(url: str, seconds: int) -> float:
@@ -142,25 +114,16 @@ def main() -> int:
             slugs = prepare(url, args.courses)
             print(f"{args.courses} courses built in {time.perf_counter() - started:.0f} s")
         portal_port, hello_port = free_port(), free_port()
-        env = {
-            **os.environ,
-            "MOOC_ENV": "production",
-            "SECRET_KEY": uuid.uuid4().hex,
-            "MOOC_PUBLIC_URL": f"http://127.0.0.1:{portal_port}",
-            "MOOC_CREDENTIAL_KEY": generate_key_pem(),
-            "MOOC_DATABASE_URL": url,
-            "MOOC_CACHE_REDIS_URL": args.redis_url,
-            "MOOC_CACHE_KEY_PREFIX": prefix,
-        }
-        processes = [
-            gunicorn("wsgi:app", portal_port, env, args.source.resolve()),
-            gunicorn("benchmarks.hello:app", hello_port, env),
-        ]
-        for process in processes:
+        env = production_env(
+            portal_port, url, MOOC_CACHE_REDIS_URL=args.redis_url, MOOC_CACHE_KEY_PREFIX=prefix
+        )
+        for app, port, source in (
+            ("wsgi:app", portal_port, args.source.resolve()),
+            ("benchmarks.hello:app", hello_port, ROOT),
+        ):
+            process = start_gunicorn(app, port, env, workers=2, cwd=source)
             stack.callback(process.wait)
             stack.callback(process.terminate)
-        wait_for(portal_port, processes[0])
-        wait_for(hello_port, processes[1])
         paths = [
             "/",
             "/courses",

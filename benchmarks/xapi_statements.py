@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -40,28 +38,10 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, func, select, text
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.server import free_port, production_env, start_gunicorn
+
 PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 REDIS_URL = os.environ.get("MOOC_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited; see its output above")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start within 60 s")
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -133,7 +113,6 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("MOOC_ENV", "testing")
 
-    from mooc_portal.certificates.issuer import generate_key_pem
     from mooc_portal.certificates.models import Certificate
     from mooc_portal.db import session, utcnow
     from mooc_portal.enrollment import services as enrolment
@@ -183,35 +162,8 @@ def main() -> int:
             threading.Thread(target=server.serve_forever, daemon=True).start()
             how = "werkzeug in-process"
         else:
-            env = {
-                **os.environ,
-                "MOOC_ENV": "production",
-                "SECRET_KEY": secrets.token_hex(32),
-                "MOOC_PUBLIC_URL": public_url,
-                "MOOC_DATABASE_URL": url,
-                "MOOC_CREDENTIAL_KEY": generate_key_pem(),
-                "MOOC_REDIS_URL": REDIS_URL,
-                "MOOC_QUEUE_NAME": queue_name,
-            }
-            gunicorn = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    str(ROOT / "benchmarks" / "gunicorn_bare.py"),
-                    "--workers",
-                    str(args.workers),
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--log-level",
-                    "warning",
-                    "wsgi:app",
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-            wait_for(port, gunicorn)
+            env = production_env(port, url, MOOC_REDIS_URL=REDIS_URL, MOOC_QUEUE_NAME=queue_name)
+            gunicorn = start_gunicorn("wsgi:app", port, env, workers=args.workers)
             how = f"gunicorn, {args.workers} sync workers"
 
         statements = make_statements(emails, activity, args.statements)

@@ -183,6 +183,10 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     assert all(lesson.external_url for lesson in lessons if lesson.kind == LessonKind.EXTERNAL)
     assert any(lesson.content and "*" in lesson.content for lesson in lessons)
     assert any(not lesson.counts_toward_completion for lesson in lessons)
+    # The video lessons' transcripts are translated: a Korean visitor reads the Korean one.
+    videos = [lesson for lesson in lessons if lesson.video_url and lesson.transcript]
+    assert videos and all(t.transcript for v in videos for t in v.translations)
+    assert any(v.text("transcript", "ko").language == "ko" for v in videos)
 
     enrollments = db_session.scalars(select(Enrollment)).all()
     assert {e.state for e in enrollments} == set(EnrollmentState)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -40,6 +41,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import lazyload
 
 from mooc_portal.catalog import spelling
 from mooc_portal.catalog.availability import (
@@ -318,13 +320,16 @@ def _entry_columns(now: datetime) -> dict[str, Any]:
     }
 
 
-def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Select[Any]:
+def _base(
+    filters: CatalogFilters, now: datetime, *, narrow: bool = False, cube: bool = False
+) -> Select[Any]:
     """The public courses matching the text query, with the columns the facets filter on.
 
     The plan starts from the text index when there is a query (SQLite: the FTS5 match is the
     outer loop of a ``CROSS JOIN``; PostgreSQL: the GIN index), and reads one entry row per
     match. Rows that fail two facet filters or more count nowhere and are left out; with
-    ``narrow``, only the rows that pass every filter are kept.
+    ``narrow``, only the rows that pass every filter are kept. With ``cube``, each row also
+    says which filters it passes (``ok_<facet>``), for :func:`_cube_counts`.
     """
     columns = _entry_columns(now)
     by_facet = _conditions(columns, filters)
@@ -334,11 +339,15 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
         # others need not compare their boundaries with the clock.
         columns["availability"] = case((and_(*conditions), columns["availability"]))
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql" and not narrow:
-        # The language and subject facets unnest these instead of probing the course's
-        # languages and subjects once per match (see ``_facet_counts``).
+    if (dialect == "postgresql" or cube) and not narrow:
+        # The language and subject facets read these instead of probing the course's
+        # languages and subjects once per match (see ``_facet_counts`` and ``_cube_counts``).
         columns["languages"] = CatalogEntry.languages
         columns["fields"] = CatalogEntry.fields
+    if cube:
+        # Whether the row passes each filter: the cube groups the matches by these.
+        for name, condition in by_facet.items():
+            columns[f"ok_{name}"] = case((condition, 1), else_=0)
     selected = [value.label(name) for name, value in columns.items()]
     tokens = query_tokens(filters.query)
     if tokens and dialect == "sqlite":
@@ -540,6 +549,86 @@ def _audience_counts(base: Any, others: list[Any]) -> list[Any]:
     ]
 
 
+# The facet names that mark the cube's rows and the passing rows' details in the statement.
+CUBE_ROWS = "_cube"
+DETAIL_ROWS = "_detail"
+CUBE_KEYS = ("institution", "country", "region", "level", "pace")
+
+
+def _joined(parts: Sequence[Any]) -> Any:
+    """``a|b|c``: several grouped values in the one text column the statement's rows share."""
+    text_: Any = cast(parts[0], String)
+    for part in parts[1:]:
+        text_ = text_ + literal_column("'|'") + cast(part, String)
+    return text_
+
+
+def _cube_counts(matches: Any, passing: Any, filtered: Sequence[str]) -> list[Any]:
+    """A few grouped reads of the matches instead of one per facet and value: the matches
+    grouped by their simple facets' values and by which filters they pass (a few hundred rows
+    at most, from which :func:`_fold_cube` sums every simple facet's counts), and the rows that
+    pass every filter grouped by availability, by teaching languages, by broad fields and by
+    audience marks (each a short list of values, split in Python).
+
+    For a text search whose filters are all simple facets (``SIMPLE_FACETS``): the matches
+    are read once, and nothing is probed per match but the passing rows' recognition."""
+    oks = [matches.c[f"ok_{name}"] for name in filtered]
+    keys = [matches.c[f"{name}_id" if name == "institution" else name] for name in CUBE_KEYS]
+    recognition = CourseRecognition
+    marks = [
+        case(
+            (getattr(recognition, mark).is_(True), literal_column("'1'")),
+            else_=literal_column("'0'"),
+        )
+        for mark in AUDIENCES
+    ]
+
+    rows = matches if passing is None else passing  # without filters every match passes
+
+    def grouped(facet: str, values: Sequence[Any]) -> Any:
+        return select(
+            literal(facet, String).label("facet"),
+            _joined(values).label("value"),
+            func.count().label("n"),
+            null().label("total"),
+            null().label("position"),
+        ).group_by(*values)
+
+    return [
+        grouped(CUBE_ROWS, keys + oks),
+        grouped("availability", [rows.c.availability]),
+        grouped(DETAIL_ROWS + "language", [rows.c.languages]),
+        grouped(DETAIL_ROWS + "subject", [rows.c.fields]),
+        grouped(DETAIL_ROWS + "audience", marks).select_from(
+            rows.outerjoin(recognition, recognition.course_id == rows.c.id)
+        ),
+    ]
+
+
+def _fold_cube(rows: Sequence[Any], filtered: Sequence[str]) -> list[tuple[str, str, int]]:
+    """``(facet, value, count)`` for every facet, from :func:`_cube_counts`' rows: a simple
+    facet counts the matches that pass every other facet's filter (its own may fail)."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for facet, value, n, *_ in rows:
+        if facet == CUBE_ROWS:
+            parts = value.split("|")
+            oks = [part == "1" for part in parts[len(CUBE_KEYS) :]]
+            passes = dict(zip(filtered, oks, strict=True))
+            for name, own in zip(CUBE_KEYS, parts, strict=False):
+                if all(ok for other, ok in passes.items() if other != name):
+                    counts[(name, own)] += n
+        elif facet == DETAIL_ROWS + "audience":
+            for mark, flag in zip(AUDIENCES, value.split("|"), strict=True):
+                if flag == "1":
+                    counts[("audience", mark)] += n
+        elif facet.startswith(DETAIL_ROWS):
+            for each in value.split():  # space-separated languages or broad fields
+                counts[(facet.removeprefix(DETAIL_ROWS), each)] += n
+        else:
+            counts[(facet, value)] += n
+    return [(facet, value, n) for (facet, value), n in counts.items()]
+
+
 def _count_columns() -> dict[str, Any]:
     counts = CatalogFacetCount
     return {name: getattr(counts, name) for name in COUNT_KEY}
@@ -648,18 +737,31 @@ def search_courses(
     )
     dialect = session.get_bind().dialect.name
     walk_newest = stored and filters.effective_sort == "newest" and dialect == "sqlite"
-    base = _base(filters, now, narrow=stored).cte("matches")
+    # A text search whose filters are all simple facets counts every facet from two grouped
+    # reads of the matches (``_cube_counts``).
+    cube = bool(query_tokens(filters.query)) and all(
+        not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS
+    )
+    base = _base(filters, now, narrow=stored, cube=cube).cte("matches")
     if not walk_newest:  # read more than once
         base = base.prefix_with("MATERIALIZED")
     conditions = {} if stored else _conditions(base.c, filters)
+    # The matches that pass every filter, materialised once: most facets count these (the
+    # visitor filtered on few of them), instead of filtering every match again per facet; in
+    # a cube search the listing reads them too.
+    passing = None
+    if conditions:
+        passed = [base.c[f"ok_{name}"] == 1 for name in conditions] if cube else conditions.values()
+        passing = select(*base.c).where(*passed).cte("passing").prefix_with("MATERIALIZED")
+    listed = passing if cube and passing is not None else base
 
     sort = filters.effective_sort
     tokens = query_tokens(filters.query)
     sort_key: Any = None
     rank_documents = False
     if sort == "relevance":
-        if "score" in base.c:
-            sort_key = base.c.score
+        if "score" in listed.c:
+            sort_key = listed.c.score
         else:  # PostgreSQL: rank only the courses that passed every filter
             rank_documents = True
             sort_key = -func.ts_rank(TSV.c.document_tsv, _ts_query(tokens))
@@ -668,29 +770,24 @@ def search_courses(
     elif sort == "title":
         sort_key = title_sql(language)
     else:
-        sort_key = base.c.published_at.desc()
+        sort_key = listed.c.published_at.desc()
     order = [sort_key.is_(None), sort_key] if sort == "start" else [sort_key]
     if sort == "relevance":
-        order.append(base.c.published_at.desc())
-    order.append(base.c.id)
+        order.append(listed.c.published_at.desc())
+    order.append(listed.c.id)
     listing = select(
-        base.c.id,
-        base.c.availability,
+        listed.c.id,
+        listed.c.availability,
         func.count().over().label("total"),
         func.row_number().over(order_by=order).label("position"),
     )
     if sort in ("start", "title"):  # their keys are read from the course by a subquery
-        listing = listing.join(Course, Course.id == base.c.id)
+        listing = listing.join(Course, Course.id == listed.c.id)
     if rank_documents:
-        listing = listing.join(TSV, TSV.c.course_id == base.c.id)
-    listing = listing.where(*conditions.values()).order_by(*order)
-    # The matches that pass every filter, materialised once: most facets count these (the
-    # visitor filtered on few of them), instead of filtering every match again per facet.
-    passing = None
-    if conditions:
-        passing = (
-            select(*base.c).where(*conditions.values()).cte("passing").prefix_with("MATERIALIZED")
-        )
+        listing = listing.join(TSV, TSV.c.course_id == listed.c.id)
+    if listed is base:
+        listing = listing.where(*conditions.values())
+    listing = listing.order_by(*order)
 
     def page_of(number: int) -> Any:
         if stored and sort == "newest":
@@ -712,6 +809,8 @@ def search_courses(
             _stored_total(filters),
             *_facet_counts(base, {}, ("availability", "audience")),
         ]
+    elif cube:
+        counts = _cube_counts(base, passing, list(conditions))
     else:
         counts = _facet_counts(base, conditions, FACETS, passing)
     if dialect == "postgresql":
@@ -732,6 +831,8 @@ def search_courses(
     rows = session.execute(union_all(page_of(page), *counts)).all()
     hits = sorted((r for r in rows if r.facet == PAGE_ROWS), key=lambda r: r.position)
     counts = [r for r in rows if r.facet not in (PAGE_ROWS, TOTAL_ROW)]
+    if cube:
+        counts = _fold_cube(counts, list(conditions))
     out_of_range = False
     if not hits and page > 1:
         out_of_range, page = True, 1
@@ -742,9 +843,16 @@ def search_courses(
         total = hits[0].total if hits else 0
 
     ids = [int(row.value) for row in hits]
-    # Loaded whole (its relationships are eager, a fixed number of queries), so that callers
-    # such as an API can use every attribute without a query per course.
-    by_id = {c.id: c for c in session.scalars(select(Course).where(Course.id.in_(ids))).all()}
+    # Loaded with what a course's card shows (a fixed number of queries: the translations, the
+    # languages, the institution). Runs, subjects and recognition load when first used.
+    by_id = {
+        c.id: c
+        for c in session.scalars(
+            select(Course)
+            .where(Course.id.in_(ids))
+            .options(*(lazyload(rel) for rel in (Course.runs, Course.subjects, Course.recognition)))
+        ).all()
+    }
     courses = [by_id[i] for i in ids]
     availability = {int(row.value): Availability(row.n) for row in hits}
 

@@ -358,6 +358,11 @@ class ModuleTranslationForm(FlaskForm):
 class LessonTranslationForm(FlaskForm):
     title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=200)])
     content = TextAreaField(_l("Content (Markdown)"), validators=[Optional(), Length(max=100000)])
+    transcript = TextAreaField(
+        _l("Transcript of the video"),
+        validators=[Optional(), Length(max=100000)],
+        description=_l("Shown under the video, for learners who cannot or prefer not to listen."),
+    )
 
 
 class ImageForm(FlaskForm):

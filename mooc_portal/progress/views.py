@@ -23,8 +23,9 @@ bp = Blueprint("progress", __name__)
 
 @bp.app_template_global("mooc_lesson_video")
 def lesson_video(lesson: Any) -> Video | None:
-    """For the course space: the lesson's video to embed, None without one (or when its site
-    is no longer allowed: the page then links to it)."""
+    """For every page showing a lesson (``lesson_body`` in ``_macros.html``): the lesson's video
+    to embed, None without one (or when its site is no longer allowed: the page then links to
+    it)."""
     if not lesson.video_url:
         return None
     try:

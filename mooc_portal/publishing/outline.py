@@ -344,9 +344,18 @@ def translate_module(
 
 
 def translate_lesson(
-    actor: Account | None, lesson: Lesson, language: str, title: str, content: str | None
+    actor: Account | None,
+    lesson: Lesson,
+    language: str,
+    title: str,
+    content: str | None,
+    transcript: str | None = None,
 ) -> LessonTranslation:
-    """Add or change the lesson's title and content in ``language``."""
+    """Add or change the lesson's title, content and video transcript in ``language``.
+
+    Raises InvalidInput (at its field) for a language the course has no text in, an empty or
+    long title, too long a text, or a transcript for a lesson without a video.
+    """
     course = lesson.module.course
     actor = require_course_editor(actor, course)
     _check_language(course, language)
@@ -354,12 +363,22 @@ def translate_lesson(
     content = (content or "").strip() or None
     if content is not None and len(content) > 100_000:
         raise InvalidInput(_("The content is too long."), field="content")
+    transcript = (transcript or "").strip() or None
+    if transcript is not None and lesson.video_url is None:
+        raise InvalidInput(
+            _("A transcript goes with a video: add the video's address to the lesson first."),
+            field="transcript",
+        )
+    if transcript is not None and len(transcript) > 100_000:
+        raise InvalidInput(_("The transcript is too long."), field="transcript")
     translation = next((t for t in lesson.translations if t.language == language), None)
-    keys = (f"title[{language}]", f"content[{language}]")
+    keys = (f"title[{language}]", f"content[{language}]", f"transcript[{language}]")
     before = dict(
         zip(
             keys,
-            (translation.title, translation.content) if translation else (None, None),
+            (translation.title, translation.content, translation.transcript)
+            if translation
+            else (None, None, None),
             strict=True,
         )
     )
@@ -367,6 +386,7 @@ def translate_lesson(
         translation = LessonTranslation(language=language, title=title)
         lesson.translations.append(translation)
     translation.title, translation.content = title, content
+    translation.transcript = transcript
     session.flush()
     _audit(
         actor,
@@ -375,7 +395,7 @@ def translate_lesson(
         lesson,
         course,
         before=before,
-        after=dict(zip(keys, (title, content), strict=True)),
+        after=dict(zip(keys, (title, content, transcript), strict=True)),
     )
     return translation
 

@@ -13,53 +13,43 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from redis import Redis
 
 from mooc_portal.db import session
-from mooc_portal.migrate import upgrade_database
-from tests.conftest import TEST_SECRET, AuthActions, make_test_app
+from tests.conftest import TEST_SECRET, AuthActions
 from tests.factories import make_account
-from tests.faults.queue_servers import Mailbox, committed_postgres
+from tests.faults.queue_servers import Mailbox
+from tests.many_hosts import REDIS_URL, two_hosts
 
-REDIS_URL = os.environ.get("MOOC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def shared_redis() -> str:
-    try:
-        Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # any failure to connect means: skip, with the reason
-        if os.environ.get("MOOC_REQUIRE_REDIS"):
-            pytest.fail(f"MOOC_REQUIRE_REDIS is set but Redis at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
-    return REDIS_URL
-
-
-@pytest.fixture
-def instances(shared_redis: str) -> Iterator[tuple[Flask, Flask, dict[str, str]]]:
+def instances() -> Iterator[tuple[Flask, Flask, dict[str, str]]]:
     mailbox = Mailbox()
+    settings = {
+        "MOOC_REDIS_URL": REDIS_URL,
+        "MOOC_QUEUE_NAME": f"mooc-test-{uuid.uuid4().hex[:10]}",
+        "MOOC_MAIL_SERVER": "127.0.0.1",
+        "MOOC_MAIL_PORT": str(mailbox.port),
+    }
     mailbox.start()
-    with committed_postgres() as url:
-        settings = {
-            "MOOC_REDIS_URL": shared_redis,
-            "MOOC_QUEUE_NAME": f"mooc-test-{uuid.uuid4().hex[:10]}",
-            "MOOC_MAIL_SERVER": "127.0.0.1",
-            "MOOC_MAIL_PORT": str(mailbox.port),
-        }
-        first = make_test_app(url, **settings)
-        second = make_test_app(url, **settings)
-        with first.app_context():
-            upgrade_database()
-        settings["MOOC_DATABASE_URL"] = url
-        first.extensions["test_mailbox"] = mailbox
-        try:
-            yield first, second, settings
-        finally:
-            for app in (first, second):
-                with app.app_context():
-                    app.extensions["sqlalchemy"].engine.dispose()
-            mailbox.stop()
+    try:
+        with two_hosts(**settings) as (first, second, url):
+            first.extensions["test_mailbox"] = mailbox
+            yield first, second, {**settings, "MOOC_DATABASE_URL": url}
+    finally:
+        mailbox.stop()
+
+
+def run_worker(settings: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    """A worker in a process of its own that runs what is queued, then stops."""
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "portal", "worker", "--burst"],
+        cwd=ROOT,
+        env={**os.environ, "MOOC_ENV": "testing", "SECRET_KEY": TEST_SECRET, **settings},
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def test_a_job_queued_by_one_instance_is_run_by_a_worker(instances):
@@ -75,13 +65,7 @@ def test_a_job_queued_by_one_instance_is_run_by_a_worker(instances):
     client.post("/account/password/forgot", data={"email": "ana@example.org", "csrf_token": token})
     assert mailbox.messages == []  # queued on Redis, not sent by the web instance
 
-    worker = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "portal", "worker", "--burst"],
-        cwd=ROOT,
-        env={**os.environ, "MOOC_ENV": "testing", "SECRET_KEY": TEST_SECRET, **settings},
-        capture_output=True,
-        timeout=120,
-    )
+    worker = run_worker(settings)
     assert worker.returncode == 0, worker.stderr.decode()[-2000:]
     assert [m["To"] for m in mailbox.messages] == ["ana@example.org"]
 
@@ -111,13 +95,7 @@ def test_a_learners_data_is_built_by_the_worker_and_downloaded_from_another_host
     assert "Your file is being prepared" in page  # queued on Redis, not built by the web host
     assert mailbox.messages == []
 
-    worker = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "portal", "worker", "--burst"],
-        cwd=ROOT,
-        env={**os.environ, "MOOC_ENV": "testing", "SECRET_KEY": TEST_SECRET, **settings},
-        capture_output=True,
-        timeout=120,
-    )
+    worker = run_worker(settings)
     assert worker.returncode == 0, worker.stderr.decode()[-2000:]
     [message] = mailbox.messages
     assert message["To"] == "ana@example.org"
@@ -154,13 +132,7 @@ def test_the_export_snapshot_is_built_by_the_worker_and_served_by_another_host(i
     assert waiting.status_code == 503  # queued on Redis, not built by the web host
     assert second.test_client().get("/api/v1/export").status_code == 503
 
-    worker = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "portal", "worker", "--burst"],
-        cwd=ROOT,
-        env={**os.environ, "MOOC_ENV": "testing", "SECRET_KEY": TEST_SECRET, **settings},
-        capture_output=True,
-        timeout=120,
-    )
+    worker = run_worker(settings)
     assert worker.returncode == 0, worker.stderr.decode()[-2000:]
 
     served = second.test_client().get("/api/v1/export", headers={"Accept-Encoding": "gzip"})

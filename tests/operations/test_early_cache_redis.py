@@ -3,7 +3,6 @@ and a catalog change is seen at the next request."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -11,21 +10,14 @@ import pytest
 from mooc_portal.db import session
 from tests.conftest import make_test_app, reset_shared_state, rolled_back
 from tests.factories import make_course
+from tests.many_hosts import REDIS_URL, delete_redis_keys, require_redis
 from tests.operations.test_early_cache import TOKEN, early_responses, visitor
-
-REDIS_URL = os.environ.get("MOOC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
 def app(databases, backend):
     """The portal with its page cache on Redis, as in production (a key prefix of its own)."""
-    from tests.operations.test_many_hosts import redis_unavailable_reason
-
-    reason = redis_unavailable_reason()
-    if reason:
-        if os.environ.get("MOOC_REQUIRE_REDIS"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_redis()
     databases.app(backend)  # the database, migrated
     prefix = f"mooc-test-early-{uuid.uuid4().hex[:12]}:"
     app = make_test_app(
@@ -35,12 +27,7 @@ def app(databases, backend):
         reset_shared_state(app)
     with rolled_back(app):
         yield app
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(match=f"{prefix}*", count=500))
-    if keys:
-        client.delete(*keys)
+    delete_redis_keys(f"{prefix}*")
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
 

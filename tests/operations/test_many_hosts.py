@@ -7,7 +7,6 @@ of its own (Redis is shared with other users of the machine: nothing is flushed)
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import uuid
@@ -19,69 +18,34 @@ from flask import Flask
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from mooc_portal import create_app
 from mooc_portal.catalog.models import CourseStatus
 from mooc_portal.db import session
-from mooc_portal.migrate import upgrade_database
-from tests.conftest import TEST_SECRET
 from tests.factories import make_account, make_course, make_institution, make_run
-from tests.scratch_database import create_database, drop_database, postgres_unavailable_reason
+from tests.many_hosts import REDIS_URL, delete_redis_keys, two_hosts
 
-REDIS_URL = os.environ.get("MOOC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def redis_unavailable_reason() -> str | None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # any failure to connect means: skip, with the reason
-        return f"Redis not reachable at {REDIS_URL}: {exc}"
-    return None
 
 
 @pytest.fixture(scope="module")
 def hosts() -> Iterator[tuple[Flask, str, str]]:
-    for reason in (postgres_unavailable_reason(), redis_unavailable_reason()):
-        if reason:
-            if os.environ.get("MOOC_REQUIRE_POSTGRES") or os.environ.get("MOOC_REQUIRE_REDIS"):
-                pytest.fail(reason)
-            pytest.skip(reason)
-    name, url = create_database("mooc_hosts")
     prefix = f"mooc-test-{uuid.uuid4().hex[:12]}:"
     config = {
-        "MOOC_ENV": "testing",
-        "SECRET_KEY": TEST_SECRET,
-        "MOOC_DATABASE_URL": url,
         "MOOC_CACHE_REDIS_URL": REDIS_URL,
         "MOOC_CACHE_KEY_PREFIX": prefix,
         "MOOC_RATELIMIT_LOGIN": "5 per minute",
     }
-    apps = [create_app(dict(config)), create_app(dict(config))]
-    servers = [make_server("127.0.0.1", 0, app, threaded=True) for app in apps]
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
-    for thread in threads:
-        thread.start()
-    apps[0].extensions["test_hosts"] = apps
-    apps[0].extensions["test_hosts_prefix"] = prefix
-    try:
-        with apps[0].app_context():
-            upgrade_database()
-        yield apps[0], *(f"http://127.0.0.1:{s.server_port}" for s in servers)
-    finally:
+    with two_hosts(**config) as (first, second, _url):
+        servers = [make_server("127.0.0.1", 0, app, threaded=True) for app in (first, second)]
         for server in servers:
-            server.shutdown()
-        for app in apps:
-            with app.app_context():
-                app.extensions["sqlalchemy"].engine.dispose()
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL)
-        keys = list(client.scan_iter(match=f"*{prefix}*", count=500))
-        if keys:
-            client.delete(*keys)
-        drop_database(name)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+        first.extensions["test_hosts"] = [first, second]
+        first.extensions["test_hosts_prefix"] = prefix
+        try:
+            yield first, *(f"http://127.0.0.1:{s.server_port}" for s in servers)
+        finally:
+            for server in servers:
+                server.shutdown()
+            delete_redis_keys(f"*{prefix}*")
 
 
 def csrf(browser: httpx.Client, url: str) -> str:
@@ -99,6 +63,18 @@ def log_in(browser: httpx.Client, base: str, email: str, password: str) -> httpx
         f"{base}/account/login",
         data={"email": email, "password": password, "csrf_token": token},
     )
+
+
+def upload_image(base: str, email: str, course_uuid: object) -> httpx.Response:
+    """A PNG posted as the course's picture on the host at ``base`` by the staff member."""
+    with httpx.Client(timeout=10) as editor:
+        log_in(editor, base, email, "correct horse battery")
+        url = f"{base}/partner/courses/{course_uuid}/image"
+        return editor.post(
+            url,
+            data={"csrf_token": csrf(editor, url)},
+            files={"image": ("photo.png", PNG, "image/png")},
+        )
 
 
 def test_two_hosts_share_sessions_images_the_catalog_and_rate_limits(hosts):
@@ -130,16 +106,8 @@ def test_two_hosts_share_sessions_images_the_catalog_and_rate_limits(hosts):
         assert page.status_code == 200
         assert "Roaming Learner" in page.text
 
-    with httpx.Client(timeout=10) as editor:
-        # An image uploaded on the first host is served by the second.
-        log_in(editor, first, "editor@example.org", "correct horse battery")
-        upload_url = f"{first}/partner/courses/{course_uuid}/image"
-        uploaded = editor.post(
-            upload_url,
-            data={"csrf_token": csrf(editor, upload_url)},
-            files={"image": ("photo.png", PNG, "image/png")},
-        )
-        assert uploaded.status_code == 302
+    # An image uploaded on the first host is served by the second.
+    assert upload_image(first, "editor@example.org", course_uuid).status_code == 302
     with app.app_context():
         name = session.scalar(text("SELECT image FROM mooc_course WHERE slug = 'across'"))
     image = httpx.get(f"{second}/partner/media/{name}", timeout=10)
@@ -183,25 +151,14 @@ def test_an_image_in_the_object_store_uploaded_on_one_host_is_served_by_the_othe
         course = make_course("Stored Elsewhere", slug="stored-elsewhere", institution=institution)
         session.commit()
         course_uuid = course.uuid
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)  # the log-in limit the test above used up
-    keys = list(client.scan_iter(match=f"*{app.extensions['test_hosts_prefix']}*", count=500))
-    if keys:
-        client.delete(*keys)
+    # The log-in limit the test above used up.
+    delete_redis_keys(f"*{app.extensions['test_hosts_prefix']}*")
     with object_store() as store:
         for each in app.extensions["test_hosts"]:
             each.config.update(store.config())
         try:
-            with httpx.Client(timeout=10) as editor:
-                log_in(editor, first, "s3-editor@example.org", "correct horse battery")
-                upload_url = f"{first}/partner/courses/{course_uuid}/image"
-                uploaded = editor.post(
-                    upload_url,
-                    data={"csrf_token": csrf(editor, upload_url)},
-                    files={"image": ("photo.png", PNG, "image/png")},
-                )
-                assert uploaded.status_code == 302
+            uploaded = upload_image(first, "s3-editor@example.org", course_uuid)
+            assert uploaded.status_code == 302
             with app.app_context():
                 name = session.scalar(
                     text("SELECT image FROM mooc_course WHERE slug = 'stored-elsewhere'")

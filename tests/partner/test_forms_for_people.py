@@ -13,7 +13,7 @@ from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from tests.factories import make_account, make_run
 from tests.page_reading import checkbox_labels
-from tests.partner.test_pages import course_form
+from tests.partner.course_forms import post_course
 
 
 def test_languages_are_chosen_by_name_and_post_their_tags(client, auth, home):
@@ -26,13 +26,13 @@ def test_languages_are_chosen_by_name_and_post_their_tags(client, auth, home):
         r'<select[^>]*name="original_language".*?</select>', page, re.S
     ).group(0)
     assert "<legend>Teaching languages</legend>" in page
-    response = client.post(
+    response = post_course(
+        client,
+        auth,
         url,
-        data={
-            **course_form(teaching_languages=["ko", "en"], subtitle_languages=["vi", "th"]),
-            "original_language": "ko",
-            "csrf_token": auth.csrf_token(url),
-        },
+        teaching_languages=["ko", "en"],
+        subtitle_languages=["vi", "th"],
+        original_language="ko",
     )
     assert response.status_code == 302
     course = session.scalar(select(Course).where(Course.code == "NEW1"))
@@ -50,21 +50,13 @@ def test_languages_are_chosen_by_name_and_post_their_tags(client, auth, home):
 def test_a_bad_language_is_still_refused_at_its_field_and_kept(client, auth, home):
     auth.login(home["editor"].email)
     url = f"/partner/{home['institution'].slug}/courses/new"
-    response = client.post(
-        url,
-        data={
-            **course_form(teaching_languages=["en", "klingon!!"]),
-            "csrf_token": auth.csrf_token(url),
-        },
-    )
+    response = post_course(client, auth, url, teaching_languages=["en", "klingon!!"])
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert re.search(r'id="teaching_languages-error">[^<]*klingon', page)
     # What was posted is offered back, ticked: nothing the partner chose is lost.
     assert re.search(r'<input checked[^>]*value="klingon!!"', page)
-    nothing = client.post(
-        url, data={**course_form(teaching_languages=[]), "csrf_token": auth.csrf_token(url)}
-    )
+    nothing = post_course(client, auth, url, teaching_languages=[])
     assert nothing.status_code == 400
     assert "Choose at least one language." in nothing.get_data(as_text=True)
 

@@ -11,27 +11,8 @@ from mooc_portal.catalog.outline import Lesson, Module
 from mooc_portal.catalog.services import public_courses
 from mooc_portal.db import session
 from tests.factories import make_account
+from tests.partner.course_forms import course_form, post_course
 from tests.progress.conftest import build_space, enrol
-
-
-def course_form(**overrides):
-    data = {
-        "code": "NEW1",
-        "original_language": "en",
-        "title": "Oceans and Us",
-        "summary": "Why the sea matters.",
-        "learning_outcomes": "Explain currents.",
-        "level": "introductory",
-        "pace": "self_paced",
-        "effort_hours": "3",
-        "length_weeks": "5",
-        "credential": "certificate",
-        "teaching_languages": "en, ko",
-        "subjects": ["0521"],
-        "accessibility_statement": "Transcripts for all videos.",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_editor_creates_a_course_through_the_form(client, auth, home):
@@ -39,7 +20,7 @@ def test_editor_creates_a_course_through_the_form(client, auth, home):
     url = f"/partner/{home['institution'].slug}/courses/new"
     page = client.get(url).get_data(as_text=True)
     assert 'name="teaching_languages"' in page
-    response = client.post(url, data={**course_form(), "csrf_token": auth.csrf_token(url)})
+    response = post_course(client, auth, url)
     assert response.status_code == 302
     course = session.scalar(select(Course).where(Course.code == "NEW1"))
     assert course.status == "draft" and course.teaching_languages == ["en", "ko"]
@@ -63,13 +44,7 @@ def test_a_post_without_csrf_token_changes_nothing(client, auth, home):
 def test_bad_values_are_shown_at_their_field(client, auth, home):
     auth.login(home["editor"].email)
     url = f"/partner/{home['institution'].slug}/courses/new"
-    response = client.post(
-        url,
-        data={
-            **course_form(teaching_languages="en, klingon!!"),
-            "csrf_token": auth.csrf_token(url),
-        },
-    )
+    response = post_course(client, auth, url, teaching_languages="en, klingon!!")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert re.search(r'id="teaching_languages-error">[^<]*klingon', page)
@@ -81,8 +56,7 @@ def test_a_number_that_is_not_one_gets_one_message(client, auth, home):
     range, which the field's range check would say of the value it could not read."""
     auth.login(home["editor"].email)
     url = f"/partner/{home['institution'].slug}/courses/new"
-    form = course_form(effort_hours="abc", length_weeks="five")
-    response = client.post(url, data={**form, "csrf_token": auth.csrf_token(url)})
+    response = post_course(client, auth, url, effort_hours="abc", length_weeks="five")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     effort = re.search(r'id="effort_hours-error">(.*?)</', page, re.S).group(1)
@@ -97,14 +71,16 @@ def test_the_course_form_shows_every_problem_at_once(client, auth, home):
     without credits, a negative effort) answer together, each at its field."""
     auth.login(home["editor"].email)
     url = f"/partner/{home['institution'].slug}/courses/new"
-    form = course_form(
+    response = post_course(
+        client,
+        auth,
+        url,
         title="",
         teaching_languages="en, klingon!!",
         credential="ects",
         effort_hours="-2",
         original_language="!!",
     )
-    response = client.post(url, data={**form, "csrf_token": auth.csrf_token(url)})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     for name in (
@@ -118,13 +94,8 @@ def test_the_course_form_shows_every_problem_at_once(client, auth, home):
     assert session.scalar(select(Course).where(Course.code == "NEW1")) is None
 
     edit = f"/partner/courses/{home['course'].uuid}/edit"
-    response = client.post(
-        edit,
-        data={
-            **course_form(code="", teaching_languages="xx!!", credential="ects"),
-            "original_language": "en",
-            "csrf_token": auth.csrf_token(edit),
-        },
+    response = post_course(
+        client, auth, edit, code="", teaching_languages="xx!!", credential="ects"
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400

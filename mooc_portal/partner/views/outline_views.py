@@ -217,6 +217,6 @@ def lesson_translation(
         language,
         LessonTranslationForm,
         lambda form: outline.translate_lesson(
-            actor, lesson, language, form.title.data, form.content.data
+            actor, lesson, language, form.title.data, form.content.data, form.transcript.data
         ),
     )
