@@ -118,8 +118,43 @@ def page_request(
     )
 
 
-def _settle(total: int, request: PageRequest) -> tuple[int, list[str]]:
-    """The page to show of ``total`` rows and the notices: past the last page, the last."""
+def paginate(statement: Select[Any], request: PageRequest) -> Page[Any]:
+    """The requested page of ``statement`` (which must be ordered) and the total count.
+
+    A page past the last shows the last one, with a notice; ``statement`` must not eager-load
+    collections with a join (use ``selectinload``), as the page is cut with LIMIT.
+    """
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = session.scalar(counted) or 0
+    number, notices = _page_number(total, request)
+    rows = session.scalars(statement.limit(request.size).offset((number - 1) * request.size))
+    return Page(
+        items=list(rows.unique()),
+        total=total,
+        number=number,
+        size=request.size,
+        notices=notices,
+        prefix=request.prefix,
+    )
+
+
+def paginate_items(items: Sequence[T], request: PageRequest) -> Page[T]:
+    """The requested page of a list already in memory and in order (a page past the last
+    shows the last one, with a notice, as :func:`paginate` does)."""
+    number, notices = _page_number(len(items), request)
+    start = (number - 1) * request.size
+    return Page(
+        items=list(items[start : start + request.size]),
+        total=len(items),
+        number=number,
+        size=request.size,
+        notices=notices,
+        prefix=request.prefix,
+    )
+
+
+def _page_number(total: int, request: PageRequest) -> tuple[int, tuple[str, ...]]:
+    """The page to show of ``total`` rows and the notices to show with it."""
     pages = max(1, math.ceil(total / request.size))
     notices = list(request.notices)
     number = request.number
@@ -132,39 +167,4 @@ def _settle(total: int, request: PageRequest) -> tuple[int, list[str]]:
             )
         )
         number = pages
-    return number, notices
-
-
-def paginate(statement: Select[Any], request: PageRequest) -> Page[Any]:
-    """The requested page of ``statement`` (which must be ordered) and the total count.
-
-    A page past the last shows the last one, with a notice; ``statement`` must not eager-load
-    collections with a join (use ``selectinload``), as the page is cut with LIMIT.
-    """
-    counted = select(func.count()).select_from(statement.order_by(None).subquery())
-    total = session.scalar(counted) or 0
-    number, notices = _settle(total, request)
-    rows = session.scalars(statement.limit(request.size).offset((number - 1) * request.size))
-    return Page(
-        items=list(rows.unique()),
-        total=total,
-        number=number,
-        size=request.size,
-        notices=tuple(notices),
-        prefix=request.prefix,
-    )
-
-
-def page_of(items: Sequence[T], request: PageRequest) -> Page[T]:
-    """The requested page of a list already in memory: for a page whose figures are computed
-    over every row anyway (a run's progress), so that only its table is cut."""
-    number, notices = _settle(len(items), request)
-    start = (number - 1) * request.size
-    return Page(
-        items=list(items[start : start + request.size]),
-        total=len(items),
-        number=number,
-        size=request.size,
-        notices=tuple(notices),
-        prefix=request.prefix,
-    )
+    return number, tuple(notices)

@@ -13,7 +13,7 @@ from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.audit.services import record_export
 from mooc_portal.enrollment import services as enrolment
-from mooc_portal.pagination import page_of
+from mooc_portal.pagination import paginate_items
 from mooc_portal.progress import services
 from mooc_portal.video import NotAVideo, Video, parse_video
 from mooc_portal.web import list_page_request, require_csrf
@@ -148,7 +148,7 @@ def run_figures(run_uuid: UUID, scope: str) -> str:
     return render_template(
         "mooc_portal/progress/run_progress.html",
         report=report,
-        learners=page_of(report.learners, list_page_request()),
+        learners=paginate_items(report.learners, list_page_request()),
         run=run,
         scope=scope,
     )

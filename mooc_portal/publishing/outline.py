@@ -265,16 +265,16 @@ def update_lesson(actor: Account | None, lesson: Lesson, data: LessonData) -> Le
     before = snapshot(lesson, LESSON_FIELDS)
     for name, value in clean.items():
         setattr(lesson, name, value)
+    after = snapshot(lesson, LESSON_FIELDS)
+    if lesson.video_url is None:
+        # A transcript goes with a video: the translated ones leave with it, as the original did.
+        for translation in lesson.translations:
+            if translation.transcript is not None:
+                key = f"transcript[{translation.language}]"
+                before[key], after[key] = translation.transcript, None
+                translation.transcript = None
     session.flush()
-    _audit(
-        actor,
-        "update",
-        "lesson",
-        lesson,
-        course,
-        before=before,
-        after=snapshot(lesson, LESSON_FIELDS),
-    )
+    _audit(actor, "update", "lesson", lesson, course, before=before, after=after)
     return lesson
 
 
