@@ -388,11 +388,3 @@ def get_run_for_staff(actor: Account | None, course: Course, run_uuid: UUID | st
         raise NotFound(_("No such run."))
     require_course_editor(actor, course)
     return run
-
-
-def institution_courses(institution: Institution) -> list[Course]:
-    return list(
-        session.scalars(
-            select(Course).where(Course.institution_id == institution.id).order_by(Course.code)
-        )
-    )
