@@ -649,10 +649,15 @@ def _fold_cube(rows: Sequence[Any], filtered: Sequence[str]) -> list[tuple[str, 
     for facet, value, n, *_ in rows:
         if facet == CUBE_ROWS:
             parts = value.split("|")
-            oks = [part == "1" for part in parts[len(CUBE_KEYS) :]]
-            passes = dict(zip(filtered, oks, strict=True))
+            failed = [
+                name
+                for name, ok in zip(filtered, parts[len(CUBE_KEYS) :], strict=True)
+                if ok != "1"
+            ]
+            # A match that passes every filter counts in every facet; one that fails a single
+            # filter (the matches fail at most one) counts only in that filter's facet.
             for name, own in zip(CUBE_KEYS, parts, strict=False):
-                if all(ok for other, ok in passes.items() if other != name):
+                if not failed or failed == [name]:
                     counts[(name, own)] += n
         elif facet == DETAIL_ROWS + "audience":
             for mark, flag in zip(AUDIENCES, value.split("|"), strict=True):
