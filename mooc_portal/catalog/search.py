@@ -350,9 +350,14 @@ def _base(
         columns["languages"] = CatalogEntry.languages
         columns["fields"] = CatalogEntry.fields
     if cube:
-        # Whether the row passes each filter: the cube groups the matches by these.
+        # Whether the row passes each filter: the cube groups the matches by these. Only the
+        # rows that pass every filter are counted by language and field: the others need not
+        # carry them.
         for name, condition in by_facet.items():
             columns[f"ok_{name}"] = case((condition, 1), else_=0)
+        if conditions:
+            for name in ("languages", "fields"):
+                columns[name] = case((and_(*conditions), columns[name]))
     selected = [value.label(name) for name, value in columns.items()]
     tokens = query_tokens(filters.query)
     if tokens and dialect == "sqlite":
