@@ -31,6 +31,8 @@ class PageRequest:
     number: int = 1
     size: int = 25
     notices: tuple[str, ...] = ()
+    # Where a page shows several lists, each reads its own ``<prefix>page`` and ``<prefix>size``.
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Page(Generic[T]):
     number: int
     size: int
     notices: tuple[str, ...] = field(default=())
+    prefix: str = ""
 
     @property
     def pages(self) -> int:
@@ -78,7 +81,7 @@ class Page(Generic[T]):
 
 
 def page_request(
-    page: str | None, size: str | None, *, default_size: int, max_size: int
+    page: str | None, size: str | None, *, default_size: int, max_size: int, prefix: str = ""
 ) -> PageRequest:
     """Read ``?page=`` and ``?size=``: a number that is not one, or out of bounds, gives the
     first page (or the default size, or the largest size) and a notice saying so."""
@@ -110,7 +113,9 @@ def page_request(
             if chosen > max_size:
                 notices.append(_("At most %(size)d rows are shown per page.", size=max_size))
                 chosen = max_size
-    return PageRequest(number=number, size=min(chosen, max_size), notices=tuple(notices))
+    return PageRequest(
+        number=number, size=min(chosen, max_size), notices=tuple(notices), prefix=prefix
+    )
 
 
 def paginate(statement: Select[Any], request: PageRequest) -> Page[Any]:
@@ -129,6 +134,7 @@ def paginate(statement: Select[Any], request: PageRequest) -> Page[Any]:
         number=number,
         size=request.size,
         notices=notices,
+        prefix=request.prefix,
     )
 
 
@@ -143,6 +149,7 @@ def paginate_items(items: Sequence[T], request: PageRequest) -> Page[T]:
         number=number,
         size=request.size,
         notices=notices,
+        prefix=request.prefix,
     )
 
 

@@ -126,17 +126,19 @@ bp.add_app_template_global(absolute_url, "mooc_absolute_url")
 
 
 def list_page_request(
-    default_size: int | None = None, args: Mapping[str, str] | None = None
+    prefix: str = "", *, default_size: int | None = None, args: Mapping[str, str] | None = None
 ) -> PageRequest:
     """The page of a list the query string (or ``args``) asks for (``?page=``, ``?size=``), of
     ``default_size`` rows unless asked (``MOOC_LIST_PAGE_SIZE`` when not given), bounded by
-    ``MOOC_LIST_PAGE_SIZE_MAX``."""
+    ``MOOC_LIST_PAGE_SIZE_MAX``. A page with several lists gives each a ``prefix``
+    (``?mail_page=``): paging one leaves the others where they are."""
     args = request.args if args is None else args
     return page_request(
-        args.get("page"),
-        args.get("size"),
+        args.get(f"{prefix}page"),
+        args.get(f"{prefix}size"),
         default_size=default_size or current_app.config["MOOC_LIST_PAGE_SIZE"],
         max_size=current_app.config["MOOC_LIST_PAGE_SIZE_MAX"],
+        prefix=prefix,
     )
 
 
@@ -166,15 +168,16 @@ def here() -> str:
 
 
 @bp.app_template_global("mooc_page_url")
-def page_url(number: int) -> str:
-    """This page's address with every query parameter kept and ``page`` set to ``number``."""
+def page_url(number: int, prefix: str = "") -> str:
+    """This page's address with every query parameter kept and ``page`` (or the list's
+    ``<prefix>page``) set to ``number``."""
     shown = g.get(_SHOWN_AT)
     if shown is None:
         endpoint, view_args, query = str(request.endpoint), request.view_args or {}, request.args
     else:
         endpoint, view_args, query = shown
     args: dict[str, Any] = query.to_dict(flat=False)
-    args["page"] = [str(number)]
+    args[f"{prefix}page"] = [str(number)]
     return url_for(endpoint, **view_args, **args)
 
 

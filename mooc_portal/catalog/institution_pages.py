@@ -26,7 +26,7 @@ PARTNER_PAGE_SIZE = 24
 def institution_list() -> str:
     search = catalog.parse_partner_search(request.args)
     directory = catalog.search_partners(
-        search, current_language(), list_page_request(PARTNER_PAGE_SIZE)
+        search, current_language(), list_page_request(default_size=PARTNER_PAGE_SIZE)
     )
     return render_template(
         "mooc_portal/institutions/institution_list.html",

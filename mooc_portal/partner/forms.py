@@ -68,6 +68,9 @@ LESSON_KINDS = choices(
     (LessonKind.ASSIGNMENT.value, _l("Assignment")),
     (LessonKind.EXTERNAL.value, _l("External activity")),
 )
+ROLE_NAMES = {"editor": _l("Editor"), "manager": _l("Manager")}
+"""A staff role as the staff table names it."""
+
 ROLES = choices(
     ("editor", _l("Editor: edits courses")),
     ("manager", _l("Manager: also staff and profile")),

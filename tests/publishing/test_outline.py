@@ -55,6 +55,14 @@ def test_bad_lessons_are_refused_at_the_field(setting, data, field):
     assert module.lessons == []
 
 
+def test_an_empty_title_is_asked_for_and_a_long_one_named_too_long(setting):
+    course, editor = setting
+    with pytest.raises(InvalidInput, match=r"^Enter a title\.$"):
+        outline.add_module(editor, course, "  ")
+    with pytest.raises(InvalidInput, match="at most 200 characters"):
+        outline.add_module(editor, course, "x" * 201)
+
+
 def test_other_institutions_cannot_touch_the_outline(setting):
     course, editor = setting
     module = outline.add_module(editor, course, "M")

@@ -18,7 +18,7 @@ from mooc_portal.federation.services import peers as services
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.numbers import DB_ID
 from mooc_portal.transaction import no_commit
-from mooc_portal.web import require_csrf, show_as_page_at
+from mooc_portal.web import list_page_request, require_csrf, show_as_page_at
 
 
 @dataclass
@@ -33,7 +33,7 @@ class RefusedPeerChange:
 def _peers_page(actor: Any, form: PeerForm, refused: RefusedPeerChange | None = None) -> str:
     return render_template(
         "mooc_portal/federation/peers.html",
-        peers=services.list_peers(actor),
+        page=services.list_peers(actor, list_page_request()),
         form=form,
         title=_("Peer portals"),
         refused=refused,

@@ -24,6 +24,7 @@ from mooc_portal.db import session
 from mooc_portal.errors import Conflict, InvalidInput
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.partner.forms import (
+    ROLE_NAMES,
     ConfirmForm,
     InstitutionForm,
     InviteForm,
@@ -128,6 +129,7 @@ def staff_page(
         members=members,
         form=form,
         role_form=RoleForm(),
+        role_names=ROLE_NAMES,
         confirm=ConfirmForm(),
         can_manage=actor is not None and actor.may_act_for(institution.id, StaffRole.MANAGER),
         refused=refused,
