@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     column,
@@ -46,6 +48,7 @@ from sqlalchemy.orm import lazyload
 from mooc_portal.catalog import spelling
 from mooc_portal.catalog.availability import (
     Availability,
+    Moment,
     run_availability_sql,
     timeline_availability_sql,
 )
@@ -216,7 +219,7 @@ def tsquery(tokens: Sequence[str]) -> str:
     return " & ".join(f"'{token}':*" for token in tokens)
 
 
-def course_availability_sql(now: datetime, course_id: Any = None) -> ColumnElement[int]:
+def course_availability_sql(now: Moment, course_id: Any = None) -> ColumnElement[int]:
     """A course's availability computed from its runs: the best of its live runs, to be
     scheduled when it has none (``course_id``: the correlated course id, ``Course.id`` by
     default). The search reads :func:`entry_availability_sql` instead."""
@@ -230,7 +233,7 @@ def course_availability_sql(now: datetime, course_id: Any = None) -> ColumnEleme
     return func.coalesce(best, int(Availability.TO_BE_SCHEDULED))
 
 
-def entry_availability_sql(now: datetime) -> ColumnElement[int]:
+def entry_availability_sql(now: Moment) -> ColumnElement[int]:
     """A public course's availability from the boundaries stored in its ``CatalogEntry``:
     comparisons with ``now``, nothing read from the runs (but for a course with more enrolment
     windows than the entry holds)."""
@@ -239,7 +242,7 @@ def entry_availability_sql(now: datetime) -> ColumnElement[int]:
     )
 
 
-def next_start_sql(now: datetime) -> ScalarSelect[datetime | None]:
+def next_start_sql(now: Moment) -> ScalarSelect[datetime | None]:
     return (
         select(func.min(CourseRun.start_at))
         .where(
@@ -271,7 +274,8 @@ FTS = table("mooc_course_fts", column("rowid"))
 
 
 def _fts_match(tokens: list[str]) -> Any:
-    return literal_column("mooc_course_fts").op("MATCH")(fts5_match(tokens))
+    match = bindparam("fts_match", fts5_match(tokens), type_=String)
+    return literal_column("mooc_course_fts").op("MATCH")(match)
 
 
 # PostgreSQL's stored ``to_tsvector('simple', document)``, GIN-indexed (migration 0002).
@@ -279,7 +283,8 @@ TSV = table("mooc_course_search", column("course_id"), column("document_tsv"))
 
 
 def _ts_query(tokens: list[str]) -> Any:
-    return func.to_tsquery(literal_column("'simple'"), tsquery(tokens))
+    text_ = bindparam("ts_query", tsquery(tokens), type_=String)
+    return func.to_tsquery(literal_column("'simple'"), text_)
 
 
 class _CrossJoin(Join):
@@ -307,7 +312,7 @@ def _compile_cross_join(element: _CrossJoin, compiler: Any, **kw: Any) -> str:
 SIMPLE_FACETS = ("institution", "country", "region", "level", "pace")
 
 
-def _entry_columns(now: datetime) -> dict[str, Any]:
+def _entry_columns(now: Moment) -> dict[str, Any]:
     return {
         "id": CatalogEntry.course_id,
         "institution_id": CatalogEntry.institution_id,
@@ -321,7 +326,7 @@ def _entry_columns(now: datetime) -> dict[str, Any]:
 
 
 def _base(
-    filters: CatalogFilters, now: datetime, *, narrow: bool = False, cube: bool = False
+    filters: CatalogFilters, now: Moment, *, narrow: bool = False, cube: bool = False
 ) -> Select[Any]:
     """The public courses matching the text query, with the columns the facets filter on.
 
@@ -345,9 +350,14 @@ def _base(
         columns["languages"] = CatalogEntry.languages
         columns["fields"] = CatalogEntry.fields
     if cube:
-        # Whether the row passes each filter: the cube groups the matches by these.
+        # Whether the row passes each filter: the cube groups the matches by these. Only the
+        # rows that pass every filter are counted by language and field: the others need not
+        # carry them.
         for name, condition in by_facet.items():
             columns[f"ok_{name}"] = case((condition, 1), else_=0)
+        if conditions:
+            for name in ("languages", "fields"):
+                columns[name] = case((and_(*conditions), columns[name]))
     selected = [value.label(name) for name, value in columns.items()]
     tokens = query_tokens(filters.query)
     if tokens and dialect == "sqlite":
@@ -372,7 +382,9 @@ def _base(
         # PostgreSQL: the entry's lexeme ids (``words``, GIN-indexed) hold every token's
         # prefix range of the vocabulary: the matches are read from the narrow entries
         # alone. A lexeme range is what ``'token':*`` matches, for a token of letters.
-        stmt = stmt.where(*(ENTRY_WORDS.op("&&")(_lexeme_ids(token)) for token in tokens))
+        stmt = stmt.where(
+            *(ENTRY_WORDS.op("&&")(_lexeme_ids(token, i)) for i, token in enumerate(tokens))
+        )
     elif tokens and dialect != "sqlite":
         # Tokens with digits (which the text parser may split): the GIN index of the documents
         # first (a materialized CTE is computed on its own), then one primary-key lookup of
@@ -396,13 +408,43 @@ ENTRY_WORDS: ColumnClause[list[int]] = literal_column("mooc_catalog_entry.words"
 LETTERS = re.compile(r"[^\W\d_]+")
 
 
-def _lexeme_ids(token: str) -> Any:
+def _lexeme_ids(token: str, position: int) -> Any:
     """The ids of the lexemes that start with ``token`` (an array; NULL when none does)."""
+    start, end = _lexeme_range(token)
     return (
         select(func.array_agg(LEXEME.c.id))
-        .where(LEXEME.c.lexeme >= token, LEXEME.c.lexeme < token + "\U0010ffff")
+        .where(
+            LEXEME.c.lexeme >= bindparam(f"lexeme_from_{position}", start, type_=String),
+            LEXEME.c.lexeme < bindparam(f"lexeme_to_{position}", end, type_=String),
+        )
         .scalar_subquery()
     )
+
+
+def _lexeme_range(token: str) -> tuple[str, str]:
+    return token, token + "\U0010ffff"
+
+
+def _text_params(tokens: Sequence[str]) -> dict[str, str]:
+    """The values of the text's bind parameters (``_fts_match``, ``_ts_query``,
+    ``_lexeme_ids``) for a statement built for another text of the same shape."""
+    params = {"fts_match": fts5_match(tokens), "ts_query": tsquery(tokens)}
+    for i, token in enumerate(tokens):
+        params[f"lexeme_from_{i}"], params[f"lexeme_to_{i}"] = _lexeme_range(token)
+    return params
+
+
+def _text_shape(tokens: Sequence[str], dialect: str) -> str:
+    """A query of the same shape as ``tokens`` (what a built search statement depends on):
+    on SQLite whether there is a text; on PostgreSQL how many tokens, and whether they are all
+    letters (a lexeme range each) or not (the documents' index)."""
+    if not tokens:
+        return ""
+    if dialect == "sqlite":
+        return "q"
+    if all(LETTERS.fullmatch(token) for token in tokens):
+        return " ".join(f"q{chr(ord('a') + i)}" for i in range(len(tokens)))
+    return "q1"
 
 
 def _conditions(columns: Any, filters: CatalogFilters) -> dict[str, Any]:
@@ -612,10 +654,15 @@ def _fold_cube(rows: Sequence[Any], filtered: Sequence[str]) -> list[tuple[str, 
     for facet, value, n, *_ in rows:
         if facet == CUBE_ROWS:
             parts = value.split("|")
-            oks = [part == "1" for part in parts[len(CUBE_KEYS) :]]
-            passes = dict(zip(filtered, oks, strict=True))
+            failed = [
+                name
+                for name, ok in zip(filtered, parts[len(CUBE_KEYS) :], strict=True)
+                if ok != "1"
+            ]
+            # A match that passes every filter counts in every facet; one that fails a single
+            # filter (the matches fail at most one) counts only in that filter's facet.
             for name, own in zip(CUBE_KEYS, parts, strict=False):
-                if all(ok for other, ok in passes.items() if other != name):
+                if not failed or failed == [name]:
                     counts[(name, own)] += n
         elif facet == DETAIL_ROWS + "audience":
             for mark, flag in zip(AUDIENCES, value.split("|"), strict=True):
@@ -681,7 +728,7 @@ def _stored_total(filters: CatalogFilters) -> Any:
 
 
 def _newest_page(
-    filters: CatalogFilters, now: datetime, number: int, size: int, matches: Any = None
+    filters: CatalogFilters, now: Moment, number: int, size: int, matches: Any = None
 ) -> Any:
     """A page of the newest public courses passing ``filters``.
 
@@ -713,29 +760,35 @@ def _newest_page(
     )
 
 
-def search_courses(
-    filters: CatalogFilters,
-    *,
-    language: str,
-    page: int = 1,
-    page_size: int = 20,
-    now: datetime | None = None,
-) -> SearchResult:
-    """A page of public courses matching ``filters``, with the total and the facet counts.
+@dataclass(frozen=True)
+class _Search:
+    """A built search statement and what reading its rows needs."""
 
-    ``language`` is the visitor's: it picks the title to sort by and the facet labels. A page
-    past the last one gives the first page with ``page_out_of_range`` set.
-    """
-    now = now or utcnow()
-    page_size = max(1, page_size)
-    requested_page = page
+    statement: Any
+    first_page: Any  # the first page alone, for a page past the last one
+    settings: Any  # PostgreSQL: ``SET LOCAL`` for the search's transaction
+    stored: bool
+    cube: bool
+    sort: str
+    filtered: tuple[str, ...]
+
+
+@lru_cache(maxsize=512)
+def _built_search(
+    dialect: str, filters: CatalogFilters, language: str, page: int, page_size: int
+) -> _Search:
+    """The search statement for ``filters`` (whose query is only a shape: see
+    ``_text_shape``), with the clock and the words as bind parameters (``search_now``,
+    ``_text_params``). Building it (hundreds of SQL expression objects, and their cache key)
+    cost more than running it on a small catalog; a built statement is immutable and shared
+    by every request of the process."""
+    now = bindparam("search_now", type_=CatalogEntry.__table__.c.published_at.type)
     # One statement: the matching courses are read once (a materialized CTE) by the page
     # listing and by the facet counts alike. Browsing without a text whose filters are all
     # simple facets takes most counts from the stored ones and reads only the courses it lists.
     stored = not query_tokens(filters.query) and all(
         not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS
     )
-    dialect = session.get_bind().dialect.name
     walk_newest = stored and filters.effective_sort == "newest" and dialect == "sqlite"
     # A text search whose filters are all simple facets counts every facet from two grouped
     # reads of the matches (``_cube_counts``).
@@ -813,6 +866,7 @@ def search_courses(
         counts = _cube_counts(base, passing, list(conditions))
     else:
         counts = _facet_counts(base, conditions, FACETS, passing)
+    settings = None
     if dialect == "postgresql":
         # For this transaction only (``set_config(..., true)`` is ``SET LOCAL``):
         # - no JIT compilation: the availability's fallback subquery (for the rare course with
@@ -822,21 +876,57 @@ def search_courses(
         # - random_page_cost of an SSD: with the default (4, a spinning disk's) PostgreSQL
         #   prefers reading every document to the GIN index once a word matches a few percent
         #   of courses: 5 ms instead of 1.5 ms at 10,000 courses.
-        session.execute(
-            select(
-                func.set_config("jit", "off", true()),
-                *([func.set_config("random_page_cost", "1.1", true())] if tokens else []),
-            )
+        settings = select(
+            func.set_config("jit", "off", true()),
+            *([func.set_config("random_page_cost", "1.1", true())] if tokens else []),
         )
-    rows = session.execute(union_all(page_of(page), *counts)).all()
+    return _Search(
+        statement=union_all(page_of(page), *counts),
+        first_page=page_of(1),
+        settings=settings,
+        stored=stored,
+        cube=cube,
+        sort=sort,
+        filtered=tuple(conditions),
+    )
+
+
+def search_courses(
+    filters: CatalogFilters,
+    *,
+    language: str,
+    page: int = 1,
+    page_size: int = 20,
+    now: datetime | None = None,
+) -> SearchResult:
+    """A page of public courses matching ``filters``, with the total and the facet counts.
+
+    ``language`` is the visitor's: it picks the title to sort by and the facet labels. A page
+    past the last one gives the first page with ``page_out_of_range`` set.
+    """
+    now = now or utcnow()
+    page_size = max(1, page_size)
+    requested_page = page
+    tokens = query_tokens(filters.query)
+    dialect = session.get_bind().dialect.name
+    # Built once per shape of search (the filters, the number of words, the sort, the page)
+    # and kept: a search only binds its words and the clock.
+    built = _built_search(
+        dialect, replace(filters, query=_text_shape(tokens, dialect)), language, page, page_size
+    )
+    params = {"search_now": now, **_text_params(tokens)}
+    stored, cube, sort = built.stored, built.cube, built.sort
+    if built.settings is not None:
+        session.execute(built.settings)
+    rows = session.execute(built.statement, params).all()
     hits = sorted((r for r in rows if r.facet == PAGE_ROWS), key=lambda r: r.position)
-    counts = [r for r in rows if r.facet not in (PAGE_ROWS, TOTAL_ROW)]
+    counts: Sequence[Any] = [r for r in rows if r.facet not in (PAGE_ROWS, TOTAL_ROW)]
     if cube:
-        counts = _fold_cube(counts, list(conditions))
+        counts = _fold_cube(counts, built.filtered)
     out_of_range = False
     if not hits and page > 1:
         out_of_range, page = True, 1
-        hits = sorted(session.execute(page_of(1)).all(), key=lambda r: r.position)
+        hits = sorted(session.execute(built.first_page, params).all(), key=lambda r: r.position)
     if stored:
         total = sum(r.n or 0 for r in rows if r.facet == TOTAL_ROW)
     else:

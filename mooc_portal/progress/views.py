@@ -42,6 +42,17 @@ def my_learning() -> str:
     )
 
 
+@bp.errorhandler(services.RunCancelled)
+def run_cancelled(error: services.RunCancelled) -> tuple[str, int]:
+    """The course space of a cancelled run: what happened, and the course's other runs."""
+    return render_template(
+        "mooc_portal/progress/run_cancelled.html",
+        run=error.run,
+        course=error.run.course,
+        alternatives=enrolment.alternative_runs(error.run),
+    ), error.status
+
+
 @bp.route("/learn/<uuid:run_uuid>")
 @login_required
 def course_space(run_uuid: UUID) -> str:
