@@ -221,6 +221,14 @@ MATRIX: dict[tuple[str, str], Row] = {
         404,
         302,
     ),
+    ("/partner/courses/<uuid:course_uuid>/translations/<language>/restore", "POST"): (
+        302,
+        404,
+        302,
+        302,
+        404,
+        302,
+    ),
     ("/partner/courses/<uuid:course_uuid>/translations/<language>/delete", "POST"): (
         302,
         404,
