@@ -200,6 +200,8 @@ DEFAULTS: dict[str, Any] = {
     "MOOC_DATABASE_POOL_TIMEOUT": 10,
     "MOOC_DATABASE_POOL_RECYCLE": 1800,
     "MOOC_DATABASE_PRE_PING": True,
+    # SQLite only: each connection's page cache in MB (and four times that mapped in memory).
+    "MOOC_SQLITE_CACHE_MB": 64,
     "MOOC_DATABASE_CONNECT_TIMEOUT": 5,
     "MOOC_DATABASE_PGBOUNCER": False,
     # While the database is unreachable pages answer 503 with this Retry-After (seconds).

@@ -31,6 +31,14 @@ def csv_cell(value: Any) -> Any:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def csv_cell_read(value: str | None) -> str | None:
+    """A cell of a CSV the portal wrote, read back: the ``'`` :func:`csv_cell` put before a
+    formula-like start is taken off again (a template filled in and uploaded as it is)."""
+    if value and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 BOM = "\ufeff"
 """Starts every CSV the portal writes: spreadsheet software reads a CSV without it in the
 system's legacy encoding and garbles Hangul and every other non-Latin text."""

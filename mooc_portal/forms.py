@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
 
 import wtforms
 from flask_wtf import FlaskForm
@@ -33,24 +35,42 @@ from mooc_portal.errors import PortalError
 from mooc_portal.transaction import no_commit
 
 
-class _SaysOnlyThatItCannotRead:
-    """A number field whose text is not a number says only that: its other checks (a range,
-    say) would see no value and add a second, misleading message ("Not a valid decimal value.
-    Number must be at least 0.1.")."""
+class _PortalNumber:
+    """What every number field of the portal does the same way.
 
+    - Empty input, or only spaces, is no number (``None``), as an optional field's ``Optional()``
+      expects: WTForms' own fields call an empty box "Not a valid decimal value", so a partner
+      could not save a course without ECTS credits. A required field says so through its
+      ``DataRequired()``.
+    - Text that is not a number says only that: its other checks (a range, say) would see no
+      value and add a second, misleading message ("Not a valid decimal value. Number must be
+      at least 0.1.").
+    - A decimal must be finite: "NaN" and "Infinity" are not amounts of anything.
+    """
+
+    data: Any
     process_errors: list[str]
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and isinstance(valuelist[0], str) and not valuelist[0].strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)  # type: ignore[misc]
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))  # type: ignore[attr-defined]
 
     def pre_validate(self, form: FlaskForm) -> None:
         if self.process_errors:
             raise StopValidation()
 
 
-class DecimalField(_SaysOnlyThatItCannotRead, wtforms.DecimalField):
-    """The portal's decimal field (see :class:`_SaysOnlyThatItCannotRead`)."""
+class DecimalField(_PortalNumber, wtforms.DecimalField):
+    """The portal's decimal field (see :class:`_PortalNumber`)."""
 
 
-class IntegerField(_SaysOnlyThatItCannotRead, wtforms.IntegerField):
-    """The portal's whole-number field (see :class:`_SaysOnlyThatItCannotRead`)."""
+class IntegerField(_PortalNumber, wtforms.IntegerField):
+    """The portal's whole-number field (see :class:`_PortalNumber`)."""
 
 
 _STATUS = "mooc_service_error_status"
@@ -73,12 +93,21 @@ def show_service_error(form: FlaskForm, error: PortalError) -> int:
 
 
 @contextmanager
-def service_errors_shown_on(form: FlaskForm) -> Iterator[None]:
-    """Show a PortalError raised in the block on ``form`` (:func:`show_service_error`)."""
+def service_errors_shown_on(
+    form: FlaskForm, kinds: tuple[type[PortalError], ...] = (PortalError,)
+) -> Iterator[None]:
+    """Show a PortalError raised in the block on ``form`` (:func:`show_service_error`); with
+    ``kinds``, only those (a page whose service also decides who may act lets a refusal
+    reach the error page)."""
     try:
         yield
-    except PortalError as error:
+    except kinds as error:
         show_service_error(form, error)
+
+
+def shown_error_status(form: FlaskForm) -> int | None:
+    """The status of the service error shown on ``form``, if one is."""
+    return getattr(form, _STATUS, None)
 
 
 def form_status(form: FlaskForm) -> int:

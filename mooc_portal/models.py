@@ -36,7 +36,7 @@ from mooc_portal.privacy.models import (
     Pseudonym,
 )
 from mooc_portal.progress.models import LessonCompletion, LessonVisit, ReportedProgress
-from mooc_portal.publishing.models import MediaFile, ReviewEvent
+from mooc_portal.publishing.models import MediaFile, OutlineRemoval, ReviewEvent
 from mooc_portal.xapi.models import (
     ActivityMapping,
     LearnerLink,
@@ -85,6 +85,7 @@ __all__ = [
     "ModuleTranslation",
     "NoticeAcknowledgement",
     "OutboxJob",
+    "OutlineRemoval",
     "Peer",
     "PrivacyNotice",
     "PrivacyNoticeText",

@@ -10,6 +10,7 @@ address can ask for the whole table at once.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -30,6 +31,8 @@ class PageRequest:
     number: int = 1
     size: int = 25
     notices: tuple[str, ...] = ()
+    # Where a page shows several lists, each reads its own ``<prefix>page`` and ``<prefix>size``.
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Page(Generic[T]):
     number: int
     size: int
     notices: tuple[str, ...] = field(default=())
+    prefix: str = ""
 
     @property
     def pages(self) -> int:
@@ -77,7 +81,7 @@ class Page(Generic[T]):
 
 
 def page_request(
-    page: str | None, size: str | None, *, default_size: int, max_size: int
+    page: str | None, size: str | None, *, default_size: int, max_size: int, prefix: str = ""
 ) -> PageRequest:
     """Read ``?page=`` and ``?size=``: a number that is not one, or out of bounds, gives the
     first page (or the default size, or the largest size) and a notice saying so."""
@@ -109,7 +113,9 @@ def page_request(
             if chosen > max_size:
                 notices.append(_("At most %(size)d rows are shown per page.", size=max_size))
                 chosen = max_size
-    return PageRequest(number=number, size=min(chosen, max_size), notices=tuple(notices))
+    return PageRequest(
+        number=number, size=min(chosen, max_size), notices=tuple(notices), prefix=prefix
+    )
 
 
 def paginate(statement: Select[Any], request: PageRequest) -> Page[Any]:
@@ -120,6 +126,35 @@ def paginate(statement: Select[Any], request: PageRequest) -> Page[Any]:
     """
     counted = select(func.count()).select_from(statement.order_by(None).subquery())
     total = session.scalar(counted) or 0
+    number, notices = _page_number(total, request)
+    rows = session.scalars(statement.limit(request.size).offset((number - 1) * request.size))
+    return Page(
+        items=list(rows.unique()),
+        total=total,
+        number=number,
+        size=request.size,
+        notices=notices,
+        prefix=request.prefix,
+    )
+
+
+def paginate_items(items: Sequence[T], request: PageRequest) -> Page[T]:
+    """The requested page of a list already in memory and in order (a page past the last
+    shows the last one, with a notice, as :func:`paginate` does)."""
+    number, notices = _page_number(len(items), request)
+    start = (number - 1) * request.size
+    return Page(
+        items=list(items[start : start + request.size]),
+        total=len(items),
+        number=number,
+        size=request.size,
+        notices=notices,
+        prefix=request.prefix,
+    )
+
+
+def _page_number(total: int, request: PageRequest) -> tuple[int, tuple[str, ...]]:
+    """The page to show of ``total`` rows and the notices to show with it."""
     pages = max(1, math.ceil(total / request.size))
     notices = list(request.notices)
     number = request.number
@@ -132,11 +167,4 @@ def paginate(statement: Select[Any], request: PageRequest) -> Page[Any]:
             )
         )
         number = pages
-    rows = session.scalars(statement.limit(request.size).offset((number - 1) * request.size))
-    return Page(
-        items=list(rows.unique()),
-        total=total,
-        number=number,
-        size=request.size,
-        notices=tuple(notices),
-    )
+    return number, tuple(notices)

@@ -122,22 +122,26 @@ bp.add_app_template_global(external_url, "mooc_external_url")
 bp.add_app_template_global(absolute_url, "mooc_absolute_url")
 
 
-def list_page_request() -> PageRequest:
-    """The page of an administrators' or partners' list the query string asks for
-    (``?page=``, ``?size=``), bounded by ``MOOC_LIST_PAGE_SIZE_MAX``."""
+def list_page_request(prefix: str = "", *, default_size: int | None = None) -> PageRequest:
+    """The page of a list the query string asks for (``?page=``, ``?size=``), of
+    ``default_size`` rows unless asked (``MOOC_LIST_PAGE_SIZE`` when not given), bounded by
+    ``MOOC_LIST_PAGE_SIZE_MAX``. A page with several lists gives each a ``prefix``
+    (``?mail_page=``): paging one leaves the others where they are."""
     return page_request(
-        request.args.get("page"),
-        request.args.get("size"),
-        default_size=current_app.config["MOOC_LIST_PAGE_SIZE"],
+        request.args.get(f"{prefix}page"),
+        request.args.get(f"{prefix}size"),
+        default_size=default_size or current_app.config["MOOC_LIST_PAGE_SIZE"],
         max_size=current_app.config["MOOC_LIST_PAGE_SIZE_MAX"],
+        prefix=prefix,
     )
 
 
 @bp.app_template_global("mooc_page_url")
-def page_url(number: int) -> str:
-    """This page's address with every query parameter kept and ``page`` set to ``number``."""
+def page_url(number: int, prefix: str = "") -> str:
+    """This page's address with every query parameter kept and ``page`` (or the list's
+    ``<prefix>page``) set to ``number``."""
     args: dict[str, Any] = request.args.to_dict(flat=False)
-    args["page"] = [str(number)]
+    args[f"{prefix}page"] = [str(number)]
     return url_for(str(request.endpoint), **(request.view_args or {}), **args)
 
 
@@ -175,6 +179,18 @@ def language_name_filter(tag: str) -> str:
 def number_filter(value: int | float) -> str:
     """A number as the visitor's language writes it (``12,345``, ``12.345``, ``12 345``)."""
     return format_decimal(value)
+
+
+@bp.app_template_filter("mooc_initials")
+def initials_filter(name: str) -> str:
+    """What stands for an organisation without a logo: a short name as it is ("KAIST"), else
+    the first letters of the first two capitalised words ("Université de Lyon" gives "UL"),
+    or the first character of a name written without capitals or spaces ("서울대학교")."""
+    words = name.split()
+    if len(words) == 1 and len(name) <= 6:
+        return name
+    capitalised = [word for word in words if word[0].isupper()] or words
+    return "".join(word[0] for word in capitalised[:2]).upper()
 
 
 @bp.app_template_filter("mooc_own_language_name")

@@ -141,8 +141,9 @@ def test_demo_data_command_loads_once_and_lists_the_accounts(runner, client, db_
     assert [_count(db_session, m) for m in (Institution, Course, CourseRun, Account)] == counts
 
     page = client.get("/institutions").get_data(as_text=True)
-    assert 'id="region-asia"' in page and 'id="region-europe"' in page
+    assert '<optgroup label="Asia">' in page and '<optgroup label="Europe">' in page
     assert f"{counts[0]} partner institutions" in page
+    assert page.count('<li class="partner-tile">') == min(counts[0], 24)
     assert client.get("/institutions/hanbit-national-university").status_code == 200
 
 
@@ -183,6 +184,10 @@ def test_demo_learners_have_outlines_enrolments_progress_and_certificates(db_ses
     assert all(lesson.external_url for lesson in lessons if lesson.kind == LessonKind.EXTERNAL)
     assert any(lesson.content and "*" in lesson.content for lesson in lessons)
     assert any(not lesson.counts_toward_completion for lesson in lessons)
+    # The video lessons' transcripts are translated: a Korean visitor reads the Korean one.
+    videos = [lesson for lesson in lessons if lesson.video_url and lesson.transcript]
+    assert videos and all(t.transcript for v in videos for t in v.translations)
+    assert any(v.text("transcript", "ko").language == "ko" for v in videos)
 
     enrollments = db_session.scalars(select(Enrollment)).all()
     assert {e.state for e in enrollments} == set(EnrollmentState)

@@ -48,6 +48,10 @@ LABELS = {
     Availability.CANCELLED: _l("Cancelled"),
 }
 
+# What the SQL forms compare with: a time, or a bind parameter that will hold one (a search
+# statement built once and run at any moment).
+Moment = datetime | ColumnElement[datetime]
+
 PUBLIC_STATES = tuple(a for a in Availability if a is not Availability.CANCELLED)
 
 
@@ -91,7 +95,7 @@ def course_availability(runs: Iterable[RunSchedule], now: datetime) -> Availabil
     return min(live, default=Availability.TO_BE_SCHEDULED)
 
 
-def run_availability_sql(run: Any, now: datetime) -> Any:
+def run_availability_sql(run: Any, now: Moment) -> Any:
     """The same rule as :func:`run_availability` as a SQL expression on a ``CourseRun`` entity."""
     window_open = and_(
         or_(run.enrollment_start_at.is_(None), run.enrollment_start_at <= now),
@@ -183,7 +187,7 @@ def course_timeline(runs: Iterable[RunSchedule]) -> Timeline:
 
 
 def timeline_availability_sql(
-    entry: Any, now: datetime, overflow: ColumnElement[int]
+    entry: Any, now: Moment, overflow: ColumnElement[int]
 ) -> ColumnElement[int]:
     """A course's availability from its stored :class:`Timeline` columns (``entry``: the
     ``CatalogEntry`` entity or a selectable with its columns); ``overflow`` is the expression

@@ -1,5 +1,6 @@
-"""Partner pages: the institutions by region and country, and each institution's profile with
-its public courses (the catalog's pages: institutions know nothing of courses)."""
+"""Partner pages: the institutions, searched and filtered by region and country, and each
+institution's profile with its public courses (the catalog's pages: institutions know nothing
+of courses)."""
 
 from __future__ import annotations
 
@@ -11,27 +12,29 @@ from mooc_portal.caching import cached_page
 from mooc_portal.catalog import institutions as catalog
 from mooc_portal.institutions import services
 from mooc_portal.reference import Region
-from mooc_portal.web import current_language
+from mooc_portal.web import current_language, list_page_request
 
 bp = Blueprint("institutions", __name__)
+
+
+# A grid of two, three, four or six columns fills its last row.
+PARTNER_PAGE_SIZE = 24
 
 
 @bp.route("/institutions")
 @cached_page()
 def institution_list() -> str:
-    chosen = services.parse_institution_filter(
-        request.args.get("region"), request.args.get("country")
+    search = catalog.parse_partner_search(request.args)
+    directory = catalog.search_partners(
+        search, current_language(), list_page_request(default_size=PARTNER_PAGE_SIZE)
     )
-    entries = catalog.list_public_institutions(chosen)
-    language = current_language()
     return render_template(
         "mooc_portal/institutions/institution_list.html",
-        groups=services.group_by_region(entries, language),
-        total=len(entries),
-        chosen=chosen,
+        search=search,
+        page=directory.page,
+        countries=directory.countries,
         regions=list(Region),
         region_label=services.region_label,
-        countries=services.partner_countries(language),
     )
 
 

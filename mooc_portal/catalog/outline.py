@@ -132,12 +132,13 @@ class Lesson(PublicIdMixin, TimestampMixin, Base):
     )
 
     def text(self, field: str, language: str) -> LocalizedText:
-        """Title or content in ``language``, else English, else the original language."""
+        """Title, content or transcript in ``language``, else English, else the original."""
         return _outline_text(self, field, language, self.module.course.original_language)
 
 
 class LessonTranslation(Base):
-    """A lesson's title and Markdown content in a language other than the original one."""
+    """A lesson's title, Markdown content and video transcript in a language other than the
+    original one (each falls back on its own: :func:`_outline_text`)."""
 
     __tablename__ = "mooc_lesson_translation"
     __table_args__ = (
@@ -150,6 +151,7 @@ class LessonTranslation(Base):
     language: Mapped[str] = mapped_column(String(35))
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str | None] = mapped_column(Text)
+    transcript: Mapped[str | None] = mapped_column(Text)
 
     lesson: Mapped[Lesson] = relationship(back_populates="translations")
 

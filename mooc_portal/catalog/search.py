@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -25,6 +27,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     column,
@@ -40,10 +43,12 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import lazyload
 
 from mooc_portal.catalog import spelling
 from mooc_portal.catalog.availability import (
     Availability,
+    Moment,
     run_availability_sql,
     timeline_availability_sql,
 )
@@ -214,7 +219,7 @@ def tsquery(tokens: Sequence[str]) -> str:
     return " & ".join(f"'{token}':*" for token in tokens)
 
 
-def course_availability_sql(now: datetime, course_id: Any = None) -> ColumnElement[int]:
+def course_availability_sql(now: Moment, course_id: Any = None) -> ColumnElement[int]:
     """A course's availability computed from its runs: the best of its live runs, to be
     scheduled when it has none (``course_id``: the correlated course id, ``Course.id`` by
     default). The search reads :func:`entry_availability_sql` instead."""
@@ -228,7 +233,7 @@ def course_availability_sql(now: datetime, course_id: Any = None) -> ColumnEleme
     return func.coalesce(best, int(Availability.TO_BE_SCHEDULED))
 
 
-def entry_availability_sql(now: datetime) -> ColumnElement[int]:
+def entry_availability_sql(now: Moment) -> ColumnElement[int]:
     """A public course's availability from the boundaries stored in its ``CatalogEntry``:
     comparisons with ``now``, nothing read from the runs (but for a course with more enrolment
     windows than the entry holds)."""
@@ -237,7 +242,7 @@ def entry_availability_sql(now: datetime) -> ColumnElement[int]:
     )
 
 
-def next_start_sql(now: datetime) -> ScalarSelect[datetime | None]:
+def next_start_sql(now: Moment) -> ScalarSelect[datetime | None]:
     return (
         select(func.min(CourseRun.start_at))
         .where(
@@ -269,7 +274,8 @@ FTS = table("mooc_course_fts", column("rowid"))
 
 
 def _fts_match(tokens: list[str]) -> Any:
-    return literal_column("mooc_course_fts").op("MATCH")(fts5_match(tokens))
+    match = bindparam("fts_match", fts5_match(tokens), type_=String)
+    return literal_column("mooc_course_fts").op("MATCH")(match)
 
 
 # PostgreSQL's stored ``to_tsvector('simple', document)``, GIN-indexed (migration 0002).
@@ -277,7 +283,8 @@ TSV = table("mooc_course_search", column("course_id"), column("document_tsv"))
 
 
 def _ts_query(tokens: list[str]) -> Any:
-    return func.to_tsquery(literal_column("'simple'"), tsquery(tokens))
+    text_ = bindparam("ts_query", tsquery(tokens), type_=String)
+    return func.to_tsquery(literal_column("'simple'"), text_)
 
 
 class _CrossJoin(Join):
@@ -305,7 +312,7 @@ def _compile_cross_join(element: _CrossJoin, compiler: Any, **kw: Any) -> str:
 SIMPLE_FACETS = ("institution", "country", "region", "level", "pace")
 
 
-def _entry_columns(now: datetime) -> dict[str, Any]:
+def _entry_columns(now: Moment) -> dict[str, Any]:
     return {
         "id": CatalogEntry.course_id,
         "institution_id": CatalogEntry.institution_id,
@@ -318,13 +325,16 @@ def _entry_columns(now: datetime) -> dict[str, Any]:
     }
 
 
-def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Select[Any]:
+def _base(
+    filters: CatalogFilters, now: Moment, *, narrow: bool = False, cube: bool = False
+) -> Select[Any]:
     """The public courses matching the text query, with the columns the facets filter on.
 
     The plan starts from the text index when there is a query (SQLite: the FTS5 match is the
     outer loop of a ``CROSS JOIN``; PostgreSQL: the GIN index), and reads one entry row per
     match. Rows that fail two facet filters or more count nowhere and are left out; with
-    ``narrow``, only the rows that pass every filter are kept.
+    ``narrow``, only the rows that pass every filter are kept. With ``cube``, each row also
+    says which filters it passes (``ok_<facet>``), for :func:`_cube_counts`.
     """
     columns = _entry_columns(now)
     by_facet = _conditions(columns, filters)
@@ -334,11 +344,15 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
         # others need not compare their boundaries with the clock.
         columns["availability"] = case((and_(*conditions), columns["availability"]))
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql" and not narrow:
-        # The language and subject facets unnest these instead of probing the course's
-        # languages and subjects once per match (see ``_facet_counts``).
+    if (dialect == "postgresql" or cube) and not narrow:
+        # The language and subject facets read these instead of probing the course's
+        # languages and subjects once per match (see ``_facet_counts`` and ``_cube_counts``).
         columns["languages"] = CatalogEntry.languages
         columns["fields"] = CatalogEntry.fields
+    if cube:
+        # Whether the row passes each filter: the cube groups the matches by these.
+        for name, condition in by_facet.items():
+            columns[f"ok_{name}"] = case((condition, 1), else_=0)
     selected = [value.label(name) for name, value in columns.items()]
     tokens = query_tokens(filters.query)
     if tokens and dialect == "sqlite":
@@ -363,7 +377,9 @@ def _base(filters: CatalogFilters, now: datetime, *, narrow: bool = False) -> Se
         # PostgreSQL: the entry's lexeme ids (``words``, GIN-indexed) hold every token's
         # prefix range of the vocabulary: the matches are read from the narrow entries
         # alone. A lexeme range is what ``'token':*`` matches, for a token of letters.
-        stmt = stmt.where(*(ENTRY_WORDS.op("&&")(_lexeme_ids(token)) for token in tokens))
+        stmt = stmt.where(
+            *(ENTRY_WORDS.op("&&")(_lexeme_ids(token, i)) for i, token in enumerate(tokens))
+        )
     elif tokens and dialect != "sqlite":
         # Tokens with digits (which the text parser may split): the GIN index of the documents
         # first (a materialized CTE is computed on its own), then one primary-key lookup of
@@ -387,13 +403,43 @@ ENTRY_WORDS: ColumnClause[list[int]] = literal_column("mooc_catalog_entry.words"
 LETTERS = re.compile(r"[^\W\d_]+")
 
 
-def _lexeme_ids(token: str) -> Any:
+def _lexeme_ids(token: str, position: int) -> Any:
     """The ids of the lexemes that start with ``token`` (an array; NULL when none does)."""
+    start, end = _lexeme_range(token)
     return (
         select(func.array_agg(LEXEME.c.id))
-        .where(LEXEME.c.lexeme >= token, LEXEME.c.lexeme < token + "\U0010ffff")
+        .where(
+            LEXEME.c.lexeme >= bindparam(f"lexeme_from_{position}", start, type_=String),
+            LEXEME.c.lexeme < bindparam(f"lexeme_to_{position}", end, type_=String),
+        )
         .scalar_subquery()
     )
+
+
+def _lexeme_range(token: str) -> tuple[str, str]:
+    return token, token + "\U0010ffff"
+
+
+def _text_params(tokens: Sequence[str]) -> dict[str, str]:
+    """The values of the text's bind parameters (``_fts_match``, ``_ts_query``,
+    ``_lexeme_ids``) for a statement built for another text of the same shape."""
+    params = {"fts_match": fts5_match(tokens), "ts_query": tsquery(tokens)}
+    for i, token in enumerate(tokens):
+        params[f"lexeme_from_{i}"], params[f"lexeme_to_{i}"] = _lexeme_range(token)
+    return params
+
+
+def _text_shape(tokens: Sequence[str], dialect: str) -> str:
+    """A query of the same shape as ``tokens`` (what a built search statement depends on):
+    on SQLite whether there is a text; on PostgreSQL how many tokens, and whether they are all
+    letters (a lexeme range each) or not (the documents' index)."""
+    if not tokens:
+        return ""
+    if dialect == "sqlite":
+        return "q"
+    if all(LETTERS.fullmatch(token) for token in tokens):
+        return " ".join(f"q{chr(ord('a') + i)}" for i in range(len(tokens)))
+    return "q1"
 
 
 def _conditions(columns: Any, filters: CatalogFilters) -> dict[str, Any]:
@@ -540,6 +586,86 @@ def _audience_counts(base: Any, others: list[Any]) -> list[Any]:
     ]
 
 
+# The facet names that mark the cube's rows and the passing rows' details in the statement.
+CUBE_ROWS = "_cube"
+DETAIL_ROWS = "_detail"
+CUBE_KEYS = ("institution", "country", "region", "level", "pace")
+
+
+def _joined(parts: Sequence[Any]) -> Any:
+    """``a|b|c``: several grouped values in the one text column the statement's rows share."""
+    text_: Any = cast(parts[0], String)
+    for part in parts[1:]:
+        text_ = text_ + literal_column("'|'") + cast(part, String)
+    return text_
+
+
+def _cube_counts(matches: Any, passing: Any, filtered: Sequence[str]) -> list[Any]:
+    """A few grouped reads of the matches instead of one per facet and value: the matches
+    grouped by their simple facets' values and by which filters they pass (a few hundred rows
+    at most, from which :func:`_fold_cube` sums every simple facet's counts), and the rows that
+    pass every filter grouped by availability, by teaching languages, by broad fields and by
+    audience marks (each a short list of values, split in Python).
+
+    For a text search whose filters are all simple facets (``SIMPLE_FACETS``): the matches
+    are read once, and nothing is probed per match but the passing rows' recognition."""
+    oks = [matches.c[f"ok_{name}"] for name in filtered]
+    keys = [matches.c[f"{name}_id" if name == "institution" else name] for name in CUBE_KEYS]
+    recognition = CourseRecognition
+    marks = [
+        case(
+            (getattr(recognition, mark).is_(True), literal_column("'1'")),
+            else_=literal_column("'0'"),
+        )
+        for mark in AUDIENCES
+    ]
+
+    rows = matches if passing is None else passing  # without filters every match passes
+
+    def grouped(facet: str, values: Sequence[Any]) -> Any:
+        return select(
+            literal(facet, String).label("facet"),
+            _joined(values).label("value"),
+            func.count().label("n"),
+            null().label("total"),
+            null().label("position"),
+        ).group_by(*values)
+
+    return [
+        grouped(CUBE_ROWS, keys + oks),
+        grouped("availability", [rows.c.availability]),
+        grouped(DETAIL_ROWS + "language", [rows.c.languages]),
+        grouped(DETAIL_ROWS + "subject", [rows.c.fields]),
+        grouped(DETAIL_ROWS + "audience", marks).select_from(
+            rows.outerjoin(recognition, recognition.course_id == rows.c.id)
+        ),
+    ]
+
+
+def _fold_cube(rows: Sequence[Any], filtered: Sequence[str]) -> list[tuple[str, str, int]]:
+    """``(facet, value, count)`` for every facet, from :func:`_cube_counts`' rows: a simple
+    facet counts the matches that pass every other facet's filter (its own may fail)."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for facet, value, n, *_ in rows:
+        if facet == CUBE_ROWS:
+            parts = value.split("|")
+            oks = [part == "1" for part in parts[len(CUBE_KEYS) :]]
+            passes = dict(zip(filtered, oks, strict=True))
+            for name, own in zip(CUBE_KEYS, parts, strict=False):
+                if all(ok for other, ok in passes.items() if other != name):
+                    counts[(name, own)] += n
+        elif facet == DETAIL_ROWS + "audience":
+            for mark, flag in zip(AUDIENCES, value.split("|"), strict=True):
+                if flag == "1":
+                    counts[("audience", mark)] += n
+        elif facet.startswith(DETAIL_ROWS):
+            for each in value.split():  # space-separated languages or broad fields
+                counts[(facet.removeprefix(DETAIL_ROWS), each)] += n
+        else:
+            counts[(facet, value)] += n
+    return [(facet, value, n) for (facet, value), n in counts.items()]
+
+
 def _count_columns() -> dict[str, Any]:
     counts = CatalogFacetCount
     return {name: getattr(counts, name) for name in COUNT_KEY}
@@ -592,7 +718,7 @@ def _stored_total(filters: CatalogFilters) -> Any:
 
 
 def _newest_page(
-    filters: CatalogFilters, now: datetime, number: int, size: int, matches: Any = None
+    filters: CatalogFilters, now: Moment, number: int, size: int, matches: Any = None
 ) -> Any:
     """A page of the newest public courses passing ``filters``.
 
@@ -624,42 +750,61 @@ def _newest_page(
     )
 
 
-def search_courses(
-    filters: CatalogFilters,
-    *,
-    language: str,
-    page: int = 1,
-    page_size: int = 20,
-    now: datetime | None = None,
-) -> SearchResult:
-    """A page of public courses matching ``filters``, with the total and the facet counts.
+@dataclass(frozen=True)
+class _Search:
+    """A built search statement and what reading its rows needs."""
 
-    ``language`` is the visitor's: it picks the title to sort by and the facet labels. A page
-    past the last one gives the first page with ``page_out_of_range`` set.
-    """
-    now = now or utcnow()
-    page_size = max(1, page_size)
-    requested_page = page
+    statement: Any
+    first_page: Any  # the first page alone, for a page past the last one
+    settings: Any  # PostgreSQL: ``SET LOCAL`` for the search's transaction
+    stored: bool
+    cube: bool
+    sort: str
+    filtered: tuple[str, ...]
+
+
+@lru_cache(maxsize=512)
+def _built_search(
+    dialect: str, filters: CatalogFilters, language: str, page: int, page_size: int
+) -> _Search:
+    """The search statement for ``filters`` (whose query is only a shape: see
+    ``_text_shape``), with the clock and the words as bind parameters (``search_now``,
+    ``_text_params``). Building it (hundreds of SQL expression objects, and their cache key)
+    cost more than running it on a small catalog; a built statement is immutable and shared
+    by every request of the process."""
+    now = bindparam("search_now", type_=CatalogEntry.__table__.c.published_at.type)
     # One statement: the matching courses are read once (a materialized CTE) by the page
     # listing and by the facet counts alike. Browsing without a text whose filters are all
     # simple facets takes most counts from the stored ones and reads only the courses it lists.
     stored = not query_tokens(filters.query) and all(
         not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS
     )
-    dialect = session.get_bind().dialect.name
     walk_newest = stored and filters.effective_sort == "newest" and dialect == "sqlite"
-    base = _base(filters, now, narrow=stored).cte("matches")
+    # A text search whose filters are all simple facets counts every facet from two grouped
+    # reads of the matches (``_cube_counts``).
+    cube = bool(query_tokens(filters.query)) and all(
+        not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS
+    )
+    base = _base(filters, now, narrow=stored, cube=cube).cte("matches")
     if not walk_newest:  # read more than once
         base = base.prefix_with("MATERIALIZED")
     conditions = {} if stored else _conditions(base.c, filters)
+    # The matches that pass every filter, materialised once: most facets count these (the
+    # visitor filtered on few of them), instead of filtering every match again per facet; in
+    # a cube search the listing reads them too.
+    passing = None
+    if conditions:
+        passed = [base.c[f"ok_{name}"] == 1 for name in conditions] if cube else conditions.values()
+        passing = select(*base.c).where(*passed).cte("passing").prefix_with("MATERIALIZED")
+    listed = passing if cube and passing is not None else base
 
     sort = filters.effective_sort
     tokens = query_tokens(filters.query)
     sort_key: Any = None
     rank_documents = False
     if sort == "relevance":
-        if "score" in base.c:
-            sort_key = base.c.score
+        if "score" in listed.c:
+            sort_key = listed.c.score
         else:  # PostgreSQL: rank only the courses that passed every filter
             rank_documents = True
             sort_key = -func.ts_rank(TSV.c.document_tsv, _ts_query(tokens))
@@ -668,29 +813,24 @@ def search_courses(
     elif sort == "title":
         sort_key = title_sql(language)
     else:
-        sort_key = base.c.published_at.desc()
+        sort_key = listed.c.published_at.desc()
     order = [sort_key.is_(None), sort_key] if sort == "start" else [sort_key]
     if sort == "relevance":
-        order.append(base.c.published_at.desc())
-    order.append(base.c.id)
+        order.append(listed.c.published_at.desc())
+    order.append(listed.c.id)
     listing = select(
-        base.c.id,
-        base.c.availability,
+        listed.c.id,
+        listed.c.availability,
         func.count().over().label("total"),
         func.row_number().over(order_by=order).label("position"),
     )
     if sort in ("start", "title"):  # their keys are read from the course by a subquery
-        listing = listing.join(Course, Course.id == base.c.id)
+        listing = listing.join(Course, Course.id == listed.c.id)
     if rank_documents:
-        listing = listing.join(TSV, TSV.c.course_id == base.c.id)
-    listing = listing.where(*conditions.values()).order_by(*order)
-    # The matches that pass every filter, materialised once: most facets count these (the
-    # visitor filtered on few of them), instead of filtering every match again per facet.
-    passing = None
-    if conditions:
-        passing = (
-            select(*base.c).where(*conditions.values()).cte("passing").prefix_with("MATERIALIZED")
-        )
+        listing = listing.join(TSV, TSV.c.course_id == listed.c.id)
+    if listed is base:
+        listing = listing.where(*conditions.values())
+    listing = listing.order_by(*order)
 
     def page_of(number: int) -> Any:
         if stored and sort == "newest":
@@ -712,8 +852,11 @@ def search_courses(
             _stored_total(filters),
             *_facet_counts(base, {}, ("availability", "audience")),
         ]
+    elif cube:
+        counts = _cube_counts(base, passing, list(conditions))
     else:
         counts = _facet_counts(base, conditions, FACETS, passing)
+    settings = None
     if dialect == "postgresql":
         # For this transaction only (``set_config(..., true)`` is ``SET LOCAL``):
         # - no JIT compilation: the availability's fallback subquery (for the rare course with
@@ -723,28 +866,73 @@ def search_courses(
         # - random_page_cost of an SSD: with the default (4, a spinning disk's) PostgreSQL
         #   prefers reading every document to the GIN index once a word matches a few percent
         #   of courses: 5 ms instead of 1.5 ms at 10,000 courses.
-        session.execute(
-            select(
-                func.set_config("jit", "off", true()),
-                *([func.set_config("random_page_cost", "1.1", true())] if tokens else []),
-            )
+        settings = select(
+            func.set_config("jit", "off", true()),
+            *([func.set_config("random_page_cost", "1.1", true())] if tokens else []),
         )
-    rows = session.execute(union_all(page_of(page), *counts)).all()
+    return _Search(
+        statement=union_all(page_of(page), *counts),
+        first_page=page_of(1),
+        settings=settings,
+        stored=stored,
+        cube=cube,
+        sort=sort,
+        filtered=tuple(conditions),
+    )
+
+
+def search_courses(
+    filters: CatalogFilters,
+    *,
+    language: str,
+    page: int = 1,
+    page_size: int = 20,
+    now: datetime | None = None,
+) -> SearchResult:
+    """A page of public courses matching ``filters``, with the total and the facet counts.
+
+    ``language`` is the visitor's: it picks the title to sort by and the facet labels. A page
+    past the last one gives the first page with ``page_out_of_range`` set.
+    """
+    now = now or utcnow()
+    page_size = max(1, page_size)
+    requested_page = page
+    tokens = query_tokens(filters.query)
+    dialect = session.get_bind().dialect.name
+    # Built once per shape of search (the filters, the number of words, the sort, the page)
+    # and kept: a search only binds its words and the clock.
+    built = _built_search(
+        dialect, replace(filters, query=_text_shape(tokens, dialect)), language, page, page_size
+    )
+    params = {"search_now": now, **_text_params(tokens)}
+    stored, cube, sort = built.stored, built.cube, built.sort
+    if built.settings is not None:
+        session.execute(built.settings)
+    rows = session.execute(built.statement, params).all()
     hits = sorted((r for r in rows if r.facet == PAGE_ROWS), key=lambda r: r.position)
-    counts = [r for r in rows if r.facet not in (PAGE_ROWS, TOTAL_ROW)]
+    counts: Sequence[Any] = [r for r in rows if r.facet not in (PAGE_ROWS, TOTAL_ROW)]
+    if cube:
+        counts = _fold_cube(counts, built.filtered)
     out_of_range = False
     if not hits and page > 1:
         out_of_range, page = True, 1
-        hits = sorted(session.execute(page_of(1)).all(), key=lambda r: r.position)
+        hits = sorted(session.execute(built.first_page, params).all(), key=lambda r: r.position)
     if stored:
         total = sum(r.n or 0 for r in rows if r.facet == TOTAL_ROW)
     else:
         total = hits[0].total if hits else 0
 
     ids = [int(row.value) for row in hits]
-    # Loaded whole (its relationships are eager, a fixed number of queries), so that callers
-    # such as an API can use every attribute without a query per course.
-    by_id = {c.id: c for c in session.scalars(select(Course).where(Course.id.in_(ids))).all()}
+    # Loaded with what a course's card shows (a fixed number of queries: the translations, the
+    # languages, the institution). Runs, subjects and recognition load when first used.
+    by_id = {
+        c.id: c
+        for c in session.scalars(
+            select(Course)
+            .where(Course.id.in_(ids))
+            .options(*(lazyload(rel) for rel in (Course.runs, Course.subjects, Course.recognition)))
+        ).all()
+    }
     courses = [by_id[i] for i in ids]
     availability = {int(row.value): Availability(row.n) for row in hits}
 

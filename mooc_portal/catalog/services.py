@@ -13,6 +13,7 @@ from mooc_portal.catalog.search import entry_availability_sql, next_start_sql
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import NotFound
 from mooc_portal.institutions.models import Institution
+from mooc_portal.reference import ASEM_COUNTRIES
 
 
 def public_courses() -> Select[Course]:
@@ -22,14 +23,20 @@ def public_courses() -> Select[Course]:
 
 
 def catalog_figures() -> dict[str, int]:
-    """Counts for the home page: partners, countries and public courses (two queries)."""
+    """Counts for the home page: active partners, the countries they are in, public courses
+    (two queries), and the ASEM partner countries a partner may come from."""
     partners, countries = session.execute(
         select(func.count(Institution.id), func.count(func.distinct(Institution.country))).where(
             Institution.active.is_(True)
         )
     ).one()
     courses = session.scalar(public_courses().with_only_columns(func.count(Course.id)))
-    return {"partners": partners, "countries": countries, "courses": courses or 0}
+    return {
+        "partners": partners,
+        "countries": countries,
+        "courses": courses or 0,
+        "asem_countries": len(ASEM_COUNTRIES),
+    }
 
 
 def open_courses(limit: int = 6, *, now: datetime | None = None) -> list[Course]:

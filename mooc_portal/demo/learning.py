@@ -114,7 +114,7 @@ KOREAN_CONTENT = """이 레슨은 *{title}*에서 다음 레슨들의 바탕이 
 """
 
 # The teaching team's interview plays in the page (YouTube in privacy-enhanced mode), with its
-# transcript under it. (Blender's open film: a video anyone may show.)
+# transcript under it, in English and in Korean. (Blender's open film: a video anyone may show.)
 INTERVIEW = "Interview with the teaching team"
 INTERVIEW_VIDEO = "https://www.youtube.com/watch?v=aqz-KE-bpKQ"
 TRANSCRIPT = """[Music]
@@ -198,12 +198,14 @@ def _add_outline(course: Course) -> None:
                     )
                 )
             if pattern == INTERVIEW:
+                # The transcript is translated too: a Korean visitor reads it in Korean.
+                english = TRANSCRIPT.format(title=title)
+                hangul = KOREAN_TRANSCRIPT.format(title=korean_title)
+                original, translated = (hangul, english) if in_korean else (english, hangul)
                 lesson.video_url = INTERVIEW_VIDEO
-                lesson.transcript = (
-                    KOREAN_TRANSCRIPT.format(title=korean_title)
-                    if in_korean
-                    else TRANSCRIPT.format(title=title)
-                )
+                lesson.transcript = original
+                for translation in lesson.translations:
+                    translation.transcript = translated
             if kind == LessonKind.EXTERNAL:
                 lesson.external_url = f"{base}/mooc/{course.slug}/lab"
             module.lessons.append(lesson)

@@ -25,6 +25,7 @@ from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted, U
 from mooc_portal.federation.models import ApiToken
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution
+from mooc_portal.pagination import Page, PageRequest, paginate
 from mooc_portal.publishing import services as publishing
 from mooc_portal.publishing import validation, workflow
 
@@ -63,14 +64,16 @@ def create_api_token(
     return token, plain
 
 
-def list_api_tokens(actor: Account | None, institution: Institution) -> list[ApiToken]:
+def list_api_tokens(
+    actor: Account | None, institution: Institution, page: PageRequest
+) -> Page[ApiToken]:
+    """One page of the institution's API tokens, newest first (its managers only)."""
     _require_manager(actor, institution)
-    return list(
-        session.scalars(
-            select(ApiToken)
-            .where(ApiToken.institution_id == institution.id)
-            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-        )
+    return paginate(
+        select(ApiToken)
+        .where(ApiToken.institution_id == institution.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()),
+        page,
     )
 
 

@@ -16,7 +16,7 @@ from mooc_portal.federation.forms import ApiTokenForm
 from mooc_portal.federation.ooapi import bp as ooapi_bp
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.numbers import DB_ID
-from mooc_portal.web import require_csrf
+from mooc_portal.web import list_page_request, require_csrf
 
 federation_bp = Blueprint("federation", __name__)
 federation_bp.register_blueprint(ooapi_bp)
@@ -68,7 +68,7 @@ def api_tokens(slug: str) -> Any:
         render_template(
             "mooc_portal/federation/api_tokens.html",
             institution=institution,
-            tokens=partner.list_api_tokens(actor, institution),
+            tokens=partner.list_api_tokens(actor, institution, list_page_request()),
             form=form,
             new_token=new_token,
         ),

@@ -3,8 +3,7 @@ catalog's: ``catalog.institutions``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -12,7 +11,7 @@ from sqlalchemy import select
 
 from mooc_portal.db import session
 from mooc_portal.errors import NotFound
-from mooc_portal.i18n import FALLBACK_LANGUAGE, country_name
+from mooc_portal.i18n import FALLBACK_LANGUAGE
 from mooc_portal.institutions.models import Institution
 from mooc_portal.openbadges import OB_CONTEXT
 from mooc_portal.reference import ASEM_COUNTRIES, Region, region_of
@@ -34,22 +33,6 @@ class PartnerEntry:
 
     institution: Institution
     course_count: int
-
-
-@dataclass
-class CountryGroup:
-    country: str
-    entries: list[PartnerEntry] = field(default_factory=list)
-
-
-@dataclass
-class RegionGroup:
-    region: Region
-    countries: list[CountryGroup] = field(default_factory=list)
-
-    @property
-    def institution_count(self) -> int:
-        return sum(len(group.entries) for group in self.countries)
 
 
 def parse_institution_filter(region: str | None, country: str | None) -> InstitutionFilter:
@@ -77,38 +60,6 @@ def parse_institution_filter(region: str | None, country: str | None) -> Institu
         else:
             chosen_country = code
     return InstitutionFilter(chosen_region, chosen_country, tuple(notices))
-
-
-def group_by_region(entries: Iterable[PartnerEntry], language: str) -> list[RegionGroup]:
-    """Entries by region (Asia, then Europe) and by country, countries in order of their
-    name in ``language`` and institutions in order of their name there."""
-    by_region: dict[Region, dict[str, CountryGroup]] = {}
-    for entry in entries:
-        region = entry.institution.region_enum
-        countries = by_region.setdefault(region, {})
-        group = countries.setdefault(
-            entry.institution.country, CountryGroup(entry.institution.country)
-        )
-        group.entries.append(entry)
-    groups: list[RegionGroup] = []
-    for region in (Region.ASIA, Region.EUROPE):
-        if region not in by_region:
-            continue
-        ordered = sorted(
-            by_region[region].values(), key=lambda g: country_name(g.country, language)
-        )
-        for group in ordered:
-            group.entries.sort(key=lambda e: e.institution.text("name", language).text.casefold())
-        groups.append(RegionGroup(region, ordered))
-    return groups
-
-
-def partner_countries(language: str) -> list[str]:
-    """The codes of countries with at least one active institution, by name in ``language``."""
-    codes = session.scalars(
-        select(Institution.country).where(Institution.active.is_(True)).distinct()
-    )
-    return sorted(codes, key=lambda code: country_name(code, language))
 
 
 def region_label(region: Region) -> str:

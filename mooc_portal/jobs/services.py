@@ -406,28 +406,21 @@ def prune_finished() -> int:
 # For administrators -------------------------------------------------------------------------
 
 
-def recent_jobs(actor: Any, *, limit: int = 100) -> list[OutboxJob]:
-    """The latest jobs, newest first (administrators only)."""
-    require_admin(actor)
-    return list(session.scalars(select(OutboxJob).order_by(OutboxJob.id.desc()).limit(limit)))
-
-
 def jobs_page(actor: Any, page: PageRequest) -> Page[OutboxJob]:
     """One page of every job, newest first (administrators only)."""
     require_admin(actor)
     return paginate(select(OutboxJob).order_by(OutboxJob.id.desc()), page)
 
 
-def waiting_mail(actor: Any, *, limit: int = 100) -> list[OutboxJob]:
-    """Mail not sent yet: waiting, retrying or given up (administrators only)."""
+def waiting_mail(actor: Any, page: PageRequest) -> Page[OutboxJob]:
+    """One page of the mail not sent yet: waiting, retrying or given up, oldest first
+    (administrators only)."""
     require_admin(actor)
-    return list(
-        session.scalars(
-            select(OutboxJob)
-            .where(OutboxJob.kind == "mail", OutboxJob.state != JobState.DONE)
-            .order_by(OutboxJob.id)
-            .limit(limit)
-        )
+    return paginate(
+        select(OutboxJob)
+        .where(OutboxJob.kind == "mail", OutboxJob.state != JobState.DONE)
+        .order_by(OutboxJob.id),
+        page,
     )
 
 

@@ -68,6 +68,9 @@ LESSON_KINDS = choices(
     (LessonKind.ASSIGNMENT.value, _l("Assignment")),
     (LessonKind.EXTERNAL.value, _l("External activity")),
 )
+ROLE_NAMES = {"editor": _l("Editor"), "manager": _l("Manager")}
+"""A staff role as the staff table names it."""
+
 ROLES = choices(
     ("editor", _l("Editor: edits courses")),
     ("manager", _l("Manager: also staff and profile")),
@@ -358,6 +361,11 @@ class ModuleTranslationForm(FlaskForm):
 class LessonTranslationForm(FlaskForm):
     title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=200)])
     content = TextAreaField(_l("Content (Markdown)"), validators=[Optional(), Length(max=100000)])
+    transcript = TextAreaField(
+        _l("Transcript of the video"),
+        validators=[Optional(), Length(max=100000)],
+        description=_l("Shown under the video, for learners who cannot or prefer not to listen."),
+    )
 
 
 class ImageForm(FlaskForm):

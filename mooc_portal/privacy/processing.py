@@ -16,9 +16,9 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from mooc_portal.accounts.models import Account
-from mooc_portal.db import session
 from mooc_portal.enrollment.sharing import OPTIONAL_FIELDS
 from mooc_portal.errors import NotPermitted
+from mooc_portal.pagination import Page, PageRequest, paginate
 from mooc_portal.privacy.models import PrivacyRequest
 from mooc_portal.privacy.sharing import FIELD_LABELS, FIELD_PURPOSES
 
@@ -173,14 +173,20 @@ def cookies() -> list[Cookie]:
     ]
 
 
-def handled_requests(actor: Account | None, *, limit: int = 500) -> list[PrivacyRequest]:
-    """The newest handled access and erasure requests (administrators only)."""
+def handled_requests(actor: Account | None, page: PageRequest) -> Page[PrivacyRequest]:
+    """One page of the handled access and erasure requests, newest first (administrators
+    only).
+
+    Raises:
+        NotPermitted: ``actor`` is not an administrator.
+    """
     if actor is None or not actor.is_admin:
         raise NotPermitted(_("Only administrators may read the handled requests."))
-    return list(
-        session.scalars(
-            select(PrivacyRequest).order_by(PrivacyRequest.received_at.desc()).limit(limit)
-        )
+    return paginate(
+        select(PrivacyRequest).order_by(
+            PrivacyRequest.received_at.desc(), PrivacyRequest.id.desc()
+        ),
+        page,
     )
 
 

@@ -153,8 +153,18 @@ def has_started(run: CourseRun, now: datetime | None = None) -> bool:
     return run.start_at is not None and run.start_at <= (now or utcnow())
 
 
+class RunCancelled(NotPermitted):
+    """The learner's enrolment ended because its run was cancelled (``run``): the course space
+    says so and offers the course's other runs."""
+
+    def __init__(self, message: str, *, run: CourseRun) -> None:
+        super().__init__(message)
+        self.run = run
+
+
 def learning_enrollment(run: CourseRun, account: Account) -> Enrollment:
-    """The learner's enrolment that opens ``run``'s course space, or a clear refusal."""
+    """The learner's enrolment that opens ``run``'s course space, or a clear refusal
+    (RunCancelled when the run was cancelled under it, else NotPermitted)."""
     mine = session.scalars(
         select(Enrollment)
         .where(Enrollment.run_id == run.id, Enrollment.account_id == account.id)
@@ -163,11 +173,12 @@ def learning_enrollment(run: CourseRun, account: Account) -> Enrollment:
     enrollment = next((e for e in mine if e.state in LEARNING_STATES), None)
     if enrollment is None:
         if any(e.state == S.CANCELLED for e in mine):
-            raise NotPermitted(
+            raise RunCancelled(
                 _(
                     "This run was cancelled, and your enrolment ended with it. The course page "
                     "lists the course's other runs."
-                )
+                ),
+                run=run,
             )
         if any(e.state in (S.PENDING, S.WAITLISTED) for e in mine):
             raise NotPermitted(

@@ -13,17 +13,19 @@ from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.audit.services import record_export
 from mooc_portal.enrollment import services as enrolment
+from mooc_portal.pagination import paginate_items
 from mooc_portal.progress import services
 from mooc_portal.video import NotAVideo, Video, parse_video
-from mooc_portal.web import require_csrf
+from mooc_portal.web import list_page_request, require_csrf
 
 bp = Blueprint("progress", __name__)
 
 
 @bp.app_template_global("mooc_lesson_video")
 def lesson_video(lesson: Any) -> Video | None:
-    """For the course space: the lesson's video to embed, None without one (or when its site
-    is no longer allowed: the page then links to it)."""
+    """For every page showing a lesson (``lesson_body`` in ``_macros.html``): the lesson's video
+    to embed, None without one (or when its site is no longer allowed: the page then links to
+    it)."""
     if not lesson.video_url:
         return None
     try:
@@ -38,6 +40,17 @@ def my_learning() -> str:
     return render_template(
         "mooc_portal/progress/my_learning.html", learning=services.my_learning(logged_in_account())
     )
+
+
+@bp.errorhandler(services.RunCancelled)
+def run_cancelled(error: services.RunCancelled) -> tuple[str, int]:
+    """The course space of a cancelled run: what happened, and the course's other runs."""
+    return render_template(
+        "mooc_portal/progress/run_cancelled.html",
+        run=error.run,
+        course=error.run.course,
+        alternatives=enrolment.alternative_runs(error.run),
+    ), error.status
 
 
 @bp.route("/learn/<uuid:run_uuid>")
@@ -144,7 +157,11 @@ def run_figures(run_uuid: UUID, scope: str) -> str:
     run = enrolment.get_run(run_uuid)
     report = services.run_progress(run, actor=current_account(), scope=scope)
     return render_template(
-        "mooc_portal/progress/run_progress.html", report=report, run=run, scope=scope
+        "mooc_portal/progress/run_progress.html",
+        report=report,
+        learners=paginate_items(report.learners, list_page_request()),
+        run=run,
+        scope=scope,
     )
 
 

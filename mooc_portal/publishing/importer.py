@@ -38,7 +38,7 @@ from mooc_portal.catalog.models import (
     SubjectArea,
 )
 from mooc_portal.catalog.search import index_course
-from mooc_portal.csv_export import write_csv
+from mooc_portal.csv_export import csv_cell_read, write_csv
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import InvalidInput, PortalError
 from mooc_portal.institutions.models import Institution
@@ -179,9 +179,10 @@ def parse_file(data: bytes, filename: str) -> list[dict[str, Any]]:
                 rows.append({PARSE_ERROR: message})
                 break
             row: dict[str, Any] = {"translations": {}}
-            for key, value in raw.items():
+            for key, cell in raw.items():
                 if key is None:
                     continue
+                value = csv_cell_read(cell)
                 name, _sep, language = key.partition(":")
                 if language and name in TEXT_FIELDS:
                     row["translations"].setdefault(language, {})[name] = value

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.catalog.models import Course
-from mooc_portal.db import Base, utcnow
+from mooc_portal.db import Base, PublicIdMixin, utcnow
 
 
 class ReviewEvent(Base):
@@ -78,3 +78,24 @@ class CourseImport(Base):
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class OutlineRemoval(PublicIdMixin, Base):
+    """A module or lesson removed from a course's outline, kept so that the removal can be
+    undone: a snapshot (``payload``) of the rows the removal deleted -- the module or lesson with
+    its identifiers and position, its translations, the lessons of a module, and the learners'
+    completions of those lessons -- from which :func:`mooc_portal.publishing.outline.undo_removal`
+    puts them back as they were. Snapshots older than a day are dropped at the next removal.
+    """
+
+    __tablename__ = "mooc_outline_removal"
+    __table_args__ = (CheckConstraint("kind IN ('module', 'lesson')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("mooc_course.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(6))
+    title: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    removed_at: Mapped[datetime] = mapped_column(default=utcnow)

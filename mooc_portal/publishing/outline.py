@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -19,6 +20,7 @@ import nh3
 from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy import delete, select, update
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.audit.services import record_change, snapshot
@@ -31,8 +33,11 @@ from mooc_portal.catalog.outline import (
     ModuleTranslation,
     course_modules,
 )
-from mooc_portal.db import session
+from mooc_portal.db import session, utcnow
+from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.errors import InvalidInput, NotFound
+from mooc_portal.progress.models import LessonCompletion, LessonVisit
+from mooc_portal.publishing.models import OutlineRemoval
 from mooc_portal.publishing.permissions import require_course_editor
 from mooc_portal.video import NotAVideo, parse_video, peertube_hosts
 
@@ -118,9 +123,7 @@ class LessonData:
 
 
 def validate_lesson(data: LessonData) -> dict[str, Any]:
-    title = (data.title or "").strip()
-    if not title or len(title) > 200:
-        raise InvalidInput(_("Enter a title of at most 200 characters."), field="title")
+    title = _clean_title(data.title)
     if data.kind not in {k.value for k in LessonKind}:
         raise InvalidInput(_("Choose one of the listed kinds."), field="kind")
     if data.minutes is not None and not 0 <= data.minutes <= 100_000:
@@ -171,6 +174,15 @@ def validate_lesson(data: LessonData) -> dict[str, Any]:
     }
 
 
+def _clean_title(title: str | None) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput(_("Enter a title."), field="title")
+    if len(title) > 200:
+        raise InvalidInput(_("Enter a title of at most 200 characters."), field="title")
+    return title
+
+
 def _renumber(items: list[Any]) -> None:
     for position, item in enumerate(items):
         item.position = position
@@ -208,9 +220,7 @@ def _audit(actor: Account, action: str, entity: str, obj: Any, course: Course, *
 
 def add_module(actor: Account | None, course: Course, title: str) -> Module:
     actor = require_course_editor(actor, course)
-    title = (title or "").strip()
-    if not title or len(title) > 200:
-        raise InvalidInput(_("Enter a title of at most 200 characters."), field="title")
+    title = _clean_title(title)
     module = Module(course=course, title=title, position=len(course_modules(course)))
     session.add(module)
     session.flush()
@@ -220,9 +230,7 @@ def add_module(actor: Account | None, course: Course, title: str) -> Module:
 
 def rename_module(actor: Account | None, module: Module, title: str) -> Module:
     actor = require_course_editor(actor, module.course)
-    title = (title or "").strip()
-    if not title or len(title) > 200:
-        raise InvalidInput(_("Enter a title of at most 200 characters."), field="title")
+    title = _clean_title(title)
     before = {"title": module.title}
     module.title = title
     session.flush()
@@ -236,16 +244,20 @@ def move_module(actor: Account | None, module: Module, offset: int) -> None:
     _move(actor, "module", course_modules(module.course), module, offset, module.course)
 
 
-def remove_module(actor: Account | None, module: Module) -> None:
+def remove_module(actor: Account | None, module: Module) -> OutlineRemoval:
+    """Remove the module with its lessons; the returned removal can undo it
+    (:func:`undo_removal`)."""
     course = module.course
     actor = require_course_editor(actor, course)
     before = {"title": module.title, "lessons": [lesson.title for lesson in module.lessons]}
+    removal = _keep_for_undo(course, "module", module.title, _module_snapshot(module))
     modules = course_modules(course)
     modules.remove(module)
     _audit(actor, "delete", "module", module, course, before=before)
     session.delete(module)
     _renumber(modules)
     session.flush()
+    return removal
 
 
 def add_lesson(actor: Account | None, module: Module, data: LessonData) -> Lesson:
@@ -265,16 +277,16 @@ def update_lesson(actor: Account | None, lesson: Lesson, data: LessonData) -> Le
     before = snapshot(lesson, LESSON_FIELDS)
     for name, value in clean.items():
         setattr(lesson, name, value)
+    after = snapshot(lesson, LESSON_FIELDS)
+    if lesson.video_url is None:
+        # A transcript goes with a video: the translated ones leave with it, as the original did.
+        for translation in lesson.translations:
+            if translation.transcript is not None:
+                key = f"transcript[{translation.language}]"
+                before[key], after[key] = translation.transcript, None
+                translation.transcript = None
     session.flush()
-    _audit(
-        actor,
-        "update",
-        "lesson",
-        lesson,
-        course,
-        before=before,
-        after=snapshot(lesson, LESSON_FIELDS),
-    )
+    _audit(actor, "update", "lesson", lesson, course, before=before, after=after)
     return lesson
 
 
@@ -285,13 +297,157 @@ def move_lesson(actor: Account | None, lesson: Lesson, offset: int) -> None:
         module.lessons.sort(key=lambda item: item.position)
 
 
-def remove_lesson(actor: Account | None, lesson: Lesson) -> None:
+def remove_lesson(actor: Account | None, lesson: Lesson) -> OutlineRemoval:
+    """Remove the lesson (and learners' completions of it); the returned removal can undo it
+    (:func:`undo_removal`)."""
     module = lesson.module
     actor = require_course_editor(actor, module.course)
+    removal = _keep_for_undo(module.course, "lesson", lesson.title, _lesson_snapshot(lesson))
     _audit(actor, "delete", "lesson", lesson, module.course, before=snapshot(lesson, LESSON_FIELDS))
     module.lessons.remove(lesson)
     _renumber(module.lessons)
     session.flush()
+    return removal
+
+
+# -- undoing a removal ------------------------------------------------------------------------
+#
+# A removal keeps a snapshot of the rows it deletes (OutlineRemoval) rather than marking them
+# deleted: every reader of the outline (course space, progress, certificates, federation, xapi)
+# would otherwise have to skip removed rows. Undo inserts the rows again with their own ids and
+# public ids, so links, completions and peers' references to them hold as before.
+
+UNDO_FOR = timedelta(days=1)
+_LESSON_COLUMNS = (*LESSON_FIELDS, "id", "uuid")
+
+
+def _lesson_snapshot(lesson: Lesson) -> dict[str, Any]:
+    row = {name: getattr(lesson, name) for name in _LESSON_COLUMNS}
+    row["uuid"] = str(lesson.uuid)
+    completions = session.execute(
+        select(LessonCompletion.enrollment_id, LessonCompletion.completed_at).where(
+            LessonCompletion.lesson_id == lesson.id
+        )
+    )
+    visits = session.scalars(
+        select(LessonVisit.enrollment_id).where(LessonVisit.lesson_id == lesson.id)
+    )
+    return {
+        "lesson": row,
+        "module_id": lesson.module_id,
+        "translations": [
+            {"language": t.language, "title": t.title, "content": t.content}
+            for t in lesson.translations
+        ],
+        "completions": [[eid, at.isoformat()] for eid, at in completions],
+        "visits": list(visits),
+    }
+
+
+def _module_snapshot(module: Module) -> dict[str, Any]:
+    return {
+        "module": {
+            "id": module.id,
+            "uuid": str(module.uuid),
+            "title": module.title,
+            "position": module.position,
+        },
+        "translations": [{"language": t.language, "title": t.title} for t in module.translations],
+        "lessons": [_lesson_snapshot(lesson) for lesson in module.lessons],
+    }
+
+
+def _keep_for_undo(
+    course: Course, kind: str, title: str, payload: dict[str, Any]
+) -> OutlineRemoval:
+    session.execute(
+        delete(OutlineRemoval).where(
+            OutlineRemoval.course_id == course.id, OutlineRemoval.removed_at < utcnow() - UNDO_FOR
+        )
+    )
+    removal = OutlineRemoval(course_id=course.id, kind=kind, title=title, payload=payload)
+    session.add(removal)
+    return removal
+
+
+def _restore_lesson(module: Module, data: dict[str, Any]) -> Lesson:
+    row = dict(data["lesson"])
+    row["uuid"] = UUID(row["uuid"])
+    lesson = Lesson(**row)
+    lesson.translations = [LessonTranslation(**t) for t in data["translations"]]
+    lessons = list(module.lessons)
+    lessons.insert(min(row["position"], len(lessons)), lesson)
+    module.lessons.append(lesson)
+    _renumber(lessons)
+    module.lessons.sort(key=lambda item: item.position)
+    session.flush()
+    enrollments = set(
+        session.scalars(
+            select(Enrollment.id).where(
+                Enrollment.id.in_([eid for eid, _at in data["completions"]] + data["visits"])
+            )
+        )
+    )
+    for eid, at in data["completions"]:
+        if eid in enrollments:
+            session.add(
+                LessonCompletion(
+                    enrollment_id=eid, lesson_id=lesson.id, completed_at=datetime.fromisoformat(at)
+                )
+            )
+    if data["visits"]:
+        session.execute(
+            update(LessonVisit)
+            .where(LessonVisit.enrollment_id.in_(data["visits"]), LessonVisit.lesson_id.is_(None))
+            .values(lesson_id=lesson.id)
+        )
+    return lesson
+
+
+def undo_removal(actor: Account | None, course: Course, removal_uuid: UUID) -> str:
+    """Put back the module or lesson a removal deleted, as it was: its place in the outline,
+    translations, lessons and learners' completions (of enrolments that still exist). Returns
+    the title put back.
+
+    Raises NotFound when the course has no such removal (already undone, or older than
+    ``UNDO_FOR``), InvalidInput when a lesson's module has been removed since (undo that first).
+    """
+    actor = require_course_editor(actor, course)
+    removal = session.scalar(
+        select(OutlineRemoval).where(
+            OutlineRemoval.course_id == course.id,
+            OutlineRemoval.uuid == removal_uuid,
+            OutlineRemoval.removed_at >= utcnow() - UNDO_FOR,
+        )
+    )
+    if removal is None:
+        raise NotFound(_("This removal can no longer be undone."))
+    data = removal.payload
+    if removal.kind == "lesson":
+        module = session.get(Module, data["module_id"])
+        if module is None or module.course_id != course.id:
+            raise InvalidInput(
+                _("The module of this lesson has been removed: undo that removal first.")
+            )
+        lesson = _restore_lesson(module, data)
+        _audit(actor, "restore", "lesson", lesson, course, after=snapshot(lesson, LESSON_FIELDS))
+    else:
+        row = dict(data["module"])
+        row["uuid"] = UUID(row["uuid"])
+        module = Module(course=course, **row)
+        module.translations = [ModuleTranslation(**t) for t in data["translations"]]
+        modules = course_modules(course)
+        modules.insert(min(row["position"], len(modules)), module)
+        session.add(module)
+        _renumber(modules)
+        session.flush()
+        for lesson_data in data["lessons"]:
+            _restore_lesson(module, lesson_data)
+        _audit(actor, "restore", "module", module, course, after={"title": module.title})
+    title = removal.title
+    session.delete(removal)
+    session.flush()
+    return title
 
 
 # -- translations of module and lesson texts --------------------------------------------------
@@ -307,13 +463,6 @@ def _check_language(course: Course, language: str) -> None:
         raise InvalidInput(
             _("Translate the course's title into this language first."), field="language"
         )
-
-
-def _clean_title(title: str | None) -> str:
-    title = (title or "").strip()
-    if not title or len(title) > 200:
-        raise InvalidInput(_("Enter a title of at most 200 characters."), field="title")
-    return title
 
 
 def translate_module(
@@ -344,9 +493,18 @@ def translate_module(
 
 
 def translate_lesson(
-    actor: Account | None, lesson: Lesson, language: str, title: str, content: str | None
+    actor: Account | None,
+    lesson: Lesson,
+    language: str,
+    title: str,
+    content: str | None,
+    transcript: str | None = None,
 ) -> LessonTranslation:
-    """Add or change the lesson's title and content in ``language``."""
+    """Add or change the lesson's title, content and video transcript in ``language``.
+
+    Raises InvalidInput (at its field) for a language the course has no text in, an empty or
+    long title, too long a text, or a transcript for a lesson without a video.
+    """
     course = lesson.module.course
     actor = require_course_editor(actor, course)
     _check_language(course, language)
@@ -354,12 +512,22 @@ def translate_lesson(
     content = (content or "").strip() or None
     if content is not None and len(content) > 100_000:
         raise InvalidInput(_("The content is too long."), field="content")
+    transcript = (transcript or "").strip() or None
+    if transcript is not None and lesson.video_url is None:
+        raise InvalidInput(
+            _("A transcript goes with a video: add the video's address to the lesson first."),
+            field="transcript",
+        )
+    if transcript is not None and len(transcript) > 100_000:
+        raise InvalidInput(_("The transcript is too long."), field="transcript")
     translation = next((t for t in lesson.translations if t.language == language), None)
-    keys = (f"title[{language}]", f"content[{language}]")
+    keys = (f"title[{language}]", f"content[{language}]", f"transcript[{language}]")
     before = dict(
         zip(
             keys,
-            (translation.title, translation.content) if translation else (None, None),
+            (translation.title, translation.content, translation.transcript)
+            if translation
+            else (None, None, None),
             strict=True,
         )
     )
@@ -367,6 +535,7 @@ def translate_lesson(
         translation = LessonTranslation(language=language, title=title)
         lesson.translations.append(translation)
     translation.title, translation.content = title, content
+    translation.transcript = transcript
     session.flush()
     _audit(
         actor,
@@ -375,7 +544,7 @@ def translate_lesson(
         lesson,
         course,
         before=before,
-        after=dict(zip(keys, (title, content), strict=True)),
+        after=dict(zip(keys, (title, content, transcript), strict=True)),
     )
     return translation
 

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 
 from mooc_portal.accounts.models import Account
 from mooc_portal.audit.services import record_change, snapshot
+from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import (
     Course,
     CourseLanguage,
@@ -360,11 +361,14 @@ def cancel_run(actor: Account | None, run: CourseRun) -> list[Enrollment]:
     """Cancel a run for good: it stays on record (enrolments refer to it), takes no more
     enrolments, and its pending, enrolled and waitlisted learners are told and offered the
     course's other runs (:func:`~mooc_portal.enrollment.services.end_enrollments_of_cancelled_run`).
-    Returns the enrolments that ended. Raises NotPermitted, or Conflict when already cancelled.
+    Returns the enrolments that ended. Raises NotPermitted, or Conflict when already cancelled
+    or ended (archived).
     """
     actor = require_course_editor(actor, run.course)
     if run.cancelled:
         raise Conflict(_("This run is already cancelled."))
+    if run.availability() == Availability.ARCHIVED:
+        raise Conflict(_("This run has ended: there is nothing left to cancel."))
     run.cancelled = True
     session.flush()
     ended = enrolment.end_enrollments_of_cancelled_run(run, actor=actor)
@@ -384,11 +388,3 @@ def get_run_for_staff(actor: Account | None, course: Course, run_uuid: UUID | st
         raise NotFound(_("No such run."))
     require_course_editor(actor, course)
     return run
-
-
-def institution_courses(institution: Institution) -> list[Course]:
-    return list(
-        session.scalars(
-            select(Course).where(Course.institution_id == institution.id).order_by(Course.code)
-        )
-    )

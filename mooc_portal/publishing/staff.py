@@ -350,18 +350,6 @@ def get_institution_for_staff(actor: Account | None, slug: str) -> Institution:
     return institution
 
 
-def institution_staff(actor: Account | None, institution: Institution) -> list[Membership]:
-    require_staff(actor, institution)
-    return list(
-        session.scalars(
-            select(Membership)
-            .join(Membership.account)
-            .where(Membership.institution_id == institution.id)
-            .order_by(Account.email)
-        )
-    )
-
-
 def institution_staff_page(
     actor: Account | None, institution: Institution, page: PageRequest
 ) -> Page[Membership]:

@@ -262,7 +262,9 @@ def validate_translation(data: TranslationData) -> tuple[dict[str, Any], FieldEr
     except ValueError:
         errors.append(("language", _("Choose a valid language tag, such as en or ko.")))
     title = (data.title or "").strip()
-    if not title or len(title) > TEXT_LIMITS["title"] or "\x00" in title:
+    if not title:
+        errors.append(("title", _("Enter a title.")))
+    elif len(title) > TEXT_LIMITS["title"] or "\x00" in title:
         errors.append(("title", _("Enter a title of at most 200 characters.")))
     clean["title"] = title
     for name in ("summary", "description", "learning_outcomes"):

@@ -13,6 +13,7 @@ from mooc_portal.accounts.models import Account, StaffRole
 from mooc_portal.db import session, utcnow
 from mooc_portal.errors import InvalidInput, NotFound, NotPermitted
 from mooc_portal.institutions.models import Institution
+from mooc_portal.pagination import Page, PageRequest, paginate
 from mooc_portal.xapi.models import XapiCredential
 
 
@@ -52,14 +53,16 @@ def create_credential(
     return credential, secret
 
 
-def list_credentials(actor: Account | None, institution: Institution) -> list[XapiCredential]:
+def list_credentials(
+    actor: Account | None, institution: Institution, page: PageRequest
+) -> Page[XapiCredential]:
+    """One page of the institution's credentials, newest first (its managers only)."""
     require_manager(actor, institution)
-    return list(
-        session.scalars(
-            select(XapiCredential)
-            .where(XapiCredential.institution_id == institution.id)
-            .order_by(XapiCredential.created_at.desc(), XapiCredential.id.desc())
-        )
+    return paginate(
+        select(XapiCredential)
+        .where(XapiCredential.institution_id == institution.id)
+        .order_by(XapiCredential.created_at.desc(), XapiCredential.id.desc()),
+        page,
     )
 
 

@@ -22,7 +22,7 @@ from mooc_portal.publishing.permissions import require_account
 from mooc_portal.publishing.staff import get_institution
 from mooc_portal.transaction import no_commit
 from mooc_portal.urls import external_url
-from mooc_portal.web import require_csrf
+from mooc_portal.web import list_page_request, require_csrf
 from mooc_portal.xapi import credentials, services
 from mooc_portal.xapi.forms import CredentialForm, MappingForm, PlatformAccountForm
 
@@ -59,7 +59,7 @@ def credentials_page(slug: str) -> Any:
         render_template(
             "mooc_portal/xapi/credentials.html",
             institution=institution,
-            credentials=credentials.list_credentials(actor, institution),
+            credentials=credentials.list_credentials(actor, institution, list_page_request()),
             form=form,
             created=created,
             endpoint=endpoint_url(),
@@ -116,7 +116,7 @@ def run_page(slug: str, run_uuid: UUID) -> Any:
         mapping=mapping,
         lessons={lesson.id: lesson for lesson in lessons},
         form=form,
-        waiting=services.waiting_statements(run, actor=actor),
+        waiting=services.waiting_statements(run, actor=actor, page=list_page_request()),
         endpoint=endpoint_url(),
         slug=slug,
     ), (400 if form.errors else 200)

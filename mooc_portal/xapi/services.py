@@ -15,6 +15,7 @@ from mooc_portal.catalog.models import CourseRun
 from mooc_portal.db import rowcount, session
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.errors import Conflict, InvalidInput, NotFound
+from mooc_portal.pagination import Page, PageRequest, paginate
 from mooc_portal.xapi import progress, validation
 from mooc_portal.xapi.models import (
     ActivityMapping,
@@ -152,25 +153,17 @@ def unlink_platform_account(account: Account, link_id: int) -> None:
 
 
 def waiting_statements(
-    run: CourseRun, *, actor: Account | None, limit: int = 100
-) -> list[dict[str, Any]]:
-    """The statements about the run that wait for their learner (newest first)."""
+    run: CourseRun, *, actor: Account | None, page: PageRequest
+) -> Page[StatementOutcome]:
+    """One page of the statements about the run that wait for their learner, newest first
+    (each outcome loads its statement in the same query)."""
     enrolment.require_run_manager(actor, run)
-    outcomes = session.scalars(
+    return paginate(
         select(StatementOutcome)
         .where(StatementOutcome.run_id == run.id, StatementOutcome.status.in_(WAITING))
-        .order_by(StatementOutcome.statement_pk.desc())
-        .limit(limit)
-    ).all()
-    return [
-        {
-            "outcome": outcome,
-            "statement_id": str(outcome.statement.statement_id),
-            "stored": outcome.statement.stored,
-            "agent": outcome.agent,
-        }
-        for outcome in outcomes
-    ]
+        .order_by(StatementOutcome.statement_pk.desc()),
+        page,
+    )
 
 
 def on_enrolment_changed(

@@ -73,7 +73,7 @@ def test_certificate_list_is_for_administrators_only(client, auth, db_session):
     assert client.get("/admin/certificates").status_code == 403
 
 
-def test_certificate_list_pages_with_a_bounded_size(client, auth, admin, app):
+def test_certificate_list_pages_with_a_bounded_size(client, auth, admin, app, monkeypatch):
     course = make_course(credential="certificate", title="Ocean Science")
     for n in range(7):
         certify(course, make_account(f"l{n}@example.org", display_name=f"Learner {n:02d}"))
@@ -87,7 +87,7 @@ def test_certificate_list_pages_with_a_bounded_size(client, auth, admin, app):
     # The newest first: the first learner's certificate is on the last page.
     assert "Learner 00" in last and "Learner 00" not in first
 
-    app.config["MOOC_LIST_PAGE_SIZE_MAX"] = 5
+    monkeypatch.setitem(app.config, "MOOC_LIST_PAGE_SIZE_MAX", 5)  # not left to later tests
     bounded = client.get("/admin/certificates?size=1000")
     assert bounded.status_code == 200
     text = bounded.get_data(as_text=True)

@@ -20,6 +20,7 @@ PAGES = [
     pytest.param("/courses?q=climate", 200, id="course-search-results"),
     pytest.param("{course}", 200, id="course-page"),
     pytest.param("/institutions", 200, id="institutions"),
+    pytest.param("/institutions?region=asia&sort=courses&page=9", 200, id="institutions-filtered"),
     pytest.param("{institution}", 200, id="institution-page"),
     pytest.param("/account/login", 200, id="login"),
     pytest.param("/account/register", 200, id="register"),

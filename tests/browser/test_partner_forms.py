@@ -121,6 +121,32 @@ def test_run_form_and_dashboard(browser, axe_source, portal_server, viewport):
 
 
 @pytest.mark.parametrize("viewport", SIZES)
+def test_dashboard_lists_page_on_their_own(browser, axe_source, portal_server, viewport):
+    context = _context(browser, portal_server, "manager.hanbit@asem-mooc.example", viewport)
+    try:
+        page = context.new_page()
+        page.goto(portal_server(f"/partner/{HANBIT}/?published_size=1"))
+        published = page.locator("section[aria-labelledby=status-published]")
+        first = published.locator(".course-admin-list li").all_inner_texts()
+        assert len(first) == 1
+        _no_violation(page, axe_source)
+        published.get_by_role("navigation", name="Pages: Published").get_by_role(
+            "link", name="Next"
+        ).click()
+        page.wait_for_load_state("load")
+        assert "published_size=1" in page.url and "published_page=2" in page.url
+        published = page.locator("section[aria-labelledby=status-published]")
+        second = published.locator(".course-admin-list li").all_inner_texts()
+        assert len(second) == 1 and second != first
+        assert published.locator(".pagination [aria-current=page]").inner_text().endswith("2")
+        # The other lists stay on their first page.
+        assert not page.locator("section[aria-labelledby=status-draft] a[rel=prev]").count()
+        _no_violation(page, axe_source)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("viewport", SIZES)
 def test_admin_lists_with_search_filters_and_pages(browser, axe_source, portal_server, viewport):
     context = _context(browser, portal_server, "admin@asem-mooc.example", viewport)
     try:

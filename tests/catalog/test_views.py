@@ -279,10 +279,20 @@ def test_home_page_shows_figures_open_courses_and_search(client, count_queries):
     flat = " ".join(html.split())
     assert "Open Now" in html and "Not Open" not in html
     assert 'name="q"' in html
-    assert "<strong>3</strong> partner institutions" in flat
-    assert "<strong>2</strong> countries" in flat
-    assert "<strong>2</strong> courses" in flat
+    assert '<strong>3</strong> <a href="/institutions">partner institutions</a>' in flat
+    # What each figure counts is said: the countries partners come from, not ASEM's.
+    assert "<strong>2</strong> countries with partner institutions" in flat
+    assert "<strong>2</strong> public courses" in flat
+    assert "(ASEM: 51 partner countries)" in flat
     assert counter.count <= 12
+
+
+def test_home_page_figures_count_from_the_data_in_the_singular_too(client):
+    make_course("Only One", institution=make_institution(country="FI"))
+    flat = " ".join(page(client, "/").split())
+    assert '<strong>1</strong> <a href="/institutions">partner institution</a>' in flat
+    assert "<strong>1</strong> country with partner institutions" in flat
+    assert "<strong>1</strong> public course<" in flat
 
 
 def test_institution_filter_in_the_url_is_kept_checked(client):

@@ -197,7 +197,11 @@ def test_partner_cancels_and_the_learner_sees_where_to_go(
     assert "Next lesson" not in learning
     refused = client.get(f"/learn/{c['run'].uuid}")
     assert refused.status_code == 403
-    assert "This run was cancelled" in refused.get_data(as_text=True)
+    cancelled_page = refused.get_data(as_text=True)
+    assert "<h1>This run was cancelled</h1>" in cancelled_page
+    assert "Your account may not open this page" not in cancelled_page
+    assert "Other runs of this course" in cancelled_page
+    assert f"#enrol-{c['other'].uuid}" in cancelled_page
     detail = client.get(f"/courses/{c['course'].slug}").get_data(as_text=True)
     assert "that you had joined was cancelled, and your enrolment ended with it" in detail
     assert f"/runs/{c['other'].uuid}/enrol" in detail
@@ -205,6 +209,31 @@ def test_partner_cancels_and_the_learner_sees_where_to_go(
 
     auth.login(c["finished"].account.email)  # a completed learner keeps the course space
     assert client.get(f"/learn/{c['run'].uuid}").status_code == 200
+
+
+def test_the_cancel_confirmation_counts_learners_and_an_ended_run_has_none(
+    client, auth, course_with_learners
+):
+    c = course_with_learners
+    for enrollment in (c["enrolled"], c["waiting"]):
+        services.withdraw(enrollment, actor=enrollment.account)
+    c["other"].start_at = utcnow() - timedelta(days=60)
+    c["other"].end_at = utcnow() - timedelta(days=1)  # ended: archived
+    session.commit()
+    course_page = f"/partner/courses/{c['course'].uuid}/"
+    auth.login(c["manager"].email)
+    page = client.get(course_page).get_data(as_text=True)
+    assert "It has no learners yet" not in page
+    assert "Nobody is enrolled or waiting; the records of its 4 former learners stay." in page
+    assert page.count(">Cancel run<") == 1  # the ended run offers none
+    response = client.post(
+        f"/partner/courses/{c['course'].uuid}/runs/{c['other'].uuid}/cancel",
+        data={"csrf_token": csrf(client, course_page)},
+        follow_redirects=True,
+    )
+    assert "This run has ended: there is nothing left to cancel." in response.get_data(as_text=True)
+    session.refresh(c["other"])
+    assert not c["other"].cancelled
 
 
 def test_the_way_back_in_go_to_course_and_the_certificate(client, auth, course_with_learners):

@@ -28,6 +28,7 @@ from mooc_portal.jobs.models import OutboxJob
 from mooc_portal.jobs.queue import run_worker
 from mooc_portal.mail import mail_suppressed
 from mooc_portal.migrate import upgrade_database
+from mooc_portal.pagination import PageRequest
 from tests.conftest import TEST_SECRET, AuthActions, make_test_app
 from tests.factories import make_account, make_course, make_run
 from tests.faults.queue_servers import Mailbox, RedisServer, committed_postgres, wait_for
@@ -133,7 +134,7 @@ def test_mail_server_down_mail_waits_is_retried_and_sent_once(portal, mailbox):
     assert ask_for_reset(portal, "ana@example.org") in (200, 302)
     run_worker(portal, burst=True)
     with portal.app_context():
-        [waiting] = jobs.waiting_mail(session.get(Account, admin_id))
+        [waiting] = jobs.waiting_mail(session.get(Account, admin_id), PageRequest()).items
         assert waiting.state == "pending" and waiting.attempts == 1
         assert waiting.run_after > waiting.finished_at  # backoff before the next attempt
         message_id = waiting.payload["message_id"]

@@ -10,6 +10,8 @@ from mooc_portal.audit.models import AuditEntry
 from mooc_portal.catalog.models import Course, CourseRun, CourseTranslation
 from mooc_portal.catalog.outline import Lesson, LessonTranslation, Module, ModuleTranslation
 from mooc_portal.db import session
+from mooc_portal.publishing import outline
+from mooc_portal.publishing.models import OutlineRemoval
 from tests.factories import make_account
 
 PUBLIC = {"portal.partner.accept_invitation", "portal.partner.course_image_file"}
@@ -20,6 +22,13 @@ OPERATIONS = {
 }
 
 
+def removal_in(home):
+    """A removed lesson of home's course, which the outsider must not be able to put back."""
+    editor = home["editor"]
+    lesson = outline.add_lesson(editor, home["module"], outline.LessonData("Removed"))
+    return outline.remove_lesson(editor, lesson)
+
+
 def partner_urls(app, home):
     """Every partner route (but the public ones and the member's own index), filled in."""
     values = {
@@ -28,6 +37,7 @@ def partner_urls(app, home):
         "run_uuid": str(home["run"].uuid),
         "module_uuid": str(home["module"].uuid),
         "lesson_uuid": str(home["lesson"].uuid),
+        "removal_uuid": str(removal_in(home).uuid),
         "language": "en",
         "account_uuid": str(home["editor"].uuid),
         "kind": "csv",
@@ -60,6 +70,7 @@ def state():
         count(Lesson),
         count(ModuleTranslation),
         count(LessonTranslation),
+        count(OutlineRemoval),
         count(Membership),
         count(AuditEntry),
         [r.cancelled for r in session.scalars(select(CourseRun))],

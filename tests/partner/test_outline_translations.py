@@ -96,3 +96,62 @@ def test_the_service_refuses_a_language_the_course_has_no_text_in(home):
         translate_lesson(home["editor"], home["lesson"], "en", "Welcome", None)
     translate_lesson(home["editor"], home["lesson"], "ko", "환영", "내용")
     assert [(t.language, t.title) for t in home["lesson"].translations] == [("ko", "환영")]
+
+
+def test_editor_translates_a_video_lessons_transcript(client, auth, home):
+    add_korean(home["course"])
+    home["lesson"].video_url = "https://youtu.be/aqz-KE-bpKQ"
+    home["lesson"].transcript = "Hello and welcome."
+    session.flush()
+    auth.login(home["editor"].email)
+    url = (
+        f"/partner/courses/{home['course'].uuid}/outline/{home['module'].uuid}"
+        f"/lessons/{home['lesson'].uuid}/translations/ko"
+    )
+    assert 'name="transcript"' in client.get(url).get_data(as_text=True)
+    token = auth.csrf_token(url)
+    data = {"csrf_token": token, "title": "환영", "content": "안녕", "transcript": " 안녕하세요.\n"}
+    assert client.post(url, data=data).status_code == 302
+    [translation] = home["lesson"].translations
+    assert (translation.title, translation.content, translation.transcript) == (
+        "환영",
+        "안녕",
+        "안녕하세요.",
+    )
+    assert "안녕하세요." in client.get(url).get_data(as_text=True)
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.entity == "lesson")).one()
+    assert entry.after["transcript[ko]"] == "안녕하세요."
+
+    # A refused form keeps what was typed; the stored translation is unchanged.
+    response = client.post(url, data={**data, "title": " ", "transcript": "새 대본"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="title-error"' in page and "새 대본" in page and "안녕</textarea>" in page
+    session.expire_all()
+    assert home["lesson"].translations[0].transcript == "안녕하세요."
+
+
+def test_a_transcript_translation_without_a_video_is_refused_at_its_field(client, auth, home):
+    add_korean(home["course"])
+    auth.login(home["editor"].email)
+    url = (
+        f"/partner/courses/{home['course'].uuid}/outline/{home['module'].uuid}"
+        f"/lessons/{home['lesson'].uuid}/translations/ko"
+    )
+    token = auth.csrf_token(url)
+    response = client.post(
+        url,
+        data={"csrf_token": token, "title": "환영", "content": "*안녕*", "transcript": "대본"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="transcript-error"' in page and "add the video&#39;s address" in page
+    assert 'value="환영"' in page and "*안녕*" in page and "대본</textarea>" in page
+    session.expire_all()
+    assert home["lesson"].translations == []
+    too_long = client.post(
+        url, data={"csrf_token": token, "title": "환영", "transcript": "가" * 100_001}
+    )
+    assert too_long.status_code == 400 and 'id="transcript-error"' in too_long.get_data(
+        as_text=True
+    )

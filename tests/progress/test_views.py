@@ -343,6 +343,21 @@ def test_run_progress_figures_for_the_partner_manager(client, auth):
 
     review = client.get("/partner/enrolments").get_data(as_text=True)
     assert f'href="/partner/runs/{space.run.uuid}/progress"' in review
+
+
+def test_run_progress_pages_its_learners_and_counts_them_all(client, auth):
+    space, manager, _learners = run_with_learners()
+    auth.login(manager.email)
+    url = f"/partner/runs/{space.run.uuid}/progress"
+    first = client.get(f"{url}?size=3").get_data(as_text=True)
+    # The figures are over every learner; the table shows one page of them.
+    assert "<dt>Enrolled</dt><dd>4</dd>" in first
+    assert first.count('<th scope="row">') == 3 and "1\u20133 of 4" in first
+    assert "size=3&amp;page=2" in first
+    last = client.get(f"{url}?size=3&page=2").get_data(as_text=True)
+    assert last.count('<th scope="row">') == 1 and "4\u20134 of 4" in last
+    bad = client.get(f"{url}?page=none")
+    assert bad.status_code == 200 and "is not valid; showing the first page." in bad.text
     assert client.get(f"/admin/runs/{space.run.uuid}/progress").status_code == 403
 
 

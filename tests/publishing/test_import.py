@@ -226,8 +226,12 @@ def test_the_template_downloads_and_checks_clean(client, auth, home, editor, kin
     if kind == "csv":
         assert body.startswith(b"\xef\xbb\xbf")  # spreadsheets read the Hangul as Hangul
         assert "title:ko" in body.decode("utf-8-sig").splitlines()[0]
-    report = import_courses(editor, home, parse_file(body, f"template.{kind}"), apply=False)
+    report = import_courses(editor, home, parse_file(body, f"template.{kind}"), apply=True)
     assert report.ok and [r.action for r in report.rows] == ["create"]
+    # The CSV's formula guard (a ' before "- One thing...") is not stored.
+    stored = session.scalar(select(Course).where(Course.code == "EXAMPLE101"))
+    outcomes = stored.text("learning_outcomes", "en").text
+    assert outcomes == "- One thing learners will be able to do\n- Another one"
     stranger = make_account(memberships={make_institution(): "manager"})
     session.commit()
     auth.logout()

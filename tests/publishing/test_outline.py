@@ -55,6 +55,14 @@ def test_bad_lessons_are_refused_at_the_field(setting, data, field):
     assert module.lessons == []
 
 
+def test_an_empty_title_is_asked_for_and_a_long_one_named_too_long(setting):
+    course, editor = setting
+    with pytest.raises(InvalidInput, match=r"^Enter a title\.$"):
+        outline.add_module(editor, course, "  ")
+    with pytest.raises(InvalidInput, match="at most 200 characters"):
+        outline.add_module(editor, course, "x" * 201)
+
+
 def test_other_institutions_cannot_touch_the_outline(setting):
     course, editor = setting
     module = outline.add_module(editor, course, "M")
@@ -169,3 +177,30 @@ def test_lesson_headings_start_below_the_page_and_lesson_titles(app):
         html = str(render_markdown("# Week one\n\n## Reading\n\ntext"))
     assert "<h1" not in html and "<h2" not in html
     assert "<h3" in html and "Week one" in html and "<h4" in html
+
+
+def test_removing_a_video_takes_its_translated_transcripts_along(setting):
+    from mooc_portal.catalog.models import CourseTranslation
+
+    course, editor = setting
+    course.translations.append(CourseTranslation(language="ko", title="강좌"))
+    module = outline.add_module(editor, course, "Basics")
+    video = LessonData(
+        "Talk", kind="video", video_url="https://youtu.be/aqz-KE-bpKQ", transcript="Hello."
+    )
+    lesson = outline.add_lesson(editor, module, video)
+    outline.translate_lesson(editor, lesson, "ko", "강연", "내용", "안녕하세요.")
+    # Another video keeps them (the partner corrects the address).
+    video.video_url = "https://vimeo.com/76979871"
+    outline.update_lesson(editor, lesson, video)
+    assert lesson.translations[0].transcript == "안녕하세요."
+    with pytest.raises(InvalidInput) as refused:  # the original's transcript is cleared first
+        outline.update_lesson(editor, lesson, LessonData("Talk", kind="video", transcript="Hi"))
+    assert refused.value.field == "video_url"
+    outline.update_lesson(editor, lesson, LessonData("Talk", kind="video"))
+    [translation] = lesson.translations
+    kept = (translation.title, translation.content, translation.transcript)
+    assert kept == ("강연", "내용", None)
+    with pytest.raises(InvalidInput) as refused:
+        outline.translate_lesson(editor, lesson, "ko", "강연", None, "안녕하세요.")
+    assert refused.value.field == "transcript"

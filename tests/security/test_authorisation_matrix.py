@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlalchemy import func, select
@@ -258,6 +259,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("/partner/<slug>/import", "POST"): (302, 404, 400, 400, 404, 400),
     ("/partner/courses/<uuid:course_uuid>/outline", "GET"): OWN_STAFF,
     ("/partner/courses/<uuid:course_uuid>/outline", "POST"): (302, 404, 302, 302, 404, 302),
+    ("/partner/courses/<uuid:course_uuid>/outline/undo/<uuid:removal_uuid>", "POST"): (
+        302,
+        404,
+        302,
+        302,
+        404,
+        302,
+    ),
     ("/partner/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/<operation>", "POST"): (
         302,
         404,
@@ -539,6 +548,7 @@ def url_values(world: dict[str, Any], endpoint: str) -> dict[str, Any]:
         "run_uuid": world["run"].uuid,
         "module_uuid": world["module"].uuid,
         "lesson_uuid": world["lesson"].uuid,
+        "removal_uuid": UUID("00000000-0000-4000-8000-000000000000"),  # no such removal
         "enrollment_uuid": world["enrollment"].uuid,
         "account_uuid": world["editor"].uuid,
         "language": "ko",

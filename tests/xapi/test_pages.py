@@ -67,6 +67,28 @@ def test_the_run_page_shows_endpoint_default_iri_snippets_and_maps(client, auth,
     assert "mailto:stranger@example.org" in client.get(url).text
 
 
+def test_the_statements_waiting_for_their_learner_page(client, auth, world):
+    partner, run = world["partner"], world["run"]
+    for n in range(5):
+        partner.post(
+            statement(
+                "http://adlnet.gov/expapi/verbs/completed",
+                mbox=f"mailto:stranger{n}@example.org",
+                activity=default_activity_id(run),
+            )
+        )
+    auth.login(partner.manager.email)
+    url = f"/partner/{partner.institution.slug}/xapi/runs/{run.uuid}"
+    first = client.get(f"{url}?size=2").text
+    # Newest first: the last sent opens the list.
+    assert re.findall(r"mailto:(stranger\d)@", first) == ["stranger4", "stranger3"]
+    assert "1\u20132 of 5" in first and "size=2&amp;page=2" in first
+    last = client.get(f"{url}?size=2&page=3").text
+    assert re.findall(r"mailto:(stranger\d)@", last) == ["stranger0"]
+    bad = client.get(f"{url}?page=2.5")
+    assert bad.status_code == 200 and "is not valid; showing the first page." in bad.text
+
+
 def test_my_learning_shows_the_reported_progress_and_its_source(client, auth, world):
     world["partner"].post(
         statement(

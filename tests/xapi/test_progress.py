@@ -11,6 +11,7 @@ from sqlalchemy import select
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import utcnow
 from mooc_portal.enrollment import services as enrolment
+from mooc_portal.pagination import PageRequest
 from mooc_portal.progress.services import reported_progress
 from mooc_portal.xapi import services
 from mooc_portal.xapi.models import OutcomeStatus, StatementOutcome
@@ -98,9 +99,9 @@ def test_statements_about_an_unknown_learner_wait_until_the_account_is_linked(wo
     sent = about_run(world, COMPLETED)
     sent["actor"] = {"account": {"homePage": "https://lms.example.org", "name": "u-4711"}}
     partner.post(sent)
-    waiting = services.waiting_statements(world["run"], actor=partner.manager)
-    assert [w["statement_id"] for w in waiting] == [sent["id"]]
-    assert json.loads(waiting[0]["agent"])["account"]["name"] == "u-4711"
+    waiting = services.waiting_statements(world["run"], actor=partner.manager, page=PageRequest())
+    assert [str(w.statement.statement_id) for w in waiting.items] == [sent["id"]]
+    assert json.loads(waiting.items[0].agent)["account"]["name"] == "u-4711"
     db_session.refresh(enrollment)
     assert enrollment.state == "enrolled"
 
@@ -110,7 +111,8 @@ def test_statements_about_an_unknown_learner_wait_until_the_account_is_linked(wo
     assert applied == 1
     db_session.refresh(enrollment)
     assert enrollment.state == "completed"
-    assert services.waiting_statements(world["run"], actor=partner.manager) == []
+    left = services.waiting_statements(world["run"], actor=partner.manager, page=PageRequest())
+    assert left.items == [] and left.total == 0
 
 
 def test_a_learner_who_enrols_later_gets_what_waited(world, db_session):

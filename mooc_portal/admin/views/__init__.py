@@ -188,7 +188,7 @@ def institution_edit(slug: str) -> Any:
         institution=institution,
         form=form,
         invite=InviteForm(formdata=None),
-        members=staff.institution_staff(actor, institution),
+        members=staff.institution_staff_page(actor, institution, list_page_request()),
         confirm=ConfirmForm(),
     ), form_status(form)
 
@@ -217,7 +217,7 @@ def institution_assign(slug: str) -> Any:
         institution=institution,
         form=fill,
         invite=form,
-        members=staff.institution_staff(actor, institution),
+        members=staff.institution_staff_page(actor, institution, list_page_request()),
         confirm=ConfirmForm(),
     ), 400
 
@@ -246,7 +246,7 @@ def jobs() -> str:
     return render_template(
         "mooc_portal/admin/jobs.html",
         page=jobs.jobs_page(actor, list_page_request()),
-        mail=jobs.waiting_mail(actor),
+        mail=jobs.waiting_mail(actor, list_page_request("mail_")),
     )
 
 

@@ -14,7 +14,7 @@ from mooc_portal.federation.forms import PeerForm
 from mooc_portal.federation.services import peers as services
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.numbers import DB_ID
-from mooc_portal.web import require_csrf
+from mooc_portal.web import list_page_request, require_csrf
 
 
 @bp.route("/peers", methods=["GET", "POST"])
@@ -30,7 +30,7 @@ def peers() -> Any:
             return redirect(url_for(".peers"))
     return render_template(
         "mooc_portal/federation/peers.html",
-        peers=services.list_peers(actor),
+        page=services.list_peers(actor, list_page_request()),
         form=form,
         title=_("Peer portals"),
     ), form_status(form)

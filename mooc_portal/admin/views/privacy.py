@@ -13,12 +13,13 @@ from mooc_portal.admin.views import bp
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.privacy import notices, processing
 from mooc_portal.privacy.forms import notice_form
+from mooc_portal.web import list_page_request
 
 
 @bp.route("/privacy")
 @admin_required
 def privacy_records() -> str:
-    requests = processing.handled_requests(current_account())
+    requests = processing.handled_requests(current_account(), list_page_request())
     return render_template(
         "mooc_portal/privacy/records.html",
         activities=processing.processing_activities(),

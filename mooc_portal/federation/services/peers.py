@@ -14,24 +14,34 @@ from mooc_portal.db import session
 from mooc_portal.errors import InvalidInput
 from mooc_portal.federation.models import FederatedOrigin
 from mooc_portal.numbers import parse_whole_number
+from mooc_portal.pagination import Page, PageRequest, paginate
 
 
-def list_peers(actor: Any) -> list[Any]:
-    """Every peer with its latest harvest run (``peer.latest_run``) and the records that run
-    rejected, with their reasons (``peer.latest_rejections``), for the admin view (three
-    queries)."""
+def list_peers(actor: Any, page: PageRequest) -> Page[Any]:
+    """One page of the peers, by name, each with its latest harvest run (``peer.latest_run``)
+    and the records that run rejected, with their reasons (``peer.latest_rejections``), for
+    the admin view (four queries, whatever the page's size)."""
     from mooc_portal.federation.models import HarvestRun, Peer, RejectedRecord
 
     require_admin(actor)
-    peers = list(session.scalars(select(Peer).order_by(Peer.name)))
-    latest = {
-        run.peer_id: run
-        for run in session.scalars(
-            select(HarvestRun).where(
-                HarvestRun.id.in_(select(func.max(HarvestRun.id)).group_by(HarvestRun.peer_id))
+    peers = paginate(select(Peer).order_by(Peer.name, Peer.id), page)
+    ids = [peer.id for peer in peers.items]
+    latest = (
+        {
+            run.peer_id: run
+            for run in session.scalars(
+                select(HarvestRun).where(
+                    HarvestRun.id.in_(
+                        select(func.max(HarvestRun.id))
+                        .where(HarvestRun.peer_id.in_(ids))
+                        .group_by(HarvestRun.peer_id)
+                    )
+                )
             )
-        )
-    }
+        }
+        if ids
+        else {}
+    )
     rejections: dict[int, list[RejectedRecord]] = {}
     if latest:
         for rejected in session.scalars(
@@ -40,7 +50,7 @@ def list_peers(actor: Any) -> list[Any]:
             .order_by(RejectedRecord.id)
         ):
             rejections.setdefault(rejected.run_id, []).append(rejected)
-    for peer in peers:
+    for peer in peers.items:
         peer.latest_run = latest.get(peer.id)
         peer.latest_rejections = rejections.get(peer.latest_run.id, []) if peer.latest_run else []
     return peers

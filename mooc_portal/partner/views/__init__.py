@@ -17,11 +17,10 @@ from flask_babel import lazy_gettext as _l
 from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.models import Course, CourseStatus
-from mooc_portal.db import utcnow
-from mooc_portal.enrollment import services as enrolment
-from mooc_portal.enrollment.models import EnrollmentState
-from mooc_portal.publishing import services, staff, workflow
+from mooc_portal.publishing import services, staff
+from mooc_portal.publishing.dashboard import institution_dashboard
 from mooc_portal.publishing.permissions import require_account
+from mooc_portal.web import list_page_request
 
 bp: Blueprint = Blueprint("partner", __name__, url_prefix="/partner")
 
@@ -60,47 +59,11 @@ def index() -> Any:
 def dashboard(slug: str) -> str:
     actor = logged_in_account()
     institution = staff.get_institution_for_staff(actor, slug)
-    courses = services.institution_courses(institution)
-    by_status: dict[str, list[Course]] = {status.value: [] for status in CourseStatus}
-    for course in courses:
-        by_status[course.status].append(course)
-    # Runs that have not started yet, of courses still offered: a withdrawn course's runs and
-    # runs already under way are not "coming up".
-    now = utcnow()
-    upcoming = sorted(
-        (
-            (run, course)
-            for course in courses
-            if course.status != CourseStatus.WITHDRAWN
-            for run in course.runs
-            if not run.cancelled and run.start_at is not None and run.start_at > now
-        ),
-        key=lambda pair: pair[0].start_at or now,  # (all have a start: see above)
-    )
-    requests = [
-        (course, event)
-        for course in by_status[CourseStatus.DRAFT]
-        if (event := workflow.latest_change_request(course)) is not None
-    ]
-    # Enrolments waiting for a decision, run by run: what a manager comes to the dashboard for.
-    runs = [run for course in courses for run in course.runs if not run.cancelled]
-    figures = enrolment.run_figures(runs)
-    pending = sorted(
-        (
-            (run, figures[run.id].count(EnrollmentState.PENDING))
-            for run in runs
-            if figures[run.id].count(EnrollmentState.PENDING)
-        ),
-        key=lambda pair: (pair[0].start_at is None, pair[0].start_at or now),
-    )
     role = actor.role_in(institution.id) if actor else None
     return render_template(
         "mooc_portal/partner/dashboard.html",
         institution=institution,
-        by_status=by_status,
-        upcoming=upcoming,
-        change_requests=requests,
-        pending=pending,
+        lists=institution_dashboard(institution, list_page_request),
         # Only managers (and administrators) review enrolments; editors see what waits.
         review_endpoint="portal.enrollment.partner_review"
         if role == "manager"

@@ -22,7 +22,7 @@ from mooc_portal.catalog.models import CourseStatus
 from mooc_portal.catalog.outline import course_modules
 from mooc_portal.catalog.services import course_page
 from mooc_portal.enrollment import services as enrolment
-from mooc_portal.errors import InvalidInput
+from mooc_portal.errors import Conflict, InvalidInput
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
@@ -372,7 +372,11 @@ def run_cancel(course_uuid: UUID, run_uuid: UUID) -> Any:
     run = services.get_run_for_staff(actor, course, run_uuid)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ended = services.cancel_run(actor, run)
+    try:
+        ended = services.cancel_run(actor, run)
+    except Conflict as refused:
+        flash(refused.message, "error")
+        return redirect(_course_url(course))
     flash(
         ngettext(
             "The run is cancelled. %(num)d learner was told by mail and offered the course's "

@@ -20,6 +20,7 @@ from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.models import Course
 from mooc_portal.catalog.outline import course_modules
+from mooc_portal.errors import InvalidInput, NotFound
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
@@ -31,6 +32,7 @@ from mooc_portal.partner.forms import (
 )
 from mooc_portal.partner.views import _course, bp
 from mooc_portal.publishing import outline
+from mooc_portal.publishing.models import OutlineRemoval
 from mooc_portal.web import current_language
 
 # --- outline ----------------------------------------------------------------------------------
@@ -79,9 +81,33 @@ def module_change(course_uuid: UUID, module_uuid: UUID, operation: str) -> Any:
         elif operation == "down":
             outline.move_module(actor, module, 1)
         elif operation == "delete":
-            outline.remove_module(actor, module)
+            removal = outline.remove_module(actor, module)
+            removed = _("The module “%(title)s” is removed.", title=module.title)
+            _flash_undo(course, removal, removed)
         else:
             abort(404)
+    return redirect(_outline_url(course))
+
+
+def _flash_undo(course: Course, removal: OutlineRemoval, text: str) -> None:
+    """A flash message with an Undo button (base.html renders ``{"text", "undo"}`` messages)."""
+    undo = url_for(".outline_undo", course_uuid=course.uuid, removal_uuid=removal.uuid)
+    flash({"text": text, "undo": undo}, "success")  # type: ignore[arg-type]  # session keeps JSON
+
+
+@bp.route("/courses/<uuid:course_uuid>/outline/undo/<uuid:removal_uuid>", methods=["POST"])
+@login_required
+def outline_undo(course_uuid: UUID, removal_uuid: UUID) -> Any:
+    actor = current_account()
+    course = _course(course_uuid)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        title = outline.undo_removal(actor, course, removal_uuid)
+    except (InvalidInput, NotFound) as error:
+        flash(error.message, "error")
+    else:
+        flash(_("“%(title)s” is back in the outline.", title=title), "success")
     return redirect(_outline_url(course))
 
 
@@ -144,7 +170,8 @@ def lesson_change(course_uuid: UUID, module_uuid: UUID, lesson_uuid: UUID, opera
     elif operation == "down":
         outline.move_lesson(actor, lesson, 1)
     elif operation == "delete":
-        outline.remove_lesson(actor, lesson)
+        removal = outline.remove_lesson(actor, lesson)
+        _flash_undo(course, removal, _("The lesson “%(title)s” is removed.", title=lesson.title))
     else:
         abort(404)
     return redirect(_outline_url(course))
@@ -217,6 +244,6 @@ def lesson_translation(
         language,
         LessonTranslationForm,
         lambda form: outline.translate_lesson(
-            actor, lesson, language, form.title.data, form.content.data
+            actor, lesson, language, form.title.data, form.content.data, form.transcript.data
         ),
     )

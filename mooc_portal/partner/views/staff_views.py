@@ -22,6 +22,7 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
+    ROLE_NAMES,
     ConfirmForm,
     InstitutionForm,
     InstitutionNameForm,
@@ -186,6 +187,7 @@ def staff_list(slug: str) -> Any:
         members=members,
         form=form,
         role_form=RoleForm(),
+        role_names=ROLE_NAMES,
         confirm=ConfirmForm(),
         can_manage=actor is not None and actor.may_act_for(institution.id, StaffRole.MANAGER),
     ), form_status(form)
