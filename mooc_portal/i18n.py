@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from babel import Locale, UnknownLocaleError
@@ -91,6 +92,7 @@ def parse_language_tag(tag: str) -> str:
     return "-".join(parts)
 
 
+@lru_cache(maxsize=4096)
 def language_name(tag: str, in_locale: str) -> str:
     """The name of a language in the visitor's locale, e.g. ``ko`` -> ``Korean`` / ``한국어``."""
     try:
@@ -116,6 +118,7 @@ def own_language_name(tag: str) -> str:
     return language_name(locale.replace("_", "-"), locale)
 
 
+@lru_cache(maxsize=4096)  # CLDR's names: the same for every app and request
 def country_name(code: str, in_locale: str) -> str:
     try:
         return str(Locale.parse(in_locale, sep="-").territories.get(code, code))

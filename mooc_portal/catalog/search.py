@@ -350,9 +350,14 @@ def _base(
         columns["languages"] = CatalogEntry.languages
         columns["fields"] = CatalogEntry.fields
     if cube:
-        # Whether the row passes each filter: the cube groups the matches by these.
+        # Whether the row passes each filter: the cube groups the matches by these. Only the
+        # rows that pass every filter are counted by language and field: the others need not
+        # carry them.
         for name, condition in by_facet.items():
             columns[f"ok_{name}"] = case((condition, 1), else_=0)
+        if conditions:
+            for name in ("languages", "fields"):
+                columns[name] = case((and_(*conditions), columns[name]))
     selected = [value.label(name) for name, value in columns.items()]
     tokens = query_tokens(filters.query)
     if tokens and dialect == "sqlite":
@@ -649,10 +654,15 @@ def _fold_cube(rows: Sequence[Any], filtered: Sequence[str]) -> list[tuple[str, 
     for facet, value, n, *_ in rows:
         if facet == CUBE_ROWS:
             parts = value.split("|")
-            oks = [part == "1" for part in parts[len(CUBE_KEYS) :]]
-            passes = dict(zip(filtered, oks, strict=True))
+            failed = [
+                name
+                for name, ok in zip(filtered, parts[len(CUBE_KEYS) :], strict=True)
+                if ok != "1"
+            ]
+            # A match that passes every filter counts in every facet; one that fails a single
+            # filter (the matches fail at most one) counts only in that filter's facet.
             for name, own in zip(CUBE_KEYS, parts, strict=False):
-                if all(ok for other, ok in passes.items() if other != name):
+                if not failed or failed == [name]:
                     counts[(name, own)] += n
         elif facet == DETAIL_ROWS + "audience":
             for mark, flag in zip(AUDIENCES, value.split("|"), strict=True):

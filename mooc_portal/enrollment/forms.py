@@ -21,6 +21,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from mooc_portal.catalog.models import CourseRun
 from mooc_portal.enrollment.models import STATE_LABELS, EnrollmentState
 from mooc_portal.forms import IntegerField
+from mooc_portal.i18n import country_choices
+from mooc_portal.reference import ASEM_COUNTRIES
 
 
 class ActionForm(FlaskForm):
@@ -49,9 +51,12 @@ class ReviewFilterForm(FlaskForm):
         ],
         default="",
     )
-    country = StringField(
-        _l("Learner's country (ISO code)"),
+    # A menu of the countries' names (:func:`name_review_choices`); a link may still carry a
+    # lower-case code ("kr"), so the choice is not checked beyond its shape.
+    country = SelectField(
+        _l("Learner's country"),
         validators=[Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Two letters, e.g. DE."))],
+        validate_choice=False,
     )
     since = DateField(_l("Enrolled from"), validators=[Optional()])
     until = DateField(_l("Enrolled until"), validators=[Optional()])
@@ -62,6 +67,12 @@ def name_review_choices(form: ReviewFilterForm, runs: Iterable[CourseRun], langu
     course's title and its start), in order of those names."""
     runs = list(runs)
     courses = {run.course.slug: run.course for run in runs}
+    form.country.choices = [
+        SelectChoice("", _l("Any country")),
+        *(SelectChoice(code, name) for code, name in country_choices(ASEM_COUNTRIES, language)),
+    ]
+    if form.country.data:
+        form.country.data = form.country.data.upper()
     form.course.choices = [
         SelectChoice("", _l("Any course")),
         *sorted(

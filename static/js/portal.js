@@ -11,12 +11,10 @@
     }
   } catch (e) { /* older browsers: dates stay in UTC */ }
 
-  // Submit the language switcher as soon as a language is chosen.
+  // The language switcher is sent only by its "Change" button: submitting on "change" would
+  // reload the page in another language at the first arrow key, before a keyboard user has
+  // reached the language they want.
   document.addEventListener("DOMContentLoaded", function () {
-    var select = document.getElementById("language-select");
-    if (select && select.form) {
-      select.addEventListener("change", function () { select.form.submit(); });
-    }
     // On a narrow screen the catalog's filter panel starts folded, so the results come first;
     // it unfolds again when the window becomes wide (where its summary is hidden).
     var panel = document.querySelector("details.filter-panel");

@@ -69,8 +69,20 @@ def test_every_focusable_control_shows_its_focus(page, portal_server):
 def test_visitor_switches_the_interface_to_korean(page, page_problems, portal_server):
     page.goto(portal_server("/"))
     assert page.locator("html").get_attribute("lang") == "en"
+    # A keyboard user browses the languages with the arrow keys: nothing is sent until the
+    # visible "Change" button is pressed.
+    select = page.get_by_label("Language")
+    select.focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert page.locator("html").get_attribute("lang") == "en"
+    select.select_option("ko")
+    page.wait_for_timeout(300)
+    assert page.locator("html").get_attribute("lang") == "en"
+    change = page.get_by_role("button", name="Change")
+    assert change.is_visible()
     with page.expect_navigation():
-        page.get_by_label("Language").select_option("ko")
+        change.click()
     assert page.locator("html").get_attribute("lang") == "ko"
     assert page.url == portal_server("/")
     assert page.get_by_role("link", name="본문으로 건너뛰기").count() == 1
@@ -181,3 +193,40 @@ def test_visitor_misspells_a_word_and_follows_did_you_mean(page, page_problems, 
     assert page.get_by_role("link", name=portal_server.course_title).first.is_visible()
     assert page.locator(".did-you-mean").count() == 0
     assert page_problems.messages == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_recognition_marks_wrap_inside_the_at_a_glance_box(browser, portal_server, viewport):
+    from sqlalchemy import select
+
+    from mooc_portal.catalog.models import Course, CourseRecognition
+    from mooc_portal.db import session
+
+    with portal_server.app.app_context():
+        slug = session.scalar(
+            select(Course.slug)
+            .join(CourseRecognition, CourseRecognition.course_id == Course.id)
+            .where(
+                CourseRecognition.tvet,
+                CourseRecognition.national_framework.is_not(None),
+                Course.status == "published",
+            )
+            .order_by(Course.id)
+        )
+    assert slug, "the demo has a TVET course placed in a national framework"
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        page.goto(portal_server(f"/courses/{slug}"))
+        sticking_out = page.evaluate(
+            """() => {
+                const box = document.querySelector('.course-facts').getBoundingClientRect();
+                const parts = '.course-facts dt, .course-facts dd, .course-facts .badge';
+                return [...document.querySelectorAll(parts)]
+                    .filter(el => el.getBoundingClientRect().right > box.right + 0.5)
+                    .map(el => el.textContent.trim().slice(0, 60));
+            }"""
+        )
+        assert sticking_out == []
+    finally:
+        context.close()

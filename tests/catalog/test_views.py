@@ -156,6 +156,7 @@ def test_course_page_shows_what_a_learner_needs(client):
         "Blended",
         "Enrolment opens on",
         "Archived",
+        "This run has ended; enrolment is closed.",
         "Enrolment is open",
         "Open for enrolment",
         '<link rel="canonical" href="http://localhost/courses/quantum">',

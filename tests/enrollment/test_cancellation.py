@@ -236,6 +236,22 @@ def test_the_cancel_confirmation_counts_learners_and_an_ended_run_has_none(
     assert not c["other"].cancelled
 
 
+def test_a_run_card_says_why_one_cannot_enrol_only_where_one_could(
+    client, auth, course_with_learners
+):
+    c = course_with_learners
+    auth.login(c["enrolled"].account.email)
+    detail = client.get(f"/courses/{c['course'].slug}").get_data(as_text=True)
+    reason = "You cannot enrol in this run too: you are in another run of this course."
+    assert detail.count(reason) == 1  # beside the later run, open to others
+    c["other"].start_at = utcnow() - timedelta(days=60)
+    c["other"].end_at = utcnow() - timedelta(days=1)
+    session.commit()
+    detail = client.get(f"/courses/{c['course'].slug}").get_data(as_text=True)
+    assert reason not in detail  # an ended run needs no reason
+    assert "This run has ended; enrolment is closed." in detail
+
+
 def test_the_way_back_in_go_to_course_and_the_certificate(client, auth, course_with_learners):
     """Issue 12, "The way back in": an enrolled learner's course page says "Go to course"; the
     course space of a completed course links to the certificate."""

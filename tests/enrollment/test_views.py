@@ -363,3 +363,18 @@ def test_review_link_in_the_partner_and_admin_areas_not_the_header(client, auth,
     auth.logout()
     auth.login(make_account().email)
     assert "Review enrolments" not in client.get("/my/learning").get_data(as_text=True)
+
+
+def test_the_country_filter_is_a_menu_of_names_in_the_visitors_language(client, auth, review_setup):
+    s = review_setup
+    auth.login(s["manager"].email)
+    text = client.get("/partner/enrolments?country=kr").get_data(as_text=True)
+    menu = text[
+        text.index('<select id="country"') : text.index("</select>", text.index('id="country"'))
+    ]
+    assert '<option value="">Any country</option>' in menu
+    assert '<option selected value="KR">South Korea</option>' in menu
+    names = re.findall(r'<option (?:selected )?value="[A-Z]{2}">([^<]+)</option>', menu)
+    assert names == sorted(names, key=str.casefold) and "Germany" in names
+    korean = client.get("/partner/enrolments", headers={"Accept-Language": "ko"})
+    assert ">대한민국</option>" in korean.get_data(as_text=True)
