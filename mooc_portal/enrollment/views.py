@@ -166,7 +166,7 @@ def review_page(scope: str) -> Any:
         enrollments=page.items,
         shared=sharing.sharing_for(page.items, scope=scope),
         positions=services.waitlist_positions(page.items),
-        figures=services.run_figures(runs),
+        figures=services.run_figures(runs, scope=scope),
         decision_form=DecisionForm(formdata=None),
         capacity_form=CapacityForm(formdata=None),
         action_form=ActionForm(formdata=None),
