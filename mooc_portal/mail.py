@@ -39,6 +39,16 @@ def mail_suppressed() -> Iterator[None]:
         _suppressed.reset(token)
 
 
+def mail_language(account: Any) -> str:
+    """The language to write to ``account`` in: their preferred language where the portal
+    speaks it, else the portal's default (English). Texts inside a message then fall back from
+    it as pages do (:func:`mooc_portal.i18n.localized`)."""
+    language = getattr(account, "preferred_language", None)
+    if language is None or language not in current_app.config["MOOC_LANGUAGES"]:
+        language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
+    return str(language)
+
+
 def send_mail(to: str, subject: str, body: str, *, dedupe_key: str | None = None) -> EmailMessage:
     """Send a plain-text message to one recipient once the current transaction commits.
 

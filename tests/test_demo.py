@@ -112,6 +112,8 @@ def _check_privacy_demo(db_session):
     assert any(not c.share_country for c in consents) and any(c.share_progress for c in consents)
     kinds = set(db_session.scalars(select(PrivacyRequest.kind)))
     assert kinds == {"access", "erasure"}
+    # More than a page of them: the records of processing show their pager.
+    assert db_session.scalar(select(func.count()).select_from(PrivacyRequest)) > 25
 
 
 def test_demo_data_command_loads_once_and_lists_the_accounts(runner, client, db_session):

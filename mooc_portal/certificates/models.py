@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mooc_portal.db import Base, PublicIdMixin, utcnow
 from mooc_portal.enrollment.models import Enrollment
+
+if TYPE_CHECKING:
+    from mooc_portal.institutions.models import Institution
 
 STATUS_LIST_LENGTH = 131072
 """Bits per Bitstring Status List: 16 KiB, the specification's minimum (herd privacy)."""
@@ -68,6 +72,12 @@ class Certificate(PublicIdMixin, Base):
     def status_list_index(self) -> int:
         """Its bit in that list: the id, so every certificate has its own, fixed at issue."""
         return (self.id - 1) % STATUS_LIST_LENGTH
+
+    @property
+    def institution(self) -> Institution:
+        """The institution that offered the course, whose name pages show in the visitor's
+        language (``institution_name`` is the one the credential was issued with)."""
+        return self.enrollment.run.course.institution
 
     @property
     def is_valid(self) -> bool:

@@ -19,6 +19,7 @@ from fpdf import FPDF
 
 from mooc_portal.certificates.models import Certificate
 from mooc_portal.urls import external_url
+from mooc_portal.web import localized_text
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +72,15 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     verification_url = external_url("portal.certificates.certificate_detail", code=certificate.code)
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_title(_("Certificate: %(course)s", course=certificate.course_title))
-    pdf.set_author(certificate.institution_name)
+    # The institution named in the visitor's language, as the page names it.
+    institution = localized_text(certificate.institution, "name").text
+    pdf.set_author(institution)
     pdf.set_auto_page_break(False)
     pdf.add_page()
     labels = [
         _("Certificate of completion"),
         _("has completed the course"),
-        _("offered by %(institution)s", institution=certificate.institution_name),
+        _("offered by %(institution)s", institution=institution),
         _("Verify this certificate at:"),
         _("Completed on"),
     ]
@@ -100,7 +103,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     pdf.ln(4)
     line(_("has completed the course"), 13, 8)
     line(certificate.course_title, 22, 11)
-    line(_("offered by %(institution)s", institution=certificate.institution_name), 13, 8)
+    line(_("offered by %(institution)s", institution=institution), 13, 8)
     pdf.ln(4)
     line(
         _("Completed on") + " " + format_date(certificate.completed_at, "long"),

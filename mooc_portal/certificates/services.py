@@ -22,8 +22,8 @@ from mooc_portal.certificates.models import STATUS_LIST_LENGTH, Certificate
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from mooc_portal.i18n import primary_subtag
-from mooc_portal.mail import send_mail
+from mooc_portal.i18n import FALLBACK_LANGUAGE, localized, primary_subtag
+from mooc_portal.mail import mail_language, send_mail
 from mooc_portal.openbadges import OB_CONTEXT, VC_V2
 from mooc_portal.signals import certificate_issued, enrolment_changed
 from mooc_portal.urls import external_url
@@ -50,7 +50,7 @@ def issue_certificate(enrollment: Enrollment) -> Certificate | None:
         code=secrets.token_urlsafe(24),
         learner_name=enrollment.account.display_name,
         course_title=course.text("title", course.original_language).text,
-        institution_name=course.institution.text("name", course.institution.original_language).text,
+        institution_name=credential_institution_name(course),
         run_start_at=run.start_at,
         run_end_at=run.end_at,
         completed_at=enrollment.decided_at or utcnow(),
@@ -65,10 +65,7 @@ def issue_certificate(enrollment: Enrollment) -> Certificate | None:
 def _mail_certificate(certificate: Certificate) -> None:
     """Tell the learner, in their language, once per certificate (the outbox dedupes it)."""
     account = certificate.enrollment.account
-    language = account.preferred_language
-    if language is None or language not in current_app.config["MOOC_LANGUAGES"]:
-        language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
-    with force_locale(language):
+    with force_locale(mail_language(account)):
         subject = _("Your certificate for %(course)s", course=certificate.course_title)
         body = _(
             "Hello %(name)s,\n\ncongratulations: you completed %(course)s. Your certificate "
@@ -152,10 +149,7 @@ def revoke_certificate(
 
 def _tell_the_learner(certificate: Certificate) -> None:
     account = certificate.enrollment.account
-    language = account.preferred_language
-    if language is None or language not in current_app.config["MOOC_LANGUAGES"]:
-        language = current_app.config["MOOC_DEFAULT_LANGUAGE"]
-    with force_locale(language):
+    with force_locale(mail_language(account)):
         subject = _("Your certificate for %(course)s was revoked", course=certificate.course_title)
         body = "\n\n".join(
             [
@@ -179,6 +173,17 @@ def credential_language(course: Course) -> str:
     """
     language = primary_subtag(course.original_language)
     return language if language in current_app.config["MOOC_LANGUAGES"] else "en"
+
+
+def credential_institution_name(course: Course) -> str:
+    """The name of the course's institution as a credential states it: English where the
+    institution has an English name (read by verifiers and employers anywhere), else in the
+    credential's language, else its original name. Copied at issue: a credential already
+    issued keeps the name it was signed with."""
+    institution = course.institution
+    return localized(
+        institution.translations, "name", FALLBACK_LANGUAGE, credential_language(course)
+    ).text
 
 
 def recognition_terms(course: Course) -> dict[str, Any]:

@@ -1,13 +1,15 @@
-"""Demo step: the privacy notice, the learners' sharing choices, a handled access request and an
-erased account, so that the privacy pages, the partner pages and the records have something to
-show."""
+"""Demo step: the privacy notice, the learners' sharing choices, handled access requests (more
+than a page of them) and an erased account, so that the privacy pages, the partner pages and the
+records have something to show."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from mooc_portal.accounts.models import Account
 from mooc_portal.accounts.services import register_account
 from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import Course, CourseStatus
@@ -104,7 +106,33 @@ def add_privacy(context: DemoContext) -> None:
     export.record_access_request(
         context.accounts[demo_email("learner.helsinki")], channel="self-service"
     )
+    _add_past_access_requests(context)
     _add_erased_account(context)
+
+
+PAST_ACCESS_REQUESTS = 30
+"""Downloads of their data by the demo learners over the past year (some more than once): more
+than one page of the records' handled requests (25 a page), so that the records show their
+pager."""
+
+
+def _add_past_access_requests(context: DemoContext) -> None:
+    learners = list(
+        session.scalars(
+            select(Account)
+            .where(Account.is_admin.is_(False), ~Account.memberships.any())
+            .order_by(Account.email)
+        )
+    )
+    for _n in range(PAST_ACCESS_REQUESTS):
+        entry = export.record_access_request(
+            context.rng.choice(learners),
+            channel=context.rng.choice(("self-service", "self-service", "administrator")),
+        )
+        entry.received_at = context.now - timedelta(
+            days=context.rng.randint(2, 360), minutes=context.rng.randint(0, 1439)
+        )
+        entry.completed_at = entry.received_at + timedelta(hours=context.rng.randint(0, 48))
 
 
 def _add_erased_account(context: DemoContext) -> None:

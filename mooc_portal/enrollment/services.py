@@ -31,6 +31,7 @@ from mooc_portal.enrollment.models import (
     EnrollmentTransition,
 )
 from mooc_portal.enrollment.notifications import notify
+from mooc_portal.enrollment.sharing import shared_condition
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 
 S = EnrollmentState
@@ -211,6 +212,9 @@ class RunFigures:
 
     run: CourseRun
     counts: dict[str, int] = field(default_factory=dict)
+    # Completions the viewer may not see (the learner did not share them with the partner):
+    # :meth:`count` shows them as enrolled, as the enrolment list and its state filter do.
+    withheld: int = 0
 
     @property
     def taken(self) -> int:
@@ -227,11 +231,22 @@ class RunFigures:
         return self.counts.get(S.WAITLISTED, 0)
 
     def count(self, state: str) -> int:
-        return self.counts.get(state, 0)
+        """The enrolments in ``state`` as the viewer sees them (:func:`sharing.visible_state`)."""
+        shown = self.counts.get(state, 0)
+        if state == S.COMPLETED:
+            return shown - self.withheld
+        if state == S.ENROLLED:
+            return shown + self.withheld
+        return shown
 
 
-def run_figures(runs: Sequence[CourseRun]) -> dict[int, RunFigures]:
-    """Counts by state for several runs in one query: run id -> figures."""
+def run_figures(runs: Sequence[CourseRun], *, scope: str | None = None) -> dict[int, RunFigures]:
+    """Counts by state for several runs: run id -> figures.
+
+    ``scope`` ``partner``: counted as the institution's staff see the enrolments, a completion
+    the learner did not share being "enrolled" (as in the list and its state filter);
+    ``admin`` or None: as stored.
+    """
     figures = {run.id: RunFigures(run) for run in runs}
     if figures:
         rows = session.execute(
@@ -241,6 +256,19 @@ def run_figures(runs: Sequence[CourseRun]) -> dict[int, RunFigures]:
         )
         for run_id, state, count in rows:
             figures[run_id].counts[state] = count
+    if figures and scope == "partner":
+        withheld = session.execute(
+            select(Enrollment.run_id, func.count(Enrollment.id))
+            .join(Course, Course.id == Enrollment.course_id)
+            .where(
+                Enrollment.run_id.in_(figures),
+                Enrollment.state == S.COMPLETED,
+                ~shared_condition("completion"),
+            )
+            .group_by(Enrollment.run_id)
+        )
+        for run_id, count in withheld:
+            figures[run_id].withheld = count
     return figures
 
 

@@ -211,7 +211,7 @@ def review_page(
         enrollments=page.items,
         shared=sharing.sharing_for(page.items, scope=scope),
         positions=services.waitlist_positions(page.items),
-        figures=services.run_figures(runs),
+        figures=services.run_figures(runs, scope=scope),
         decision_form=decision_form,
         ticked=set(decision_form.enrollments.data or []),
         capacity_form=capacity_form,

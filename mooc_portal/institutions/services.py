@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from mooc_portal.db import session
 from mooc_portal.errors import NotFound
+from mooc_portal.i18n import FALLBACK_LANGUAGE
 from mooc_portal.institutions.models import Institution
 from mooc_portal.openbadges import OB_CONTEXT
 from mooc_portal.reference import ASEM_COUNTRIES, Region, region_of
@@ -83,9 +84,10 @@ def institution_profile(institution: Institution) -> dict[str, Any]:
         "@context": OB_CONTEXT,
         "id": external_url("portal.institutions.institution_detail", slug=institution.slug),
         "type": ["Profile"],
-        "name": institution.text("name", institution.original_language).text,
+        # As the certificates' credentials name it: in English where it has an English name.
+        "name": institution.text("name", FALLBACK_LANGUAGE).text,
     }
-    description = institution.text("description", institution.original_language).text
+    description = institution.text("description", FALLBACK_LANGUAGE).text
     if description:
         profile["description"] = description
     if institution.website:

@@ -415,6 +415,15 @@ class InstitutionForm(FlaskForm):
         self.country.choices = country_choices(ASEM_COUNTRIES, str(get_locale() or "en"))
 
 
+class InstitutionNameForm(FlaskForm):
+    """The institution's name in one more language (InstitutionTranslation)."""
+
+    language = LanguageField(_l("Language"), validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+
+
 class NewInstitutionForm(InstitutionForm):
     slug = StringField(_l("Web address name (slug)"), validators=[Optional(), Length(max=80)])
 

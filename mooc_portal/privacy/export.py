@@ -12,6 +12,7 @@ import base64
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +25,7 @@ from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment.models import Enrollment, EnrollmentTransition, SharingConsent
 from mooc_portal.federation.models import ApiToken
+from mooc_portal.i18n import FALLBACK_LANGUAGE
 from mooc_portal.institutions.models import Institution
 from mooc_portal.privacy.labels import field_names
 from mooc_portal.privacy.models import (
@@ -108,7 +110,8 @@ def _account(account: Account) -> dict[str, Any]:
 
 
 def _institution_name(institution: Institution) -> str:
-    return institution.text("name", institution.original_language).text
+    """In the language the data is written in (the learner's), as pages name it."""
+    return institution.text("name", str(get_locale() or FALLBACK_LANGUAGE)).text
 
 
 def _memberships(account: Account) -> list[dict[str, Any]]:

@@ -30,7 +30,13 @@ from mooc_portal.csv_export import write_csv
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment, EnrollmentState
-from mooc_portal.enrollment.sharing import REQUIRED_ONLY, Sharing, sharing_for, visible_state
+from mooc_portal.enrollment.sharing import (
+    EVERYTHING,
+    REQUIRED_ONLY,
+    Sharing,
+    sharing_for,
+    visible_state,
+)
 from mooc_portal.errors import Conflict, NotFound, NotPermitted
 from mooc_portal.progress.models import LessonCompletion, LessonVisit, ReportedProgress
 from mooc_portal.signals import course_completed, lesson_completed
@@ -449,7 +455,14 @@ class RunProgress:
 
     @property
     def completed(self) -> int:
-        return sum(1 for x in self.learners if x.enrollment.state == S.COMPLETED)
+        """Completions the viewer may see: one the learner did not share counts as enrolled,
+        as the list shows it."""
+        return sum(
+            1
+            for x in self.learners
+            if visible_state(x.enrollment, self.shared.get(x.enrollment.id, EVERYTHING))
+            == S.COMPLETED
+        )
 
     @property
     def average_progress(self) -> int:

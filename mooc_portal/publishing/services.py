@@ -6,6 +6,7 @@ audit log and re-indexes the course for search. Edits to a published course are 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from mooc_portal.accounts.models import Account
+from mooc_portal.audit.models import AuditEntry
 from mooc_portal.audit.services import record_change, snapshot
 from mooc_portal.catalog.availability import Availability
 from mooc_portal.catalog.models import (
@@ -26,7 +28,7 @@ from mooc_portal.catalog.models import (
     LanguageKind,
 )
 from mooc_portal.catalog.search import index_course
-from mooc_portal.db import session
+from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.errors import Conflict, InvalidInput, NotFound
@@ -300,6 +302,43 @@ def delete_translation(actor: Account | None, course: Course, language: str) -> 
         "delete",
         entity="course_translation",
         before=before,
+        summary=f"{course.code} [{language}]",
+    )
+
+
+def restore_translation(actor: Account | None, course: Course, language: str) -> None:
+    """Undo :func:`delete_translation` (within a day): the course's text in ``language`` comes
+    back from the snapshot its audit entry keeps.
+
+    Raises NotFound when no removal of that language is recent enough, Conflict when the
+    course has a text in that language again.
+    """
+    actor = require_course_editor(actor, course)
+    if any(t.language == language for t in course.translations):
+        raise Conflict(_("The course already has a text in this language."))
+    removals = session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.entity == "course_translation",
+            AuditEntry.entity_id == course.id,
+            AuditEntry.action == "delete",
+            AuditEntry.at >= utcnow() - timedelta(days=1),
+        )
+        .order_by(AuditEntry.id.desc())
+    )
+    before = next(
+        (e.before for e in removals if (e.before or {}).get("language") == language), None
+    )
+    if before is None or not before.get("title"):
+        raise NotFound(_("This removal can no longer be undone."))
+    restored = {name: before.get(name) for name in TRANSLATION_FIELDS}
+    course.translations.append(CourseTranslation(language=language, **restored))
+    _record(
+        actor,
+        course,
+        "restore",
+        entity="course_translation",
+        after={"language": language, **restored},
         summary=f"{course.code} [{language}]",
     )
 

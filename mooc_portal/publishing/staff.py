@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -24,7 +25,7 @@ from mooc_portal.errors import Conflict, InvalidInput, NotFound
 from mooc_portal.i18n import parse_language_tag
 from mooc_portal.institutions.models import Institution, InstitutionKind, InstitutionTranslation
 from mooc_portal.institutions.services import InstitutionFilter
-from mooc_portal.mail import send_mail
+from mooc_portal.mail import mail_language, send_mail
 from mooc_portal.pagination import Page, PageRequest, paginate
 from mooc_portal.publishing.permissions import require_admin, require_manager, require_staff
 from mooc_portal.reference import ASEM_COUNTRIES, region_of
@@ -162,6 +163,112 @@ def update_institution(
     )
     _reindex(institution)
     return institution
+
+
+@dataclass
+class InstitutionNameData:
+    """The institution's name, short name and description in one language."""
+
+    language: str
+    name: str
+    short_name: str | None = None
+    description: str | None = None
+
+
+def _clean_institution_name(data: InstitutionNameData) -> dict[str, Any]:
+    try:
+        language = parse_language_tag(data.language)
+    except ValueError as exc:
+        raise InvalidInput(_("Choose a language from the list."), field="language") from exc
+    name = (data.name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput(_("Enter a name of at most 200 characters."), field="name")
+    short_name = (data.short_name or "").strip() or None
+    if short_name and len(short_name) > 40:
+        raise InvalidInput(_("Use at most 40 characters."), field="short_name")
+    description = (data.description or "").strip() or None
+    if description and len(description) > 10000:
+        raise InvalidInput(_("Use at most 10,000 characters."), field="description")
+    return {
+        "language": language,
+        "name": name,
+        "short_name": short_name,
+        "description": description,
+    }
+
+
+def save_institution_name(
+    actor: Account | None,
+    institution: Institution,
+    data: InstitutionNameData,
+    *,
+    new: bool = False,
+) -> InstitutionTranslation:
+    """Add (``new``) or edit the institution's name in one language (its managers, or
+    administrators), so that visitors reading that language see it rather than the original.
+
+    Raises InvalidInput naming the field; Conflict (at ``language``) when ``new`` and the
+    institution already has a name in that language.
+    """
+    actor = require_manager(actor, institution)
+    clean = _clean_institution_name(data)
+    translation = next(
+        (t for t in institution.translations if t.language == clean["language"]), None
+    )
+    if new and translation is not None:
+        raise Conflict(
+            _("The institution already has a name in this language: edit that one."),
+            field="language",
+        )
+    before = _profile(institution)
+    if translation is None:
+        translation = InstitutionTranslation(language=clean["language"], name="")
+        institution.translations.append(translation)
+    translation.name = clean["name"]
+    translation.short_name = clean["short_name"]
+    translation.description = clean["description"]
+    session.flush()
+    record_change(
+        actor,
+        "update",
+        "institution",
+        institution.id,
+        before=before,
+        after=_profile(institution),
+        institution_id=institution.id,
+        summary=f"{institution.slug}: {clean['language']}",
+    )
+    _reindex(institution)
+    return translation
+
+
+def delete_institution_name(actor: Account | None, institution: Institution, language: str) -> None:
+    """Remove the institution's name in ``language`` (not its original language's)."""
+    actor = require_manager(actor, institution)
+    translation = next((t for t in institution.translations if t.language == language), None)
+    if translation is None:
+        raise NotFound(_("The institution has no name in this language."))
+    if language == institution.original_language:
+        raise Conflict(
+            _(
+                "The name in the original language cannot be removed: choose another original "
+                "language in the profile first."
+            )
+        )
+    before = _profile(institution)
+    institution.translations.remove(translation)
+    session.flush()
+    record_change(
+        actor,
+        "update",
+        "institution",
+        institution.id,
+        before=before,
+        after=_profile(institution),
+        institution_id=institution.id,
+        summary=f"{institution.slug}: {language}",
+    )
+    _reindex(institution)
 
 
 def set_institution_logo(actor: Account | None, institution: Institution, name: str) -> None:
@@ -315,7 +422,14 @@ def invite_staff(
 def _mail_invitation(membership: Membership) -> None:
     account = membership.account
     institution = membership.institution
-    name = institution.text("name", institution.original_language).text
+    # In the invitee's language, the institution named in it as far as it has a name in it.
+    language = mail_language(account)
+    with force_locale(language):
+        _mail_invitation_in(membership, institution.text("name", language).text)
+
+
+def _mail_invitation_in(membership: Membership, name: str) -> None:
+    account = membership.account
     link = external_url("portal.partner.accept_invitation", token=invitation_token(membership))
     days = max(1, current_app.config["MOOC_INVITATION_MAX_AGE"] // 86400)
     if needs_password(account):

@@ -67,6 +67,32 @@ def test_certificate_list_searches_learner_course_and_code(client, auth, admin):
     assert "0 certificates" in none and "No certificate matches the search." in none
 
 
+def test_certificate_list_searches_the_institution_by_any_of_its_names(client, auth, admin):
+    hankuk = make_institution(
+        "Hankuk Open University",
+        names={"ko": "한국열린대학교", "en": "Hankuk Open University"},
+        original_language="ko",
+    )
+    wien = make_institution("Universität Wien", country="AT")
+    certify(
+        make_course(credential="certificate", title="Ocean", institution=hankuk),
+        make_account("minji@example.org", display_name="Min-ji Park"),
+    )
+    certify(
+        make_course(credential="certificate", title="Forest", institution=wien),
+        make_account("lukas@example.de", display_name="Lukas Weber"),
+    )
+    auth.login(admin.email)
+    for words in ("WIEN", "universität"):
+        found = client.get(f"/admin/certificates?q={words}").get_data(as_text=True)
+        assert "Lukas Weber" in found and "Min-ji" not in found, words
+    for words in ("hankuk open", "한국열린"):  # its names in either language
+        found = client.get(f"/admin/certificates?q={words}").get_data(as_text=True)
+        assert "Min-ji Park" in found and "Lukas" not in found, words
+    page = client.get("/admin/certificates").get_data(as_text=True)
+    assert "course, institution, or certificate code" in page
+
+
 def test_certificate_list_is_for_administrators_only(client, auth, db_session):
     learner = make_account("learner@example.org")
     auth.login(learner.email)

@@ -37,7 +37,7 @@ from mooc_portal.enrollment import services as enrolment
 from mooc_portal.mail import mail_suppressed
 from mooc_portal.migrate import upgrade_database
 from tests.conftest import make_test_app
-from tests.factories import make_account, make_course, make_run
+from tests.factories import make_account, make_course, make_institution, make_run
 
 ROOT = Path(__file__).resolve().parents[2]
 VCHECK = ROOT.parent / "shared" / "tools" / "vcheck"
@@ -121,7 +121,13 @@ def served(
     with app.app_context():
         upgrade_database()
     with app.test_request_context(base_url=public_url):
-        course = make_course(credential="certificate", title="해양 과학 Ocean Science")
+        # A Korean institution with an English name: the credential names it in English.
+        institution = make_institution(
+            original_language="ko", names={"ko": "한빛대학교", "en": "Hanbit University"}
+        )
+        course = make_course(
+            credential="certificate", title="해양 과학 Ocean Science", institution=institution
+        )
         run = make_run(course, enrollment_start_at=utcnow() - timedelta(days=1))
         for name in ("Min-ji Park", "Jae-won Kim"):
             learner = make_account(display_name=name)
@@ -183,6 +189,8 @@ def download(served: Served, code: str) -> dict[str, Any]:
 def test_a_portal_credential_verifies(vcheck, served):
     credential = download(served, served.valid_code)
     assert credential["issuer"]["id"] == served.did
+    creator = credential["credentialSubject"]["achievement"]["creator"]
+    assert creator["name"] == "Hanbit University"
     code, result = verify(vcheck, served, credential)
     assert result == {"signature": "valid", "status": "active", "expired": False, "errors": []}
     assert code == 0

@@ -73,3 +73,57 @@ def test_review_page_pages_the_enrolments_keeping_the_filters(client, auth, db_s
     bad = client.get("/admin/enrolments?page=abc")
     assert bad.status_code == 200
     assert "is not valid; showing the first page." in bad.get_data(as_text=True)
+
+
+def _runs_row(page: str, title: str) -> list[str]:
+    """The Runs table's counts (enrolled ... completed) of the run of the course ``title``."""
+    table = page.split('id="runs-heading"')[1].split('id="enrolments-heading"')[0]
+    row = next(r for r in table.split("<tr>") if title in r)
+    return re.findall(r"<td>(\d+)</td>", row)
+
+
+def _listed_states(page: str) -> list[str]:
+    listed = page.split('id="enrolments-heading"')[1]
+    return re.findall(r'class="badge enrolment-badge enrolment-(\w+)"', listed)
+
+
+def test_completions_agree_in_the_runs_table_the_list_and_the_state_filter(
+    client, auth, db_session
+):
+    from mooc_portal.privacy.sharing import enrol_with_consent
+
+    home = make_institution()
+    run = open_run(make_course("Ocean Science", institution=home, slug="ocean"))
+    shared = enrol_with_consent(run, make_account(), country=False, progress=True, completion=True)
+    withheld = enrol_with_consent(
+        run, make_account(), country=False, progress=True, completion=False
+    )
+    no_choice = make_account()  # enrolled before the consent existed: nothing shared
+    unshared = services.enroll(run, no_choice, actor=no_choice)
+    for enrollment in (shared, withheld, unshared):
+        services.complete(enrollment)
+    manager = make_account(memberships={home: "manager"})
+    auth.login(manager.email)
+
+    page = client.get("/partner/enrolments").get_data(as_text=True)
+    counts = _runs_row(page, "Ocean Science")
+    # Enrolled, pending, waitlist, rejected, withdrawn, completed: as the list shows them.
+    assert counts[0] == "2" and counts[5] == "1"
+    assert sorted(_listed_states(page)) == ["completed", "enrolled", "enrolled"]
+    completed = client.get("/partner/enrolments?state=completed").get_data(as_text=True)
+    assert _listed_states(completed) == ["completed"]
+    enrolled = client.get("/partner/enrolments?state=enrolled").get_data(as_text=True)
+    assert _listed_states(enrolled) == ["enrolled", "enrolled"]
+    progress = client.get(f"/partner/runs/{run.uuid}/progress").get_data(as_text=True)
+    assert "<dt>Completion rate</dt><dd>33%</dd>" in progress
+
+    auth.logout()
+    admin = make_account(is_admin=True)
+    auth.login(admin.email)
+    everything = client.get("/admin/enrolments").get_data(as_text=True)
+    assert _runs_row(everything, "Ocean Science")[5] == "3"
+    assert _listed_states(everything) == ["completed"] * 3
+    completed = client.get("/admin/enrolments?state=completed").get_data(as_text=True)
+    assert _listed_states(completed) == ["completed"] * 3
+    progress = client.get(f"/admin/runs/{run.uuid}/progress").get_data(as_text=True)
+    assert "<dt>Completion rate</dt><dd>100%</dd>" in progress

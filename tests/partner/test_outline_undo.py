@@ -5,6 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from mooc_portal.catalog.models import CourseTranslation
 from mooc_portal.catalog.outline import Lesson, LessonTranslation, Module, ModuleTranslation
 from mooc_portal.db import session
 from mooc_portal.enrollment.services import enroll
@@ -116,3 +117,31 @@ def test_the_outline_and_staff_pages_read_well(client, auth, home):
         ids = re.findall(r'\sid="([^"]+)"', html)
         assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
         assert html.count('name="csrf_token"') > 2
+
+
+def test_a_removed_course_translation_can_be_put_back(client, auth, home):
+    course = home["course"]
+    course.translations.append(
+        CourseTranslation(
+            language="ko", title="집 초안", summary="요약", learning_outcomes="- 하나"
+        )
+    )
+    session.commit()
+    auth.login(home["editor"].email)
+    overview = f"/partner/courses/{course.uuid}/"
+    token = auth.csrf_token(overview)
+    removed = client.post(
+        f"/partner/courses/{course.uuid}/translations/ko/delete",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "The translation is removed." in removed
+    undo = re.search(r'<form method="post" action="([^"]+/translations/ko/restore)"', removed)
+    assert undo and ">Undo</button>" in removed
+    back = client.post(undo.group(1), data={"csrf_token": token}, follow_redirects=True)
+    assert "The translation is back." in back.get_data(as_text=True)
+    session.expire_all()
+    (korean,) = [t for t in course.translations if t.language == "ko"]
+    assert (korean.title, korean.summary, korean.learning_outcomes) == ("집 초안", "요약", "- 하나")
+    again = client.post(undo.group(1), data={"csrf_token": token}, follow_redirects=True)
+    assert "The course already has a text in this language." in again.get_data(as_text=True)

@@ -31,7 +31,7 @@ from mooc_portal.enrollment import services as enrolment
 from mooc_portal.enrollment.models import Enrollment
 from mooc_portal.federation.models import ApiToken, Peer
 from mooc_portal.federation.partner import create_api_token
-from mooc_portal.institutions.models import Institution
+from mooc_portal.institutions.models import Institution, InstitutionTranslation
 from mooc_portal.xapi.credentials import create_credential
 from mooc_portal.xapi.models import XapiCredential
 from tests.conftest import AuthActions
@@ -221,6 +221,14 @@ MATRIX: dict[tuple[str, str], Row] = {
         404,
         302,
     ),
+    ("/partner/courses/<uuid:course_uuid>/translations/<language>/restore", "POST"): (
+        302,
+        404,
+        302,
+        302,
+        404,
+        302,
+    ),
     ("/partner/courses/<uuid:course_uuid>/translations/<language>/delete", "POST"): (
         302,
         404,
@@ -349,6 +357,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ): (302, 404, 302, 302, 404, 302),
     ("/partner/<slug>/profile", "GET"): (302, 404, 403, 200, 404, 200),
     ("/partner/<slug>/profile", "POST"): (302, 404, 403, 400, 404, 400),
+    ("/partner/<slug>/names/new", "GET"): (302, 404, 403, 200, 404, 200),
+    ("/partner/<slug>/names/new", "POST"): (302, 404, 403, 400, 404, 400),
+    ("/partner/<slug>/names/<language>", "GET"): (302, 404, 403, 200, 404, 200),
+    ("/partner/<slug>/names/<language>", "POST"): (302, 404, 403, 302, 404, 302),
+    ("/partner/<slug>/names/<language>/delete", "POST"): (302, 404, 403, 302, 404, 302),
     ("/partner/<slug>/logo", "GET"): (302, 404, 403, 200, 404, 200),
     ("/partner/<slug>/logo", "POST"): (302, 404, 403, 400, 404, 400),
     ("/partner/<slug>/staff", "GET"): OWN_STAFF,
@@ -484,7 +497,9 @@ ENDS_SESSIONS = ("/account/sessions/end", "/account/logout")
 
 @pytest.fixture
 def world(db_session) -> dict[str, Any]:
-    home = make_institution("Matrix Home", slug="matrix-home")
+    home = make_institution(
+        "Matrix Home", slug="matrix-home", names={"en": "Matrix Home", "ko": "매트릭스 대학"}
+    )
     other = make_institution("Matrix Other", slug="matrix-other")
     people = {
         "learner": make_account("learner@matrix.example"),
@@ -588,6 +603,7 @@ def state() -> tuple[Any, ...]:
             (m.account_id, m.institution_id, m.role) for m in session.scalars(select(Membership))
         ),
         count(CourseTranslation),
+        sorted((t.language, t.name) for t in session.scalars(select(InstitutionTranslation))),
         count(Module),
         count(Lesson),
         count(AuditEntry),

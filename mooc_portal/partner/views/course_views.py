@@ -23,7 +23,7 @@ from mooc_portal.catalog.outline import course_modules
 from mooc_portal.catalog.services import course_page
 from mooc_portal.db import session
 from mooc_portal.enrollment import services as enrolment
-from mooc_portal.errors import Conflict, InvalidInput, PortalError
+from mooc_portal.errors import Conflict, InvalidInput, NotFound, PortalError
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
@@ -334,7 +334,24 @@ def translation_delete(course_uuid: UUID, language: str) -> Any:
         services.delete_translation(actor, course, language)
     except REFUSALS as error:
         return _refused_on_overview(actor, course, error)
-    flash(_("The translation is removed."), "success")
+    undo = url_for(".translation_restore", course_uuid=course.uuid, language=language)
+    # base.html renders a {"text", "undo"} message with an Undo button.
+    flash({"text": _("The translation is removed."), "undo": undo}, "success")  # type: ignore[arg-type]
+    return redirect(_course_url(course))
+
+
+@bp.route("/courses/<uuid:course_uuid>/translations/<language>/restore", methods=["POST"])
+@login_required
+def translation_restore(course_uuid: UUID, language: str) -> Any:
+    course = _course(course_uuid)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.restore_translation(logged_in_account(), course, language)
+    except (Conflict, NotFound) as refused:
+        flash(refused.message, "error")
+    else:
+        flash(_("The translation is back."), "success")
     return redirect(_course_url(course))
 
 

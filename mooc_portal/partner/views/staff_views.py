@@ -23,10 +23,12 @@ from mooc_portal.accounts.services import current_account
 from mooc_portal.db import session
 from mooc_portal.errors import Conflict, InvalidInput
 from mooc_portal.forms import form_status, service_errors_shown_on
+from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
     ROLE_NAMES,
     ConfirmForm,
     InstitutionForm,
+    InstitutionNameForm,
     InviteForm,
     RoleForm,
     SetPasswordForm,
@@ -35,7 +37,7 @@ from mooc_portal.partner.views import bp
 from mooc_portal.publishing import staff
 from mooc_portal.publishing.permissions import require_manager
 from mooc_portal.transaction import no_commit
-from mooc_portal.web import list_page_request, show_as_page_at
+from mooc_portal.web import current_language, list_page_request, localized_text, show_as_page_at
 
 # --- institution profile and staff ------------------------------------------------------------
 
@@ -81,11 +83,78 @@ def institution_profile(slug: str) -> Any:
             flash(_("The profile is saved."), "success")
             return redirect(url_for(".dashboard", slug=slug))
     return render_template(
-        "mooc_portal/partner/form.html",
+        "mooc_portal/partner/institution_profile.html",
         form=form,
         heading=_("Institution profile"),
         back_url=url_for(".dashboard", slug=slug),
+        institution=institution,
+        confirm=ConfirmForm(),
     ), form_status(form)
+
+
+def _names_back_url(actor: Any, institution: Any) -> str:
+    """Where the names pages lead back to: the profile for the institution's own managers, the
+    institution's page in the administration for administrators."""
+    if actor.role_in(institution.id) is None and actor.is_admin:
+        return url_for("portal.admin.institution_edit", slug=institution.slug)
+    return url_for(".institution_profile", slug=institution.slug)
+
+
+@bp.route("/<slug>/names/new", methods=["GET", "POST"])
+@bp.route("/<slug>/names/<language>", methods=["GET", "POST"])
+@login_required
+def institution_name_edit(slug: str, language: str | None = None) -> Any:
+    """The institution's name in one language: added (``new``) or edited."""
+    actor = logged_in_account()
+    institution = staff.get_institution_for_staff(actor, slug)
+    require_manager(actor, institution)
+    translation = None
+    if language is not None:
+        translation = next((t for t in institution.translations if t.language == language), None)
+        if translation is None:
+            abort(404)
+    form = InstitutionNameForm(obj=translation if request.method == "GET" else None)
+    if translation is not None:
+        form.language.data = translation.language
+        form.language.render_kw = {"disabled": True}  # the address says which name this is
+    if form.validate_on_submit():
+        with service_errors_shown_on(form):
+            staff.save_institution_name(
+                actor,
+                institution,
+                staff.InstitutionNameData(
+                    language=language or form.language.data,
+                    name=form.name.data,
+                    short_name=form.short_name.data,
+                    description=form.description.data,
+                ),
+                new=language is None,
+            )
+            flash(_("The name is saved."), "success")
+            return redirect(_names_back_url(actor, institution))
+    return render_template(
+        "mooc_portal/partner/form.html",
+        form=form,
+        heading=_(
+            "The institution's name in %(language)s",
+            language=language_name(language, current_language()),
+        )
+        if language
+        else _("Add the institution's name in another language"),
+        back_url=_names_back_url(actor, institution),
+    ), form_status(form)
+
+
+@bp.route("/<slug>/names/<language>/delete", methods=["POST"])
+@login_required
+def institution_name_delete(slug: str, language: str) -> Any:
+    actor = logged_in_account()
+    institution = staff.get_institution_for_staff(actor, slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    staff.delete_institution_name(actor, institution, language)
+    flash(_("The name in this language is removed."), "success")
+    return redirect(_names_back_url(actor, institution))
 
 
 def invite_from_form(actor: Any, institution: Any, form: InviteForm) -> bool:
@@ -190,7 +259,7 @@ def accept_invitation(token: str) -> Any:
     membership = accounts.membership_for_invitation(token)
     account = membership.account
     actor = current_account()
-    institution_name = membership.institution.text("name", membership.institution.original_language)
+    institution_name = localized_text(membership.institution, "name")
     if accounts.needs_password(account):
         form: Any = SetPasswordForm()
         intro = _(
