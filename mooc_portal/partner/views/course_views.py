@@ -51,7 +51,7 @@ from mooc_portal.publishing import (
     validation,
     workflow,
 )
-from mooc_portal.web import current_language
+from mooc_portal.web import current_language, flash_undoable
 
 # --- courses ----------------------------------------------------------------------------------
 
@@ -305,8 +305,7 @@ def translation_delete(course_uuid: UUID, language: str) -> Any:
         abort(400)
     services.delete_translation(logged_in_account(), course, language)
     undo = url_for(".translation_restore", course_uuid=course.uuid, language=language)
-    # base.html renders a {"text", "undo"} message with an Undo button.
-    flash({"text": _("The translation is removed."), "undo": undo}, "success")  # type: ignore[arg-type]
+    flash_undoable(_("The translation is removed."), undo)
     return redirect(_course_url(course))
 
 
