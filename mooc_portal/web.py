@@ -14,6 +14,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    flash,
     g,
     has_request_context,
     make_response,
@@ -110,6 +111,12 @@ def require_csrf() -> None:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError as exc:
         raise CSRFError(str(exc)) from exc
+
+
+def flash_undoable(text: str, undo_url: str) -> None:
+    """Flash ``text`` with an Undo button that POSTs (with the CSRF token) to ``undo_url``;
+    base.html renders such a ``{"text", "undo"}`` message (the session keeps it as JSON)."""
+    flash({"text": text, "undo": undo_url}, "success")  # type: ignore[arg-type]
 
 
 def safe_next_url(target: str | None, default_endpoint: str = "portal.web.home") -> str:

@@ -53,7 +53,7 @@ from mooc_portal.publishing import (
     workflow,
 )
 from mooc_portal.transaction import no_commit
-from mooc_portal.web import current_language, show_as_page_at
+from mooc_portal.web import current_language, flash_undoable, show_as_page_at
 
 # --- courses ----------------------------------------------------------------------------------
 
@@ -335,8 +335,7 @@ def translation_delete(course_uuid: UUID, language: str) -> Any:
     except REFUSALS as error:
         return _refused_on_overview(actor, course, error)
     undo = url_for(".translation_restore", course_uuid=course.uuid, language=language)
-    # base.html renders a {"text", "undo"} message with an Undo button.
-    flash({"text": _("The translation is removed."), "undo": undo}, "success")  # type: ignore[arg-type]
+    flash_undoable(_("The translation is removed."), undo)
     return redirect(_course_url(course))
 
 

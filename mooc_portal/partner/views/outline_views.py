@@ -33,7 +33,7 @@ from mooc_portal.partner.forms import (
 from mooc_portal.partner.views import _course, bp
 from mooc_portal.publishing import outline
 from mooc_portal.publishing.models import OutlineRemoval
-from mooc_portal.web import current_language
+from mooc_portal.web import current_language, flash_undoable
 
 # --- outline ----------------------------------------------------------------------------------
 
@@ -83,16 +83,14 @@ def module_change(course_uuid: UUID, module_uuid: UUID, operation: str) -> Any:
         elif operation == "delete":
             removal = outline.remove_module(actor, module)
             removed = _("The module “%(title)s” is removed.", title=module.title)
-            _flash_undo(course, removal, removed)
+            flash_undoable(removed, _undo_url(course, removal))
         else:
             abort(404)
     return redirect(_outline_url(course))
 
 
-def _flash_undo(course: Course, removal: OutlineRemoval, text: str) -> None:
-    """A flash message with an Undo button (base.html renders ``{"text", "undo"}`` messages)."""
-    undo = url_for(".outline_undo", course_uuid=course.uuid, removal_uuid=removal.uuid)
-    flash({"text": text, "undo": undo}, "success")  # type: ignore[arg-type]  # session keeps JSON
+def _undo_url(course: Course, removal: OutlineRemoval) -> str:
+    return url_for(".outline_undo", course_uuid=course.uuid, removal_uuid=removal.uuid)
 
 
 @bp.route("/courses/<uuid:course_uuid>/outline/undo/<uuid:removal_uuid>", methods=["POST"])
@@ -171,7 +169,8 @@ def lesson_change(course_uuid: UUID, module_uuid: UUID, lesson_uuid: UUID, opera
         outline.move_lesson(actor, lesson, 1)
     elif operation == "delete":
         removal = outline.remove_lesson(actor, lesson)
-        _flash_undo(course, removal, _("The lesson “%(title)s” is removed.", title=lesson.title))
+        removed = _("The lesson “%(title)s” is removed.", title=lesson.title)
+        flash_undoable(removed, _undo_url(course, removal))
     else:
         abort(404)
     return redirect(_outline_url(course))
