@@ -29,6 +29,7 @@ from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.appctx import current_request
 from mooc_portal.audit.services import record_export
+from mooc_portal.catalog.services import course_page, get_public_course
 from mooc_portal.db import session
 from mooc_portal.enrollment import review, services, sharing
 from mooc_portal.enrollment.forms import (
@@ -39,9 +40,10 @@ from mooc_portal.enrollment.forms import (
     name_review_choices,
 )
 from mooc_portal.enrollment.models import EnrollmentState
-from mooc_portal.errors import Conflict, InvalidInput, NotPermitted
+from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from mooc_portal.forms import service_errors_shown_on, show_service_error, shown_error_status
 from mooc_portal.pagination import paginate
+from mooc_portal.progress import services as progress_services
 from mooc_portal.transaction import no_commit
 from mooc_portal.web import current_language, list_page_request, safe_next_url, show_as_page_at
 
@@ -84,13 +86,36 @@ def enrol(run_uuid: UUID) -> Any:
         return redirect(url_for("portal.accounts.login", next=course_page_url(run)))
     if not ActionForm().validate_on_submit():
         abort(400)
-    if sharing.needs_consent(account, run):
-        # The first enrolment with an institution: first show what it will receive.
-        services.check_enrollable(run, account)
-        return redirect(url_for("portal.privacy.sharing_consent", run_uuid=run.uuid))
-    enrollment = services.enroll(run, account, actor=account)
+    try:
+        if sharing.needs_consent(account, run):
+            # The first enrolment with an institution: first show what it will receive.
+            services.check_enrollable(run, account)
+            return redirect(url_for("portal.privacy.sharing_consent", run_uuid=run.uuid))
+        enrollment = services.enroll(run, account, actor=account)
+    except Conflict as error:
+        return refused_on_course_page(run, error)
     flash(str(STATE_MESSAGES[enrollment.state_enum]), "success")
     return redirect(course_page_url(enrollment.run))
+
+
+def refused_on_course_page(run: Any, error: Conflict) -> Any:
+    """The course page again, the refusal (a closed run, an enrolment already held) beside
+    the run's enrol button, with the refusal's status. A course the learner may not see
+    gets the bare error page."""
+    no_commit()
+    session.rollback()
+    try:
+        course = get_public_course(services.course_slug(run))
+    except NotFound:
+        raise error from None
+    show_as_page_at("portal.catalog.course_detail", slug=course.slug)
+    html = render_template(
+        "mooc_portal/catalog/course_detail.html",
+        **course_page(course),
+        refused_run=run.uuid,
+        refused_message=error.message,
+    )
+    return html, error.status
 
 
 @bp.route("/my/enrolments")
@@ -107,7 +132,21 @@ def withdraw(enrollment_uuid: UUID) -> Any:
     enrollment = services.get_own_enrollment(enrollment_uuid, account)
     form = ActionForm()
     if form.validate_on_submit():
-        services.withdraw(enrollment, actor=account)
+        try:
+            services.withdraw(enrollment, actor=account)
+        except Conflict as error:
+            # Too late (withdrawn already, completed, decided): My learning again, the
+            # message beside that enrolment.
+            no_commit()
+            session.rollback()
+            show_as_page_at("portal.progress.my_learning")
+            html = render_template(
+                "mooc_portal/progress/my_learning.html",
+                learning=progress_services.my_learning(account),
+                refused_enrollment=enrollment.uuid,
+                refused_message=error.message,
+            )
+            return html, error.status
         flash(_("You have withdrawn."), "success")
         return redirect(url_for("portal.progress.my_learning"))
     if request.method == "POST":
