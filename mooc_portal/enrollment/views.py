@@ -100,10 +100,12 @@ def enrol(run_uuid: UUID) -> Any:
 
 def refused_on_course_page(run: Any, error: Conflict) -> Any:
     """The course page again, the refusal (a closed run, an enrolment already held) beside
-    the run's enrol button, with the refusal's status. A course the learner may not see
-    gets the bare error page."""
+    the run's enrol button, with the refusal's status. A course the learner may not see, or
+    a cancelled run (the course page lists none), gets the error page with the message."""
     no_commit()
     session.rollback()
+    if run.cancelled:
+        raise error
     try:
         course = get_public_course(services.course_slug(run))
     except NotFound:
