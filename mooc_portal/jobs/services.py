@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from sqlalchemy import case, delete, event, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
@@ -431,7 +432,7 @@ def retry_job(actor: Any, job_id: int) -> OutboxJob:
     if job is None:
         raise NotFound("No such job.")
     if job.state not in (JobState.FAILED, JobState.PENDING):
-        raise Conflict("Only a failed or waiting job can be retried.")
+        raise Conflict(_("Only a failed or waiting job can be retried."))
     job.state = JobState.PENDING
     job.run_after = None
     session.info.setdefault(_NEW, []).append(job)

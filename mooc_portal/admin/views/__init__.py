@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from mooc_portal.accounts.permissions import admin_required, logged_in_account
@@ -20,6 +20,7 @@ from mooc_portal.admin.forms import AuditFilterForm
 from mooc_portal.audit.services import AuditFilter, list_audit_entries
 from mooc_portal.catalog.models import CourseStatus
 from mooc_portal.catalog.services import course_page
+from mooc_portal.db import session
 from mooc_portal.errors import Conflict, InvalidInput, PortalError
 from mooc_portal.forms import form_status, service_errors_shown_on, show_service_error
 from mooc_portal.i18n import country_choices
@@ -39,7 +40,8 @@ from mooc_portal.partner.views import (
 )
 from mooc_portal.publishing import services, staff, workflow
 from mooc_portal.reference import ASEM_COUNTRIES, Region
-from mooc_portal.web import current_language, list_page_request
+from mooc_portal.transaction import no_commit
+from mooc_portal.web import current_language, list_page_request, show_as_page_at
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -80,7 +82,10 @@ def transition(course_uuid: UUID) -> Any:
     course = services.get_course_for_staff(actor, course_uuid)
     form = ActionForm()
     if not form.validate_on_submit():
-        abort(400)
+        # The review page again, the comment kept: an expired form says so above the buttons.
+        if form.csrf_token.errors:
+            form.form_errors.append(_expired().message)
+        return _review_page(course, form), 400
     try:
         workflow.transition_course(actor, course, form.action.data, comment=form.comment.data)
     except (InvalidInput, Conflict) as error:
@@ -133,9 +138,26 @@ def audit_log() -> Any:
     return render_template("mooc_portal/admin/audit.html", form=form, page=page, notice=notice)
 
 
+def _expired() -> InvalidInput:
+    return InvalidInput(_("The form has expired; try again."))
+
+
+def _refused_on(endpoint: str, page: Any, error: PortalError) -> Any:
+    """The list ``endpoint`` shows (``page()``) again with ``error``'s message above it,
+    answering with its status; nothing of the refused action is committed."""
+    no_commit()
+    session.rollback()
+    show_as_page_at(endpoint)
+    return page(error.message), error.status
+
+
 @bp.route("/institutions")
 @admin_required
 def institutions() -> str:
+    return _institutions_page()
+
+
+def _institutions_page(refusal: str | None = None) -> str:
     chosen = parse_institution_filter(request.args.get("region"), request.args.get("country"))
     page = staff.institutions_page(current_account(), chosen, list_page_request())
     language = current_language()
@@ -147,6 +169,7 @@ def institutions() -> str:
         region_label=region_label,
         countries=[code for code, _name in country_choices(ASEM_COUNTRIES, language)],
         confirm=ConfirmForm(),
+        refusal=refusal,
     )
 
 
@@ -225,10 +248,13 @@ def institution_assign(slug: str) -> Any:
 @admin_required
 def institution_active(slug: str) -> Any:
     institution = staff.get_institution(slug)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     active = request.form.get("active") == "1"
-    staff.set_institution_active(logged_in_account(), institution, active)
+    try:
+        if not ConfirmForm().validate_on_submit():
+            raise _expired()
+        staff.set_institution_active(logged_in_account(), institution, active)
+    except (InvalidInput, Conflict) as error:
+        return _refused_on(".institutions", _institutions_page, error)
     flash(
         _("The institution is active.") if active else _("The institution is deactivated."),
         "success",
@@ -239,6 +265,10 @@ def institution_active(slug: str) -> Any:
 @bp.route("/jobs")
 @admin_required
 def jobs() -> str:
+    return _jobs_page()
+
+
+def _jobs_page(refusal: str | None = None) -> str:
     from mooc_portal.jobs import services as jobs
 
     actor = logged_in_account()
@@ -246,6 +276,7 @@ def jobs() -> str:
         "mooc_portal/admin/jobs.html",
         page=jobs.jobs_page(actor, list_page_request()),
         mail=jobs.waiting_mail(actor, list_page_request("mail_")),
+        refusal=refusal,
     )
 
 
@@ -253,10 +284,13 @@ def jobs() -> str:
 @admin_required
 def job_retry(job_id: int) -> Any:
     from mooc_portal.jobs import services as jobs
-    from mooc_portal.web import require_csrf
 
-    require_csrf()
-    jobs.retry_job(logged_in_account(), job_id)
+    try:
+        if not ConfirmForm().validate_on_submit():
+            raise _expired()
+        jobs.retry_job(logged_in_account(), job_id)
+    except (InvalidInput, Conflict) as error:
+        return _refused_on(".jobs", _jobs_page, error)
     flash(_("The job will run again."))
     return redirect(url_for("portal.admin.jobs"))
 

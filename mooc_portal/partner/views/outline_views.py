@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +21,8 @@ from mooc_portal.accounts.permissions import login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.catalog.models import Course
 from mooc_portal.catalog.outline import course_modules
-from mooc_portal.errors import InvalidInput, NotFound
+from mooc_portal.db import session
+from mooc_portal.errors import Conflict, InvalidInput, NotFound
 from mooc_portal.forms import form_status, service_errors_shown_on
 from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
@@ -33,13 +35,58 @@ from mooc_portal.partner.forms import (
 from mooc_portal.partner.views import _course, bp
 from mooc_portal.publishing import outline
 from mooc_portal.publishing.models import OutlineRemoval
-from mooc_portal.web import current_language, flash_undoable
+from mooc_portal.transaction import no_commit
+from mooc_portal.web import current_language, flash_undoable, show_as_page_at
 
 # --- outline ----------------------------------------------------------------------------------
 
 
 def _outline_url(course: Course) -> str:
     return url_for(".outline_edit", course_uuid=course.uuid)
+
+
+REFUSALS = (InvalidInput, Conflict)
+"""The service errors the outline editor shows on itself; a refusal of the actor
+(NotPermitted, NotFound) reaches the error page."""
+
+
+@dataclass(frozen=True)
+class RefusedOutlineChange:
+    """A change to a module or lesson (rename, move, remove) a service refused, shown again
+    at its item; ``title`` is the title typed into the refused rename."""
+
+    item_uuid: UUID
+    message: str
+    title: str | None = None
+
+
+def _outline_page(
+    course: Course, form: ModuleForm, refused: RefusedOutlineChange | None = None
+) -> str:
+    return render_template(
+        "mooc_portal/partner/outline.html",
+        course=course,
+        modules=course_modules(course),
+        languages=outline.outline_languages(course),
+        form=form,
+        confirm=ConfirmForm(),
+        refused=refused,
+    )
+
+
+def _refused_on_outline(
+    course: Course, item_uuid: UUID, error: InvalidInput | Conflict, title: str | None = None
+) -> Any:
+    """The outline editor again, the refusal at the item, answering with its status."""
+    no_commit()
+    session.rollback()
+    show_as_page_at(".outline_edit", course_uuid=course.uuid)
+    refused = RefusedOutlineChange(item_uuid, error.message, title)
+    return _outline_page(course, ModuleForm(formdata=None), refused), error.status
+
+
+def _expired() -> InvalidInput:
+    return InvalidInput(_("The form has expired; try again."))
 
 
 @bp.route("/courses/<uuid:course_uuid>/outline", methods=["GET", "POST"])
@@ -52,14 +99,7 @@ def outline_edit(course_uuid: UUID) -> Any:
         with service_errors_shown_on(form):
             outline.add_module(actor, course, form.title.data)
             return redirect(_outline_url(course))
-    return render_template(
-        "mooc_portal/partner/outline.html",
-        course=course,
-        modules=course_modules(course),
-        languages=outline.outline_languages(course),
-        form=form,
-        confirm=ConfirmForm(),
-    ), form_status(form)
+    return _outline_page(course, form), form_status(form)
 
 
 @bp.route("/courses/<uuid:course_uuid>/outline/<uuid:module_uuid>/<operation>", methods=["POST"])
@@ -68,24 +108,27 @@ def module_change(course_uuid: UUID, module_uuid: UUID, operation: str) -> Any:
     actor = current_account()
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)
-    if operation == "rename":
-        form = ModuleForm()
-        if not form.validate_on_submit():
-            abort(400)
-        outline.rename_module(actor, module, form.title.data)
-    else:
-        if not ConfirmForm().validate_on_submit():
-            abort(400)
-        if operation == "up":
-            outline.move_module(actor, module, -1)
-        elif operation == "down":
-            outline.move_module(actor, module, 1)
-        elif operation == "delete":
-            removal = outline.remove_module(actor, module)
-            removed = _("The module “%(title)s” is removed.", title=module.title)
-            flash_undoable(removed, _undo_url(course, removal))
+    title = None
+    try:
+        if operation == "rename":
+            form = ModuleForm()
+            title = request.form.get("title", "")
+            if not form.validate_on_submit():
+                raise InvalidInput(" ".join(form.title.errors) or _expired().message)
+            outline.rename_module(actor, module, form.title.data)
+        elif operation in ("up", "down", "delete"):
+            if not ConfirmForm().validate_on_submit():
+                raise _expired()
+            if operation == "delete":
+                removal = outline.remove_module(actor, module)
+                removed = _("The module “%(title)s” is removed.", title=module.title)
+                flash_undoable(removed, _undo_url(course, removal))
+            else:
+                outline.move_module(actor, module, -1 if operation == "up" else 1)
         else:
             abort(404)
+    except REFUSALS as error:
+        return _refused_on_outline(course, module_uuid, error, title)
     return redirect(_outline_url(course))
 
 
@@ -161,18 +204,19 @@ def lesson_change(course_uuid: UUID, module_uuid: UUID, lesson_uuid: UUID, opera
     course = _course(course_uuid)
     module = outline.get_module(actor, course, module_uuid)
     lesson = outline.get_lesson(actor, module, lesson_uuid)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if operation == "up":
-        outline.move_lesson(actor, lesson, -1)
-    elif operation == "down":
-        outline.move_lesson(actor, lesson, 1)
-    elif operation == "delete":
-        removal = outline.remove_lesson(actor, lesson)
-        removed = _("The lesson “%(title)s” is removed.", title=lesson.title)
-        flash_undoable(removed, _undo_url(course, removal))
-    else:
-        abort(404)
+    try:
+        if operation not in ("up", "down", "delete"):
+            abort(404)
+        if not ConfirmForm().validate_on_submit():
+            raise _expired()
+        if operation == "delete":
+            removal = outline.remove_lesson(actor, lesson)
+            removed = _("The lesson “%(title)s” is removed.", title=lesson.title)
+            flash_undoable(removed, _undo_url(course, removal))
+        else:
+            outline.move_lesson(actor, lesson, -1 if operation == "up" else 1)
+    except REFUSALS as error:
+        return _refused_on_outline(course, lesson_uuid, error)
     return redirect(_outline_url(course))
 
 
