@@ -158,7 +158,8 @@ def test_admin_lists_with_search_filters_and_pages(browser, axe_source, portal_s
         assert "page=2" in page.url
         assert page.locator(".pagination [aria-current=page]").inner_text().endswith("2")
         name = page.locator("tbody tr td").first.inner_text().splitlines()[0]
-        page.get_by_label("Learner's name or e-mail, course, institution, or certificate code").fill(name)
+        search = "Learner's name or e-mail, course, institution, or certificate code"
+        page.get_by_label(search).fill(name)
         page.get_by_role("button", name="Search").click()
         page.wait_for_load_state("load")
         assert name in page.locator("tbody").inner_text()

@@ -108,7 +108,7 @@ def test_a_name_in_the_page_language_has_no_lang(client, db_session):
     assert "<span>서울디지털대학교</span>" in page
 
 
-def test_a_logo_beside_its_name_is_decorative_and_a_partner_without_one_shows_initials(client, db_session):
+def test_a_logo_beside_its_name_is_decorative_and_no_logo_shows_initials(client, db_session):
     make_institution("Logo University", slug="logo-u", logo="/static/logos/lu.png")
     make_institution("Plain Institute of Design", slug="plain-u")
     short = make_institution("Korea Advanced Institute", slug="kaist")
