@@ -43,7 +43,6 @@ from mooc_portal.enrollment.models import EnrollmentState
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from mooc_portal.forms import service_errors_shown_on, show_service_error, shown_error_status
 from mooc_portal.pagination import paginate
-from mooc_portal.progress import services as progress_services
 from mooc_portal.transaction import no_commit
 from mooc_portal.web import current_language, list_page_request, safe_next_url, show_as_page_at
 
@@ -127,6 +126,14 @@ def my_enrolments() -> Any:
     return redirect(url_for("portal.progress.my_learning"), 301)
 
 
+class WithdrawalRefused(Exception):
+    """A learner's withdrawal the service refused: shown on My learning, beside the enrolment."""
+
+    def __init__(self, enrollment_uuid: UUID, message: str, status: int) -> None:
+        super().__init__(message)
+        self.enrollment_uuid, self.message, self.status = enrollment_uuid, message, status
+
+
 @bp.route("/my/enrolments/<uuid:enrollment_uuid>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(enrollment_uuid: UUID) -> Any:
@@ -138,17 +145,11 @@ def withdraw(enrollment_uuid: UUID) -> Any:
             services.withdraw(enrollment, actor=account)
         except Conflict as error:
             # Too late (withdrawn already, completed, decided): My learning again, the
-            # message beside that enrolment.
+            # message beside that enrolment (drawn by the progress blueprint, which owns
+            # that page: ``WithdrawalRefused``).
             no_commit()
             session.rollback()
-            show_as_page_at("portal.progress.my_learning")
-            html = render_template(
-                "mooc_portal/progress/my_learning.html",
-                learning=progress_services.my_learning(account),
-                refused_enrollment=enrollment.uuid,
-                refused_message=error.message,
-            )
-            return html, error.status
+            raise WithdrawalRefused(enrollment.uuid, error.message, error.status) from error
         flash(_("You have withdrawn."), "success")
         return redirect(url_for("portal.progress.my_learning"))
     if request.method == "POST":

@@ -13,10 +13,11 @@ from mooc_portal.accounts.permissions import logged_in_account, login_required
 from mooc_portal.accounts.services import current_account
 from mooc_portal.audit.services import record_export
 from mooc_portal.enrollment import services as enrolment
+from mooc_portal.enrollment.views import WithdrawalRefused
 from mooc_portal.pagination import paginate_items
 from mooc_portal.progress import services
 from mooc_portal.video import NotAVideo, Video, parse_video
-from mooc_portal.web import list_page_request, require_csrf
+from mooc_portal.web import list_page_request, require_csrf, show_as_page_at
 
 bp = Blueprint("progress", __name__)
 
@@ -40,6 +41,18 @@ def my_learning() -> str:
     return render_template(
         "mooc_portal/progress/my_learning.html", learning=services.my_learning(logged_in_account())
     )
+
+
+@bp.app_errorhandler(WithdrawalRefused)
+def withdrawal_refused(error: WithdrawalRefused) -> tuple[str, int]:
+    """My learning again, with the refused withdrawal's message beside its enrolment."""
+    show_as_page_at("portal.progress.my_learning")
+    return render_template(
+        "mooc_portal/progress/my_learning.html",
+        learning=services.my_learning(logged_in_account()),
+        refused_enrollment=error.enrollment_uuid,
+        refused_message=error.message,
+    ), error.status
 
 
 @bp.errorhandler(services.RunCancelled)

@@ -59,7 +59,10 @@ def test_review_page_and_filters_show_only_shared_fields(client, auth, partner_r
     auth.login(partner_run["manager"].email)
     page = client.get("/partner/enrolments").get_data(as_text=True)
     withheld, shared = row_of(page, "withholder@example.org"), row_of(page, "sharer@example.org")
-    assert "Finland" not in page and "Thailand" in shared
+    # The country filter's menu names every ASEM country; the list itself names none it
+    # was not given.
+    rows = re.findall(r"<tr>(?:(?!</tr>).)*</tr>", page, re.S)
+    assert not any("Finland" in row for row in rows) and "Thailand" in shared
     assert "Enrolled" in withheld and "Completed" not in withheld
     assert "Completed" in shared
 
