@@ -786,15 +786,13 @@ def _built_search(
     # One statement: the matching courses are read once (a materialized CTE) by the page
     # listing and by the facet counts alike. Browsing without a text whose filters are all
     # simple facets takes most counts from the stored ones and reads only the courses it lists.
-    stored = not query_tokens(filters.query) and all(
-        not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS
-    )
+    tokens = query_tokens(filters.query)
+    simple = all(not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS)
+    stored = not tokens and simple
     walk_newest = stored and filters.effective_sort == "newest" and dialect == "sqlite"
-    # A text search whose filters are all simple facets counts every facet from two grouped
+    # A text search whose filters are all simple facets counts every facet from a few grouped
     # reads of the matches (``_cube_counts``).
-    cube = bool(query_tokens(filters.query)) and all(
-        not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS
-    )
+    cube = bool(tokens) and simple
     base = _base(filters, now, narrow=stored, cube=cube).cte("matches")
     if not walk_newest:  # read more than once
         base = base.prefix_with("MATERIALIZED")
@@ -809,7 +807,6 @@ def _built_search(
     listed = passing if cube and passing is not None else base
 
     sort = filters.effective_sort
-    tokens = query_tokens(filters.query)
     sort_key: Any = None
     rank_documents = False
     if sort == "relevance":
