@@ -93,7 +93,7 @@ def upgrade() -> None:
     )
     from mooc_portal.catalog.entries import rebuild_entries
 
-    rebuild_entries(op.get_bind())
+    rebuild_entries(op.get_bind(), record=False)  # versions begin in 0035
 
 
 def downgrade() -> None:

@@ -14,6 +14,7 @@ ORM call :func:`rebuild_entries` (as ``flask portal reindex`` does).
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -27,8 +28,11 @@ from mooc_portal.catalog.availability import NEVER, TIMELINE_WINDOWS, RunDates, 
 from mooc_portal.catalog.models import (
     CatalogEntry,
     CatalogFacetCount,
+    CatalogPending,
+    CatalogVersion,
     Course,
     CourseLanguage,
+    CourseRecognition,
     CourseRun,
     CourseSubject,
     LanguageKind,
@@ -57,16 +61,59 @@ def _cells(row: Any) -> list[Cell]:
 
 
 def refresh_entries(
-    connection: Connection, course_ids: Iterable[int], *, removed: Iterable[int] = ()
+    connection: Connection,
+    course_ids: Iterable[int],
+    *,
+    removed: Iterable[int] = (),
+    record: bool = True,
 ) -> None:
     """Rewrite the entries of ``course_ids`` from the stored courses, and move the facet counts
-    by the difference. Courses in ``removed`` (about to be deleted) leave the catalog."""
+    by the difference. Courses in ``removed`` (about to be deleted) leave the catalog.
+
+    With ``record`` (callers outside a session: commands, bulk loads) the change is recorded
+    as a new catalog version at once; the flush listener records a session's changes once,
+    just before its commit (:func:`record_version`)."""
     gone = set(removed)
     ids = sorted(set(course_ids) | gone)
     deltas: Counter[Cell] = Counter()
     for chunk in _chunks(ids):
         _refresh(connection, chunk, gone, deltas)
     _add_counts(connection, deltas)  # once: a rebuild touches each count row once
+    if record and ids:
+        record_version(connection, ids)
+
+
+# Catalog versions ----------------------------------------------------------------------------
+
+# More changed courses than this in one transaction are recorded as "every course": a process
+# reloads all its columns rather than thousands of entries one by one.
+MAX_CHANGED = 2000
+# Versions kept: a process further behind than this reloads every entry.
+KEPT_VERSIONS = 1000
+# PostgreSQL advisory lock (held until the commit) that numbers versions in commit order.
+VERSION_LOCK = 0x6D6F6F63  # "mooc"
+CHANGED = "mooc_catalog_entries_changed"
+
+
+def record_version(connection: Connection, course_ids: Iterable[int] | None) -> int:
+    """Record the entries of ``course_ids`` (``None``: every course) as rewritten by a new
+    catalog version, numbered after every committed one; the new version.
+
+    On PostgreSQL the number is taken under a transaction lock: two transactions get their
+    numbers in the order they commit, so a process that has read version ``v`` has seen every
+    change numbered up to ``v``. Call it just before the commit (the lock is held until then).
+    """
+    table = CatalogVersion.__table__
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(VERSION_LOCK)))
+    ids = None if course_ids is None else sorted(set(course_ids))
+    changed = "*" if ids is None or len(ids) > MAX_CHANGED else " ".join(map(str, ids))
+    version = (connection.scalar(select(func.max(table.c.version))) or 0) + 1
+    connection.execute(
+        table.insert().values(version=version, token=uuid.uuid4().hex, changed=changed)
+    )
+    connection.execute(delete(table).where(table.c.version <= version - KEPT_VERSIONS))
+    return version
 
 
 def _refresh(
@@ -196,18 +243,23 @@ def _add_counts(connection: Connection, deltas: Counter[Cell]) -> None:
         connection.execute(statement, increases)
 
 
-def rebuild_entries(connection: Connection) -> int:
-    """Rebuild every entry and facet count from the courses; the number of public courses."""
+def rebuild_entries(connection: Connection, *, record: bool = True) -> int:
+    """Rebuild every entry and facet count from the courses; the number of public courses.
+    With ``record``, a new catalog version says every entry changed."""
     connection.execute(delete(CatalogFacetCount.__table__))
     connection.execute(delete(CatalogEntry.__table__))
     ids = connection.scalars(select(Course.id).order_by(Course.id)).all()
-    refresh_entries(connection, ids)
+    refresh_entries(connection, ids, record=False)
+    if record:
+        record_version(connection, None)
     return connection.scalar(select(func.count()).select_from(CatalogEntry.__table__)) or 0
 
 
 # Refreshing on flush -------------------------------------------------------------------------
 
-WATCHED = (Course, CourseRun, CourseLanguage, CourseSubject, Institution)
+# CourseRecognition: the entries do not repeat its marks, but the in-memory columns do, so its
+# changes are recorded as a version of the course.
+WATCHED = (Course, CourseRun, CourseLanguage, CourseSubject, CourseRecognition, Institution)
 INSTITUTION_FIELDS = ("active", "country", "region")
 
 
@@ -231,7 +283,8 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             pending.append(obj)
     if deleted:
         # Take the counts back while the entries still exist (the delete cascades to them).
-        refresh_entries(session.connection(), (), removed=deleted)
+        refresh_entries(session.connection(), (), removed=deleted, record=False)
+        _mark_pending(session, deleted)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
@@ -257,7 +310,36 @@ def _after_flush(session: Session, _context: Any) -> None:
             connection.scalars(select(Course.id).where(Course.institution_id.in_(institutions)))
         )
     if ids:
-        refresh_entries(connection, ids)
+        refresh_entries(connection, ids, record=False)
+        _mark_pending(session, ids)
+
+
+def _mark_pending(session: Session, ids: Iterable[int]) -> None:
+    """Note the courses whose entries this transaction rewrote: in the pending table, which
+    only this transaction sees until its commit turns the rows into a version (a search in the
+    same transaction, or on the same connection, reads its own changes from it)."""
+    session.connection().execute(
+        CatalogPending.__table__.insert(), [{"course_id": i} for i in sorted(set(ids))]
+    )
+    session.info[CHANGED] = True
+
+
+def _before_commit(session: Session) -> None:
+    """Record the transaction's changed entries as one catalog version, last thing before the
+    commit (the flush that commit would run comes first, so nothing is left out)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    if session.info.pop(CHANGED, None):
+        pending = CatalogPending.__table__
+        ids = session.connection().scalars(delete(pending).returning(pending.c.course_id)).all()
+        if ids:
+            record_version(session.connection(), ids)
+
+
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    # Not on a savepoint's rollback: the pending rows flushed before it still stand.
+    if transaction.parent is None:
+        session.info.pop(CHANGED, None)
 
 
 def install_entry_maintenance(session_class: type[Session]) -> None:
@@ -270,3 +352,5 @@ def install_entry_maintenance(session_class: type[Session]) -> None:
     if not event.contains(session_class, "before_flush", _before_flush):
         event.listen(session_class, "before_flush", _before_flush)
         event.listen(session_class, "after_flush", _after_flush)
+        event.listen(session_class, "before_commit", _before_commit)
+        event.listen(session_class, "after_transaction_end", _after_transaction_end)

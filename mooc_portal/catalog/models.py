@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ColumnElement,
@@ -465,6 +466,35 @@ class CatalogFacetCount(Base):
     facet: Mapped[str] = mapped_column(String(10), primary_key=True)
     value: Mapped[str] = mapped_column(String(35), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CatalogVersion(Base):
+    """One catalog-changing transaction: the courses whose entries it rewrote.
+
+    Versions are numbered in commit order (the number is taken under a lock just before the
+    commit), so a process whose in-memory catalog columns (``catalog.columns``) are at version
+    ``v`` reads the versions after ``v`` and reloads exactly those courses' entries. ``token``
+    tells a version apart from another one with the same number (after a rollback); ``changed``
+    holds the course ids, space-separated, or ``*`` for every course (a rebuild). Only the last
+    versions are kept; a process further behind reloads everything.
+    """
+
+    __tablename__ = "mooc_catalog_version"
+
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+    changed: Mapped[str] = mapped_column(Text)
+
+
+class CatalogPending(Base):
+    """A course whose entry the current transaction rewrote, until its commit records them all
+    as a :class:`CatalogVersion` (and deletes these rows): other transactions never see a row
+    here, and a search in this one reads its own changes from them."""
+
+    __tablename__ = "mooc_catalog_pending"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(Integer)
 
 
 class CourseSlugRedirect(Base):

@@ -18,8 +18,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    BigInteger,
     ColumnClause,
     ColumnElement,
     Join,
@@ -39,18 +41,26 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
     true,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import lazyload
 
+from mooc_portal.appctx import current_flask_app
 from mooc_portal.catalog import spelling
 from mooc_portal.catalog.availability import (
     Availability,
     Moment,
     run_availability_sql,
     timeline_availability_sql,
+)
+from mooc_portal.catalog.columns import (
+    CatalogColumns,
+    ColumnStore,
+    pending_sql,
+    versions_sql,
 )
 from mooc_portal.catalog.entries import COUNT_KEY
 from mooc_portal.catalog.models import (
@@ -905,31 +915,11 @@ def search_courses(
     page_size = max(1, page_size)
     requested_page = page
     tokens = query_tokens(filters.query)
-    dialect = session.get_bind().dialect.name
-    # Built once per shape of search (the filters, the number of words, the sort, the page)
-    # and kept: a search only binds its words and the clock.
-    built = _built_search(
-        dialect, replace(filters, query=_text_shape(tokens, dialect)), language, page, page_size
-    )
-    params = {"search_now": now, **_text_params(tokens)}
-    stored, cube, sort = built.stored, built.cube, built.sort
-    if built.settings is not None:
-        session.execute(built.settings)
-    rows = session.execute(built.statement, params).all()
-    hits = sorted((r for r in rows if r.facet == PAGE_ROWS), key=lambda r: r.position)
-    counts: Sequence[Any] = [r for r in rows if r.facet not in (PAGE_ROWS, TOTAL_ROW)]
-    if cube:
-        counts = _fold_cube(counts, built.filtered)
-    out_of_range = False
-    if not hits and page > 1:
-        out_of_range, page = True, 1
-        hits = sorted(session.execute(built.first_page, params).all(), key=lambda r: r.position)
-    if stored:
-        total = sum(r.n or 0 for r in rows if r.facet == TOTAL_ROW)
+    if counted_in_memory(filters):
+        found = _search_columns(filters, tokens, now, page, page_size)
     else:
-        total = hits[0].total if hits else 0
-
-    ids = [int(row.value) for row in hits]
+        found = _search_sql(filters, tokens, now, language, page, page_size)
+    ids, page = found.ids, found.page
     # Loaded with what a course's card shows (a fixed number of queries: the translations, the
     # languages, the institution). Runs, subjects and recognition load when first used.
     by_id = {
@@ -941,23 +931,298 @@ def search_courses(
         ).all()
     }
     courses = [by_id[i] for i in ids]
-    availability = {int(row.value): Availability(row.n) for row in hits}
 
-    facets = _facet_options(counts, filters, language)
+    facets = _facet_options(found.counts, filters, language)
     # Only a search that found nothing looks for a misspelling: the others cost what they did.
-    suggestion = suggest_query(filters, now=now) if total == 0 and tokens else None
+    suggestion = suggest_query(filters, now=now) if found.total == 0 and tokens else None
     return SearchResult(
         courses=courses,
-        availability=availability,
-        total=total,
+        availability=found.availability,
+        total=found.total,
         page=page,
         page_size=page_size,
         facets=facets,
-        sort=sort,
-        page_out_of_range=out_of_range,
+        sort=filters.effective_sort,
+        page_out_of_range=found.out_of_range,
         requested_page=requested_page,
         suggestion=suggestion,
     )
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A page of a search (its course ids, in order) with the total and the facet counts."""
+
+    ids: list[int]
+    availability: dict[int, Availability]
+    total: int
+    counts: Sequence[tuple[str, str, int]]
+    page: int
+    out_of_range: bool
+
+
+def _search_sql(
+    filters: CatalogFilters,
+    tokens: list[str],
+    now: datetime,
+    language: str,
+    page: int,
+    page_size: int,
+) -> _Found:
+    """The search as one SQL statement (searches the in-memory columns do not answer)."""
+    dialect = session.get_bind().dialect.name
+    # Built once per shape of search (the filters, the number of words, the sort, the page)
+    # and kept: a search only binds its words and the clock.
+    built = _built_search(
+        dialect, replace(filters, query=_text_shape(tokens, dialect)), language, page, page_size
+    )
+    params = {"search_now": now, **_text_params(tokens)}
+    if built.settings is not None:
+        session.execute(built.settings)
+    rows = session.execute(built.statement, params).all()
+    hits = sorted((r for r in rows if r.facet == PAGE_ROWS), key=lambda r: r.position)
+    counts: Sequence[Any] = [r for r in rows if r.facet not in (PAGE_ROWS, TOTAL_ROW)]
+    if built.cube:
+        counts = _fold_cube(counts, built.filtered)
+    out_of_range = False
+    if not hits and page > 1:
+        out_of_range, page = True, 1
+        hits = sorted(session.execute(built.first_page, params).all(), key=lambda r: r.position)
+    if built.stored:
+        total = sum(r.n or 0 for r in rows if r.facet == TOTAL_ROW)
+    else:
+        total = hits[0].total if hits else 0
+    return _Found(
+        ids=[int(row.value) for row in hits],
+        availability={int(row.value): Availability(row.n) for row in hits},
+        total=total,
+        counts=[(r[0], r[1], r[2]) for r in counts],
+        page=page,
+        out_of_range=out_of_range,
+    )
+
+
+# Searches counted in memory ------------------------------------------------------------------
+
+# The sorts the in-memory columns order by themselves (by the text's rank, or newest first).
+COLUMN_SORTS = ("relevance", "newest")
+
+
+def counted_in_memory(filters: CatalogFilters) -> bool:
+    """Whether the search is answered from the in-memory columns (``catalog.columns``): its
+    filters are all simple facets and it sorts by relevance or newest first (most searches,
+    and browsing). Others run as one SQL statement (:func:`_built_search`)."""
+    simple = all(not getattr(filters, name) for name in FACETS if name not in SIMPLE_FACETS)
+    return simple and filters.effective_sort in COLUMN_SORTS
+
+
+def column_store() -> ColumnStore:
+    """This process's columns of the portal's database (made at the first search)."""
+    extras = current_flask_app().extensions["mooc_portal"].extras
+    store: ColumnStore | None = extras.get(COLUMNS_KEY)
+    if store is None:
+        store = extras.setdefault(COLUMNS_KEY, ColumnStore())
+    assert store is not None
+    return store
+
+
+COLUMNS_KEY = "catalog_columns"
+
+
+@lru_cache(maxsize=64)
+def _matches_statement(dialect: str, shape: str) -> Any:
+    """One statement, so that everything it reads is of the same moment: the catalog versions
+    from the columns' own on (``columns_since``), this transaction's uncommitted changes, and
+    the text's matches: on SQLite the ids of the matching courses (``hits``, comma-separated);
+    on PostgreSQL, for a text of letters, each token's lexeme ids (``lexemes_<n>``), which the
+    columns' word index turns into courses; else the ids from the documents' index."""
+    versions = versions_sql(dialect, bindparam("columns_since", type_=BigInteger))
+    parts = [versions.label("versions"), pending_sql(dialect).label("pending")]
+    tokens = query_tokens(shape)
+    if not tokens:
+        return select(*parts)
+    hits: Any
+    if dialect == "sqlite":
+        hits = select(func.group_concat(FTS.c.rowid)).select_from(FTS).where(_fts_match(tokens))
+    elif all(LETTERS.fullmatch(token) for token in tokens):
+        for i, token in enumerate(tokens):
+            start, end = _lexeme_range(token)
+            ids = select(func.string_agg(cast(LEXEME.c.id, String), literal_column("','"))).where(
+                LEXEME.c.lexeme >= bindparam(f"lexeme_from_{i}", start, type_=String),
+                LEXEME.c.lexeme < bindparam(f"lexeme_to_{i}", end, type_=String),
+            )
+            parts.append(ids.scalar_subquery().label(f"lexemes_{i}"))
+        return select(*parts)
+    else:
+        hits = select(func.string_agg(cast(TSV.c.course_id, String), literal_column("','"))).where(
+            TSV.c.document_tsv.op("@@")(_ts_query(tokens))
+        )
+    return select(*parts, hits.scalar_subquery().label("hits"))
+
+
+def _numbers(text_: str | None) -> np.ndarray:
+    """``"3,1,2"`` as an array of integers."""
+    if not text_:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(text_, dtype=np.int64, sep=",")
+
+
+def _text_matches(columns: CatalogColumns, row: Any, tokens: list[str]) -> np.ndarray:
+    """The ids of the courses the text matches (sorted), from what ``_matches_statement``
+    read: a course matches when it holds, for every token, one of the token's lexemes."""
+    if "hits" in row._fields:
+        return np.sort(_numbers(row.hits))
+    assert columns.words is not None
+    found: np.ndarray | None = None
+    for i in range(len(tokens)):
+        courses = columns.words.matching(_numbers(getattr(row, f"lexemes_{i}")))
+        found = courses if found is None else np.intersect1d(found, courses, assume_unique=True)
+    return found if found is not None else np.zeros(0, dtype=np.int64)
+
+
+# The relevance of the courses that pass every filter, ranked as the SQL search ranks them:
+# ``id score`` pairs in one text (one value to fetch, not a row per course; every digit of the
+# score kept, so that equal and unequal scores compare as in SQL).
+_SCORES = {
+    "sqlite": text(
+        "SELECT group_concat(pair, ' ') FROM ("
+        "SELECT rowid || ' ' || printf('%.17g', bm25(mooc_course_fts)) AS pair"
+        " FROM mooc_course_fts WHERE mooc_course_fts MATCH :fts_match"
+        # "+rowid": a filter on the matches, not a lookup per id (one FTS query each).
+        " AND +rowid IN (SELECT value FROM json_each(:ids))"
+        # LIMIT -1: not flattened into the aggregate, where FTS5 cannot rank.
+        " LIMIT -1)"
+    ),
+    "postgresql": text(
+        "SELECT string_agg("
+        "course_id || ' ' || CAST(-ts_rank(document_tsv, to_tsquery('simple', :ts_query))"
+        " AS text), ' ') FROM mooc_course_search WHERE course_id = ANY(CAST(:ids AS integer[]))"
+    ),
+}
+
+
+# For the search's transaction only (see ``_built_search``): no JIT, and an SSD's page cost so
+# that the GIN index is read rather than every entry (a small catalog's plan otherwise).
+_PG_SETTINGS = select(
+    func.set_config("jit", "off", true()), func.set_config("random_page_cost", "1.1", true())
+)
+
+
+def _search_columns(
+    filters: CatalogFilters, tokens: list[str], now: datetime, page: int, page_size: int
+) -> _Found:
+    """The search counted on this process's in-memory columns: one statement reads the text's
+    matches (the index alone) and the catalog versions; the filters, the facet counts, the
+    availability and the order are computed on the columns; a relevance order reads the rank
+    of the courses that pass every filter."""
+    dialect = session.get_bind().dialect.name
+    store = column_store()
+    if dialect == "postgresql" and not all(LETTERS.fullmatch(token) for token in tokens):
+        session.execute(_PG_SETTINGS)  # the documents' index (see ``_matches_statement``)
+    statement = _matches_statement(dialect, _text_shape(tokens, dialect))
+    row = session.execute(statement, {"columns_since": store.since, **_text_params(tokens)}).one()
+    # With the entries this transaction changed and has not committed yet, if any.
+    columns = store.current(session.connection(), row.versions, row.pending)
+    if tokens:
+        rows = columns.rows_of(_text_matches(columns, row, tokens))
+    else:
+        rows = np.arange(len(columns), dtype=np.int64)
+    institutions: list[str] = []
+    if filters.institution:
+        institutions = [
+            str(i)
+            for i in session.scalars(
+                select(Institution.id).where(Institution.slug.in_(filters.institution))
+            )
+        ]
+    passing, counts = count_facets(columns, rows, filters, institutions)
+    states = columns.availability(passing, now)
+    counts += [("availability", str(state), n) for state, n in _tally(states)]
+
+    if filters.effective_sort == "relevance":
+        order = _by_relevance(columns, passing, dialect, tokens)
+    else:  # newest first: the columns keep that order
+        chosen = np.zeros(len(columns), dtype=bool)
+        chosen[passing] = True
+        newest = columns.newest[chosen[columns.newest]]
+        order = np.searchsorted(passing, newest)
+    out_of_range = False
+    start = (page - 1) * page_size
+    if start >= len(order) and page > 1:
+        out_of_range, page, start = True, 1, 0
+    listed = order[start : start + page_size]
+    ids = columns.ids[passing[listed]].tolist()
+    return _Found(
+        ids=ids,
+        availability={
+            i: Availability(int(state)) for i, state in zip(ids, states[listed], strict=True)
+        },
+        total=len(passing),
+        counts=counts,
+        page=page,
+        out_of_range=out_of_range,
+    )
+
+
+def _tally(values: np.ndarray) -> list[tuple[int, int]]:
+    if not len(values):
+        return []
+    found = np.bincount(values)
+    return [(int(v), int(found[v])) for v in np.flatnonzero(found)]
+
+
+def count_facets(
+    columns: CatalogColumns, rows: np.ndarray, filters: CatalogFilters, institutions: list[str]
+) -> tuple[np.ndarray, list[tuple[str, str, int]]]:
+    """The rows of ``rows`` (the matches) that pass every filter, and the facet counts but
+    availability: a simple facet counts the matches that pass every *other* facet's filter
+    (its own values are alternatives), the others count the rows that pass every filter."""
+    wanted = {name: list(getattr(filters, name)) for name in SIMPLE_FACETS}
+    wanted["institution"] = institutions if filters.institution else []
+    oks: dict[str, np.ndarray] = {}
+    for name in SIMPLE_FACETS:
+        if getattr(filters, name):
+            category = columns.categories[name]
+            oks[name] = np.isin(category.codes[rows], category.code_of(wanted[name]))
+    passing = rows[np.logical_and.reduce(list(oks.values()))] if oks else rows
+    counts: list[tuple[str, str, int]] = []
+    for name in SIMPLE_FACETS:
+        others = [ok for facet, ok in oks.items() if facet != name]
+        if name not in oks:
+            counted = passing
+        elif others:
+            counted = rows[np.logical_and.reduce(others)]
+        else:
+            counted = rows
+        category = columns.categories[name]
+        found = np.bincount(category.codes[counted], minlength=len(category.values))
+        counts += [(name, category.values[i], int(found[i])) for i in np.flatnonzero(found)]
+    for name, lists in (("language", columns.languages), ("subject", columns.fields)):
+        counts += [(name, value, n) for value, n in lists.counts(passing).items()]
+    marks = columns.audience[passing]
+    for bit, mark in enumerate(AUDIENCES):
+        n = int(np.count_nonzero(marks & (1 << bit)))
+        if n:
+            counts.append(("audience", mark, n))
+    return passing, counts
+
+
+def _by_relevance(
+    columns: CatalogColumns, passing: np.ndarray, dialect: str, tokens: list[str]
+) -> np.ndarray:
+    """Positions in ``passing``, best match first (then newest, then by id), as the SQL
+    search orders them (``bm25`` on SQLite, ``ts_rank`` on PostgreSQL)."""
+    ids = columns.ids[passing]
+    if dialect == "sqlite":
+        listed = "[" + ",".join(map(str, ids.tolist())) + "]"
+    else:
+        listed = "{" + ",".join(map(str, ids.tolist())) + "}"
+    pairs = session.scalar(_SCORES[dialect], {"ids": listed, **_text_params(tokens)})
+    scored = np.fromstring(pairs, sep=" ").reshape(-1, 2) if pairs else np.zeros((0, 2))
+    # A course the text no longer matches (its document changed since) comes last.
+    score = np.full(len(ids), math.inf)
+    score[np.searchsorted(ids, scored[:, 0].astype(np.int64))] = scored[:, 1]
+    return np.lexsort((ids, -columns.published[passing], score))
 
 
 def suggest_query(filters: CatalogFilters, *, now: datetime | None = None) -> str | None:
