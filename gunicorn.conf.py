@@ -38,3 +38,16 @@ def child_exit(server, worker):
     from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 
     GunicornInternalPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)
+
+
+def post_worker_init(worker):
+    """Read the catalog's in-memory columns before the worker's first request (the catalog
+    search counts on them: ``mooc_portal/catalog/columns.py``); a failure only logs, the first
+    search then reads them."""
+    from mooc_portal.catalog.search import warm_columns
+
+    try:
+        with worker.wsgi.app_context():
+            warm_columns()
+    except Exception:  # the database may be away at start: the first search retries
+        worker.log.warning("Could not read the catalog columns at start", exc_info=True)

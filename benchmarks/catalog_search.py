@@ -374,33 +374,41 @@ def backend_pids(session: Any) -> list[int]:
     return list(pids)
 
 
+# The search's own statements (not the loads of the listed courses and of the labels): the
+# in-memory search's matches and versions, its ranking, or the SQL search's one statement.
+SEARCH_STATEMENTS = ("mooc_catalog_version", "bm25(", "ts_rank(", "UNION ALL")
+
+
 def explain(session: Any, filters: CatalogFilters) -> list[str]:
-    """The plan of the search's one big statement: ``EXPLAIN QUERY PLAN`` on SQLite,
-    ``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL (in the search's own transaction settings)."""
+    """The plans of the search's statements: ``EXPLAIN QUERY PLAN`` on SQLite,
+    ``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL (in the search's own transaction)."""
     captured: list[tuple[str, Any]] = []
     engine = session.get_bind()
 
     def grab(_conn: Any, _cursor: Any, statement: str, params: Any, *_args: Any) -> None:
-        if "UNION ALL" in statement:
+        if any(mark in statement for mark in SEARCH_STATEMENTS):
             captured.append((statement, params))
 
+    search_courses(filters, language="en", page=1, page_size=20)  # columns read beforehand
+    session.rollback()
     event.listen(engine, "before_cursor_execute", grab)
     try:
         search_courses(filters, language="en", page=1, page_size=20)
     finally:
         event.remove(engine, "before_cursor_execute", grab)
-    statement, params = captured[-1]
     cursor = session.connection().connection.cursor()
-    if engine.dialect.name == "sqlite":
-        cursor.execute(f"EXPLAIN QUERY PLAN {statement}", params)
-        levels: dict[int, int] = {0: -1}
-        lines = []
-        for id_, parent, _unused, detail in cursor.fetchall():
-            levels[id_] = levels.get(parent, -1) + 1
-            lines.append(f"{'  ' * levels[id_]}{detail}")
-    else:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", params)
-        lines = [row[0] for row in cursor.fetchall()]
+    lines = []
+    for statement, params in captured:
+        lines.append(" ".join(statement.split())[:100] + " ...")
+        if engine.dialect.name == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {statement}", params)
+            levels: dict[int, int] = {0: -1}
+            for id_, parent, _unused, detail in cursor.fetchall():
+                levels[id_] = levels.get(parent, -1) + 1
+                lines.append(f"  {'  ' * levels[id_]}{detail}")
+        else:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", params)
+            lines += [f"  {row[0]}" for row in cursor.fetchall()]
     session.rollback()
     return lines
 

@@ -49,11 +49,12 @@ from flask import session as http_session
 from flask_babel import get_timezone
 from flask_caching import Cache
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from mooc_portal.appctx import current_flask_app
+from mooc_portal.db import listen_once
 from mooc_portal.early_cache import ENVIRON_ENTRY, ENVIRON_KEY
 
 CSRF_PLACEHOLDER = "__mooc_csrf_token__"
@@ -350,5 +351,4 @@ def install_cache_invalidation(session_class: type[Session]) -> None:
         ("after_commit", _after_commit),
         ("after_rollback", _after_rollback),
     ):
-        if not event.contains(session_class, name, listener):
-            event.listen(session_class, name, listener)
+        listen_once(session_class, name, listener)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, MetaData, Table, Uuid
+from sqlalchemy import DateTime, MetaData, Table, Uuid, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -85,6 +85,20 @@ def portal_session_class(app: Flask) -> type[Session]:
     scoped = app.extensions["sqlalchemy"].session
     found: type[Session] = scoped.session_factory.class_
     return found
+
+
+def listen_once(session_class: type[Session], name: str, listener: Any) -> None:
+    """``event.listen(session_class, name, listener)`` unless already done (``init_app`` may
+    run twice). Remembered in the class's own ``__dict__``, not asked of SQLAlchemy's event
+    registry (``event.contains``), whose keys hold ``id()``s: a new session class (another
+    app's) can reuse the id of a collected one and be taken for it, and then never listen."""
+    done: set[tuple[str, Any]] | None = session_class.__dict__.get("_mooc_listening")
+    if done is None:
+        done = set()
+        type.__setattr__(session_class, "_mooc_listening", done)
+    if (name, listener) not in done:
+        event.listen(session_class, name, listener)
+        done.add((name, listener))
 
 
 def rowcount(result: Result[*tuple[Any, ...]]) -> int:

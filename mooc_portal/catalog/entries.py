@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, event, func, inspect, select, update
+from sqlalchemy import Connection, bindparam, delete, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -34,9 +34,11 @@ from mooc_portal.catalog.models import (
     CourseLanguage,
     CourseRecognition,
     CourseRun,
+    CourseSearchDocument,
     CourseSubject,
     LanguageKind,
 )
+from mooc_portal.db import listen_once
 from mooc_portal.institutions.models import Institution
 
 CHUNK = 500
@@ -257,9 +259,18 @@ def rebuild_entries(connection: Connection, *, record: bool = True) -> int:
 
 # Refreshing on flush -------------------------------------------------------------------------
 
-# CourseRecognition: the entries do not repeat its marks, but the in-memory columns do, so its
-# changes are recorded as a version of the course.
-WATCHED = (Course, CourseRun, CourseLanguage, CourseSubject, CourseRecognition, Institution)
+# CourseRecognition and CourseSearchDocument: the entries do not repeat the marks or the text,
+# but the in-memory columns hold the marks and (PostgreSQL) the document's words, so their
+# changes are recorded as a version of the course too.
+WATCHED = (
+    Course,
+    CourseRun,
+    CourseLanguage,
+    CourseSubject,
+    CourseRecognition,
+    CourseSearchDocument,
+    Institution,
+)
 INSTITUTION_FIELDS = ("active", "country", "region")
 
 
@@ -349,8 +360,7 @@ def install_entry_maintenance(session_class: type[Session]) -> None:
     portal is mounted in a host with one), so every request, job and command keeps the entries
     in step, and a host's other sessions are left alone.
     """
-    if not event.contains(session_class, "before_flush", _before_flush):
-        event.listen(session_class, "before_flush", _before_flush)
-        event.listen(session_class, "after_flush", _after_flush)
-        event.listen(session_class, "before_commit", _before_commit)
-        event.listen(session_class, "after_transaction_end", _after_transaction_end)
+    listen_once(session_class, "before_flush", _before_flush)
+    listen_once(session_class, "after_flush", _after_flush)
+    listen_once(session_class, "before_commit", _before_commit)
+    listen_once(session_class, "after_transaction_end", _after_transaction_end)

@@ -1029,6 +1029,17 @@ def column_store() -> ColumnStore:
 COLUMNS_KEY = "catalog_columns"
 
 
+def warm_columns() -> None:
+    """Read this process's catalog columns now (in an app context), so that its first visitor
+    does not wait for them: 1 to 3 seconds at 100,000 courses. gunicorn's ``post_worker_init``
+    calls it in every new worker (``gunicorn.conf.py``)."""
+    dialect = session.get_bind().dialect.name
+    store = column_store()
+    row = session.execute(_matches_statement(dialect, ""), {"columns_since": store.since}).one()
+    store.current(session.connection(), row.versions, row.pending)
+    session.rollback()
+
+
 @lru_cache(maxsize=64)
 def _matches_statement(dialect: str, shape: str) -> Any:
     """One statement, so that everything it reads is of the same moment: the catalog versions

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from mooc_portal.catalog.models import (
@@ -26,7 +26,7 @@ from mooc_portal.catalog.models import (
     CourseTranslation,
     course_is_public,
 )
-from mooc_portal.db import Base, PublicIdMixin
+from mooc_portal.db import Base, PublicIdMixin, listen_once
 from mooc_portal.federation.models import ChangeEntry, ChangeKind, ResourceType
 from mooc_portal.institutions.models import Institution, InstitutionTranslation
 
@@ -205,5 +205,4 @@ def _run_change(session: Session, run: CourseRun, changes: _Changes) -> None:
 
 def install_change_tracking(session_class: type[Session]) -> None:
     """Listen to the flushes of the portal's sessions (``init_app`` calls it; idempotent)."""
-    if not event.contains(session_class, "before_flush", _track):
-        event.listen(session_class, "before_flush", _track)
+    listen_once(session_class, "before_flush", _track)

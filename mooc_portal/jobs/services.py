@@ -25,13 +25,13 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, event, or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from mooc_portal.accounts.permissions import require_admin
 from mooc_portal.appctx import current_flask_app
-from mooc_portal.db import rowcount, session, utcnow
+from mooc_portal.db import listen_once, rowcount, session, utcnow
 from mooc_portal.errors import Conflict, NotFound
 from mooc_portal.jobs.models import JobState, OutboxJob
 from mooc_portal.metrics import count_job
@@ -132,8 +132,7 @@ def install_outbox_listeners(session_class: type[Session]) -> None:
         ("after_commit", _dispatch_committed),
         ("after_soft_rollback", _forget_rolled_back),
     ):
-        if not event.contains(session_class, name, listener):
-            event.listen(session_class, name, listener)
+        listen_once(session_class, name, listener)
 
 
 def _remember_flushed(db_session: Session, _context: Any) -> None:
