@@ -191,6 +191,8 @@ class WordIndex:
 
     def matching(self, lexeme_ids: np.ndarray) -> np.ndarray:
         """The courses holding any of ``lexeme_ids`` (sorted, each once)."""
+        # Of the index's own type: searchsorted would otherwise convert the whole index.
+        lexeme_ids = lexeme_ids.astype(self.lexemes.dtype)
         low = np.searchsorted(self.lexemes, lexeme_ids, side="left")
         high = np.searchsorted(self.lexemes, lexeme_ids, side="right")
         lengths = high - low
@@ -203,7 +205,17 @@ class WordIndex:
             found = np.concatenate(
                 [found, self.changed_courses[np.isin(self.changed_lexemes, lexeme_ids)]]
             )
-        return np.unique(found)
+        return _distinct(found)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``values`` sorted, each once (by sorting: NumPy 2's ``unique`` hashes, which is slower
+    for the tens of thousands of ids a search meets)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    kept: np.ndarray = values[np.concatenate(([True], values[1:] != values[:-1]))]
+    return kept
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,16 @@
 """Full-text search over courses, on SQLite FTS5 and PostgreSQL alike, with facets.
 
 One service, :func:`search_courses`, answers the catalog page in a fixed number of queries
-whatever the page size: one for the page of ids (with the total as a window count), one for the
-facet counts (a ``UNION ALL`` of the eight dimensions), and the loads of the page's courses and
-of the facet's institutions with their eager relationships.
+whatever the page size or the catalog's size.
+
+Most searches (filters on institution, country, region, level and pace only, sorted by
+relevance or newest first) are counted on the process's in-memory columns
+(``catalog.columns``): one statement reads the text's matches from the index (and the catalog
+versions the columns must catch up with), the filters, every facet count, the availability and
+the newest order are computed on the columns, and a relevance order ranks only the courses that
+pass every filter (one more statement). The others run as one SQL statement: the page of ids
+(with the total as a window count) and the facet counts (a ``UNION ALL`` of the eight
+dimensions). Either way the page's courses and the facet's institutions are then loaded.
 """
 
 from __future__ import annotations
@@ -1082,7 +1089,12 @@ def _text_matches(columns: CatalogColumns, row: Any, tokens: list[str]) -> np.nd
     """The ids of the courses the text matches (sorted), from what ``_matches_statement``
     read: a course matches when it holds, for every token, one of the token's lexemes."""
     if "hits" in row._fields:
-        return np.sort(_numbers(row.hits))
+        hits = _numbers(row.hits)
+        # FTS5 lists its matches by rowid (the course id), already in order; an aggregate of
+        # PostgreSQL's in any order.
+        if len(hits) > 1 and bool((hits[1:] < hits[:-1]).any()):
+            hits.sort()
+        return hits
     assert columns.words is not None
     found: np.ndarray | None = None
     for i in range(len(tokens)):

@@ -194,3 +194,43 @@ def test_a_new_worker_reads_the_columns_before_its_first_search(hosts):
         event.remove(engine, "before_cursor_execute", seen)
     assert statements
     assert not [s for s in statements if "FROM mooc_catalog_entry" in s]
+
+
+def test_a_search_runs_as_many_statements_whatever_the_catalog_size(hosts):
+    """Once the columns are current, a search runs a fixed number of statements (the matches
+    and versions, the rank, the loads of the listed courses and of the labels), none of
+    which reads the catalog entries: ten times the courses, the same statements."""
+    from sqlalchemy import event
+
+    first, _second = hosts
+
+    def statements(**filters: object) -> list[str]:
+        seen: list[str] = []
+        with first.app_context():
+            engine = first.extensions["sqlalchemy"].engine
+        listener = lambda _c, _cu, statement, *_a: seen.append(statement)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            found(first, **filters)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return seen
+
+    def add(courses: int) -> None:
+        with first.app_context():
+            partner = make_institution()
+            for n in range(courses):
+                level = ("introductory", "advanced")[n % 2]
+                make_course(f"Data Course {n}", institution=partner, level=level)
+            session.commit()
+        found(first)  # the columns catch up with the new version
+
+    searches = [{"query": "data", "level": ("advanced",)}, {"level": ("advanced",)}]
+    add(6)
+    small = [statements(**filters) for filters in searches]
+    add(54)
+    large = [statements(**filters) for filters in searches]
+    assert [len(s) for s in small] == [len(s) for s in large]
+    for run in small + large:
+        assert not [s for s in run if "FROM mooc_catalog_entry" in s]
+    assert found(first, query="data", level=("advanced",))[2] == 30
