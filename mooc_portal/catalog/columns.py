@@ -235,6 +235,8 @@ class CatalogColumns:
     audience: np.ndarray  # one bit per AUDIENCES mark
     languages: Lists
     fields: Lists
+    # SQLite: how many tokens each course's document has in the FTS5 index (for ``bm25``).
+    doc_tokens: np.ndarray
     # Courses with more enrolment windows than the entry holds: their whole timeline.
     timelines: dict[int, Timeline]
     words: WordIndex | None  # PostgreSQL only
@@ -251,14 +253,28 @@ class CatalogColumns:
             object.__setattr__(self, "_newest", order)
         return order
 
-    def rows_of(self, course_ids: np.ndarray) -> np.ndarray:
-        """The rows of those of ``course_ids`` (sorted) that are public courses, in order."""
+    def locate(self, course_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of those of ``course_ids`` (sorted) that are public courses, in order, and
+        which of ``course_ids`` they are (a mask)."""
         if not len(self.ids) or not len(course_ids):
-            return EMPTY
-        rows: np.ndarray = np.searchsorted(self.ids, course_ids)
-        rows[rows >= len(self.ids)] = 0
-        found: np.ndarray = rows[self.ids[rows] == course_ids]
-        return found
+            return EMPTY, np.zeros(len(course_ids), dtype=bool)
+        row_of = self.row_of
+        known = course_ids < len(row_of)
+        rows = np.full(len(course_ids), -1, dtype=np.int64)
+        rows[known] = row_of[course_ids[known]]
+        public: np.ndarray = rows >= 0
+        return rows[public], public
+
+    @property
+    def row_of(self) -> np.ndarray:
+        """Each course id's row, -1 for a course that is not public (ids are dense)."""
+        table = self.__dict__.get("_row_of")
+        if table is None:
+            size = int(self.ids[-1]) + 1 if len(self.ids) else 0
+            table = np.full(size, -1, dtype=np.int32)
+            table[self.ids] = np.arange(len(self.ids), dtype=np.int32)
+            object.__setattr__(self, "_row_of", table)
+        return table
 
     def availability(self, rows: np.ndarray, now: datetime) -> np.ndarray:
         """Each row's :class:`Availability` at ``now`` (``Timeline.state``, vectorised)."""
@@ -291,6 +307,7 @@ class CatalogColumns:
             unscheduled=self.unscheduled[rows],
             overflow=self.overflow[rows],
             audience=self.audience[rows],
+            doc_tokens=self.doc_tokens[rows],
             languages=self.languages.take(rows),
             fields=self.fields.take(rows),
         )
@@ -388,9 +405,47 @@ def _read(
         audience=ints(19),
         languages=Lists.build(by_column[17]),
         fields=Lists.build(by_column[18]),
+        doc_tokens=_doc_tokens(connection, ids, course_ids),
         timelines=_timelines(connection, ids[overflow].tolist()),
         words=None,
     )
+
+
+def varints(data: bytes) -> list[int]:
+    """The SQLite varints in ``data`` (FTS5's averages and document sizes)."""
+    numbers = []
+    value = 0
+    for byte in data:  # counts of tokens: never the 9-byte form
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            numbers.append(value)
+            value = 0
+    return numbers
+
+
+def _doc_tokens(
+    connection: Connection, ids: np.ndarray, course_ids: Sequence[int] | None
+) -> np.ndarray:
+    """SQLite: the number of tokens of each course's document in the FTS5 index (its
+    ``docsize`` row), as ``bm25`` reads it; zeros elsewhere."""
+    tokens = np.zeros(len(ids), dtype=np.float64)
+    if connection.dialect.name != "sqlite" or not len(ids):
+        return tokens
+    query = (
+        "SELECT d.id, d.sz FROM mooc_course_fts_docsize AS d"
+        " JOIN mooc_catalog_entry AS e ON e.course_id = d.id"
+    )
+    params: dict[str, Any] = {}
+    if course_ids is not None:
+        query += " WHERE d.id IN (SELECT value FROM json_each(:ids))"
+        params["ids"] = "[" + ",".join(map(str, course_ids)) + "]"
+    sizes = connection.exec_driver_sql(query, params).all()
+    found = np.fromiter((row[0] for row in sizes), dtype=np.int64, count=len(sizes))
+    counts = np.fromiter((varints(row[1])[0] for row in sizes), dtype=np.float64, count=len(sizes))
+    rows = np.minimum(np.searchsorted(ids, found), len(ids) - 1)
+    here = ids[rows] == found  # a course published since the entries were read: not ours
+    tokens[rows[here]] = counts[here]
+    return tokens
 
 
 def _timelines(connection: Connection, course_ids: list[int]) -> dict[int, Timeline]:
@@ -459,6 +514,7 @@ def _merge(
         unscheduled=np.concatenate([kept.unscheduled, fresh.unscheduled]),
         overflow=np.concatenate([kept.overflow, fresh.overflow]),
         audience=np.concatenate([kept.audience, fresh.audience]),
+        doc_tokens=np.concatenate([kept.doc_tokens, fresh.doc_tokens]),
         languages=lists["languages"],
         fields=lists["fields"],
         timelines={

@@ -67,6 +67,7 @@ from mooc_portal.catalog.columns import (
     CatalogColumns,
     ColumnStore,
     pending_sql,
+    varints,
     versions_sql,
 )
 from mooc_portal.catalog.entries import COUNT_KEY
@@ -295,6 +296,16 @@ def _fts_match(tokens: list[str]) -> Any:
     return literal_column("mooc_course_fts").op("MATCH")(match)
 
 
+# SQLite: every occurrence of every word in the FTS5 index (an fts5vocab table, migration
+# 0036), and the index's averages record (its rows and tokens, as FTS5's bm25 reads them).
+INSTANCES = table("mooc_course_fts_instance", column("term"), column("doc"))
+FTS_AVERAGES = (
+    select(literal_column("block"))
+    .select_from(table("mooc_course_fts_data"))
+    .where(literal_column("id") == 1)
+    .scalar_subquery()
+)
+
 # PostgreSQL's stored ``to_tsvector('simple', document)``, GIN-indexed (migration 0002).
 TSV = table("mooc_course_search", column("course_id"), column("document_tsv"))
 
@@ -423,6 +434,8 @@ def _base(
 LEXEME = table("mooc_search_lexeme", column("id"), column("lexeme"))
 ENTRY_WORDS: ColumnClause[list[int]] = literal_column("mooc_catalog_entry.words")
 LETTERS = re.compile(r"[^\W\d_]+")
+# SQLite: a token FTS5's tokenizer keeps as it is (already lower case, no diacritics to remove).
+ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 
 def _lexeme_ids(token: str, position: int) -> Any:
@@ -451,15 +464,20 @@ def _text_params(tokens: Sequence[str]) -> dict[str, str]:
     return params
 
 
+# SQLite: a text FTS5's tokenizer may change (capitals, diacritics, other scripts), searched
+# with MATCH; a text of plain words is read from the index's instances, one word a letter.
+MATCH_SHAPE = "q"
+
+
 def _text_shape(tokens: Sequence[str], dialect: str) -> str:
     """A query of the same shape as ``tokens`` (what a built search statement depends on):
     on SQLite whether there is a text; on PostgreSQL how many tokens, and whether they are all
     letters (a lexeme range each) or not (the documents' index)."""
     if not tokens:
         return ""
-    if dialect == "sqlite":
-        return "q"
-    if all(LETTERS.fullmatch(token) for token in tokens):
+    if dialect == "sqlite" and not all(ASCII_WORD.fullmatch(token) for token in tokens):
+        return MATCH_SHAPE
+    if all((ASCII_WORD if dialect == "sqlite" else LETTERS).fullmatch(token) for token in tokens):
         return " ".join(f"q{chr(ord('a') + i)}" for i in range(len(tokens)))
     return "q1"
 
@@ -1060,6 +1078,18 @@ def _matches_statement(dialect: str, shape: str) -> Any:
     if not tokens:
         return select(*parts)
     hits: Any
+    if dialect == "sqlite" and shape != MATCH_SHAPE:
+        # Each token's instances in the index (the course of each occurrence of a word that
+        # starts with it), and the index's averages: the matches and their bm25 from these.
+        parts.append(FTS_AVERAGES.label("fts_averages"))
+        for i, token in enumerate(tokens):
+            start, end = _lexeme_range(token)
+            docs = select(func.group_concat(INSTANCES.c.doc)).where(
+                INSTANCES.c.term >= bindparam(f"lexeme_from_{i}", start, type_=String),
+                INSTANCES.c.term < bindparam(f"lexeme_to_{i}", end, type_=String),
+            )
+            parts.append(docs.scalar_subquery().label(f"docs_{i}"))
+        return select(*parts)
     if dialect == "sqlite":
         hits = select(func.group_concat(FTS.c.rowid)).select_from(FTS).where(_fts_match(tokens))
     elif all(LETTERS.fullmatch(token) for token in tokens):
@@ -1085,22 +1115,82 @@ def _numbers(text_: str | None) -> np.ndarray:
     return np.fromstring(text_, dtype=np.int64, sep=",")
 
 
-def _text_matches(columns: CatalogColumns, row: Any, tokens: list[str]) -> np.ndarray:
-    """The ids of the courses the text matches (sorted), from what ``_matches_statement``
-    read: a course matches when it holds, for every token, one of the token's lexemes."""
+@dataclass(frozen=True)
+class _Matches:
+    """The courses a text matches (ids, sorted); from the index's instances (SQLite, a text of
+    plain words) also what ``bm25`` reads: each token's occurrences in each match (``freq``,
+    aligned with ``ids``) and inverse document frequency, and the average document length."""
+
+    ids: np.ndarray
+    freq: list[np.ndarray] | None = None
+    idf: list[float] | None = None
+    average_tokens: float = 0.0
+
+
+def _text_matches(columns: CatalogColumns, row: Any, tokens: list[str]) -> _Matches:
+    """The courses the text matches, from what ``_matches_statement`` read: a course matches
+    when it holds, for every token, a word that starts with it (a lexeme, on PostgreSQL)."""
+    if "fts_averages" in row._fields:
+        return _instance_matches(row, len(tokens))
     if "hits" in row._fields:
         hits = _numbers(row.hits)
         # FTS5 lists its matches by rowid (the course id), already in order; an aggregate of
         # PostgreSQL's in any order.
         if len(hits) > 1 and bool((hits[1:] < hits[:-1]).any()):
             hits.sort()
-        return hits
+        return _Matches(hits)
     assert columns.words is not None
     found: np.ndarray | None = None
     for i in range(len(tokens)):
         courses = columns.words.matching(_numbers(getattr(row, f"lexemes_{i}")))
         found = courses if found is None else np.intersect1d(found, courses, assume_unique=True)
-    return found if found is not None else np.zeros(0, dtype=np.int64)
+    return _Matches(found if found is not None else np.zeros(0, dtype=np.int64))
+
+
+def _instance_matches(row: Any, count: int) -> _Matches:
+    """SQLite: the matches of ``count`` tokens from their instances in the FTS5 index, with
+    what FTS5's ``bm25`` computes from: the rows and tokens in the index (its averages
+    record), and each token's documents and occurrences."""
+    averages = varints(row.fts_averages or b"")
+    rows, total = (averages[0], averages[1]) if len(averages) > 1 else (0, 0)
+    per_token = []
+    for i in range(count):
+        docs = _numbers(getattr(row, f"docs_{i}"))
+        if not len(docs):
+            return _Matches(np.zeros(0, dtype=np.int64))
+        # In course order for each word that starts with the token: in order already when one
+        # word does.
+        if bool((docs[1:] < docs[:-1]).any()):
+            docs.sort()
+        starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+        per_token.append((docs[starts], np.diff(np.append(starts, len(docs)))))
+    ids = per_token[0][0]
+    for docs, _freq in per_token[1:]:
+        ids = np.intersect1d(ids, docs, assume_unique=True)
+    freq = [
+        occurrences if len(docs) == len(ids) else occurrences[np.searchsorted(docs, ids)]
+        for docs, occurrences in per_token
+    ]
+    idf = []
+    for docs, _freq in per_token:
+        # fts5_aux.c, fts5Bm25GetData: the phrase's documents among every row of the index.
+        value = math.log((rows - len(docs) + 0.5) / (len(docs) + 0.5))
+        idf.append(value if value > 0.0 else 1e-6)
+    return _Matches(ids, freq, idf, total / rows if rows else 0.0)
+
+
+def _bm25(matches: _Matches, at: np.ndarray, doc_tokens: np.ndarray) -> np.ndarray:
+    """FTS5's ``bm25`` (fts5_aux.c, fts5Bm25Function, k1 1.2, b 0.75) of the matches at
+    positions ``at``, with the same operations in the same order, so the same numbers."""
+    assert matches.freq is not None and matches.idf is not None
+    k1, b = 1.2, 0.75
+    score = np.zeros(len(at), dtype=np.float64)
+    for freq, idf in zip(matches.freq, matches.idf, strict=True):
+        f = freq[at].astype(np.float64)
+        score = score + idf * (
+            (f * (k1 + 1.0)) / (f + k1 * (1 - b + b * doc_tokens / matches.average_tokens))
+        )
+    return -1.0 * score
 
 
 # The relevance of the courses that pass every filter, ranked as the SQL search ranks them:
@@ -1146,8 +1236,10 @@ def _search_columns(
     row = session.execute(statement, {"columns_since": store.since, **_text_params(tokens)}).one()
     # With the entries this transaction changed and has not committed yet, if any.
     columns = store.current(session.connection(), row.versions, row.pending)
+    matches: _Matches | None = None
     if tokens:
-        rows = columns.rows_of(_text_matches(columns, row, tokens))
+        matches = _text_matches(columns, row, tokens)
+        rows, public = columns.locate(matches.ids)
     else:
         rows = np.arange(len(columns), dtype=np.int64)
     institutions: list[str] = []
@@ -1158,11 +1250,17 @@ def _search_columns(
                 select(Institution.id).where(Institution.slug.in_(filters.institution))
             )
         ]
-    passing, counts = count_facets(columns, rows, filters, institutions)
+    passed, counts = count_facets(columns, rows, filters, institutions)
+    passing = rows[passed]
     states = columns.availability(passing, now)
     counts += [("availability", str(state), n) for state, n in _tally(states)]
 
-    if filters.effective_sort == "relevance":
+    if filters.effective_sort == "relevance" and matches is not None and matches.freq:
+        # Ranked in memory: the positions of the passing courses among the matches.
+        at = np.flatnonzero(public)[passed]
+        score = _bm25(matches, at, columns.doc_tokens[passing])
+        order = np.lexsort((columns.ids[passing], -columns.published[passing], score))
+    elif filters.effective_sort == "relevance":
         order = _by_relevance(columns, passing, dialect, tokens)
     else:  # newest first: the columns keep that order
         chosen = np.zeros(len(columns), dtype=bool)
@@ -1197,7 +1295,7 @@ def _tally(values: np.ndarray) -> list[tuple[int, int]]:
 def count_facets(
     columns: CatalogColumns, rows: np.ndarray, filters: CatalogFilters, institutions: list[str]
 ) -> tuple[np.ndarray, list[tuple[str, str, int]]]:
-    """The rows of ``rows`` (the matches) that pass every filter, and the facet counts but
+    """Which of ``rows`` (the matches) pass every filter, and the facet counts but
     availability: a simple facet counts the matches that pass every *other* facet's filter
     (its own values are alternatives), the others count the rows that pass every filter."""
     wanted = {name: list(getattr(filters, name)) for name in SIMPLE_FACETS}
@@ -1206,8 +1304,11 @@ def count_facets(
     for name in SIMPLE_FACETS:
         if getattr(filters, name):
             category = columns.categories[name]
-            oks[name] = np.isin(category.codes[rows], category.code_of(wanted[name]))
-    passing = rows[np.logical_and.reduce(list(oks.values()))] if oks else rows
+            chosen = np.zeros(len(category.values), dtype=bool)
+            chosen[category.code_of(wanted[name])] = True
+            oks[name] = chosen[category.codes[rows]]
+    passed = np.logical_and.reduce(list(oks.values())) if oks else np.ones(len(rows), dtype=bool)
+    passing = rows[passed]
     counts: list[tuple[str, str, int]] = []
     for name in SIMPLE_FACETS:
         others = [ok for facet, ok in oks.items() if facet != name]
@@ -1227,7 +1328,7 @@ def count_facets(
         n = int(np.count_nonzero(marks & (1 << bit)))
         if n:
             counts.append(("audience", mark, n))
-    return passing, counts
+    return passed, counts
 
 
 def _by_relevance(

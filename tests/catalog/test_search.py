@@ -297,3 +297,44 @@ def test_facet_counts_with_both_multi_valued_facets_filtered(catalog):
     assert facet(result, "language") == {"en": 1, "ko": 1, "de": 1}  # courses in subject 06
     assert facet(result, "subject") == {"06": 1, "02": 1}  # courses taught in Korean
     assert facet(result, "country") == {"KR": 1}
+
+
+@pytest.mark.parametrize("query", ["data", "data science", "sci", "d", "science data 2"])
+def test_sqlite_ranks_in_memory_with_fts5s_own_bm25(app, backend, query):
+    """SQLite: a text of plain words is ranked from the index's instances in memory; its
+    scores are FTS5's ``bm25`` to the last digit, for every match (so the order is the one
+    the SQL search gave)."""
+    if backend != "sqlite":
+        pytest.skip("FTS5 is SQLite's")
+    import numpy as np
+    from sqlalchemy import text
+
+    from mooc_portal.catalog import search as catalog_search
+    from mooc_portal.db import session
+
+    words = ["data", "science", "database", "climate", "design", "2", "datum", "scientific"]
+    for n in range(30):
+        text_ = " ".join(words[(n * k + k) % len(words)] for k in range(1 + n % 9))
+        make_course(f"Course {n} {text_}", summary=f"{text_} " * (n % 4))
+    tokens = catalog_search.query_tokens(query)
+    shape = catalog_search._text_shape(tokens, "sqlite")
+    row = session.execute(
+        catalog_search._matches_statement("sqlite", shape),
+        {"columns_since": -1, **catalog_search._text_params(tokens)},
+    ).one()
+    columns = catalog_search.column_store().current(session.connection(), row.versions, row.pending)
+    matches = catalog_search._text_matches(columns, row, tokens)
+    expected = dict(
+        session.execute(
+            text(
+                "SELECT rowid, bm25(mooc_course_fts) FROM mooc_course_fts"
+                " WHERE mooc_course_fts MATCH :match"
+            ),
+            {"match": catalog_search.fts5_match(tokens)},
+        ).all()
+    )
+    assert matches.ids.tolist() == sorted(expected)
+    assert expected  # every query finds some courses
+    rows, public = columns.locate(matches.ids)
+    scores = catalog_search._bm25(matches, np.flatnonzero(public), columns.doc_tokens[rows])
+    assert scores.tolist() == [expected[i] for i in matches.ids[public].tolist()]
