@@ -471,8 +471,9 @@ MATCH_SHAPE = "q"
 
 def _text_shape(tokens: Sequence[str], dialect: str) -> str:
     """A query of the same shape as ``tokens`` (what a built search statement depends on):
-    on SQLite whether there is a text; on PostgreSQL how many tokens, and whether they are all
-    letters (a lexeme range each) or not (the documents' index)."""
+    how many tokens, and whether each is read as a range of the index's words (SQLite: plain
+    lower-case ASCII words, from the index's instances; PostgreSQL: letters, a lexeme range
+    each) or not (SQLite: an FTS5 MATCH, ``MATCH_SHAPE``; PostgreSQL: the documents' index)."""
     if not tokens:
         return ""
     if dialect == "sqlite" and not all(ASCII_WORD.fullmatch(token) for token in tokens):
@@ -1069,9 +1070,11 @@ def warm_columns() -> None:
 def _matches_statement(dialect: str, shape: str) -> Any:
     """One statement, so that everything it reads is of the same moment: the catalog versions
     from the columns' own on (``columns_since``), this transaction's uncommitted changes, and
-    the text's matches: on SQLite the ids of the matching courses (``hits``, comma-separated);
-    on PostgreSQL, for a text of letters, each token's lexeme ids (``lexemes_<n>``), which the
-    columns' word index turns into courses; else the ids from the documents' index."""
+    what the text's matches come from: on SQLite, for plain words, each token's instances in
+    the index (``docs_<n>``: the course of each occurrence) and the index's averages (for
+    ``bm25``), else the ids FTS5 matches (``hits``, comma-separated); on PostgreSQL, for a text
+    of letters, each token's lexeme ids (``lexemes_<n>``), which the columns' word index turns
+    into courses, else the ids from the documents' index."""
     versions = versions_sql(dialect, bindparam("columns_since", type_=BigInteger))
     parts = [versions.label("versions"), pending_sql(dialect).label("pending")]
     tokens = query_tokens(shape)
@@ -1226,8 +1229,9 @@ def _search_columns(
 ) -> _Found:
     """The search counted on this process's in-memory columns: one statement reads the text's
     matches (the index alone) and the catalog versions; the filters, the facet counts, the
-    availability and the order are computed on the columns; a relevance order reads the rank
-    of the courses that pass every filter."""
+    availability and the order are computed on the columns. A relevance order is FTS5's
+    ``bm25`` computed in memory (SQLite, plain words), or else reads the rank of the courses
+    that pass every filter in one more statement."""
     dialect = session.get_bind().dialect.name
     store = column_store()
     if dialect == "postgresql" and not all(LETTERS.fullmatch(token) for token in tokens):
