@@ -33,14 +33,14 @@ import numpy as np
 from sqlalchemy import BigInteger, Connection, Integer, String, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from mooc_portal.catalog.availability import Availability, RunDates, Timeline, course_timeline
+from mooc_portal.catalog.availability import Availability, Timeline, course_timeline
+from mooc_portal.catalog.entries import run_dates
 from mooc_portal.catalog.models import (
     AUDIENCES,
     CatalogEntry,
     CatalogPending,
     CatalogVersion,
     CourseRecognition,
-    CourseRun,
 )
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -451,18 +451,7 @@ def _doc_tokens(
 def _timelines(connection: Connection, course_ids: list[int]) -> dict[int, Timeline]:
     if not course_ids:
         return {}
-    runs: dict[int, list[RunDates]] = {course_id: [] for course_id in course_ids}
-    for run in connection.execute(
-        select(
-            CourseRun.course_id,
-            CourseRun.start_at,
-            CourseRun.end_at,
-            CourseRun.enrollment_start_at,
-            CourseRun.enrollment_end_at,
-            CourseRun.cancelled,
-        ).where(CourseRun.course_id.in_(course_ids))
-    ):
-        runs[run.course_id].append(RunDates(*run[1:]))
+    runs = run_dates(connection, course_ids)
     return {course_id: course_timeline(dates) for course_id, dates in runs.items()}
 
 

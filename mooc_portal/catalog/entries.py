@@ -165,17 +165,7 @@ def _refresh(
         ):
             if code[:2] not in fields[course_id]:
                 fields[course_id].append(code[:2])
-        for run in connection.execute(
-            select(
-                CourseRun.course_id,
-                CourseRun.start_at,
-                CourseRun.end_at,
-                CourseRun.enrollment_start_at,
-                CourseRun.enrollment_end_at,
-                CourseRun.cancelled,
-            ).where(CourseRun.course_id.in_(public))
-        ):
-            runs[run.course_id].append(RunDates(*run[1:]))
+        runs.update(run_dates(connection, public))
 
     rows: list[dict[str, Any]] = []
     for course in courses:
@@ -209,6 +199,23 @@ def _refresh(
         connection.execute(delete(entry).where(entry.c.course_id.in_(ids)))
     if rows:
         connection.execute(entry.insert(), rows)
+
+
+def run_dates(connection: Connection, course_ids: Sequence[int]) -> dict[int, list[RunDates]]:
+    """The dates of every run of ``course_ids`` (what their availability is decided from)."""
+    runs: dict[int, list[RunDates]] = {course_id: [] for course_id in course_ids}
+    for run in connection.execute(
+        select(
+            CourseRun.course_id,
+            CourseRun.start_at,
+            CourseRun.end_at,
+            CourseRun.enrollment_start_at,
+            CourseRun.enrollment_end_at,
+            CourseRun.cancelled,
+        ).where(CourseRun.course_id.in_(course_ids))
+    ):
+        runs[run.course_id].append(RunDates(*run[1:]))
+    return runs
 
 
 class _Row:
