@@ -367,8 +367,16 @@ def _words_query(course_ids: Sequence[int] | None) -> Any:
     return query
 
 
-def _numbers(text_: str | None) -> np.ndarray:
+def numbers(text_: str | None) -> np.ndarray:
+    """``"3,1,2"`` (what an aggregate of ids read) as an array of integers."""
     return np.fromstring(text_, dtype=np.int64, sep=",") if text_ else EMPTY
+
+
+def ascending(values: np.ndarray) -> np.ndarray:
+    """``values`` in ascending order, sorted in place only when they are not already."""
+    if len(values) > 1 and bool((values[1:] < values[:-1]).any()):
+        values.sort()
+    return values
 
 
 def _read(
@@ -460,7 +468,7 @@ def _load(connection: Connection, version: int, token: str) -> CatalogColumns:
     if connection.dialect.name == "postgresql":
         lengths, lexemes = connection.execute(_words_query(None)).one()
         columns = replace(
-            columns, words=WordIndex.build(columns.ids, _numbers(lengths), _numbers(lexemes))
+            columns, words=WordIndex.build(columns.ids, numbers(lengths), numbers(lexemes))
         )
     return columns
 
@@ -515,9 +523,7 @@ def _merge(
     if old.words is not None:
         lengths, lexemes = connection.execute(_words_query(wanted)).one()
         with_words = fresh.ids  # the changed courses still public, in id order
-        words = old.words.with_changes(
-            with_words, _numbers(lengths), _numbers(lexemes), changed_ids
-        )
+        words = old.words.with_changes(with_words, numbers(lengths), numbers(lexemes), changed_ids)
         both = replace(both, words=words)
     return both
 
@@ -537,17 +543,18 @@ def versions_sql(dialect: str, since: Any) -> Any:
         + literal_column("':'")
         + table.c.changed
     )
-    return select(_joined(dialect, row, "|")).where(table.c.version >= since).scalar_subquery()
+    return select(aggregated(dialect, row, "|")).where(table.c.version >= since).scalar_subquery()
 
 
 def pending_sql(dialect: str) -> Any:
     """A scalar subquery: the courses whose entries this transaction rewrote and has not
     committed yet (comma-separated; NULL when none)."""
     table = CatalogPending.__table__
-    return select(_joined(dialect, cast(table.c.course_id, String), ",")).scalar_subquery()
+    return select(aggregated(dialect, cast(table.c.course_id, String), ",")).scalar_subquery()
 
 
-def _joined(dialect: str, value: Any, separator: str) -> Any:
+def aggregated(dialect: str, value: Any, separator: str = ",") -> Any:
+    """The values of a column as one text joined by ``separator`` (an aggregate)."""
     sep: Any = literal_column(f"'{separator}'")
     if dialect == "postgresql":
         return func.string_agg(value, sep)
@@ -633,10 +640,6 @@ class ColumnStore:
         if len(changed) + stale > MAX_INCREMENTAL:
             return _load(connection, last.number, last.token)
         return _merge(connection, columns, changed, last.number, last.token)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._columns = None
 
 
 def _latest_version() -> Any:

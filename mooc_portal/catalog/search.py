@@ -66,6 +66,9 @@ from mooc_portal.catalog.availability import (
 from mooc_portal.catalog.columns import (
     CatalogColumns,
     ColumnStore,
+    aggregated,
+    ascending,
+    numbers,
     pending_sql,
     varints,
     versions_sql,
@@ -440,14 +443,20 @@ ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 def _lexeme_ids(token: str, position: int) -> Any:
     """The ids of the lexemes that start with ``token`` (an array; NULL when none does)."""
-    start, end = _lexeme_range(token)
     return (
         select(func.array_agg(LEXEME.c.id))
-        .where(
-            LEXEME.c.lexeme >= bindparam(f"lexeme_from_{position}", start, type_=String),
-            LEXEME.c.lexeme < bindparam(f"lexeme_to_{position}", end, type_=String),
-        )
+        .where(*_starting_with(LEXEME.c.lexeme, token, position))
         .scalar_subquery()
+    )
+
+
+def _starting_with(word: Any, token: str, position: int) -> tuple[Any, Any]:
+    """``word`` starts with the query's token number ``position``: a range of words, bound as
+    ``lexeme_from_<n>`` and ``lexeme_to_<n>`` (``_text_params``), which an index reads."""
+    start, end = _lexeme_range(token)
+    return (
+        word >= bindparam(f"lexeme_from_{position}", start, type_=String),
+        word < bindparam(f"lexeme_to_{position}", end, type_=String),
     )
 
 
@@ -809,6 +818,13 @@ class _Search:
     filtered: tuple[str, ...]
 
 
+# PostgreSQL, for the search's transaction only (``set_config(..., true)`` is ``SET LOCAL``;
+# why each: see ``_built_search``): no JIT, and with a text an SSD's page cost, so that the GIN
+# index is read rather than every entry or document (a small catalog's plan otherwise).
+NO_JIT = func.set_config("jit", "off", true())
+_PG_SETTINGS = select(NO_JIT, func.set_config("random_page_cost", "1.1", true()))
+
+
 @lru_cache(maxsize=512)
 def _built_search(
     dialect: str, filters: CatalogFilters, language: str, page: int, page_size: int
@@ -909,10 +925,7 @@ def _built_search(
         # - random_page_cost of an SSD: with the default (4, a spinning disk's) PostgreSQL
         #   prefers reading every document to the GIN index once a word matches a few percent
         #   of courses: 5 ms instead of 1.5 ms at 10,000 courses.
-        settings = select(
-            func.set_config("jit", "off", true()),
-            *([func.set_config("random_page_cost", "1.1", true())] if tokens else []),
-        )
+        settings = _PG_SETTINGS if tokens else select(NO_JIT)
     return _Search(
         statement=union_all(page_of(page), *counts),
         first_page=page_of(1),
@@ -1059,11 +1072,18 @@ def warm_columns() -> None:
     """Read this process's catalog columns now (in an app context), so that its first visitor
     does not wait for them: 1 to 3 seconds at 100,000 courses. gunicorn's ``post_worker_init``
     calls it in every new worker (``gunicorn.conf.py``)."""
-    dialect = session.get_bind().dialect.name
-    store = column_store()
-    row = session.execute(_matches_statement(dialect, ""), {"columns_since": store.since}).one()
-    store.current(session.connection(), row.versions, row.pending)
+    _current_columns(session.get_bind().dialect.name, [])
     session.rollback()
+
+
+def _current_columns(dialect: str, tokens: list[str]) -> tuple[Any, CatalogColumns]:
+    """What ``_matches_statement`` reads for ``tokens``, and this process's columns brought up
+    to the versions it read (with the entries this transaction changed and has not committed
+    yet, if any)."""
+    store = column_store()
+    statement = _matches_statement(dialect, _text_shape(tokens, dialect))
+    row = session.execute(statement, {"columns_since": store.since, **_text_params(tokens)}).one()
+    return row, store.current(session.connection(), row.versions, row.pending)
 
 
 @lru_cache(maxsize=64)
@@ -1086,36 +1106,23 @@ def _matches_statement(dialect: str, shape: str) -> Any:
         # starts with it), and the index's averages: the matches and their bm25 from these.
         parts.append(FTS_AVERAGES.label("fts_averages"))
         for i, token in enumerate(tokens):
-            start, end = _lexeme_range(token)
-            docs = select(func.group_concat(INSTANCES.c.doc)).where(
-                INSTANCES.c.term >= bindparam(f"lexeme_from_{i}", start, type_=String),
-                INSTANCES.c.term < bindparam(f"lexeme_to_{i}", end, type_=String),
-            )
+            docs = select(aggregated(dialect, INSTANCES.c.doc))
+            docs = docs.where(*_starting_with(INSTANCES.c.term, token, i))
             parts.append(docs.scalar_subquery().label(f"docs_{i}"))
         return select(*parts)
     if dialect == "sqlite":
-        hits = select(func.group_concat(FTS.c.rowid)).select_from(FTS).where(_fts_match(tokens))
+        hits = select(aggregated(dialect, FTS.c.rowid)).select_from(FTS).where(_fts_match(tokens))
     elif all(LETTERS.fullmatch(token) for token in tokens):
         for i, token in enumerate(tokens):
-            start, end = _lexeme_range(token)
-            ids = select(func.string_agg(cast(LEXEME.c.id, String), literal_column("','"))).where(
-                LEXEME.c.lexeme >= bindparam(f"lexeme_from_{i}", start, type_=String),
-                LEXEME.c.lexeme < bindparam(f"lexeme_to_{i}", end, type_=String),
-            )
+            ids = select(aggregated(dialect, cast(LEXEME.c.id, String)))
+            ids = ids.where(*_starting_with(LEXEME.c.lexeme, token, i))
             parts.append(ids.scalar_subquery().label(f"lexemes_{i}"))
         return select(*parts)
     else:
-        hits = select(func.string_agg(cast(TSV.c.course_id, String), literal_column("','"))).where(
+        hits = select(aggregated(dialect, cast(TSV.c.course_id, String))).where(
             TSV.c.document_tsv.op("@@")(_ts_query(tokens))
         )
     return select(*parts, hits.scalar_subquery().label("hits"))
-
-
-def _numbers(text_: str | None) -> np.ndarray:
-    """``"3,1,2"`` as an array of integers."""
-    if not text_:
-        return np.zeros(0, dtype=np.int64)
-    return np.fromstring(text_, dtype=np.int64, sep=",")
 
 
 @dataclass(frozen=True)
@@ -1136,16 +1143,13 @@ def _text_matches(columns: CatalogColumns, row: Any, tokens: list[str]) -> _Matc
     if "fts_averages" in row._fields:
         return _instance_matches(row, len(tokens))
     if "hits" in row._fields:
-        hits = _numbers(row.hits)
         # FTS5 lists its matches by rowid (the course id), already in order; an aggregate of
         # PostgreSQL's in any order.
-        if len(hits) > 1 and bool((hits[1:] < hits[:-1]).any()):
-            hits.sort()
-        return _Matches(hits)
+        return _Matches(ascending(numbers(row.hits)))
     assert columns.words is not None
     found: np.ndarray | None = None
     for i in range(len(tokens)):
-        courses = columns.words.matching(_numbers(getattr(row, f"lexemes_{i}")))
+        courses = columns.words.matching(numbers(getattr(row, f"lexemes_{i}")))
         found = courses if found is None else np.intersect1d(found, courses, assume_unique=True)
     return _Matches(found if found is not None else np.zeros(0, dtype=np.int64))
 
@@ -1158,13 +1162,11 @@ def _instance_matches(row: Any, count: int) -> _Matches:
     rows, total = (averages[0], averages[1]) if len(averages) > 1 else (0, 0)
     per_token = []
     for i in range(count):
-        docs = _numbers(getattr(row, f"docs_{i}"))
-        if not len(docs):
-            return _Matches(np.zeros(0, dtype=np.int64))
         # In course order for each word that starts with the token: in order already when one
         # word does.
-        if bool((docs[1:] < docs[:-1]).any()):
-            docs.sort()
+        docs = ascending(numbers(getattr(row, f"docs_{i}")))
+        if not len(docs):
+            return _Matches(np.zeros(0, dtype=np.int64))
         starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
         per_token.append((docs[starts], np.diff(np.append(starts, len(docs)))))
     ids = per_token[0][0]
@@ -1217,13 +1219,6 @@ _SCORES = {
 }
 
 
-# For the search's transaction only (see ``_built_search``): no JIT, and an SSD's page cost so
-# that the GIN index is read rather than every entry (a small catalog's plan otherwise).
-_PG_SETTINGS = select(
-    func.set_config("jit", "off", true()), func.set_config("random_page_cost", "1.1", true())
-)
-
-
 def _search_columns(
     filters: CatalogFilters, tokens: list[str], now: datetime, page: int, page_size: int
 ) -> _Found:
@@ -1233,13 +1228,9 @@ def _search_columns(
     ``bm25`` computed in memory (SQLite, plain words), or else reads the rank of the courses
     that pass every filter in one more statement."""
     dialect = session.get_bind().dialect.name
-    store = column_store()
     if dialect == "postgresql" and not all(LETTERS.fullmatch(token) for token in tokens):
         session.execute(_PG_SETTINGS)  # the documents' index (see ``_matches_statement``)
-    statement = _matches_statement(dialect, _text_shape(tokens, dialect))
-    row = session.execute(statement, {"columns_since": store.since, **_text_params(tokens)}).one()
-    # With the entries this transaction changed and has not committed yet, if any.
-    columns = store.current(session.connection(), row.versions, row.pending)
+    row, columns = _current_columns(dialect, tokens)
     matches: _Matches | None = None
     if tokens:
         matches = _text_matches(columns, row, tokens)
@@ -1259,13 +1250,15 @@ def _search_columns(
     states = columns.availability(passing, now)
     counts += [("availability", str(state), n) for state, n in _tally(states)]
 
-    if filters.effective_sort == "relevance" and matches is not None and matches.freq:
-        # Ranked in memory: the positions of the passing courses among the matches.
-        at = np.flatnonzero(public)[passed]
-        score = _bm25(matches, at, columns.doc_tokens[passing])
+    if filters.effective_sort == "relevance":
+        if matches is not None and matches.freq:
+            # Ranked in memory: the positions of the passing courses among the matches.
+            at = np.flatnonzero(public)[passed]
+            score = _bm25(matches, at, columns.doc_tokens[passing])
+        else:
+            score = _sql_scores(columns.ids[passing], dialect, tokens)
+        # Best match first, then newest, then by id, as the SQL search orders them.
         order = np.lexsort((columns.ids[passing], -columns.published[passing], score))
-    elif filters.effective_sort == "relevance":
-        order = _by_relevance(columns, passing, dialect, tokens)
     else:  # newest first: the columns keep that order
         chosen = np.zeros(len(columns), dtype=bool)
         chosen[passing] = True
@@ -1335,12 +1328,9 @@ def count_facets(
     return passed, counts
 
 
-def _by_relevance(
-    columns: CatalogColumns, passing: np.ndarray, dialect: str, tokens: list[str]
-) -> np.ndarray:
-    """Positions in ``passing``, best match first (then newest, then by id), as the SQL
-    search orders them (``bm25`` on SQLite, ``ts_rank`` on PostgreSQL)."""
-    ids = columns.ids[passing]
+def _sql_scores(ids: np.ndarray, dialect: str, tokens: list[str]) -> np.ndarray:
+    """The score of each of ``ids`` (the lower the better: ``bm25`` on SQLite, ``-ts_rank``
+    on PostgreSQL), read from the database."""
     if dialect == "sqlite":
         listed = "[" + ",".join(map(str, ids.tolist())) + "]"
     else:
@@ -1350,7 +1340,7 @@ def _by_relevance(
     # A course the text no longer matches (its document changed since) comes last.
     score = np.full(len(ids), math.inf)
     score[np.searchsorted(ids, scored[:, 0].astype(np.int64))] = scored[:, 1]
-    return np.lexsort((ids, -columns.published[passing], score))
+    return score
 
 
 def suggest_query(filters: CatalogFilters, *, now: datetime | None = None) -> str | None:
