@@ -150,18 +150,7 @@ def update_institution(
     clean = _clean_institution(data)
     before = _profile(institution)
     _apply_institution(institution, clean)
-    session.flush()
-    record_change(
-        actor,
-        "update",
-        "institution",
-        institution.id,
-        before=before,
-        after=_profile(institution),
-        institution_id=institution.id,
-        summary=institution.slug,
-    )
-    _reindex(institution)
+    _profile_changed(actor, institution, before, institution.slug)
     return institution
 
 
@@ -227,18 +216,7 @@ def save_institution_name(
     translation.name = clean["name"]
     translation.short_name = clean["short_name"]
     translation.description = clean["description"]
-    session.flush()
-    record_change(
-        actor,
-        "update",
-        "institution",
-        institution.id,
-        before=before,
-        after=_profile(institution),
-        institution_id=institution.id,
-        summary=f"{institution.slug}: {clean['language']}",
-    )
-    _reindex(institution)
+    _profile_changed(actor, institution, before, f"{institution.slug}: {clean['language']}")
     return translation
 
 
@@ -257,18 +235,7 @@ def delete_institution_name(actor: Account | None, institution: Institution, lan
         )
     before = _profile(institution)
     institution.translations.remove(translation)
-    session.flush()
-    record_change(
-        actor,
-        "update",
-        "institution",
-        institution.id,
-        before=before,
-        after=_profile(institution),
-        institution_id=institution.id,
-        summary=f"{institution.slug}: {language}",
-    )
-    _reindex(institution)
+    _profile_changed(actor, institution, before, f"{institution.slug}: {language}")
 
 
 def set_institution_logo(actor: Account | None, institution: Institution, name: str) -> None:
@@ -292,6 +259,25 @@ def set_institution_logo(actor: Account | None, institution: Institution, name: 
         institution_id=institution.id,
         summary=institution.slug,
     )
+
+
+def _profile_changed(
+    actor: Account, institution: Institution, before: dict[str, Any], summary: str
+) -> None:
+    """After an edit of the profile or of a name: the audit log's before and after, and the
+    search documents of the institution's courses (they hold its names)."""
+    session.flush()
+    record_change(
+        actor,
+        "update",
+        "institution",
+        institution.id,
+        before=before,
+        after=_profile(institution),
+        institution_id=institution.id,
+        summary=summary,
+    )
+    _reindex(institution)
 
 
 def _reindex(institution: Institution) -> None:

@@ -117,19 +117,36 @@ def module_change(course_uuid: UUID, module_uuid: UUID, operation: str) -> Any:
                 raise InvalidInput(" ".join(form.title.errors) or _expired().message)
             outline.rename_module(actor, module, form.title.data)
         elif operation in ("up", "down", "delete"):
-            if not ConfirmForm().validate_on_submit():
-                raise _expired()
-            if operation == "delete":
-                removal = outline.remove_module(actor, module)
-                removed = _("The module “%(title)s” is removed.", title=module.title)
-                flash_undoable(removed, _undo_url(course, removal))
-            else:
-                outline.move_module(actor, module, -1 if operation == "up" else 1)
+            _move_or_remove(
+                course,
+                operation,
+                remove=lambda: outline.remove_module(actor, module),
+                move=lambda step: outline.move_module(actor, module, step),
+                removed=_("The module “%(title)s” is removed.", title=module.title),
+            )
         else:
             abort(404)
     except REFUSALS as error:
         return _refused_on_outline(course, module_uuid, error, title)
     return redirect(_outline_url(course))
+
+
+def _move_or_remove(
+    course: Course,
+    operation: str,
+    *,
+    remove: Callable[[], OutlineRemoval],
+    move: Callable[[int], None],
+    removed: str,
+) -> None:
+    """A module's or a lesson's "up", "down" or "delete" button (a confirmed form): a removal
+    is announced with ``removed`` and an Undo button."""
+    if not ConfirmForm().validate_on_submit():
+        raise _expired()
+    if operation == "delete":
+        flash_undoable(removed, _undo_url(course, remove()))
+    else:
+        move(-1 if operation == "up" else 1)
 
 
 def _undo_url(course: Course, removal: OutlineRemoval) -> str:
@@ -207,14 +224,13 @@ def lesson_change(course_uuid: UUID, module_uuid: UUID, lesson_uuid: UUID, opera
     try:
         if operation not in ("up", "down", "delete"):
             abort(404)
-        if not ConfirmForm().validate_on_submit():
-            raise _expired()
-        if operation == "delete":
-            removal = outline.remove_lesson(actor, lesson)
-            removed = _("The lesson “%(title)s” is removed.", title=lesson.title)
-            flash_undoable(removed, _undo_url(course, removal))
-        else:
-            outline.move_lesson(actor, lesson, -1 if operation == "up" else 1)
+        _move_or_remove(
+            course,
+            operation,
+            remove=lambda: outline.remove_lesson(actor, lesson),
+            move=lambda step: outline.move_lesson(actor, lesson, step),
+            removed=_("The lesson “%(title)s” is removed.", title=lesson.title),
+        )
     except REFUSALS as error:
         return _refused_on_outline(course, lesson_uuid, error)
     return redirect(_outline_url(course))
