@@ -22,12 +22,13 @@ A view with a form reads::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import wtforms
+from flask import abort, request
 from flask_wtf import FlaskForm
 from wtforms.validators import StopValidation
 
@@ -119,3 +120,22 @@ def form_status(form: FlaskForm) -> int:
     if not form.is_submitted():
         return 200
     return WAIT if getattr(form, _STATUS, None) == WAIT else 400
+
+
+def language_version_form(
+    form_class: type[FlaskForm], versions: Iterable[Any], language: str | None
+) -> Any:
+    """The form for one language's version of a text (a course's translation, an
+    institution's name): ``language`` None adds one; else that version, or 404 when there is
+    none. An edited version's form shows it (on GET) and its language cannot be changed: the
+    address says which version it is."""
+    version = None
+    if language is not None:
+        version = next((v for v in versions if v.language == language), None)
+        if version is None:
+            abort(404)
+    form = form_class(obj=version if request.method == "GET" else None)
+    if version is not None:
+        form.language.data = language
+        form.language.render_kw = {"disabled": True}
+    return form

@@ -24,7 +24,7 @@ from mooc_portal.catalog.services import course_page
 from mooc_portal.db import session
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.errors import Conflict, InvalidInput, NotFound, PortalError
-from mooc_portal.forms import form_status, service_errors_shown_on
+from mooc_portal.forms import form_status, language_version_form, service_errors_shown_on
 from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
     RUN_DATES,
@@ -295,15 +295,7 @@ def _translation_data(form: TranslationForm, language: str) -> validation.Transl
 def translation_edit(course_uuid: UUID, language: str | None = None) -> Any:
     actor = logged_in_account()
     course = _course(course_uuid)
-    translation = None
-    if language is not None:
-        translation = next((t for t in course.translations if t.language == language), None)
-        if translation is None:
-            abort(404)
-    form = TranslationForm(obj=translation if request.method == "GET" else None)
-    if translation is not None:
-        form.language.data = translation.language
-        form.language.render_kw = {"disabled": True}  # the address says which text this is
+    form = language_version_form(TranslationForm, course.translations, language)
     if form.validate_on_submit():
         with service_errors_shown_on(form):
             services.save_translation(

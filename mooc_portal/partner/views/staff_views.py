@@ -22,7 +22,7 @@ from mooc_portal.accounts.permissions import logged_in_account, login_required, 
 from mooc_portal.accounts.services import current_account
 from mooc_portal.db import session
 from mooc_portal.errors import Conflict, InvalidInput
-from mooc_portal.forms import form_status, service_errors_shown_on
+from mooc_portal.forms import form_status, language_version_form, service_errors_shown_on
 from mooc_portal.i18n import language_name
 from mooc_portal.partner.forms import (
     ROLE_NAMES,
@@ -108,15 +108,7 @@ def institution_name_edit(slug: str, language: str | None = None) -> Any:
     actor = logged_in_account()
     institution = staff.get_institution_for_staff(actor, slug)
     require_manager(actor, institution)
-    translation = None
-    if language is not None:
-        translation = next((t for t in institution.translations if t.language == language), None)
-        if translation is None:
-            abort(404)
-    form = InstitutionNameForm(obj=translation if request.method == "GET" else None)
-    if translation is not None:
-        form.language.data = translation.language
-        form.language.render_kw = {"disabled": True}  # the address says which name this is
+    form = language_version_form(InstitutionNameForm, institution.translations, language)
     if form.validate_on_submit():
         with service_errors_shown_on(form):
             staff.save_institution_name(
