@@ -67,10 +67,23 @@ def _profile(institution: Institution) -> dict[str, Any]:
     return data
 
 
-def _clean_institution(data: InstitutionData) -> dict[str, Any]:
-    name = (data.name or "").strip()
+def _clean_name(value: str | None) -> str:
+    """An institution's name, in any language (the profile's, or one added)."""
+    name = (value or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput(_("Enter a name of at most 200 characters."), field="name")
+    return name
+
+
+def _clean_short_name(value: str | None) -> str | None:
+    short_name = (value or "").strip() or None
+    if short_name and len(short_name) > 40:
+        raise InvalidInput(_("Use at most 40 characters."), field="short_name")
+    return short_name
+
+
+def _clean_institution(data: InstitutionData) -> dict[str, Any]:
+    name = _clean_name(data.name)
     country = (data.country or "").strip().upper()
     if country not in ASEM_COUNTRIES:
         raise InvalidInput(_("Choose an ASEM partner country."), field="country")
@@ -88,9 +101,7 @@ def _clean_institution(data: InstitutionData) -> dict[str, Any]:
         raise InvalidInput(_("Enter a valid e-mail address."), field="contact_email")
     if data.kind not in {k.value for k in InstitutionKind}:
         raise InvalidInput(_("Choose a kind of organisation from the list."), field="kind")
-    short_name = (data.short_name or "").strip() or None
-    if short_name and len(short_name) > 40:
-        raise InvalidInput(_("Use at most 40 characters."), field="short_name")
+    short_name = _clean_short_name(data.short_name)
     return {
         "name": name,
         "country": country,
@@ -169,12 +180,8 @@ def _clean_institution_name(data: InstitutionNameData) -> dict[str, Any]:
         language = parse_language_tag(data.language)
     except ValueError as exc:
         raise InvalidInput(_("Choose a language from the list."), field="language") from exc
-    name = (data.name or "").strip()
-    if not name or len(name) > 200:
-        raise InvalidInput(_("Enter a name of at most 200 characters."), field="name")
-    short_name = (data.short_name or "").strip() or None
-    if short_name and len(short_name) > 40:
-        raise InvalidInput(_("Use at most 40 characters."), field="short_name")
+    name = _clean_name(data.name)
+    short_name = _clean_short_name(data.short_name)
     description = (data.description or "").strip() or None
     if description and len(description) > 10000:
         raise InvalidInput(_("Use at most 10,000 characters."), field="description")
