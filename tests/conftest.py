@@ -12,6 +12,7 @@ import contextvars
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from mooc_portal import create_app
 from mooc_portal.db import portal_session_class
 from mooc_portal.migrate import upgrade_database
+from mooc_portal.signals import mail_sent
 from tests.scratch_database import (  # noqa: F401 (POSTGRES_URL: for other tests)
     POSTGRES_URL,
     create_database,
@@ -286,3 +288,15 @@ def fake_dns(app: Flask) -> Iterator[dict[str, list[str]]]:
         yield answers
     finally:
         extras.pop("peer_resolver", None)
+
+
+@pytest.fixture
+def outbox(app: Flask) -> Iterator[list[EmailMessage]]:
+    """The messages the portal sends during the test (through the ``mail_sent`` signal)."""
+    sent: list[EmailMessage] = []
+
+    def record(sender: Flask, message: EmailMessage) -> None:
+        sent.append(message)
+
+    with mail_sent.connected_to(record, app):
+        yield sent

@@ -10,7 +10,6 @@ import re
 
 import pytest
 
-from mooc_portal.signals import mail_sent
 from tests.factories import make_account, make_course, make_institution, make_run
 
 PUBLIC = "https://mooc.example.org"
@@ -21,13 +20,6 @@ EVIL = {"Host": "evil.example"}
 def public_url(app, monkeypatch):
     monkeypatch.setitem(app.config, "MOOC_PUBLIC_URL", PUBLIC)
     return PUBLIC
-
-
-@pytest.fixture
-def outbox(app):
-    sent = []
-    with mail_sent.connected_to(lambda sender, message: sent.append(message), app):
-        yield sent
 
 
 def csrf_token(client, path, **kwargs):

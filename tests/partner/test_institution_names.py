@@ -20,22 +20,10 @@ from mooc_portal.certificates.models import Certificate
 from mooc_portal.db import session, utcnow
 from mooc_portal.enrollment import services as enrolment
 from mooc_portal.publishing import staff
-from mooc_portal.signals import mail_sent
 from tests.factories import make_account, make_course, make_institution, make_run
 
 KOREAN = "경인열린대학교"
 ENGLISH = "Gyeongin Open University"
-
-
-@pytest.fixture
-def outbox(app):
-    messages = []
-
-    def record(sender, message):
-        messages.append(message)
-
-    with mail_sent.connected_to(record, app):
-        yield messages
 
 
 @pytest.fixture

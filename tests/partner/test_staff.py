@@ -13,18 +13,6 @@ from mooc_portal.audit.models import AuditEntry
 from mooc_portal.db import session
 from mooc_portal.errors import Conflict, NotPermitted
 from mooc_portal.publishing import staff
-from mooc_portal.signals import mail_sent
-
-
-@pytest.fixture
-def outbox(app):
-    messages = []
-
-    def record(sender, message):
-        messages.append(message)
-
-    with mail_sent.connected_to(record, app):
-        yield messages
 
 
 def test_manager_invites_a_new_person_who_sets_a_password_by_link(
