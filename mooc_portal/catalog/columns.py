@@ -24,7 +24,7 @@ committed yet (``mooc_catalog_pending``) are read for that transaction alone.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -82,6 +82,26 @@ def _gather(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return positions, new_offsets
 
 
+def _coding(known: Sequence[str], texts: Iterable[str]) -> tuple[tuple[str, ...], dict[str, int]]:
+    """``known`` values followed by the new ones among ``texts``, and each value's code."""
+    values = list(known)
+    index = {value: i for i, value in enumerate(values)}
+    for text_ in texts:
+        if text_ not in index:
+            index[text_] = len(values)
+            values.append(text_)
+    return tuple(values), index
+
+
+def _recoded(
+    known: tuple[str, ...], values: tuple[str, ...], codes: np.ndarray
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """``codes`` into ``values`` as codes into ``known`` (extended by the values it lacks)."""
+    merged, index = _coding(known, values)
+    remap = np.array([index[value] for value in values], dtype=np.int32)
+    return merged, remap[codes] if len(codes) else codes
+
+
 @dataclass(frozen=True)
 class Lists:
     """A list of values per row (teaching languages, broad fields), as codes: row ``i`` holds
@@ -94,20 +114,14 @@ class Lists:
     @classmethod
     def build(cls, texts: Sequence[str], values: tuple[str, ...] = ()) -> Lists:
         split = [text_.split() for text_ in texts]
-        known = list(values)
-        index = {v: i for i, v in enumerate(known)}
-        for row in split:
-            for value in row:
-                if value not in index:
-                    index[value] = len(known)
-                    known.append(value)
+        known, index = _coding(values, (value for row in split for value in row))
         lengths = np.fromiter((len(row) for row in split), dtype=np.int64, count=len(split))
         offsets = np.zeros(len(split) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         codes = np.fromiter(
             (index[v] for row in split for v in row), dtype=np.int32, count=int(offsets[-1])
         )
-        return cls(tuple(known), offsets, codes)
+        return cls(known, offsets, codes)
 
     def take(self, rows: np.ndarray) -> Lists:
         positions, offsets = _gather(self.offsets, rows)
@@ -123,9 +137,16 @@ class Lists:
 
 
 def _concat_lists(first: Lists, second: Lists) -> Lists:
-    """``first``'s rows then ``second``'s (whose values ``first``'s must begin)."""
+    """``first``'s rows then ``second``'s."""
+    values, codes = _recoded(first.values, second.values, second.codes)
     offsets = np.concatenate([first.offsets, second.offsets[1:] + first.offsets[-1]])
-    return Lists(second.values, offsets, np.concatenate([first.codes, second.codes]))
+    return Lists(values, offsets, np.concatenate([first.codes, codes]))
+
+
+def _concat_categories(first: Categories, second: Categories) -> Categories:
+    """``first``'s rows then ``second``'s."""
+    values, codes = _recoded(first.values, second.values, second.codes)
+    return Categories(values, np.concatenate([first.codes, codes]))
 
 
 @dataclass(frozen=True)
@@ -137,14 +158,9 @@ class Categories:
 
     @classmethod
     def build(cls, texts: Sequence[str], values: tuple[str, ...] = ()) -> Categories:
-        known = list(values)
-        index = {v: i for i, v in enumerate(known)}
-        for text_ in texts:
-            if text_ not in index:
-                index[text_] = len(known)
-                known.append(text_)
+        known, index = _coding(values, texts)
         codes = np.fromiter((index[t] for t in texts), dtype=np.int32, count=len(texts))
-        return cls(tuple(known), codes)
+        return cls(known, codes)
 
     def code_of(self, wanted: Sequence[str]) -> list[int]:
         return [i for i, value in enumerate(self.values) if value in wanted]
@@ -294,23 +310,47 @@ class CatalogColumns:
 
     def take(self, rows: np.ndarray) -> CatalogColumns:
         """These rows only (in this order)."""
+        arrays: dict[str, Any] = {name: getattr(self, name)[rows] for name in ROW_ARRAYS}
         return replace(
             self,
-            ids=self.ids[rows],
+            **arrays,
             categories={
                 name: Categories(c.values, c.codes[rows]) for name, c in self.categories.items()
             },
-            published=self.published[rows],
-            windows=self.windows[rows],
-            upcoming_until=self.upcoming_until[rows],
-            running_until=self.running_until[rows],
-            unscheduled=self.unscheduled[rows],
-            overflow=self.overflow[rows],
-            audience=self.audience[rows],
-            doc_tokens=self.doc_tokens[rows],
             languages=self.languages.take(rows),
             fields=self.fields.take(rows),
         )
+
+    def followed_by(self, other: CatalogColumns) -> CatalogColumns:
+        """This one's rows, then ``other``'s (not reordered; ``timelines`` and ``words``
+        this one's)."""
+        arrays: dict[str, Any] = {
+            name: np.concatenate([getattr(self, name), getattr(other, name)]) for name in ROW_ARRAYS
+        }
+        return replace(
+            self,
+            **arrays,
+            categories={
+                name: _concat_categories(column, other.categories[name])
+                for name, column in self.categories.items()
+            },
+            languages=_concat_lists(self.languages, other.languages),
+            fields=_concat_lists(self.fields, other.fields),
+        )
+
+
+# The columns that hold one value (or one fixed-size row of values) per course.
+ROW_ARRAYS = (
+    "ids",
+    "published",
+    "windows",
+    "upcoming_until",
+    "running_until",
+    "unscheduled",
+    "overflow",
+    "audience",
+    "doc_tokens",
+)
 
 
 # Loading ---------------------------------------------------------------------------------------
@@ -481,45 +521,17 @@ def _merge(
     changed_ids = np.array(wanted, dtype=np.int64)
     fresh = _read(connection, version, token, wanted)
     kept = old.take(np.flatnonzero(~np.isin(old.ids, changed_ids)))
-    # The fresh rows' codes in the kept columns' values (extended by any new value).
-    categories = {}
-    for name, column in kept.categories.items():
-        new = fresh.categories[name]
-        merged = Categories.build(new.values, column.values)
-        remap = np.array([merged.values.index(v) for v in new.values], dtype=np.int32)
-        codes = remap[new.codes] if len(new.codes) else new.codes
-        categories[name] = Categories(merged.values, np.concatenate([column.codes, codes]))
-    lists = {}
-    for name in ("languages", "fields"):
-        column, new = getattr(kept, name), getattr(fresh, name)
-        merged_values = Lists.build([" ".join(new.values)], column.values).values
-        remap = np.array([merged_values.index(v) for v in new.values], dtype=np.int32)
-        codes = remap[new.codes] if len(new.codes) else new.codes
-        lists[name] = _concat_lists(
-            Lists(column.values, column.offsets, column.codes),
-            Lists(merged_values, new.offsets, codes),
-        )
-    both = CatalogColumns(
+    both = kept.followed_by(fresh)
+    both = replace(
+        both.take(np.argsort(both.ids, kind="stable")),
         version=version,
         token=token,
-        ids=np.concatenate([kept.ids, fresh.ids]),
-        categories=categories,
-        published=np.concatenate([kept.published, fresh.published]),
-        windows=np.concatenate([kept.windows, fresh.windows]),
-        upcoming_until=np.concatenate([kept.upcoming_until, fresh.upcoming_until]),
-        running_until=np.concatenate([kept.running_until, fresh.running_until]),
-        unscheduled=np.concatenate([kept.unscheduled, fresh.unscheduled]),
-        overflow=np.concatenate([kept.overflow, fresh.overflow]),
-        audience=np.concatenate([kept.audience, fresh.audience]),
-        doc_tokens=np.concatenate([kept.doc_tokens, fresh.doc_tokens]),
-        languages=lists["languages"],
-        fields=lists["fields"],
         timelines={
             **{i: t for i, t in old.timelines.items() if i not in changed},
             **fresh.timelines,
         },
         words=None,
-    ).take(np.argsort(np.concatenate([kept.ids, fresh.ids]), kind="stable"))
+    )
     if old.words is not None:
         lengths, lexemes = connection.execute(_words_query(wanted)).one()
         with_words = fresh.ids  # the changed courses still public, in id order
